@@ -1,0 +1,42 @@
+//! Calibration of the TSC and the LAPIC timer against the 8254 PIT, whose
+//! input clock is fixed (1.193182 MHz) on every PC.
+
+use super::apic;
+use super::cpu::{inb, outb, rdtsc};
+
+const PIT_HZ: u64 = 1_193_182;
+const CALIBRATION_MS: u64 = 10;
+
+pub struct Calibration {
+    pub tsc_hz: u64,
+    /// LAPIC timer counts per second with the divide-by-16 setting.
+    pub apic_timer_hz: u64,
+}
+
+/// Measures over 10 ms with PIT channel 2 in one-shot mode, polling its
+/// output through port 0x61 (no interrupt needed).
+pub fn calibrate() -> Calibration {
+    let count = (PIT_HZ * CALIBRATION_MS / 1000) as u16;
+    let gate = inb(0x61);
+    outb(0x61, (gate & !0x02) | 0x01); // gate on, speaker off
+    outb(0x43, 0b1011_0000); // channel 2, lobyte/hibyte, mode 0
+    outb(0x42, count as u8);
+    outb(0x42, (count >> 8) as u8);
+    let g = inb(0x61) & !0x01;
+    outb(0x61, g); // restart the count on a rising gate edge
+    apic::timer_start_oneshot_max();
+    let apic_start = apic::timer_current();
+    let tsc_start = rdtsc();
+    outb(0x61, g | 0x01);
+    let mut spins = 0u64;
+    while inb(0x61) & 0x20 == 0 && spins < 100_000_000 {
+        spins += 1;
+        core::hint::spin_loop();
+    }
+    let tsc_end = rdtsc();
+    let apic_end = apic::timer_current();
+    outb(0x61, gate);
+    let tsc_hz = (tsc_end - tsc_start) * 1000 / CALIBRATION_MS;
+    let apic_timer_hz = u64::from(apic_start - apic_end) * 1000 / CALIBRATION_MS;
+    Calibration { tsc_hz, apic_timer_hz }
+}

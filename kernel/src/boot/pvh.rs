@@ -1,0 +1,77 @@
+//! Decoding of PVH's `hvm_start_info` (Xen's public arch-x86/hvm/start_info.h
+//! layout) into `BootInfo`.
+
+use super::{BootInfo, MemoryRegion, Module};
+use crate::mm::phys;
+
+const START_INFO_MAGIC: u32 = 0x336e_c578;
+const E820_RAM: u32 = 1;
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct StartInfo {
+    magic: u32,
+    version: u32,
+    flags: u32,
+    nr_modules: u32,
+    modlist_paddr: u64,
+    cmdline_paddr: u64,
+    rsdp_paddr: u64,
+    memmap_paddr: u64,
+    memmap_entries: u32,
+    reserved: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct ModlistEntry {
+    paddr: u64,
+    size: u64,
+    cmdline_paddr: u64,
+    reserved: u64,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct MemmapEntry {
+    addr: u64,
+    size: u64,
+    kind: u32,
+    reserved: u32,
+}
+
+#[derive(Debug)]
+pub enum PvhError {
+    BadMagic(u32),
+    NoMemoryMap,
+}
+
+pub fn parse(start_info_paddr: u64, info: &mut BootInfo) -> Result<(), PvhError> {
+    let si: StartInfo = phys::read(start_info_paddr);
+    if si.magic != START_INFO_MAGIC {
+        return Err(PvhError::BadMagic(si.magic));
+    }
+    if si.cmdline_paddr != 0 {
+        let mut buf = [0u8; super::MAX_CMDLINE];
+        phys::copy_from(si.cmdline_paddr, &mut buf);
+        let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        info.set_cmdline(&buf[..len]);
+    }
+    if si.nr_modules > 0 && si.modlist_paddr != 0 {
+        let m: ModlistEntry = phys::read(si.modlist_paddr);
+        if m.size > 0 {
+            info.initrd = Some(Module { start: m.paddr, len: m.size });
+        }
+    }
+    if si.rsdp_paddr != 0 {
+        info.rsdp = Some(si.rsdp_paddr);
+    }
+    if si.version < 1 || si.memmap_entries == 0 {
+        return Err(PvhError::NoMemoryMap);
+    }
+    for i in 0..u64::from(si.memmap_entries) {
+        let e: MemmapEntry = phys::read(si.memmap_paddr + i * core::mem::size_of::<MemmapEntry>() as u64);
+        info.push_region(MemoryRegion { start: e.addr, len: e.size, usable: e.kind == E820_RAM });
+    }
+    Ok(())
+}

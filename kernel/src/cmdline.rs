@@ -1,0 +1,97 @@
+//! The kernel command line, parsed as Linux does: `key=value` words the
+//! kernel knows are kernel parameters; other words go to init, those with
+//! `=` as environment and the rest as arguments; everything after `--` is
+//! for init's argv. Double quotes group words with spaces.
+
+#![deny(unsafe_code)]
+
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicI64, Ordering};
+
+pub struct KernelArgs {
+    pub init: Vec<u8>,
+    pub init_argv: Vec<Vec<u8>>,
+    pub init_envp: Vec<Vec<u8>>,
+}
+
+/// `panic=N`: N < 0 powers off at once, N > 0 after N seconds, 0 halts.
+static PANIC_TIMEOUT: AtomicI64 = AtomicI64::new(0);
+
+pub fn panic_timeout() -> i64 {
+    PANIC_TIMEOUT.load(Ordering::Relaxed)
+}
+
+/// Parameters that must act before the heap exists (log level, panic).
+pub fn parse_early(cmdline: &str) {
+    for word in words(cmdline) {
+        match word.split_once('=') {
+            Some(("loglevel", v)) => {
+                if let Ok(level) = v.parse::<u8>() {
+                    crate::printk::set_console_loglevel(level.saturating_add(1).min(15));
+                }
+            }
+            Some(("panic", v)) => {
+                if let Ok(n) = v.parse::<i64>() {
+                    PANIC_TIMEOUT.store(n, Ordering::Relaxed);
+                }
+            }
+            None if word == "quiet" => crate::printk::set_console_loglevel(4),
+            None if word == "debug" => crate::printk::set_console_loglevel(10),
+            _ => {}
+        }
+    }
+}
+
+/// Splits on spaces, keeping double-quoted runs together (quotes removed).
+fn words(cmdline: &str) -> impl Iterator<Item = &str> {
+    let mut rest = cmdline;
+    core::iter::from_fn(move || {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            return None;
+        }
+        let mut in_quotes = false;
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| {
+                if c == '"' {
+                    in_quotes = !in_quotes;
+                }
+                c == ' ' && !in_quotes
+            })
+            .map_or(rest.len(), |(i, _)| i);
+        let (word, tail) = rest.split_at(end);
+        rest = tail;
+        Some(word.trim_matches('"'))
+    })
+}
+
+const KERNEL_PARAMS: [&str; 8] = ["console", "root", "init", "rdinit", "loglevel", "panic", "rootfstype", "earlyprintk"];
+const KERNEL_FLAGS: [&str; 4] = ["quiet", "debug", "ro", "rw"];
+
+pub fn parse(cmdline: &str) -> KernelArgs {
+    let mut init: Option<Vec<u8>> = None;
+    let mut argv = Vec::new();
+    let mut envp: Vec<Vec<u8>> = alloc::vec![b"HOME=/".to_vec(), b"TERM=linux".to_vec()];
+    let mut after_dashes = false;
+    for word in words(cmdline) {
+        if after_dashes {
+            argv.push(word.as_bytes().to_vec());
+            continue;
+        }
+        if word == "--" {
+            after_dashes = true;
+            continue;
+        }
+        match word.split_once('=') {
+            Some(("init" | "rdinit", v)) => init = Some(v.as_bytes().to_vec()),
+            Some((k, _)) if KERNEL_PARAMS.contains(&k) || k.contains('.') => {}
+            Some(_) => envp.push(word.as_bytes().to_vec()),
+            None if KERNEL_FLAGS.contains(&word) => {}
+            None => argv.push(word.as_bytes().to_vec()),
+        }
+    }
+    let init = init.unwrap_or_else(|| b"/init".to_vec());
+    argv.insert(0, init.clone());
+    KernelArgs { init, init_argv: argv, init_envp: envp }
+}

@@ -1,0 +1,81 @@
+//! A Linux-syscall-compatible x86_64 kernel that runs static musl programs.
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod arch;
+mod boot;
+mod cmdline;
+mod drivers;
+mod fs;
+mod mm;
+mod panic;
+mod printk;
+mod proc;
+mod random;
+mod reboot;
+mod sched;
+mod syscall;
+mod time;
+mod tty;
+
+use boot::BootInfo;
+
+/// Entered from the PVH boot stub in 64-bit mode, on the boot stack, with
+/// the physical address of `hvm_start_info`.
+#[no_mangle]
+extern "C" fn kernel_main(start_info: u64) -> ! {
+    drivers::uart16550::init();
+    let mut info = BootInfo::empty();
+    if let Err(e) = boot::pvh::parse(start_info, &mut info) {
+        panic!("unusable boot information: {e:?}");
+    }
+    cmdline::parse_early(info.cmdline());
+    arch::init_cpu();
+    mm::init(&info);
+    pr_notice!("kestrel {} (Linux ABI {})", env!("CARGO_PKG_VERSION"), proc::uts::RELEASE);
+    pr_notice!("Command line: {}", info.cmdline());
+    let ram_mib = mm::frame::total_count() * 4096 >> 20;
+    pr_info!("Memory: {} MiB of RAM, {} KiB free", ram_mib, mm::frame::free_count() * 4);
+
+    arch::apic::init();
+    let cal = arch::calibrate::calibrate();
+    time::init(cal.tsc_hz, drivers::rtc::read_epoch_seconds());
+    pr_info!("tsc: {}.{:03} MHz", cal.tsc_hz / 1_000_000, (cal.tsc_hz / 1000) % 1000);
+    arch::apic::timer_start_periodic((cal.apic_timer_hz / time::HZ) as u32);
+    drivers::acpi::init(info.rsdp);
+
+    sched::init();
+    unpack_initramfs(&info);
+    start_init(info.cmdline());
+    sched::idle_loop()
+}
+
+fn unpack_initramfs(info: &BootInfo) {
+    let Some(initrd) = info.initrd else {
+        pr_warn!("no initramfs given (-initrd)");
+        return;
+    };
+    let archive = mm::phys::reserved_slice(initrd.start, initrd.len as usize);
+    match fs::initramfs::unpack(archive) {
+        Ok(n) => pr_info!("initramfs: unpacked {} entries ({} KiB)", n, initrd.len / 1024),
+        Err(msg) => pr_err!("Initramfs unpacking failed: {msg}"),
+    }
+}
+
+fn start_init(cmdline: &str) {
+    let args = cmdline::parse(cmdline);
+    let path = core::str::from_utf8(&args.init).unwrap_or("?");
+    pr_info!("Run {} as init process", path);
+    if let Err(e) = proc::init::spawn_init(&args.init, &args.init_argv, &args.init_envp) {
+        pr_crit!("Failed to execute {} (error -{}: {})", path, e.code(), e.name());
+        pr_crit!("No working init found; powering off.");
+        reboot::power_off();
+    }
+    let now = arch::cpu::rdtsc();
+    let entry_us = time::tsc_delta_ns(arch::boot::boot_tsc(), now) / 1000;
+    let reset_us = time::tsc_delta_ns(0, now) / 1000;
+    pr_info!("boot: entry-to-init={}us reset-to-init={}us", entry_us, reset_us);
+}

@@ -1,0 +1,194 @@
+//! A user address space: its page tables and its VMAs. Pages are mapped on
+//! first touch (demand-zero) except where exec copies file bytes in.
+//!
+//! Each user frame belongs to exactly one address space for now (fork
+//! copies eagerly); freeing the address space frees its frames.
+
+use alloc::collections::BTreeMap;
+
+use abi::{Errno, ProtFlags};
+
+use super::kernel_map::new_user_pml4;
+use super::paging::{self, PTE_ADDR_MASK};
+use super::phys::{self, PAGE_SIZE};
+use super::uaccess::USER_LIMIT;
+use super::vma::{Vma, VmaKind};
+use super::frame;
+
+const PAGE: u64 = PAGE_SIZE as u64;
+
+/// Top of the initial stack (Linux's STACK_TOP without randomisation).
+pub const STACK_TOP: u64 = USER_LIMIT;
+/// The stack area: RLIMIT_STACK's default of 8 MiB.
+pub const STACK_SIZE: u64 = 8 << 20;
+/// mmap allocates top-down from here: a 128 MiB gap below the stack top, as
+/// Linux's minimum gap.
+pub const MMAP_BASE: u64 = STACK_TOP - (128 << 20);
+/// Lowest address mmap hands out without a hint (Linux's mmap_min_addr).
+pub const MMAP_MIN_ADDR: u64 = 0x10000;
+
+pub const fn page_down(a: u64) -> u64 {
+    a & !(PAGE - 1)
+}
+
+pub const fn page_up(a: u64) -> u64 {
+    (a + PAGE - 1) & !(PAGE - 1)
+}
+
+pub struct AddressSpace {
+    pml4: u64,
+    vmas: BTreeMap<u64, Vma>,
+    pub brk_start: u64,
+    pub brk: u64,
+}
+
+impl AddressSpace {
+    pub fn new() -> Result<AddressSpace, Errno> {
+        let pml4 = new_user_pml4().ok_or(Errno::ENOMEM)?;
+        Ok(AddressSpace { pml4, vmas: BTreeMap::new(), brk_start: 0, brk: 0 })
+    }
+
+    /// Physical address of the top-level table, for CR3.
+    pub fn page_table_root(&self) -> u64 {
+        self.pml4
+    }
+
+    pub fn find_vma(&self, addr: u64) -> Option<&Vma> {
+        self.vmas.range(..=addr).next_back().map(|(_, v)| v).filter(|v| v.contains(addr))
+    }
+
+    /// True when no VMA intersects [start, end).
+    pub fn is_free(&self, start: u64, end: u64) -> bool {
+        !self.vmas.range(..end).next_back().is_some_and(|(_, v)| v.end > start)
+    }
+
+    /// Adds a VMA over a range that must be free.
+    pub fn insert_vma(&mut self, vma: Vma) {
+        debug_assert!(self.is_free(vma.start, vma.end));
+        self.vmas.insert(vma.start, vma);
+    }
+
+    /// Finds `len` bytes of free space, highest first below MMAP_BASE.
+    pub fn find_free_area(&self, len: u64) -> Option<u64> {
+        let mut top = MMAP_BASE;
+        for (_, v) in self.vmas.range(..MMAP_BASE).rev() {
+            if v.end <= top && top - v.end >= len {
+                return Some(top - len);
+            }
+            top = top.min(v.start);
+        }
+        (top >= MMAP_MIN_ADDR + len).then(|| top - len)
+    }
+
+    /// Removes every mapping in [start, end), splitting VMAs at the edges
+    /// and freeing the pages.
+    pub fn unmap_range(&mut self, start: u64, end: u64) {
+        let overlapping: alloc::vec::Vec<u64> =
+            self.vmas.range(..end).filter(|(_, v)| v.end > start).map(|(&s, _)| s).collect();
+        for s in overlapping {
+            let v = self.vmas.remove(&s).expect("listed above");
+            if v.start < start {
+                self.vmas.insert(v.start, Vma { end: start, ..v });
+            }
+            if v.end > end {
+                self.vmas.insert(end, Vma { start: end, ..v });
+            }
+            self.free_pages(v.start.max(start), v.end.min(end));
+        }
+    }
+
+    fn free_pages(&mut self, start: u64, end: u64) {
+        let mut va = start;
+        while va < end {
+            if let Some(frame) = paging::unmap_page(self.pml4, va) {
+                frame::free(frame);
+            }
+            va += PAGE;
+        }
+    }
+
+    /// Maps a zeroed page at `va` with the VMA's rights (demand paging).
+    pub fn populate_page(&mut self, va: u64, vma: &Vma) -> Result<(), Errno> {
+        let frame = frame::alloc_zeroed().ok_or(Errno::ENOMEM)?;
+        if let Err(e) = paging::map_page(self.pml4, page_down(va), frame, vma.pte_flags()) {
+            frame::free(frame);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    pub fn is_mapped(&self, va: u64) -> bool {
+        paging::lookup(self.pml4, va).is_some()
+    }
+
+    /// Writes bytes into the address space through the direct map,
+    /// allocating pages inside VMAs as needed (exec, initial stack). Works
+    /// whichever address space the CPU is running.
+    pub fn write_bytes(&mut self, mut va: u64, mut data: &[u8]) -> Result<(), Errno> {
+        while !data.is_empty() {
+            let vma = *self.find_vma(va).ok_or(Errno::EFAULT)?;
+            if !self.is_mapped(va) {
+                self.populate_page(va, &vma)?;
+            }
+            let entry = paging::lookup(self.pml4, va).ok_or(Errno::EFAULT)?;
+            let offset = va % PAGE;
+            let n = data.len().min((PAGE - offset) as usize);
+            phys::copy_to((entry & PTE_ADDR_MASK) + offset, &data[..n]);
+            data = &data[n..];
+            va += n as u64;
+        }
+        Ok(())
+    }
+
+    /// Grows or shrinks the heap VMA to end at `new_brk` (page-rounded).
+    pub fn set_brk(&mut self, new_brk: u64) -> Result<(), Errno> {
+        let old_end = page_up(self.brk);
+        let new_end = page_up(new_brk);
+        if new_end > old_end {
+            if !self.is_free(old_end, new_end) || new_end > MMAP_BASE {
+                return Err(Errno::ENOMEM);
+            }
+            let heap = Vma {
+                start: old_end,
+                end: new_end,
+                prot: ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
+                shared: false,
+                kind: VmaKind::Heap,
+            };
+            self.insert_vma(heap);
+            self.merge_adjacent(old_end);
+        } else if new_end < old_end {
+            self.unmap_range(new_end, old_end);
+        }
+        self.brk = new_brk;
+        Ok(())
+    }
+
+    /// Joins the VMA starting at `at` with the one ending there when they
+    /// are alike, so a growing heap stays one area.
+    fn merge_adjacent(&mut self, at: u64) {
+        let Some(&next) = self.vmas.get(&at) else { return };
+        let Some((&prev_start, &prev)) = self.vmas.range(..at).next_back() else { return };
+        if prev.end == at && prev.prot == next.prot && prev.kind == next.kind && prev.shared == next.shared {
+            self.vmas.remove(&at);
+            self.vmas.insert(prev_start, Vma { end: next.end, ..prev });
+        }
+    }
+
+    /// Upgrades the rights of an already mapped page (an ELF page shared by
+    /// two segments gets the union of their rights).
+    pub fn protect_page(&mut self, va: u64, flags: u64) {
+        paging::protect_page(self.pml4, va, flags);
+    }
+
+    pub fn vmas(&self) -> impl Iterator<Item = &Vma> {
+        self.vmas.values()
+    }
+}
+
+impl Drop for AddressSpace {
+    fn drop(&mut self) {
+        paging::free_user_half(self.pml4);
+        frame::free(self.pml4);
+    }
+}

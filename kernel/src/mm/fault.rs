@@ -1,0 +1,49 @@
+//! Page faults on user addresses: demand-zero pages inside VMAs; anything
+//! else is a signal for the process (SIGSEGV with SEGV_MAPERR when no area
+//! covers the address, SEGV_ACCERR when the area forbids the access).
+
+use abi::signal::{SEGV_ACCERR, SEGV_MAPERR, SIGKILL, SIGSEGV};
+use abi::ProtFlags;
+
+use super::uaccess::USER_LIMIT;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Access {
+    pub present: bool,
+    pub write: bool,
+    pub exec: bool,
+}
+
+impl Access {
+    /// Decodes the page-fault error code pushed by the CPU.
+    pub fn from_error_code(code: u64) -> Access {
+        Access { present: code & 1 != 0, write: code & 2 != 0, exec: code & 16 != 0 }
+    }
+}
+
+/// The signal a failed fault becomes: (signal, si_code).
+pub type FaultSignal = (i32, i32);
+
+pub fn handle_user_fault(addr: u64, access: Access) -> Result<(), FaultSignal> {
+    if addr >= USER_LIMIT {
+        return Err((SIGSEGV, SEGV_MAPERR));
+    }
+    let mm = crate::sched::current().mm().ok_or((SIGSEGV, SEGV_MAPERR))?;
+    let mut mm = mm.lock();
+    let vma = *mm.find_vma(addr).ok_or((SIGSEGV, SEGV_MAPERR))?;
+    let allowed = if access.write {
+        vma.prot.contains(ProtFlags::PROT_WRITE)
+    } else if access.exec {
+        vma.prot.contains(ProtFlags::PROT_EXEC)
+    } else {
+        !vma.prot.is_empty()
+    };
+    // A fault on a present page is a rights violation: no copy-on-write yet.
+    if !allowed || access.present {
+        return Err((SIGSEGV, SEGV_ACCERR));
+    }
+    mm.populate_page(addr, &vma).map_err(|_| {
+        crate::pr_err!("Out of memory: cannot fault in a page at {addr:#x}; killing the process");
+        (SIGKILL, 0)
+    })
+}

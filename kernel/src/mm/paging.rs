@@ -1,0 +1,134 @@
+//! Four-level x86_64 page tables, edited through the direct map. Tables are
+//! plain frames; this module knows the entry format and the walk.
+
+use abi::Errno;
+
+use super::{frame, phys};
+
+pub const PTE_PRESENT: u64 = 1 << 0;
+pub const PTE_WRITABLE: u64 = 1 << 1;
+pub const PTE_USER: u64 = 1 << 2;
+pub const PTE_PWT: u64 = 1 << 3;
+pub const PTE_PCD: u64 = 1 << 4;
+pub const PTE_ACCESSED: u64 = 1 << 5;
+pub const PTE_DIRTY: u64 = 1 << 6;
+pub const PTE_HUGE: u64 = 1 << 7;
+pub const PTE_GLOBAL: u64 = 1 << 8;
+pub const PTE_NO_EXECUTE: u64 = 1 << 63;
+pub const PTE_ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
+
+/// Index of `vaddr` in the table at `level` (4 = PML4 ... 1 = PT).
+pub const fn table_index(vaddr: u64, level: u32) -> usize {
+    ((vaddr >> (12 + 9 * (level - 1))) & 0x1ff) as usize
+}
+
+pub fn entry(table: u64, index: usize) -> u64 {
+    phys::read::<u64>(table + index as u64 * 8)
+}
+
+pub fn set_entry(table: u64, index: usize, value: u64) {
+    phys::write::<u64>(table + index as u64 * 8, value);
+}
+
+/// Returns the table the entry points to, creating it when missing.
+/// Intermediate entries are permissive (writable, user for user addresses):
+/// the leaf entry decides the access rights.
+fn next_table_or_create(table: u64, index: usize, user: bool) -> Result<u64, Errno> {
+    let e = entry(table, index);
+    if e & PTE_PRESENT != 0 {
+        debug_assert!(e & PTE_HUGE == 0, "walk into a huge page");
+        return Ok(e & PTE_ADDR_MASK);
+    }
+    let new = frame::alloc_zeroed().ok_or(Errno::ENOMEM)?;
+    let flags = PTE_PRESENT | PTE_WRITABLE | if user { PTE_USER } else { 0 };
+    set_entry(table, index, new | flags);
+    Ok(new)
+}
+
+/// Physical address of the level-1 entry for `vaddr`, creating tables.
+pub fn leaf_entry_addr(pml4: u64, vaddr: u64, user: bool) -> Result<u64, Errno> {
+    let mut table = pml4;
+    for level in (2..=4).rev() {
+        table = next_table_or_create(table, table_index(vaddr, level), user)?;
+    }
+    Ok(table + table_index(vaddr, 1) as u64 * 8)
+}
+
+/// Maps one 4 KiB page. Replaces any previous mapping (the caller frees the
+/// old frame if it owned one).
+pub fn map_page(pml4: u64, vaddr: u64, paddr: u64, flags: u64) -> Result<(), Errno> {
+    let user = vaddr < 0x8000_0000_0000;
+    let slot = leaf_entry_addr(pml4, vaddr, user)?;
+    phys::write::<u64>(slot, paddr | flags | PTE_PRESENT);
+    Ok(())
+}
+
+/// The level-1 entry of `vaddr` if every table on the way exists.
+pub fn lookup(pml4: u64, vaddr: u64) -> Option<u64> {
+    let mut table = pml4;
+    for level in (2..=4).rev() {
+        let e = entry(table, table_index(vaddr, level));
+        if e & PTE_PRESENT == 0 || e & PTE_HUGE != 0 {
+            return None;
+        }
+        table = e & PTE_ADDR_MASK;
+    }
+    let e = entry(table, table_index(vaddr, 1));
+    (e & PTE_PRESENT != 0).then_some(e)
+}
+
+/// Removes the mapping of `vaddr`, returning the frame it mapped.
+pub fn unmap_page(pml4: u64, vaddr: u64) -> Option<u64> {
+    let mut table = pml4;
+    for level in (2..=4).rev() {
+        let e = entry(table, table_index(vaddr, level));
+        if e & PTE_PRESENT == 0 || e & PTE_HUGE != 0 {
+            return None;
+        }
+        table = e & PTE_ADDR_MASK;
+    }
+    let index = table_index(vaddr, 1);
+    let e = entry(table, index);
+    if e & PTE_PRESENT == 0 {
+        return None;
+    }
+    set_entry(table, index, 0);
+    crate::arch::cpu::invlpg(vaddr);
+    Some(e & PTE_ADDR_MASK)
+}
+
+/// Changes the flags of a present 4 KiB mapping, keeping its frame.
+pub fn protect_page(pml4: u64, vaddr: u64, flags: u64) {
+    if let Some(e) = lookup(pml4, vaddr) {
+        let slot = leaf_entry_addr(pml4, vaddr, true).expect("tables exist");
+        phys::write::<u64>(slot, (e & PTE_ADDR_MASK) | flags | PTE_PRESENT);
+        crate::arch::cpu::invlpg(vaddr);
+    }
+}
+
+/// Frees every page and page table of the user half (PML4 entries 0..256),
+/// leaving the PML4 itself with an empty user half.
+pub fn free_user_half(pml4: u64) {
+    for i in 0..256 {
+        let e = entry(pml4, i);
+        if e & PTE_PRESENT != 0 {
+            free_table(e & PTE_ADDR_MASK, 3);
+            set_entry(pml4, i, 0);
+        }
+    }
+}
+
+fn free_table(table: u64, level: u32) {
+    for i in 0..512 {
+        let e = entry(table, i);
+        if e & PTE_PRESENT == 0 {
+            continue;
+        }
+        if level == 1 {
+            frame::free(e & PTE_ADDR_MASK);
+        } else {
+            free_table(e & PTE_ADDR_MASK, level - 1);
+        }
+    }
+    frame::free(table);
+}

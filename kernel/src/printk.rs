@@ -1,0 +1,109 @@
+//! The kernel log: a ring buffer of formatted lines with Linux's levels and
+//! `[seconds.micros]` timestamps, echoed to the console when the line's level
+//! is below the console log level (`loglevel=`, `quiet`).
+
+use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicU8, Ordering};
+
+use spin::Mutex;
+
+use crate::arch::cpu::without_interrupts;
+use crate::drivers::uart16550;
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Level {
+    Emerg = 0,
+    Alert = 1,
+    Crit = 2,
+    Err = 3,
+    Warning = 4,
+    Notice = 5,
+    Info = 6,
+    Debug = 7,
+}
+
+/// Lines with a level below this reach the console (Linux's default is 7).
+static CONSOLE_LOGLEVEL: AtomicU8 = AtomicU8::new(7);
+
+const RING_SIZE: usize = 64 * 1024;
+
+struct Ring {
+    bytes: [u8; RING_SIZE],
+    /// Total bytes ever written; the ring holds the last RING_SIZE of them.
+    written: usize,
+}
+
+static RING: Mutex<Ring> = Mutex::new(Ring { bytes: [0; RING_SIZE], written: 0 });
+
+pub fn set_console_loglevel(level: u8) {
+    CONSOLE_LOGLEVEL.store(level.min(15), Ordering::Relaxed);
+}
+
+/// A line being formatted on the stack: logging must not allocate.
+struct LineBuf {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl Write for LineBuf {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let room = self.buf.len() - self.len;
+        let n = s.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
+pub fn log(level: Level, args: fmt::Arguments) {
+    let mut line = LineBuf { buf: [0; 512], len: 0 };
+    let ns = crate::time::uptime_ns();
+    let _ = write!(line, "[{:5}.{:06}] ", ns / 1_000_000_000, (ns / 1000) % 1_000_000);
+    let _ = line.write_fmt(args);
+    if line.len == line.buf.len() {
+        line.buf[line.len - 1] = b'\n';
+    } else if line.buf[line.len - 1] != b'\n' {
+        line.buf[line.len] = b'\n';
+        line.len += 1;
+    }
+    let text = &line.buf[..line.len];
+    without_interrupts(|| {
+        let mut ring = RING.lock();
+        for &b in text {
+            let at = ring.written % RING_SIZE;
+            ring.bytes[at] = b;
+            ring.written += 1;
+        }
+        if (level as u8) < CONSOLE_LOGLEVEL.load(Ordering::Relaxed) {
+            uart16550::write_bytes(text);
+        }
+    });
+}
+
+/// Writes straight to the console, bypassing the ring's lock: for panics,
+/// where the lock may be held by the code that failed.
+pub fn emergency_write(args: fmt::Arguments) {
+    struct Console;
+    impl Write for Console {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            uart16550::write_bytes(s.as_bytes());
+            Ok(())
+        }
+    }
+    let _ = Console.write_fmt(args);
+}
+
+#[macro_export]
+macro_rules! pr_emerg { ($($a:tt)*) => { $crate::printk::log($crate::printk::Level::Emerg, format_args!($($a)*)) } }
+#[macro_export]
+macro_rules! pr_crit { ($($a:tt)*) => { $crate::printk::log($crate::printk::Level::Crit, format_args!($($a)*)) } }
+#[macro_export]
+macro_rules! pr_err { ($($a:tt)*) => { $crate::printk::log($crate::printk::Level::Err, format_args!($($a)*)) } }
+#[macro_export]
+macro_rules! pr_warn { ($($a:tt)*) => { $crate::printk::log($crate::printk::Level::Warning, format_args!($($a)*)) } }
+#[macro_export]
+macro_rules! pr_notice { ($($a:tt)*) => { $crate::printk::log($crate::printk::Level::Notice, format_args!($($a)*)) } }
+#[macro_export]
+macro_rules! pr_info { ($($a:tt)*) => { $crate::printk::log($crate::printk::Level::Info, format_args!($($a)*)) } }
+#[macro_export]
+macro_rules! pr_debug { ($($a:tt)*) => { $crate::printk::log($crate::printk::Level::Debug, format_args!($($a)*)) } }

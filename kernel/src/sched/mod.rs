@@ -1,0 +1,143 @@
+//! The scheduler: a round-robin run queue, the idle task (the boot
+//! context), and preemption by the timer tick at the return to user mode.
+//!
+//! Rule for exits: a task's last switch (`exit_current`) holds no Arc of its
+//! own on the stack, so its Task can be freed once it is reaped.
+
+#![deny(unsafe_code)]
+
+pub mod task;
+
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use spin::{Mutex, Once};
+
+use crate::arch::cpu::without_interrupts;
+use crate::arch::entry::{context_switch, context_switch_final, TrapFrame};
+use crate::arch::{fpu, percpu};
+use task::{Comm, Pid, Task};
+
+static IDLE: Once<Arc<Task>> = Once::new();
+/// The running task (per CPU once SMP exists).
+static CURRENT: Mutex<Option<Arc<Task>>> = Mutex::new(None);
+static RUN_QUEUE: Mutex<VecDeque<Arc<Task>>> = Mutex::new(VecDeque::new());
+static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
+static TICKS: AtomicU64 = AtomicU64::new(0);
+/// Exited tasks not yet reaped: they keep their Task (and so the kernel
+/// stack their last switch ran on) alive until their parent waits for them.
+static ZOMBIES: Mutex<alloc::vec::Vec<Arc<Task>>> = Mutex::new(alloc::vec::Vec::new());
+
+/// Makes the boot context the idle task.
+pub fn init() {
+    let idle = IDLE.call_once(|| Arc::new(Task::new_idle()));
+    *CURRENT.lock() = Some(idle.clone());
+}
+
+pub fn current() -> Arc<Task> {
+    without_interrupts(|| CURRENT.lock().clone().expect("sched::init ran"))
+}
+
+/// Pid and command name of the running task, for log lines.
+pub fn current_pid_comm() -> (Pid, Comm) {
+    let t = current();
+    (t.pid, t.comm())
+}
+
+pub fn ticks() -> u64 {
+    TICKS.load(Ordering::Relaxed)
+}
+
+pub fn add_task(task: Arc<Task>) {
+    without_interrupts(|| RUN_QUEUE.lock().push_back(task));
+}
+
+/// Called by the timer interrupt: asks for a reschedule at the next return
+/// to user mode (the kernel itself is not preempted).
+pub fn timer_tick(_from_user: bool) {
+    TICKS.fetch_add(1, Ordering::Relaxed);
+    NEED_RESCHED.store(true, Ordering::Relaxed);
+}
+
+/// Work before returning to user mode: fatal signals, then preemption.
+pub fn return_to_user_work(_frame: &mut TrapFrame) {
+    let signal = current().fatal_signal.load(Ordering::Relaxed);
+    if signal != 0 {
+        crate::proc::exit::do_exit(task::ExitStatus::Signaled(signal));
+    }
+    if NEED_RESCHED.swap(false, Ordering::Relaxed) {
+        schedule();
+    }
+}
+
+fn pick_next(prev: &Arc<Task>) -> Arc<Task> {
+    let mut rq = RUN_QUEUE.lock();
+    if prev.is_runnable() && !prev.is_idle.load(Ordering::Relaxed) {
+        rq.push_back(prev.clone());
+    }
+    rq.pop_front().unwrap_or_else(|| IDLE.get().expect("sched::init ran").clone())
+}
+
+/// Loads `next`'s CPU state (FPU, FS/GS bases, address space, kernel stack)
+/// after saving `prev`'s. Interrupts are off.
+fn switch_cpu_state(prev: Option<&Task>, next: &Task) {
+    if let Some(prev) = prev {
+        fpu::save(&mut prev.fpu.lock());
+        prev.fs_base.store(crate::arch::user_fs_base(), Ordering::Relaxed);
+        prev.gs_base.store(crate::arch::user_gs_base(), Ordering::Relaxed);
+    }
+    fpu::restore(&next.fpu.lock());
+    crate::arch::set_user_fs_base(next.fs_base.load(Ordering::Relaxed));
+    crate::arch::set_user_gs_base(next.gs_base.load(Ordering::Relaxed));
+    let root = next.mm().map_or_else(crate::mm::kernel_map::kernel_pml4, |mm| mm.lock().page_table_root());
+    if crate::arch::cpu::read_cr3() != root {
+        crate::arch::cpu::write_cr3(root);
+    }
+    if let Some(top) = next.kernel_stack_top() {
+        percpu::set_kernel_stack(top);
+    }
+}
+
+/// Gives the CPU to the next runnable task, if any other.
+pub fn schedule() {
+    without_interrupts(|| {
+        let prev = current();
+        let next = pick_next(&prev);
+        if Arc::ptr_eq(&prev, &next) {
+            return;
+        }
+        switch_cpu_state(Some(&prev), &next);
+        *CURRENT.lock() = Some(next.clone());
+        let next_rsp = next.saved_rsp.load(Ordering::Relaxed);
+        drop(next);
+        context_switch(&prev.saved_rsp, next_rsp);
+    });
+}
+
+/// The exiting task's last switch. The caller holds no Arc of the task.
+pub fn exit_current() -> ! {
+    crate::arch::cpu::disable_interrupts();
+    let next = {
+        let prev = current();
+        ZOMBIES.lock().push(prev.clone());
+        let next = pick_next(&prev);
+        switch_cpu_state(None, &next);
+        next
+    };
+    let next_rsp = next.saved_rsp.load(Ordering::Relaxed);
+    *CURRENT.lock() = Some(next);
+    context_switch_final(next_rsp)
+}
+
+/// Run by a new task on its first switch-in, before it returns to user
+/// mode through its prepared TrapFrame. Nothing to finish yet.
+pub fn schedule_tail() {}
+
+/// The idle loop of the boot CPU.
+pub fn idle_loop() -> ! {
+    loop {
+        schedule();
+        crate::arch::cpu::wait_for_interrupt();
+    }
+}

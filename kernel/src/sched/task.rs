@@ -1,0 +1,150 @@
+//! A task: the unit the scheduler runs. Today every task is a
+//! single-threaded process, so it also carries the process's resources
+//! (address space, files); threads will share those through Arcs.
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+
+use spin::Mutex;
+
+use crate::arch::fpu::FpuState;
+use crate::fs::file::FdTable;
+use crate::mm::address_space::AddressSpace;
+use crate::mm::kstack::KernelStack;
+
+pub type Pid = u32;
+
+/// How a task ended: Linux's wait status encoding is derived from this.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    Exited(u8),
+    Signaled(i32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskState {
+    Runnable,
+    Zombie(ExitStatus),
+}
+
+/// A task's command name: 15 bytes and a NUL, as Linux's TASK_COMM_LEN.
+#[derive(Clone, Copy)]
+pub struct Comm([u8; 16]);
+
+impl Comm {
+    pub fn new(name: &[u8]) -> Comm {
+        let mut c = [0u8; 16];
+        let n = name.len().min(15);
+        c[..n].copy_from_slice(&name[..n]);
+        Comm(c)
+    }
+
+    pub fn as_str(&self) -> &str {
+        let n = self.0.iter().position(|&b| b == 0).unwrap_or(16);
+        core::str::from_utf8(&self.0[..n]).unwrap_or("?")
+    }
+}
+
+pub struct Task {
+    pub pid: Pid,
+    comm: Mutex<Comm>,
+    /// None for the boot CPU's idle task, which runs on the boot stack.
+    kstack: Option<KernelStack>,
+    /// The kernel stack pointer saved while the task is switched out.
+    pub(super) saved_rsp: AtomicU64,
+    pub(super) fpu: Mutex<Box<FpuState>>,
+    pub(super) fs_base: AtomicU64,
+    pub(super) gs_base: AtomicU64,
+    mm: Mutex<Option<Arc<Mutex<AddressSpace>>>>,
+    pub files: Mutex<FdTable>,
+    pub clear_child_tid: AtomicU64,
+    state: Mutex<TaskState>,
+    /// A fatal signal to act on before the next return to user mode (0: none).
+    pub fatal_signal: AtomicI32,
+    pub(super) is_idle: AtomicBool,
+}
+
+impl Task {
+    pub fn new_idle() -> Task {
+        Task {
+            pid: 0,
+            comm: Mutex::new(Comm::new(b"swapper/0")),
+            kstack: None,
+            saved_rsp: AtomicU64::new(0),
+            fpu: Mutex::new(FpuState::initial()),
+            fs_base: AtomicU64::new(0),
+            gs_base: AtomicU64::new(0),
+            mm: Mutex::new(None),
+            files: Mutex::new(FdTable::new()),
+            clear_child_tid: AtomicU64::new(0),
+            state: Mutex::new(TaskState::Runnable),
+            fatal_signal: AtomicI32::new(0),
+            is_idle: AtomicBool::new(true),
+        }
+    }
+
+    /// A user task that will start in user mode at the state in `frame`.
+    pub fn new_user(
+        pid: Pid,
+        comm: Comm,
+        mm: AddressSpace,
+        files: FdTable,
+        frame: &crate::arch::entry::TrapFrame,
+    ) -> Option<Task> {
+        let kstack = KernelStack::new()?;
+        let rsp = crate::arch::entry::prepare_new_task_stack(kstack.top(), frame);
+        Some(Task {
+            pid,
+            comm: Mutex::new(comm),
+            kstack: Some(kstack),
+            saved_rsp: AtomicU64::new(rsp),
+            fpu: Mutex::new(FpuState::initial()),
+            fs_base: AtomicU64::new(0),
+            gs_base: AtomicU64::new(0),
+            mm: Mutex::new(Some(Arc::new(Mutex::new(mm)))),
+            files: Mutex::new(files),
+            clear_child_tid: AtomicU64::new(0),
+            state: Mutex::new(TaskState::Runnable),
+            fatal_signal: AtomicI32::new(0),
+            is_idle: AtomicBool::new(false),
+        })
+    }
+
+    pub fn comm(&self) -> Comm {
+        *self.comm.lock()
+    }
+
+    pub fn set_comm(&self, comm: Comm) {
+        *self.comm.lock() = comm;
+    }
+
+    pub fn mm(&self) -> Option<Arc<Mutex<AddressSpace>>> {
+        self.mm.lock().clone()
+    }
+
+    /// Detaches the address space (exit). The caller switches CR3 away first.
+    pub fn take_mm(&self) -> Option<Arc<Mutex<AddressSpace>>> {
+        self.mm.lock().take()
+    }
+
+    pub fn kernel_stack_top(&self) -> Option<u64> {
+        self.kstack.as_ref().map(KernelStack::top)
+    }
+
+    pub fn state(&self) -> TaskState {
+        *self.state.lock()
+    }
+
+    pub fn set_state(&self, s: TaskState) {
+        *self.state.lock() = s;
+    }
+
+    pub fn is_runnable(&self) -> bool {
+        self.state() == TaskState::Runnable
+    }
+
+    pub fn set_fs_base(&self, v: u64) {
+        self.fs_base.store(v, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,71 @@
+//! The system-call table: decodes the registers of a SYSCALL into a
+//! handler's arguments and encodes its result (-errno on failure). Handlers
+//! live with their subsystem. Numbers without a handler return ENOSYS and
+//! are logged once each.
+
+#![deny(unsafe_code)]
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use abi::syscall::nr;
+use abi::Errno;
+
+use crate::arch::entry::TrapFrame;
+use crate::{fs, mm, proc, time};
+
+/// One bit per syscall number (up to 512) already reported as unimplemented.
+static REPORTED: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
+
+fn report_unimplemented(number: usize) {
+    let first_time = match REPORTED.get(number / 64) {
+        Some(word) => word.fetch_or(1 << (number % 64), Ordering::Relaxed) & (1 << (number % 64)) == 0,
+        None => true,
+    };
+    if first_time {
+        let (pid, comm) = crate::sched::current_pid_comm();
+        let name = abi::syscall::name(number).unwrap_or("?");
+        crate::pr_warn!("unimplemented syscall {} ({}) by {} {}", name, number, pid, comm.as_str());
+    }
+}
+
+fn dispatch(number: usize, a: [u64; 6]) -> Result<usize, Errno> {
+    let int = |v: u64| v as i32;
+    match number {
+        nr::READ => fs::read_write::sys_read(int(a[0]), a[1], a[2] as usize),
+        nr::WRITE => fs::read_write::sys_write(int(a[0]), a[1], a[2] as usize),
+        nr::CLOSE => fs::read_write::sys_close(int(a[0])),
+        nr::WRITEV => fs::read_write::sys_writev(int(a[0]), a[1], int(a[2])),
+        nr::IOCTL => fs::ioctl::sys_ioctl(int(a[0]), a[1] as u32, a[2]),
+        nr::MMAP => mm::mmap::sys_mmap(a[0], a[1], a[2] as u32, a[3] as u32, int(a[4]), a[5]),
+        nr::MUNMAP => mm::mmap::sys_munmap(a[0], a[1]),
+        nr::BRK => mm::mmap::sys_brk(a[0]),
+        nr::GETPID => proc::pid::sys_getpid(),
+        nr::GETTID => proc::pid::sys_gettid(),
+        nr::SET_TID_ADDRESS => proc::pid::sys_set_tid_address(a[0]),
+        nr::EXIT => proc::exit::sys_exit(int(a[0])),
+        nr::EXIT_GROUP => proc::exit::sys_exit_group(int(a[0])),
+        nr::GETUID => proc::cred::sys_getuid(),
+        nr::GETEUID => proc::cred::sys_geteuid(),
+        nr::GETGID => proc::cred::sys_getgid(),
+        nr::GETEGID => proc::cred::sys_getegid(),
+        nr::UNAME => proc::uts::sys_uname(a[0]),
+        nr::ARCH_PRCTL => proc::arch_prctl::sys_arch_prctl(int(a[0]), a[1]),
+        nr::CLOCK_GETTIME => time::clock::sys_clock_gettime(int(a[0]), a[1]),
+        nr::CLOCK_GETRES => time::clock::sys_clock_getres(int(a[0]), a[1]),
+        _ => {
+            report_unimplemented(number);
+            Err(Errno::ENOSYS)
+        }
+    }
+}
+
+/// Entered from the SYSCALL entry path with interrupts enabled.
+pub fn handle_syscall(frame: &mut TrapFrame) {
+    let number = frame.rax as usize;
+    let args = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9];
+    frame.rax = match dispatch(number, args) {
+        Ok(v) => v as u64,
+        Err(e) => e.to_syscall_return() as u64,
+    };
+    crate::sched::return_to_user_work(frame);
+}

@@ -1,0 +1,65 @@
+//! Timekeeping: the TSC (calibrated at boot) is the clock source; the wall
+//! clock is the RTC's reading at boot plus TSC time since.
+
+#![deny(unsafe_code)]
+
+pub mod clock;
+
+use core::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+use abi::Timespec;
+
+use crate::arch::boot::boot_tsc;
+use crate::arch::cpu::rdtsc;
+
+pub const NSEC_PER_SEC: u64 = 1_000_000_000;
+/// The scheduler tick rate.
+pub const HZ: u64 = 100;
+
+static TSC_HZ: AtomicU64 = AtomicU64::new(0);
+/// Wall-clock time (ns since the epoch) at the kernel's first instruction.
+static BOOT_REALTIME_NS: AtomicI64 = AtomicI64::new(0);
+
+pub fn init(tsc_hz: u64, rtc_epoch_seconds: i64) {
+    TSC_HZ.store(tsc_hz, Ordering::Relaxed);
+    let since_boot = uptime_ns() as i64;
+    BOOT_REALTIME_NS.store(rtc_epoch_seconds * NSEC_PER_SEC as i64 - since_boot, Ordering::Relaxed);
+}
+
+pub fn tsc_hz() -> u64 {
+    TSC_HZ.load(Ordering::Relaxed)
+}
+
+/// Nanoseconds between two TSC readings (0 before calibration).
+pub fn tsc_delta_ns(from: u64, to: u64) -> u64 {
+    let hz = tsc_hz();
+    if hz == 0 {
+        return 0;
+    }
+    (u128::from(to.saturating_sub(from)) * u128::from(NSEC_PER_SEC) / u128::from(hz)) as u64
+}
+
+/// Nanoseconds since the kernel's first instruction.
+pub fn uptime_ns() -> u64 {
+    tsc_delta_ns(boot_tsc(), rdtsc())
+}
+
+fn to_timespec(ns: i64) -> Timespec {
+    Timespec { tv_sec: ns.div_euclid(NSEC_PER_SEC as i64), tv_nsec: ns.rem_euclid(NSEC_PER_SEC as i64) }
+}
+
+pub fn monotonic() -> Timespec {
+    to_timespec(uptime_ns() as i64)
+}
+
+pub fn realtime() -> Timespec {
+    to_timespec(BOOT_REALTIME_NS.load(Ordering::Relaxed) + uptime_ns() as i64)
+}
+
+/// Busy-waits (interrupts may run) for `ns` nanoseconds.
+pub fn delay_ns(ns: u64) {
+    let start = uptime_ns();
+    while uptime_ns().saturating_sub(start) < ns {
+        core::hint::spin_loop();
+    }
+}

@@ -1,0 +1,5 @@
+//! Terminals.
+
+#![deny(unsafe_code)]
+
+pub mod console;

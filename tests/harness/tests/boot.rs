@@ -1,0 +1,188 @@
+//! Boots the kernel in QEMU and checks the serial console. Needs
+//! `scripts/build` to have produced build/kernel.elf, build/initramfs.cpio and
+//! build/programs; a missing file fails the test with that hint.
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use harness::{paths, BootResult, ElfHeader};
+
+/// How long one boot may take before QEMU is killed (TCG on a small CI box).
+const BOOT_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Boots with `console=ttyS0 panic=-1` plus `args`, waits for QEMU to exit,
+/// and checks what every boot must satisfy: QEMU exited by itself, the kernel
+/// powered down without panicking, and no unimplemented syscall number was
+/// reported twice.
+fn boot(args: &str) -> BootResult {
+    let cmdline = format!("console=ttyS0 panic=-1 {args}");
+    let r = harness::run(&cmdline, BOOT_TIMEOUT);
+    r.expect_clean_power_down();
+    r
+}
+
+/// Checks that `r` has at least one TPASS line and no TFAIL line.
+#[track_caller]
+fn expect_all_pass(r: &BootResult) {
+    r.expect_absent("TFAIL");
+    r.expect(
+        r.contains("TPASS"),
+        "no TPASS line: the program's checks did not run",
+    );
+}
+
+/// Prints a line on the test binary's stdout even when libtest captures the
+/// output of passing tests (the captured `println!` would hide it).
+fn show(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64() * 1e3)
+}
+
+#[test]
+fn demo_runs_as_init() {
+    let elf = ElfHeader::read(&paths::program("demo")).unwrap_or_else(|e| panic!("{e}"));
+    let r = boot("init=/demo GREETING=hello -- exit=42 alpha beta");
+
+    r.expect_contains("Run /demo as init process");
+    r.expect(r.has_line("argc=4"), "expected the line \"argc=4\"");
+    let argv: Vec<String> = r.indexed("argv").into_iter().map(|(_, v)| v).collect();
+    r.expect(
+        argv == ["/demo", "exit=42", "alpha", "beta"],
+        format_args!("argv is {argv:?}, expected [\"/demo\", \"exit=42\", \"alpha\", \"beta\"]"),
+    );
+    let envp: Vec<String> = r.indexed("envp").into_iter().map(|(_, v)| v).collect();
+    for want in ["HOME=/", "TERM=linux", "GREETING=hello"] {
+        r.expect(
+            envp.iter().any(|e| e == want),
+            format_args!("envp {envp:?} lacks {want:?}"),
+        );
+    }
+
+    let entry = r.auxv("AT_ENTRY");
+    r.expect(
+        entry == Some(elf.e_entry),
+        format_args!(
+            "auxv[AT_ENTRY] is {entry:x?}, the demo ELF's e_entry is {:#x}",
+            elf.e_entry
+        ),
+    );
+    let phnum = r.auxv("AT_PHNUM");
+    r.expect(
+        phnum == Some(u64::from(elf.e_phnum)),
+        format_args!(
+            "auxv[AT_PHNUM] is {phnum:?}, the demo ELF's e_phnum is {}",
+            elf.e_phnum
+        ),
+    );
+    let execfn = r.find_containing("auxv[AT_EXECFN]=");
+    r.expect(
+        execfn.is_some_and(|l| l.trim_end().ends_with("\"/demo\"")),
+        format_args!("the auxv[AT_EXECFN] line {execfn:?} does not show \"/demo\""),
+    );
+
+    r.expect_contains("malloc 64 MiB: ok");
+    expect_all_pass(&r);
+    r.expect_contains("init exited with status 42");
+
+    // Boot time: host arrival of the "Run" line, and the kernel's own figures.
+    let host = r.time_of("Run /demo as init process");
+    let kernel = r.boot_figures();
+    r.expect(
+        host.is_some(),
+        "no \"Run /demo as init process\" line to time",
+    );
+    r.expect(
+        kernel.is_some(),
+        "no parsable \"boot: entry-to-init=NNNus reset-to-init=NNNus\" line",
+    );
+    let (host, kernel) = (host.unwrap(), kernel.unwrap());
+    let figures = format!(
+        "boot figures: QEMU start to init entry: {} ms (host clock, line arrival); \
+         kernel entry to init: {} ms; machine reset to init: {} ms",
+        ms(host),
+        ms(kernel.entry_to_init),
+        ms(kernel.reset_to_init)
+    );
+    show(&figures);
+    let file = paths::build_dir().join("boot-figures.txt");
+    if let Err(e) = std::fs::create_dir_all(paths::build_dir())
+        .and_then(|()| std::fs::write(&file, format!("{figures}\n")))
+    {
+        panic!("could not write {}: {e}", file.display());
+    }
+}
+
+#[test]
+fn default_init_is_slash_init() {
+    let r = boot("");
+    r.expect_contains("Run /init as init process");
+    r.expect(
+        r.indexed("argv").first().map(|(_, v)| v.as_str()) == Some("/init"),
+        "expected argv[0]=/init",
+    );
+    r.expect_contains("malloc 64 MiB: ok");
+    expect_all_pass(&r);
+    r.expect_contains("init exited with status 0");
+}
+
+#[test]
+fn null_dereference_kills_init_with_sigsegv() {
+    let r = boot("init=/nullderef");
+    r.expect_contains("nullderef: about to write to NULL");
+    r.expect_contains("segfault at 0 ");
+    let fault = r.find_containing("segfault at 0 ").unwrap_or_default();
+    r.expect(
+        fault.contains("nullderef[") && fault.contains(" error 6"),
+        format_args!(
+            "expected \"nullderef[PID]: segfault at 0 ip .. sp .. error 6\", got {fault:?}"
+        ),
+    );
+    r.expect_contains("init killed by signal 11 (SIGSEGV)");
+    r.expect_absent("TFAIL");
+    r.expect_absent("init exited with status");
+}
+
+/// Boots with `init=path` for an init that cannot be executed.
+fn expect_exec_failure(path: &str, errno: i32) {
+    let r = boot(&format!("init={path}"));
+    r.expect_contains(&format!("Failed to execute {path} (error -{errno})"));
+    r.expect_absent("init exited with status");
+}
+
+#[test]
+fn truncated_elf_is_enoexec() {
+    expect_exec_failure("/truncated-elf", 8);
+}
+
+#[test]
+fn text_file_is_enoexec() {
+    expect_exec_failure("/not-elf", 8);
+}
+
+#[test]
+fn missing_init_is_enoent() {
+    expect_exec_failure("/no-such-file", 2);
+}
+
+/// Runs conformance program `name` as init: all its checks must pass.
+fn conformance(name: &str) {
+    let r = boot(&format!("init=/{name}"));
+    r.expect_contains(&format!("Run /{name} as init process"));
+    expect_all_pass(&r);
+    r.expect_contains("init exited with status 0");
+}
+
+#[test]
+fn conformance_efault() {
+    conformance("efault");
+}
+
+#[test]
+fn conformance_basic() {
+    conformance("basic");
+}
