@@ -20,7 +20,7 @@ fn file(fd: i32) -> Result<alloc::sync::Arc<dyn super::file::File>, Errno> {
 
 pub fn sys_read(fd: i32, buf: u64, count: usize) -> Result<usize, Errno> {
     let file = file(fd)?;
-    crate::mm::uaccess::check_user_range(buf, count.min(MAX_RW_COUNT))?;
+    crate::mm::uaccess::check_user_range(buf, count)?;
     let mut kbuf = vec![0u8; count.min(CHUNK)];
     let n = file.read(&mut kbuf)?;
     copy_to_user(buf, &kbuf[..n])?;
@@ -56,7 +56,7 @@ pub fn sys_write(fd: i32, buf: u64, count: usize) -> Result<usize, Errno> {
     if count == 0 {
         return Ok(0);
     }
-    crate::mm::uaccess::check_user_range(buf, count.min(MAX_RW_COUNT))?;
+    crate::mm::uaccess::check_user_range(buf, count)?;
     write_from_user(&*file, buf, count)
 }
 
