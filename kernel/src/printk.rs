@@ -33,7 +33,10 @@ struct Ring {
     written: usize,
 }
 
-static RING: Mutex<Ring> = Mutex::new(Ring { bytes: [0; RING_SIZE], written: 0 });
+static RING: Mutex<Ring> = Mutex::new(Ring {
+    bytes: [0; RING_SIZE],
+    written: 0,
+});
 
 pub fn set_console_loglevel(level: u8) {
     CONSOLE_LOGLEVEL.store(level.min(15), Ordering::Relaxed);
@@ -56,9 +59,17 @@ impl Write for LineBuf {
 }
 
 pub fn log(level: Level, args: fmt::Arguments) {
-    let mut line = LineBuf { buf: [0; 512], len: 0 };
+    let mut line = LineBuf {
+        buf: [0; 512],
+        len: 0,
+    };
     let ns = crate::time::uptime_ns();
-    let _ = write!(line, "[{:5}.{:06}] ", ns / 1_000_000_000, (ns / 1000) % 1_000_000);
+    let _ = write!(
+        line,
+        "[{:5}.{:06}] ",
+        ns / 1_000_000_000,
+        (ns / 1000) % 1_000_000
+    );
     let _ = line.write_fmt(args);
     if line.len == line.buf.len() {
         line.buf[line.len - 1] = b'\n';
@@ -95,6 +106,8 @@ pub fn emergency_write(args: fmt::Arguments) {
 
 #[macro_export]
 macro_rules! pr_emerg { ($($a:tt)*) => { $crate::printk::log($crate::printk::Level::Emerg, format_args!($($a)*)) } }
+#[macro_export]
+macro_rules! pr_alert { ($($a:tt)*) => { $crate::printk::log($crate::printk::Level::Alert, format_args!($($a)*)) } }
 #[macro_export]
 macro_rules! pr_crit { ($($a:tt)*) => { $crate::printk::log($crate::printk::Level::Crit, format_args!($($a)*)) } }
 #[macro_export]

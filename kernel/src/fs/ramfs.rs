@@ -14,9 +14,13 @@ pub enum InodeData {
     File(Vec<u8>),
     Symlink(Vec<u8>),
     /// Device nodes, FIFOs, sockets: metadata only (rdev).
+    #[allow(dead_code)] // read by stat(2) once it exists
     Special(u64),
 }
 
+// The metadata is kept from the archive for stat(2) and the VFS; nothing
+// reads it until those exist.
+#[allow(dead_code)]
 pub struct Inode {
     pub ino: u64,
     pub mode: u32,
@@ -35,7 +39,14 @@ const MAX_SYMLINKS: usize = 40;
 impl Inode {
     pub fn new(mode: u32, uid: u32, gid: u32, mtime: i64, data: InodeData) -> Arc<Inode> {
         let ino = NEXT_INO.fetch_add(1, Ordering::Relaxed);
-        Arc::new(Inode { ino, mode, uid, gid, mtime, data: Mutex::new(data) })
+        Arc::new(Inode {
+            ino,
+            mode,
+            uid,
+            gid,
+            mtime,
+            data: Mutex::new(data),
+        })
     }
 
     pub fn is_dir(&self) -> bool {
@@ -86,7 +97,8 @@ impl Inode {
 }
 
 pub fn root() -> Arc<Inode> {
-    ROOT.call_once(|| Inode::new(S_IFDIR | 0o755, 0, 0, 0, InodeData::Dir(BTreeMap::new()))).clone()
+    ROOT.call_once(|| Inode::new(S_IFDIR | 0o755, 0, 0, 0, InodeData::Dir(BTreeMap::new())))
+        .clone()
 }
 
 /// Resolves an absolute path, following symlinks (also in the last
@@ -96,12 +108,20 @@ pub fn lookup(path: &[u8], follow: bool) -> Result<Arc<Inode>, Errno> {
     walk(root(), path, follow, &mut budget)
 }
 
-fn walk(start: Arc<Inode>, path: &[u8], follow: bool, budget: &mut usize) -> Result<Arc<Inode>, Errno> {
+fn walk(
+    start: Arc<Inode>,
+    path: &[u8],
+    follow: bool,
+    budget: &mut usize,
+) -> Result<Arc<Inode>, Errno> {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
     let mut dir = if path[0] == b'/' { root() } else { start };
-    let parts: Vec<&[u8]> = path.split(|&b| b == b'/').filter(|p| !p.is_empty() && *p != b".").collect();
+    let parts: Vec<&[u8]> = path
+        .split(|&b| b == b'/')
+        .filter(|p| !p.is_empty() && *p != b".")
+        .collect();
     let mut stack: Vec<Arc<Inode>> = Vec::new();
     for (i, name) in parts.iter().enumerate() {
         let last = i + 1 == parts.len();

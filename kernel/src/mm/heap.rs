@@ -23,7 +23,3 @@ pub fn init(info: &BootInfo) {
     // sole use, and the direct map makes them addressable for the kernel's life.
     unsafe { HEAP.lock().init(phys::phys_to_virt(base) as *mut u8, size) }
 }
-
-pub fn heap_free_bytes() -> usize {
-    HEAP.lock().free()
-}

@@ -24,10 +24,17 @@ fn known_flags() -> MapFlags {
         | MapFlags::MAP_GROWSDOWN
 }
 
-pub fn sys_mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, offset: u64) -> Result<usize, Errno> {
+pub fn sys_mmap(
+    addr: u64,
+    len: u64,
+    prot: u32,
+    flags: u32,
+    fd: i32,
+    offset: u64,
+) -> Result<usize, Errno> {
     let flags = MapFlags::from_bits_retain(flags);
     let prot = ProtFlags::from_bits(prot).ok_or(Errno::EINVAL)?;
-    if len == 0 || offset % PAGE != 0 {
+    if len == 0 || !offset.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
     match flags.map_type() {
@@ -46,7 +53,7 @@ pub fn sys_mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, offset: u64
         return Err(Errno::ENOMEM);
     }
     let fixed = flags.intersects(MapFlags::MAP_FIXED | MapFlags::MAP_FIXED_NOREPLACE);
-    if fixed && addr % PAGE != 0 {
+    if fixed && !addr.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
     let task = current();
@@ -55,7 +62,11 @@ pub fn sys_mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, offset: u64
     let start = if fixed {
         if addr < MMAP_MIN_ADDR || addr.checked_add(len).is_none_or(|end| end > USER_LIMIT) {
             // Linux: below mmap_min_addr is EPERM, past the user limit ENOMEM.
-            return Err(if addr < MMAP_MIN_ADDR { Errno::EPERM } else { Errno::ENOMEM });
+            return Err(if addr < MMAP_MIN_ADDR {
+                Errno::EPERM
+            } else {
+                Errno::ENOMEM
+            });
         }
         if flags.contains(MapFlags::MAP_FIXED_NOREPLACE) && !mm.is_free(addr, addr + len) {
             return Err(Errno::EEXIST);
@@ -64,7 +75,9 @@ pub fn sys_mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, offset: u64
         addr
     } else {
         let hint = addr & !(PAGE - 1);
-        if hint >= MMAP_MIN_ADDR && hint.checked_add(len).is_some_and(|e| e <= USER_LIMIT) && mm.is_free(hint, hint + len)
+        if hint >= MMAP_MIN_ADDR
+            && hint.checked_add(len).is_some_and(|e| e <= USER_LIMIT)
+            && mm.is_free(hint, hint + len)
         {
             hint
         } else {
@@ -84,7 +97,7 @@ pub fn sys_mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, offset: u64
 }
 
 pub fn sys_munmap(addr: u64, len: u64) -> Result<usize, Errno> {
-    if addr % PAGE != 0 || len == 0 {
+    if !addr.is_multiple_of(PAGE) || len == 0 {
         return Err(Errno::EINVAL);
     }
     let len = page_up(len);

@@ -24,10 +24,10 @@ pub fn do_exit(status: ExitStatus) -> ! {
 
 fn report_init_exit(status: ExitStatus) {
     match status {
-        ExitStatus::Exited(code) => crate::pr_crit!("init exited with status {code}"),
+        ExitStatus::Exited(code) => crate::pr_alert!("init exited with status {code}"),
         ExitStatus::Signaled(sig) => {
             let name = abi::signal::signal_name(sig).unwrap_or("?");
-            crate::pr_crit!("init killed by signal {sig} ({name})")
+            crate::pr_alert!("init killed by signal {sig} ({name})")
         }
     }
 }

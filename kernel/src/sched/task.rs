@@ -115,10 +115,6 @@ impl Task {
         *self.comm.lock()
     }
 
-    pub fn set_comm(&self, comm: Comm) {
-        *self.comm.lock() = comm;
-    }
-
     pub fn mm(&self) -> Option<Arc<Mutex<AddressSpace>>> {
         self.mm.lock().clone()
     }

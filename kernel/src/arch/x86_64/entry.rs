@@ -25,7 +25,7 @@ pub struct TrapFrame {
     pub rcx: u64,
     pub rbx: u64,
     pub rax: u64,
-    /// Interrupt vector, or `SYSCALL_VECTOR` for the SYSCALL instruction.
+    /// Interrupt vector, or 0x100 for the SYSCALL instruction.
     pub vector: u64,
     pub error_code: u64,
     pub rip: u64,
@@ -35,10 +35,8 @@ pub struct TrapFrame {
     pub ss: u64,
 }
 
-pub const SYSCALL_VECTOR: u64 = 0x100;
-
 impl TrapFrame {
-    pub fn from_user(&self) -> bool {
+    pub fn came_from_user(&self) -> bool {
         self.cs & 3 == 3
     }
 }
@@ -245,7 +243,6 @@ extern "C" fn schedule_tail() {
 extern "C" {
     pub fn trap_stubs();
     pub fn syscall_entry();
-    pub fn trap_return();
     pub fn task_entry();
     fn switch_context(prev_rsp: *mut u64, next_rsp: u64);
     fn switch_context_load();

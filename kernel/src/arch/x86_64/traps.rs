@@ -54,7 +54,7 @@ extern "C" fn trap_handler(frame: &mut TrapFrame) {
         0..=31 => exception(frame),
         TIMER_VECTOR => {
             apic::end_of_interrupt();
-            crate::sched::timer_tick(frame.from_user());
+            crate::sched::timer_tick(frame.came_from_user());
         }
         SPURIOUS_VECTOR => {}
         v => {
@@ -62,7 +62,7 @@ extern "C" fn trap_handler(frame: &mut TrapFrame) {
             crate::pr_warn!("unexpected interrupt vector {v:#x}");
         }
     }
-    if frame.from_user() {
+    if frame.came_from_user() {
         crate::sched::return_to_user_work(frame);
     }
 }
@@ -70,7 +70,7 @@ extern "C" fn trap_handler(frame: &mut TrapFrame) {
 fn page_fault(frame: &mut TrapFrame) {
     let addr = read_cr2();
     let access = crate::mm::fault::Access::from_error_code(frame.error_code);
-    if frame.from_user() {
+    if frame.came_from_user() {
         if let Err((signal, code)) = crate::mm::fault::handle_user_fault(addr, access) {
             user_fault(frame, signal, code, addr);
         }
@@ -88,7 +88,7 @@ fn page_fault(frame: &mut TrapFrame) {
 }
 
 fn exception(frame: &mut TrapFrame) {
-    if !frame.from_user() {
+    if !frame.came_from_user() {
         if let Some(fixup) = extable::fixup_for(frame.rip) {
             // A #GP inside a user copy: a non-canonical user address.
             if frame.vector == 13 {
@@ -126,7 +126,10 @@ fn user_fault(frame: &TrapFrame, signal: i32, code: i32, addr: u64) {
             frame.error_code
         );
     } else {
-        let name = EXCEPTION_NAMES.get(frame.vector as usize).copied().unwrap_or("?");
+        let name = EXCEPTION_NAMES
+            .get(frame.vector as usize)
+            .copied()
+            .unwrap_or("?");
         crate::pr_info!(
             "traps: {}[{}] {} ip:{:x} sp:{:x} error:{:x}",
             comm.as_str(),
@@ -142,7 +145,10 @@ fn user_fault(frame: &TrapFrame, signal: i32, code: i32, addr: u64) {
 
 /// Prints the state of a kernel exception and panics.
 fn kernel_oops(frame: &TrapFrame, cr2: Option<u64>) -> ! {
-    let name = EXCEPTION_NAMES.get(frame.vector as usize).copied().unwrap_or("?");
+    let name = EXCEPTION_NAMES
+        .get(frame.vector as usize)
+        .copied()
+        .unwrap_or("?");
     crate::printk::emergency_write(format_args!(
         "\nkernel exception: {} (vector {}, error code {:#x})\n",
         name, frame.vector, frame.error_code
@@ -163,8 +169,26 @@ pub fn dump_registers(f: &TrapFrame) {
          RBP: {:016x} R08: {:016x} R09: {:016x}\n\
          R10: {:016x} R11: {:016x} R12: {:016x}\n\
          R13: {:016x} R14: {:016x} R15: {:016x}\n",
-        f.cs, f.rip, f.ss, f.rsp, f.rflags, f.rax, f.rbx, f.rcx, f.rdx, f.rsi, f.rdi, f.rbp, f.r8, f.r9, f.r10,
-        f.r11, f.r12, f.r13, f.r14, f.r15
+        f.cs,
+        f.rip,
+        f.ss,
+        f.rsp,
+        f.rflags,
+        f.rax,
+        f.rbx,
+        f.rcx,
+        f.rdx,
+        f.rsi,
+        f.rdi,
+        f.rbp,
+        f.r8,
+        f.r9,
+        f.r10,
+        f.r11,
+        f.r12,
+        f.r13,
+        f.r14,
+        f.r15
     ));
 }
 
@@ -173,7 +197,7 @@ pub fn dump_registers(f: &TrapFrame) {
 pub fn backtrace(mut rbp: u64, rsp: u64) {
     crate::printk::emergency_write(format_args!("Call Trace:\n"));
     for _ in 0..32 {
-        if rbp < rsp || rbp >= rsp + 64 * 1024 || rbp % 8 != 0 {
+        if rbp < rsp || rbp >= rsp + 64 * 1024 || !rbp.is_multiple_of(8) {
             break;
         }
         let (next, ret) = super::stack_read_pair(rbp);
