@@ -61,8 +61,8 @@ pub fn map_page(pml4: u64, vaddr: u64, paddr: u64, flags: u64) -> Result<(), Err
     Ok(())
 }
 
-/// The level-1 entry of `vaddr` if every table on the way exists.
-pub fn lookup(pml4: u64, vaddr: u64) -> Option<u64> {
+/// The level-1 table covering `vaddr`, if every table on the way exists.
+fn leaf_table(pml4: u64, vaddr: u64) -> Option<u64> {
     let mut table = pml4;
     for level in (2..=4).rev() {
         let e = entry(table, table_index(vaddr, level));
@@ -71,20 +71,18 @@ pub fn lookup(pml4: u64, vaddr: u64) -> Option<u64> {
         }
         table = e & PTE_ADDR_MASK;
     }
-    let e = entry(table, table_index(vaddr, 1));
+    Some(table)
+}
+
+/// The level-1 entry of `vaddr` if it is present.
+pub fn lookup(pml4: u64, vaddr: u64) -> Option<u64> {
+    let e = entry(leaf_table(pml4, vaddr)?, table_index(vaddr, 1));
     (e & PTE_PRESENT != 0).then_some(e)
 }
 
 /// Removes the mapping of `vaddr`, returning the frame it mapped.
 pub fn unmap_page(pml4: u64, vaddr: u64) -> Option<u64> {
-    let mut table = pml4;
-    for level in (2..=4).rev() {
-        let e = entry(table, table_index(vaddr, level));
-        if e & PTE_PRESENT == 0 || e & PTE_HUGE != 0 {
-            return None;
-        }
-        table = e & PTE_ADDR_MASK;
-    }
+    let table = leaf_table(pml4, vaddr)?;
     let index = table_index(vaddr, 1);
     let e = entry(table, index);
     if e & PTE_PRESENT == 0 {
@@ -97,9 +95,13 @@ pub fn unmap_page(pml4: u64, vaddr: u64) -> Option<u64> {
 
 /// Changes the flags of a present 4 KiB mapping, keeping its frame.
 pub fn protect_page(pml4: u64, vaddr: u64, flags: u64) {
-    if let Some(e) = lookup(pml4, vaddr) {
-        let slot = leaf_entry_addr(pml4, vaddr, true).expect("tables exist");
-        phys::write::<u64>(slot, (e & PTE_ADDR_MASK) | flags | PTE_PRESENT);
+    let Some(table) = leaf_table(pml4, vaddr) else {
+        return;
+    };
+    let index = table_index(vaddr, 1);
+    let e = entry(table, index);
+    if e & PTE_PRESENT != 0 {
+        set_entry(table, index, (e & PTE_ADDR_MASK) | flags | PTE_PRESENT);
         crate::arch::cpu::invlpg(vaddr);
     }
 }
