@@ -32,6 +32,5 @@ impl AtFlags {
     /// `statx`: do whatever `stat` does (zero).
     pub const AT_STATX_SYNC_AS_STAT: AtFlags = AtFlags::empty();
     /// `statx`: mask of the sync-type field.
-    pub const AT_STATX_SYNC_TYPE: AtFlags =
-        AtFlags::AT_STATX_FORCE_SYNC.union(AtFlags::AT_STATX_DONT_SYNC);
+    pub const AT_STATX_SYNC_TYPE: AtFlags = AtFlags::AT_STATX_FORCE_SYNC.union(AtFlags::AT_STATX_DONT_SYNC);
 }

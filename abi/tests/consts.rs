@@ -38,10 +38,7 @@ fn auxv() {
         ]
     );
     use abi::auxv::*;
-    assert_eq!(
-        [AT_RSEQ_FEATURE_SIZE, AT_RSEQ_ALIGN, AT_HWCAP3, AT_HWCAP4],
-        [27, 28, 29, 30]
-    );
+    assert_eq!([AT_RSEQ_FEATURE_SIZE, AT_RSEQ_ALIGN, AT_HWCAP3, AT_HWCAP4], [27, 28, 29, 30]);
 }
 
 #[test]
@@ -228,16 +225,9 @@ fn timespec_helpers() {
     let t = Timespec::from_nanos(3_000_000_007);
     assert_eq!((t.tv_sec, t.tv_nsec), (3, 7));
     assert_eq!(t.to_nanos(), Some(3_000_000_007));
-    let bad = Timespec {
-        tv_sec: 0,
-        tv_nsec: 1_000_000_000,
-    };
+    let bad = Timespec { tv_sec: 0, tv_nsec: 1_000_000_000 };
     assert!(!bad.is_valid() && bad.to_nanos().is_none());
-    assert!(!Timespec {
-        tv_sec: -1,
-        tv_nsec: 0
-    }
-    .is_valid());
+    assert!(!Timespec { tv_sec: -1, tv_nsec: 0 }.is_valid());
     assert!(Timespec::ZERO.is_valid());
     let tv = abi::Timeval::from_nanos(1_500_000_999);
     assert_eq!((tv.tv_sec, tv.tv_usec), (1, 500_000));
@@ -250,32 +240,27 @@ fn termios_flags() {
         abi::types,
         u32,
         [
-            IGNBRK, BRKINT, IGNPAR, PARMRK, INPCK, ISTRIP, INLCR, IGNCR, ICRNL, IUCLC, IXON, IXANY,
-            IXOFF, IMAXBEL, IUTF8, OPOST, OLCUC, ONLCR, OCRNL, ONOCR, ONLRET, OFILL, OFDEL, NLDLY,
-            CRDLY, TABDLY, XTABS, BSDLY, VTDLY, FFDLY, CBAUD, B0, B50, B75, B110, B134, B150, B200,
-            B300, B600, B1200, B1800, B2400, B4800, B9600, B19200, B38400, CSIZE, CS5, CS6, CS7,
-            CS8, CSTOPB, CREAD, PARENB, PARODD, HUPCL, CLOCAL, CBAUDEX, BOTHER, B57600, B115200,
-            B230400, B460800, B500000, B576000, B921600, B1000000, B1152000, B1500000, B2000000,
-            B2500000, B3000000, B3500000, B4000000, CMSPAR, CRTSCTS, ISIG, ICANON, XCASE, ECHO,
-            ECHOE, ECHOK, ECHONL, NOFLSH, TOSTOP, ECHOCTL, ECHOPRT, ECHOKE, FLUSHO, PENDIN, IEXTEN,
-            EXTPROC,
+            IGNBRK, BRKINT, IGNPAR, PARMRK, INPCK, ISTRIP, INLCR, IGNCR, ICRNL, IUCLC, IXON, IXANY, IXOFF, IMAXBEL,
+            IUTF8, OPOST, OLCUC, ONLCR, OCRNL, ONOCR, ONLRET, OFILL, OFDEL, NLDLY, CRDLY, TABDLY, XTABS, BSDLY, VTDLY,
+            FFDLY, CBAUD, B0, B50, B75, B110, B134, B150, B200, B300, B600, B1200, B1800, B2400, B4800, B9600, B19200,
+            B38400, CSIZE, CS5, CS6, CS7, CS8, CSTOPB, CREAD, PARENB, PARODD, HUPCL, CLOCAL, CBAUDEX, BOTHER, B57600,
+            B115200, B230400, B460800, B500000, B576000, B921600, B1000000, B1152000, B1500000, B2000000, B2500000,
+            B3000000, B3500000, B4000000, CMSPAR, CRTSCTS, ISIG, ICANON, XCASE, ECHO, ECHOE, ECHOK, ECHONL, NOFLSH,
+            TOSTOP, ECHOCTL, ECHOPRT, ECHOKE, FLUSHO, PENDIN, IEXTEN, EXTPROC,
         ]
     );
     same_consts!(
         abi::types,
         usize,
         [
-            VINTR, VQUIT, VERASE, VKILL, VEOF, VTIME, VMIN, VSWTC, VSTART, VSTOP, VSUSP, VEOL,
-            VREPRINT, VDISCARD, VWERASE, VLNEXT, VEOL2,
+            VINTR, VQUIT, VERASE, VKILL, VEOF, VTIME, VMIN, VSWTC, VSTART, VSTOP, VSUSP, VEOL, VREPRINT, VDISCARD,
+            VWERASE, VLNEXT, VEOL2,
         ]
     );
     same_consts!(
         abi::types,
         i32,
-        [
-            TCIFLUSH, TCOFLUSH, TCIOFLUSH, TCOOFF, TCOON, TCIOFF, TCION, TCSANOW, TCSADRAIN,
-            TCSAFLUSH
-        ]
+        [TCIFLUSH, TCOFLUSH, TCIOFLUSH, TCOOFF, TCOON, TCIOFF, TCION, TCSANOW, TCSADRAIN, TCSAFLUSH]
     );
     // The C library's NCCS is 32; the kernel's structure has 19.
     assert_eq!(abi::NCCS, 19);
@@ -315,11 +300,7 @@ fn resource_limits() {
     assert_eq!(abi::RLIM_NLIMITS, abi::RLIMIT_RTTIME + 1);
     assert_eq!(abi::RLIM_INFINITY, libc::RLIM_INFINITY);
     assert_eq!(abi::Rlimit::UNLIMITED.rlim_max, libc::RLIM_INFINITY);
-    same_consts!(
-        abi::types,
-        i32,
-        [RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD]
-    );
+    same_consts!(abi::types, i32, [RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD]);
 }
 
 #[test]
@@ -328,8 +309,8 @@ fn poll_and_io() {
         abi::types,
         i16,
         [
-            POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL, POLLRDNORM, POLLRDBAND,
-            POLLWRNORM, POLLWRBAND, POLLRDHUP,
+            POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL, POLLRDNORM, POLLRDBAND, POLLWRNORM, POLLWRBAND,
+            POLLRDHUP,
         ]
     );
     assert_eq!(abi::POLLMSG, 0x400);
@@ -339,17 +320,7 @@ fn poll_and_io() {
 
 #[test]
 fn filesystem_numbers() {
-    same_consts!(
-        abi::types,
-        i64,
-        [
-            TMPFS_MAGIC,
-            PROC_SUPER_MAGIC,
-            SYSFS_MAGIC,
-            DEVPTS_SUPER_MAGIC,
-            EXT4_SUPER_MAGIC,
-        ]
-    );
+    same_consts!(abi::types, i64, [TMPFS_MAGIC, PROC_SUPER_MAGIC, SYSFS_MAGIC, DEVPTS_SUPER_MAGIC, EXT4_SUPER_MAGIC,]);
     assert_eq!(abi::RAMFS_MAGIC, 0x8584_58f6);
     assert_eq!(abi::PIPEFS_MAGIC, 0x5049_5045);
     same_consts!(

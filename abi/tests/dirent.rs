@@ -16,9 +16,7 @@ fn offsets_match_libc() {
 
 #[test]
 fn dt_values_match_libc() {
-    let ours = [
-        DT_UNKNOWN, DT_FIFO, DT_CHR, DT_DIR, DT_BLK, DT_REG, DT_LNK, DT_SOCK,
-    ];
+    let ours = [DT_UNKNOWN, DT_FIFO, DT_CHR, DT_DIR, DT_BLK, DT_REG, DT_LNK, DT_SOCK];
     let theirs = [
         libc::DT_UNKNOWN,
         libc::DT_FIFO,
@@ -58,11 +56,7 @@ fn reclen_rounding() {
 fn encoded_records_decode_with_libc_layout() {
     let mut buf = [0xAAu8; 256];
     let mut pos = 0;
-    let entries: [(u64, &[u8], u8); 3] = [
-        (1, b".", DT_DIR),
-        (2, b"..", DT_DIR),
-        (77, b"hello.txt", DT_REG),
-    ];
+    let entries: [(u64, &[u8], u8); 3] = [(1, b".", DT_DIR), (2, b"..", DT_DIR), (77, b"hello.txt", DT_REG)];
     for (i, (ino, name, ty)) in entries.iter().enumerate() {
         let n = write_dirent64(&mut buf[pos..], *ino, i as i64 + 1, *ty, name).unwrap();
         pos += n;
@@ -76,33 +70,19 @@ fn encoded_records_decode_with_libc_layout() {
         let copy = reclen.min(core::mem::size_of::<libc::dirent64>());
         // SAFETY: copying at most size_of::<dirent64>() plain bytes.
         unsafe {
-            core::ptr::copy_nonoverlapping(
-                buf[off..].as_ptr(),
-                &mut ent as *mut _ as *mut u8,
-                copy,
-            );
+            core::ptr::copy_nonoverlapping(buf[off..].as_ptr(), &mut ent as *mut _ as *mut u8, copy);
         }
         assert_eq!(ent.d_ino, *ino);
         assert_eq!(ent.d_off, i as i64 + 1);
         assert_eq!(ent.d_reclen as usize, reclen);
         assert_eq!(ent.d_type, *ty);
-        let got: Vec<u8> = ent
-            .d_name
-            .iter()
-            .take_while(|c| **c != 0)
-            .map(|c| *c as u8)
-            .collect();
+        let got: Vec<u8> = ent.d_name.iter().take_while(|c| **c != 0).map(|c| *c as u8).collect();
         assert_eq!(&got[..], *name);
         // Padding after the NUL is zeroed.
-        assert!(buf[off + DIRENT64_NAME_OFFSET + name.len()..off + reclen]
-            .iter()
-            .all(|b| *b == 0));
+        assert!(buf[off + DIRENT64_NAME_OFFSET + name.len()..off + reclen].iter().all(|b| *b == 0));
         off += reclen;
     }
-    assert!(
-        buf[off..].iter().all(|b| *b == 0xAA),
-        "nothing written past the records"
-    );
+    assert!(buf[off..].iter().all(|b| *b == 0xAA), "nothing written past the records");
 }
 
 #[test]
@@ -111,10 +91,7 @@ fn rejects_bad_input() {
     assert_eq!(write_dirent64(&mut buf, 1, 1, DT_REG, b""), None);
     assert_eq!(write_dirent64(&mut buf, 1, 1, DT_REG, b"a\0b"), None);
     // Exactly fits / one byte short.
-    assert_eq!(
-        write_dirent64(&mut buf[..24], 1, 1, DT_REG, b"abcd"),
-        Some(24)
-    );
+    assert_eq!(write_dirent64(&mut buf[..24], 1, 1, DT_REG, b"abcd"), Some(24));
     let mut short = [0x55u8; 23];
     assert_eq!(write_dirent64(&mut short, 1, 1, DT_REG, b"abcd"), None);
     assert!(short.iter().all(|b| *b == 0x55));

@@ -210,8 +210,5 @@ fn syscall_return_encoding() {
     assert_eq!(Errno::from_syscall_return(0), None);
     assert_eq!(Errno::from_syscall_return(4096), None);
     assert_eq!(Errno::from_syscall_return((-4096isize) as usize), None);
-    assert_eq!(
-        Errno::from_syscall_return((-4095isize) as usize),
-        Some(Errno(4095))
-    );
+    assert_eq!(Errno::from_syscall_return((-4095isize) as usize), Some(Errno(4095)));
 }

@@ -57,10 +57,7 @@ fn map_prot_mremap_flags() {
     );
     assert_eq!(MapFlags::MAP_UNINITIALIZED.bits(), 0x400_0000);
     assert_eq!(abi::mman::MAP_FAILED, libc::MAP_FAILED as u64);
-    assert_eq!(
-        (MapFlags::MAP_SHARED_VALIDATE | MapFlags::MAP_FIXED).map_type(),
-        3
-    );
+    assert_eq!((MapFlags::MAP_SHARED_VALIDATE | MapFlags::MAP_FIXED).map_type(), 3);
     assert_eq!(MapFlags::MAP_PRIVATE.map_type(), 2);
 
     same_flags!(
@@ -139,22 +136,8 @@ fn clone_flags() {
     let f = CloneFlags::from_bits_truncate(raw);
     assert_eq!(f.bits(), raw, "exit signal survives truncation");
     assert_eq!(f.exit_signal(), libc::SIGCHLD);
-    assert_eq!(
-        f.without_signal(),
-        CloneFlags::CLONE_VM | CloneFlags::CLONE_VFORK
-    );
-    same_consts!(
-        abi::sched,
-        i32,
-        [
-            SCHED_OTHER,
-            SCHED_FIFO,
-            SCHED_RR,
-            SCHED_BATCH,
-            SCHED_IDLE,
-            SCHED_RESET_ON_FORK
-        ]
-    );
+    assert_eq!(f.without_signal(), CloneFlags::CLONE_VM | CloneFlags::CLONE_VFORK);
+    same_consts!(abi::sched, i32, [SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE, SCHED_RESET_ON_FORK]);
     assert_eq!(abi::sched::SCHED_DEADLINE, 6);
 }
 
@@ -207,22 +190,14 @@ fn file_modes() {
         abi::types,
         u32,
         [
-            S_IFMT, S_IFSOCK, S_IFLNK, S_IFREG, S_IFBLK, S_IFDIR, S_IFCHR, S_IFIFO, S_ISUID,
-            S_ISGID, S_ISVTX, S_IRWXU, S_IRUSR, S_IWUSR, S_IXUSR, S_IRWXG, S_IRGRP, S_IWGRP,
-            S_IXGRP, S_IRWXO, S_IROTH, S_IWOTH, S_IXOTH,
+            S_IFMT, S_IFSOCK, S_IFLNK, S_IFREG, S_IFBLK, S_IFDIR, S_IFCHR, S_IFIFO, S_ISUID, S_ISGID, S_ISVTX, S_IRWXU,
+            S_IRUSR, S_IWUSR, S_IXUSR, S_IRWXG, S_IRGRP, S_IWGRP, S_IXGRP, S_IRWXO, S_IROTH, S_IWOTH, S_IXOTH,
         ]
     );
     assert!(abi::s_isdir(abi::S_IFDIR | 0o755));
     assert!(abi::s_isreg(abi::S_IFREG | 0o644) && !abi::s_isreg(abi::S_IFLNK));
     assert!(abi::s_islnk(abi::S_IFLNK | 0o777));
-    for (maj, min) in [
-        (0, 0),
-        (1, 3),
-        (136, 0),
-        (4095, 255),
-        (0x1234, 0xabcde),
-        (u32::MAX, u32::MAX),
-    ] {
+    for (maj, min) in [(0, 0), (1, 3), (136, 0), (4095, 255), (0x1234, 0xabcde), (u32::MAX, u32::MAX)] {
         let dev = abi::makedev(maj, min);
         assert_eq!(dev, libc::makedev(maj, min), "makedev({maj}, {min})");
         assert_eq!(abi::major(dev), libc::major(dev));
@@ -255,25 +230,13 @@ fn futex_ops() {
             FUTEX_CLOCK_REALTIME,
         ]
     );
-    same_consts!(
-        abi::futex,
-        u32,
-        [
-            FUTEX_BITSET_MATCH_ANY,
-            FUTEX_WAITERS,
-            FUTEX_OWNER_DIED,
-            FUTEX_TID_MASK
-        ]
-    );
+    same_consts!(abi::futex, u32, [FUTEX_BITSET_MATCH_ANY, FUTEX_WAITERS, FUTEX_OWNER_DIED, FUTEX_TID_MASK]);
     use abi::futex::*;
     // The kernel's mask clears only the two modifier bits (the libc crate
     // defines a different value).
     assert_eq!(FUTEX_CMD_MASK, !(128 | 256));
     assert_eq!(FUTEX_WAIT_PRIVATE & FUTEX_CMD_MASK, FUTEX_WAIT);
-    assert_eq!(
-        (FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME) & FUTEX_CMD_MASK,
-        FUTEX_WAIT_BITSET
-    );
+    assert_eq!((FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME) & FUTEX_CMD_MASK, FUTEX_WAIT_BITSET);
     assert_eq!(FUTEX_WAKE_PRIVATE, 129);
     assert_eq!(FUTEX2_SIZE_U32, 2);
     assert_eq!(FUTEX2_PRIVATE, 128);
@@ -329,20 +292,10 @@ fn fcntl_and_friends() {
         ]
     );
     use abi::fcntl::*;
-    assert_eq!(
-        [
-            F_SETSIG,
-            F_GETSIG,
-            F_SETOWN_EX,
-            F_GETOWN_EX,
-            F_GETOWNER_UIDS
-        ],
-        [10, 11, 15, 16, 17]
-    );
+    assert_eq!([F_SETSIG, F_GETSIG, F_SETOWN_EX, F_GETOWN_EX, F_GETOWNER_UIDS], [10, 11, 15, 16, 17]);
     same_consts!(abi::fcntl, i16, [F_RDLCK, F_WRLCK, F_UNLCK]);
     assert_eq!(
         OpenFlags::SETFL_MASK.bits(),
-        (libc::O_APPEND | libc::O_ASYNC | libc::O_NONBLOCK | libc::O_DIRECT | libc::O_NOATIME)
-            as u32
+        (libc::O_APPEND | libc::O_ASYNC | libc::O_NONBLOCK | libc::O_DIRECT | libc::O_NOATIME) as u32
     );
 }

@@ -25,11 +25,7 @@ fn timezone() {
 
 #[test]
 fn tms_and_timers() {
-    same_layout!(
-        Tms,
-        libc::tms,
-        [tms_utime, tms_stime, tms_cutime, tms_cstime]
-    );
+    same_layout!(Tms, libc::tms, [tms_utime, tms_stime, tms_cutime, tms_cstime]);
     same_layout!(ItimerVal, libc::itimerval, [it_interval, it_value]);
     same_layout!(ItimerSpec, libc::itimerspec, [it_interval, it_value]);
 }
@@ -69,18 +65,11 @@ fn statfs() {
     same_layout!(
         Statfs,
         libc::statfs,
-        [
-            f_type, f_bsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_fsid, f_namelen,
-            f_frsize
-        ]
+        [f_type, f_bsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_fsid, f_namelen, f_frsize]
     );
     // glibc folds `f_flags` into its private spare array.
     fixed_fields!(Statfs, [(f_flags, 80, 8), (f_spare, 88, 32)]);
-    same_layout!(
-        Statfs,
-        libc::statfs64,
-        [f_type, f_bsize, f_blocks, f_frsize]
-    );
+    same_layout!(Statfs, libc::statfs64, [f_type, f_bsize, f_blocks, f_frsize]);
 }
 
 #[test]
@@ -122,20 +111,13 @@ fn statx() {
             stx_atomic_write_unit_max_opt,
         ]
     );
-    fixed_fields!(
-        Statx,
-        [(__spare0, 30, 2), (__spare2, 188, 4), (__spare3, 192, 64)]
-    );
+    fixed_fields!(Statx, [(__spare0, 30, 2), (__spare2, 188, 4), (__spare3, 192, 64)]);
 }
 
 #[test]
 fn utsname() {
     assert_eq!(size_of::<Utsname>(), 390);
-    same_layout!(
-        Utsname,
-        libc::utsname,
-        [sysname, nodename, release, version, machine, domainname]
-    );
+    same_layout!(Utsname, libc::utsname, [sysname, nodename, release, version, machine, domainname]);
     let u = Utsname::new("Linux", "host", "6.1.0", "#1", "x86_64", &"d".repeat(100));
     assert_eq!(&u.sysname[..6], b"Linux\0");
     assert_eq!(u.domainname[63], b'd');
@@ -185,8 +167,8 @@ fn sysinfo() {
         Sysinfo,
         libc::sysinfo,
         [
-            uptime, loads, totalram, freeram, sharedram, bufferram, totalswap, freeswap, procs,
-            pad, totalhigh, freehigh, mem_unit,
+            uptime, loads, totalram, freeram, sharedram, bufferram, totalswap, freeswap, procs, pad, totalhigh,
+            freehigh, mem_unit,
         ]
     );
     fixed_fields!(Sysinfo, [(_pad1, 84, 4), (_pad2, 108, 4)]);
@@ -198,45 +180,23 @@ fn termios() {
     assert_eq!(size_of::<Termios>(), 36);
     assert_eq!(size_of::<Termios>(), offset_of!(libc::termios2, c_ispeed));
     assert_eq!(align_of::<Termios>(), align_of::<libc::termios2>());
-    same_fields!(
-        Termios,
-        libc::termios2,
-        [c_iflag, c_oflag, c_cflag, c_lflag, c_line, c_cc]
-    );
-    same_layout!(
-        Termios2,
-        libc::termios2,
-        [c_iflag, c_oflag, c_cflag, c_lflag, c_line, c_cc, c_ispeed, c_ospeed]
-    );
-    same_layout!(
-        Winsize,
-        libc::winsize,
-        [ws_row, ws_col, ws_xpixel, ws_ypixel]
-    );
+    same_fields!(Termios, libc::termios2, [c_iflag, c_oflag, c_cflag, c_lflag, c_line, c_cc]);
+    same_layout!(Termios2, libc::termios2, [c_iflag, c_oflag, c_cflag, c_lflag, c_line, c_cc, c_ispeed, c_ospeed]);
+    same_layout!(Winsize, libc::winsize, [ws_row, ws_col, ws_xpixel, ws_ypixel]);
 }
 
 #[test]
 fn flock() {
     assert_eq!(size_of::<Flock>(), 32);
-    same_layout!(
-        Flock,
-        libc::flock,
-        [l_type, l_whence, l_start, l_len, l_pid]
-    );
+    same_layout!(Flock, libc::flock, [l_type, l_whence, l_start, l_len, l_pid]);
     fixed_fields!(Flock, [(_pad0, 4, 4), (_pad1, 28, 4)]);
 }
 
 #[test]
 fn clone_args() {
     assert_eq!(size_of::<CloneArgs>(), abi::sched::CLONE_ARGS_SIZE_VER2);
-    assert_eq!(
-        offset_of!(CloneArgs, set_tid),
-        abi::sched::CLONE_ARGS_SIZE_VER0
-    );
-    assert_eq!(
-        offset_of!(CloneArgs, cgroup),
-        abi::sched::CLONE_ARGS_SIZE_VER1
-    );
+    assert_eq!(offset_of!(CloneArgs, set_tid), abi::sched::CLONE_ARGS_SIZE_VER0);
+    assert_eq!(offset_of!(CloneArgs, cgroup), abi::sched::CLONE_ARGS_SIZE_VER1);
     fixed_fields!(
         CloneArgs,
         [

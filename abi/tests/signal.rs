@@ -12,10 +12,9 @@ fn signal_numbers_match_libc() {
         abi::signal,
         i32,
         [
-            SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGIOT, SIGBUS, SIGFPE, SIGKILL,
-            SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGSTKFLT, SIGCHLD, SIGCONT,
-            SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF,
-            SIGWINCH, SIGIO, SIGPOLL, SIGPWR, SIGSYS,
+            SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGIOT, SIGBUS, SIGFPE, SIGKILL, SIGUSR1, SIGSEGV,
+            SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGSTKFLT, SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU,
+            SIGURG, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGWINCH, SIGIO, SIGPOLL, SIGPWR, SIGSYS,
         ]
     );
     // The kernel's range; the C library reserves the first few for itself.
@@ -43,12 +42,7 @@ fn names() {
         let n: i32 = if let Some(k) = name.strip_prefix("SIGRTMIN+") {
             SIGRTMIN + k.parse::<i32>().unwrap()
         } else {
-            SIGRTMAX
-                - name
-                    .strip_prefix("SIGRTMAX-")
-                    .unwrap()
-                    .parse::<i32>()
-                    .unwrap()
+            SIGRTMAX - name.strip_prefix("SIGRTMAX-").unwrap().parse::<i32>().unwrap()
         };
         assert_eq!(n, sig);
     }
@@ -118,14 +112,8 @@ fn si_codes_match_libc() {
 /// Codes the `libc` crate does not define for linux-gnu.
 #[test]
 fn si_codes_fixed() {
-    let ill = [
-        ILL_ILLOPC, ILL_ILLOPN, ILL_ILLADR, ILL_ILLTRP, ILL_PRVOPC, ILL_PRVREG, ILL_COPROC,
-        ILL_BADSTK,
-    ];
-    let fpe = [
-        FPE_INTDIV, FPE_INTOVF, FPE_FLTDIV, FPE_FLTOVF, FPE_FLTUND, FPE_FLTRES, FPE_FLTINV,
-        FPE_FLTSUB,
-    ];
+    let ill = [ILL_ILLOPC, ILL_ILLOPN, ILL_ILLADR, ILL_ILLTRP, ILL_PRVOPC, ILL_PRVREG, ILL_COPROC, ILL_BADSTK];
+    let fpe = [FPE_INTDIV, FPE_INTOVF, FPE_FLTDIV, FPE_FLTOVF, FPE_FLTUND, FPE_FLTRES, FPE_FLTINV, FPE_FLTSUB];
     let segv = [SEGV_MAPERR, SEGV_ACCERR, SEGV_BNDERR, SEGV_PKUERR];
     let poll = [POLL_IN, POLL_OUT, POLL_MSG, POLL_ERR, POLL_PRI, POLL_HUP];
     for codes in [&ill[..], &fpe[..], &segv[..], &poll[..]] {
@@ -146,24 +134,10 @@ fn altstack_consts_match_libc() {
 fn kernel_sigaction_layout() {
     // The kernel's own struct, not glibc's `struct sigaction`.
     assert_eq!(size_of::<KernelSigaction>(), 32);
-    fixed_fields!(
-        KernelSigaction,
-        [
-            (handler, 0, 8),
-            (flags, 8, 8),
-            (restorer, 16, 8),
-            (mask, 24, 8)
-        ]
-    );
+    fixed_fields!(KernelSigaction, [(handler, 0, 8), (flags, 8, 8), (restorer, 16, 8), (mask, 24, 8)]);
     // The handler is a pointer-sized value, the flags an `unsigned long`.
-    assert_eq!(
-        field_size!(KernelSigaction, handler),
-        size_of::<libc::sighandler_t>()
-    );
-    assert_eq!(
-        field_size!(KernelSigaction, flags),
-        size_of::<libc::c_ulong>()
-    );
+    assert_eq!(field_size!(KernelSigaction, handler), size_of::<libc::sighandler_t>());
+    assert_eq!(field_size!(KernelSigaction, flags), size_of::<libc::c_ulong>());
     let act = KernelSigaction {
         handler: 0x401000,
         flags: SA_SIGINFO | SA_RESTORER,
@@ -179,11 +153,7 @@ fn kernel_sigaction_layout() {
 fn stack_t_layout() {
     same_layout!(StackT, libc::stack_t, [ss_sp, ss_flags, ss_size]);
     fixed_fields!(StackT, [(_pad, 12, 4)]);
-    let st = StackT {
-        ss_sp: 0x1000,
-        ss_size: 0x2000,
-        ..StackT::default()
-    };
+    let st = StackT { ss_sp: 0x1000, ss_size: 0x2000, ..StackT::default() };
     assert_eq!(st.top(), 0x3000);
     assert!(st.contains(0x3000) && st.contains(0x1001));
     assert!(!st.contains(0x1000) && !st.contains(0x3001));
@@ -203,14 +173,8 @@ fn sigset() {
     set.add(SIGRTMAX);
     assert!(set.contains(SIGINT) && set.contains(SIGRTMAX) && !set.contains(SIGHUP));
     assert_eq!(set.first(), Some(SIGINT));
-    assert_eq!(
-        set.iter().collect::<Vec<_>>(),
-        vec![SIGINT, SIGKILL, SIGRTMAX]
-    );
-    assert_eq!(
-        set.without_unblockable().iter().collect::<Vec<_>>(),
-        vec![SIGINT, SIGRTMAX]
-    );
+    assert_eq!(set.iter().collect::<Vec<_>>(), vec![SIGINT, SIGKILL, SIGRTMAX]);
+    assert_eq!(set.without_unblockable().iter().collect::<Vec<_>>(), vec![SIGINT, SIGRTMAX]);
     set.remove(SIGINT);
     assert_eq!(set.first(), Some(SIGKILL));
     assert_eq!(SigSet::FULL.iter().count(), 64);
@@ -256,10 +220,7 @@ fn siginfo_kill_and_queue() {
     let theirs = as_libc(info);
     assert_eq!(theirs.si_code, SI_QUEUE);
     assert_eq!(unsafe { theirs.si_pid() }, 7);
-    assert_eq!(
-        unsafe { theirs.si_value() }.sival_ptr as u64,
-        0x1122_3344_5566_7788
-    );
+    assert_eq!(unsafe { theirs.si_value() }.sival_ptr as u64, 0x1122_3344_5566_7788);
     assert_eq!(info.si_value(), 0x1122_3344_5566_7788);
 }
 
@@ -276,20 +237,14 @@ fn siginfo_child() {
         assert_eq!(theirs.si_utime(), 11);
         assert_eq!(theirs.si_stime(), 22);
     }
-    assert_eq!(
-        (info.si_status(), info.si_utime(), info.si_stime()),
-        (3, 11, 22)
-    );
+    assert_eq!((info.si_status(), info.si_utime(), info.si_stime()), (3, 11, 22));
 }
 
 #[test]
 fn siginfo_timer_and_poll() {
     let info = Siginfo::timer(SIGALRM, 5, 2, 99);
     assert_eq!(info.si_code, SI_TIMER);
-    assert_eq!(
-        (info.si_timerid(), info.si_overrun(), info.si_value()),
-        (5, 2, 99)
-    );
+    assert_eq!((info.si_timerid(), info.si_overrun(), info.si_value()), (5, 2, 99));
     let theirs = as_libc(info);
     assert_eq!(unsafe { theirs.si_value() }.sival_ptr as u64, 99);
 

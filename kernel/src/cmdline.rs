@@ -66,16 +66,8 @@ fn words(cmdline: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-const KERNEL_PARAMS: [&str; 8] = [
-    "console",
-    "root",
-    "init",
-    "rdinit",
-    "loglevel",
-    "panic",
-    "rootfstype",
-    "earlyprintk",
-];
+const KERNEL_PARAMS: [&str; 8] =
+    ["console", "root", "init", "rdinit", "loglevel", "panic", "rootfstype", "earlyprintk"];
 const KERNEL_FLAGS: [&str; 4] = ["quiet", "debug", "ro", "rw"];
 
 pub fn parse(cmdline: &str) -> KernelArgs {
@@ -102,9 +94,5 @@ pub fn parse(cmdline: &str) -> KernelArgs {
     }
     let init = init.unwrap_or_else(|| b"/init".to_vec());
     argv.insert(0, init.clone());
-    KernelArgs {
-        init,
-        init_argv: argv,
-        init_envp: envp,
-    }
+    KernelArgs { init, init_argv: argv, init_envp: envp }
 }

@@ -18,6 +18,7 @@ mod random;
 mod reboot;
 mod sched;
 mod syscall;
+mod syslog;
 mod time;
 mod tty;
 
@@ -33,38 +34,23 @@ extern "C" fn kernel_main(start_info: u64) -> ! {
         panic!("unusable boot information: {e}");
     }
     cmdline::parse_early(info.cmdline());
+    pr_notice!("kestrel {} (Linux ABI {})", env!("CARGO_PKG_VERSION"), proc::uts::RELEASE);
+    pr_notice!("Command line: {}", info.cmdline());
     arch::init_cpu();
     mm::init(&info);
+    let f = arch::cpu_features();
+    pr_info!("cpu: nx={} smep={} smap={} xsave={} avx={}", f.nx, f.smep, f.smap, f.xsave, f.avx);
     for r in info.memory_regions() {
         let kind = if r.usable { "usable" } else { "reserved" };
-        pr_debug!(
-            "BIOS-e820: [mem {:#018x}-{:#018x}] {}",
-            r.start,
-            r.start + r.len - 1,
-            kind
-        );
+        pr_debug!("BIOS-e820: [mem {:#018x}-{:#018x}] {}", r.start, r.start + r.len - 1, kind);
     }
-    pr_notice!(
-        "kestrel {} (Linux ABI {})",
-        env!("CARGO_PKG_VERSION"),
-        proc::uts::RELEASE
-    );
-    pr_notice!("Command line: {}", info.cmdline());
     let ram_mib = (mm::frame::total_count() * 4096) >> 20;
-    pr_info!(
-        "Memory: {} MiB of RAM, {} KiB free",
-        ram_mib,
-        mm::frame::free_count() * 4
-    );
+    pr_info!("Memory: {} MiB of RAM, {} KiB free", ram_mib, mm::frame::free_count() * 4);
 
     arch::apic::init();
     let cal = arch::calibrate::calibrate();
     time::init(cal.tsc_hz, drivers::rtc::read_epoch_seconds());
-    pr_info!(
-        "tsc: {}.{:03} MHz",
-        cal.tsc_hz / 1_000_000,
-        (cal.tsc_hz / 1000) % 1000
-    );
+    pr_info!("tsc: {}.{:03} MHz", cal.tsc_hz / 1_000_000, (cal.tsc_hz / 1000) % 1000);
     arch::apic::timer_start_periodic((cal.apic_timer_hz / time::HZ) as u32);
     drivers::acpi::init(info.rsdp);
 
@@ -81,11 +67,7 @@ fn unpack_initramfs(info: &BootInfo) {
     };
     let archive = mm::phys::reserved_slice(initrd.start, initrd.len as usize);
     match fs::initramfs::unpack(archive) {
-        Ok(n) => pr_info!(
-            "initramfs: unpacked {} entries ({} KiB)",
-            n,
-            initrd.len / 1024
-        ),
+        Ok(n) => pr_info!("initramfs: unpacked {} entries ({} KiB)", n, initrd.len / 1024),
         Err(msg) => pr_err!("Initramfs unpacking failed: {msg}"),
     }
 }
@@ -102,9 +84,5 @@ fn start_init(cmdline: &str) {
     let now = arch::cpu::rdtsc();
     let entry_us = time::tsc_delta_ns(arch::boot::boot_tsc(), now) / 1000;
     let reset_us = time::tsc_delta_ns(0, now) / 1000;
-    pr_info!(
-        "boot: entry-to-init={}us reset-to-init={}us",
-        entry_us,
-        reset_us
-    );
+    pr_info!("boot: entry-to-init={}us reset-to-init={}us", entry_us, reset_us);
 }

@@ -7,10 +7,7 @@ use crate::arch::cpu;
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
     cpu::disable_interrupts();
-    crate::printk::emergency_write(format_args!(
-        "Kernel panic - not syncing: {}\n",
-        info.message()
-    ));
+    crate::printk::emergency_write(format_args!("Kernel panic - not syncing: {}\n", info.message()));
     if let Some(loc) = info.location() {
         crate::printk::emergency_write(format_args!("  at {}:{}\n", loc.file(), loc.line()));
     }

@@ -31,12 +31,62 @@ struct Ring {
     bytes: [u8; RING_SIZE],
     /// Total bytes ever written; the ring holds the last RING_SIZE of them.
     written: usize,
+    /// `written` at the last clear (syslog's SYSLOG_ACTION_CLEAR).
+    cleared_at: usize,
 }
 
-static RING: Mutex<Ring> = Mutex::new(Ring {
-    bytes: [0; RING_SIZE],
-    written: 0,
-});
+static RING: Mutex<Ring> = Mutex::new(Ring { bytes: [0; RING_SIZE], written: 0, cleared_at: 0 });
+
+pub const LOG_BUFFER_SIZE: usize = RING_SIZE;
+
+impl Ring {
+    /// Index (in `written` terms) of the oldest byte still readable.
+    fn oldest(&self) -> usize {
+        self.written.saturating_sub(RING_SIZE).max(self.cleared_at)
+    }
+}
+
+/// Copies the newest bytes of the log (since the last clear, at most
+/// `out.len()`), each line prefixed with `<level>` as syslog(2) gives them.
+pub fn read_log(out: &mut [u8]) -> usize {
+    without_interrupts(|| {
+        let ring = RING.lock();
+        let oldest = ring.oldest();
+        let mut start = ring.written - (ring.written - oldest).min(out.len());
+        // Only whole lines, as Linux returns whole records: skip a partial
+        // first line.
+        if start > oldest && ring.bytes[(start - 1) % RING_SIZE] != b'\n' {
+            while start < ring.written && ring.bytes[start % RING_SIZE] != b'\n' {
+                start += 1;
+            }
+            start = (start + 1).min(ring.written);
+        }
+        let n = ring.written - start;
+        for (i, b) in out[..n].iter_mut().enumerate() {
+            *b = ring.bytes[(start + i) % RING_SIZE];
+        }
+        n
+    })
+}
+
+/// Bytes held since the last clear.
+pub fn unread_bytes() -> usize {
+    without_interrupts(|| {
+        let ring = RING.lock();
+        ring.written - ring.oldest()
+    })
+}
+
+pub fn clear_log() {
+    without_interrupts(|| {
+        let mut ring = RING.lock();
+        ring.cleared_at = ring.written;
+    });
+}
+
+pub fn console_loglevel() -> u8 {
+    CONSOLE_LOGLEVEL.load(Ordering::Relaxed)
+}
 
 pub fn set_console_loglevel(level: u8) {
     CONSOLE_LOGLEVEL.store(level.min(15), Ordering::Relaxed);
@@ -59,17 +109,9 @@ impl Write for LineBuf {
 }
 
 pub fn log(level: Level, args: fmt::Arguments) {
-    let mut line = LineBuf {
-        buf: [0; 512],
-        len: 0,
-    };
+    let mut line = LineBuf { buf: [0; 512], len: 0 };
     let ns = crate::time::uptime_ns();
-    let _ = write!(
-        line,
-        "[{:5}.{:06}] ",
-        ns / 1_000_000_000,
-        (ns / 1000) % 1_000_000
-    );
+    let _ = write!(line, "[{:5}.{:06}] ", ns / 1_000_000_000, (ns / 1000) % 1_000_000);
     let _ = line.write_fmt(args);
     if line.len == line.buf.len() {
         line.buf[line.len - 1] = b'\n';
@@ -78,9 +120,10 @@ pub fn log(level: Level, args: fmt::Arguments) {
         line.len += 1;
     }
     let text = &line.buf[..line.len];
+    let prefix = [b'<', b'0' + level as u8, b'>'];
     without_interrupts(|| {
         let mut ring = RING.lock();
-        for &b in text {
+        for &b in prefix.iter().chain(text) {
             let at = ring.written % RING_SIZE;
             ring.bytes[at] = b;
             ring.written += 1;

@@ -161,8 +161,9 @@ pub enum DefaultAction {
 /// The default disposition of `sig` (real-time signals terminate).
 pub const fn default_action(sig: i32) -> DefaultAction {
     match sig {
-        SIGQUIT | SIGILL | SIGTRAP | SIGABRT | SIGBUS | SIGFPE | SIGSEGV | SIGXCPU | SIGXFSZ
-        | SIGSYS => DefaultAction::CoreDump,
+        SIGQUIT | SIGILL | SIGTRAP | SIGABRT | SIGBUS | SIGFPE | SIGSEGV | SIGXCPU | SIGXFSZ | SIGSYS => {
+            DefaultAction::CoreDump
+        }
         SIGCHLD | SIGURG | SIGWINCH => DefaultAction::Ignore,
         SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU => DefaultAction::Stop,
         SIGCONT => DefaultAction::Continue,

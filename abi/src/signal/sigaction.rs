@@ -25,12 +25,7 @@ pub struct KernelSigaction {
 
 impl KernelSigaction {
     /// The disposition every signal starts with.
-    pub const DEFAULT: KernelSigaction = KernelSigaction {
-        handler: SIG_DFL,
-        flags: 0,
-        restorer: 0,
-        mask: 0,
-    };
+    pub const DEFAULT: KernelSigaction = KernelSigaction { handler: SIG_DFL, flags: 0, restorer: 0, mask: 0 };
 
     /// True when the handler is `SIG_DFL`.
     pub const fn is_default(&self) -> bool {

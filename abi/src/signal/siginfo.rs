@@ -50,11 +50,7 @@ impl Default for Siginfo {
 impl Siginfo {
     /// A siginfo with only the header set and the union zeroed.
     pub fn new(signo: i32, code: i32) -> Siginfo {
-        Siginfo {
-            si_signo: signo,
-            si_code: code,
-            ..Siginfo::zeroed()
-        }
+        Siginfo { si_signo: signo, si_code: code, ..Siginfo::zeroed() }
     }
 
     /// A signal sent by a process (`kill`, `tkill`…): `code` is `SI_USER`,

@@ -47,13 +47,7 @@ pub const fn dirent64_reclen(name_len: usize) -> usize {
 /// in `buf`, the name is empty or contains a NUL byte, or the record would
 /// exceed `u16::MAX` bytes. A caller filling a buffer stops at the first
 /// `None`; if no record fit at all, `getdents64` fails with `EINVAL`.
-pub fn write_dirent64(
-    buf: &mut [u8],
-    ino: u64,
-    off: i64,
-    d_type: u8,
-    name: &[u8],
-) -> Option<usize> {
+pub fn write_dirent64(buf: &mut [u8], ino: u64, off: i64, d_type: u8, name: &[u8]) -> Option<usize> {
     if name.is_empty() || name.contains(&0) {
         return None;
     }
@@ -64,8 +58,7 @@ pub fn write_dirent64(
     let rec = &mut buf[..reclen];
     rec[DIRENT64_INO_OFFSET..DIRENT64_OFF_OFFSET].copy_from_slice(&ino.to_ne_bytes());
     rec[DIRENT64_OFF_OFFSET..DIRENT64_RECLEN_OFFSET].copy_from_slice(&off.to_ne_bytes());
-    rec[DIRENT64_RECLEN_OFFSET..DIRENT64_TYPE_OFFSET]
-        .copy_from_slice(&(reclen as u16).to_ne_bytes());
+    rec[DIRENT64_RECLEN_OFFSET..DIRENT64_TYPE_OFFSET].copy_from_slice(&(reclen as u16).to_ne_bytes());
     rec[DIRENT64_TYPE_OFFSET] = d_type;
     let name_end = DIRENT64_NAME_OFFSET + name.len();
     rec[DIRENT64_NAME_OFFSET..name_end].copy_from_slice(name);

@@ -17,10 +17,7 @@ pub struct Rlimit {
 
 impl Rlimit {
     /// No limit at all.
-    pub const UNLIMITED: Rlimit = Rlimit {
-        rlim_cur: RLIM_INFINITY,
-        rlim_max: RLIM_INFINITY,
-    };
+    pub const UNLIMITED: Rlimit = Rlimit { rlim_cur: RLIM_INFINITY, rlim_max: RLIM_INFINITY };
 }
 
 /// "No limit".

@@ -15,10 +15,7 @@ pub struct Timespec {
 
 impl Timespec {
     /// Time zero.
-    pub const ZERO: Timespec = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
+    pub const ZERO: Timespec = Timespec { tv_sec: 0, tv_nsec: 0 };
 
     /// True when `tv_nsec` is in `0..1e9` and `tv_sec` is not negative, the
     /// check that makes `nanosleep` and friends fail with `EINVAL`.
@@ -28,10 +25,7 @@ impl Timespec {
 
     /// From a count of nanoseconds.
     pub const fn from_nanos(ns: u64) -> Timespec {
-        Timespec {
-            tv_sec: (ns / NSEC_PER_SEC as u64) as i64,
-            tv_nsec: (ns % NSEC_PER_SEC as u64) as i64,
-        }
+        Timespec { tv_sec: (ns / NSEC_PER_SEC as u64) as i64, tv_nsec: (ns % NSEC_PER_SEC as u64) as i64 }
     }
 
     /// Total nanoseconds, saturating; `None` for a negative or invalid value.
@@ -39,11 +33,7 @@ impl Timespec {
         if !self.is_valid() {
             return None;
         }
-        Some(
-            (self.tv_sec as u64)
-                .saturating_mul(NSEC_PER_SEC as u64)
-                .saturating_add(self.tv_nsec as u64),
-        )
+        Some((self.tv_sec as u64).saturating_mul(NSEC_PER_SEC as u64).saturating_add(self.tv_nsec as u64))
     }
 }
 
@@ -68,10 +58,7 @@ impl Timeval {
 
     /// From a count of nanoseconds (truncating to microseconds).
     pub const fn from_nanos(ns: u64) -> Timeval {
-        Timeval {
-            tv_sec: (ns / NSEC_PER_SEC as u64) as i64,
-            tv_usec: ((ns % NSEC_PER_SEC as u64) / 1000) as i64,
-        }
+        Timeval { tv_sec: (ns / NSEC_PER_SEC as u64) as i64, tv_usec: ((ns % NSEC_PER_SEC as u64) / 1000) as i64 }
     }
 }
 

@@ -31,11 +31,7 @@ pub struct BootInfo {
 impl BootInfo {
     pub const fn empty() -> Self {
         BootInfo {
-            regions: [MemoryRegion {
-                start: 0,
-                len: 0,
-                usable: false,
-            }; MAX_REGIONS],
+            regions: [MemoryRegion { start: 0, len: 0, usable: false }; MAX_REGIONS],
             region_count: 0,
             initrd: None,
             cmdline: [0; MAX_CMDLINE],
@@ -71,11 +67,6 @@ impl BootInfo {
 
     /// The highest address of usable RAM.
     pub fn ram_end(&self) -> u64 {
-        self.memory_regions()
-            .iter()
-            .filter(|r| r.usable)
-            .map(|r| r.start + r.len)
-            .max()
-            .unwrap_or(0)
+        self.memory_regions().iter().filter(|r| r.usable).map(|r| r.start + r.len).max().unwrap_or(0)
     }
 }

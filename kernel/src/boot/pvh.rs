@@ -48,10 +48,7 @@ pub enum PvhError {
 impl core::fmt::Display for PvhError {
     fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
         match self {
-            PvhError::BadMagic(m) => write!(
-                f,
-                "hvm_start_info magic is {m:#x}, not {START_INFO_MAGIC:#x}"
-            ),
+            PvhError::BadMagic(m) => write!(f, "hvm_start_info magic is {m:#x}, not {START_INFO_MAGIC:#x}"),
             PvhError::NoMemoryMap => write!(f, "hvm_start_info has no memory map (version 0)"),
         }
     }
@@ -71,10 +68,7 @@ pub fn parse(start_info_paddr: u64, info: &mut BootInfo) -> Result<(), PvhError>
     if si.nr_modules > 0 && si.modlist_paddr != 0 {
         let m: ModlistEntry = phys::read(si.modlist_paddr);
         if m.size > 0 {
-            info.initrd = Some(Module {
-                start: m.paddr,
-                len: m.size,
-            });
+            info.initrd = Some(Module { start: m.paddr, len: m.size });
         }
     }
     if si.rsdp_paddr != 0 {
@@ -84,13 +78,8 @@ pub fn parse(start_info_paddr: u64, info: &mut BootInfo) -> Result<(), PvhError>
         return Err(PvhError::NoMemoryMap);
     }
     for i in 0..u64::from(si.memmap_entries) {
-        let e: MemmapEntry =
-            phys::read(si.memmap_paddr + i * core::mem::size_of::<MemmapEntry>() as u64);
-        info.push_region(MemoryRegion {
-            start: e.addr,
-            len: e.size,
-            usable: e.kind == E820_RAM,
-        });
+        let e: MemmapEntry = phys::read(si.memmap_paddr + i * core::mem::size_of::<MemmapEntry>() as u64);
+        info.push_region(MemoryRegion { start: e.addr, len: e.size, usable: e.kind == E820_RAM });
     }
     Ok(())
 }

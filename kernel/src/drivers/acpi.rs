@@ -47,25 +47,16 @@ fn find_rsdp(hint: Option<u64>) -> Option<u64> {
 /// Finds the table with `signature` through the XSDT (or RSDT).
 fn find_table(rsdp: u64, signature: &[u8; 4]) -> Option<u64> {
     let revision = phys::read::<u8>(rsdp + 15);
-    let (root, entry_size) = if revision >= 2 {
-        (phys::read::<u64>(rsdp + 24), 8)
-    } else {
-        (u64::from(phys::read::<u32>(rsdp + 16)), 4)
-    };
-    if root == 0
-        || &phys::read::<[u8; 4]>(root) != b"XSDT" && &phys::read::<[u8; 4]>(root) != b"RSDT"
-    {
+    let (root, entry_size) =
+        if revision >= 2 { (phys::read::<u64>(rsdp + 24), 8) } else { (u64::from(phys::read::<u32>(rsdp + 16)), 4) };
+    if root == 0 || &phys::read::<[u8; 4]>(root) != b"XSDT" && &phys::read::<[u8; 4]>(root) != b"RSDT" {
         return None;
     }
     let len = u64::from(phys::read::<u32>(root + 4));
     let entries = len.saturating_sub(36) / entry_size;
     (0..entries).find_map(|i| {
         let at = root + 36 + i * entry_size;
-        let table = if entry_size == 8 {
-            phys::read::<u64>(at)
-        } else {
-            u64::from(phys::read::<u32>(at))
-        };
+        let table = if entry_size == 8 { phys::read::<u64>(at) } else { u64::from(phys::read::<u32>(at)) };
         (table != 0 && &phys::read::<[u8; 4]>(table) == signature).then_some(table)
     })
 }
@@ -113,12 +104,7 @@ fn discover(rsdp_hint: Option<u64>) -> Option<PowerOff> {
     let pm1a_control = phys::read::<u32>(fadt + 64) as u16;
     let pm1b_control = phys::read::<u32>(fadt + 68) as u16;
     let (slp_typ_a, slp_typ_b) = s5_sleep_types(dsdt)?;
-    Some(PowerOff {
-        pm1a_control,
-        pm1b_control,
-        slp_typ_a,
-        slp_typ_b,
-    })
+    Some(PowerOff { pm1a_control, pm1b_control, slp_typ_a, slp_typ_b })
 }
 
 pub fn init(rsdp_hint: Option<u64>) {

@@ -52,11 +52,7 @@ pub fn read_epoch_seconds() -> i64 {
     if status_b & 0x02 == 0 && pm {
         hour = (hour % 12) + 12;
     }
-    let century = if (19..=30).contains(&century) {
-        i64::from(century)
-    } else {
-        20
-    };
+    let century = if (19..=30).contains(&century) { i64::from(century) } else { 20 };
     let full_year = century * 100 + i64::from(year);
     days_from_civil(full_year, i64::from(month), i64::from(day)) * 86_400
         + i64::from(hour) * 3600

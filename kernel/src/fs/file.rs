@@ -34,11 +34,7 @@ impl FdTable {
     }
 
     pub fn get(&self, fd: i32) -> Result<Arc<dyn File>, Errno> {
-        usize::try_from(fd)
-            .ok()
-            .and_then(|i| self.slots.get(i))
-            .and_then(Clone::clone)
-            .ok_or(Errno::EBADF)
+        usize::try_from(fd).ok().and_then(|i| self.slots.get(i)).and_then(Clone::clone).ok_or(Errno::EBADF)
     }
 
     /// Installs `file` at the lowest free descriptor.
@@ -56,10 +52,7 @@ impl FdTable {
     }
 
     pub fn close(&mut self, fd: i32) -> Result<(), Errno> {
-        let slot = usize::try_from(fd)
-            .ok()
-            .and_then(|i| self.slots.get_mut(i))
-            .ok_or(Errno::EBADF)?;
+        let slot = usize::try_from(fd).ok().and_then(|i| self.slots.get_mut(i)).ok_or(Errno::EBADF)?;
         slot.take().map(|_| ()).ok_or(Errno::EBADF)
     }
 

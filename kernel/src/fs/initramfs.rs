@@ -63,14 +63,10 @@ pub fn unpack(archive: &[u8]) -> Result<usize, &'static str> {
         let h = archive.get(at..at + HEADER_LEN).ok_or("truncated header")?;
         let hdr = parse_header(h)?;
         let name_start = at + HEADER_LEN;
-        let name = archive
-            .get(name_start..name_start + hdr.namesize)
-            .ok_or("truncated name")?;
+        let name = archive.get(name_start..name_start + hdr.namesize).ok_or("truncated name")?;
         let name = name.strip_suffix(b"\0").ok_or("name not NUL-terminated")?;
         let data_start = align4(name_start + hdr.namesize);
-        let data = archive
-            .get(data_start..data_start + hdr.filesize)
-            .ok_or("truncated file data")?;
+        let data = archive.get(data_start..data_start + hdr.filesize).ok_or("truncated file data")?;
         at = align4(data_start + hdr.filesize);
         if name == TRAILER {
             continue;
@@ -81,11 +77,7 @@ pub fn unpack(archive: &[u8]) -> Result<usize, &'static str> {
 }
 
 fn add_entry(name: &[u8], hdr: &Header, data: &[u8]) -> Result<(), &'static str> {
-    let path: Vec<u8> = if name.starts_with(b"/") {
-        name.to_vec()
-    } else {
-        [b"/", name].concat()
-    };
+    let path: Vec<u8> = if name.starts_with(b"/") { name.to_vec() } else { [b"/", name].concat() };
     if path == b"/." || path == b"/" {
         return Ok(());
     }
@@ -104,7 +96,5 @@ fn add_entry(name: &[u8], hdr: &Header, data: &[u8]) -> Result<(), &'static str>
         _ => InodeData::Special((u64::from(hdr.rdevmajor) << 8) | u64::from(hdr.rdevminor)),
     };
     let inode = Inode::new(hdr.mode, hdr.uid, hdr.gid, i64::from(hdr.mtime), contents);
-    parent
-        .insert(leaf, inode)
-        .map_err(|_| "entry's parent is not a directory")
+    parent.insert(leaf, inode).map_err(|_| "entry's parent is not a directory")
 }

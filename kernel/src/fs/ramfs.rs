@@ -39,14 +39,7 @@ const MAX_SYMLINKS: usize = 40;
 impl Inode {
     pub fn new(mode: u32, uid: u32, gid: u32, mtime: i64, data: InodeData) -> Arc<Inode> {
         let ino = NEXT_INO.fetch_add(1, Ordering::Relaxed);
-        Arc::new(Inode {
-            ino,
-            mode,
-            uid,
-            gid,
-            mtime,
-            data: Mutex::new(data),
-        })
+        Arc::new(Inode { ino, mode, uid, gid, mtime, data: Mutex::new(data) })
     }
 
     pub fn is_dir(&self) -> bool {
@@ -97,8 +90,7 @@ impl Inode {
 }
 
 pub fn root() -> Arc<Inode> {
-    ROOT.call_once(|| Inode::new(S_IFDIR | 0o755, 0, 0, 0, InodeData::Dir(BTreeMap::new())))
-        .clone()
+    ROOT.call_once(|| Inode::new(S_IFDIR | 0o755, 0, 0, 0, InodeData::Dir(BTreeMap::new()))).clone()
 }
 
 /// Resolves an absolute path, following symlinks (also in the last
@@ -108,20 +100,12 @@ pub fn lookup(path: &[u8], follow: bool) -> Result<Arc<Inode>, Errno> {
     walk(root(), path, follow, &mut budget)
 }
 
-fn walk(
-    start: Arc<Inode>,
-    path: &[u8],
-    follow: bool,
-    budget: &mut usize,
-) -> Result<Arc<Inode>, Errno> {
+fn walk(start: Arc<Inode>, path: &[u8], follow: bool, budget: &mut usize) -> Result<Arc<Inode>, Errno> {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
     let mut dir = if path[0] == b'/' { root() } else { start };
-    let parts: Vec<&[u8]> = path
-        .split(|&b| b == b'/')
-        .filter(|p| !p.is_empty() && *p != b".")
-        .collect();
+    let parts: Vec<&[u8]> = path.split(|&b| b == b'/').filter(|p| !p.is_empty() && *p != b".").collect();
     let mut stack: Vec<Arc<Inode>> = Vec::new();
     for (i, name) in parts.iter().enumerate() {
         let last = i + 1 == parts.len();

@@ -37,11 +37,7 @@ fn write_from_user(file: &dyn super::file::File, buf: u64, count: usize) -> Resu
         let want = (count - done).min(CHUNK);
         let got = copy_from_user_partial(&mut kbuf[..want], buf + done as u64)?;
         if got == 0 {
-            return if done > 0 {
-                Ok(done)
-            } else {
-                Err(Errno::EFAULT)
-            };
+            return if done > 0 { Ok(done) } else { Err(Errno::EFAULT) };
         }
         let written = file.write(&kbuf[..got])?;
         done += written;
@@ -78,10 +74,7 @@ pub fn sys_writev(fd: i32, iov: u64, iovcnt: i32) -> Result<usize, Errno> {
         if v.iov_len > isize::MAX as u64 {
             return Err(Errno::EINVAL);
         }
-        total = total
-            .checked_add(v.iov_len)
-            .filter(|&t| t <= isize::MAX as u64)
-            .ok_or(Errno::EINVAL)?;
+        total = total.checked_add(v.iov_len).filter(|&t| t <= isize::MAX as u64).ok_or(Errno::EINVAL)?;
         crate::mm::uaccess::check_user_range(v.iov_base, v.iov_len as usize)?;
     }
     let mut done = 0;

@@ -45,12 +45,7 @@ pub struct AddressSpace {
 impl AddressSpace {
     pub fn new() -> Result<AddressSpace, Errno> {
         let pml4 = new_user_pml4().ok_or(Errno::ENOMEM)?;
-        Ok(AddressSpace {
-            pml4,
-            vmas: BTreeMap::new(),
-            brk_start: 0,
-            brk: 0,
-        })
+        Ok(AddressSpace { pml4, vmas: BTreeMap::new(), brk_start: 0, brk: 0 })
     }
 
     /// Physical address of the top-level table, for CR3.
@@ -59,19 +54,12 @@ impl AddressSpace {
     }
 
     pub fn find_vma(&self, addr: u64) -> Option<&Vma> {
-        self.vmas
-            .range(..=addr)
-            .next_back()
-            .map(|(_, v)| v)
-            .filter(|v| v.contains(addr))
+        self.vmas.range(..=addr).next_back().map(|(_, v)| v).filter(|v| v.contains(addr))
     }
 
     /// True when no VMA intersects [start, end).
     pub fn is_free(&self, start: u64, end: u64) -> bool {
-        self.vmas
-            .range(..end)
-            .next_back()
-            .is_none_or(|(_, v)| v.end <= start)
+        self.vmas.range(..end).next_back().is_none_or(|(_, v)| v.end <= start)
     }
 
     /// Adds a VMA over a range that must be free.
@@ -95,12 +83,8 @@ impl AddressSpace {
     /// Removes every mapping in [start, end), splitting VMAs at the edges
     /// and freeing the pages.
     pub fn unmap_range(&mut self, start: u64, end: u64) {
-        let overlapping: alloc::vec::Vec<u64> = self
-            .vmas
-            .range(..end)
-            .filter(|(_, v)| v.end > start)
-            .map(|(&s, _)| s)
-            .collect();
+        let overlapping: alloc::vec::Vec<u64> =
+            self.vmas.range(..end).filter(|(_, v)| v.end > start).map(|(&s, _)| s).collect();
         for s in overlapping {
             let v = self.vmas.remove(&s).expect("listed above");
             if v.start < start {
@@ -189,19 +173,9 @@ impl AddressSpace {
         let Some((&prev_start, &prev)) = self.vmas.range(..at).next_back() else {
             return;
         };
-        if prev.end == at
-            && prev.prot == next.prot
-            && prev.kind == next.kind
-            && prev.shared == next.shared
-        {
+        if prev.end == at && prev.prot == next.prot && prev.kind == next.kind && prev.shared == next.shared {
             self.vmas.remove(&at);
-            self.vmas.insert(
-                prev_start,
-                Vma {
-                    end: next.end,
-                    ..prev
-                },
-            );
+            self.vmas.insert(prev_start, Vma { end: next.end, ..prev });
         }
     }
 

@@ -17,11 +17,7 @@ pub struct Access {
 impl Access {
     /// Decodes the page-fault error code pushed by the CPU.
     pub fn from_error_code(code: u64) -> Access {
-        Access {
-            present: code & 1 != 0,
-            write: code & 2 != 0,
-            exec: code & 16 != 0,
-        }
+        Access { present: code & 1 != 0, write: code & 2 != 0, exec: code & 16 != 0 }
     }
 }
 

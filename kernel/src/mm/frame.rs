@@ -107,10 +107,7 @@ pub fn init(info: &BootInfo) {
     let frames = (info.ram_end() / PAGE) as usize;
     let bitmap_bytes = (frames.div_ceil(64) * 8) as u64;
     let (kstart, kend) = kernel_image_phys();
-    let initrd = info
-        .initrd
-        .map(|m| (m.start, m.start + m.len))
-        .unwrap_or((0, 0));
+    let initrd = info.initrd.map(|m| (m.start, m.start + m.len)).unwrap_or((0, 0));
     let overlaps = |a: u64, b: u64, c: u64, d: u64| a < d && c < b;
 
     // Place the bitmap in the first usable spot that avoids everything else.
@@ -133,12 +130,7 @@ pub fn init(info: &BootInfo) {
         }
     }
     let base = base.expect("no room for the frame bitmap");
-    let mut bm = Bitmap {
-        base,
-        frames,
-        free: 0,
-        hint: 0,
-    };
+    let mut bm = Bitmap { base, frames, free: 0, hint: 0 };
     for i in 0..bm.words() {
         bm.set_word(i, u64::MAX);
     }

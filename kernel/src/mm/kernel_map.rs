@@ -57,20 +57,10 @@ fn table_for(table: u64, index: usize) -> u64 {
 
 /// Builds the kernel tables and switches to them.
 pub fn init(info: &BootInfo) {
-    let nx = if cpu::cpuid(0x8000_0001, 0).edx & (1 << 20) != 0 {
-        PTE_NO_EXECUTE
-    } else {
-        0
-    };
+    let nx = if cpu::cpuid(0x8000_0001, 0).edx & (1 << 20) != 0 { PTE_NO_EXECUTE } else { 0 };
     let pml4 = new_table();
     let direct_end = info.ram_end().max(4 * GIB).next_multiple_of(GIB);
-    map_huge(
-        pml4,
-        phys::DIRECT_MAP_BASE,
-        0,
-        direct_end,
-        PTE_WRITABLE | PTE_GLOBAL | nx,
-    );
+    map_huge(pml4, phys::DIRECT_MAP_BASE, 0, direct_end, PTE_WRITABLE | PTE_GLOBAL | nx);
     // The image: physical 0..1 GiB at KERNEL_VMA (code, so executable).
     map_huge(pml4, KERNEL_VMA, 0, GIB, PTE_WRITABLE | PTE_GLOBAL);
     table_for(pml4, table_index(KSTACK_AREA, 4));

@@ -18,10 +18,7 @@ struct Slots {
     free: Vec<u64>,
 }
 
-static SLOTS: Mutex<Slots> = Mutex::new(Slots {
-    next: 0,
-    free: Vec::new(),
-});
+static SLOTS: Mutex<Slots> = Mutex::new(Slots { next: 0, free: Vec::new() });
 
 /// A kernel stack; unmapped and its frames freed on drop.
 pub struct KernelStack {
@@ -62,8 +59,7 @@ impl KernelStack {
 impl Drop for KernelStack {
     fn drop(&mut self) {
         for page in 0..KSTACK_PAGES as u64 {
-            if let Some(frame) = unmap_page(kernel_pml4(), self.bottom() + page * PAGE_SIZE as u64)
-            {
+            if let Some(frame) = unmap_page(kernel_pml4(), self.bottom() + page * PAGE_SIZE as u64) {
                 frame::free(frame);
             }
         }

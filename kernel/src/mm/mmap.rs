@@ -24,14 +24,7 @@ fn known_flags() -> MapFlags {
         | MapFlags::MAP_GROWSDOWN
 }
 
-pub fn sys_mmap(
-    addr: u64,
-    len: u64,
-    prot: u32,
-    flags: u32,
-    fd: i32,
-    offset: u64,
-) -> Result<usize, Errno> {
+pub fn sys_mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, offset: u64) -> Result<usize, Errno> {
     let flags = MapFlags::from_bits_retain(flags);
     let prot = ProtFlags::from_bits(prot).ok_or(Errno::EINVAL)?;
     if len == 0 || !offset.is_multiple_of(PAGE) {
@@ -62,11 +55,7 @@ pub fn sys_mmap(
     let start = if fixed {
         if addr < MMAP_MIN_ADDR || addr.checked_add(len).is_none_or(|end| end > USER_LIMIT) {
             // Linux: below mmap_min_addr is EPERM, past the user limit ENOMEM.
-            return Err(if addr < MMAP_MIN_ADDR {
-                Errno::EPERM
-            } else {
-                Errno::ENOMEM
-            });
+            return Err(if addr < MMAP_MIN_ADDR { Errno::EPERM } else { Errno::ENOMEM });
         }
         if flags.contains(MapFlags::MAP_FIXED_NOREPLACE) && !mm.is_free(addr, addr + len) {
             return Err(Errno::EEXIST);

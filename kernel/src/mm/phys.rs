@@ -31,22 +31,14 @@ pub fn write<T: Pod>(paddr: u64, value: T) {
 pub fn copy_from(paddr: u64, out: &mut [u8]) {
     // SAFETY: source is direct-mapped RAM the caller owns or firmware data;
     // it cannot overlap a kernel buffer (heap and stacks are distinct frames).
-    unsafe {
-        core::ptr::copy_nonoverlapping(
-            phys_to_virt(paddr) as *const u8,
-            out.as_mut_ptr(),
-            out.len(),
-        )
-    }
+    unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(paddr) as *const u8, out.as_mut_ptr(), out.len()) }
 }
 
 /// Copies a kernel buffer into physical memory.
 pub fn copy_to(paddr: u64, data: &[u8]) {
     // SAFETY: as copy_from, in the other direction; the destination frames
     // belong to the caller.
-    unsafe {
-        core::ptr::copy_nonoverlapping(data.as_ptr(), phys_to_virt(paddr) as *mut u8, data.len())
-    }
+    unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), phys_to_virt(paddr) as *mut u8, data.len()) }
 }
 
 /// Fills physical memory with zeroes.

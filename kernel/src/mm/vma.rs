@@ -44,12 +44,6 @@ impl Vma {
     }
 
     pub fn from_mmap(start: u64, end: u64, prot: ProtFlags, flags: MapFlags) -> Vma {
-        Vma {
-            start,
-            end,
-            prot,
-            shared: flags.contains(MapFlags::MAP_SHARED),
-            kind: VmaKind::Anonymous,
-        }
+        Vma { start, end, prot, shared: flags.contains(MapFlags::MAP_SHARED), kind: VmaKind::Anonymous }
     }
 }

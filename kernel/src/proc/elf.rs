@@ -63,17 +63,9 @@ pub fn load(mm: &mut AddressSpace, bytes: &[u8]) -> Result<LoadedImage, Errno> {
         return Err(Errno::ENOEXEC);
     }
     let mut end = 0;
-    let mut phdr = elf
-        .program_headers
-        .iter()
-        .find(|p| p.p_type == PT_PHDR)
-        .map(|p| p.p_vaddr + bias);
+    let mut phdr = elf.program_headers.iter().find(|p| p.p_type == PT_PHDR).map(|p| p.p_vaddr + bias);
     let mut loaded_any = false;
-    for ph in elf
-        .program_headers
-        .iter()
-        .filter(|p| p.p_type == PT_LOAD && p.p_memsz > 0)
-    {
+    for ph in elf.program_headers.iter().filter(|p| p.p_type == PT_LOAD && p.p_memsz > 0) {
         let file_end = ph.p_offset.checked_add(ph.p_filesz).ok_or(Errno::ENOEXEC)?;
         let vaddr = ph.p_vaddr.checked_add(bias).ok_or(Errno::ENOEXEC)?;
         let mem_end = vaddr.checked_add(ph.p_memsz).ok_or(Errno::ENOEXEC)?;
@@ -86,10 +78,7 @@ pub fn load(mm: &mut AddressSpace, bytes: &[u8]) -> Result<LoadedImage, Errno> {
         // with the union of both rights.
         if !mm.is_free(start, start + 4096) {
             let prev = *mm.find_vma(start).ok_or(Errno::ENOEXEC)?;
-            let merged = Vma {
-                prot: prev.prot | segment_prot(ph.p_flags),
-                ..prev
-            };
+            let merged = Vma { prot: prev.prot | segment_prot(ph.p_flags), ..prev };
             if mm.is_mapped(start) {
                 mm.protect_page(start, merged.pte_flags());
             }
@@ -100,16 +89,9 @@ pub fn load(mm: &mut AddressSpace, bytes: &[u8]) -> Result<LoadedImage, Errno> {
                 return Err(Errno::ENOEXEC);
             }
             let prot = segment_prot(ph.p_flags);
-            mm.insert_vma(Vma {
-                start,
-                end: vma_end,
-                prot,
-                shared: false,
-                kind: VmaKind::Image,
-            });
+            mm.insert_vma(Vma { start, end: vma_end, prot, shared: false, kind: VmaKind::Image });
         }
-        mm.write_bytes(vaddr, &bytes[ph.p_offset as usize..file_end as usize])
-            .map_err(|_| Errno::ENOEXEC)?;
+        mm.write_bytes(vaddr, &bytes[ph.p_offset as usize..file_end as usize]).map_err(|_| Errno::ENOEXEC)?;
         if phdr.is_none() && (ph.p_offset..file_end).contains(&h.e_phoff) {
             phdr = Some(vaddr + (h.e_phoff - ph.p_offset));
         }

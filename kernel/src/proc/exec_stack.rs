@@ -27,13 +27,7 @@ pub struct ExecArgs<'a> {
 /// Writes the initial stack into `mm`; returns the initial stack pointer.
 pub fn build(mm: &mut AddressSpace, args: &ExecArgs, image: &LoadedImage) -> Result<u64, Errno> {
     let strings_len: usize = args.argv.iter().chain(args.envp).map(|s| s.len() + 1).sum();
-    if strings_len > MAX_ARG_BYTES
-        || args
-            .argv
-            .iter()
-            .chain(args.envp)
-            .any(|s| s.len() + 1 > MAX_ARG_STRLEN)
-    {
+    if strings_len > MAX_ARG_BYTES || args.argv.iter().chain(args.envp).any(|s| s.len() + 1 > MAX_ARG_STRLEN) {
         return Err(Errno::E2BIG);
     }
     let mut top = STACK_TOP - 8;

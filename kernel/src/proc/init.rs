@@ -80,11 +80,7 @@ pub fn spawn_init(path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<(),
         return Err(Errno::EACCES);
     }
     let bytes = inode.read_all()?;
-    let args = ExecArgs {
-        argv,
-        envp,
-        execfn: path,
-    };
+    let args = ExecArgs { argv, envp, execfn: path };
     let (mm, entry, sp) = load_program(&bytes, &args)?;
     let frame = TrapFrame {
         rip: entry,
@@ -94,8 +90,7 @@ pub fn spawn_init(path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<(),
         rflags: RFLAGS_IF | RFLAGS_RESERVED,
         ..TrapFrame::default()
     };
-    let task = Task::new_user(1, Comm::new(basename(path)), mm, console_fds()?, &frame)
-        .ok_or(Errno::ENOMEM)?;
+    let task = Task::new_user(1, Comm::new(basename(path)), mm, console_fds()?, &frame).ok_or(Errno::ENOMEM)?;
     crate::sched::add_task(Arc::new(task));
     Ok(())
 }

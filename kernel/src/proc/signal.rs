@@ -7,7 +7,5 @@ use core::sync::atomic::Ordering;
 /// Delivers a synchronous fault signal to the current task. With no
 /// handlers yet, every such signal is fatal.
 pub fn force_signal(signal: i32, _code: i32, _addr: u64) {
-    crate::sched::current()
-        .fatal_signal
-        .store(signal, Ordering::Relaxed);
+    crate::sched::current().fatal_signal.store(signal, Ordering::Relaxed);
 }

@@ -72,8 +72,7 @@ fn pick_next(prev: &Arc<Task>) -> Arc<Task> {
     if prev.is_runnable() && !prev.is_idle.load(Ordering::Relaxed) {
         rq.push_back(prev.clone());
     }
-    rq.pop_front()
-        .unwrap_or_else(|| IDLE.get().expect("sched::init ran").clone())
+    rq.pop_front().unwrap_or_else(|| IDLE.get().expect("sched::init ran").clone())
 }
 
 /// Loads `next`'s CPU state (FPU, FS/GS bases, address space, kernel stack)
@@ -81,19 +80,13 @@ fn pick_next(prev: &Arc<Task>) -> Arc<Task> {
 fn switch_cpu_state(prev: Option<&Task>, next: &Task) {
     if let Some(prev) = prev {
         fpu::save(&mut prev.fpu.lock());
-        prev.fs_base
-            .store(crate::arch::user_fs_base(), Ordering::Relaxed);
-        prev.gs_base
-            .store(crate::arch::user_gs_base(), Ordering::Relaxed);
+        prev.fs_base.store(crate::arch::user_fs_base(), Ordering::Relaxed);
+        prev.gs_base.store(crate::arch::user_gs_base(), Ordering::Relaxed);
     }
     fpu::restore(&next.fpu.lock());
     crate::arch::set_user_fs_base(next.fs_base.load(Ordering::Relaxed));
     crate::arch::set_user_gs_base(next.gs_base.load(Ordering::Relaxed));
-    let root = next
-        .mm()
-        .map_or_else(crate::mm::kernel_map::kernel_pml4, |mm| {
-            mm.lock().page_table_root()
-        });
+    let root = next.mm().map_or_else(crate::mm::kernel_map::kernel_pml4, |mm| mm.lock().page_table_root());
     if crate::arch::cpu::read_cr3() != root {
         crate::arch::cpu::write_cr3(root);
     }

@@ -18,21 +18,13 @@ static REPORTED: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
 
 fn report_unimplemented(number: usize) {
     let first_time = match REPORTED.get(number / 64) {
-        Some(word) => {
-            word.fetch_or(1 << (number % 64), Ordering::Relaxed) & (1 << (number % 64)) == 0
-        }
+        Some(word) => word.fetch_or(1 << (number % 64), Ordering::Relaxed) & (1 << (number % 64)) == 0,
         None => true,
     };
     if first_time {
         let (pid, comm) = crate::sched::current_pid_comm();
         let name = abi::syscall::name(number).unwrap_or("?");
-        crate::pr_warn!(
-            "unimplemented syscall {} ({}) by {} {}",
-            name,
-            number,
-            pid,
-            comm.as_str()
-        );
+        crate::pr_warn!("unimplemented syscall {} ({}) by {} {}", name, number, pid, comm.as_str());
     }
 }
 
@@ -56,6 +48,7 @@ fn dispatch(number: usize, a: [u64; 6]) -> Result<usize, Errno> {
         nr::GETEUID => proc::cred::sys_geteuid(),
         nr::GETGID => proc::cred::sys_getgid(),
         nr::GETEGID => proc::cred::sys_getegid(),
+        nr::SYSLOG => crate::syslog::sys_syslog(int(a[0]), a[1], int(a[2])),
         nr::UNAME => proc::uts::sys_uname(a[0]),
         nr::ARCH_PRCTL => proc::arch_prctl::sys_arch_prctl(int(a[0]), a[1]),
         nr::CLOCK_GETTIME => time::clock::sys_clock_gettime(int(a[0]), a[1]),
@@ -70,9 +63,7 @@ fn dispatch(number: usize, a: [u64; 6]) -> Result<usize, Errno> {
 /// Entered from the SYSCALL entry path with interrupts enabled.
 pub fn handle_syscall(frame: &mut TrapFrame) {
     let number = frame.rax as usize;
-    let args = [
-        frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
-    ];
+    let args = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9];
     frame.rax = match dispatch(number, args) {
         Ok(v) => v as u64,
         Err(e) => e.to_syscall_return() as u64,

@@ -10,9 +10,7 @@ fn read_clock(clock: i32) -> Result<Timespec, Errno> {
         CLOCK_REALTIME | CLOCK_REALTIME_COARSE => Ok(super::realtime()),
         // No suspend exists, so BOOTTIME equals MONOTONIC; no NTP slewing, so
         // MONOTONIC_RAW does too.
-        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => {
-            Ok(super::monotonic())
-        }
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => Ok(super::monotonic()),
         // CPU-time clocks need per-task accounting, which does not exist yet.
         _ => Err(Errno::EINVAL),
     }
@@ -27,13 +25,7 @@ pub fn sys_clock_gettime(clock: i32, tp: u64) -> Result<usize, Errno> {
 pub fn sys_clock_getres(clock: i32, tp: u64) -> Result<usize, Errno> {
     read_clock(clock)?;
     if tp != 0 {
-        write_user(
-            tp,
-            &Timespec {
-                tv_sec: 0,
-                tv_nsec: 1,
-            },
-        )?;
+        write_user(tp, &Timespec { tv_sec: 0, tv_nsec: 1 })?;
     }
     Ok(0)
 }

@@ -23,10 +23,7 @@ static BOOT_REALTIME_NS: AtomicI64 = AtomicI64::new(0);
 pub fn init(tsc_hz: u64, rtc_epoch_seconds: i64) {
     TSC_HZ.store(tsc_hz, Ordering::Relaxed);
     let since_boot = uptime_ns() as i64;
-    BOOT_REALTIME_NS.store(
-        rtc_epoch_seconds * NSEC_PER_SEC as i64 - since_boot,
-        Ordering::Relaxed,
-    );
+    BOOT_REALTIME_NS.store(rtc_epoch_seconds * NSEC_PER_SEC as i64 - since_boot, Ordering::Relaxed);
 }
 
 pub fn tsc_hz() -> u64 {
@@ -48,10 +45,7 @@ pub fn uptime_ns() -> u64 {
 }
 
 fn to_timespec(ns: i64) -> Timespec {
-    Timespec {
-        tv_sec: ns.div_euclid(NSEC_PER_SEC as i64),
-        tv_nsec: ns.rem_euclid(NSEC_PER_SEC as i64),
-    }
+    Timespec { tv_sec: ns.div_euclid(NSEC_PER_SEC as i64), tv_nsec: ns.rem_euclid(NSEC_PER_SEC as i64) }
 }
 
 pub fn monotonic() -> Timespec {

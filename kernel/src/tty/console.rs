@@ -19,9 +19,7 @@ pub struct Console {
 
 impl Console {
     pub const fn new() -> Console {
-        Console {
-            pending: Mutex::new(Vec::new()),
-        }
+        Console { pending: Mutex::new(Vec::new()) }
     }
 
     fn read_line(&self) -> Vec<u8> {

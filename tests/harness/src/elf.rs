@@ -36,10 +36,7 @@ impl ElfHeader {
     /// little-endian ELF file.
     pub fn parse(bytes: &[u8]) -> Result<ElfHeader, String> {
         if bytes.len() < EHDR_SIZE {
-            return Err(format!(
-                "{} bytes, too short for an ELF64 header",
-                bytes.len()
-            ));
+            return Err(format!("{} bytes, too short for an ELF64 header", bytes.len()));
         }
         if &bytes[..4] != b"\x7fELF" {
             return Err("no ELF magic".to_string());
@@ -87,16 +84,7 @@ mod tests {
     #[test]
     fn parses_the_fields() {
         let h = ElfHeader::parse(&header(0x401785, 6)).unwrap();
-        assert_eq!(
-            h,
-            ElfHeader {
-                e_type: 2,
-                e_entry: 0x401785,
-                e_phoff: 64,
-                e_phentsize: 56,
-                e_phnum: 6
-            }
-        );
+        assert_eq!(h, ElfHeader { e_type: 2, e_entry: 0x401785, e_phoff: 64, e_phentsize: 56, e_phnum: 6 });
     }
 
     #[test]

@@ -46,10 +46,7 @@ pub fn programs_dir() -> PathBuf {
 /// Panics, telling how to produce it, unless `path` is an existing file.
 pub fn require_file(path: &Path, what: &str, env_var: &str) {
     if !path.is_file() {
-        panic!(
-            "{what} {} does not exist: run scripts/build first (or set {env_var} to its path)",
-            path.display()
-        );
+        panic!("{what} {} does not exist: run scripts/build first (or set {env_var} to its path)", path.display());
     }
 }
 

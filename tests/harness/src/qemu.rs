@@ -62,12 +62,7 @@ impl QemuConfig {
         paths::require_file(&initrd, "the initramfs", "INITRAMFS");
         let accel = accel_args_from_env().unwrap_or_else(|e| panic!("{e}"));
         let bios = Some(PathBuf::from(QBOOT)).filter(|p| p.is_file());
-        QemuConfig {
-            kernel,
-            initrd,
-            accel,
-            bios,
-        }
+        QemuConfig { kernel, initrd, accel, bios }
     }
 
     /// QEMU's arguments to boot with kernel command line `cmdline`.
@@ -77,19 +72,9 @@ impl QemuConfig {
             a.push("-bios".into());
             a.push(bios.into());
         }
-        for s in [
-            "-machine",
-            "q35",
-            "-m",
-            "512M",
-            "-display",
-            "none",
-            "-monitor",
-            "none",
-            "-serial",
-            "stdio",
-            "-no-reboot",
-        ] {
+        for s in
+            ["-machine", "q35", "-m", "512M", "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot"]
+        {
             a.push(s.into());
         }
         a.push("-kernel".into());
@@ -251,23 +236,17 @@ impl Qemu {
         let command = display_command(QEMU, &args);
         let mut cmd = Command::new(QEMU);
         cmd.args(&args);
-        Qemu::spawn(cmd, cmdline, command.clone()).unwrap_or_else(|e| {
-            panic!("could not start {QEMU} ({e}): run scripts/setup to install QEMU\n{command}")
-        })
+        Qemu::spawn(cmd, cmdline, command.clone())
+            .unwrap_or_else(|e| panic!("could not start {QEMU} ({e}): run scripts/setup to install QEMU\n{command}"))
     }
 
     /// Spawns `cmd` with piped stdio and starts reading its output.
     fn spawn(mut cmd: Command, cmdline: &str, command: String) -> io::Result<Qemu> {
-        cmd.stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         kill_with_parent(&mut cmd);
         let start = Instant::now();
         let mut child = cmd.spawn()?;
-        let shared = Arc::new(Shared {
-            out: Mutex::new(Output::default()),
-            changed: Condvar::new(),
-        });
+        let shared = Arc::new(Shared { out: Mutex::new(Output::default()), changed: Condvar::new() });
         let stdout = child.stdout.take().expect("stdout is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
         let readers = vec![
@@ -281,15 +260,7 @@ impl Qemu {
             },
         ];
         let stdin = child.stdin.take();
-        Ok(Qemu {
-            child,
-            stdin,
-            shared,
-            readers,
-            start,
-            cmdline: cmdline.to_string(),
-            command,
-        })
+        Ok(Qemu { child, stdin, shared, readers, start, cmdline: cmdline.to_string(), command })
     }
 
     /// Host time since QEMU was spawned.
@@ -299,10 +270,8 @@ impl Qemu {
 
     /// Types `s` on the serial console (QEMU's stdin, kept open).
     pub fn send(&mut self, s: &str) -> io::Result<()> {
-        let stdin = self
-            .stdin
-            .as_mut()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::BrokenPipe, "QEMU's stdin is closed"))?;
+        let stdin =
+            self.stdin.as_mut().ok_or_else(|| io::Error::new(io::ErrorKind::BrokenPipe, "QEMU's stdin is closed"))?;
         stdin.write_all(s.as_bytes())?;
         stdin.flush()
     }
@@ -331,12 +300,7 @@ impl Qemu {
             if out.eof || now >= deadline {
                 return None;
             }
-            out = self
-                .shared
-                .changed
-                .wait_timeout(out, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            out = self.shared.changed.wait_timeout(out, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
         }
     }
 
@@ -379,12 +343,7 @@ impl Qemu {
             if now >= grace {
                 break;
             }
-            out = self
-                .shared
-                .changed
-                .wait_timeout(out, grace - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            out = self.shared.changed.wait_timeout(out, grace - now).unwrap_or_else(|e| e.into_inner()).0;
         }
         if out.eof && out.stderr_eof {
             drop(out);
@@ -436,28 +395,16 @@ mod tests {
     #[test]
     fn accelerators() {
         assert_eq!(accel_args(None).unwrap(), ["-accel", "tcg", "-cpu", "max"]);
-        assert_eq!(
-            accel_args(Some("")).unwrap(),
-            ["-accel", "tcg", "-cpu", "max"]
-        );
-        assert_eq!(
-            accel_args(Some("tcg")).unwrap(),
-            ["-accel", "tcg", "-cpu", "max"]
-        );
-        assert_eq!(
-            accel_args(Some("kvm")).unwrap(),
-            ["-accel", "kvm", "-cpu", "host"]
-        );
+        assert_eq!(accel_args(Some("")).unwrap(), ["-accel", "tcg", "-cpu", "max"]);
+        assert_eq!(accel_args(Some("tcg")).unwrap(), ["-accel", "tcg", "-cpu", "max"]);
+        assert_eq!(accel_args(Some("kvm")).unwrap(), ["-accel", "kvm", "-cpu", "host"]);
         assert!(accel_args(Some("hvf")).unwrap_err().contains("tcg or kvm"));
     }
 
     #[test]
     fn command_line() {
         let args = config().args("console=ttyS0 init=/demo -- a b");
-        let args: Vec<String> = args
-            .iter()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
+        let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
         assert_eq!(
             args,
             [
@@ -493,19 +440,13 @@ mod tests {
 
     #[test]
     fn displays_commands() {
-        let args: Vec<OsString> = ["-append", "a b", "it's", ""]
-            .iter()
-            .map(OsString::from)
-            .collect();
+        let args: Vec<OsString> = ["-append", "a b", "it's", ""].iter().map(OsString::from).collect();
         assert_eq!(display_command("q", &args), "q -append 'a b' 'it'\\''s' ''");
     }
 
     #[test]
     fn splits_output_into_timed_lines() {
-        let shared = Arc::new(Shared {
-            out: Mutex::new(Output::default()),
-            changed: Condvar::new(),
-        });
+        let shared = Arc::new(Shared { out: Mutex::new(Output::default()), changed: Condvar::new() });
         let input: &[u8] = b"first\r\nsecond\n\xffbad\nno newline";
         read_stdout(input, Arc::clone(&shared), Instant::now());
         let out = shared.lock();

@@ -59,9 +59,7 @@ impl BootResult {
     /// The first line that starts with `prefix` once any kernel timestamp is
     /// removed; returned without the timestamp.
     pub fn find_line(&self, prefix: &str) -> Option<&str> {
-        self.texts()
-            .map(strip_timestamp)
-            .find(|l| l.starts_with(prefix))
+        self.texts().map(strip_timestamp).find(|l| l.starts_with(prefix))
     }
 
     /// Whether some line, without its timestamp and trailing blanks, is
@@ -72,10 +70,7 @@ impl BootResult {
 
     /// Host time (since spawn) at which the first line containing `s` arrived.
     pub fn time_of(&self, s: &str) -> Option<Duration> {
-        self.lines
-            .iter()
-            .find(|(_, l)| l.contains(s))
-            .map(|(t, _)| *t)
+        self.lines.iter().find(|(_, l)| l.contains(s)).map(|(t, _)| *t)
     }
 
     /// The value printed for an auxv entry (`auxv[AT_ENTRY]=0x401785`).
@@ -86,10 +81,7 @@ impl BootResult {
     /// The values of the `key[N]=VALUE` lines (`argv`, `envp`) in order of
     /// appearance, with their indices.
     pub fn indexed(&self, key: &str) -> Vec<(usize, String)> {
-        self.texts()
-            .filter_map(|l| parse_indexed(l, key))
-            .map(|(i, v)| (i, v.to_string()))
-            .collect()
+        self.texts().filter_map(|l| parse_indexed(l, key)).map(|(i, v)| (i, v.to_string())).collect()
     }
 
     /// The kernel's own boot-time measurement, from its `boot:` line.
@@ -109,10 +101,7 @@ impl BootResult {
     pub fn common_problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         if self.timed_out {
-            problems.push(format!(
-                "QEMU did not exit by itself: killed after {:.1} s",
-                self.total.as_secs_f64()
-            ));
+            problems.push(format!("QEMU did not exit by itself: killed after {:.1} s", self.total.as_secs_f64()));
         } else if !self.exited {
             problems.push("QEMU did not exit by itself".to_string());
         }
@@ -123,9 +112,7 @@ impl BootResult {
             problems.push(format!("the kernel panicked: {l:?}"));
         }
         for (nr, n) in self.repeated_unimplemented() {
-            problems.push(format!(
-                "unimplemented syscall {nr} reported {n} times (at most once per number)"
-            ));
+            problems.push(format!("unimplemented syscall {nr} reported {n} times (at most once per number)"));
         }
         problems
     }
@@ -136,11 +123,7 @@ impl BootResult {
         let mut s = String::new();
         let _ = writeln!(s, "---- kernel command line: {}", self.cmdline);
         let _ = writeln!(s, "---- {}", self.command);
-        let _ = writeln!(
-            s,
-            "---- serial log ({} lines), host time since QEMU start:",
-            self.lines.len()
-        );
+        let _ = writeln!(s, "---- serial log ({} lines), host time since QEMU start:", self.lines.len());
         for (t, l) in &self.lines {
             let _ = writeln!(s, "[{:8.3} s] {l}", t.as_secs_f64());
         }
@@ -161,11 +144,7 @@ impl BootResult {
         } else {
             "killed by the harness"
         };
-        let _ = writeln!(
-            s,
-            "---- QEMU {how} after {:.3} s, status {status}",
-            self.total.as_secs_f64()
-        );
+        let _ = writeln!(s, "---- QEMU {how} after {:.3} s, status {status}", self.total.as_secs_f64());
         s
     }
 
@@ -180,20 +159,14 @@ impl BootResult {
     /// Panics with the serial log unless some line contains `s`.
     #[track_caller]
     pub fn expect_contains(&self, s: &str) {
-        self.expect(
-            self.contains(s),
-            format_args!("expected a serial line containing {s:?}"),
-        );
+        self.expect(self.contains(s), format_args!("expected a serial line containing {s:?}"));
     }
 
     /// Panics with the serial log if some line contains `s`.
     #[track_caller]
     pub fn expect_absent(&self, s: &str) {
         if let Some(l) = self.find_containing(s) {
-            self.expect(
-                false,
-                format_args!("unexpected serial line containing {s:?}: {l:?}"),
-            );
+            self.expect(false, format_args!("unexpected serial line containing {s:?}: {l:?}"));
         }
     }
 
@@ -203,10 +176,7 @@ impl BootResult {
     pub fn expect_clean_power_down(&self) {
         let problems = self.common_problems();
         if !problems.is_empty() {
-            self.expect(
-                false,
-                format_args!("the boot failed:\n  {}", problems.join("\n  ")),
-            );
+            self.expect(false, format_args!("the boot failed:\n  {}", problems.join("\n  ")));
         }
     }
 }
@@ -221,9 +191,7 @@ pub fn strip_timestamp(line: &str) -> &str {
     };
     let stamp = &rest[..end];
     let is_stamp = stamp.contains(|c: char| c.is_ascii_digit())
-        && stamp
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == ' ');
+        && stamp.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ' ');
     if !is_stamp {
         return line;
     }
@@ -300,10 +268,7 @@ pub fn parse_boot_figures(line: &str) -> Option<BootFigures> {
             }
         }
     }
-    Some(BootFigures {
-        entry_to_init: entry?,
-        reset_to_init: reset?,
-    })
+    Some(BootFigures { entry_to_init: entry?, reset_to_init: reset? })
 }
 
 /// The number NR in `unimplemented syscall NAME (NR) by PID COMM`.
@@ -348,10 +313,7 @@ mod tests {
 
     #[test]
     fn strips_timestamps() {
-        assert_eq!(
-            strip_timestamp("[    0.123456] Run /demo as init process"),
-            "Run /demo as init process"
-        );
+        assert_eq!(strip_timestamp("[    0.123456] Run /demo as init process"), "Run /demo as init process");
         assert_eq!(strip_timestamp("[12345.000001] x"), "x");
         assert_eq!(strip_timestamp("argv[0]=/demo"), "argv[0]=/demo");
         assert_eq!(strip_timestamp("[AT_ENTRY] x"), "[AT_ENTRY] x");
@@ -362,23 +324,13 @@ mod tests {
 
     #[test]
     fn parses_auxv_lines() {
-        assert_eq!(
-            parse_auxv("auxv[AT_ENTRY]=0x401785", "AT_ENTRY"),
-            Some(0x401785)
-        );
+        assert_eq!(parse_auxv("auxv[AT_ENTRY]=0x401785", "AT_ENTRY"), Some(0x401785));
         assert_eq!(parse_auxv("auxv[AT_PHNUM]=0x6", "AT_PHNUM"), Some(6));
         assert_eq!(parse_auxv("auxv[AT_BASE]=0", "AT_BASE"), Some(0));
-        assert_eq!(
-            parse_auxv("auxv[AT_EXECFN]=0x7ffc9dd5afe2 \"/demo\"", "AT_EXECFN"),
-            Some(0x7ffc9dd5afe2)
-        );
+        assert_eq!(parse_auxv("auxv[AT_EXECFN]=0x7ffc9dd5afe2 \"/demo\"", "AT_EXECFN"), Some(0x7ffc9dd5afe2));
         assert_eq!(parse_auxv("auxv[AT_PHENT]=0x38", "AT_PHNUM"), None);
         assert_eq!(parse_auxv("auxv[AT_PHNUM]=zz", "AT_PHNUM"), None);
-        let r = result(&[
-            "argc=1",
-            "auxv[AT_PAGESZ]=0x1000",
-            "auxv[AT_ENTRY]=0x401000",
-        ]);
+        let r = result(&["argc=1", "auxv[AT_PAGESZ]=0x1000", "auxv[AT_ENTRY]=0x401000"]);
         assert_eq!(r.auxv("AT_ENTRY"), Some(0x401000));
         assert_eq!(r.auxv("AT_PAGESZ"), Some(4096));
         assert_eq!(r.auxv("AT_RANDOM"), None);
@@ -386,30 +338,20 @@ mod tests {
 
     #[test]
     fn parses_indexed_lines() {
-        assert_eq!(
-            parse_indexed("argv[1]=exit=42", "argv"),
-            Some((1, "exit=42"))
-        );
+        assert_eq!(parse_indexed("argv[1]=exit=42", "argv"), Some((1, "exit=42")));
         assert_eq!(parse_indexed("envp[0]=HOME=/", "envp"), Some((0, "HOME=/")));
-        assert_eq!(
-            parse_indexed("[    1.000000] envp[2]=", "envp"),
-            Some((2, ""))
-        );
+        assert_eq!(parse_indexed("[    1.000000] envp[2]=", "envp"), Some((2, "")));
         assert_eq!(parse_indexed("argv[x]=1", "argv"), None);
         assert_eq!(parse_indexed("auxv[AT_ENTRY]=0x1", "argv"), None);
         assert_eq!(parse_indexed("argc=4", "argv"), None);
         let r = result(&["argc=2", "argv[0]=/demo", "argv[1]=a b", "envp[0]=HOME=/"]);
-        assert_eq!(
-            r.indexed("argv"),
-            vec![(0, "/demo".to_string()), (1, "a b".to_string())]
-        );
+        assert_eq!(r.indexed("argv"), vec![(0, "/demo".to_string()), (1, "a b".to_string())]);
         assert_eq!(r.indexed("envp"), vec![(0, "HOME=/".to_string())]);
     }
 
     #[test]
     fn parses_boot_figures() {
-        let f =
-            parse_boot_figures("[    0.051234] boot: entry-to-init=51234us reset-to-init=183000us");
+        let f = parse_boot_figures("[    0.051234] boot: entry-to-init=51234us reset-to-init=183000us");
         assert_eq!(
             f,
             Some(BootFigures {
@@ -418,15 +360,11 @@ mod tests {
             })
         );
         assert_eq!(
-            parse_boot_figures("boot: reset-to-init=2ms entry-to-init=500us")
-                .map(|f| f.entry_to_init),
+            parse_boot_figures("boot: reset-to-init=2ms entry-to-init=500us").map(|f| f.entry_to_init),
             Some(Duration::from_micros(500))
         );
         assert_eq!(parse_boot_figures("boot: entry-to-init=51234us"), None);
-        assert_eq!(
-            parse_boot_figures("boot: entry-to-init=12 reset-to-init=13us"),
-            None
-        );
+        assert_eq!(parse_boot_figures("boot: entry-to-init=12 reset-to-init=13us"), None);
         assert_eq!(parse_boot_figures("reboot: Power down"), None);
     }
 
@@ -443,22 +381,10 @@ mod tests {
 
     #[test]
     fn parses_unimplemented_syscall_lines() {
-        assert_eq!(
-            parse_unimplemented("[    0.2] unimplemented syscall rt_sigaction (13) by 1 demo"),
-            Some(13)
-        );
-        assert_eq!(
-            parse_unimplemented("unimplemented syscall ? (1000) by 1 basic"),
-            Some(1000)
-        );
-        assert_eq!(
-            parse_unimplemented("unimplemented syscall foo by 1 demo"),
-            None
-        );
-        assert_eq!(
-            parse_unimplemented("TPASS: syscall(1000) -> -1 ENOSYS"),
-            None
-        );
+        assert_eq!(parse_unimplemented("[    0.2] unimplemented syscall rt_sigaction (13) by 1 demo"), Some(13));
+        assert_eq!(parse_unimplemented("unimplemented syscall ? (1000) by 1 basic"), Some(1000));
+        assert_eq!(parse_unimplemented("unimplemented syscall foo by 1 demo"), None);
+        assert_eq!(parse_unimplemented("TPASS: syscall(1000) -> -1 ENOSYS"), None);
     }
 
     #[test]

@@ -25,10 +25,7 @@ fn boot(args: &str) -> BootResult {
 #[track_caller]
 fn expect_all_pass(r: &BootResult) {
     r.expect_absent("TFAIL");
-    r.expect(
-        r.contains("TPASS"),
-        "no TPASS line: the program's checks did not run",
-    );
+    r.expect(r.contains("TPASS"), "no TPASS line: the program's checks did not run");
 }
 
 /// Prints a line on the test binary's stdout even when libtest captures the
@@ -57,27 +54,18 @@ fn demo_runs_as_init() {
     );
     let envp: Vec<String> = r.indexed("envp").into_iter().map(|(_, v)| v).collect();
     for want in ["HOME=/", "TERM=linux", "GREETING=hello"] {
-        r.expect(
-            envp.iter().any(|e| e == want),
-            format_args!("envp {envp:?} lacks {want:?}"),
-        );
+        r.expect(envp.iter().any(|e| e == want), format_args!("envp {envp:?} lacks {want:?}"));
     }
 
     let entry = r.auxv("AT_ENTRY");
     r.expect(
         entry == Some(elf.e_entry),
-        format_args!(
-            "auxv[AT_ENTRY] is {entry:x?}, the demo ELF's e_entry is {:#x}",
-            elf.e_entry
-        ),
+        format_args!("auxv[AT_ENTRY] is {entry:x?}, the demo ELF's e_entry is {:#x}", elf.e_entry),
     );
     let phnum = r.auxv("AT_PHNUM");
     r.expect(
         phnum == Some(u64::from(elf.e_phnum)),
-        format_args!(
-            "auxv[AT_PHNUM] is {phnum:?}, the demo ELF's e_phnum is {}",
-            elf.e_phnum
-        ),
+        format_args!("auxv[AT_PHNUM] is {phnum:?}, the demo ELF's e_phnum is {}", elf.e_phnum),
     );
     let execfn = r.find_containing("auxv[AT_EXECFN]=");
     r.expect(
@@ -92,14 +80,8 @@ fn demo_runs_as_init() {
     // Boot time: host arrival of the "Run" line, and the kernel's own figures.
     let host = r.time_of("Run /demo as init process");
     let kernel = r.boot_figures();
-    r.expect(
-        host.is_some(),
-        "no \"Run /demo as init process\" line to time",
-    );
-    r.expect(
-        kernel.is_some(),
-        "no parsable \"boot: entry-to-init=NNNus reset-to-init=NNNus\" line",
-    );
+    r.expect(host.is_some(), "no \"Run /demo as init process\" line to time");
+    r.expect(kernel.is_some(), "no parsable \"boot: entry-to-init=NNNus reset-to-init=NNNus\" line");
     let (host, kernel) = (host.unwrap(), kernel.unwrap());
     let figures = format!(
         "boot figures: QEMU start to init entry: {} ms (host clock, line arrival); \
@@ -110,8 +92,8 @@ fn demo_runs_as_init() {
     );
     show(&figures);
     let file = paths::build_dir().join("boot-figures.txt");
-    if let Err(e) = std::fs::create_dir_all(paths::build_dir())
-        .and_then(|()| std::fs::write(&file, format!("{figures}\n")))
+    if let Err(e) =
+        std::fs::create_dir_all(paths::build_dir()).and_then(|()| std::fs::write(&file, format!("{figures}\n")))
     {
         panic!("could not write {}: {e}", file.display());
     }
@@ -121,10 +103,7 @@ fn demo_runs_as_init() {
 fn default_init_is_slash_init() {
     let r = boot("");
     r.expect_contains("Run /init as init process");
-    r.expect(
-        r.indexed("argv").first().map(|(_, v)| v.as_str()) == Some("/init"),
-        "expected argv[0]=/init",
-    );
+    r.expect(r.indexed("argv").first().map(|(_, v)| v.as_str()) == Some("/init"), "expected argv[0]=/init");
     r.expect_contains("malloc 64 MiB: ok");
     expect_all_pass(&r);
     r.expect_contains("init exited with status 0");
@@ -138,9 +117,7 @@ fn null_dereference_kills_init_with_sigsegv() {
     let fault = r.find_containing("segfault at 0 ").unwrap_or_default();
     r.expect(
         fault.contains("nullderef[") && fault.contains(" error 6"),
-        format_args!(
-            "expected \"nullderef[PID]: segfault at 0 ip .. sp .. error 6\", got {fault:?}"
-        ),
+        format_args!("expected \"nullderef[PID]: segfault at 0 ip .. sp .. error 6\", got {fault:?}"),
     );
     r.expect_contains("init killed by signal 11 (SIGSEGV)");
     r.expect_absent("TFAIL");
@@ -185,4 +162,9 @@ fn conformance_efault() {
 #[test]
 fn conformance_basic() {
     conformance("basic");
+}
+
+#[test]
+fn conformance_syslog() {
+    conformance("syslog");
 }

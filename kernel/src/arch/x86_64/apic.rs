@@ -29,9 +29,7 @@ fn read(reg: u64) -> u32 {
 
 fn write(reg: u64, value: u32) {
     // SAFETY: as read; writes go to device registers only.
-    unsafe {
-        core::ptr::write_volatile((APIC_BASE.load(Ordering::Relaxed) + reg) as *mut u32, value)
-    }
+    unsafe { core::ptr::write_volatile((APIC_BASE.load(Ordering::Relaxed) + reg) as *mut u32, value) }
 }
 
 fn mask_legacy_pic() {

@@ -38,8 +38,5 @@ pub fn calibrate() -> Calibration {
     outb(0x61, gate);
     let tsc_hz = (tsc_end - tsc_start) * 1000 / CALIBRATION_MS;
     let apic_timer_hz = u64::from(apic_start - apic_end) * 1000 / CALIBRATION_MS;
-    Calibration {
-        tsc_hz,
-        apic_timer_hz,
-    }
+    Calibration { tsc_hz, apic_timer_hz }
 }

@@ -5,33 +5,25 @@ use core::arch::asm;
 
 pub fn outb(port: u16, value: u8) {
     // SAFETY: port I/O has no memory effects; callers own the device.
-    unsafe {
-        asm!("out dx, al", in("dx") port, in("al") value, options(nomem, nostack, preserves_flags))
-    }
+    unsafe { asm!("out dx, al", in("dx") port, in("al") value, options(nomem, nostack, preserves_flags)) }
 }
 
 pub fn inb(port: u16) -> u8 {
     let value: u8;
     // SAFETY: as outb.
-    unsafe {
-        asm!("in al, dx", in("dx") port, out("al") value, options(nomem, nostack, preserves_flags))
-    }
+    unsafe { asm!("in al, dx", in("dx") port, out("al") value, options(nomem, nostack, preserves_flags)) }
     value
 }
 
 pub fn outw(port: u16, value: u16) {
     // SAFETY: as outb.
-    unsafe {
-        asm!("out dx, ax", in("dx") port, in("ax") value, options(nomem, nostack, preserves_flags))
-    }
+    unsafe { asm!("out dx, ax", in("dx") port, in("ax") value, options(nomem, nostack, preserves_flags)) }
 }
 
 pub fn rdmsr(msr: u32) -> u64 {
     let (lo, hi): (u32, u32);
     // SAFETY: reading an MSR the caller knows exists has no memory effects.
-    unsafe {
-        asm!("rdmsr", in("ecx") msr, out("eax") lo, out("edx") hi, options(nomem, nostack, preserves_flags))
-    }
+    unsafe { asm!("rdmsr", in("ecx") msr, out("eax") lo, out("edx") hi, options(nomem, nostack, preserves_flags)) }
     (u64::from(hi) << 32) | u64::from(lo)
 }
 
@@ -108,12 +100,7 @@ pub struct CpuidResult {
 
 pub fn cpuid(leaf: u32, subleaf: u32) -> CpuidResult {
     let r = core::arch::x86_64::__cpuid_count(leaf, subleaf);
-    CpuidResult {
-        eax: r.eax,
-        ebx: r.ebx,
-        ecx: r.ecx,
-        edx: r.edx,
-    }
+    CpuidResult { eax: r.eax, ebx: r.ebx, ecx: r.ecx, edx: r.edx }
 }
 
 pub fn max_cpuid_leaf() -> u32 {
@@ -136,9 +123,7 @@ pub fn rdrand() -> Option<u64> {
         let value: u64;
         let ok: u8;
         // SAFETY: RDRAND is present (checked above); it only writes registers.
-        unsafe {
-            asm!("rdrand {}", "setc {}", out(reg) value, out(reg_byte) ok, options(nomem, nostack))
-        }
+        unsafe { asm!("rdrand {}", "setc {}", out(reg) value, out(reg_byte) ok, options(nomem, nostack)) }
         if ok != 0 {
             return Some(value);
         }

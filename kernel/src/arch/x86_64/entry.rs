@@ -242,9 +242,7 @@ pub fn context_switch(prev_rsp: &core::sync::atomic::AtomicU64, next_rsp: u64) {
 pub fn context_switch_final(next_rsp: u64) -> ! {
     // SAFETY: as context_switch; nothing of the current context is kept, so
     // nothing needs saving.
-    unsafe {
-        core::arch::asm!("mov rsp, {}", "jmp {}", in(reg) next_rsp, sym switch_context_load, options(noreturn))
-    }
+    unsafe { core::arch::asm!("mov rsp, {}", "jmp {}", in(reg) next_rsp, sym switch_context_load, options(noreturn)) }
 }
 
 /// Lays out a new task's kernel stack so that switching to it enters

@@ -14,8 +14,5 @@ pub fn fixup_for(rip: u64) -> Option<u64> {
         let end = core::ptr::addr_of!(__ex_table_end) as *const u64;
         core::slice::from_raw_parts(start, end.offset_from(start) as usize)
     };
-    table
-        .chunks_exact(2)
-        .find(|pair| pair[0] == rip)
-        .map(|pair| pair[1])
+    table.chunks_exact(2).find(|pair| pair[0] == rip).map(|pair| pair[1])
 }

@@ -32,11 +32,7 @@ static FEATURES: Once<CpuFeatures> = Once::new();
 pub fn cpu_features() -> &'static CpuFeatures {
     FEATURES.call_once(|| {
         let leaf1 = cpuid(1, 0);
-        let leaf7 = if max_cpuid_leaf() >= 7 {
-            cpuid(7, 0).ebx
-        } else {
-            0
-        };
+        let leaf7 = if max_cpuid_leaf() >= 7 { cpuid(7, 0).ebx } else { 0 };
         CpuFeatures {
             nx: cpuid(0x8000_0001, 0).edx & (1 << 20) != 0,
             smep: leaf7 & (1 << 7) != 0,

@@ -44,10 +44,7 @@ pub fn init() {
         // SAFETY: OSXSAVE is set and the bits are ones the CPU supports.
         unsafe { asm!("xsetbv", in("ecx") 0, in("eax") xcr0 as u32, in("edx") (xcr0 >> 32) as u32) }
         let size = cpuid(0xD, 0).ebx as usize;
-        assert!(
-            size <= core::mem::size_of::<FpuState>(),
-            "XSAVE area of {size} bytes is too large"
-        );
+        assert!(size <= core::mem::size_of::<FpuState>(), "XSAVE area of {size} bytes is too large");
     }
     let mxcsr: u32 = 0x1f80;
     // SAFETY: FPU enabled above; loads the architectural reset values.

@@ -30,15 +30,7 @@ struct Idt(UnsafeCell<[Gate; 256]>);
 unsafe impl Sync for Idt {}
 
 static IDT: Idt = Idt(UnsafeCell::new(
-    [Gate {
-        offset_low: 0,
-        selector: 0,
-        ist: 0,
-        type_attr: 0,
-        offset_mid: 0,
-        offset_high: 0,
-        reserved: 0,
-    }; 256],
+    [Gate { offset_low: 0, selector: 0, ist: 0, type_attr: 0, offset_mid: 0, offset_high: 0, reserved: 0 }; 256],
 ));
 
 #[repr(C, packed)]
@@ -62,11 +54,7 @@ pub fn init() {
                 _ => 0,
             };
             // int3 and into may be used from user mode.
-            let attr = if vector == 3 || vector == 4 {
-                USER_INTERRUPT_GATE
-            } else {
-                INTERRUPT_GATE
-            };
+            let attr = if vector == 3 || vector == 4 { USER_INTERRUPT_GATE } else { INTERRUPT_GATE };
             *gate = Gate {
                 offset_low: handler as u16,
                 selector: KERNEL_CS,
@@ -77,10 +65,8 @@ pub fn init() {
                 reserved: 0,
             };
         }
-        let ptr = DescriptorPointer {
-            limit: (core::mem::size_of::<[Gate; 256]>() - 1) as u16,
-            base: IDT.0.get() as u64,
-        };
+        let ptr =
+            DescriptorPointer { limit: (core::mem::size_of::<[Gate; 256]>() - 1) as u16, base: IDT.0.get() as u64 };
         asm!("lidt [{}]", in(reg) &ptr, options(nostack));
     }
 }

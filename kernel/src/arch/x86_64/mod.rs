@@ -50,12 +50,7 @@ fn init_syscall_msrs() {
 pub fn stack_read_pair(rbp: u64) -> (u64, u64) {
     // SAFETY: callers check that rbp lies on the current kernel stack, above
     // the stack pointer, so both words are mapped.
-    unsafe {
-        (
-            core::ptr::read(rbp as *const u64),
-            core::ptr::read((rbp + 8) as *const u64),
-        )
-    }
+    unsafe { (core::ptr::read(rbp as *const u64), core::ptr::read((rbp + 8) as *const u64)) }
 }
 
 /// The user FS base register of the running task.

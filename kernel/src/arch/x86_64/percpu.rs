@@ -32,13 +32,8 @@ struct CpuLocal(UnsafeCell<PerCpu>);
 // while it changes fields the entry code reads.
 unsafe impl Sync for CpuLocal {}
 
-static BOOT_CPU: CpuLocal = CpuLocal(UnsafeCell::new(PerCpu {
-    self_ptr: 0,
-    kernel_rsp: 0,
-    user_rsp: 0,
-    tss: Tss::new(),
-    gdt: Gdt::new(),
-}));
+static BOOT_CPU: CpuLocal =
+    CpuLocal(UnsafeCell::new(PerCpu { self_ptr: 0, kernel_rsp: 0, user_rsp: 0, tss: Tss::new(), gdt: Gdt::new() }));
 
 /// The calling CPU's data. Only the boot CPU exists for now.
 pub(super) fn this_cpu() -> *mut PerCpu {

@@ -126,10 +126,7 @@ fn user_fault(frame: &TrapFrame, signal: i32, code: i32, addr: u64) {
             frame.error_code
         );
     } else {
-        let name = EXCEPTION_NAMES
-            .get(frame.vector as usize)
-            .copied()
-            .unwrap_or("?");
+        let name = EXCEPTION_NAMES.get(frame.vector as usize).copied().unwrap_or("?");
         crate::pr_info!(
             "traps: {}[{}] {} ip:{:x} sp:{:x} error:{:x}",
             comm.as_str(),
@@ -145,10 +142,7 @@ fn user_fault(frame: &TrapFrame, signal: i32, code: i32, addr: u64) {
 
 /// Prints the state of a kernel exception and panics.
 fn kernel_oops(frame: &TrapFrame, cr2: Option<u64>) -> ! {
-    let name = EXCEPTION_NAMES
-        .get(frame.vector as usize)
-        .copied()
-        .unwrap_or("?");
+    let name = EXCEPTION_NAMES.get(frame.vector as usize).copied().unwrap_or("?");
     crate::printk::emergency_write(format_args!(
         "\nkernel exception: {} (vector {}, error code {:#x})\n",
         name, frame.vector, frame.error_code

@@ -1,0 +1,69 @@
+//! syslog(2): reading and controlling the kernel log (busybox `dmesg`).
+
+#![deny(unsafe_code)]
+
+use alloc::vec;
+
+use abi::Errno;
+
+use crate::mm::uaccess::copy_to_user;
+use crate::printk;
+
+const SYSLOG_ACTION_CLOSE: i32 = 0;
+const SYSLOG_ACTION_OPEN: i32 = 1;
+const SYSLOG_ACTION_READ_ALL: i32 = 3;
+const SYSLOG_ACTION_READ_CLEAR: i32 = 4;
+const SYSLOG_ACTION_CLEAR: i32 = 5;
+const SYSLOG_ACTION_CONSOLE_OFF: i32 = 6;
+const SYSLOG_ACTION_CONSOLE_ON: i32 = 7;
+const SYSLOG_ACTION_CONSOLE_LEVEL: i32 = 8;
+const SYSLOG_ACTION_SIZE_UNREAD: i32 = 9;
+const SYSLOG_ACTION_SIZE_BUFFER: i32 = 10;
+
+/// The console level `CONSOLE_OFF` saved, to restore on `CONSOLE_ON`.
+static SAVED_LEVEL: spin::Mutex<Option<u8>> = spin::Mutex::new(None);
+
+pub fn sys_syslog(action: i32, buf: u64, len: i32) -> Result<usize, Errno> {
+    match action {
+        SYSLOG_ACTION_CLOSE | SYSLOG_ACTION_OPEN => Ok(0),
+        SYSLOG_ACTION_READ_ALL | SYSLOG_ACTION_READ_CLEAR => {
+            if buf == 0 || len < 0 {
+                return Err(Errno::EINVAL);
+            }
+            let mut kbuf = vec![0u8; (len as usize).min(printk::LOG_BUFFER_SIZE)];
+            let n = printk::read_log(&mut kbuf);
+            copy_to_user(buf, &kbuf[..n])?;
+            if action == SYSLOG_ACTION_READ_CLEAR {
+                printk::clear_log();
+            }
+            Ok(n)
+        }
+        SYSLOG_ACTION_CLEAR => {
+            printk::clear_log();
+            Ok(0)
+        }
+        SYSLOG_ACTION_CONSOLE_OFF => {
+            SAVED_LEVEL.lock().get_or_insert(printk::console_loglevel());
+            printk::set_console_loglevel(1); // emergencies only, as Linux
+            Ok(0)
+        }
+        SYSLOG_ACTION_CONSOLE_ON => {
+            if let Some(level) = SAVED_LEVEL.lock().take() {
+                printk::set_console_loglevel(level);
+            }
+            Ok(0)
+        }
+        SYSLOG_ACTION_CONSOLE_LEVEL => {
+            if !(1..=8).contains(&len) {
+                return Err(Errno::EINVAL);
+            }
+            printk::set_console_loglevel(len as u8);
+            *SAVED_LEVEL.lock() = None;
+            Ok(0)
+        }
+        SYSLOG_ACTION_SIZE_UNREAD => Ok(printk::unread_bytes()),
+        SYSLOG_ACTION_SIZE_BUFFER => Ok(printk::LOG_BUFFER_SIZE),
+        // SYSLOG_ACTION_READ (2) blocks for new messages: not supported yet.
+        _ => Err(Errno::EINVAL),
+    }
+}
