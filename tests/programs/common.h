@@ -95,6 +95,12 @@ static T_UNUSED const char *errno_name(int e)
 	case ESPIPE: return "ESPIPE";
 	case ERANGE: return "ERANGE";
 	case ENOSYS: return "ENOSYS";
+	case ECHILD: return "ECHILD";
+	case E2BIG: return "E2BIG";
+	case ENAMETOOLONG: return "ENAMETOOLONG";
+	case ELOOP: return "ELOOP";
+	case EPIPE: return "EPIPE";
+	case EMFILE: return "EMFILE";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	default: return "E?";
 	}

@@ -2,8 +2,10 @@
 
 #![deny(unsafe_code)]
 
+pub mod fcntl;
 pub mod file;
 pub mod initramfs;
 pub mod ioctl;
+pub mod pipe;
 pub mod ramfs;
 pub mod read_write;

@@ -4,6 +4,7 @@ use alloc::vec;
 
 use abi::{Errno, Iovec};
 
+use super::file::OpenFile;
 use crate::mm::uaccess::{copy_from_user_partial, copy_to_user, read_user};
 use crate::sched::current;
 
@@ -14,7 +15,7 @@ const IOV_MAX: usize = 1024;
 /// Linux caps one transfer at MAX_RW_COUNT (INT_MAX rounded down to a page).
 const MAX_RW_COUNT: usize = 0x7fff_f000;
 
-fn file(fd: i32) -> Result<alloc::sync::Arc<dyn super::file::File>, Errno> {
+fn file(fd: i32) -> Result<alloc::sync::Arc<OpenFile>, Errno> {
     current().files.lock().get(fd)
 }
 
@@ -29,7 +30,7 @@ pub fn sys_read(fd: i32, buf: u64, count: usize) -> Result<usize, Errno> {
 
 /// Writes user memory to a file chunk by chunk. A fault after some bytes
 /// were written returns the count so far, as Linux does.
-fn write_from_user(file: &dyn super::file::File, buf: u64, count: usize) -> Result<usize, Errno> {
+fn write_from_user(file: &OpenFile, buf: u64, count: usize) -> Result<usize, Errno> {
     let count = count.min(MAX_RW_COUNT);
     let mut done = 0;
     let mut kbuf = vec![0u8; count.min(CHUNK)];
@@ -57,7 +58,7 @@ pub fn sys_write(fd: i32, buf: u64, count: usize) -> Result<usize, Errno> {
         return Ok(0);
     }
     crate::mm::uaccess::check_user_range(buf, count)?;
-    write_from_user(&*file, buf, count)
+    write_from_user(&file, buf, count)
 }
 
 pub fn sys_writev(fd: i32, iov: u64, iovcnt: i32) -> Result<usize, Errno> {
@@ -79,7 +80,7 @@ pub fn sys_writev(fd: i32, iov: u64, iovcnt: i32) -> Result<usize, Errno> {
     }
     let mut done = 0;
     for v in iovecs.iter().filter(|v| v.iov_len > 0) {
-        match write_from_user(&*file, v.iov_base, v.iov_len as usize) {
+        match write_from_user(&file, v.iov_base, v.iov_len as usize) {
             Ok(n) => {
                 done += n;
                 if n < v.iov_len as usize {

@@ -140,6 +140,31 @@ impl AddressSpace {
         Ok(())
     }
 
+    /// A copy for fork: the same areas, every mapped page copied (no
+    /// copy-on-write yet), the same break.
+    pub fn duplicate(&self) -> Result<AddressSpace, Errno> {
+        let mut copy = AddressSpace::new()?;
+        copy.brk_start = self.brk_start;
+        copy.brk = self.brk;
+        for vma in self.vmas.values() {
+            copy.vmas.insert(vma.start, *vma);
+            let mut va = vma.start;
+            while va < vma.end {
+                if let Some(entry) = paging::lookup(self.pml4, va) {
+                    let frame = frame::alloc().ok_or(Errno::ENOMEM)?;
+                    phys::copy_frame(frame, entry & PTE_ADDR_MASK);
+                    let flags = entry & !PTE_ADDR_MASK;
+                    if let Err(e) = paging::map_page(copy.pml4, va, frame, flags) {
+                        frame::free(frame);
+                        return Err(e);
+                    }
+                }
+                va += PAGE;
+            }
+        }
+        Ok(copy)
+    }
+
     /// Grows or shrinks the heap VMA to end at `new_brk` (page-rounded).
     pub fn set_brk(&mut self, new_brk: u64) -> Result<(), Errno> {
         let old_end = page_up(self.brk);

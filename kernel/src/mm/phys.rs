@@ -54,3 +54,10 @@ pub fn reserved_slice(paddr: u64, len: usize) -> &'static [u8] {
     // allocator for the life of the kernel, so no mutable alias exists.
     unsafe { core::slice::from_raw_parts(phys_to_virt(paddr) as *const u8, len) }
 }
+
+/// Copies one 4 KiB frame to another.
+pub fn copy_frame(dst: u64, src: u64) {
+    // SAFETY: both are whole, distinct frames in the direct map; the caller
+    // owns `dst` (freshly allocated) and reads `src` from a live mapping.
+    unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(src) as *const u8, phys_to_virt(dst) as *mut u8, PAGE_SIZE) }
+}

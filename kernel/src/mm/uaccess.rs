@@ -61,7 +61,6 @@ pub fn write_user<T: Pod>(addr: u64, value: &T) -> Result<(), Errno> {
 /// Reads a NUL-terminated string of at most `max` bytes (without the NUL).
 /// Copies page by page, so a string that ends just before an unmapped page
 /// is read correctly. ENAMETOOLONG-style callers pass their own limit error.
-#[allow(dead_code)] // for the path-taking system calls, which come with the VFS
 pub fn read_user_cstr(addr: u64, max: usize, too_long: Errno) -> Result<Vec<u8>, Errno> {
     let mut out = Vec::new();
     let mut at = addr;

@@ -2,7 +2,10 @@
 
 use abi::Errno;
 
-use crate::sched::task::{ExitStatus, TaskState};
+use alloc::sync::Arc;
+use core::sync::atomic::Ordering;
+
+use crate::sched::task::{ExitStatus, Task, TaskState};
 
 /// Ends the current task. For init, reports how it ended and powers off:
 /// this kernel's init is the system (and the test harness reads the line).
@@ -16,10 +19,34 @@ pub fn do_exit(status: ExitStatus) -> ! {
         // Leave the address space before freeing it.
         crate::arch::cpu::write_cr3(crate::mm::kernel_map::kernel_pml4());
         drop(task.take_mm());
+        task.vfork_done.store(true, Ordering::Release);
+        task.vfork_wait.wake_all();
         task.files.lock().close_all();
+        reparent_children(&task);
         task.set_state(TaskState::Zombie(status));
+        let parent = task.parent.lock().upgrade();
+        if let Some(parent) = parent {
+            parent.child_exit.wake_all();
+        }
     }
     crate::sched::exit_current()
+}
+
+/// Orphans become init's children, as on Linux (no subreapers yet).
+fn reparent_children(task: &Task) {
+    let orphans = core::mem::take(&mut *task.children.lock());
+    if orphans.is_empty() {
+        return;
+    }
+    let Some(init) = super::pid::find(1) else { return };
+    let any_zombie = orphans.iter().any(|c| matches!(c.state(), TaskState::Zombie(_)));
+    for child in &orphans {
+        *child.parent.lock() = Arc::downgrade(&init);
+    }
+    init.children.lock().extend(orphans);
+    if any_zombie {
+        init.child_exit.wake_all();
+    }
 }
 
 fn report_init_exit(status: ExitStatus) {

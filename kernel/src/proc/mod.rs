@@ -5,9 +5,13 @@
 pub mod arch_prctl;
 pub mod cred;
 pub mod elf;
+pub mod exec;
 pub mod exec_stack;
 pub mod exit;
+pub mod fork;
 pub mod init;
+pub mod pgrp;
 pub mod pid;
 pub mod signal;
 pub mod uts;
+pub mod wait;

@@ -1,10 +1,63 @@
-//! getpid(2), gettid(2), set_tid_address(2).
+//! Process ids: allocation, the table from pid to task, and the system
+//! calls that report ids.
 
+use alloc::collections::BTreeMap;
+use alloc::sync::{Arc, Weak};
 use core::sync::atomic::Ordering;
 
 use abi::Errno;
+use spin::Mutex;
 
+use crate::arch::cpu::without_interrupts;
 use crate::sched::current;
+use crate::sched::task::{Pid, Task};
+
+/// Linux's default /proc/sys/kernel/pid_max.
+pub const PID_MAX: Pid = 32768;
+
+struct PidTable {
+    tasks: BTreeMap<Pid, Weak<Task>>,
+    last: Pid,
+}
+
+static PIDS: Mutex<PidTable> = Mutex::new(PidTable { tasks: BTreeMap::new(), last: 1 });
+
+/// The next free pid after the last one handed out, wrapping below
+/// PID_MAX to 2 (pid 1 is init), as Linux allocates.
+pub fn alloc_pid() -> Result<Pid, Errno> {
+    without_interrupts(|| {
+        let mut t = PIDS.lock();
+        for _ in 0..PID_MAX {
+            t.last = if t.last + 1 >= PID_MAX { 2 } else { t.last + 1 };
+            let candidate = t.last;
+            if let alloc::collections::btree_map::Entry::Vacant(slot) = t.tasks.entry(candidate) {
+                slot.insert(Weak::new());
+                return Ok(candidate);
+            }
+        }
+        Err(Errno::EAGAIN)
+    })
+}
+
+pub fn register(task: &Arc<Task>) {
+    without_interrupts(|| PIDS.lock().tasks.insert(task.pid, Arc::downgrade(task)));
+}
+
+/// Frees a reaped task's pid.
+pub fn release(pid: Pid) {
+    without_interrupts(|| PIDS.lock().tasks.remove(&pid));
+}
+
+pub fn find(pid: Pid) -> Option<Arc<Task>> {
+    without_interrupts(|| PIDS.lock().tasks.get(&pid).and_then(Weak::upgrade))
+}
+
+/// True when some live task satisfies `pred`.
+pub fn any_task(pred: impl Fn(&Task) -> bool) -> bool {
+    let tasks: alloc::vec::Vec<Arc<Task>> =
+        without_interrupts(|| PIDS.lock().tasks.values().filter_map(Weak::upgrade).collect());
+    tasks.iter().any(|t| pred(t))
+}
 
 pub fn sys_getpid() -> Result<usize, Errno> {
     Ok(current().pid as usize)
@@ -12,6 +65,10 @@ pub fn sys_getpid() -> Result<usize, Errno> {
 
 pub fn sys_gettid() -> Result<usize, Errno> {
     Ok(current().pid as usize)
+}
+
+pub fn sys_getppid() -> Result<usize, Errno> {
+    Ok(current().ppid() as usize)
 }
 
 /// Records where to clear and wake at thread exit; returns the caller's tid.

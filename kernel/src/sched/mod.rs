@@ -7,6 +7,7 @@
 #![deny(unsafe_code)]
 
 pub mod task;
+pub mod wait;
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
@@ -25,9 +26,6 @@ static CURRENT: Mutex<Option<Arc<Task>>> = Mutex::new(None);
 static RUN_QUEUE: Mutex<VecDeque<Arc<Task>>> = Mutex::new(VecDeque::new());
 static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
 static TICKS: AtomicU64 = AtomicU64::new(0);
-/// Exited tasks not yet reaped: they keep their Task (and so the kernel
-/// stack their last switch ran on) alive until their parent waits for them.
-static ZOMBIES: Mutex<alloc::vec::Vec<Arc<Task>>> = Mutex::new(alloc::vec::Vec::new());
 
 /// Makes the boot context the idle task.
 pub fn init() {
@@ -47,6 +45,16 @@ pub fn current_pid_comm() -> (Pid, Comm) {
 
 pub fn add_task(task: Arc<Task>) {
     without_interrupts(|| RUN_QUEUE.lock().push_back(task));
+}
+
+/// Makes a sleeping task runnable.
+pub fn wake(task: Arc<Task>) {
+    without_interrupts(|| {
+        if task.state() == task::TaskState::Sleeping {
+            task.set_state(task::TaskState::Runnable);
+            RUN_QUEUE.lock().push_back(task);
+        }
+    });
 }
 
 /// Called by the timer interrupt: asks for a reschedule at the next return
@@ -111,12 +119,13 @@ pub fn schedule() {
     });
 }
 
-/// The exiting task's last switch. The caller holds no Arc of the task.
+/// The exiting task's last switch. The caller holds no Arc of the task;
+/// its parent's list of children keeps it (and the kernel stack this runs
+/// on) alive until it is reaped, which happens only after this switch.
 pub fn exit_current() -> ! {
     crate::arch::cpu::disable_interrupts();
     let next = {
         let prev = current();
-        ZOMBIES.lock().push(prev.clone());
         let next = pick_next(&prev);
         switch_cpu_state(None, &next);
         next

@@ -3,11 +3,13 @@
 //! (address space, files); threads will share those through Arcs.
 
 use alloc::boxed::Box;
-use alloc::sync::Arc;
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 
 use spin::Mutex;
 
+use super::wait::WaitQueue;
 use crate::arch::fpu::FpuState;
 use crate::fs::file::FdTable;
 use crate::mm::address_space::AddressSpace;
@@ -25,7 +27,19 @@ pub enum ExitStatus {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskState {
     Runnable,
+    /// Waiting on a wait queue.
+    Sleeping,
     Zombie(ExitStatus),
+}
+
+impl ExitStatus {
+    /// The status word wait4(2) reports: code << 8, or the signal number.
+    pub fn wait_status(self) -> i32 {
+        match self {
+            ExitStatus::Exited(code) => i32::from(code) << 8,
+            ExitStatus::Signaled(sig) => sig & 0x7f,
+        }
+    }
 }
 
 /// A task's command name: 15 bytes and a NUL, as Linux's TASK_COMM_LEN.
@@ -63,6 +77,19 @@ pub struct Task {
     /// A fatal signal to act on before the next return to user mode (0: none).
     pub fatal_signal: AtomicI32,
     pub(super) is_idle: AtomicBool,
+    /// The parent (init after the real parent exits).
+    pub parent: Mutex<Weak<Task>>,
+    /// Children, alive or zombie, until reaped by wait.
+    pub children: Mutex<Vec<Arc<Task>>>,
+    /// Woken when a child exits.
+    pub child_exit: WaitQueue,
+    /// Set when a vfork child releases the parent's memory (exec or exit).
+    pub vfork_done: AtomicBool,
+    pub vfork_wait: WaitQueue,
+    pgid: AtomicU32,
+    sid: AtomicU32,
+    /// Blocked signals (bit n-1 for signal n).
+    pub signal_mask: AtomicU64,
 }
 
 impl Task {
@@ -81,6 +108,14 @@ impl Task {
             state: Mutex::new(TaskState::Runnable),
             fatal_signal: AtomicI32::new(0),
             is_idle: AtomicBool::new(true),
+            parent: Mutex::new(Weak::new()),
+            children: Mutex::new(Vec::new()),
+            child_exit: WaitQueue::new(),
+            vfork_done: AtomicBool::new(false),
+            vfork_wait: WaitQueue::new(),
+            pgid: AtomicU32::new(0),
+            sid: AtomicU32::new(0),
+            signal_mask: AtomicU64::new(0),
         }
     }
 
@@ -88,7 +123,7 @@ impl Task {
     pub fn new_user(
         pid: Pid,
         comm: Comm,
-        mm: AddressSpace,
+        mm: Arc<Mutex<AddressSpace>>,
         files: FdTable,
         frame: &crate::arch::entry::TrapFrame,
     ) -> Option<Task> {
@@ -102,13 +137,60 @@ impl Task {
             fpu: Mutex::new(FpuState::initial()),
             fs_base: AtomicU64::new(0),
             gs_base: AtomicU64::new(0),
-            mm: Mutex::new(Some(Arc::new(Mutex::new(mm)))),
+            mm: Mutex::new(Some(mm)),
             files: Mutex::new(files),
             clear_child_tid: AtomicU64::new(0),
             state: Mutex::new(TaskState::Runnable),
             fatal_signal: AtomicI32::new(0),
             is_idle: AtomicBool::new(false),
+            parent: Mutex::new(Weak::new()),
+            children: Mutex::new(Vec::new()),
+            child_exit: WaitQueue::new(),
+            vfork_done: AtomicBool::new(false),
+            vfork_wait: WaitQueue::new(),
+            pgid: AtomicU32::new(0),
+            sid: AtomicU32::new(0),
+            signal_mask: AtomicU64::new(0),
         })
+    }
+
+    pub fn set_mm(&self, mm: Arc<Mutex<AddressSpace>>) -> Option<Arc<Mutex<AddressSpace>>> {
+        self.mm.lock().replace(mm)
+    }
+
+    pub fn set_comm(&self, comm: Comm) {
+        *self.comm.lock() = comm;
+    }
+
+    pub fn pgid(&self) -> Pid {
+        self.pgid.load(Ordering::Relaxed)
+    }
+
+    pub fn set_pgid(&self, pgid: Pid) {
+        self.pgid.store(pgid, Ordering::Relaxed);
+    }
+
+    pub fn sid(&self) -> Pid {
+        self.sid.load(Ordering::Relaxed)
+    }
+
+    pub fn set_sid(&self, sid: Pid) {
+        self.sid.store(sid, Ordering::Relaxed);
+    }
+
+    pub fn signal_blocked(&self, signal: i32) -> bool {
+        (1..=64).contains(&signal) && self.signal_mask.load(Ordering::Relaxed) & (1 << (signal - 1)) != 0
+    }
+
+    pub fn ppid(&self) -> Pid {
+        self.parent.lock().upgrade().map_or(0, |p| p.pid)
+    }
+
+    /// Copies the running task's FPU registers and FS/GS bases (fork).
+    pub fn inherit_cpu_state_from_current(&self) {
+        crate::arch::fpu::save(&mut self.fpu.lock());
+        self.fs_base.store(crate::arch::user_fs_base(), Ordering::Relaxed);
+        self.gs_base.store(crate::arch::user_gs_base(), Ordering::Relaxed);
     }
 
     pub fn comm(&self) -> Comm {

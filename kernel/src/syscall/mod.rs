@@ -28,18 +28,36 @@ fn report_unimplemented(number: usize) {
     }
 }
 
-fn dispatch(number: usize, a: [u64; 6]) -> Result<usize, Errno> {
+fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Result<usize, Errno> {
     let int = |v: u64| v as i32;
     match number {
         nr::READ => fs::read_write::sys_read(int(a[0]), a[1], a[2] as usize),
         nr::WRITE => fs::read_write::sys_write(int(a[0]), a[1], a[2] as usize),
         nr::CLOSE => fs::read_write::sys_close(int(a[0])),
         nr::WRITEV => fs::read_write::sys_writev(int(a[0]), a[1], int(a[2])),
+        nr::PIPE => fs::pipe::sys_pipe(a[0]),
+        nr::PIPE2 => fs::pipe::sys_pipe2(a[0], a[1] as u32),
+        nr::DUP => fs::fcntl::sys_dup(int(a[0])),
+        nr::DUP2 => fs::fcntl::sys_dup2(int(a[0]), int(a[1])),
+        nr::DUP3 => fs::fcntl::sys_dup3(int(a[0]), int(a[1]), a[2] as u32),
+        nr::FCNTL => fs::fcntl::sys_fcntl(int(a[0]), int(a[1]), a[2]),
+        nr::RT_SIGPROCMASK => proc::signal::sys_rt_sigprocmask(int(a[0]), a[1], a[2], a[3] as usize),
         nr::IOCTL => fs::ioctl::sys_ioctl(int(a[0]), a[1] as u32, a[2]),
         nr::MMAP => mm::mmap::sys_mmap(a[0], a[1], a[2] as u32, a[3] as u32, int(a[4]), a[5]),
         nr::MUNMAP => mm::mmap::sys_munmap(a[0], a[1]),
         nr::BRK => mm::mmap::sys_brk(a[0]),
         nr::GETPID => proc::pid::sys_getpid(),
+        nr::GETPPID => proc::pid::sys_getppid(),
+        nr::FORK => proc::fork::sys_fork(frame),
+        nr::VFORK => proc::fork::sys_vfork(frame),
+        nr::CLONE => proc::fork::sys_clone(frame, a[0], a[1], a[2], a[3], a[4]),
+        nr::EXECVE => proc::exec::sys_execve(frame, a[0], a[1], a[2]),
+        nr::WAIT4 => proc::wait::sys_wait4(int(a[0]), a[1], a[2] as u32, a[3]),
+        nr::SETPGID => proc::pgrp::sys_setpgid(int(a[0]), int(a[1])),
+        nr::GETPGID => proc::pgrp::sys_getpgid(int(a[0])),
+        nr::GETPGRP => proc::pgrp::sys_getpgrp(),
+        nr::SETSID => proc::pgrp::sys_setsid(),
+        nr::GETSID => proc::pgrp::sys_getsid(int(a[0])),
         nr::GETTID => proc::pid::sys_gettid(),
         nr::SET_TID_ADDRESS => proc::pid::sys_set_tid_address(a[0]),
         nr::EXIT => proc::exit::sys_exit(int(a[0])),
@@ -64,7 +82,7 @@ fn dispatch(number: usize, a: [u64; 6]) -> Result<usize, Errno> {
 pub fn handle_syscall(frame: &mut TrapFrame) {
     let number = frame.rax as usize;
     let args = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9];
-    frame.rax = match dispatch(number, args) {
+    frame.rax = match dispatch(number, args, frame) {
         Ok(v) => v as u64,
         Err(e) => e.to_syscall_return() as u64,
     };

@@ -5,13 +5,14 @@
 use alloc::vec::Vec;
 
 use abi::ioctl::{TCGETS, TIOCGWINSZ};
-use abi::{Errno, Termios, Winsize, B115200, CLOCAL, CREAD, CS8, HUPCL};
+use abi::{Errno, OpenFlags, Termios, Winsize, B115200, CLOCAL, CREAD, CS8, HUPCL};
 use spin::Mutex;
 
 use crate::drivers::uart16550;
 use crate::fs::file::File;
 use crate::mm::uaccess::write_user;
 
+/// The console device: one per machine.
 pub struct Console {
     /// Bytes of a finished line not yet read.
     pending: Mutex<Vec<u8>>,
@@ -59,7 +60,7 @@ impl Console {
 }
 
 impl File for Console {
-    fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+    fn read(&self, buf: &mut [u8], _flags: OpenFlags) -> Result<usize, Errno> {
         let mut pending = self.pending.lock();
         if pending.is_empty() {
             *pending = self.read_line();
@@ -70,7 +71,7 @@ impl File for Console {
         Ok(n)
     }
 
-    fn write(&self, buf: &[u8]) -> Result<usize, Errno> {
+    fn write(&self, buf: &[u8], _flags: OpenFlags) -> Result<usize, Errno> {
         uart16550::write_bytes(buf);
         Ok(buf.len())
     }

@@ -168,3 +168,13 @@ fn conformance_basic() {
 fn conformance_syslog() {
     conformance("syslog");
 }
+
+#[test]
+fn conformance_process() {
+    conformance("process");
+}
+
+#[test]
+fn conformance_pipe() {
+    conformance("pipe");
+}

@@ -1,0 +1,170 @@
+//! Pipes: a bounded byte queue between a read end and a write end. Reads
+//! block while the pipe is empty and a writer remains (EOF after the last
+//! writer closes); writes block while it is full and fail with EPIPE once
+//! no reader remains.
+
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+
+use abi::{Errno, OpenFlags};
+use spin::Mutex;
+
+use super::file::{File, OpenFile};
+use crate::mm::uaccess::write_user;
+use crate::sched::current;
+use crate::sched::wait::WaitQueue;
+
+/// Linux's default pipe capacity (16 pages).
+const PIPE_CAPACITY: usize = 65536;
+/// Writes up to PIPE_BUF bytes are atomic.
+const PIPE_BUF: usize = 4096;
+
+struct State {
+    data: VecDeque<u8>,
+    readers: usize,
+    writers: usize,
+}
+
+struct Pipe {
+    state: Mutex<State>,
+    readable: WaitQueue,
+    writable: WaitQueue,
+}
+
+pub struct ReadEnd(Arc<Pipe>);
+pub struct WriteEnd(Arc<Pipe>);
+
+impl File for ReadEnd {
+    fn read(&self, buf: &mut [u8], flags: OpenFlags) -> Result<usize, Errno> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let pipe = &self.0;
+        let n = pipe.readable.wait_until(|| {
+            let mut s = pipe.state.lock();
+            if !s.data.is_empty() {
+                let n = buf.len().min(s.data.len());
+                for (dst, src) in buf.iter_mut().zip(s.data.drain(..n)) {
+                    *dst = src;
+                }
+                Some(Ok(n))
+            } else if s.writers == 0 {
+                Some(Ok(0))
+            } else if flags.contains(OpenFlags::O_NONBLOCK) {
+                Some(Err(Errno::EAGAIN))
+            } else {
+                None
+            }
+        })?;
+        pipe.writable.wake_all();
+        Ok(n)
+    }
+
+    fn write(&self, _buf: &[u8], _flags: OpenFlags) -> Result<usize, Errno> {
+        Err(Errno::EBADF)
+    }
+
+    fn ioctl(&self, cmd: u32, arg: u64) -> Result<usize, Errno> {
+        if cmd as usize == abi::ioctl::FIONREAD {
+            let n = self.0.state.lock().data.len() as i32;
+            return write_user(arg, &n).map(|_| 0);
+        }
+        Err(Errno::ENOTTY)
+    }
+}
+
+impl File for WriteEnd {
+    fn read(&self, _buf: &mut [u8], _flags: OpenFlags) -> Result<usize, Errno> {
+        Err(Errno::EBADF)
+    }
+
+    fn write(&self, buf: &[u8], flags: OpenFlags) -> Result<usize, Errno> {
+        let pipe = &self.0;
+        let mut done = 0;
+        while done < buf.len() {
+            let step = pipe.writable.wait_until(|| {
+                let mut s = pipe.state.lock();
+                if s.readers == 0 {
+                    return Some(Err(Errno::EPIPE));
+                }
+                let room = PIPE_CAPACITY - s.data.len();
+                let left = buf.len() - done;
+                // Small writes go in whole or wait; large ones in pieces.
+                let needed = if left <= PIPE_BUF { left } else { 1 };
+                if room >= needed {
+                    let n = room.min(left);
+                    s.data.extend(&buf[done..done + n]);
+                    return Some(Ok(n));
+                }
+                if flags.contains(OpenFlags::O_NONBLOCK) {
+                    return Some(Err(Errno::EAGAIN));
+                }
+                None
+            });
+            match step {
+                Ok(n) => {
+                    done += n;
+                    pipe.readable.wake_all();
+                }
+                Err(e) if done == 0 => {
+                    if e == Errno::EPIPE {
+                        crate::proc::signal::send_sigpipe();
+                    }
+                    return Err(e);
+                }
+                Err(_) => break,
+            }
+        }
+        Ok(done)
+    }
+}
+
+impl Drop for ReadEnd {
+    fn drop(&mut self) {
+        self.0.state.lock().readers -= 1;
+        self.0.writable.wake_all();
+    }
+}
+
+impl Drop for WriteEnd {
+    fn drop(&mut self) {
+        self.0.state.lock().writers -= 1;
+        self.0.readable.wake_all();
+    }
+}
+
+pub fn sys_pipe2(fds: u64, flags: u32) -> Result<usize, Errno> {
+    let allowed = OpenFlags::O_CLOEXEC | OpenFlags::O_NONBLOCK | OpenFlags::O_DIRECT;
+    let flags = OpenFlags::from_bits(flags).filter(|f| allowed.contains(*f)).ok_or(Errno::EINVAL)?;
+    let pipe = Arc::new(Pipe {
+        state: Mutex::new(State { data: VecDeque::new(), readers: 1, writers: 1 }),
+        readable: WaitQueue::new(),
+        writable: WaitQueue::new(),
+    });
+    let status = flags & OpenFlags::O_NONBLOCK;
+    let read_end = OpenFile::new(ReadEnd(pipe.clone()), status);
+    let write_end = OpenFile::new(WriteEnd(pipe), status | OpenFlags::O_WRONLY);
+    let cloexec = flags.contains(OpenFlags::O_CLOEXEC);
+    let task = current();
+    let mut table = task.files.lock();
+    let r = table.install(read_end, cloexec)?;
+    let w = match table.install(write_end, cloexec) {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = table.close(r);
+            return Err(e);
+        }
+    };
+    drop(table);
+    if let Err(e) = write_user(fds, &[r, w]) {
+        let mut table = task.files.lock();
+        let _ = table.close(r);
+        let _ = table.close(w);
+        return Err(e);
+    }
+    Ok(0)
+}
+
+pub fn sys_pipe(fds: u64) -> Result<usize, Errno> {
+    sys_pipe2(fds, 0)
+}

@@ -1,0 +1,176 @@
+//! execve(2): replacing the calling process's program. Everything that can
+//! fail (reading the arguments, finding and loading the file, building the
+//! stack) happens before the old address space is touched, so a failed
+//! execve returns to the old program unharmed.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+
+use abi::Errno;
+use spin::Mutex;
+
+use super::elf;
+use super::exec_stack::{self, ExecArgs};
+use crate::arch::entry::TrapFrame;
+use crate::arch::gdt::{USER_CS, USER_DS};
+use crate::fs::ramfs;
+use crate::mm::address_space::{page_up, AddressSpace, STACK_SIZE, STACK_TOP};
+use crate::mm::uaccess::{read_user, read_user_cstr};
+use crate::mm::vma::{Vma, VmaKind};
+use crate::sched::current;
+use crate::sched::task::Comm;
+
+/// Linux's PATH_MAX.
+const PATH_MAX: usize = 4096;
+/// Linux's limit on `#!` interpreters of interpreters.
+const MAX_SCRIPT_DEPTH: usize = 4;
+/// Linux reads the first 256 bytes of a file for its `#!` line.
+const BINPRM_BUF_SIZE: usize = 256;
+/// Linux's MAX_ARG_STRLEN.
+const MAX_ARG_STRLEN: usize = 32 * 4096;
+/// Linux's limit on the total argument and environment size (a quarter of
+/// the 8 MiB stack limit).
+const MAX_ARG_TOTAL: usize = 2 << 20;
+
+const RFLAGS_IF: u64 = 1 << 9;
+const RFLAGS_RESERVED: u64 = 1 << 1;
+
+/// A program ready to run: its new address space and where to start.
+pub struct Prepared {
+    pub mm: AddressSpace,
+    pub entry: u64,
+    pub sp: u64,
+    pub comm: Comm,
+}
+
+/// Builds a fresh address space holding the program and its initial stack.
+fn load_image(bytes: &[u8], args: &ExecArgs) -> Result<(AddressSpace, u64, u64), Errno> {
+    let mut mm = AddressSpace::new()?;
+    let image = elf::load(&mut mm, bytes)?;
+    let stack = Vma {
+        start: STACK_TOP - STACK_SIZE,
+        end: STACK_TOP,
+        prot: abi::ProtFlags::PROT_READ | abi::ProtFlags::PROT_WRITE,
+        shared: false,
+        kind: VmaKind::Stack,
+    };
+    if !mm.is_free(stack.start, stack.end) {
+        return Err(Errno::ENOEXEC);
+    }
+    mm.insert_vma(stack);
+    let sp = exec_stack::build(&mut mm, args, &image)?;
+    let brk = page_up(image.end);
+    mm.brk_start = brk;
+    mm.brk = brk;
+    Ok((mm, image.entry, sp))
+}
+
+fn basename(path: &[u8]) -> &[u8] {
+    path.rsplit(|&b| b == b'/').next().unwrap_or(path)
+}
+
+/// Reads an executable file, checking Linux's permission rules.
+fn read_executable(path: &[u8]) -> Result<Vec<u8>, Errno> {
+    let inode = ramfs::lookup(path, true)?;
+    if !inode.is_regular() || inode.mode & 0o111 == 0 {
+        return Err(Errno::EACCES);
+    }
+    inode.read_all()
+}
+
+/// Splits a `#!` line into the interpreter and its optional argument.
+fn parse_shebang(bytes: &[u8]) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
+    let head = &bytes[..bytes.len().min(BINPRM_BUF_SIZE)];
+    let line = head.strip_prefix(b"#!")?;
+    let line = &line[..line.iter().position(|&b| b == b'\n').unwrap_or(line.len())];
+    let line = line.trim_ascii();
+    if line.is_empty() {
+        return None;
+    }
+    let split = line.iter().position(|b| b.is_ascii_whitespace()).unwrap_or(line.len());
+    let interp = line[..split].to_vec();
+    let arg = line[split..].trim_ascii();
+    Some((interp, (!arg.is_empty()).then(|| arg.to_vec())))
+}
+
+/// Resolves `#!` scripts and loads the final ELF program.
+pub fn prepare(path: &[u8], mut argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> Result<Prepared, Errno> {
+    let mut file = path.to_vec();
+    for _ in 0..=MAX_SCRIPT_DEPTH {
+        let bytes = read_executable(&file)?;
+        if let Some((interp, arg)) = parse_shebang(&bytes) {
+            // argv becomes: interpreter, its argument, the script, the rest.
+            let mut new_argv = alloc::vec![interp.clone()];
+            new_argv.extend(arg);
+            new_argv.push(file.clone());
+            new_argv.extend(argv.into_iter().skip(1));
+            argv = new_argv;
+            file = interp;
+            continue;
+        }
+        let args = ExecArgs { argv: &argv, envp: &envp, execfn: path };
+        let (mm, entry, sp) = load_image(&bytes, &args)?;
+        return Ok(Prepared { mm, entry, sp, comm: Comm::new(basename(path)) });
+    }
+    Err(Errno::ELOOP)
+}
+
+/// Reads a NULL-terminated array of user string pointers.
+fn read_string_array(addr: u64, total: &mut usize) -> Result<Vec<Vec<u8>>, Errno> {
+    let mut out = Vec::new();
+    if addr == 0 {
+        return Ok(out);
+    }
+    loop {
+        let ptr: u64 = read_user(addr + (out.len() * 8) as u64)?;
+        if ptr == 0 {
+            return Ok(out);
+        }
+        let s = read_user_cstr(ptr, MAX_ARG_STRLEN - 1, Errno::E2BIG)?;
+        *total += s.len() + 1 + 8;
+        if *total > MAX_ARG_TOTAL {
+            return Err(Errno::E2BIG);
+        }
+        out.push(s);
+    }
+}
+
+/// The register state a new program starts with.
+pub fn initial_frame(entry: u64, sp: u64) -> TrapFrame {
+    TrapFrame {
+        rip: entry,
+        rsp: sp,
+        cs: u64::from(USER_CS),
+        ss: u64::from(USER_DS),
+        rflags: RFLAGS_IF | RFLAGS_RESERVED,
+        ..TrapFrame::default()
+    }
+}
+
+pub fn sys_execve(frame: &mut TrapFrame, path: u64, argv: u64, envp: u64) -> Result<usize, Errno> {
+    let path = read_user_cstr(path, PATH_MAX - 1, Errno::ENAMETOOLONG)?;
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    let mut total = 0;
+    let argv = read_string_array(argv, &mut total)?;
+    let envp = read_string_array(envp, &mut total)?;
+    let prepared = prepare(&path, argv, envp)?;
+
+    // The point of no return: switch to the new program.
+    let task = current();
+    let mm = Arc::new(Mutex::new(prepared.mm));
+    crate::arch::cpu::write_cr3(mm.lock().page_table_root());
+    drop(task.set_mm(mm));
+    task.vfork_done.store(true, Ordering::Release);
+    task.vfork_wait.wake_all();
+    task.files.lock().close_on_exec();
+    task.set_comm(prepared.comm);
+    task.set_fs_base(0);
+    crate::arch::set_user_fs_base(0);
+    crate::arch::set_user_gs_base(0);
+    crate::arch::fpu::restore(&crate::arch::fpu::FpuState::initial());
+    *frame = initial_frame(prepared.entry, prepared.sp);
+    Ok(0)
+}

@@ -1,0 +1,110 @@
+//! fork(2), vfork(2) and clone(2) for new processes. The child gets a copy
+//! of the address space (or shares it with CLONE_VM), the descriptor table's
+//! open files, the FPU state and the FS/GS bases, and returns 0 from the
+//! same system call.
+
+use alloc::sync::Arc;
+use core::sync::atomic::Ordering;
+
+use abi::{CloneFlags, Errno};
+use spin::Mutex;
+
+use super::pid;
+use crate::arch::entry::TrapFrame;
+use crate::mm::uaccess::write_user;
+use crate::sched::task::Task;
+use crate::sched::{self, current};
+
+/// The clone flags this kernel implements for new processes.
+fn supported() -> CloneFlags {
+    CloneFlags::CSIGNAL
+        | CloneFlags::CLONE_VM
+        | CloneFlags::CLONE_VFORK
+        | CloneFlags::CLONE_SETTLS
+        | CloneFlags::CLONE_PARENT_SETTID
+        | CloneFlags::CLONE_CHILD_SETTID
+        | CloneFlags::CLONE_CHILD_CLEARTID
+        | CloneFlags::CLONE_DETACHED
+}
+
+pub struct CloneRequest {
+    pub flags: CloneFlags,
+    pub stack: u64,
+    pub parent_tid: u64,
+    pub child_tid: u64,
+    pub tls: u64,
+}
+
+pub fn sys_fork(frame: &TrapFrame) -> Result<usize, Errno> {
+    let flags = CloneFlags::from_bits_retain(abi::signal::SIGCHLD as u64);
+    do_clone(frame, &CloneRequest { flags, stack: 0, parent_tid: 0, child_tid: 0, tls: 0 })
+}
+
+pub fn sys_vfork(frame: &TrapFrame) -> Result<usize, Errno> {
+    let flags =
+        CloneFlags::CLONE_VM | CloneFlags::CLONE_VFORK | CloneFlags::from_bits_retain(abi::signal::SIGCHLD as u64);
+    do_clone(frame, &CloneRequest { flags, stack: 0, parent_tid: 0, child_tid: 0, tls: 0 })
+}
+
+pub fn sys_clone(
+    frame: &TrapFrame,
+    flags: u64,
+    stack: u64,
+    parent_tid: u64,
+    child_tid: u64,
+    tls: u64,
+) -> Result<usize, Errno> {
+    let flags = CloneFlags::from_bits_retain(flags);
+    do_clone(frame, &CloneRequest { flags, stack, parent_tid, child_tid, tls })
+}
+
+pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
+    if !req.flags.difference(supported()).is_empty() {
+        // Threads, shared descriptor tables and namespaces are not here yet.
+        return Err(Errno::EINVAL);
+    }
+    let parent = current();
+    let parent_mm = parent.mm().ok_or(Errno::EINVAL)?;
+    let mm = if req.flags.contains(CloneFlags::CLONE_VM) {
+        parent_mm
+    } else {
+        Arc::new(Mutex::new(parent_mm.lock().duplicate()?))
+    };
+    let mut child_frame = *frame;
+    child_frame.rax = 0;
+    if req.stack != 0 {
+        child_frame.rsp = req.stack;
+    }
+    let pid = pid::alloc_pid()?;
+    let files = parent.files.lock().clone();
+    let Some(child) = Task::new_user(pid, parent.comm(), mm.clone(), files, &child_frame) else {
+        pid::release(pid);
+        return Err(Errno::ENOMEM);
+    };
+    child.inherit_cpu_state_from_current();
+    child.set_pgid(parent.pgid());
+    child.set_sid(parent.sid());
+    child.signal_mask.store(parent.signal_mask.load(Ordering::Relaxed), Ordering::Relaxed);
+    if req.flags.contains(CloneFlags::CLONE_SETTLS) {
+        child.set_fs_base(req.tls);
+    }
+    if req.flags.contains(CloneFlags::CLONE_CHILD_CLEARTID) {
+        child.clear_child_tid.store(req.child_tid, Ordering::Relaxed);
+    }
+    if req.flags.contains(CloneFlags::CLONE_CHILD_SETTID) {
+        mm.lock().write_bytes(req.child_tid, &pid.to_le_bytes())?;
+    }
+    if req.flags.contains(CloneFlags::CLONE_PARENT_SETTID) {
+        write_user(req.parent_tid, &pid)?;
+    }
+    *child.parent.lock() = Arc::downgrade(&parent);
+    let child = Arc::new(child);
+    parent.children.lock().push(child.clone());
+    pid::register(&child);
+    sched::add_task(child.clone());
+    if req.flags.contains(CloneFlags::CLONE_VFORK) {
+        // The parent's memory is the child's until it execs or exits.
+        child.vfork_wait.wait_until(|| child.vfork_done.load(Ordering::Acquire).then_some(()));
+    }
+    Ok(pid as usize)
+}

@@ -1,0 +1,54 @@
+//! Wait queues: a task sleeps on one until a condition holds; whoever
+//! changes the condition wakes the queue. One CPU: checking the condition
+//! with interrupts off and sleeping in the same step loses no wakeup.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use spin::Mutex;
+
+use super::task::{Task, TaskState};
+use crate::arch::cpu::without_interrupts;
+
+pub struct WaitQueue {
+    sleepers: Mutex<Vec<Arc<Task>>>,
+}
+
+impl WaitQueue {
+    pub const fn new() -> WaitQueue {
+        WaitQueue { sleepers: Mutex::new(Vec::new()) }
+    }
+
+    /// Sleeps until `condition` returns Some, and returns its value.
+    pub fn wait_until<T>(&self, mut condition: impl FnMut() -> Option<T>) -> T {
+        loop {
+            let ready = without_interrupts(|| {
+                if let Some(v) = condition() {
+                    return Some(v);
+                }
+                let me = super::current();
+                me.set_state(TaskState::Sleeping);
+                self.sleepers.lock().push(me);
+                super::schedule();
+                None
+            });
+            if let Some(v) = ready {
+                return v;
+            }
+        }
+    }
+
+    /// Makes every sleeper runnable again.
+    pub fn wake_all(&self) {
+        let sleepers: Vec<Arc<Task>> = without_interrupts(|| core::mem::take(&mut *self.sleepers.lock()));
+        for task in sleepers {
+            super::wake(task);
+        }
+    }
+}
+
+impl Default for WaitQueue {
+    fn default() -> Self {
+        Self::new()
+    }
+}

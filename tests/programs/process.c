@@ -1,0 +1,264 @@
+/*
+ * Processes: fork, vfork, posix_spawn (clone with CLONE_VM|CLONE_VFORK),
+ * execve and its errors, wait4 and its status encoding, getppid, process
+ * groups and sessions. Run as `process` (or any path): it re-executes itself
+ * through argv[0] with a role argument for the exec checks.
+ */
+#include "common.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+extern char **environ;
+
+static volatile int shared_value;
+
+static int exec_child_role(int argc, char **argv)
+{
+	/* Started through execve: check what the parent passed. */
+	const char *marker = getenv("PROCESS_TEST_MARKER");
+	if (argc != 3 || strcmp(argv[2], "second") != 0 || !marker || strcmp(marker, "yes") != 0)
+		return 1;
+	return 42;
+}
+
+static int wait_status(pid_t pid, int options, int *status)
+{
+	return (int)syscall(SYS_wait4, pid, status, options, NULL);
+}
+
+static void check_fork_exit_status(void)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(7);
+	int status = 0;
+	int got = wait_status(pid, 0, &status);
+	if (got == pid && WIFEXITED(status) && WEXITSTATUS(status) == 7)
+		tpass("fork: child exit(7) reaped by wait4 with status %#x", status);
+	else
+		tfail("fork: wait4 -> %d status %#x, expected %d and exit status 7", got, status, pid);
+}
+
+static void check_fork_copies_memory(void)
+{
+	shared_value = 1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		shared_value = 2;
+		_exit(getppid() == (pid_t)syscall(SYS_getppid) ? 0 : 1);
+	}
+	int status = 0;
+	wait_status(pid, 0, &status);
+	if (shared_value == 1)
+		tpass("fork: the child's write is not seen by the parent");
+	else
+		tfail("fork: the parent sees the child's write (%d)", shared_value);
+}
+
+static void check_getppid(void)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(getppid() == parent ? 0 : 1);
+	int status = 0;
+	wait_status(pid, 0, &status);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		tpass("getppid in the child is the parent's pid %d", parent);
+	else
+		tfail("getppid in the child differs from the parent's pid (status %#x)", status);
+}
+
+static void check_vfork_shares_memory(void)
+{
+	shared_value = 1;
+	pid_t pid = vfork();
+	if (pid == 0) {
+		shared_value = 5;
+		_exit(3);
+	}
+	int status = 0;
+	int got = wait_status(pid, 0, &status);
+	if (shared_value == 5)
+		tpass("vfork: the child's write is seen by the parent");
+	else
+		tfail("vfork: the parent does not see the child's write (%d)", shared_value);
+	if (got == pid && WIFEXITED(status) && WEXITSTATUS(status) == 3)
+		tpass("vfork: child _exit(3) reaped with status %#x", status);
+	else
+		tfail("vfork: wait4 -> %d status %#x", got, status);
+}
+
+static void check_wnohang(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (volatile unsigned long i = 0; i < 300000000ul; i++)
+			;
+		_exit(9);
+	}
+	int status = 0;
+	EXPECT_RET("wait4(child, WNOHANG) while the child runs", wait_status(pid, WNOHANG, &status), 0);
+	int got = wait_status(pid, 0, &status);
+	if (got == pid && WIFEXITED(status) && WEXITSTATUS(status) == 9)
+		tpass("wait4 blocks until the busy child exits (status %#x)", status);
+	else
+		tfail("wait4 -> %d status %#x, expected exit status 9", got, status);
+}
+
+static void check_wait_any_and_echild(void)
+{
+	pid_t a = fork();
+	if (a == 0)
+		_exit(1);
+	pid_t b = fork();
+	if (b == 0)
+		_exit(2);
+	int seen = 0, status;
+	for (int i = 0; i < 2; i++) {
+		int got = wait_status(-1, 0, &status);
+		if (got == a && WEXITSTATUS(status) == 1)
+			seen |= 1;
+		if (got == b && WEXITSTATUS(status) == 2)
+			seen |= 2;
+	}
+	if (seen == 3)
+		tpass("wait4(-1) reaps both children with their statuses");
+	else
+		tfail("wait4(-1) reaped %#x of the two children", seen);
+	EXPECT_ERRNO("wait4(-1) with no children left", wait_status(-1, 0, &status), ECHILD);
+	EXPECT_ERRNO("wait4(reaped pid)", wait_status(a, 0, &status), ECHILD);
+	EXPECT_ERRNO("wait4(-1, bad options)", wait_status(-1, 0x100, &status), EINVAL);
+	EXPECT_ERRNO("getpgid(reaped pid)", syscall(SYS_getpgid, a), ESRCH);
+}
+
+static void check_killed_by_signal(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		*(volatile int *)0 = 1;
+		_exit(0);
+	}
+	int status = 0;
+	wait_status(pid, 0, &status);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV)
+		tpass("a child writing to NULL is reported killed by SIGSEGV (status %#x)", status);
+	else
+		tfail("child writing to NULL: status %#x, expected WTERMSIG SIGSEGV", status);
+}
+
+static void check_execve(const char *self)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *argv[] = {(char *)self, "exec-child", "second", NULL};
+		char *envp[] = {"PROCESS_TEST_MARKER=yes", NULL};
+		execve(self, argv, envp);
+		_exit(100 + errno);
+	}
+	int status = 0;
+	wait_status(pid, 0, &status);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 42)
+		tpass("execve runs the program with the given argv and envp (exit 42)");
+	else
+		tfail("execve child: status %#x, expected exit status 42", status);
+
+	char *argv[] = {"x", NULL};
+	EXPECT_ERRNO("execve(\"/no/such/file\")", syscall(SYS_execve, "/no/such/file", argv, environ), ENOENT);
+	EXPECT_ERRNO("execve(\"/\"), a directory", syscall(SYS_execve, "/", argv, environ), EACCES);
+	EXPECT_ERRNO("execve(bad path pointer)", syscall(SYS_execve, (char *)1, argv, environ), EFAULT);
+	char *bad_argv[] = {"x", (char *)1, NULL};
+	EXPECT_ERRNO("execve(argv with a bad pointer)", syscall(SYS_execve, self, bad_argv, environ), EFAULT);
+	EXPECT_ERRNO("execve(\"\")", syscall(SYS_execve, "", argv, environ), ENOENT);
+}
+
+static void check_posix_spawn(const char *self)
+{
+	pid_t pid;
+	char *argv[] = {(char *)self, "exec-child", "second", NULL};
+	char *envp[] = {"PROCESS_TEST_MARKER=yes", NULL};
+	int err = posix_spawn(&pid, self, NULL, NULL, argv, envp);
+	int status = 0;
+	if (err == 0)
+		wait_status(pid, 0, &status);
+	if (err == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 42)
+		tpass("posix_spawn (clone CLONE_VM|CLONE_VFORK) runs the child (exit 42)");
+	else
+		tfail("posix_spawn -> %d, status %#x", err, status);
+	char *nargv[] = {"x", NULL};
+	err = posix_spawn(&pid, "/no/such/file", NULL, NULL, nargv, envp);
+	if (err == ENOENT)
+		tpass("posix_spawn of a missing file -> ENOENT");
+	else
+		tfail("posix_spawn of a missing file -> %d, expected ENOENT", err);
+}
+
+static void check_groups_and_sessions(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		int ok = syscall(SYS_setpgid, 0, 0) == 0 && getpgrp() == getpid() &&
+			 syscall(SYS_getpgid, 0) == getpid();
+		/* A process-group leader cannot create a session. */
+		ok = ok && syscall(SYS_setsid) == -1 && errno == EPERM;
+		_exit(ok ? 0 : 1);
+	}
+	int status = 0;
+	wait_status(pid, 0, &status);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		tpass("setpgid(0, 0) makes a group led by the child; then setsid -> EPERM");
+	else
+		tfail("setpgid/getpgrp/setsid in a child: status %#x", status);
+
+	pid = fork();
+	if (pid == 0) {
+		pid_t me = getpid();
+		int ok = syscall(SYS_setsid) == me && syscall(SYS_getsid, 0) == me && getpgrp() == me;
+		_exit(ok ? 0 : 1);
+	}
+	wait_status(pid, 0, &status);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		tpass("setsid in a child returns its pid and leads a new session and group");
+	else
+		tfail("setsid in a child: status %#x", status);
+	EXPECT_ERRNO("setpgid(0, -1)", syscall(SYS_setpgid, 0, -1), EINVAL);
+	EXPECT_RET("getsid(0) equals getsid(getpid())", syscall(SYS_getsid, 0), syscall(SYS_getsid, getpid()));
+}
+
+static void check_many_forks(void)
+{
+	int bad = 0;
+	for (int i = 0; i < 200; i++) {
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(i & 0xff);
+		int status = 0;
+		if (pid < 0 || wait_status(pid, 0, &status) != pid || WEXITSTATUS(status) != (i & 0xff))
+			bad++;
+	}
+	if (bad == 0)
+		tpass("200 fork+exit+wait cycles, each status right");
+	else
+		tfail("%d of 200 fork+exit+wait cycles went wrong", bad);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "exec-child") == 0)
+		return exec_child_role(argc, argv);
+	check_fork_exit_status();
+	check_fork_copies_memory();
+	check_getppid();
+	check_vfork_shares_memory();
+	check_wnohang();
+	check_wait_any_and_echild();
+	check_killed_by_signal();
+	check_execve(argv[0]);
+	check_posix_spawn(argv[0]);
+	check_groups_and_sessions();
+	check_many_forks();
+	return tdone();
+}
