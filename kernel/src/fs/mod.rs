@@ -2,6 +2,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod context;
 pub mod fcntl;
 pub mod file;
 pub mod initramfs;
@@ -9,3 +10,4 @@ pub mod ioctl;
 pub mod pipe;
 pub mod ramfs;
 pub mod read_write;
+pub mod syscalls;

@@ -11,6 +11,7 @@ use spin::Mutex;
 
 use super::wait::WaitQueue;
 use crate::arch::fpu::FpuState;
+use crate::fs::context::FsContext;
 use crate::fs::file::FdTable;
 use crate::mm::address_space::AddressSpace;
 use crate::mm::kstack::KernelStack;
@@ -90,6 +91,8 @@ pub struct Task {
     sid: AtomicU32,
     /// Blocked signals (bit n-1 for signal n).
     pub signal_mask: AtomicU64,
+    /// Working directory and umask.
+    pub fs: Mutex<FsContext>,
 }
 
 impl Task {
@@ -116,6 +119,7 @@ impl Task {
             pgid: AtomicU32::new(0),
             sid: AtomicU32::new(0),
             signal_mask: AtomicU64::new(0),
+            fs: Mutex::new(FsContext::new()),
         }
     }
 
@@ -151,6 +155,7 @@ impl Task {
             pgid: AtomicU32::new(0),
             sid: AtomicU32::new(0),
             signal_mask: AtomicU64::new(0),
+            fs: Mutex::new(FsContext::new()),
         })
     }
 

@@ -71,10 +71,13 @@ fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Result<usize, 
         nr::ARCH_PRCTL => proc::arch_prctl::sys_arch_prctl(int(a[0]), a[1]),
         nr::CLOCK_GETTIME => time::clock::sys_clock_gettime(int(a[0]), a[1]),
         nr::CLOCK_GETRES => time::clock::sys_clock_getres(int(a[0]), a[1]),
-        _ => {
-            report_unimplemented(number);
-            Err(Errno::ENOSYS)
-        }
+        _ => match fs::syscalls::dispatch(number, a) {
+            Some(result) => result,
+            None => {
+                report_unimplemented(number);
+                Err(Errno::ENOSYS)
+            }
+        },
     }
 }
 
