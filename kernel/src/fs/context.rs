@@ -22,3 +22,24 @@ impl Default for FsContext {
         Self::new()
     }
 }
+
+/// getcwd(2): the working directory's path, NUL-terminated; ERANGE if the
+/// buffer is too small. Returns the length including the NUL, as Linux.
+pub fn sys_getcwd(buf: u64, size: usize) -> Result<usize, abi::Errno> {
+    let mut path = crate::sched::current().fs.lock().cwd.clone();
+    path.push(0);
+    if path.len() > size {
+        return Err(abi::Errno::ERANGE);
+    }
+    crate::mm::uaccess::copy_to_user(buf, &path)?;
+    Ok(path.len())
+}
+
+/// umask(2): sets the file-mode creation mask, returning the old one.
+pub fn sys_umask(mask: u32) -> Result<usize, abi::Errno> {
+    let task = crate::sched::current();
+    let mut fs = task.fs.lock();
+    let old = fs.umask;
+    fs.umask = mask & 0o777;
+    Ok(old as usize)
+}
