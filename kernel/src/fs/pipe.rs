@@ -40,7 +40,7 @@ impl File for ReadEnd {
             return Ok(0);
         }
         let pipe = &self.0;
-        let n = pipe.readable.wait_until(|| {
+        let n = pipe.readable.wait_interruptible(|| {
             let mut s = pipe.state.lock();
             if !s.data.is_empty() {
                 let n = buf.len().min(s.data.len());
@@ -55,7 +55,7 @@ impl File for ReadEnd {
             } else {
                 None
             }
-        })?;
+        })??;
         pipe.writable.wake_all();
         Ok(n)
     }
@@ -82,7 +82,7 @@ impl File for WriteEnd {
         let pipe = &self.0;
         let mut done = 0;
         while done < buf.len() {
-            let step = pipe.writable.wait_until(|| {
+            let step = pipe.writable.wait_interruptible(|| {
                 let mut s = pipe.state.lock();
                 if s.readers == 0 {
                     return Some(Err(Errno::EPIPE));
@@ -101,6 +101,7 @@ impl File for WriteEnd {
                 }
                 None
             });
+            let step = step.and_then(|r| r);
             match step {
                 Ok(n) => {
                     done += n;

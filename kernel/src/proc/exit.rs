@@ -24,10 +24,14 @@ pub fn do_exit(status: ExitStatus) -> ! {
         task.files.lock().close_all();
         reparent_children(&task);
         task.set_state(TaskState::Zombie(status));
-        let parent = task.parent.lock().upgrade();
-        if let Some(parent) = parent {
-            parent.child_exit.wake_all();
+        let (code, value) = match status {
+            ExitStatus::Exited(c) => (abi::signal::CLD_EXITED, i32::from(c)),
+            ExitStatus::Signaled(s) => (abi::signal::CLD_KILLED, s),
+        };
+        if super::signal::parent_discards_children(&task) {
+            task.autoreap.store(true, Ordering::Relaxed);
         }
+        super::signal::notify_parent(&task, code, value);
     }
     crate::sched::exit_current()
 }

@@ -85,6 +85,7 @@ pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
     child.set_pgid(parent.pgid());
     child.set_sid(parent.sid());
     *child.fs.lock() = parent.fs.lock().clone();
+    *child.signals.lock() = parent.signals.lock().fork_copy();
     child.signal_mask.store(parent.signal_mask.load(Ordering::Relaxed), Ordering::Relaxed);
     if req.flags.contains(CloneFlags::CLONE_SETTLS) {
         child.set_fs_base(req.tls);

@@ -52,6 +52,13 @@ pub fn find(pid: Pid) -> Option<Arc<Task>> {
     without_interrupts(|| PIDS.lock().tasks.get(&pid).and_then(Weak::upgrade))
 }
 
+/// Every live task that satisfies `pred`.
+pub fn tasks_where(pred: impl Fn(&Task) -> bool) -> alloc::vec::Vec<Arc<Task>> {
+    let tasks: alloc::vec::Vec<Arc<Task>> =
+        without_interrupts(|| PIDS.lock().tasks.values().filter_map(Weak::upgrade).collect());
+    tasks.into_iter().filter(|t| pred(t)).collect()
+}
+
 /// True when some live task satisfies `pred`.
 pub fn any_task(pred: impl Fn(&Task) -> bool) -> bool {
     let tasks: alloc::vec::Vec<Arc<Task>> =

@@ -1,6 +1,7 @@
 //! wait4(2): waiting for children to exit and reaping them.
 
 use alloc::sync::Arc;
+use core::sync::atomic::Ordering;
 
 use abi::{Errno, Rusage, WaitFlags};
 
@@ -37,18 +38,40 @@ impl Selector {
 }
 
 enum Found {
-    Zombie(Arc<Task>, i32),
+    /// A child to report: its wait status, and whether to reap it.
+    Report(Arc<Task>, i32, bool),
     OnlyLiving,
     Nothing,
 }
 
-fn find_child(parent: &Task, sel: Selector) -> Found {
-    let children = parent.children.lock();
+fn find_child(parent: &Task, sel: Selector, options: WaitFlags) -> Found {
+    let mut children = parent.children.lock();
+    // Zombies nobody waits for go without a report.
+    children.retain(|c| {
+        let silent = matches!(c.state(), TaskState::Zombie(_)) && c.autoreap.load(Ordering::Relaxed);
+        if silent {
+            pid::release(c.pid);
+        }
+        !silent
+    });
     let mut any = false;
     for child in children.iter().filter(|c| sel.matches(c)) {
         any = true;
-        if let TaskState::Zombie(status) = child.state() {
-            return Found::Zombie(child.clone(), status.wait_status());
+        match child.state() {
+            TaskState::Zombie(status) => return Found::Report(child.clone(), status.wait_status(), true),
+            TaskState::Stopped if options.contains(WaitFlags::WUNTRACED) => {
+                if let Some(sig) = child.signals.lock().stop_report.take() {
+                    return Found::Report(child.clone(), 0x7f | (sig << 8), false);
+                }
+            }
+            _ => {}
+        }
+        if options.contains(WaitFlags::WCONTINUED) {
+            let mut state = child.signals.lock();
+            if state.continue_report {
+                state.continue_report = false;
+                return Found::Report(child.clone(), 0xffff, false);
+            }
         }
     }
     if any {
@@ -76,14 +99,14 @@ pub fn sys_wait4(pid_arg: i32, wstatus: u64, options: u32, rusage: u64) -> Resul
     }
     let me = current();
     let sel = Selector::from_arg(pid_arg, &me);
-    let found = me.child_exit.wait_until(|| match find_child(&me, sel) {
+    let found = me.child_exit.wait_interruptible(|| match find_child(&me, sel, options) {
         Found::OnlyLiving if !options.contains(WaitFlags::WNOHANG) => None,
         other => Some(other),
-    });
+    })?;
     match found {
         Found::Nothing => Err(Errno::ECHILD),
         Found::OnlyLiving => Ok(0),
-        Found::Zombie(child, status) => {
+        Found::Report(child, status, reap_it) => {
             if wstatus != 0 {
                 write_user(wstatus, &status)?;
             }
@@ -91,7 +114,9 @@ pub fn sys_wait4(pid_arg: i32, wstatus: u64, options: u32, rusage: u64) -> Resul
                 // No per-task CPU accounting exists yet: all fields are zero.
                 write_user(rusage, &Rusage::default())?;
             }
-            reap(&me, &child);
+            if reap_it {
+                reap(&me, &child);
+            }
             Ok(child.pid as usize)
         }
     }

@@ -7,6 +7,7 @@
 #![deny(unsafe_code)]
 
 pub mod task;
+pub mod timer;
 pub mod wait;
 
 use alloc::collections::VecDeque;
@@ -64,15 +65,24 @@ pub fn timer_tick(_from_user: bool) {
     NEED_RESCHED.store(true, Ordering::Relaxed);
 }
 
-/// Work before returning to user mode: fatal signals, then preemption.
-pub fn return_to_user_work(_frame: &mut TrapFrame) {
-    let signal = current().fatal_signal.load(Ordering::Relaxed);
-    if signal != 0 {
-        crate::proc::exit::do_exit(task::ExitStatus::Signaled(signal));
-    }
+/// Work before returning to user mode: expired timers, preemption, then
+/// signals (which may rewrite the frame or end the task).
+pub fn return_to_user_work(frame: &mut TrapFrame) {
+    timer::run_expired();
     if NEED_RESCHED.swap(false, Ordering::Relaxed) {
         schedule();
     }
+    crate::proc::signal::deliver::handle_signals(frame);
+}
+
+/// Resumes a task stopped by a signal.
+pub fn resume_stopped(task: Arc<Task>) {
+    without_interrupts(|| {
+        if task.state() == task::TaskState::Stopped {
+            task.set_state(task::TaskState::Runnable);
+            RUN_QUEUE.lock().push_back(task);
+        }
+    });
 }
 
 fn pick_next(prev: &Arc<Task>) -> Arc<Task> {
@@ -142,6 +152,7 @@ pub fn schedule_tail() {}
 /// The idle loop of the boot CPU.
 pub fn idle_loop() -> ! {
     loop {
+        timer::run_expired();
         schedule();
         crate::arch::cpu::wait_for_interrupt();
     }

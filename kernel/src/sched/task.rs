@@ -5,7 +5,7 @@
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use spin::Mutex;
 
@@ -15,6 +15,7 @@ use crate::fs::context::FsContext;
 use crate::fs::file::FdTable;
 use crate::mm::address_space::AddressSpace;
 use crate::mm::kstack::KernelStack;
+use crate::proc::signal::SignalState;
 
 pub type Pid = u32;
 
@@ -30,6 +31,8 @@ pub enum TaskState {
     Runnable,
     /// Waiting on a wait queue.
     Sleeping,
+    /// Stopped by a signal until SIGCONT (or SIGKILL).
+    Stopped,
     Zombie(ExitStatus),
 }
 
@@ -75,8 +78,6 @@ pub struct Task {
     pub files: Mutex<FdTable>,
     pub clear_child_tid: AtomicU64,
     state: Mutex<TaskState>,
-    /// A fatal signal to act on before the next return to user mode (0: none).
-    pub fatal_signal: AtomicI32,
     pub(super) is_idle: AtomicBool,
     /// The parent (init after the real parent exits).
     pub parent: Mutex<Weak<Task>>,
@@ -86,6 +87,9 @@ pub struct Task {
     pub child_exit: WaitQueue,
     /// Set when a vfork child releases the parent's memory (exec or exit).
     pub vfork_done: AtomicBool,
+    /// Set at exit when the parent does not wait for children (SIGCHLD
+    /// ignored or SA_NOCLDWAIT): the zombie is reaped without a report.
+    pub autoreap: AtomicBool,
     pub vfork_wait: WaitQueue,
     pgid: AtomicU32,
     sid: AtomicU32,
@@ -93,6 +97,9 @@ pub struct Task {
     pub signal_mask: AtomicU64,
     /// Working directory and umask.
     pub fs: Mutex<FsContext>,
+    pub signals: Mutex<SignalState>,
+    /// ITIMER_REAL: (next expiry in ns of uptime, interval in ns); 0 = off.
+    pub real_timer: Mutex<(u64, u64)>,
 }
 
 impl Task {
@@ -109,17 +116,19 @@ impl Task {
             files: Mutex::new(FdTable::new()),
             clear_child_tid: AtomicU64::new(0),
             state: Mutex::new(TaskState::Runnable),
-            fatal_signal: AtomicI32::new(0),
             is_idle: AtomicBool::new(true),
             parent: Mutex::new(Weak::new()),
             children: Mutex::new(Vec::new()),
             child_exit: WaitQueue::new(),
             vfork_done: AtomicBool::new(false),
+            autoreap: AtomicBool::new(false),
             vfork_wait: WaitQueue::new(),
             pgid: AtomicU32::new(0),
             sid: AtomicU32::new(0),
             signal_mask: AtomicU64::new(0),
             fs: Mutex::new(FsContext::new()),
+            signals: Mutex::new(SignalState::new()),
+            real_timer: Mutex::new((0, 0)),
         }
     }
 
@@ -145,17 +154,19 @@ impl Task {
             files: Mutex::new(files),
             clear_child_tid: AtomicU64::new(0),
             state: Mutex::new(TaskState::Runnable),
-            fatal_signal: AtomicI32::new(0),
             is_idle: AtomicBool::new(false),
             parent: Mutex::new(Weak::new()),
             children: Mutex::new(Vec::new()),
             child_exit: WaitQueue::new(),
             vfork_done: AtomicBool::new(false),
+            autoreap: AtomicBool::new(false),
             vfork_wait: WaitQueue::new(),
             pgid: AtomicU32::new(0),
             sid: AtomicU32::new(0),
             signal_mask: AtomicU64::new(0),
             fs: Mutex::new(FsContext::new()),
+            signals: Mutex::new(SignalState::new()),
+            real_timer: Mutex::new((0, 0)),
         })
     }
 

@@ -5,6 +5,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
+use abi::Errno;
 use spin::Mutex;
 
 use super::task::{Task, TaskState};
@@ -34,6 +35,32 @@ impl WaitQueue {
             });
             if let Some(v) = ready {
                 return v;
+            }
+        }
+    }
+
+    /// Sleeps until `condition` returns Some, or until a signal the task
+    /// does not block arrives (ERESTARTSYS: the caller's system call is
+    /// restarted or fails with EINTR, as the signal's disposition decides).
+    pub fn wait_interruptible<T>(&self, mut condition: impl FnMut() -> Option<T>) -> Result<T, Errno> {
+        loop {
+            let outcome = without_interrupts(|| {
+                if let Some(v) = condition() {
+                    return Some(Ok(v));
+                }
+                let me = super::current();
+                if crate::proc::signal::has_deliverable(&me) {
+                    return Some(Err(Errno::ERESTARTSYS));
+                }
+                me.set_state(TaskState::Sleeping);
+                self.sleepers.lock().push(me.clone());
+                super::schedule();
+                // Woken by a signal or a timer, maybe not by this queue.
+                self.sleepers.lock().retain(|t| !Arc::ptr_eq(t, &me));
+                None
+            });
+            if let Some(result) = outcome {
+                return result;
             }
         }
     }

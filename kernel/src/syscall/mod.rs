@@ -11,6 +11,7 @@ use abi::syscall::nr;
 use abi::Errno;
 
 use crate::arch::entry::TrapFrame;
+use crate::proc::signal::syscalls as sig;
 use crate::{fs, mm, proc, time};
 
 /// One bit per syscall number (up to 512) already reported as unimplemented.
@@ -41,7 +42,22 @@ fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Result<usize, 
         nr::DUP2 => fs::fcntl::sys_dup2(int(a[0]), int(a[1])),
         nr::DUP3 => fs::fcntl::sys_dup3(int(a[0]), int(a[1]), a[2] as u32),
         nr::FCNTL => fs::fcntl::sys_fcntl(int(a[0]), int(a[1]), a[2]),
-        nr::RT_SIGPROCMASK => proc::signal::sys_rt_sigprocmask(int(a[0]), a[1], a[2], a[3] as usize),
+        nr::RT_SIGPROCMASK => sig::sys_rt_sigprocmask(int(a[0]), a[1], a[2], a[3] as usize),
+        nr::RT_SIGACTION => sig::sys_rt_sigaction(int(a[0]), a[1], a[2], a[3] as usize),
+        nr::RT_SIGRETURN => proc::signal::frame::sys_rt_sigreturn(frame),
+        nr::RT_SIGPENDING => sig::sys_rt_sigpending(a[0], a[1] as usize),
+        nr::RT_SIGSUSPEND => sig::sys_rt_sigsuspend(a[0], a[1] as usize),
+        nr::RT_SIGTIMEDWAIT => sig::sys_rt_sigtimedwait(a[0], a[1], a[2], a[3] as usize),
+        nr::SIGALTSTACK => sig::sys_sigaltstack(a[0], a[1], frame.rsp),
+        nr::PAUSE => sig::sys_pause(),
+        nr::KILL => sig::sys_kill(int(a[0]), int(a[1])),
+        nr::TKILL => sig::sys_tkill(int(a[0]), int(a[1])),
+        nr::TGKILL => sig::sys_tgkill(int(a[0]), int(a[1]), int(a[2])),
+        nr::NANOSLEEP => time::sleep::sys_nanosleep(a[0], a[1]),
+        nr::CLOCK_NANOSLEEP => time::sleep::sys_clock_nanosleep(int(a[0]), int(a[1]), a[2], a[3]),
+        nr::GETITIMER => time::sleep::sys_getitimer(int(a[0]), a[1]),
+        nr::SETITIMER => time::sleep::sys_setitimer(int(a[0]), a[1], a[2]),
+        nr::ALARM => time::sleep::sys_alarm(a[0] as u32),
         nr::IOCTL => fs::ioctl::sys_ioctl(int(a[0]), a[1] as u32, a[2]),
         nr::MMAP => mm::mmap::sys_mmap(a[0], a[1], a[2] as u32, a[3] as u32, int(a[4]), a[5]),
         nr::MUNMAP => mm::mmap::sys_munmap(a[0], a[1]),
@@ -85,6 +101,8 @@ fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Result<usize, 
 pub fn handle_syscall(frame: &mut TrapFrame) {
     let number = frame.rax as usize;
     let args = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9];
+    // Kept for restarting the call after a signal (Linux's orig_ax).
+    frame.error_code = frame.rax;
     frame.rax = match dispatch(number, args, frame) {
         Ok(v) => v as u64,
         Err(e) => e.to_syscall_return() as u64,

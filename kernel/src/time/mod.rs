@@ -4,6 +4,7 @@
 #![deny(unsafe_code)]
 
 pub mod clock;
+pub mod sleep;
 
 use core::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 

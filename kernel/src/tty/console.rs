@@ -23,10 +23,13 @@ impl Console {
         Console { pending: Mutex::new(Vec::new()) }
     }
 
-    fn read_line(&self) -> Vec<u8> {
+    fn read_line(&self) -> Result<Vec<u8>, Errno> {
         let mut line = Vec::new();
         loop {
             let Some(mut b) = uart16550::try_read_byte() else {
+                if crate::proc::signal::has_deliverable(&crate::sched::current()) {
+                    return Err(Errno::ERESTARTSYS);
+                }
                 crate::arch::cpu::wait_for_interrupt();
                 continue;
             };
@@ -39,12 +42,12 @@ impl Console {
                         uart16550::write_bytes(b"\x08 \x08");
                     }
                 }
-                0x04 if line.is_empty() => return line, // ^D: end of file
+                0x04 if line.is_empty() => return Ok(line), // ^D: end of file
                 _ => {
                     uart16550::write_bytes(&[b]);
                     line.push(b);
                     if b == b'\n' {
-                        return line;
+                        return Ok(line);
                     }
                 }
             }
@@ -63,7 +66,7 @@ impl File for Console {
     fn read(&self, buf: &mut [u8], _flags: OpenFlags) -> Result<usize, Errno> {
         let mut pending = self.pending.lock();
         if pending.is_empty() {
-            *pending = self.read_line();
+            *pending = self.read_line()?;
         }
         let n = buf.len().min(pending.len());
         buf[..n].copy_from_slice(&pending[..n]);

@@ -178,3 +178,8 @@ fn conformance_process() {
 fn conformance_pipe() {
     conformance("pipe");
 }
+
+#[test]
+fn conformance_signal() {
+    conformance("signal");
+}

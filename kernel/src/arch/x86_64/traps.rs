@@ -115,6 +115,12 @@ fn exception(frame: &mut TrapFrame) {
 /// A user-mode fault that the process did not survive.
 fn user_fault(frame: &TrapFrame, signal: i32, code: i32, addr: u64) {
     let (pid, comm) = crate::sched::current_pid_comm();
+    // Linux reports only the faults no handler will see.
+    let handled = !crate::sched::current().signals.lock().action(signal).is_default();
+    if handled {
+        crate::proc::signal::force_signal(signal, code, addr);
+        return;
+    }
     if signal == SIGSEGV && frame.vector == 14 {
         crate::pr_info!(
             "{}[{}]: segfault at {:x} ip {:016x} sp {:016x} error {:x}",

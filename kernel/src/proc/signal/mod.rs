@@ -1,0 +1,207 @@
+//! Signals: per-task dispositions, pending sets and the sending side.
+//! Delivery (handlers, default actions, syscall restart) is in `deliver`,
+//! the user-visible frame in `frame`, the system calls in `syscalls`.
+
+pub mod deliver;
+pub mod frame;
+pub mod syscalls;
+
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::sync::Arc;
+use core::sync::atomic::Ordering;
+
+use abi::signal::*;
+use abi::{KernelSigaction, Siginfo, StackT};
+
+use crate::sched::task::{Task, TaskState};
+
+/// SIGKILL and SIGSTOP can never be blocked, caught or ignored.
+pub const UNBLOCKABLE: u64 = sig_bit(SIGKILL) | sig_bit(SIGSTOP);
+/// Linux queues at most this many real-time signals per task by default.
+const MAX_QUEUED_RT: usize = 1024;
+
+pub const fn sig_bit(sig: i32) -> u64 {
+    1 << (sig - 1)
+}
+
+const STOP_SIGNALS: u64 = sig_bit(SIGSTOP) | sig_bit(SIGTSTP) | sig_bit(SIGTTIN) | sig_bit(SIGTTOU);
+
+pub struct SignalState {
+    pub actions: [KernelSigaction; 64],
+    pub pending: u64,
+    /// The siginfo of each pending signal; real-time signals queue.
+    info: BTreeMap<i32, VecDeque<Siginfo>>,
+    pub altstack: StackT,
+    /// The mask to restore after rt_sigsuspend's temporary one.
+    pub saved_mask: Option<u64>,
+    /// A stop or continue not yet reported to the parent by wait4.
+    pub stop_report: Option<i32>,
+    pub continue_report: bool,
+}
+
+impl SignalState {
+    pub fn new() -> SignalState {
+        SignalState {
+            actions: [KernelSigaction::DEFAULT; 64],
+            pending: 0,
+            info: BTreeMap::new(),
+            altstack: StackT { ss_sp: 0, ss_flags: SS_DISABLE, _pad: 0, ss_size: 0 },
+            saved_mask: None,
+            stop_report: None,
+            continue_report: false,
+        }
+    }
+
+    pub fn action(&self, sig: i32) -> KernelSigaction {
+        self.actions[(sig - 1) as usize]
+    }
+
+    /// A copy for fork: dispositions and the alternate stack, nothing pending.
+    pub fn fork_copy(&self) -> SignalState {
+        SignalState { actions: self.actions, altstack: self.altstack, ..SignalState::new() }
+    }
+
+    /// execve: caught signals go back to their default; ignored stay ignored.
+    pub fn reset_for_exec(&mut self) {
+        for a in self.actions.iter_mut() {
+            if !a.is_ignored() {
+                *a = KernelSigaction::DEFAULT;
+            }
+        }
+        self.altstack = StackT { ss_sp: 0, ss_flags: SS_DISABLE, _pad: 0, ss_size: 0 };
+    }
+
+    /// True when the signal would be thrown away on arrival.
+    fn ignores(&self, sig: i32) -> bool {
+        let a = self.action(sig);
+        a.is_ignored() || (a.is_default() && default_action(sig) == DefaultAction::Ignore)
+    }
+
+    fn enqueue(&mut self, sig: i32, info: Siginfo) {
+        let queue = self.info.entry(sig).or_default();
+        if sig >= SIGRTMIN {
+            if queue.len() < MAX_QUEUED_RT {
+                queue.push_back(info);
+            }
+        } else if queue.is_empty() {
+            queue.push_back(info);
+        }
+        self.pending |= sig_bit(sig);
+    }
+
+    /// Removes one instance of `sig`, returning its siginfo.
+    pub fn dequeue(&mut self, sig: i32) -> Siginfo {
+        let queue = self.info.entry(sig).or_default();
+        let info = queue.pop_front().unwrap_or_else(|| Siginfo::user(sig));
+        if queue.is_empty() {
+            self.info.remove(&sig);
+            self.pending &= !sig_bit(sig);
+        }
+        info
+    }
+
+    pub fn discard(&mut self, bits: u64) {
+        for sig in 1..=64 {
+            if bits & sig_bit(sig) != 0 {
+                self.info.remove(&sig);
+            }
+        }
+        self.pending &= !bits;
+    }
+}
+
+impl Default for SignalState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Sends `sig` to `task` (the caller has checked permission). Linux's
+/// rules: SIGCONT resumes a stopped task and cancels pending stops; a stop
+/// signal cancels a pending SIGCONT; ignored signals are dropped; init gets
+/// only the signals it handles.
+pub fn send_signal(task: &Arc<Task>, sig: i32, info: Siginfo) {
+    if sig == 0 {
+        return;
+    }
+    let mut state = task.signals.lock();
+    if sig == SIGCONT {
+        state.discard(STOP_SIGNALS);
+        if matches!(task.state(), TaskState::Stopped) {
+            state.continue_report = true;
+            state.stop_report = None;
+            drop(state);
+            crate::sched::resume_stopped(task.clone());
+            notify_parent_continued(task);
+            state = task.signals.lock();
+        }
+    } else if STOP_SIGNALS & sig_bit(sig) != 0 {
+        state.discard(sig_bit(SIGCONT));
+    }
+    let unkillable_init = task.pid == 1 && state.action(sig).is_default();
+    let blocked = task.signal_blocked(sig);
+    if unkillable_init || (!blocked && state.ignores(sig)) {
+        return;
+    }
+    state.enqueue(sig, info);
+    drop(state);
+    if sig == SIGKILL && matches!(task.state(), TaskState::Stopped) {
+        crate::sched::resume_stopped(task.clone());
+    }
+    if !blocked {
+        crate::sched::wake(task.clone());
+    }
+}
+
+/// A signal the kernel raises for the current task's own fault: it cannot
+/// be blocked or ignored away (Linux's force_sig), so it is unblocked and,
+/// if ignored, reset to the default action.
+pub fn force_signal(sig: i32, code: i32, addr: u64) {
+    let task = crate::sched::current();
+    {
+        let mut state = task.signals.lock();
+        let a = state.action(sig);
+        if a.is_ignored() || task.signal_blocked(sig) {
+            state.actions[(sig - 1) as usize] = KernelSigaction::DEFAULT;
+        }
+        state.enqueue(sig, Siginfo::fault(sig, code, addr));
+    }
+    task.signal_mask.fetch_and(!sig_bit(sig), Ordering::Relaxed);
+}
+
+/// A write to a pipe with no reader.
+pub fn send_sigpipe() {
+    let task = crate::sched::current();
+    let info = Siginfo::kill(SIGPIPE, SI_USER, task.pid as i32, 0);
+    send_signal(&task, SIGPIPE, info);
+}
+
+/// True when a signal is pending that the task does not block.
+pub fn has_deliverable(task: &Task) -> bool {
+    task.signals.lock().pending & !task.signal_mask.load(Ordering::Relaxed) != 0
+}
+
+/// SIGCHLD to the parent when a child exits, stops or continues.
+pub fn notify_parent(child: &Task, code: i32, status: i32) {
+    let Some(parent) = child.parent.lock().upgrade() else { return };
+    let action = parent.signals.lock().action(SIGCHLD);
+    let stop_or_cont = code == CLD_STOPPED || code == CLD_CONTINUED;
+    if !(stop_or_cont && action.flags & SA_NOCLDSTOP != 0) {
+        let info = Siginfo::child(code, child.pid as i32, 0, status, 0, 0);
+        send_signal(&parent, SIGCHLD, info);
+    }
+    parent.child_exit.wake_all();
+}
+
+fn notify_parent_continued(task: &Task) {
+    notify_parent(task, CLD_CONTINUED, SIGCONT);
+}
+
+/// Whether an exiting child is reaped at once: its parent ignores SIGCHLD
+/// or set SA_NOCLDWAIT.
+pub fn parent_discards_children(child: &Task) -> bool {
+    child.parent.lock().upgrade().is_some_and(|p| {
+        let a = p.signals.lock().action(SIGCHLD);
+        a.is_ignored() || a.flags & SA_NOCLDWAIT != 0
+    })
+}

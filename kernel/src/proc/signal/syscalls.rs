@@ -1,0 +1,234 @@
+//! The signal system calls: rt_sigaction, rt_sigprocmask, rt_sigpending,
+//! rt_sigsuspend, pause, rt_sigtimedwait, sigaltstack, kill, tkill, tgkill.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+
+use abi::signal::*;
+use abi::{Errno, KernelSigaction, Siginfo, StackT, Timespec};
+
+use super::{send_signal, sig_bit, UNBLOCKABLE};
+use crate::mm::uaccess::{read_user, write_user};
+use crate::proc::pid;
+use crate::sched::current;
+use crate::sched::task::{Pid, Task};
+use crate::sched::wait::WaitQueue;
+
+const SIGSET_SIZE: usize = 8;
+
+fn valid_signal(sig: i32) -> Result<(), Errno> {
+    if (1..=64).contains(&sig) {
+        Ok(())
+    } else {
+        Err(Errno::EINVAL)
+    }
+}
+
+pub fn sys_rt_sigaction(sig: i32, act: u64, oldact: u64, sigsetsize: usize) -> Result<usize, Errno> {
+    if sigsetsize != SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    valid_signal(sig)?;
+    if act != 0 && (sig == SIGKILL || sig == SIGSTOP) {
+        return Err(Errno::EINVAL);
+    }
+    let new: Option<KernelSigaction> = if act != 0 { Some(read_user(act)?) } else { None };
+    let task = current();
+    let old = {
+        let mut state = task.signals.lock();
+        let old = state.action(sig);
+        if let Some(mut new) = new {
+            new.mask &= !UNBLOCKABLE;
+            state.actions[(sig - 1) as usize] = new;
+            // POSIX: setting a pending signal to be ignored discards it.
+            if new.is_ignored() || (new.is_default() && default_action(sig) == DefaultAction::Ignore) {
+                state.discard(sig_bit(sig));
+            }
+        }
+        old
+    };
+    if oldact != 0 {
+        write_user(oldact, &old)?;
+    }
+    Ok(0)
+}
+
+pub fn sys_rt_sigprocmask(how: i32, set: u64, oldset: u64, sigsetsize: usize) -> Result<usize, Errno> {
+    if sigsetsize != SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let task = current();
+    let old = task.signal_mask.load(Ordering::Relaxed);
+    if set != 0 {
+        let set: u64 = read_user(set)?;
+        let new = match how {
+            SIG_BLOCK => old | set,
+            SIG_UNBLOCK => old & !set,
+            SIG_SETMASK => set,
+            _ => return Err(Errno::EINVAL),
+        };
+        task.signal_mask.store(new & !UNBLOCKABLE, Ordering::Relaxed);
+    }
+    if oldset != 0 {
+        write_user(oldset, &old)?;
+    }
+    Ok(0)
+}
+
+pub fn sys_rt_sigpending(set: u64, sigsetsize: usize) -> Result<usize, Errno> {
+    if sigsetsize > SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let task = current();
+    let pending = task.signals.lock().pending & task.signal_mask.load(Ordering::Relaxed);
+    let bytes = pending.to_le_bytes();
+    crate::mm::uaccess::copy_to_user(set, &bytes[..sigsetsize])?;
+    Ok(0)
+}
+
+/// Nothing wakes this queue: sleepers leave it only through a signal.
+static SIGNAL_WAIT: WaitQueue = WaitQueue::new();
+
+pub fn sys_pause() -> Result<usize, Errno> {
+    SIGNAL_WAIT.wait_interruptible(|| None::<()>)?;
+    Err(Errno::ERESTARTNOHAND)
+}
+
+pub fn sys_rt_sigsuspend(mask: u64, sigsetsize: usize) -> Result<usize, Errno> {
+    if sigsetsize != SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let new: u64 = read_user(mask)?;
+    let task = current();
+    let old = task.signal_mask.swap(new & !UNBLOCKABLE, Ordering::Relaxed);
+    // Delivery uses (and clears) the saved mask as the one to return to.
+    task.signals.lock().saved_mask = Some(old);
+    drop(task);
+    SIGNAL_WAIT.wait_interruptible(|| None::<()>)?;
+    Err(Errno::ERESTARTNOHAND)
+}
+
+pub fn sys_rt_sigtimedwait(set: u64, info: u64, timeout: u64, sigsetsize: usize) -> Result<usize, Errno> {
+    if sigsetsize != SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let wanted: u64 = read_user::<u64>(set)? & !UNBLOCKABLE;
+    let deadline = if timeout != 0 {
+        let ts: Timespec = read_user(timeout)?;
+        if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+            return Err(Errno::EINVAL);
+        }
+        Some(crate::time::uptime_ns().saturating_add(ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64))
+    } else {
+        None
+    };
+    let task = current();
+    let take = |task: &Task| -> Option<(i32, Siginfo)> {
+        let mut state = task.signals.lock();
+        let ready = state.pending & wanted;
+        (ready != 0).then(|| {
+            let sig = ready.trailing_zeros() as i32 + 1;
+            (sig, state.dequeue(sig))
+        })
+    };
+    let (sig, siginfo) = match take(&task) {
+        Some(found) => found,
+        None => {
+            // The awaited signals are blocked, so only other signals or the
+            // timeout interrupt the sleep; look again after either.
+            let result = match deadline {
+                Some(d) => crate::sched::timer::sleep_until(d),
+                None => SIGNAL_WAIT.wait_interruptible(|| None::<()>),
+            };
+            match (take(&task), result) {
+                (Some(found), _) => found,
+                (None, Ok(())) => return Err(Errno::EAGAIN),
+                (None, Err(_)) => return Err(Errno::EINTR),
+            }
+        }
+    };
+    if info != 0 {
+        write_user(info, &siginfo)?;
+    }
+    Ok(sig as usize)
+}
+
+pub fn sys_sigaltstack(ss: u64, old_ss: u64, user_sp: u64) -> Result<usize, Errno> {
+    let task = current();
+    let current_stack = task.signals.lock().altstack;
+    let on_stack = super::frame::on_altstack(&current_stack, user_sp);
+    if ss != 0 {
+        let new: StackT = read_user(ss)?;
+        if on_stack {
+            return Err(Errno::EPERM);
+        }
+        let flags = new.ss_flags & !SS_AUTODISARM;
+        if flags != 0 && flags != SS_DISABLE && flags != SS_ONSTACK {
+            return Err(Errno::EINVAL);
+        }
+        let stack = if flags == SS_DISABLE {
+            StackT { ss_sp: 0, ss_flags: SS_DISABLE, _pad: 0, ss_size: 0 }
+        } else {
+            if new.ss_size < MINSIGSTKSZ {
+                return Err(Errno::ENOMEM);
+            }
+            StackT { ss_flags: 0, ..new }
+        };
+        task.signals.lock().altstack = stack;
+    }
+    if old_ss != 0 {
+        let flags = if on_stack { SS_ONSTACK } else { current_stack.ss_flags };
+        write_user(old_ss, &StackT { ss_flags: flags, ..current_stack })?;
+    }
+    Ok(0)
+}
+
+/// The tasks a kill(2) `pid` names; ESRCH when there are none.
+fn kill_targets(pid_arg: i32, me: &Task) -> Result<Vec<Arc<Task>>, Errno> {
+    let targets: Vec<Arc<Task>> = match pid_arg {
+        p if p > 0 => pid::find(p as Pid).into_iter().collect(),
+        0 => pid::tasks_where(|t| t.pgid() == me.pgid()),
+        -1 => pid::tasks_where(|t| t.pid != 1 && t.pid != me.pid),
+        p if p == i32::MIN => return Err(Errno::ESRCH),
+        p => pid::tasks_where(|t| t.pgid() == p.unsigned_abs()),
+    };
+    // A zombie is still there to be signalled (nothing happens).
+    if targets.is_empty() {
+        return Err(Errno::ESRCH);
+    }
+    Ok(targets)
+}
+
+pub fn sys_kill(pid_arg: i32, sig: i32) -> Result<usize, Errno> {
+    if !(0..=64).contains(&sig) {
+        return Err(Errno::EINVAL);
+    }
+    let me = current();
+    let info = Siginfo::kill(sig, SI_USER, me.pid as i32, 0);
+    // Every process runs as root, so every target is permitted.
+    for task in kill_targets(pid_arg, &me)? {
+        send_signal(&task, sig, info);
+    }
+    Ok(0)
+}
+
+pub fn sys_tgkill(tgid: i32, tid: i32, sig: i32) -> Result<usize, Errno> {
+    if tgid <= 0 || tid <= 0 || !(0..=64).contains(&sig) {
+        return Err(Errno::EINVAL);
+    }
+    let task = pid::find(tid as Pid).filter(|t| t.pid == tgid as Pid).ok_or(Errno::ESRCH)?;
+    let info = Siginfo::kill(sig, SI_TKILL, current().pid as i32, 0);
+    send_signal(&task, sig, info);
+    Ok(0)
+}
+
+pub fn sys_tkill(tid: i32, sig: i32) -> Result<usize, Errno> {
+    if tid <= 0 || !(0..=64).contains(&sig) {
+        return Err(Errno::EINVAL);
+    }
+    let task = pid::find(tid as Pid).ok_or(Errno::ESRCH)?;
+    let info = Siginfo::kill(sig, SI_TKILL, current().pid as i32, 0);
+    send_signal(&task, sig, info);
+    Ok(0)
+}
