@@ -66,6 +66,8 @@ impl OpenFile {
 
 /// Linux's default RLIMIT_NOFILE soft limit.
 pub const MAX_FDS: usize = 1024;
+/// The most descriptors RLIMIT_NOFILE may allow (Linux's fs.nr_open).
+pub const NR_OPEN: usize = 1 << 20;
 
 #[derive(Clone)]
 struct FdEntry {
@@ -73,14 +75,27 @@ struct FdEntry {
     cloexec: bool,
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct FdTable {
     slots: Vec<Option<FdEntry>>,
+    /// RLIMIT_NOFILE's soft limit: descriptors are below it.
+    limit: usize,
+}
+
+impl Default for FdTable {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl FdTable {
     pub fn new() -> FdTable {
-        FdTable { slots: Vec::new() }
+        FdTable { slots: Vec::new(), limit: MAX_FDS }
+    }
+
+    /// Applies a new RLIMIT_NOFILE soft limit (open descriptors stay).
+    pub fn set_limit(&mut self, limit: u64) {
+        self.limit = limit.min(NR_OPEN as u64) as usize;
     }
 
     fn entry(&self, fd: i32) -> Result<&FdEntry, Errno> {
@@ -93,10 +108,10 @@ impl FdTable {
 
     /// Installs `file` at the lowest free descriptor not below `min`.
     pub fn install_from(&mut self, min: usize, file: Arc<OpenFile>, cloexec: bool) -> Result<i32, Errno> {
-        if min >= MAX_FDS {
+        if min >= self.limit {
             return Err(Errno::EINVAL);
         }
-        let free = (min..MAX_FDS).find(|&i| self.slots.get(i).is_none_or(Option::is_none)).ok_or(Errno::EMFILE)?;
+        let free = (min..self.limit).find(|&i| self.slots.get(i).is_none_or(Option::is_none)).ok_or(Errno::EMFILE)?;
         self.put(free, file, cloexec);
         Ok(free as i32)
     }
@@ -107,7 +122,7 @@ impl FdTable {
 
     /// Installs `file` at exactly `fd`, closing what was there (dup2).
     pub fn install_at(&mut self, fd: i32, file: Arc<OpenFile>, cloexec: bool) -> Result<(), Errno> {
-        let fd = usize::try_from(fd).ok().filter(|&f| f < MAX_FDS).ok_or(Errno::EBADF)?;
+        let fd = usize::try_from(fd).ok().filter(|&f| f < self.limit).ok_or(Errno::EBADF)?;
         self.put(fd, file, cloexec);
         Ok(())
     }

@@ -11,6 +11,7 @@ pub mod kstack;
 pub mod mmap;
 pub mod paging;
 pub mod phys;
+pub mod sysinfo;
 pub mod uaccess;
 pub mod vma;
 

@@ -1,23 +1,249 @@
-//! Credentials. Every process runs as root (uid 0, gid 0) until setuid(2)
-//! and friends exist, so the getters report exactly that.
+//! Credentials: real, effective, saved and filesystem user and group ids,
+//! and supplementary groups, with Linux's rules for changing them. Root
+//! (effective uid 0) holds every capability; nobody else holds any.
+
+use alloc::vec::Vec;
 
 use abi::Errno;
 
-pub const ROOT_UID: u32 = 0;
-pub const ROOT_GID: u32 = 0;
+use crate::mm::uaccess::{copy_from_user, copy_to_user, write_user};
+use crate::sched::current;
+
+/// Linux's NGROUPS_MAX.
+const NGROUPS_MAX: usize = 65536;
+
+#[derive(Clone, Debug, Default)]
+pub struct Credentials {
+    pub uid: u32,
+    pub euid: u32,
+    pub suid: u32,
+    pub fsuid: u32,
+    pub gid: u32,
+    pub egid: u32,
+    pub sgid: u32,
+    pub fsgid: u32,
+    pub groups: Vec<u32>,
+}
+
+impl Credentials {
+    /// init's: root.
+    pub fn root() -> Credentials {
+        Credentials::default()
+    }
+
+    pub fn is_privileged(&self) -> bool {
+        self.euid == 0
+    }
+}
+
+/// The "-1 leaves it alone" convention of the set*id calls.
+fn arg(v: u32) -> Option<u32> {
+    (v != u32::MAX).then_some(v)
+}
 
 pub fn sys_getuid() -> Result<usize, Errno> {
-    Ok(ROOT_UID as usize)
+    Ok(current().cred.lock().uid as usize)
 }
 
 pub fn sys_geteuid() -> Result<usize, Errno> {
-    Ok(ROOT_UID as usize)
+    Ok(current().cred.lock().euid as usize)
 }
 
 pub fn sys_getgid() -> Result<usize, Errno> {
-    Ok(ROOT_GID as usize)
+    Ok(current().cred.lock().gid as usize)
 }
 
 pub fn sys_getegid() -> Result<usize, Errno> {
-    Ok(ROOT_GID as usize)
+    Ok(current().cred.lock().egid as usize)
+}
+
+pub fn sys_setuid(uid: u32) -> Result<usize, Errno> {
+    let uid = arg(uid).ok_or(Errno::EINVAL)?;
+    let task = current();
+    let mut c = task.cred.lock();
+    if c.is_privileged() {
+        (c.uid, c.euid, c.suid, c.fsuid) = (uid, uid, uid, uid);
+    } else if uid == c.uid || uid == c.suid {
+        (c.euid, c.fsuid) = (uid, uid);
+    } else {
+        return Err(Errno::EPERM);
+    }
+    Ok(0)
+}
+
+pub fn sys_setgid(gid: u32) -> Result<usize, Errno> {
+    let gid = arg(gid).ok_or(Errno::EINVAL)?;
+    let task = current();
+    let mut c = task.cred.lock();
+    if c.is_privileged() {
+        (c.gid, c.egid, c.sgid, c.fsgid) = (gid, gid, gid, gid);
+    } else if gid == c.gid || gid == c.sgid {
+        (c.egid, c.fsgid) = (gid, gid);
+    } else {
+        return Err(Errno::EPERM);
+    }
+    Ok(0)
+}
+
+pub fn sys_setresuid(ruid: u32, euid: u32, suid: u32) -> Result<usize, Errno> {
+    let task = current();
+    let mut c = task.cred.lock();
+    let allowed = |v: Option<u32>| v.is_none_or(|v| v == c.uid || v == c.euid || v == c.suid);
+    let permitted = allowed(arg(ruid)) && allowed(arg(euid)) && allowed(arg(suid));
+    if !(c.is_privileged() || permitted) {
+        return Err(Errno::EPERM);
+    }
+    if let Some(v) = arg(ruid) {
+        c.uid = v;
+    }
+    if let Some(v) = arg(euid) {
+        c.euid = v;
+    }
+    if let Some(v) = arg(suid) {
+        c.suid = v;
+    }
+    c.fsuid = c.euid;
+    Ok(0)
+}
+
+pub fn sys_setresgid(rgid: u32, egid: u32, sgid: u32) -> Result<usize, Errno> {
+    let task = current();
+    let mut c = task.cred.lock();
+    let allowed = |v: Option<u32>| v.is_none_or(|v| v == c.gid || v == c.egid || v == c.sgid);
+    let permitted = allowed(arg(rgid)) && allowed(arg(egid)) && allowed(arg(sgid));
+    if !(c.is_privileged() || permitted) {
+        return Err(Errno::EPERM);
+    }
+    if let Some(v) = arg(rgid) {
+        c.gid = v;
+    }
+    if let Some(v) = arg(egid) {
+        c.egid = v;
+    }
+    if let Some(v) = arg(sgid) {
+        c.sgid = v;
+    }
+    c.fsgid = c.egid;
+    Ok(0)
+}
+
+/// setreuid: the saved uid follows the new effective one when the real id
+/// is set or the effective one changes to something but the real id.
+pub fn sys_setreuid(ruid: u32, euid: u32) -> Result<usize, Errno> {
+    let task = current();
+    let mut c = task.cred.lock();
+    let (r, e) = (arg(ruid), arg(euid));
+    if !c.is_privileged() {
+        let r_ok = r.is_none_or(|v| v == c.uid || v == c.euid);
+        let e_ok = e.is_none_or(|v| v == c.uid || v == c.euid || v == c.suid);
+        if !(r_ok && e_ok) {
+            return Err(Errno::EPERM);
+        }
+    }
+    let old_uid = c.uid;
+    if let Some(v) = r {
+        c.uid = v;
+    }
+    if let Some(v) = e {
+        c.euid = v;
+    }
+    if r.is_some() || e.is_some_and(|v| v != old_uid) {
+        c.suid = c.euid;
+    }
+    c.fsuid = c.euid;
+    Ok(0)
+}
+
+pub fn sys_setregid(rgid: u32, egid: u32) -> Result<usize, Errno> {
+    let task = current();
+    let mut c = task.cred.lock();
+    let (r, e) = (arg(rgid), arg(egid));
+    if !c.is_privileged() {
+        let r_ok = r.is_none_or(|v| v == c.gid || v == c.egid);
+        let e_ok = e.is_none_or(|v| v == c.gid || v == c.egid || v == c.sgid);
+        if !(r_ok && e_ok) {
+            return Err(Errno::EPERM);
+        }
+    }
+    let old_gid = c.gid;
+    if let Some(v) = r {
+        c.gid = v;
+    }
+    if let Some(v) = e {
+        c.egid = v;
+    }
+    if r.is_some() || e.is_some_and(|v| v != old_gid) {
+        c.sgid = c.egid;
+    }
+    c.fsgid = c.egid;
+    Ok(0)
+}
+
+pub fn sys_getresuid(r: u64, e: u64, s: u64) -> Result<usize, Errno> {
+    let c = current().cred.lock().clone();
+    write_user(r, &c.uid)?;
+    write_user(e, &c.euid)?;
+    write_user(s, &c.suid)?;
+    Ok(0)
+}
+
+pub fn sys_getresgid(r: u64, e: u64, s: u64) -> Result<usize, Errno> {
+    let c = current().cred.lock().clone();
+    write_user(r, &c.gid)?;
+    write_user(e, &c.egid)?;
+    write_user(s, &c.sgid)?;
+    Ok(0)
+}
+
+/// setfsuid/setfsgid return the old value and never fail (Linux).
+pub fn sys_setfsuid(uid: u32) -> Result<usize, Errno> {
+    let task = current();
+    let mut c = task.cred.lock();
+    let old = c.fsuid;
+    if arg(uid).is_some() && (c.is_privileged() || [c.uid, c.euid, c.suid, c.fsuid].contains(&uid)) {
+        c.fsuid = uid;
+    }
+    Ok(old as usize)
+}
+
+pub fn sys_setfsgid(gid: u32) -> Result<usize, Errno> {
+    let task = current();
+    let mut c = task.cred.lock();
+    let old = c.fsgid;
+    if arg(gid).is_some() && (c.is_privileged() || [c.gid, c.egid, c.sgid, c.fsgid].contains(&gid)) {
+        c.fsgid = gid;
+    }
+    Ok(old as usize)
+}
+
+pub fn sys_getgroups(size: i32, list: u64) -> Result<usize, Errno> {
+    let groups = current().cred.lock().groups.clone();
+    if size < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if size == 0 {
+        return Ok(groups.len());
+    }
+    if (size as usize) < groups.len() {
+        return Err(Errno::EINVAL);
+    }
+    let bytes: Vec<u8> = groups.iter().flat_map(|g| g.to_le_bytes()).collect();
+    copy_to_user(list, &bytes)?;
+    Ok(groups.len())
+}
+
+pub fn sys_setgroups(size: usize, list: u64) -> Result<usize, Errno> {
+    if size > NGROUPS_MAX {
+        return Err(Errno::EINVAL);
+    }
+    let task = current();
+    if !task.cred.lock().is_privileged() {
+        return Err(Errno::EPERM);
+    }
+    let mut bytes = alloc::vec![0u8; size * 4];
+    copy_from_user(&mut bytes, list)?;
+    let mut groups: Vec<u32> = bytes.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect();
+    groups.sort_unstable();
+    task.cred.lock().groups = groups;
+    Ok(0)
 }

@@ -45,6 +45,7 @@ pub fn build(mm: &mut AddressSpace, args: &ExecArgs, image: &LoadedImage) -> Res
     let random_addr = platform_addr - 16;
     let table_top = random_addr & !15;
 
+    let cred = crate::sched::current().cred.lock().clone();
     let auxv: [(u64, u64); 17] = [
         (AT_HWCAP, u64::from(crate::arch::cpu_features().hwcap)),
         (AT_PAGESZ, 4096),
@@ -55,10 +56,10 @@ pub fn build(mm: &mut AddressSpace, args: &ExecArgs, image: &LoadedImage) -> Res
         (AT_BASE, 0),
         (AT_FLAGS, 0),
         (AT_ENTRY, image.entry),
-        (AT_UID, u64::from(crate::proc::cred::ROOT_UID)),
-        (AT_EUID, u64::from(crate::proc::cred::ROOT_UID)),
-        (AT_GID, u64::from(crate::proc::cred::ROOT_GID)),
-        (AT_EGID, u64::from(crate::proc::cred::ROOT_GID)),
+        (AT_UID, u64::from(cred.uid)),
+        (AT_EUID, u64::from(cred.euid)),
+        (AT_GID, u64::from(cred.gid)),
+        (AT_EGID, u64::from(cred.egid)),
         (AT_SECURE, 0),
         (AT_RANDOM, random_addr),
         (AT_EXECFN, execfn_addr),

@@ -64,6 +64,9 @@ pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
         return Err(Errno::EINVAL);
     }
     let parent = current();
+    if !super::rlimit::may_fork(&parent) {
+        return Err(Errno::EAGAIN);
+    }
     let parent_mm = parent.mm().ok_or(Errno::EINVAL)?;
     let mm = if req.flags.contains(CloneFlags::CLONE_VM) {
         parent_mm
@@ -86,6 +89,8 @@ pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
     child.set_sid(parent.sid());
     *child.fs.lock() = parent.fs.lock().clone();
     *child.signals.lock() = parent.signals.lock().fork_copy();
+    *child.cred.lock() = parent.cred.lock().clone();
+    *child.rlimits.lock() = parent.rlimits.lock().clone();
     child.signal_mask.store(parent.signal_mask.load(Ordering::Relaxed), Ordering::Relaxed);
     if req.flags.contains(CloneFlags::CLONE_SETTLS) {
         child.set_fs_base(req.tls);

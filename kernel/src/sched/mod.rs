@@ -113,6 +113,12 @@ fn switch_cpu_state(prev: Option<&Task>, next: &Task) {
     }
 }
 
+/// sched_yield(2): to the back of the run queue.
+pub fn sys_sched_yield() -> Result<usize, abi::Errno> {
+    schedule();
+    Ok(0)
+}
+
 /// Gives the CPU to the next runnable task, if any other.
 pub fn schedule() {
     without_interrupts(|| {

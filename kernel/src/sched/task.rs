@@ -15,6 +15,8 @@ use crate::fs::context::FsContext;
 use crate::fs::file::FdTable;
 use crate::mm::address_space::AddressSpace;
 use crate::mm::kstack::KernelStack;
+use crate::proc::cred::Credentials;
+use crate::proc::rlimit::Rlimits;
 use crate::proc::signal::SignalState;
 
 pub type Pid = u32;
@@ -98,6 +100,8 @@ pub struct Task {
     /// Working directory and umask.
     pub fs: Mutex<FsContext>,
     pub signals: Mutex<SignalState>,
+    pub cred: Mutex<Credentials>,
+    pub rlimits: Mutex<Rlimits>,
     /// ITIMER_REAL: (next expiry in ns of uptime, interval in ns); 0 = off.
     pub real_timer: Mutex<(u64, u64)>,
 }
@@ -128,6 +132,8 @@ impl Task {
             signal_mask: AtomicU64::new(0),
             fs: Mutex::new(FsContext::new()),
             signals: Mutex::new(SignalState::new()),
+            cred: Mutex::new(Credentials::root()),
+            rlimits: Mutex::new(Rlimits::default()),
             real_timer: Mutex::new((0, 0)),
         }
     }
@@ -166,6 +172,8 @@ impl Task {
             signal_mask: AtomicU64::new(0),
             fs: Mutex::new(FsContext::new()),
             signals: Mutex::new(SignalState::new()),
+            cred: Mutex::new(Credentials::root()),
+            rlimits: Mutex::new(Rlimits::default()),
             real_timer: Mutex::new((0, 0)),
         })
     }

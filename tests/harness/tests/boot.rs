@@ -183,3 +183,21 @@ fn conformance_pipe() {
 fn conformance_signal() {
     conformance("signal");
 }
+
+#[test]
+fn conformance_limits() {
+    conformance("limits");
+}
+
+/// 1,000 fork+exit+wait cycles leave free memory within 1% of where it was.
+#[test]
+fn fork_loop_does_not_leak() {
+    let r = boot("init=/forkleak");
+    expect_all_pass(&r);
+    let line = r.find_line("forkleak: free before").unwrap_or_else(|| panic!("no forkleak line\n{}", r.log()));
+    let numbers: Vec<u64> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    let [before, after, total] = numbers[..] else { panic!("cannot parse {line:?}") };
+    show(&format!("fork leak check: free before {before} after {after} of {total} bytes"));
+    let diff = before.abs_diff(after);
+    r.expect(diff * 100 <= before, format!("free memory moved by {diff} bytes (> 1%) over 1000 forks"));
+}

@@ -200,15 +200,33 @@ fn kill_targets(pid_arg: i32, me: &Task) -> Result<Vec<Arc<Task>>, Errno> {
     Ok(targets)
 }
 
+/// Linux's rule: root may signal anyone; others only processes whose real
+/// or saved uid is the sender's real or effective uid.
+fn may_signal(sender: &Task, target: &Task) -> bool {
+    let s = sender.cred.lock().clone();
+    if s.is_privileged() {
+        return true;
+    }
+    let t = target.cred.lock().clone();
+    [s.uid, s.euid].iter().any(|&id| id == t.uid || id == t.suid)
+}
+
 pub fn sys_kill(pid_arg: i32, sig: i32) -> Result<usize, Errno> {
     if !(0..=64).contains(&sig) {
         return Err(Errno::EINVAL);
     }
     let me = current();
-    let info = Siginfo::kill(sig, SI_USER, me.pid as i32, 0);
-    // Every process runs as root, so every target is permitted.
-    for task in kill_targets(pid_arg, &me)? {
-        send_signal(&task, sig, info);
+    let uid = me.cred.lock().uid;
+    let info = Siginfo::kill(sig, SI_USER, me.pid as i32, uid);
+    let targets = kill_targets(pid_arg, &me)?;
+    let mut sent = 0;
+    for task in targets.iter().filter(|t| may_signal(&me, t)) {
+        send_signal(task, sig, info);
+        sent += 1;
+    }
+    // EPERM only when no target at all could be signalled.
+    if sent == 0 {
+        return Err(Errno::EPERM);
     }
     Ok(0)
 }
@@ -218,6 +236,9 @@ pub fn sys_tgkill(tgid: i32, tid: i32, sig: i32) -> Result<usize, Errno> {
         return Err(Errno::EINVAL);
     }
     let task = pid::find(tid as Pid).filter(|t| t.pid == tgid as Pid).ok_or(Errno::ESRCH)?;
+    if !may_signal(&current(), &task) {
+        return Err(Errno::EPERM);
+    }
     let info = Siginfo::kill(sig, SI_TKILL, current().pid as i32, 0);
     send_signal(&task, sig, info);
     Ok(0)
@@ -228,6 +249,9 @@ pub fn sys_tkill(tid: i32, sig: i32) -> Result<usize, Errno> {
         return Err(Errno::EINVAL);
     }
     let task = pid::find(tid as Pid).ok_or(Errno::ESRCH)?;
+    if !may_signal(&current(), &task) {
+        return Err(Errno::EPERM);
+    }
     let info = Siginfo::kill(sig, SI_TKILL, current().pid as i32, 0);
     send_signal(&task, sig, info);
     Ok(0)
