@@ -10,6 +10,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <time.h>
 
 extern char **environ;
 
@@ -228,6 +229,26 @@ static void check_groups_and_sessions(void)
 	EXPECT_RET("getsid(0) equals getsid(getpid())", syscall(SYS_getsid, 0), syscall(SYS_getsid, getpid()));
 }
 
+/* A child that never yields must not starve its parent: the parent's ten
+ * short sleeps complete (a starved parent would never get here). */
+static void check_no_starvation(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (;;)
+			;
+	}
+	for (int i = 0; i < 10; i++) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGKILL);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	EXPECT_RET("the parent ran ten sleeps beside a spinning child, then killed it",
+		   WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, 1);
+}
+
 static void check_many_forks(void)
 {
 	int bad = 0;
@@ -259,6 +280,7 @@ int main(int argc, char **argv)
 	check_execve(argv[0]);
 	check_posix_spawn(argv[0]);
 	check_groups_and_sessions();
+	check_no_starvation();
 	check_many_forks();
 	return tdone();
 }
