@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
@@ -154,6 +155,21 @@ static void check_waitid(void)
 
 static void check_misc(void)
 {
+	char name[16] = {0};
+	EXPECT_RET("prctl(PR_SET_NAME, \"renamed\")", syscall(SYS_prctl, PR_SET_NAME, "renamed", 0, 0, 0), 0);
+	syscall(SYS_prctl, PR_GET_NAME, name, 0, 0, 0);
+	EXPECT_RET("PR_GET_NAME reads it back", strcmp(name, "renamed"), 0);
+	unsigned long mask[4] = {0};
+	long n = syscall(SYS_sched_getaffinity, 0, sizeof mask, mask);
+	EXPECT_RET("sched_getaffinity returns a whole number of longs", n > 0 && n % 8 == 0, 1);
+	EXPECT_RET("... and a non-empty mask", mask[0] != 0, 1);
+	EXPECT_ERRNO("sched_getaffinity with len 4", syscall(SYS_sched_getaffinity, 0, 4, mask), EINVAL);
+	EXPECT_RET("sched_setaffinity to the same mask", syscall(SYS_sched_setaffinity, 0, sizeof mask, mask), 0);
+	unsigned int header[2] = {0x12345678, 0}, data[6];
+	EXPECT_RET("capget(unknown version, NULL) probes", syscall(SYS_capget, header, NULL), 0);
+	EXPECT_RET("... and learns the preferred version 3", header[0], 0x20080522);
+	header[0] = 0x12345678;
+	EXPECT_ERRNO("capget(unknown version, data)", syscall(SYS_capget, header, data), EINVAL);
 	EXPECT_RET("sched_yield", syscall(SYS_sched_yield), 0);
 	struct sysinfo info;
 	EXPECT_RET("sysinfo", sysinfo(&info), 0);

@@ -12,6 +12,7 @@ pub mod fork;
 pub mod init;
 pub mod pgrp;
 pub mod pid;
+pub mod prctl;
 pub mod rlimit;
 pub mod signal;
 pub mod uts;
