@@ -56,6 +56,7 @@ extern "C" fn kernel_main(start_info: u64) -> ! {
 
     sched::init();
     unpack_initramfs(&info);
+    fs::devfs::init();
     start_init(info.cmdline());
     sched::idle_loop()
 }

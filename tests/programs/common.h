@@ -102,6 +102,12 @@ static T_UNUSED const char *errno_name(int e)
 	case EPIPE: return "EPIPE";
 	case EMFILE: return "EMFILE";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case ENOSPC: return "ENOSPC";
+	case ENXIO: return "ENXIO";
+	case EBUSY: return "EBUSY";
+	case ENOTEMPTY: return "ENOTEMPTY";
+	case EFBIG: return "EFBIG";
+	case EXDEV: return "EXDEV";
 	default: return "E?";
 	}
 }

@@ -1,19 +1,29 @@
 //! A process's filesystem context: its working directory and umask
-//! (Linux's fs_struct). Copied by fork, kept by execve.
+//! (Linux's fs_struct). Copied by fork, kept by execve. Also chdir(2),
+//! fchdir(2), getcwd(2), umask(2).
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
+
+use abi::Errno;
+
+use super::inode::Inode;
+use super::namei;
+use super::perm::{permission, MAY_EXEC};
+use super::ramfs;
 
 #[derive(Clone)]
 pub struct FsContext {
-    /// The absolute path of the working directory.
-    pub cwd: Vec<u8>,
+    /// The working directory itself, not its path: it stays the same
+    /// directory when it is renamed or moved, as on Linux.
+    pub cwd: Arc<Inode>,
     /// Linux's default umask for init is 0022.
     pub umask: u32,
 }
 
 impl FsContext {
     pub fn new() -> FsContext {
-        FsContext { cwd: b"/".to_vec(), umask: 0o022 }
+        FsContext { cwd: ramfs::root(), umask: 0o022 }
     }
 }
 
@@ -23,20 +33,64 @@ impl Default for FsContext {
     }
 }
 
+/// The absolute path of a directory, from its `..` links and the names
+/// its parents hold it under; ENOENT once it has been removed.
+pub fn dir_path(dir: &Arc<Inode>) -> Result<Vec<u8>, Errno> {
+    if ramfs::is_dead(dir) {
+        return Err(Errno::ENOENT);
+    }
+    let mut names = Vec::new();
+    let mut at = dir.clone();
+    while !ramfs::is_root(&at) {
+        let parent = ramfs::parent_of(&at);
+        let name = parent.lock().dir()?.name_of(&at).ok_or(Errno::ENOENT)?;
+        names.push(name);
+        at = parent;
+    }
+    let mut path = Vec::new();
+    for name in names.iter().rev() {
+        path.push(b'/');
+        path.extend_from_slice(name);
+    }
+    if path.is_empty() {
+        path.push(b'/');
+    }
+    Ok(path)
+}
+
 /// getcwd(2): the working directory's path, NUL-terminated; ERANGE if the
 /// buffer is too small. Returns the length including the NUL, as Linux.
-pub fn sys_getcwd(buf: u64, size: usize) -> Result<usize, abi::Errno> {
-    let mut path = crate::sched::current().fs.lock().cwd.clone();
+pub fn sys_getcwd(buf: u64, size: usize) -> Result<usize, Errno> {
+    let mut path = dir_path(&namei::cwd())?;
     path.push(0);
     if path.len() > size {
-        return Err(abi::Errno::ERANGE);
+        return Err(Errno::ERANGE);
     }
     crate::mm::uaccess::copy_to_user(buf, &path)?;
     Ok(path.len())
 }
 
+fn set_cwd(dir: Arc<Inode>) -> Result<usize, Errno> {
+    if !dir.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    permission(&dir, MAY_EXEC)?;
+    crate::sched::current().fs.lock().cwd = dir;
+    Ok(0)
+}
+
+pub fn sys_chdir(path: u64) -> Result<usize, Errno> {
+    let path = namei::read_path(path)?;
+    set_cwd(namei::lookup(abi::AT_FDCWD, &path, true)?)
+}
+
+/// fchdir(2): O_PATH descriptors of directories work too.
+pub fn sys_fchdir(fd: i32) -> Result<usize, Errno> {
+    set_cwd(super::file::get_raw(fd)?.inode().clone())
+}
+
 /// umask(2): sets the file-mode creation mask, returning the old one.
-pub fn sys_umask(mask: u32) -> Result<usize, abi::Errno> {
+pub fn sys_umask(mask: u32) -> Result<usize, Errno> {
     let task = crate::sched::current();
     let mut fs = task.fs.lock();
     let old = fs.umask;

@@ -35,6 +35,10 @@ pub fn sys_fcntl(fd: i32, cmd: i32, arg: u64) -> Result<usize, Errno> {
     let task = current();
     let mut table = task.files.lock();
     let file = table.get(fd)?;
+    // An O_PATH descriptor allows only these (Linux's check_fcntl_cmd).
+    if file.is_path() && !matches!(cmd, F_DUPFD | F_DUPFD_CLOEXEC | F_GETFD | F_SETFD | F_GETFL) {
+        return Err(Errno::EBADF);
+    }
     match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             let min = usize::try_from(arg as i32).map_err(|_| Errno::EINVAL)?;

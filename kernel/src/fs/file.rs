@@ -2,18 +2,26 @@
 //!
 //! An `OpenFile` is Linux's open file description: shared by descriptors
 //! made with dup and inherited over fork, it holds the status flags
-//! (O_NONBLOCK, O_APPEND...). The close-on-exec flag belongs to the
-//! descriptor, so it lives in the table.
+//! (O_NONBLOCK, O_APPEND...), the file offset and the inode the file was
+//! opened from. The close-on-exec flag belongs to the descriptor, so it
+//! lives in the table.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use abi::{Errno, OpenFlags};
 
+use super::inode::Inode;
+
 /// What an open file can do. Defaults are Linux's answers for a file that
 /// does not support the operation.
+///
+/// Stream files (pipes, terminals, most devices) implement `read`/`write`
+/// and have no offset. Files with an offset (regular files, directories)
+/// say so with `positioned` and implement `read_at`/`write_at`; the open
+/// file description keeps the offset and passes it in.
 pub trait File: Send + Sync {
     fn read(&self, _buf: &mut [u8], _flags: OpenFlags) -> Result<usize, Errno> {
         Err(Errno::EINVAL)
@@ -26,11 +34,47 @@ pub trait File: Send + Sync {
     fn ioctl(&self, _cmd: u32, _arg: u64) -> Result<usize, Errno> {
         Err(Errno::ENOTTY)
     }
+
+    /// True for files whose reads and writes happen at the file offset.
+    fn positioned(&self) -> bool {
+        false
+    }
+
+    /// Reads at `pos` (pread64, and read for positioned files).
+    fn read_at(&self, _buf: &mut [u8], _pos: u64) -> Result<usize, Errno> {
+        Err(Errno::ESPIPE)
+    }
+
+    /// Writes at `pos` (or at the end under O_APPEND); returns the count
+    /// and the offset just past the bytes written.
+    fn write_at(&self, _buf: &[u8], _pos: u64, _flags: OpenFlags) -> Result<(usize, u64), Errno> {
+        Err(Errno::ESPIPE)
+    }
+
+    /// lseek: the new offset, from the current one `pos`.
+    fn seek(&self, _pos: u64, _offset: i64, _whence: i32) -> Result<u64, Errno> {
+        Err(Errno::ESPIPE)
+    }
+
+    /// getdents64: fills `out` with records from `*pos` on and advances it.
+    fn getdents(&self, _out: &mut [u8], _pos: &mut u64) -> Result<usize, Errno> {
+        Err(Errno::ENOTDIR)
+    }
+
+    /// fsync/fdatasync: files that cannot be synced say EINVAL, as Linux.
+    fn fsync(&self) -> Result<(), Errno> {
+        Err(Errno::EINVAL)
+    }
 }
 
 pub struct OpenFile {
     file: Box<dyn File>,
     flags: AtomicU32,
+    /// The file offset (f_pos). The kernel is not preempted and one CPU
+    /// runs, so a read or write that uses it is not interleaved with
+    /// another; with SMP this needs Linux's f_pos_lock.
+    pos: AtomicU64,
+    inode: Arc<Inode>,
 }
 
 /// Status flags F_SETFL may change (Linux's SETFL_MASK, less O_DIRECT and
@@ -38,8 +82,18 @@ pub struct OpenFile {
 const SETTABLE_FLAGS: u32 = OpenFlags::O_APPEND.bits() | OpenFlags::O_NONBLOCK.bits() | OpenFlags::O_ASYNC.bits();
 
 impl OpenFile {
+    /// A file that no path names (Linux's anonymous inodes: mode 0600,
+    /// no file type).
     pub fn new(file: impl File + 'static, flags: OpenFlags) -> Arc<OpenFile> {
-        Arc::new(OpenFile { file: Box::new(file), flags: AtomicU32::new(flags.bits()) })
+        Self::with_inode(file, flags, Inode::new_anonymous(0o600))
+    }
+
+    pub fn with_inode(file: impl File + 'static, flags: OpenFlags, inode: Arc<Inode>) -> Arc<OpenFile> {
+        Self::from_box(Box::new(file), flags, inode)
+    }
+
+    pub fn from_box(file: Box<dyn File>, flags: OpenFlags, inode: Arc<Inode>) -> Arc<OpenFile> {
+        Arc::new(OpenFile { file, flags: AtomicU32::new(flags.bits()), pos: AtomicU64::new(0), inode })
     }
 
     pub fn flags(&self) -> OpenFlags {
@@ -51,12 +105,99 @@ impl OpenFile {
         self.flags.store(keep | (flags & SETTABLE_FLAGS), Ordering::Relaxed);
     }
 
-    pub fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
-        self.file.read(buf, self.flags())
+    pub fn inode(&self) -> &Arc<Inode> {
+        &self.inode
+    }
+
+    pub fn is_path(&self) -> bool {
+        self.flags().contains(OpenFlags::O_PATH)
+    }
+
+    pub fn positioned(&self) -> bool {
+        self.file.positioned()
+    }
+
+    pub fn pos(&self) -> u64 {
+        self.pos.load(Ordering::Relaxed)
+    }
+
+    pub fn set_pos(&self, pos: u64) {
+        self.pos.store(pos, Ordering::Relaxed);
+    }
+
+    fn check_readable(&self) -> Result<(), Errno> {
+        if self.flags().readable() && !self.is_path() {
+            Ok(())
+        } else {
+            Err(Errno::EBADF)
+        }
+    }
+
+    fn check_writable(&self) -> Result<(), Errno> {
+        if self.flags().writable() && !self.is_path() {
+            Ok(())
+        } else {
+            Err(Errno::EBADF)
+        }
+    }
+
+    /// Reads at the file offset (positioned files) or from the stream,
+    /// without advancing the offset: see `advance`.
+    pub fn read_at_pos(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+        self.check_readable()?;
+        if self.positioned() {
+            self.file.read_at(buf, self.pos())
+        } else {
+            self.file.read(buf, self.flags())
+        }
+    }
+
+    /// Moves the offset past `n` bytes read by `read_at_pos`, once they
+    /// reached user memory.
+    pub fn advance(&self, n: usize) {
+        if self.positioned() {
+            self.pos.fetch_add(n as u64, Ordering::Relaxed);
+        }
     }
 
     pub fn write(&self, buf: &[u8]) -> Result<usize, Errno> {
-        self.file.write(buf, self.flags())
+        self.check_writable()?;
+        if !self.positioned() {
+            return self.file.write(buf, self.flags());
+        }
+        let (n, end) = self.file.write_at(buf, self.pos(), self.flags())?;
+        self.set_pos(end);
+        Ok(n)
+    }
+
+    /// pread64: at `pos`, leaving the offset alone.
+    pub fn pread(&self, buf: &mut [u8], pos: u64) -> Result<usize, Errno> {
+        self.check_readable()?;
+        self.file.read_at(buf, pos)
+    }
+
+    /// pwrite64: at `pos` (at the end under O_APPEND, as Linux does),
+    /// leaving the offset alone.
+    pub fn pwrite(&self, buf: &[u8], pos: u64) -> Result<usize, Errno> {
+        self.check_writable()?;
+        self.file.write_at(buf, pos, self.flags()).map(|(n, _)| n)
+    }
+
+    pub fn seek(&self, offset: i64, whence: i32) -> Result<u64, Errno> {
+        let pos = self.file.seek(self.pos(), offset, whence)?;
+        self.set_pos(pos);
+        Ok(pos)
+    }
+
+    pub fn getdents(&self, out: &mut [u8]) -> Result<usize, Errno> {
+        let mut pos = self.pos();
+        let n = self.file.getdents(out, &mut pos)?;
+        self.set_pos(pos);
+        Ok(n)
+    }
+
+    pub fn fsync(&self) -> Result<(), Errno> {
+        self.file.fsync()
     }
 
     pub fn ioctl(&self, cmd: u32, arg: u64) -> Result<usize, Errno> {
@@ -160,4 +301,20 @@ impl FdTable {
     pub fn close_all(&mut self) {
         self.slots.clear();
     }
+}
+
+/// The open file behind `fd` of the calling process for I/O and most
+/// fd-taking calls: O_PATH descriptors are EBADF there (Linux's fdget).
+pub fn get_file(fd: i32) -> Result<Arc<OpenFile>, Errno> {
+    let file = crate::sched::current().files.lock().get(fd)?;
+    if file.is_path() {
+        return Err(Errno::EBADF);
+    }
+    Ok(file)
+}
+
+/// The open file behind `fd`, O_PATH descriptors included (fstat, fchdir,
+/// directory descriptors of the *at calls: Linux's fdget_raw).
+pub fn get_raw(fd: i32) -> Result<Arc<OpenFile>, Errno> {
+    crate::sched::current().files.lock().get(fd)
 }

@@ -10,6 +10,7 @@ use abi::{Errno, OpenFlags};
 use spin::Mutex;
 
 use super::file::{File, OpenFile};
+use super::inode::Inode;
 use crate::mm::uaccess::write_user;
 use crate::sched::current;
 use crate::sched::wait::WaitQueue;
@@ -19,20 +20,55 @@ const PIPE_CAPACITY: usize = 65536;
 /// Writes up to PIPE_BUF bytes are atomic.
 const PIPE_BUF: usize = 4096;
 
-struct State {
+pub(super) struct State {
     data: VecDeque<u8>,
-    readers: usize,
-    writers: usize,
+    pub(super) readers: usize,
+    pub(super) writers: usize,
+    /// Ends ever opened: a FIFO open waiting for its partner wakes when
+    /// one came, even if it has gone again (Linux's r_counter/w_counter).
+    pub(super) reader_opens: u64,
+    pub(super) writer_opens: u64,
 }
 
-struct Pipe {
-    state: Mutex<State>,
-    readable: WaitQueue,
-    writable: WaitQueue,
+pub(super) struct Pipe {
+    pub(super) state: Mutex<State>,
+    /// Woken when data or a writer arrives, or the last writer leaves.
+    pub(super) readable: WaitQueue,
+    /// Woken when room or a reader arrives, or the last reader leaves.
+    pub(super) writable: WaitQueue,
+}
+
+impl Pipe {
+    pub(super) fn new() -> Arc<Pipe> {
+        let state = State { data: VecDeque::new(), readers: 0, writers: 0, reader_opens: 0, writer_opens: 0 };
+        Arc::new(Pipe { state: Mutex::new(state), readable: WaitQueue::new(), writable: WaitQueue::new() })
+    }
 }
 
 pub struct ReadEnd(Arc<Pipe>);
 pub struct WriteEnd(Arc<Pipe>);
+
+impl ReadEnd {
+    pub(super) fn attach(pipe: &Arc<Pipe>) -> ReadEnd {
+        let mut s = pipe.state.lock();
+        s.readers += 1;
+        s.reader_opens += 1;
+        drop(s);
+        pipe.writable.wake_all();
+        ReadEnd(pipe.clone())
+    }
+}
+
+impl WriteEnd {
+    pub(super) fn attach(pipe: &Arc<Pipe>) -> WriteEnd {
+        let mut s = pipe.state.lock();
+        s.writers += 1;
+        s.writer_opens += 1;
+        drop(s);
+        pipe.readable.wake_all();
+        WriteEnd(pipe.clone())
+    }
+}
 
 impl File for ReadEnd {
     fn read(&self, buf: &mut [u8], flags: OpenFlags) -> Result<usize, Errno> {
@@ -137,14 +173,12 @@ impl Drop for WriteEnd {
 pub fn sys_pipe2(fds: u64, flags: u32) -> Result<usize, Errno> {
     let allowed = OpenFlags::O_CLOEXEC | OpenFlags::O_NONBLOCK | OpenFlags::O_DIRECT;
     let flags = OpenFlags::from_bits(flags).filter(|f| allowed.contains(*f)).ok_or(Errno::EINVAL)?;
-    let pipe = Arc::new(Pipe {
-        state: Mutex::new(State { data: VecDeque::new(), readers: 1, writers: 1 }),
-        readable: WaitQueue::new(),
-        writable: WaitQueue::new(),
-    });
+    let pipe = Pipe::new();
     let status = flags & OpenFlags::O_NONBLOCK;
-    let read_end = OpenFile::new(ReadEnd(pipe.clone()), status);
-    let write_end = OpenFile::new(WriteEnd(pipe), status | OpenFlags::O_WRONLY);
+    // Both ends share one inode, as Linux's pipefs gives them.
+    let inode = Inode::new_anonymous(abi::S_IFIFO | 0o600);
+    let read_end = OpenFile::with_inode(ReadEnd::attach(&pipe), status, inode.clone());
+    let write_end = OpenFile::with_inode(WriteEnd::attach(&pipe), status | OpenFlags::O_WRONLY, inode);
     let cloexec = flags.contains(OpenFlags::O_CLOEXEC);
     let task = current();
     let mut table = task.files.lock();

@@ -1,142 +1,179 @@
-//! The RAM filesystem that holds the root unpacked from the initramfs:
-//! inodes in memory, directories as sorted maps, file bytes in vectors.
+//! The RAM filesystem that holds the root: the root directory, the
+//! namespace lock, and the two operations that change directory entries
+//! (add and remove), which keep link counts and `..` right.
 
-use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
-use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
 
-use abi::{Errno, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG};
-use spin::{Mutex, Once};
+use abi::{makedev, Errno, S_IFDIR, S_ISGID};
+use spin::{Mutex, MutexGuard, Once};
 
-pub enum InodeData {
-    Dir(BTreeMap<Vec<u8>, Arc<Inode>>),
-    File(Vec<u8>),
-    Symlink(Vec<u8>),
-    /// Device nodes, FIFOs, sockets: metadata only (rdev).
-    #[allow(dead_code)] // read by stat(2) once it exists
-    Special(u64),
-}
+use super::dir::Dir;
+use super::inode::{Content, Inode};
 
-// The metadata is kept from the archive for stat(2) and the VFS; nothing
-// reads it until those exist.
-#[allow(dead_code)]
-pub struct Inode {
-    pub ino: u64,
-    pub mode: u32,
-    pub uid: u32,
-    pub gid: u32,
-    pub mtime: i64,
-    pub data: Mutex<InodeData>,
-}
+/// The filesystem's device number (st_dev): an anonymous device, as
+/// Linux gives tmpfs and ramfs.
+pub const DEV: u64 = makedev(0, 1);
 
-static NEXT_INO: AtomicU64 = AtomicU64::new(1);
 static ROOT: Once<Arc<Inode>> = Once::new();
 
-/// Linux's MAXSYMLINKS.
-const MAX_SYMLINKS: usize = 40;
-
-impl Inode {
-    pub fn new(mode: u32, uid: u32, gid: u32, mtime: i64, data: InodeData) -> Arc<Inode> {
-        let ino = NEXT_INO.fetch_add(1, Ordering::Relaxed);
-        Arc::new(Inode { ino, mode, uid, gid, mtime, data: Mutex::new(data) })
-    }
-
-    pub fn is_dir(&self) -> bool {
-        self.mode & S_IFMT == S_IFDIR
-    }
-
-    pub fn is_regular(&self) -> bool {
-        self.mode & S_IFMT == S_IFREG
-    }
-
-    pub fn is_symlink(&self) -> bool {
-        self.mode & S_IFMT == S_IFLNK
-    }
-
-    pub fn child(&self, name: &[u8]) -> Result<Arc<Inode>, Errno> {
-        match &*self.data.lock() {
-            InodeData::Dir(entries) => entries.get(name).cloned().ok_or(Errno::ENOENT),
-            _ => Err(Errno::ENOTDIR),
-        }
-    }
-
-    /// Adds or replaces a directory entry.
-    pub fn insert(&self, name: &[u8], inode: Arc<Inode>) -> Result<(), Errno> {
-        match &mut *self.data.lock() {
-            InodeData::Dir(entries) => {
-                entries.insert(name.to_vec(), inode);
-                Ok(())
-            }
-            _ => Err(Errno::ENOTDIR),
-        }
-    }
-
-    /// A copy of a regular file's bytes.
-    pub fn read_all(&self) -> Result<Vec<u8>, Errno> {
-        match &*self.data.lock() {
-            InodeData::File(bytes) => Ok(bytes.clone()),
-            InodeData::Dir(_) => Err(Errno::EISDIR),
-            _ => Err(Errno::EACCES),
-        }
-    }
-
-    fn symlink_target(&self) -> Option<Vec<u8>> {
-        match &*self.data.lock() {
-            InodeData::Symlink(t) => Some(t.clone()),
-            _ => None,
-        }
-    }
-}
+/// Held by every operation that adds, removes or moves directory entries,
+/// like Linux's per-filesystem rename lock: it makes a check ("the name is
+/// free", "the directory is empty", "not moving a directory into itself")
+/// and the change that relies on it one step. Lookups do not take it.
+static NAMESPACE: Mutex<()> = Mutex::new(());
 
 pub fn root() -> Arc<Inode> {
-    ROOT.call_once(|| Inode::new(S_IFDIR | 0o755, 0, 0, 0, InodeData::Dir(BTreeMap::new()))).clone()
+    ROOT.call_once(|| Inode::new(S_IFDIR | 0o755, 0, 0, 0, Content::Dir(Dir::new(None)))).clone()
 }
 
-/// Resolves an absolute path, following symlinks (also in the last
-/// component when `follow` is set).
-pub fn lookup(path: &[u8], follow: bool) -> Result<Arc<Inode>, Errno> {
-    let mut budget = MAX_SYMLINKS;
-    walk(root(), path, follow, &mut budget)
+pub fn is_root(inode: &Arc<Inode>) -> bool {
+    Arc::ptr_eq(inode, &root())
 }
 
-fn walk(start: Arc<Inode>, path: &[u8], follow: bool, budget: &mut usize) -> Result<Arc<Inode>, Errno> {
-    if path.is_empty() {
+pub fn namespace_lock() -> MutexGuard<'static, ()> {
+    NAMESPACE.lock()
+}
+
+/// An inode for a new entry of `dir`, owned by the caller, with Linux's
+/// inode_init_owner rule for set-group-ID directories: the new file takes
+/// the directory's group, and a new directory keeps S_ISGID too.
+pub fn new_child(dir: &Inode, mut mode: u32, rdev: u64) -> Arc<Inode> {
+    let cred = super::perm::current_cred();
+    let (dir_mode, dir_gid) = {
+        let d = dir.lock();
+        (d.mode, d.gid)
+    };
+    let mut gid = cred.gid;
+    if dir_mode & S_ISGID != 0 {
+        gid = dir_gid;
+        if mode & abi::S_IFMT == S_IFDIR {
+            mode |= S_ISGID;
+        }
+    }
+    let content = match mode & abi::S_IFMT {
+        S_IFDIR => Content::Dir(Dir::new(None)),
+        abi::S_IFREG => Content::File(Default::default()),
+        abi::S_IFLNK => Content::Symlink(alloc::vec::Vec::new()),
+        _ => Content::Special,
+    };
+    Inode::new(mode, cred.uid, gid, rdev, content)
+}
+
+/// True once a directory has been removed: nothing may be created in it.
+pub fn is_dead(dir: &Inode) -> bool {
+    dir.lock().nlink == 0
+}
+
+/// Enters `inode` in `dir` under `name`, which must be free. The caller
+/// holds the namespace lock.
+pub fn add_entry(dir: &Arc<Inode>, name: &[u8], inode: &Arc<Inode>) -> Result<(), Errno> {
+    if is_dead(dir) {
         return Err(Errno::ENOENT);
     }
-    let mut dir = if path[0] == b'/' { root() } else { start };
-    let parts: Vec<&[u8]> = path.split(|&b| b == b'/').filter(|p| !p.is_empty() && *p != b".").collect();
-    let mut stack: Vec<Arc<Inode>> = Vec::new();
-    for (i, name) in parts.iter().enumerate() {
-        let last = i + 1 == parts.len();
-        if !dir.is_dir() {
-            return Err(Errno::ENOTDIR);
+    {
+        let mut i = inode.lock();
+        i.nlink += 1;
+        i.changed();
+        if let Content::Dir(d) = &mut i.content {
+            d.set_parent(Some(dir.clone()));
         }
-        if *name == b".." {
-            dir = stack.pop().unwrap_or_else(root);
-            continue;
-        }
-        let mut next = dir.child(name)?;
-        if next.is_symlink() && (!last || follow) {
-            if *budget == 0 {
-                return Err(Errno::ELOOP);
-            }
-            *budget -= 1;
-            let target = next.symlink_target().unwrap_or_default();
-            next = walk(dir.clone(), &target, true, budget)?;
-        }
-        stack.push(dir);
-        dir = next;
     }
-    Ok(dir)
+    let mut d = dir.lock();
+    d.dir_mut()?.insert(name, inode.clone());
+    if inode.is_dir() {
+        d.nlink += 1; // the new directory's `..`
+    }
+    d.modified();
+    Ok(())
 }
 
-/// Splits "/a/b/c" into ("/a/b", "c").
-pub fn split_parent(path: &[u8]) -> (&[u8], &[u8]) {
-    let trimmed = path.strip_suffix(b"/").unwrap_or(path);
-    match trimmed.iter().rposition(|&b| b == b'/') {
-        Some(0) => (b"/", &trimmed[1..]),
-        Some(i) => (&trimmed[..i], &trimmed[i + 1..]),
-        None => (b"/", trimmed),
+/// Removes the entry `name` of `dir` and returns its inode. A removed
+/// directory's link count drops to zero: it is dead. The caller holds the
+/// namespace lock and has checked that a directory is empty.
+pub fn remove_entry(dir: &Arc<Inode>, name: &[u8]) -> Result<Arc<Inode>, Errno> {
+    let inode = {
+        let mut d = dir.lock();
+        let inode = d.dir_mut()?.remove(name).ok_or(Errno::ENOENT)?;
+        if inode.is_dir() {
+            d.nlink -= 1;
+        }
+        d.modified();
+        inode
+    };
+    let mut i = inode.lock();
+    i.nlink = if inode.is_dir() { 0 } else { i.nlink.saturating_sub(1) };
+    i.changed();
+    drop(i);
+    Ok(inode)
+}
+
+/// The directory `..` leads to (the root's is itself).
+pub fn parent_of(dir: &Arc<Inode>) -> Arc<Inode> {
+    dir.lock().dir().ok().and_then(Dir::parent).unwrap_or_else(root)
+}
+
+/// True when `dir` is `ancestor` or lies below it.
+pub fn is_within(dir: &Arc<Inode>, ancestor: &Arc<Inode>) -> bool {
+    let mut at = dir.clone();
+    loop {
+        if Arc::ptr_eq(&at, ancestor) {
+            return true;
+        }
+        if is_root(&at) {
+            return false;
+        }
+        at = parent_of(&at);
     }
+}
+
+/// Moves entry `old_name` of `old_dir` to `new_name` of `new_dir`, which
+/// must be free. A moved directory keeps its link count; its `..` and the
+/// two parents' counts follow it. The caller holds the namespace lock.
+pub fn move_entry(old_dir: &Arc<Inode>, old_name: &[u8], new_dir: &Arc<Inode>, new_name: &[u8]) -> Result<(), Errno> {
+    let inode = take(old_dir, old_name)?;
+    put(new_dir, new_name, inode);
+    Ok(())
+}
+
+/// Swaps two entries (RENAME_EXCHANGE). The caller holds the namespace lock.
+pub fn exchange_entries(dir_a: &Arc<Inode>, name_a: &[u8], dir_b: &Arc<Inode>, name_b: &[u8]) -> Result<(), Errno> {
+    let a = take(dir_a, name_a)?;
+    let b = match take(dir_b, name_b) {
+        Ok(b) => b,
+        Err(e) => {
+            put(dir_a, name_a, a);
+            return Err(e);
+        }
+    };
+    put(dir_b, name_b, a);
+    put(dir_a, name_a, b);
+    Ok(())
+}
+
+fn take(dir: &Arc<Inode>, name: &[u8]) -> Result<Arc<Inode>, Errno> {
+    let mut d = dir.lock();
+    let inode = d.dir_mut()?.remove(name).ok_or(Errno::ENOENT)?;
+    if inode.is_dir() {
+        d.nlink -= 1;
+    }
+    d.modified();
+    Ok(inode)
+}
+
+fn put(dir: &Arc<Inode>, name: &[u8], inode: Arc<Inode>) {
+    {
+        let mut i = inode.lock();
+        i.changed();
+        if let Content::Dir(d) = &mut i.content {
+            d.set_parent(Some(dir.clone()));
+        }
+    }
+    let mut d = dir.lock();
+    if inode.is_dir() {
+        d.nlink += 1;
+    }
+    if let Ok(entries) = d.dir_mut() {
+        entries.insert(name, inode);
+    }
+    d.modified();
 }

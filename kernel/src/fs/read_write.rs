@@ -1,36 +1,71 @@
-//! read(2), write(2), writev(2), close(2).
+//! read(2), write(2), readv(2), writev(2), pread64(2), pwrite64(2),
+//! preadv(2), pwritev(2), lseek(2), close(2).
 
 use alloc::vec;
+use alloc::vec::Vec;
 
+use abi::fcntl::{SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET};
 use abi::{Errno, Iovec};
 
-use super::file::OpenFile;
-use crate::mm::uaccess::{copy_from_user_partial, copy_to_user, read_user};
+use super::file::{get_file, OpenFile};
+use crate::mm::uaccess::{check_user_range, copy_from_user_partial, copy_to_user, read_user};
 use crate::sched::current;
 
-/// Bytes moved per step between user memory and the file.
-const CHUNK: usize = 4096;
+/// Bytes moved per step between user memory and a file.
+const CHUNK: usize = 64 * 1024;
 /// Linux's UIO_MAXIOV.
 const IOV_MAX: usize = 1024;
 /// Linux caps one transfer at MAX_RW_COUNT (INT_MAX rounded down to a page).
 const MAX_RW_COUNT: usize = 0x7fff_f000;
 
-fn file(fd: i32) -> Result<alloc::sync::Arc<OpenFile>, Errno> {
-    current().files.lock().get(fd)
+/// Where a transfer happens: at the file offset, or at an explicit
+/// position that the offset does not follow (pread/pwrite).
+#[derive(Clone, Copy)]
+enum At {
+    Offset,
+    Pos(u64),
 }
 
-pub fn sys_read(fd: i32, buf: u64, count: usize) -> Result<usize, Errno> {
-    let file = file(fd)?;
-    crate::mm::uaccess::check_user_range(buf, count)?;
+/// Reads into user memory. A stream file is read once (another read could
+/// block for data that never comes); a positioned file until `count` bytes,
+/// the end of the file, or a fault after some bytes, which returns the
+/// count so far, as Linux does.
+fn read_to_user(file: &OpenFile, buf: u64, count: usize, at: At) -> Result<usize, Errno> {
+    let count = count.min(MAX_RW_COUNT);
     let mut kbuf = vec![0u8; count.min(CHUNK)];
-    let n = file.read(&mut kbuf)?;
-    copy_to_user(buf, &kbuf[..n])?;
-    Ok(n)
+    let mut done = 0;
+    loop {
+        let want = (count - done).min(CHUNK);
+        let step = match at {
+            At::Offset => file.read_at_pos(&mut kbuf[..want]),
+            At::Pos(pos) => file.pread(&mut kbuf[..want], pos + done as u64),
+        };
+        let n = match step {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        if let Err(e) = copy_to_user(buf + done as u64, &kbuf[..n]) {
+            if done == 0 {
+                return Err(e);
+            }
+            break;
+        }
+        if let At::Offset = at {
+            file.advance(n);
+        }
+        done += n;
+        let streaming = matches!(at, At::Offset) && !file.positioned();
+        if streaming || n < want || done == count {
+            break;
+        }
+    }
+    Ok(done)
 }
 
 /// Writes user memory to a file chunk by chunk. A fault after some bytes
 /// were written returns the count so far, as Linux does.
-fn write_from_user(file: &OpenFile, buf: u64, count: usize) -> Result<usize, Errno> {
+fn write_from_user(file: &OpenFile, buf: u64, count: usize, at: At) -> Result<usize, Errno> {
     let count = count.min(MAX_RW_COUNT);
     let mut done = 0;
     let mut kbuf = vec![0u8; count.min(CHUNK)];
@@ -38,9 +73,17 @@ fn write_from_user(file: &OpenFile, buf: u64, count: usize) -> Result<usize, Err
         let want = (count - done).min(CHUNK);
         let got = copy_from_user_partial(&mut kbuf[..want], buf + done as u64)?;
         if got == 0 {
-            return if done > 0 { Ok(done) } else { Err(Errno::EFAULT) };
+            break;
         }
-        let written = file.write(&kbuf[..got])?;
+        let step = match at {
+            At::Offset => file.write(&kbuf[..got]),
+            At::Pos(pos) => file.pwrite(&kbuf[..got], pos + done as u64),
+        };
+        let written = match step {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
         done += written;
         if written < got || got < want {
             break;
@@ -52,22 +95,49 @@ fn write_from_user(file: &OpenFile, buf: u64, count: usize) -> Result<usize, Err
     Ok(done)
 }
 
-pub fn sys_write(fd: i32, buf: u64, count: usize) -> Result<usize, Errno> {
-    let file = file(fd)?;
-    if count == 0 {
-        return Ok(0);
-    }
-    crate::mm::uaccess::check_user_range(buf, count)?;
-    write_from_user(&file, buf, count)
+pub fn sys_read(fd: i32, buf: u64, count: usize) -> Result<usize, Errno> {
+    let file = get_file(fd)?;
+    check_user_range(buf, count)?;
+    read_to_user(&file, buf, count, At::Offset)
 }
 
-pub fn sys_writev(fd: i32, iov: u64, iovcnt: i32) -> Result<usize, Errno> {
-    let file = file(fd)?;
+pub fn sys_write(fd: i32, buf: u64, count: usize) -> Result<usize, Errno> {
+    let file = get_file(fd)?;
+    if count == 0 {
+        // Still asks the file: /dev/full refuses even zero bytes.
+        return file.write(&[]);
+    }
+    check_user_range(buf, count)?;
+    write_from_user(&file, buf, count, At::Offset)
+}
+
+fn check_pos(pos: i64) -> Result<u64, Errno> {
+    u64::try_from(pos).map_err(|_| Errno::EINVAL)
+}
+
+pub fn sys_pread64(fd: i32, buf: u64, count: usize, pos: i64) -> Result<usize, Errno> {
+    let file = get_file(fd)?;
+    let pos = check_pos(pos)?;
+    check_user_range(buf, count)?;
+    read_to_user(&file, buf, count, At::Pos(pos))
+}
+
+pub fn sys_pwrite64(fd: i32, buf: u64, count: usize, pos: i64) -> Result<usize, Errno> {
+    let file = get_file(fd)?;
+    let pos = check_pos(pos)?;
+    if count == 0 {
+        return file.pwrite(&[], pos);
+    }
+    check_user_range(buf, count)?;
+    write_from_user(&file, buf, count, At::Pos(pos))
+}
+
+/// Reads and checks a whole iovec array before any transfer, as Linux does.
+fn read_iovecs(iov: u64, iovcnt: i32) -> Result<Vec<Iovec>, Errno> {
     let iovcnt = usize::try_from(iovcnt).map_err(|_| Errno::EINVAL)?;
     if iovcnt > IOV_MAX {
         return Err(Errno::EINVAL);
     }
-    // Read and check every iovec before writing anything, as Linux does.
     let mut iovecs = vec![Iovec::default(); iovcnt];
     let mut total: u64 = 0;
     for (i, v) in iovecs.iter_mut().enumerate() {
@@ -76,11 +146,26 @@ pub fn sys_writev(fd: i32, iov: u64, iovcnt: i32) -> Result<usize, Errno> {
             return Err(Errno::EINVAL);
         }
         total = total.checked_add(v.iov_len).filter(|&t| t <= isize::MAX as u64).ok_or(Errno::EINVAL)?;
-        crate::mm::uaccess::check_user_range(v.iov_base, v.iov_len as usize)?;
+        check_user_range(v.iov_base, v.iov_len as usize)?;
     }
+    Ok(iovecs)
+}
+
+/// Transfers each buffer in turn; a short transfer ends the call, an error
+/// after some bytes returns the count so far.
+fn vectored(file: &OpenFile, iovecs: &[Iovec], at: At, write: bool) -> Result<usize, Errno> {
     let mut done = 0;
     for v in iovecs.iter().filter(|v| v.iov_len > 0) {
-        match write_from_user(&file, v.iov_base, v.iov_len as usize) {
+        let here = match at {
+            At::Offset => At::Offset,
+            At::Pos(pos) => At::Pos(pos + done as u64),
+        };
+        let step = if write {
+            write_from_user(file, v.iov_base, v.iov_len as usize, here)
+        } else {
+            read_to_user(file, v.iov_base, v.iov_len as usize, here)
+        };
+        match step {
             Ok(n) => {
                 done += n;
                 if n < v.iov_len as usize {
@@ -92,6 +177,56 @@ pub fn sys_writev(fd: i32, iov: u64, iovcnt: i32) -> Result<usize, Errno> {
         }
     }
     Ok(done)
+}
+
+pub fn sys_readv(fd: i32, iov: u64, iovcnt: i32) -> Result<usize, Errno> {
+    let file = get_file(fd)?;
+    let iovecs = read_iovecs(iov, iovcnt)?;
+    vectored(&file, &iovecs, At::Offset, false)
+}
+
+pub fn sys_writev(fd: i32, iov: u64, iovcnt: i32) -> Result<usize, Errno> {
+    let file = get_file(fd)?;
+    let iovecs = read_iovecs(iov, iovcnt)?;
+    vectored(&file, &iovecs, At::Offset, true)
+}
+
+pub fn sys_preadv(fd: i32, iov: u64, iovcnt: i32, pos: i64) -> Result<usize, Errno> {
+    let file = get_file(fd)?;
+    let iovecs = read_iovecs(iov, iovcnt)?;
+    let pos = check_pos(pos)?;
+    vectored(&file, &iovecs, At::Pos(pos), false)
+}
+
+pub fn sys_pwritev(fd: i32, iov: u64, iovcnt: i32, pos: i64) -> Result<usize, Errno> {
+    let file = get_file(fd)?;
+    let iovecs = read_iovecs(iov, iovcnt)?;
+    let pos = check_pos(pos)?;
+    vectored(&file, &iovecs, At::Pos(pos), true)
+}
+
+/// lseek for files with an offset and a size (Linux's
+/// generic_file_llseek_size): the result may not be negative; SEEK_DATA
+/// and SEEK_HOLE treat the whole file as data, which a RAM file is.
+pub fn generic_seek(pos: u64, size: u64, offset: i64, whence: i32) -> Result<u64, Errno> {
+    let base = match whence {
+        SEEK_SET => 0,
+        SEEK_CUR => pos as i64,
+        SEEK_END => size as i64,
+        SEEK_DATA | SEEK_HOLE => {
+            if offset as u64 >= size {
+                return Err(Errno::ENXIO);
+            }
+            return Ok(if whence == SEEK_DATA { offset as u64 } else { size });
+        }
+        _ => return Err(Errno::EINVAL),
+    };
+    let new = base.checked_add(offset).ok_or(Errno::EINVAL)?;
+    u64::try_from(new).map_err(|_| Errno::EINVAL)
+}
+
+pub fn sys_lseek(fd: i32, offset: i64, whence: i32) -> Result<usize, Errno> {
+    get_file(fd)?.seek(offset, whence).map(|pos| pos as usize)
 }
 
 pub fn sys_close(fd: i32) -> Result<usize, Errno> {

@@ -14,7 +14,7 @@ use super::elf;
 use super::exec_stack::{self, ExecArgs};
 use crate::arch::entry::TrapFrame;
 use crate::arch::gdt::{USER_CS, USER_DS};
-use crate::fs::ramfs;
+use crate::fs::{namei, perm};
 use crate::mm::address_space::{page_up, AddressSpace, STACK_SIZE, STACK_TOP};
 use crate::mm::uaccess::{read_user, read_user_cstr};
 use crate::mm::vma::{Vma, VmaKind};
@@ -70,12 +70,14 @@ fn basename(path: &[u8]) -> &[u8] {
     path.rsplit(|&b| b == b'/').next().unwrap_or(path)
 }
 
-/// Reads an executable file, checking Linux's permission rules.
+/// Reads an executable file (relative paths from the working directory),
+/// checking Linux's permission rules: a regular file with execute access.
 fn read_executable(path: &[u8]) -> Result<Vec<u8>, Errno> {
-    let inode = ramfs::lookup(path, true)?;
-    if !inode.is_regular() || inode.mode & 0o111 == 0 {
+    let inode = namei::lookup(abi::AT_FDCWD, path, true)?;
+    if !inode.is_regular() {
         return Err(Errno::EACCES);
     }
+    perm::permission(&inode, perm::MAY_EXEC)?;
     inode.read_all()
 }
 

@@ -201,3 +201,8 @@ fn fork_loop_does_not_leak() {
     let diff = before.abs_diff(after);
     r.expect(diff * 100 <= before, format!("free memory moved by {diff} bytes (> 1%) over 1000 forks"));
 }
+
+#[test]
+fn conformance_fsfile() {
+    conformance("fsfile");
+}

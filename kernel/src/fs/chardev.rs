@@ -1,0 +1,96 @@
+//! Character devices by number (Linux's chrdev table): opening a device
+//! inode, wherever it is, picks the driver from its rdev. The memory
+//! devices (null, zero, full, random, urandom) live here; the console is
+//! tty/console.rs's.
+
+use alloc::boxed::Box;
+
+use abi::{major, minor, Errno, OpenFlags};
+
+use super::file::File;
+use crate::tty::console::Console;
+
+/// Linux's memory devices, major 1.
+enum Mem {
+    /// Reads end at once; writes vanish.
+    Null,
+    /// Reads zeroes; writes vanish.
+    Zero,
+    /// Reads zeroes; writes fail with ENOSPC (even empty ones).
+    Full,
+    /// random and urandom: reads random bytes (never blocking, as Linux
+    /// since 5.6 once the pool is ready); writes are accepted.
+    Random,
+}
+
+impl File for Mem {
+    fn read(&self, buf: &mut [u8], _flags: OpenFlags) -> Result<usize, Errno> {
+        match self {
+            Mem::Null => return Ok(0),
+            Mem::Zero | Mem::Full => buf.fill(0),
+            Mem::Random => crate::random::fill(buf),
+        }
+        Ok(buf.len())
+    }
+
+    fn write(&self, buf: &[u8], _flags: OpenFlags) -> Result<usize, Errno> {
+        match self {
+            Mem::Full => Err(Errno::ENOSPC),
+            _ => Ok(buf.len()),
+        }
+    }
+
+    /// pread/pwrite work and ignore the position, as on Linux.
+    fn read_at(&self, buf: &mut [u8], _pos: u64) -> Result<usize, Errno> {
+        self.read(buf, OpenFlags::empty())
+    }
+
+    fn write_at(&self, buf: &[u8], pos: u64, flags: OpenFlags) -> Result<(usize, u64), Errno> {
+        self.write(buf, flags).map(|n| (n, pos))
+    }
+
+    /// lseek succeeds and the offset stays 0 (Linux's null_lseek and
+    /// friends).
+    fn seek(&self, _pos: u64, _offset: i64, _whence: i32) -> Result<u64, Errno> {
+        Ok(0)
+    }
+}
+
+/// The one console: every open of /dev/console or /dev/tty shares its
+/// line buffer, as every open of a Linux tty shares the tty.
+static CONSOLE: Console = Console::new();
+
+struct ConsoleDev;
+
+impl File for ConsoleDev {
+    fn read(&self, buf: &mut [u8], flags: OpenFlags) -> Result<usize, Errno> {
+        CONSOLE.read(buf, flags)
+    }
+
+    fn write(&self, buf: &[u8], flags: OpenFlags) -> Result<usize, Errno> {
+        CONSOLE.write(buf, flags)
+    }
+
+    fn ioctl(&self, cmd: u32, arg: u64) -> Result<usize, Errno> {
+        CONSOLE.ioctl(cmd, arg)
+    }
+}
+
+pub const MEM_MAJOR: u32 = 1;
+pub const TTYAUX_MAJOR: u32 = 5;
+
+/// The driver for character device `rdev`; ENXIO when there is none, as
+/// Linux answers for a device number without a driver.
+pub fn open(rdev: u64) -> Result<Box<dyn File>, Errno> {
+    let file: Box<dyn File> = match (major(rdev), minor(rdev)) {
+        (MEM_MAJOR, 3) => Box::new(Mem::Null),
+        (MEM_MAJOR, 5) => Box::new(Mem::Zero),
+        (MEM_MAJOR, 7) => Box::new(Mem::Full),
+        (MEM_MAJOR, 8 | 9) => Box::new(Mem::Random),
+        // /dev/tty is the controlling terminal; until sessions own
+        // terminals, every process's is the console.
+        (TTYAUX_MAJOR, 0 | 1) => Box::new(ConsoleDev),
+        _ => return Err(Errno::ENXIO),
+    };
+    Ok(file)
+}

@@ -1,0 +1,55 @@
+//! The kernel's own device directory, like Linux's devtmpfs: at boot /dev
+//! gets the nodes of the devices this kernel drives, unless the initramfs
+//! already has them. Also /tmp and /dev/shm as world-writable sticky
+//! directories, where Linux systems mount tmpfs, so that programs find a
+//! scratch directory before anything is mounted.
+
+use alloc::sync::Arc;
+
+use abi::{makedev, Errno, S_IFCHR, S_IFDIR};
+
+use super::chardev::{MEM_MAJOR, TTYAUX_MAJOR};
+use super::create::create_in;
+use super::inode::Inode;
+use super::ramfs;
+
+/// Name, major, minor and permissions, as Linux's devtmpfs creates them.
+const NODES: &[(&[u8], u32, u32, u32)] = &[
+    (b"null", MEM_MAJOR, 3, 0o666),
+    (b"zero", MEM_MAJOR, 5, 0o666),
+    (b"full", MEM_MAJOR, 7, 0o666),
+    (b"random", MEM_MAJOR, 8, 0o666),
+    (b"urandom", MEM_MAJOR, 9, 0o666),
+    (b"tty", TTYAUX_MAJOR, 0, 0o666),
+    (b"console", TTYAUX_MAJOR, 1, 0o600),
+];
+
+/// The directory `name` in `dir`, made with `mode` if missing.
+fn ensure_dir(dir: &Arc<Inode>, name: &[u8], mode: u32) -> Result<Arc<Inode>, Errno> {
+    match dir.lock().dir()?.get(name) {
+        Some(existing) if existing.is_dir() => return Ok(existing),
+        Some(_) => return Err(Errno::EEXIST),
+        None => {}
+    }
+    create_in(dir, name, S_IFDIR | mode, 0)
+}
+
+fn populate() -> Result<(), Errno> {
+    let root = ramfs::root();
+    let dev = ensure_dir(&root, b"dev", 0o755)?;
+    for &(name, major, minor, mode) in NODES {
+        if dev.lock().dir()?.get(name).is_none() {
+            create_in(&dev, name, S_IFCHR | mode, makedev(major, minor))?;
+        }
+    }
+    ensure_dir(&dev, b"shm", 0o1777)?;
+    ensure_dir(&root, b"tmp", 0o1777)?;
+    Ok(())
+}
+
+/// Called once at boot, after the initramfs is unpacked.
+pub fn init() {
+    if let Err(e) = populate() {
+        crate::pr_err!("devtmpfs: cannot populate /dev: error -{}", e.code());
+    }
+}

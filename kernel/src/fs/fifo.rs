@@ -1,0 +1,83 @@
+//! FIFOs (named pipes): every open of a FIFO inode attaches to one pipe,
+//! made at the first open and gone with the last close, as on Linux. A
+//! read-only open waits for a writer and a write-only open for a reader,
+//! unless O_NONBLOCK, where a lone writer gets ENXIO instead; a read-write
+//! open never waits.
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::sync::{Arc, Weak};
+
+use abi::open::{O_RDONLY, O_RDWR, O_WRONLY};
+use abi::{Errno, OpenFlags};
+use spin::Mutex;
+
+use super::file::File;
+use super::inode::Inode;
+use super::pipe::{Pipe, ReadEnd, WriteEnd};
+
+/// The pipe of each FIFO inode that is open somewhere, by inode number
+/// (never reused).
+static PIPES: Mutex<BTreeMap<u64, Weak<Pipe>>> = Mutex::new(BTreeMap::new());
+
+fn pipe_of(inode: &Inode) -> Arc<Pipe> {
+    let mut pipes = PIPES.lock();
+    if let Some(pipe) = pipes.get(&inode.ino).and_then(Weak::upgrade) {
+        return pipe;
+    }
+    pipes.retain(|_, p| p.strong_count() > 0);
+    let pipe = Pipe::new();
+    pipes.insert(inode.ino, Arc::downgrade(&pipe));
+    pipe
+}
+
+/// Both ends in one file: O_RDWR opens.
+struct ReadWrite(ReadEnd, WriteEnd);
+
+impl File for ReadWrite {
+    fn read(&self, buf: &mut [u8], flags: OpenFlags) -> Result<usize, Errno> {
+        self.0.read(buf, flags)
+    }
+
+    fn write(&self, buf: &[u8], flags: OpenFlags) -> Result<usize, Errno> {
+        self.1.write(buf, flags)
+    }
+
+    fn ioctl(&self, cmd: u32, arg: u64) -> Result<usize, Errno> {
+        self.0.ioctl(cmd, arg)
+    }
+}
+
+pub fn open(inode: &Inode, flags: OpenFlags) -> Result<Box<dyn File>, Errno> {
+    let pipe = pipe_of(inode);
+    let nonblock = flags.contains(OpenFlags::O_NONBLOCK);
+    match flags.access_mode() {
+        O_RDONLY => {
+            let end = ReadEnd::attach(&pipe);
+            if !nonblock {
+                let seen = pipe.state.lock().writer_opens;
+                pipe.readable.wait_until(|| {
+                    let s = pipe.state.lock();
+                    (s.writers > 0 || s.writer_opens != seen).then_some(())
+                });
+            }
+            Ok(Box::new(end))
+        }
+        O_WRONLY => {
+            if nonblock && pipe.state.lock().readers == 0 {
+                return Err(Errno::ENXIO);
+            }
+            let end = WriteEnd::attach(&pipe);
+            if !nonblock {
+                let seen = pipe.state.lock().reader_opens;
+                pipe.writable.wait_until(|| {
+                    let s = pipe.state.lock();
+                    (s.readers > 0 || s.reader_opens != seen).then_some(())
+                });
+            }
+            Ok(Box::new(end))
+        }
+        O_RDWR => Ok(Box::new(ReadWrite(ReadEnd::attach(&pipe), WriteEnd::attach(&pipe)))),
+        _ => Err(Errno::EINVAL),
+    }
+}

@@ -1,0 +1,221 @@
+//! Inodes: a file's metadata (mode, owners, link count, times, device
+//! number) and its contents (directory entries, file pages or a symlink's
+//! target), behind one lock per inode.
+//!
+//! Lock order: the namespace lock (ramfs.rs) before any inode lock; never
+//! two inode locks at once, so operations that touch a directory and an
+//! entry's inode take them one after the other.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use abi::{Errno, Stat, Timespec, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG};
+use spin::{Mutex, MutexGuard};
+
+use super::dir::Dir;
+use super::filedata::FileData;
+
+pub enum Content {
+    Dir(Dir),
+    File(FileData),
+    Symlink(Vec<u8>),
+    /// Devices, FIFOs and sockets: everything is in the metadata (rdev).
+    Special,
+}
+
+pub struct Inner {
+    /// Type and permission bits; the type never changes.
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub nlink: u32,
+    pub rdev: u64,
+    pub atime: Timespec,
+    pub mtime: Timespec,
+    pub ctime: Timespec,
+    /// Creation time, for statx's STATX_BTIME.
+    pub btime: Timespec,
+    pub content: Content,
+}
+
+pub struct Inode {
+    pub ino: u64,
+    /// The S_IFMT bits, kept outside the lock for the path walk's checks.
+    kind: u32,
+    inner: Mutex<Inner>,
+}
+
+static NEXT_INO: AtomicU64 = AtomicU64::new(1);
+/// Inodes alive, for statfs's free-inode count.
+static LIVE: AtomicU64 = AtomicU64::new(0);
+
+/// tmpfs's BOGO_DIRENT_SIZE: a directory's st_size counts this per entry,
+/// `.` and `..` included, so `ls -l` shows what it shows on Linux.
+const BOGO_DIRENT_SIZE: u64 = 20;
+/// relatime refreshes an atime that is this old even when not behind mtime.
+const RELATIME_SECS: i64 = 24 * 60 * 60;
+
+pub fn now() -> Timespec {
+    crate::time::realtime()
+}
+
+pub fn live_inodes() -> u64 {
+    LIVE.load(Ordering::Relaxed)
+}
+
+impl Inode {
+    /// A new inode, linked nowhere yet: a directory counts its own `.`,
+    /// other files have no link until one is made.
+    pub fn new(mode: u32, uid: u32, gid: u32, rdev: u64, content: Content) -> Arc<Inode> {
+        let nlink = u32::from(mode & S_IFMT == S_IFDIR);
+        Self::with_nlink(mode, uid, gid, rdev, content, nlink)
+    }
+
+    /// An inode that no directory holds (pipes): one link, as Linux's
+    /// pipefs inodes report.
+    pub fn new_anonymous(mode: u32) -> Arc<Inode> {
+        let cred = super::perm::current_cred();
+        Self::with_nlink(mode, cred.uid, cred.gid, 0, Content::Special, 1)
+    }
+
+    fn with_nlink(mode: u32, uid: u32, gid: u32, rdev: u64, content: Content, nlink: u32) -> Arc<Inode> {
+        LIVE.fetch_add(1, Ordering::Relaxed);
+        let t = now();
+        let inner = Inner { mode, uid, gid, nlink, rdev, atime: t, mtime: t, ctime: t, btime: t, content };
+        Arc::new(Inode { ino: NEXT_INO.fetch_add(1, Ordering::Relaxed), kind: mode & S_IFMT, inner: Mutex::new(inner) })
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock()
+    }
+
+    pub fn kind(&self) -> u32 {
+        self.kind
+    }
+
+    pub fn is_dir(&self) -> bool {
+        self.kind == S_IFDIR
+    }
+
+    pub fn is_regular(&self) -> bool {
+        self.kind == S_IFREG
+    }
+
+    pub fn is_symlink(&self) -> bool {
+        self.kind == S_IFLNK
+    }
+
+    pub fn is_fifo(&self) -> bool {
+        self.kind == S_IFIFO
+    }
+
+    pub fn symlink_target(&self) -> Option<Vec<u8>> {
+        match &self.lock().content {
+            Content::Symlink(t) => Some(t.clone()),
+            _ => None,
+        }
+    }
+
+    /// A copy of a regular file's bytes (for execve).
+    pub fn read_all(&self) -> Result<Vec<u8>, Errno> {
+        let inner = self.lock();
+        match &inner.content {
+            Content::File(data) => {
+                let mut bytes = alloc::vec![0; data.size() as usize];
+                data.read(0, &mut bytes);
+                Ok(bytes)
+            }
+            Content::Dir(_) => Err(Errno::EISDIR),
+            _ => Err(Errno::EACCES),
+        }
+    }
+
+    pub fn stat(&self) -> Stat {
+        let i = self.lock();
+        let (size, blocks) = match &i.content {
+            Content::File(data) => (data.size(), data.blocks()),
+            Content::Dir(dir) => (BOGO_DIRENT_SIZE * (dir.len() as u64 + 2), 0),
+            Content::Symlink(target) => (target.len() as u64, 0),
+            Content::Special => (0, 0),
+        };
+        Stat {
+            st_dev: super::ramfs::DEV,
+            st_ino: self.ino,
+            st_nlink: u64::from(i.nlink),
+            st_mode: i.mode,
+            st_uid: i.uid,
+            st_gid: i.gid,
+            st_rdev: i.rdev,
+            st_size: size as i64,
+            st_blksize: 4096,
+            st_blocks: blocks as i64,
+            st_atime: i.atime.tv_sec,
+            st_atime_nsec: i.atime.tv_nsec,
+            st_mtime: i.mtime.tv_sec,
+            st_mtime_nsec: i.mtime.tv_nsec,
+            st_ctime: i.ctime.tv_sec,
+            st_ctime_nsec: i.ctime.tv_nsec,
+            ..Stat::default()
+        }
+    }
+}
+
+impl Drop for Inode {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Inner {
+    /// Metadata changed (chmod, chown, link count): ctime.
+    pub fn changed(&mut self) {
+        self.ctime = now();
+    }
+
+    /// Contents changed (write, truncate, directory entries): mtime and ctime.
+    pub fn modified(&mut self) {
+        let t = now();
+        self.mtime = t;
+        self.ctime = t;
+    }
+
+    /// Contents read: atime under Linux's default `relatime` rule, which
+    /// updates it only when it is behind mtime or ctime, or a day old.
+    pub fn accessed(&mut self) {
+        let t = now();
+        if self.atime <= self.mtime || self.atime <= self.ctime || t.tv_sec - self.atime.tv_sec >= RELATIME_SECS {
+            self.atime = t;
+        }
+    }
+
+    pub fn dir(&self) -> Result<&Dir, Errno> {
+        match &self.content {
+            Content::Dir(d) => Ok(d),
+            _ => Err(Errno::ENOTDIR),
+        }
+    }
+
+    pub fn dir_mut(&mut self) -> Result<&mut Dir, Errno> {
+        match &mut self.content {
+            Content::Dir(d) => Ok(d),
+            _ => Err(Errno::ENOTDIR),
+        }
+    }
+
+    pub fn file(&self) -> Result<&FileData, Errno> {
+        match &self.content {
+            Content::File(f) => Ok(f),
+            Content::Dir(_) => Err(Errno::EISDIR),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    pub fn file_mut(&mut self) -> Result<&mut FileData, Errno> {
+        match &mut self.content {
+            Content::File(f) => Ok(f),
+            Content::Dir(_) => Err(Errno::EISDIR),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+}

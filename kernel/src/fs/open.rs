@@ -1,0 +1,176 @@
+//! open(2), openat(2), creat(2): from a path to an open file description.
+
+use alloc::sync::Arc;
+
+use abi::{Errno, OpenFlags, S_IFREG};
+
+use super::chardev;
+use super::create::enter;
+use super::file::{File, OpenFile};
+use super::inode::Inode;
+use super::namei::{self, LastKind};
+use super::perm::{permission, MAY_EXEC, MAY_READ, MAY_WRITE};
+use super::ramfs;
+use super::readdir::DirFile;
+use super::regular::RegularFile;
+use crate::sched::current;
+
+/// An O_PATH descriptor: it names a file but reads and writes nothing.
+struct PathFile;
+
+impl File for PathFile {}
+
+/// Flags an O_PATH open keeps; Linux ignores the others.
+const PATH_FLAGS: OpenFlags =
+    OpenFlags::O_PATH.union(OpenFlags::O_DIRECTORY).union(OpenFlags::O_NOFOLLOW).union(OpenFlags::O_CLOEXEC);
+/// Flags that act at open time only and are not kept in the description.
+const OPEN_ONLY: OpenFlags = OpenFlags::O_CREAT
+    .union(OpenFlags::O_EXCL)
+    .union(OpenFlags::O_NOCTTY)
+    .union(OpenFlags::O_TRUNC)
+    .union(OpenFlags::O_CLOEXEC);
+/// The bit that makes O_TMPFILE (which also has O_DIRECTORY's).
+const TMPFILE_BIT: u32 = 0o20000000;
+
+/// O_CREAT's lookup: finds the last component or creates it as a regular
+/// file, in one step under the namespace lock. An existing symlink is
+/// followed to its target, which is created if missing, as Linux does.
+/// Returns the inode and whether it was created.
+fn open_create(dirfd: i32, path: &[u8], flags: OpenFlags, mode: u32) -> Result<(Arc<Inode>, bool), Errno> {
+    let mut links_left = namei::MAX_SYMLINKS;
+    let mut p = namei::lookup_parent(dirfd, path)?;
+    loop {
+        match p.kind {
+            LastKind::Normal => {}
+            LastKind::Dot | LastKind::Root => return Ok((p.dir, false)),
+            LastKind::DotDot => return Ok((ramfs::parent_of(&p.dir), false)),
+        }
+        if p.trailing_slash {
+            return Err(Errno::EISDIR);
+        }
+        let ns = ramfs::namespace_lock();
+        match p.existing()? {
+            Some(inode) if flags.contains(OpenFlags::O_EXCL) => {
+                drop(inode);
+                return Err(Errno::EEXIST);
+            }
+            Some(inode) if inode.is_symlink() => {
+                drop(ns);
+                if flags.contains(OpenFlags::O_NOFOLLOW) {
+                    return Err(Errno::ELOOP);
+                }
+                if links_left == 0 {
+                    return Err(Errno::ELOOP);
+                }
+                links_left -= 1;
+                let target = inode.symlink_target().unwrap_or_default();
+                p = namei::walk_parent(p.dir, &target, &mut links_left)?;
+            }
+            Some(inode) => return Ok((inode, false)),
+            None => {
+                let mode = S_IFREG | (mode & 0o7777 & !current().fs.lock().umask);
+                let inode = ramfs::new_child(&p.dir, mode, 0);
+                enter(&p.dir, &p.name, &inode)?;
+                return Ok((inode, true));
+            }
+        }
+    }
+}
+
+/// The file object for an inode being opened.
+fn open_inode(inode: &Arc<Inode>, flags: OpenFlags, created: bool) -> Result<alloc::boxed::Box<dyn File>, Errno> {
+    use alloc::boxed::Box;
+    if flags.contains(OpenFlags::O_PATH) {
+        return Ok(Box::new(PathFile));
+    }
+    if inode.is_regular() {
+        if flags.contains(OpenFlags::O_TRUNC) && !created {
+            let mut i = inode.lock();
+            i.file_mut()?.truncate(0);
+            i.modified();
+        }
+        return Ok(Box::new(RegularFile::new(inode.clone())));
+    }
+    if inode.is_dir() {
+        return Ok(Box::new(DirFile::new(inode.clone())));
+    }
+    if inode.kind() == abi::S_IFCHR {
+        let rdev = inode.lock().rdev;
+        return chardev::open(rdev);
+    }
+    if inode.is_fifo() {
+        return super::fifo::open(inode, flags);
+    }
+    // Block devices have no driver yet; sockets cannot be opened.
+    Err(Errno::ENXIO)
+}
+
+pub fn do_open(dirfd: i32, path: &[u8], flags: u32, mode: u32) -> Result<Arc<OpenFile>, Errno> {
+    if flags & TMPFILE_BIT != 0 {
+        // Unnamed temporary files are not built; Linux answers EOPNOTSUPP
+        // for a filesystem without them.
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let mut flags = OpenFlags::from_bits_truncate(flags);
+    if flags.contains(OpenFlags::O_CREAT | OpenFlags::O_DIRECTORY) {
+        return Err(Errno::EINVAL);
+    }
+    if flags.contains(OpenFlags::O_PATH) {
+        flags &= PATH_FLAGS;
+    }
+    let (inode, created) = if flags.contains(OpenFlags::O_CREAT) {
+        let (inode, created) = open_create(dirfd, path, flags, mode)?;
+        if inode.is_dir() {
+            return Err(Errno::EISDIR);
+        }
+        (inode, created)
+    } else {
+        (namei::lookup(dirfd, path, !flags.contains(OpenFlags::O_NOFOLLOW))?, false)
+    };
+    // Only O_PATH may open a symlink itself (O_NOFOLLOW got us here).
+    if inode.is_symlink() && !flags.contains(OpenFlags::O_PATH) {
+        return Err(Errno::ELOOP);
+    }
+    if flags.contains(OpenFlags::O_DIRECTORY) && !inode.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    if !flags.contains(OpenFlags::O_PATH) {
+        // Access mode 3 asks for both (ioctl-only opens); O_TRUNC writes.
+        let mut want = match flags.access_mode() {
+            abi::open::O_RDONLY => MAY_READ,
+            abi::open::O_WRONLY => MAY_WRITE,
+            _ => MAY_READ | MAY_WRITE,
+        };
+        if flags.contains(OpenFlags::O_TRUNC) {
+            want |= MAY_WRITE;
+        }
+        if inode.is_dir() && want & MAY_WRITE != 0 {
+            return Err(Errno::EISDIR);
+        }
+        if !created {
+            permission(&inode, want & !MAY_EXEC)?;
+        }
+    }
+    let file = open_inode(&inode, flags, created)?;
+    let mut kept = flags - OPEN_ONLY;
+    if !flags.contains(OpenFlags::O_PATH) {
+        kept |= OpenFlags::O_LARGEFILE; // always on for 64-bit, as F_GETFL shows
+    }
+    Ok(OpenFile::from_box(file, kept, inode))
+}
+
+pub fn sys_openat(dirfd: i32, path: u64, flags: u32, mode: u32) -> Result<usize, Errno> {
+    let path = namei::read_path(path)?;
+    let file = do_open(dirfd, &path, flags, mode)?;
+    let cloexec = flags & OpenFlags::O_CLOEXEC.bits() != 0;
+    current().files.lock().install(file, cloexec).map(|fd| fd as usize)
+}
+
+pub fn sys_open(path: u64, flags: u32, mode: u32) -> Result<usize, Errno> {
+    sys_openat(abi::AT_FDCWD, path, flags, mode)
+}
+
+pub fn sys_creat(path: u64, mode: u32) -> Result<usize, Errno> {
+    let flags = OpenFlags::O_CREAT | OpenFlags::O_WRONLY | OpenFlags::O_TRUNC;
+    sys_openat(abi::AT_FDCWD, path, flags.bits(), mode)
+}

@@ -1,0 +1,61 @@
+//! Open regular files: reads and writes at the open file's offset over the
+//! inode's pages.
+
+use alloc::sync::Arc;
+
+use abi::{Errno, OpenFlags};
+
+use super::file::File;
+use super::filedata::MAX_FILE_SIZE;
+use super::inode::Inode;
+use super::read_write::generic_seek;
+
+pub struct RegularFile {
+    inode: Arc<Inode>,
+}
+
+impl RegularFile {
+    pub fn new(inode: Arc<Inode>) -> RegularFile {
+        RegularFile { inode }
+    }
+}
+
+impl File for RegularFile {
+    fn positioned(&self) -> bool {
+        true
+    }
+
+    fn read_at(&self, buf: &mut [u8], pos: u64) -> Result<usize, Errno> {
+        let mut inode = self.inode.lock();
+        let n = inode.file()?.read(pos, buf);
+        inode.accessed();
+        Ok(n)
+    }
+
+    fn write_at(&self, buf: &[u8], pos: u64, flags: OpenFlags) -> Result<(usize, u64), Errno> {
+        let mut inode = self.inode.lock();
+        let data = inode.file_mut()?;
+        if buf.is_empty() {
+            return Ok((0, pos));
+        }
+        // O_APPEND: the end is found under the inode lock, so appends by
+        // several writers never overwrite each other.
+        let pos = if flags.contains(OpenFlags::O_APPEND) { data.size() } else { pos };
+        if pos >= MAX_FILE_SIZE {
+            return Err(Errno::EFBIG);
+        }
+        let len = buf.len().min((MAX_FILE_SIZE - pos) as usize);
+        let n = data.write(pos, &buf[..len])?;
+        inode.modified();
+        Ok((n, pos + n as u64))
+    }
+
+    fn seek(&self, pos: u64, offset: i64, whence: i32) -> Result<u64, Errno> {
+        let size = self.inode.lock().file()?.size();
+        generic_seek(pos, size, offset, whence)
+    }
+
+    fn fsync(&self) -> Result<(), Errno> {
+        Ok(()) // RAM holds the only copy: nothing to write back.
+    }
+}

@@ -1,0 +1,353 @@
+/*
+ * Regular files: open/openat/creat flags (O_CREAT, O_EXCL, O_TRUNC, O_APPEND,
+ * O_DIRECTORY, O_PATH, O_CLOEXEC, access modes), read/write/lseek with the
+ * shared file offset, pread64/pwrite64, readv/writev/preadv/pwritev,
+ * ftruncate/truncate, fsync/fdatasync/sync/syncfs, holes, and a file that
+ * lives on after unlink. Runs in a fresh directory under /tmp.
+ */
+#include "common.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+static char dir[64];
+
+static int make_file(const char *name, const char *contents)
+{
+	int fd = open(name, O_CREAT | O_TRUNC | O_RDWR, 0644);
+	if (fd < 0 || write(fd, contents, strlen(contents)) != (long)strlen(contents))
+		tfail("creating %s: errno=%d %s", name, errno, errno_name(errno));
+	return fd;
+}
+
+static off_t size_of(const char *name)
+{
+	struct stat st;
+	return stat(name, &st) == 0 ? st.st_size : -1;
+}
+
+static void check_create_and_modes(void)
+{
+	EXPECT_ERRNO("open a missing file without O_CREAT", open("missing", O_RDONLY), ENOENT);
+	umask(022);
+	int fd = open("new", O_CREAT | O_EXCL | O_RDWR, 0666);
+	EXPECT_RET("O_CREAT|O_EXCL of a new name gives a descriptor", fd >= 0, 1);
+	struct stat st;
+	fstat(fd, &st);
+	EXPECT_RET("the new file's mode is 0666 & ~umask 022", st.st_mode, S_IFREG | 0644);
+	EXPECT_RET("the new file is empty", st.st_size, 0);
+	EXPECT_RET("and has one link", st.st_nlink, 1);
+	EXPECT_RET("and belongs to the caller", st.st_uid, getuid());
+	close(fd);
+	EXPECT_ERRNO("O_CREAT|O_EXCL of an existing name", open("new", O_CREAT | O_EXCL | O_RDWR, 0666), EEXIST);
+	fd = open("new", O_CREAT | O_RDWR, 0600);
+	EXPECT_RET("O_CREAT without O_EXCL opens the existing file", fd >= 0, 1);
+	fstat(fd, &st);
+	EXPECT_RET("and leaves its mode alone", st.st_mode & 07777, 0644);
+	close(fd);
+
+	umask(0);
+	fd = syscall(SYS_creat, "created", 0751);
+	EXPECT_RET("creat(2) with umask 0", fd >= 0, 1);
+	fstat(fd, &st);
+	EXPECT_RET("creat's mode is kept whole", st.st_mode & 07777, 0751);
+	EXPECT_RET("creat opens write-only", fcntl(fd, F_GETFL) & O_ACCMODE, O_WRONLY);
+	char c;
+	EXPECT_ERRNO("read on creat's write-only descriptor", read(fd, &c, 1), EBADF);
+	close(fd);
+	umask(022);
+
+	fd = open("new", O_RDONLY);
+	EXPECT_ERRNO("write on an O_RDONLY descriptor", write(fd, "x", 1), EBADF);
+	int fl = fcntl(fd, F_GETFL);
+	EXPECT_RET("F_GETFL shows O_RDONLY", fl & O_ACCMODE, O_RDONLY);
+	EXPECT_RET("F_GETFD is 0 without O_CLOEXEC", fcntl(fd, F_GETFD), 0);
+	close(fd);
+	fd = open("new", O_RDONLY | O_CLOEXEC);
+	EXPECT_RET("O_CLOEXEC sets FD_CLOEXEC", fcntl(fd, F_GETFD), FD_CLOEXEC);
+	EXPECT_RET("O_CLOEXEC is not a status flag", fcntl(fd, F_GETFL) & O_CLOEXEC, 0);
+	close(fd);
+}
+
+static void check_read_write_lseek(void)
+{
+	int fd = make_file("rw", "hello world");
+	EXPECT_RET("the offset follows a write", lseek(fd, 0, SEEK_CUR), 11);
+	char buf[64] = {0};
+	EXPECT_RET("read at the end of the file is 0", read(fd, buf, sizeof buf), 0);
+	EXPECT_RET("lseek(SEEK_SET, 0)", lseek(fd, 0, SEEK_SET), 0);
+	EXPECT_RET("read the whole file", read(fd, buf, sizeof buf), 11);
+	EXPECT_RET("and get what was written", strcmp(buf, "hello world"), 0);
+	EXPECT_RET("lseek(SEEK_END, -5)", lseek(fd, -5, SEEK_END), 6);
+	memset(buf, 0, sizeof buf);
+	EXPECT_RET("read 5 from there", read(fd, buf, 5), 5);
+	EXPECT_RET("the last word", strcmp(buf, "world"), 0);
+	EXPECT_RET("lseek(SEEK_CUR, -3)", lseek(fd, -3, SEEK_CUR), 8);
+	EXPECT_ERRNO("lseek to a negative offset", lseek(fd, -100, SEEK_CUR), EINVAL);
+	EXPECT_RET("a failed lseek leaves the offset", lseek(fd, 0, SEEK_CUR), 8);
+	EXPECT_ERRNO("lseek with an unknown whence", lseek(fd, 0, 7), EINVAL);
+	EXPECT_ERRNO("SEEK_DATA at the end", lseek(fd, 11, SEEK_DATA), ENXIO);
+	EXPECT_RET("SEEK_HOLE finds the end", lseek(fd, 0, SEEK_HOLE), 11);
+
+	/* Seeking past the end and writing leaves a hole of zeroes. */
+	EXPECT_RET("lseek past the end", lseek(fd, 100, SEEK_SET), 100);
+	EXPECT_RET("size unchanged by the lseek", size_of("rw"), 11);
+	EXPECT_RET("write there", write(fd, "!", 1), 1);
+	EXPECT_RET("the file grew to 101", size_of("rw"), 101);
+	char hole[89];
+	memset(hole, 'x', sizeof hole);
+	EXPECT_RET("pread of the hole", pread(fd, hole, sizeof hole, 11), 89);
+	int zero = 1;
+	for (size_t i = 0; i < sizeof hole; i++)
+		zero &= hole[i] == 0;
+	EXPECT_RET("the hole reads as zeroes", zero, 1);
+
+	/* Overwrite in the middle. */
+	EXPECT_RET("pwrite in the middle", pwrite(fd, "WORLD", 5, 6), 5);
+	EXPECT_RET("pwrite leaves the offset", lseek(fd, 0, SEEK_CUR), 101);
+	memset(buf, 0, sizeof buf);
+	EXPECT_RET("pread at 0", pread(fd, buf, 11, 0), 11);
+	EXPECT_RET("the overwrite shows", strcmp(buf, "hello WORLD"), 0);
+	EXPECT_ERRNO("pread64 at a negative offset", syscall(SYS_pread64, fd, buf, 1, -1L), EINVAL);
+	EXPECT_ERRNO("pwrite64 at a negative offset", syscall(SYS_pwrite64, fd, buf, 1, -1L), EINVAL);
+	EXPECT_RET("write of 0 bytes", write(fd, buf, 0), 0);
+	close(fd);
+
+	int fds[2];
+	if (pipe(fds) == 0) {
+		EXPECT_ERRNO("lseek on a pipe", lseek(fds[0], 0, SEEK_SET), ESPIPE);
+		EXPECT_ERRNO("pread on a pipe", pread(fds[0], buf, 1, 0), ESPIPE);
+		EXPECT_ERRNO("pwrite on a pipe", pwrite(fds[1], buf, 1, 0), ESPIPE);
+		close(fds[0]);
+		close(fds[1]);
+	}
+	EXPECT_ERRNO("lseek on a closed descriptor", lseek(99, 0, SEEK_SET), EBADF);
+}
+
+static void check_shared_offset(void)
+{
+	int fd = make_file("shared", "0123456789");
+	lseek(fd, 0, SEEK_SET);
+	int fd2 = dup(fd);
+	char buf[4] = {0};
+	read(fd, buf, 3);
+	EXPECT_RET("a dup shares the offset", lseek(fd2, 0, SEEK_CUR), 3);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char c;
+		_exit(read(fd2, &c, 1) == 1 && c == '3' ? 0 : 1);
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	EXPECT_RET("a child reads at the shared offset", status, 0);
+	EXPECT_RET("and the parent sees it moved", lseek(fd, 0, SEEK_CUR), 4);
+	int other = open("shared", O_RDONLY);
+	EXPECT_RET("a second open has its own offset", lseek(other, 0, SEEK_CUR), 0);
+	close(other);
+	close(fd2);
+	close(fd);
+}
+
+static void check_append_and_trunc(void)
+{
+	int fd = make_file("app", "abc");
+	close(fd);
+	fd = open("app", O_WRONLY | O_APPEND);
+	lseek(fd, 0, SEEK_SET);
+	EXPECT_RET("write with O_APPEND", write(fd, "def", 3), 3);
+	EXPECT_RET("went to the end", size_of("app"), 6);
+	EXPECT_RET("and the offset is at the end", lseek(fd, 0, SEEK_CUR), 6);
+	EXPECT_RET("pwrite with O_APPEND appends too (Linux)", pwrite(fd, "g", 1, 0), 1);
+	EXPECT_RET("size after the pwrite", size_of("app"), 7);
+	EXPECT_RET("F_GETFL shows O_APPEND", (fcntl(fd, F_GETFL) & O_APPEND) != 0, 1);
+	fcntl(fd, F_SETFL, 0);
+	lseek(fd, 0, SEEK_SET);
+	write(fd, "A", 1);
+	char buf[8] = {0};
+	int rd = open("app", O_RDONLY);
+	read(rd, buf, 7);
+	EXPECT_RET("after F_SETFL cleared O_APPEND, writes go to the offset", strcmp(buf, "Abcdefg"), 0);
+	close(rd);
+	close(fd);
+
+	fd = open("app", O_RDWR | O_TRUNC);
+	EXPECT_RET("O_TRUNC empties the file", size_of("app"), 0);
+	close(fd);
+	fd = make_file("app", "0123456789");
+	EXPECT_RET("ftruncate shrinks", ftruncate(fd, 4), 0);
+	EXPECT_RET("to 4 bytes", size_of("app"), 4);
+	EXPECT_RET("ftruncate grows", ftruncate(fd, 8), 0);
+	memset(buf, 'x', sizeof buf);
+	pread(fd, buf, 8, 0);
+	EXPECT_RET("the grown part reads as zeroes", memcmp(buf, "0123\0\0\0\0", 8), 0);
+	EXPECT_RET("the offset stays past the end", lseek(fd, 0, SEEK_CUR), 10);
+	EXPECT_ERRNO("ftruncate to a negative length", syscall(SYS_ftruncate, fd, -1L), EINVAL);
+	EXPECT_ERRNO("ftruncate of a bad descriptor", ftruncate(99, 0), EBADF);
+	close(fd);
+	fd = open("app", O_RDONLY);
+	EXPECT_ERRNO("ftruncate of a read-only descriptor", ftruncate(fd, 0), EINVAL);
+	close(fd);
+	EXPECT_RET("truncate(2) by path", truncate("app", 2), 0);
+	EXPECT_RET("to 2 bytes", size_of("app"), 2);
+	EXPECT_ERRNO("truncate(2) of a directory", truncate(".", 0), EISDIR);
+	EXPECT_ERRNO("truncate(2) of a missing file", truncate("missing", 0), ENOENT);
+	EXPECT_ERRNO("truncate(2) to a negative length", syscall(SYS_truncate, "app", -1L), EINVAL);
+}
+
+static void check_directories_and_paths(void)
+{
+	EXPECT_ERRNO("open a directory O_WRONLY", open(".", O_WRONLY), EISDIR);
+	EXPECT_ERRNO("open a directory O_RDWR", open(".", O_RDWR), EISDIR);
+	EXPECT_ERRNO("open a directory O_RDONLY|O_TRUNC", open(".", O_RDONLY | O_TRUNC), EISDIR);
+	int fd = open(".", O_RDONLY);
+	EXPECT_RET("open a directory O_RDONLY", fd >= 0, 1);
+	char c;
+	EXPECT_ERRNO("read from a directory", read(fd, &c, 1), EISDIR);
+	close(fd);
+	close(make_file("plain", "x"));
+	EXPECT_ERRNO("O_DIRECTORY on a file", open("plain", O_RDONLY | O_DIRECTORY), ENOTDIR);
+	EXPECT_ERRNO("O_CREAT|O_DIRECTORY", open("nodir", O_CREAT | O_DIRECTORY | O_RDWR, 0644), EINVAL);
+	EXPECT_ERRNO("a file with a trailing slash", open("plain/", O_RDONLY), ENOTDIR);
+	EXPECT_ERRNO("O_CREAT with a trailing slash", open("newdir/", O_CREAT | O_RDWR, 0644), EISDIR);
+	EXPECT_ERRNO("O_CREAT of \".\"", open(".", O_CREAT | O_RDONLY, 0644), EISDIR);
+	EXPECT_ERRNO("O_CREAT of an existing directory", open("..", O_CREAT | O_RDONLY, 0644), EISDIR);
+	EXPECT_ERRNO("O_CREAT below a file", open("plain/x", O_CREAT | O_RDWR, 0644), ENOTDIR);
+	EXPECT_ERRNO("open of an empty path", open("", O_RDONLY), ENOENT);
+
+	/* O_PATH: a descriptor that names a file and does no I/O. */
+	fd = open("plain", O_PATH | O_RDWR);
+	EXPECT_RET("O_PATH open", fd >= 0, 1);
+	EXPECT_ERRNO("read on O_PATH", read(fd, &c, 1), EBADF);
+	EXPECT_ERRNO("write on O_PATH", write(fd, "x", 1), EBADF);
+	EXPECT_ERRNO("lseek on O_PATH", lseek(fd, 0, SEEK_SET), EBADF);
+	EXPECT_ERRNO("fsync on O_PATH", fsync(fd), EBADF);
+	EXPECT_RET("F_GETFL of O_PATH shows only O_PATH", fcntl(fd, F_GETFL), O_PATH);
+	EXPECT_ERRNO("F_SETFL on O_PATH", fcntl(fd, F_SETFL, O_APPEND), EBADF);
+	struct stat st;
+	EXPECT_RET("fstat on O_PATH works", fstat(fd, &st), 0);
+	EXPECT_RET("and shows a regular file", S_ISREG(st.st_mode), 1);
+	close(fd);
+
+	/* openat relative to a directory descriptor. */
+	mkdir("sub", 0755);
+	int dfd = open("sub", O_RDONLY | O_DIRECTORY);
+	fd = openat(dfd, "inner", O_CREAT | O_WRONLY, 0644);
+	EXPECT_RET("openat(dirfd, O_CREAT)", fd >= 0, 1);
+	close(fd);
+	EXPECT_RET("created inside the directory", size_of("sub/inner"), 0);
+	EXPECT_ERRNO("openat relative to a file descriptor", openat(open("plain", O_RDONLY), "x", O_RDONLY),
+		     ENOTDIR);
+	EXPECT_ERRNO("openat relative to a bad descriptor", openat(99, "x", O_RDONLY), EBADF);
+	char abs[128];
+	snprintf(abs, sizeof abs, "%s/plain", dir);
+	fd = openat(99, abs, O_RDONLY);
+	EXPECT_RET("an absolute path ignores dirfd", fd >= 0, 1);
+	close(fd);
+	close(dfd);
+}
+
+static void check_vectors(void)
+{
+	int fd = open("vec", O_CREAT | O_TRUNC | O_RDWR, 0644);
+	struct iovec w[3] = {{"ab", 2}, {"", 0}, {"cdef", 4}};
+	EXPECT_RET("writev of three buffers", writev(fd, w, 3), 6);
+	char a[3] = {0}, b[8] = {0};
+	struct iovec r[2] = {{a, 2}, {b, 8}};
+	lseek(fd, 0, SEEK_SET);
+	EXPECT_RET("readv fills the first buffer, then the rest", readv(fd, r, 2), 6);
+	EXPECT_RET("readv's data", strcmp(a, "ab") == 0 && strcmp(b, "cdef") == 0, 1);
+	struct iovec p[1] = {{"XY", 2}};
+	EXPECT_RET("pwritev at 2", pwritev(fd, p, 1, 2), 2);
+	memset(b, 0, sizeof b);
+	struct iovec q[1] = {{b, 4}};
+	EXPECT_RET("preadv at 1", preadv(fd, q, 1, 1), 4);
+	EXPECT_RET("preadv's data", strcmp(b, "bXYe"), 0);
+	EXPECT_RET("neither moved the offset", lseek(fd, 0, SEEK_CUR), 6);
+	EXPECT_ERRNO("readv with a negative count", syscall(SYS_readv, fd, r, -1), EINVAL);
+	EXPECT_ERRNO("readv of a bad iovec", syscall(SYS_readv, fd, (void *)8, 1), EFAULT);
+	close(fd);
+}
+
+static void check_big_file_and_sync(void)
+{
+	size_t n = 1 << 20;
+	char *out = malloc(n), *in = malloc(n);
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)(i * 7 + (i >> 12));
+	int fd = open("big", O_CREAT | O_TRUNC | O_RDWR, 0644);
+	EXPECT_RET("write 1 MiB at once", write(fd, out, n), (long)n);
+	EXPECT_RET("pread 1 MiB at once", pread(fd, in, n, 0), (long)n);
+	EXPECT_RET("the 1 MiB reads back", memcmp(in, out, n), 0);
+	struct stat st;
+	fstat(fd, &st);
+	EXPECT_RET("st_blocks covers the data", st.st_blocks * 512 >= (long)n, 1);
+	EXPECT_RET("fsync of a file", fsync(fd), 0);
+	EXPECT_RET("fdatasync of a file", fdatasync(fd), 0);
+	EXPECT_RET("syncfs", syscall(SYS_syncfs, fd), 0);
+	sync();
+	tpass("sync returns");
+	close(fd);
+	EXPECT_ERRNO("fsync of a bad descriptor", fsync(99), EBADF);
+	int fds[2];
+	pipe(fds);
+	EXPECT_ERRNO("fsync of a pipe", fsync(fds[0]), EINVAL);
+	close(fds[0]);
+	close(fds[1]);
+
+	fd = open("sparse", O_CREAT | O_TRUNC | O_RDWR, 0644);
+	ftruncate(fd, 1 << 30);
+	fstat(fd, &st);
+	EXPECT_RET("a 1 GiB sparse file", st.st_size, 1 << 30);
+	EXPECT_RET("takes no blocks", st.st_blocks, 0);
+	close(fd);
+	unlink("sparse");
+	free(out);
+	free(in);
+}
+
+static void check_unlinked_but_open(void)
+{
+	int fd = make_file("ghost", "boo");
+	EXPECT_RET("unlink an open file", unlink("ghost"), 0);
+	EXPECT_ERRNO("the name is gone", open("ghost", O_RDONLY), ENOENT);
+	char buf[4] = {0};
+	EXPECT_RET("the open file still reads", pread(fd, buf, 3, 0), 3);
+	EXPECT_RET("its data", strcmp(buf, "boo"), 0);
+	struct stat st;
+	fstat(fd, &st);
+	EXPECT_RET("and has no links", st.st_nlink, 0);
+	close(fd);
+}
+
+/* Removes everything this test made. */
+static void cleanup(void)
+{
+	const char *files[] = {"new", "created", "rw", "shared", "app", "plain", "sub/inner", "vec", "big"};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		unlink(files[i]);
+	rmdir("sub");
+	chdir("/");
+	EXPECT_RET("the test directory is empty at the end", rmdir(dir), 0);
+}
+
+int main(void)
+{
+	strcpy(dir, "/tmp/fsfileXXXXXX");
+	if (!mkdtemp(dir) || chdir(dir) != 0) {
+		tfail("cannot make a test directory under /tmp: errno=%d %s", errno, errno_name(errno));
+		return tdone();
+	}
+	check_create_and_modes();
+	check_read_write_lseek();
+	check_shared_offset();
+	check_append_and_trunc();
+	check_directories_and_paths();
+	check_vectors();
+	check_big_file_and_sync();
+	check_unlinked_but_open();
+	cleanup();
+	return tdone();
+}
