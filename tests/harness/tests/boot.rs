@@ -206,3 +206,18 @@ fn fork_loop_does_not_leak() {
 fn conformance_fsfile() {
     conformance("fsfile");
 }
+
+#[test]
+fn conformance_fspath() {
+    conformance("fspath");
+}
+
+#[test]
+fn conformance_fsdir() {
+    conformance("fsdir");
+}
+
+#[test]
+fn conformance_fsattr() {
+    conformance("fsattr");
+}
