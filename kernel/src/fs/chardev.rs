@@ -40,6 +40,10 @@ impl File for Mem {
         }
     }
 
+    fn never_blocks(&self) -> bool {
+        true
+    }
+
     /// pread/pwrite work and ignore the position, as on Linux.
     fn read_at(&self, buf: &mut [u8], _pos: u64) -> Result<usize, Errno> {
         self.read(buf, OpenFlags::empty())

@@ -2,7 +2,7 @@
 //! made at the first open and gone with the last close, as on Linux. A
 //! read-only open waits for a writer and a write-only open for a reader,
 //! unless O_NONBLOCK, where a lone writer gets ENXIO instead; a read-write
-//! open never waits.
+//! open never waits. A signal ends a wait (ERESTARTSYS).
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -46,6 +46,10 @@ impl File for ReadWrite {
     fn ioctl(&self, cmd: u32, arg: u64) -> Result<usize, Errno> {
         self.0.ioctl(cmd, arg)
     }
+
+    fn poll(&self) -> i16 {
+        self.0.poll() | self.1.poll()
+    }
 }
 
 pub fn open(inode: &Inode, flags: OpenFlags) -> Result<Box<dyn File>, Errno> {
@@ -56,10 +60,10 @@ pub fn open(inode: &Inode, flags: OpenFlags) -> Result<Box<dyn File>, Errno> {
             let end = ReadEnd::attach(&pipe);
             if !nonblock {
                 let seen = pipe.state.lock().writer_opens;
-                pipe.readable.wait_until(|| {
+                pipe.readable.wait_interruptible(|| {
                     let s = pipe.state.lock();
                     (s.writers > 0 || s.writer_opens != seen).then_some(())
-                });
+                })?;
             }
             Ok(Box::new(end))
         }
@@ -70,10 +74,10 @@ pub fn open(inode: &Inode, flags: OpenFlags) -> Result<Box<dyn File>, Errno> {
             let end = WriteEnd::attach(&pipe);
             if !nonblock {
                 let seen = pipe.state.lock().reader_opens;
-                pipe.writable.wait_until(|| {
+                pipe.writable.wait_interruptible(|| {
                     let s = pipe.state.lock();
                     (s.readers > 0 || s.reader_opens != seen).then_some(())
-                });
+                })?;
             }
             Ok(Box::new(end))
         }

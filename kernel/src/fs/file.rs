@@ -40,6 +40,13 @@ pub trait File: Send + Sync {
         false
     }
 
+    /// True for stream files that never block and fill any buffer (the
+    /// memory devices): a large read asks them again rather than
+    /// returning a short count.
+    fn never_blocks(&self) -> bool {
+        self.positioned()
+    }
+
     /// Reads at `pos` (pread64, and read for positioned files).
     fn read_at(&self, _buf: &mut [u8], _pos: u64) -> Result<usize, Errno> {
         Err(Errno::ESPIPE)
@@ -64,6 +71,12 @@ pub trait File: Send + Sync {
     /// fsync/fdatasync: files that cannot be synced say EINVAL, as Linux.
     fn fsync(&self) -> Result<(), Errno> {
         Err(Errno::EINVAL)
+    }
+
+    /// poll/select: the POLL* events ready now. Files that never block
+    /// are always ready (Linux's DEFAULT_POLLMASK).
+    fn poll(&self) -> i16 {
+        abi::POLLIN | abi::POLLOUT | abi::POLLRDNORM | abi::POLLWRNORM
     }
 }
 
@@ -115,6 +128,10 @@ impl OpenFile {
 
     pub fn positioned(&self) -> bool {
         self.file.positioned()
+    }
+
+    pub fn never_blocks(&self) -> bool {
+        self.file.never_blocks()
     }
 
     pub fn pos(&self) -> u64 {
@@ -203,6 +220,10 @@ impl OpenFile {
     pub fn ioctl(&self, cmd: u32, arg: u64) -> Result<usize, Errno> {
         self.file.ioctl(cmd, arg)
     }
+
+    pub fn poll(&self) -> i16 {
+        self.file.poll()
+    }
 }
 
 /// Linux's default RLIMIT_NOFILE soft limit.
@@ -232,6 +253,11 @@ impl Default for FdTable {
 impl FdTable {
     pub fn new() -> FdTable {
         FdTable { slots: Vec::new(), limit: MAX_FDS }
+    }
+
+    /// RLIMIT_NOFILE's soft limit: poll(2) refuses more descriptors.
+    pub fn limit(&self) -> usize {
+        self.limit
     }
 
     /// Applies a new RLIMIT_NOFILE soft limit (open descriptors stay).

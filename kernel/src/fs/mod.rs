@@ -26,6 +26,7 @@ pub mod readdir;
 pub mod readlink;
 pub mod regular;
 pub mod rename;
+pub mod select;
 pub mod stat;
 pub mod statfs;
 pub mod syscalls;

@@ -6,7 +6,7 @@
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 
-use abi::{Errno, OpenFlags};
+use abi::{Errno, OpenFlags, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
 use spin::Mutex;
 
 use super::file::{File, OpenFile};
@@ -76,6 +76,8 @@ impl File for ReadEnd {
             return Ok(0);
         }
         let pipe = &self.0;
+        // A signal ends the wait: ERESTARTSYS restarts the read or fails
+        // it with EINTR, as the signal's disposition says.
         let n = pipe.readable.wait_interruptible(|| {
             let mut s = pipe.state.lock();
             if !s.data.is_empty() {
@@ -100,6 +102,19 @@ impl File for ReadEnd {
         Err(Errno::EBADF)
     }
 
+    /// Readable with data; POLLHUP once no writer is left.
+    fn poll(&self) -> i16 {
+        let s = self.0.state.lock();
+        let mut events = 0;
+        if !s.data.is_empty() {
+            events |= POLLIN | POLLRDNORM;
+        }
+        if s.writers == 0 {
+            events |= POLLHUP;
+        }
+        events
+    }
+
     fn ioctl(&self, cmd: u32, arg: u64) -> Result<usize, Errno> {
         if cmd as usize == abi::ioctl::FIONREAD {
             let n = self.0.state.lock().data.len() as i32;
@@ -112,6 +127,19 @@ impl File for ReadEnd {
 impl File for WriteEnd {
     fn read(&self, _buf: &mut [u8], _flags: OpenFlags) -> Result<usize, Errno> {
         Err(Errno::EBADF)
+    }
+
+    /// Writable while an atomic write fits; POLLERR once no reader is left.
+    fn poll(&self) -> i16 {
+        let s = self.0.state.lock();
+        let mut events = 0;
+        if PIPE_CAPACITY - s.data.len() >= PIPE_BUF {
+            events |= POLLOUT | POLLWRNORM;
+        }
+        if s.readers == 0 {
+            events |= POLLERR;
+        }
+        events
     }
 
     fn write(&self, buf: &[u8], flags: OpenFlags) -> Result<usize, Errno> {

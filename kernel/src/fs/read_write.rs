@@ -1,5 +1,5 @@
 //! read(2), write(2), readv(2), writev(2), pread64(2), pwrite64(2),
-//! preadv(2), pwritev(2), lseek(2), close(2).
+//! preadv(2), pwritev(2), sendfile(2), lseek(2), close(2).
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -26,8 +26,8 @@ enum At {
     Pos(u64),
 }
 
-/// Reads into user memory. A stream file is read once (another read could
-/// block for data that never comes); a positioned file until `count` bytes,
+/// Reads into user memory. A file that may block is read once (another
+/// read could wait for data that never comes); others until `count` bytes,
 /// the end of the file, or a fault after some bytes, which returns the
 /// count so far, as Linux does.
 fn read_to_user(file: &OpenFile, buf: u64, count: usize, at: At) -> Result<usize, Errno> {
@@ -55,8 +55,8 @@ fn read_to_user(file: &OpenFile, buf: u64, count: usize, at: At) -> Result<usize
             file.advance(n);
         }
         done += n;
-        let streaming = matches!(at, At::Offset) && !file.positioned();
-        if streaming || n < want || done == count {
+        let may_block = matches!(at, At::Offset) && !file.never_blocks();
+        if may_block || n < want || done == count {
             break;
         }
     }
@@ -203,6 +203,58 @@ pub fn sys_pwritev(fd: i32, iov: u64, iovcnt: i32, pos: i64) -> Result<usize, Er
     let iovecs = read_iovecs(iov, iovcnt)?;
     let pos = check_pos(pos)?;
     vectored(&file, &iovecs, At::Pos(pos), true)
+}
+
+/// sendfile(2): copies from `in_fd` (at `*offset` when given, which is
+/// then updated and the file offset left alone) to `out_fd`, in the
+/// kernel. Stops at the end of the input or at a short write.
+pub fn sys_sendfile(out_fd: i32, in_fd: i32, offset: u64, count: usize) -> Result<usize, Errno> {
+    let input = get_file(in_fd)?;
+    let output = get_file(out_fd)?;
+    if !input.flags().readable() || !output.flags().writable() {
+        return Err(Errno::EBADF);
+    }
+    if output.flags().contains(abi::OpenFlags::O_APPEND) {
+        return Err(Errno::EINVAL);
+    }
+    let mut pos = match offset {
+        0 => None,
+        addr => Some(check_pos(read_user::<i64>(addr)?)?),
+    };
+    let count = count.min(MAX_RW_COUNT);
+    let mut kbuf = vec![0u8; count.min(CHUNK)];
+    let mut done = 0;
+    while done < count {
+        let want = (count - done).min(CHUNK);
+        let step = match pos {
+            Some(p) => input.pread(&mut kbuf[..want], p),
+            None => input.read_at_pos(&mut kbuf[..want]),
+        };
+        let got = match step {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        let written = match output.write(&kbuf[..got]) {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => 0,
+        };
+        // Only what reached the output counts as consumed.
+        match &mut pos {
+            Some(p) => *p += written as u64,
+            None => input.advance(written),
+        }
+        done += written;
+        if written < got || !input.never_blocks() {
+            break;
+        }
+    }
+    if let (Some(p), true) = (pos, offset != 0) {
+        crate::mm::uaccess::write_user(offset, &(p as i64))?;
+    }
+    Ok(done)
 }
 
 /// lseek for files with an offset and a size (Linux's

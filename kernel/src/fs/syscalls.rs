@@ -5,7 +5,7 @@
 use abi::syscall::nr;
 use abi::Errno;
 
-use super::{attr, context, create, open, read_write, readdir, readlink, rename, stat, statfs, times, unlink};
+use super::{attr, context, create, open, read_write, readdir, readlink, rename, select, stat, statfs, times, unlink};
 
 pub fn dispatch(number: usize, a: [u64; 6]) -> Option<Result<usize, Errno>> {
     let int = |v: u64| v as i32;
@@ -14,6 +14,7 @@ pub fn dispatch(number: usize, a: [u64; 6]) -> Option<Result<usize, Errno>> {
         nr::OPEN => open::sys_open(a[0], uint(a[1]), uint(a[2])),
         nr::OPENAT => open::sys_openat(int(a[0]), a[1], uint(a[2]), uint(a[3])),
         nr::CREAT => open::sys_creat(a[0], uint(a[1])),
+        nr::SENDFILE => read_write::sys_sendfile(int(a[0]), int(a[1]), a[2], a[3] as usize),
         nr::LSEEK => read_write::sys_lseek(int(a[0]), a[1] as i64, int(a[2])),
         nr::PREAD64 => read_write::sys_pread64(int(a[0]), a[1], a[2] as usize, a[3] as i64),
         nr::PWRITE64 => read_write::sys_pwrite64(int(a[0]), a[1], a[2] as usize, a[3] as i64),
@@ -67,6 +68,10 @@ pub fn dispatch(number: usize, a: [u64; 6]) -> Option<Result<usize, Errno>> {
         nr::UTIMES => times::sys_utimes(a[0], a[1]),
         nr::FUTIMESAT => times::sys_futimesat(int(a[0]), a[1], a[2]),
         nr::UTIME => times::sys_utime(a[0], a[1]),
+        nr::POLL => select::sys_poll(a[0], uint(a[1]), int(a[2])),
+        nr::PPOLL => select::sys_ppoll(a[0], uint(a[1]), a[2], a[3], a[4] as usize),
+        nr::SELECT => select::sys_select(int(a[0]), a[1], a[2], a[3], a[4]),
+        nr::PSELECT6 => select::sys_pselect6(int(a[0]), a[1], a[2], a[3], a[4], a[5]),
         _ => return None,
     })
 }

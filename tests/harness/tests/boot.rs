@@ -221,3 +221,13 @@ fn conformance_fsdir() {
 fn conformance_fsattr() {
     conformance("fsattr");
 }
+
+#[test]
+fn conformance_fsdev() {
+    conformance("fsdev");
+}
+
+#[test]
+fn conformance_fspoll() {
+    conformance("fspoll");
+}
