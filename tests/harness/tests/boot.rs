@@ -231,3 +231,25 @@ fn conformance_fsdev() {
 fn conformance_fspoll() {
     conformance("fspoll");
 }
+
+/// Runs a busybox shell script as init: every check prints `ok:`, none
+/// `FAIL:`, and the shell exits 0.
+fn shell_script(name: &str) -> BootResult {
+    let r = boot(&format!("init=/bin/sh -- /tests/{name}.sh"));
+    r.expect_absent("FAIL:");
+    r.expect_contains("init exited with status 0");
+    r
+}
+
+#[test]
+fn busybox_shell_features() {
+    shell_script("smoke").expect_contains("loop: 4");
+}
+
+#[test]
+fn busybox_shell_script_with_files_jobs_and_traps() {
+    let r = shell_script("shell");
+    let line = r.find_containing("shell tests:").unwrap_or_default().to_string();
+    show(&line);
+    r.expect(line.ends_with(" 0 failed"), format!("shell tests did not all pass: {line}"));
+}
