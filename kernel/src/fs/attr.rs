@@ -11,11 +11,18 @@ use super::file::get_file;
 use super::filedata::MAX_FILE_SIZE;
 use super::inode::Inode;
 use super::namei;
-use super::perm::{current_cred, owner_or_privileged, permission, MAY_EXEC, MAY_READ, MAY_WRITE};
+use super::perm::{current_cred, owner_or_privileged, permission, permission_for, real_cred, remove_privs};
+use super::perm::{MAY_EXEC, MAY_READ, MAY_WRITE};
 
-fn chmod(inode: &Inode, mode: u32) -> Result<usize, Errno> {
+/// Only the owner (or root) may chmod; set-group-ID is dropped silently
+/// when the caller is not in the file's group (and not root).
+fn chmod(inode: &Inode, mut mode: u32) -> Result<usize, Errno> {
     owner_or_privileged(inode)?;
+    let cred = current_cred();
     let mut i = inode.lock();
+    if !cred.is_privileged() && !cred.in_group(i.gid) {
+        mode &= !S_ISGID;
+    }
     i.mode = (i.mode & abi::S_IFMT) | (mode & 0o7777);
     i.changed();
     Ok(0)
@@ -90,6 +97,7 @@ pub fn truncate(inode: &Arc<Inode>, length: i64) -> Result<(), Errno> {
     let mut i = inode.lock();
     i.file_mut()?.truncate(size);
     i.modified();
+    remove_privs(&mut i);
     Ok(())
 }
 
@@ -142,9 +150,10 @@ pub fn sys_faccessat2(dirfd: i32, path: u64, mode: i32, flags: u32) -> Result<us
     if mode & X_OK != 0 {
         mask |= MAY_EXEC;
     }
-    // Real and effective ids are the same (all root), so AT_EACCESS
-    // changes nothing.
-    permission(&inode, mask).map(|_| 0)
+    // access(2) asks for the real ids, so that a set-user-ID program can
+    // check what its user may do; AT_EACCESS asks for the effective ones.
+    let cred = if flags.contains(AtFlags::AT_EACCESS) { current_cred() } else { real_cred() };
+    permission_for(&cred, &inode, mask).map(|_| 0)
 }
 
 pub fn sys_faccessat(dirfd: i32, path: u64, mode: i32) -> Result<usize, Errno> {

@@ -8,7 +8,7 @@ use abi::{AtFlags, Errno, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S
 
 use super::inode::{Content, Inode};
 use super::namei::{self, LastKind, Parent};
-use super::perm::{permission, MAY_EXEC, MAY_WRITE};
+use super::perm::{current_cred, permission, MAY_EXEC, MAY_WRITE};
 use super::ramfs;
 use crate::sched::current;
 
@@ -70,7 +70,11 @@ pub fn sys_mknodat(dirfd: i32, path: u64, mode: u32, dev: u32) -> Result<usize, 
     };
     let path = namei::read_path(path)?;
     let p = create_parent(dirfd, &path, false)?;
-    let rdev = if kind == S_IFCHR || kind == S_IFBLK { u64::from(dev) } else { 0 };
+    let device = kind == S_IFCHR || kind == S_IFBLK;
+    if device && !current_cred().is_privileged() {
+        return Err(Errno::EPERM); // CAP_MKNOD
+    }
+    let rdev = if device { u64::from(dev) } else { 0 };
     let mode = kind | (mode & 0o7777 & !umask());
     create_in(&p.dir, &p.name, mode, rdev).map(|_| 0)
 }

@@ -4,7 +4,8 @@
 //!
 //! Lock order: the namespace lock (ramfs.rs) before any inode lock; never
 //! two inode locks at once, so operations that touch a directory and an
-//! entry's inode take them one after the other.
+//! entry's inode take them one after the other. The task's credentials
+//! lock may be taken under an inode lock (it is a leaf).
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;

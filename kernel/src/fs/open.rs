@@ -88,6 +88,7 @@ fn open_inode(inode: &Arc<Inode>, flags: OpenFlags, created: bool) -> Result<all
             let mut i = inode.lock();
             i.file_mut()?.truncate(0);
             i.modified();
+            super::perm::remove_privs(&mut i);
         }
         return Ok(Box::new(RegularFile::new(inode.clone())));
     }

@@ -4,9 +4,9 @@
 
 use alloc::vec::Vec;
 
-use abi::{Errno, S_IXGRP, S_IXOTH, S_IXUSR};
+use abi::{Errno, S_ISGID, S_ISUID, S_ISVTX, S_IXGRP, S_IXOTH, S_IXUSR};
 
-use super::inode::Inode;
+use super::inode::{Inner, Inode};
 
 pub const MAY_EXEC: u32 = 1;
 pub const MAY_WRITE: u32 = 2;
@@ -31,16 +31,30 @@ impl Cred {
     }
 }
 
+/// The filesystem ids, which every file access uses.
 pub fn current_cred() -> Cred {
     let task = crate::sched::current();
     let c = task.cred.lock();
     Cred { uid: c.fsuid, gid: c.fsgid, groups: c.groups.clone() }
 }
 
-/// May the caller access `inode` as `mask` (MAY_* bits)? Root may do
-/// anything, except execute a non-directory that has no execute bit at all.
+/// The real ids, which access(2) checks with (unless AT_EACCESS); a real
+/// uid of 0 holds root's capabilities there.
+pub fn real_cred() -> Cred {
+    let task = crate::sched::current();
+    let c = task.cred.lock();
+    Cred { uid: c.uid, gid: c.gid, groups: c.groups.clone() }
+}
+
+/// May the caller access `inode` as `mask` (MAY_* bits)?
 pub fn permission(inode: &Inode, mask: u32) -> Result<(), Errno> {
-    let cred = current_cred();
+    permission_for(&current_cred(), inode, mask)
+}
+
+/// May `cred` access `inode` as `mask`? The owner's, group's or others'
+/// bits decide, whichever class comes first; root may do anything, except
+/// execute a non-directory that has no execute bit at all.
+pub fn permission_for(cred: &Cred, inode: &Inode, mask: u32) -> Result<(), Errno> {
     let (mode, uid, gid) = {
         let i = inode.lock();
         (i.mode, i.uid, i.gid)
@@ -71,5 +85,45 @@ pub fn owner_or_privileged(inode: &Inode) -> Result<(), Errno> {
         Ok(())
     } else {
         Err(Errno::EPERM)
+    }
+}
+
+/// Linux's check_sticky: in a sticky directory, only the entry's owner,
+/// the directory's owner or root may remove or rename an entry (EPERM).
+fn check_sticky(dir: &Inode, victim: &Inode) -> Result<(), Errno> {
+    let cred = current_cred();
+    let (dir_mode, dir_uid) = {
+        let d = dir.lock();
+        (d.mode, d.uid)
+    };
+    if dir_mode & S_ISVTX == 0 || cred.is_privileged() || dir_uid == cred.uid || victim.lock().uid == cred.uid {
+        Ok(())
+    } else {
+        Err(Errno::EPERM)
+    }
+}
+
+/// Linux's may_delete: may `victim` leave `dir` (as a directory when
+/// `is_dir`)? Permission first, then the sticky rule, then the type.
+pub fn may_delete(dir: &Inode, victim: &Inode, is_dir: bool) -> Result<(), Errno> {
+    permission(dir, MAY_WRITE | MAY_EXEC)?;
+    check_sticky(dir, victim)?;
+    match (is_dir, victim.is_dir()) {
+        (true, false) => Err(Errno::ENOTDIR),
+        (false, true) => Err(Errno::EISDIR),
+        _ => Ok(()),
+    }
+}
+
+/// Linux's file_remove_privs: a write or truncate by someone without
+/// CAP_FSETID clears set-user-ID, and set-group-ID where group-execute
+/// makes it one.
+pub fn remove_privs(inode: &mut Inner) {
+    if inode.mode & (S_ISUID | S_ISGID) == 0 || current_cred().is_privileged() {
+        return;
+    }
+    inode.mode &= !S_ISUID;
+    if inode.mode & S_IXGRP != 0 {
+        inode.mode &= !S_ISGID;
     }
 }

@@ -8,6 +8,7 @@ use abi::{Errno, OpenFlags};
 use super::file::File;
 use super::filedata::MAX_FILE_SIZE;
 use super::inode::Inode;
+use super::perm::remove_privs;
 use super::read_write::generic_seek;
 
 pub struct RegularFile {
@@ -47,6 +48,7 @@ impl File for RegularFile {
         let len = buf.len().min((MAX_FILE_SIZE - pos) as usize);
         let n = data.write(pos, &buf[..len])?;
         inode.modified();
+        remove_privs(&mut inode);
         Ok((n, pos + n as u64))
     }
 

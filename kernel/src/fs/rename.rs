@@ -2,10 +2,12 @@
 //! new name held, or swapping two names (RENAME_EXCHANGE). Checks follow
 //! Linux's order, so each failure has Linux's errno.
 
+use alloc::sync::Arc;
+
 use abi::Errno;
 
 use super::namei::{self, LastKind};
-use super::perm::{permission, MAY_EXEC, MAY_WRITE};
+use super::perm::{may_delete, permission, MAY_EXEC, MAY_WRITE};
 use super::ramfs;
 
 // renameat2 flags (linux/fs.h).
@@ -61,20 +63,26 @@ pub fn sys_renameat2(old_dirfd: i32, old_path: u64, new_dirfd: i32, new_path: u6
         if t.is_dir() && ramfs::is_within(&old.dir, t) {
             return Err(if exchange { Errno::EINVAL } else { Errno::ENOTEMPTY });
         }
-        if alloc::sync::Arc::ptr_eq(t, &source) {
+        if Arc::ptr_eq(t, &source) {
             return Ok(0); // two names of one file: nothing to do
         }
-        if !exchange {
-            if source.is_dir() && !t.is_dir() {
-                return Err(Errno::ENOTDIR);
-            }
-            if !source.is_dir() && t.is_dir() {
-                return Err(Errno::EISDIR);
+    }
+    may_delete(&old.dir, &source, source.is_dir())?;
+    match &target {
+        None => permission(&new.dir, MAY_WRITE | MAY_EXEC)?,
+        Some(t) => may_delete(&new.dir, t, if exchange { t.is_dir() } else { source.is_dir() })?,
+    }
+    // A directory that changes parents has its `..` rewritten.
+    if !Arc::ptr_eq(&old.dir, &new.dir) {
+        if source.is_dir() {
+            permission(&source, MAY_WRITE)?;
+        }
+        if let (true, Some(t)) = (exchange, &target) {
+            if t.is_dir() {
+                permission(t, MAY_WRITE)?;
             }
         }
     }
-    permission(&old.dir, MAY_WRITE | MAY_EXEC)?;
-    permission(&new.dir, MAY_WRITE | MAY_EXEC)?;
     namei::check_name(&new.name)?;
 
     if exchange {

@@ -4,7 +4,7 @@
 use abi::{AtFlags, Errno};
 
 use super::namei::{self, LastKind};
-use super::perm::{permission, MAY_EXEC, MAY_WRITE};
+use super::perm::may_delete;
 use super::ramfs;
 
 fn unlink(dirfd: i32, path: &[u8]) -> Result<(), Errno> {
@@ -14,14 +14,11 @@ fn unlink(dirfd: i32, path: &[u8]) -> Result<(), Errno> {
     }
     let _ns = ramfs::namespace_lock();
     let inode = p.existing()?.ok_or(Errno::ENOENT)?;
-    if p.trailing_slash && !inode.is_dir() {
-        return Err(Errno::ENOTDIR);
+    if p.trailing_slash {
+        return Err(if inode.is_dir() { Errno::EISDIR } else { Errno::ENOTDIR });
     }
-    // Linux says EISDIR where POSIX allows EPERM.
-    if inode.is_dir() {
-        return Err(Errno::EISDIR);
-    }
-    permission(&p.dir, MAY_WRITE | MAY_EXEC)?;
+    // A directory is EISDIR, where POSIX allows EPERM.
+    may_delete(&p.dir, &inode, false)?;
     ramfs::remove_entry(&p.dir, &p.name).map(|_| ())
 }
 
@@ -35,10 +32,7 @@ fn rmdir(dirfd: i32, path: &[u8]) -> Result<(), Errno> {
     }
     let _ns = ramfs::namespace_lock();
     let inode = p.existing()?.ok_or(Errno::ENOENT)?;
-    if !inode.is_dir() {
-        return Err(Errno::ENOTDIR);
-    }
-    permission(&p.dir, MAY_WRITE | MAY_EXEC)?;
+    may_delete(&p.dir, &inode, true)?;
     if !inode.lock().dir()?.is_empty() {
         return Err(Errno::ENOTEMPTY);
     }

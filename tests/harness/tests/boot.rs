@@ -232,6 +232,11 @@ fn conformance_fspoll() {
     conformance("fspoll");
 }
 
+#[test]
+fn conformance_fsperm() {
+    conformance("fsperm");
+}
+
 /// Runs a busybox shell script as init: every check prints `ok:`, none
 /// `FAIL:`, and the shell exits 0.
 fn shell_script(name: &str) -> BootResult {
