@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -322,6 +323,34 @@ static void check_unlinked_but_open(void)
 	close(fd);
 }
 
+static void check_generic_ioctls(void)
+{
+	int fd = make_file("ioc", "0123456789");
+	lseek(fd, 3, SEEK_SET);
+	int n = -1;
+	EXPECT_RET("FIONREAD on a regular file", ioctl(fd, FIONREAD, &n), 0);
+	EXPECT_RET("counts from the offset to the end", n, 7);
+	loff_t size = -1;
+	EXPECT_RET("FIOQSIZE", ioctl(fd, FIOQSIZE, &size), 0);
+	EXPECT_RET("gives the space the file takes", size >= 0, 1);
+	EXPECT_RET("FIOCLEX", ioctl(fd, FIOCLEX), 0);
+	EXPECT_RET("sets close-on-exec", fcntl(fd, F_GETFD), FD_CLOEXEC);
+	EXPECT_RET("FIONCLEX", ioctl(fd, FIONCLEX), 0);
+	EXPECT_RET("clears it", fcntl(fd, F_GETFD), 0);
+	int on = 1;
+	EXPECT_RET("FIONBIO on", ioctl(fd, FIONBIO, &on), 0);
+	EXPECT_RET("sets O_NONBLOCK", (fcntl(fd, F_GETFL) & O_NONBLOCK) != 0, 1);
+	on = 0;
+	ioctl(fd, FIONBIO, &on);
+	EXPECT_RET("FIONBIO off clears it", fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+	EXPECT_ERRNO("a terminal ioctl on a regular file", ioctl(fd, TCGETS, &n), ENOTTY);
+	close(fd);
+	fd = open("ioc", O_PATH);
+	EXPECT_ERRNO("ioctl on O_PATH", ioctl(fd, FIOCLEX), EBADF);
+	close(fd);
+	unlink("ioc");
+}
+
 /* Removes everything this test made. */
 static void cleanup(void)
 {
@@ -348,6 +377,7 @@ int main(void)
 	check_vectors();
 	check_big_file_and_sync();
 	check_unlinked_but_open();
+	check_generic_ioctls();
 	cleanup();
 	return tdone();
 }

@@ -81,6 +81,25 @@ static void check_symlinks(void)
 		unlink(name);
 	}
 
+	/* Nested: each link's target goes through the previous link. */
+	symlink(".", "nest0");
+	for (int i = 1; i <= 40; i++) {
+		char target[16];
+		snprintf(name, sizeof name, "nest%d", i);
+		snprintf(target, sizeof target, "nest%d/", i - 1);
+		symlink(target, name);
+	}
+	EXPECT_RET("40 nested directory symlinks in the middle of a path", ino_of("nest39/file"), ino_of("file"));
+	EXPECT_ERRNO("41 are ELOOP", stat("nest40/file", &st), ELOOP);
+	for (int i = 0; i <= 40; i++) {
+		snprintf(name, sizeof name, "nest%d", i);
+		unlink(name);
+	}
+	symlink("file/", "slashlink");
+	EXPECT_ERRNO("a symlink whose target ends in a slash, to a file", stat("slashlink", &st), ENOTDIR);
+	EXPECT_RET("lstat of it works", lstat("slashlink", &st), 0);
+	unlink("slashlink");
+
 	/* readlink. */
 	memset(buf, 'x', sizeof buf);
 	EXPECT_RET("readlink returns the target's length", readlink("link", buf, sizeof buf), 4);

@@ -1,7 +1,35 @@
-//! ioctl(2): passed to the open file.
+//! ioctl(2): the commands every descriptor answers (Linux's
+//! do_vfs_ioctl), then the open file's own.
 
-use abi::Errno;
+use abi::ioctl::{FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, FIOQSIZE};
+use abi::{Errno, OpenFlags};
+
+use super::file::get_file;
+use crate::mm::uaccess::{read_user, write_user};
+use crate::sched::current;
 
 pub fn sys_ioctl(fd: i32, cmd: u32, arg: u64) -> Result<usize, Errno> {
-    super::file::get_file(fd)?.ioctl(cmd, arg)
+    let file = get_file(fd)?;
+    let inode = file.inode();
+    match cmd as usize {
+        FIOCLEX | FIONCLEX => current().files.lock().set_cloexec(fd, cmd as usize == FIOCLEX).map(|_| 0),
+        FIONBIO => {
+            let on: i32 = read_user(arg)?;
+            let flags = file.flags() - OpenFlags::O_NONBLOCK;
+            let flags = if on != 0 { flags | OpenFlags::O_NONBLOCK } else { flags };
+            file.set_status_flags(flags.bits());
+            Ok(0)
+        }
+        // The space the file takes (Linux's inode_get_bytes), not its size.
+        FIOQSIZE if inode.is_regular() || inode.is_dir() || inode.is_symlink() => {
+            write_user(arg, &(inode.stat().st_blocks * 512)).map(|_| 0)
+        }
+        FIOQSIZE => Err(Errno::ENOTTY),
+        // A regular file has what lies between the offset and the end.
+        FIONREAD if inode.is_regular() => {
+            let left = (inode.stat().st_size as u64).saturating_sub(file.pos());
+            write_user(arg, &(left.min(i32::MAX as u64) as i32)).map(|_| 0)
+        }
+        _ => file.ioctl(cmd, arg),
+    }
 }

@@ -2,6 +2,7 @@
 //! a directory descriptor, through `.`, `..` and symlinks, to an inode, or
 //! to the directory and last component that a create or remove acts on.
 
+use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
@@ -89,36 +90,62 @@ fn start(dirfd: i32, path: &[u8]) -> Result<Arc<Inode>, Errno> {
     Ok(dir)
 }
 
-/// One step: `name` in `dir`, following a symlink when `follow` is set.
-fn step(dir: &Arc<Inode>, name: &[u8], follow: bool, links_left: &mut u32) -> Result<Arc<Inode>, Errno> {
-    if !dir.is_dir() {
-        return Err(Errno::ENOTDIR);
+/// The components of a path, without empty ones; a trailing slash adds
+/// a "." so that the last name must be a directory (and a symlink there
+/// is followed), as Linux's trailing-slash rule says.
+fn components(path: &[u8]) -> VecDeque<Vec<u8>> {
+    let mut parts: VecDeque<Vec<u8>> =
+        path.split(|&b| b == b'/').filter(|p| !p.is_empty()).map(<[u8]>::to_vec).collect();
+    if path.ends_with(b"/") && !parts.is_empty() {
+        parts.push_back(b".".to_vec());
     }
-    permission(dir, MAY_EXEC)?;
-    let next = match name {
-        b"." => return Ok(dir.clone()),
-        b".." => return Ok(ramfs::parent_of(dir)),
-        _ => {
-            check_name(name)?;
-            dir.lock().dir()?.get(name).ok_or(Errno::ENOENT)?
-        }
-    };
-    if follow && next.is_symlink() {
-        return follow_link(dir, &next, links_left);
-    }
-    Ok(next)
+    parts
 }
 
-/// Resolves a symlink found in `dir`: its target is walked from `dir` (or
-/// the root), with its own last component followed too.
-pub fn follow_link(dir: &Arc<Inode>, link: &Arc<Inode>, links_left: &mut u32) -> Result<Arc<Inode>, Errno> {
-    if *links_left == 0 {
-        return Err(Errno::ELOOP);
+/// Walks `names` from `dir`. A symlink met on the way has its target's
+/// components put in front of what is left (from the root when absolute),
+/// so nested symlinks need no recursion; the last name's symlink is
+/// followed only when `follow_last` is set.
+fn walk_names(
+    mut dir: Arc<Inode>,
+    mut names: VecDeque<Vec<u8>>,
+    follow_last: bool,
+    links_left: &mut u32,
+) -> Result<Arc<Inode>, Errno> {
+    while let Some(name) = names.pop_front() {
+        if !dir.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        permission(&dir, MAY_EXEC)?;
+        let next = match name.as_slice() {
+            b"." => dir.clone(),
+            b".." => ramfs::parent_of(&dir),
+            _ => {
+                check_name(&name)?;
+                dir.lock().dir()?.get(&name).ok_or(Errno::ENOENT)?
+            }
+        };
+        if next.is_symlink() && (follow_last || !names.is_empty()) {
+            if *links_left == 0 {
+                return Err(Errno::ELOOP);
+            }
+            *links_left -= 1;
+            let target = next.symlink_target().unwrap_or_default();
+            next.lock().accessed();
+            if target.is_empty() {
+                return Err(Errno::ENOENT);
+            }
+            if target.starts_with(b"/") {
+                dir = ramfs::root();
+            }
+            for part in components(&target).into_iter().rev() {
+                names.push_front(part);
+            }
+            continue;
+        }
+        dir = next;
     }
-    *links_left -= 1;
-    let target = link.symlink_target().unwrap_or_default();
-    link.lock().accessed();
-    walk(dir.clone(), &target, true, links_left)
+    Ok(dir)
 }
 
 /// Walks all but the last component of `path` from `start`.
@@ -126,38 +153,33 @@ pub fn walk_parent(start: Arc<Inode>, path: &[u8], links_left: &mut u32) -> Resu
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
-    let mut dir = if path.starts_with(b"/") { ramfs::root() } else { start };
-    let parts: Vec<&[u8]> = path.split(|&b| b == b'/').filter(|p| !p.is_empty()).collect();
-    let Some((last, init)) = parts.split_last() else {
-        return Ok(Parent { dir, name: Vec::new(), kind: LastKind::Root, trailing_slash: false });
+    let start = if path.starts_with(b"/") { ramfs::root() } else { start };
+    let mut names: VecDeque<Vec<u8>> =
+        path.split(|&b| b == b'/').filter(|p| !p.is_empty()).map(<[u8]>::to_vec).collect();
+    let Some(last) = names.pop_back() else {
+        return Ok(Parent { dir: start, name: Vec::new(), kind: LastKind::Root, trailing_slash: false });
     };
-    for name in init {
-        dir = step(&dir, name, true, links_left)?;
-    }
+    let dir = walk_names(start, names, true, links_left)?;
     if !dir.is_dir() {
         return Err(Errno::ENOTDIR);
     }
     permission(&dir, MAY_EXEC)?;
-    let kind = match *last {
+    let kind = match last.as_slice() {
         b"." => LastKind::Dot,
         b".." => LastKind::DotDot,
         _ => LastKind::Normal,
     };
-    Ok(Parent { dir, name: last.to_vec(), kind, trailing_slash: path.ends_with(b"/") })
+    Ok(Parent { dir, name: last, kind, trailing_slash: path.ends_with(b"/") })
 }
 
 /// Walks `path` from `start` to an inode. A trailing slash follows a last
 /// symlink whatever `follow` says and requires a directory.
 pub fn walk(start: Arc<Inode>, path: &[u8], follow: bool, links_left: &mut u32) -> Result<Arc<Inode>, Errno> {
-    let p = walk_parent(start, path, links_left)?;
-    if p.kind == LastKind::Root {
-        return Ok(p.dir);
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
     }
-    let inode = step(&p.dir, &p.name, follow || p.trailing_slash, links_left)?;
-    if p.trailing_slash && !inode.is_dir() {
-        return Err(Errno::ENOTDIR);
-    }
-    Ok(inode)
+    let start = if path.starts_with(b"/") { ramfs::root() } else { start };
+    walk_names(start, components(path), follow, links_left)
 }
 
 /// Resolves `path` relative to `dirfd`.
