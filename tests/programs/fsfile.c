@@ -8,6 +8,7 @@
 #include "common.h"
 
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -351,6 +352,49 @@ static void check_generic_ioctls(void)
 	unlink("ioc");
 }
 
+static void check_fallocate_and_fadvise(void)
+{
+	int fd = open("space", O_CREAT | O_TRUNC | O_RDWR, 0644);
+	EXPECT_RET("fallocate 8 KiB", fallocate(fd, 0, 0, 8192), 0);
+	struct stat st;
+	fstat(fd, &st);
+	EXPECT_RET("grows the file", st.st_size, 8192);
+	EXPECT_RET("and takes the space", st.st_blocks >= 16, 1);
+	EXPECT_RET("FALLOC_FL_KEEP_SIZE past the end", fallocate(fd, FALLOC_FL_KEEP_SIZE, 8192, 4096), 0);
+	fstat(fd, &st);
+	EXPECT_RET("keeps the size", st.st_size, 8192);
+	char buf[8192];
+	memset(buf, 'a', sizeof buf);
+	pwrite(fd, buf, sizeof buf, 0);
+	EXPECT_RET("FALLOC_FL_PUNCH_HOLE", fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 100, 5000), 0);
+	pread(fd, buf, sizeof buf, 0);
+	int zeros = 1, kept = buf[99] == 'a' && buf[5100] == 'a';
+	for (int i = 100; i < 5100; i++)
+		zeros &= buf[i] == 0;
+	EXPECT_RET("zeroes the range and nothing else", zeros && kept, 1);
+	fstat(fd, &st);
+	EXPECT_RET("the size stays", st.st_size, 8192);
+	EXPECT_ERRNO("PUNCH_HOLE without KEEP_SIZE", fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 1), EOPNOTSUPP);
+	EXPECT_ERRNO("an unknown mode", fallocate(fd, 0x100, 0, 1), EOPNOTSUPP);
+	EXPECT_ERRNO("a zero length", fallocate(fd, 0, 0, 0), EINVAL);
+	EXPECT_ERRNO("a negative offset", fallocate(fd, 0, -1, 1), EINVAL);
+	EXPECT_ERRNO("fallocate of a bad descriptor", fallocate(99, 0, 0, 1), EBADF);
+	EXPECT_RET("fadvise64", syscall(SYS_fadvise64, fd, 0, 0, POSIX_FADV_SEQUENTIAL), 0);
+	EXPECT_ERRNO("fadvise64 with unknown advice", syscall(SYS_fadvise64, fd, 0, 0, 77), EINVAL);
+	close(fd);
+	fd = open("space", O_RDONLY);
+	EXPECT_ERRNO("fallocate on a read-only descriptor", fallocate(fd, 0, 0, 1), EBADF);
+	close(fd);
+	EXPECT_ERRNO("fallocate on a read-only directory descriptor", fallocate(open(".", O_RDONLY), 0, 0, 1), EBADF);
+	int fds[2];
+	pipe(fds);
+	EXPECT_ERRNO("fallocate on a pipe", fallocate(fds[1], 0, 0, 1), ESPIPE);
+	EXPECT_ERRNO("fadvise64 on a pipe", syscall(SYS_fadvise64, fds[0], 0, 0, 0), ESPIPE);
+	close(fds[0]);
+	close(fds[1]);
+	unlink("space");
+}
+
 /* Removes everything this test made. */
 static void cleanup(void)
 {
@@ -378,6 +422,7 @@ int main(void)
 	check_big_file_and_sync();
 	check_unlinked_but_open();
 	check_generic_ioctls();
+	check_fallocate_and_fadvise();
 	cleanup();
 	return tdone();
 }

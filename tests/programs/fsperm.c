@@ -61,6 +61,7 @@ static void user_access(void)
 {
 	EXPECT_ERRNO("read a 0600 file of root's", open("rootonly", O_RDONLY), EACCES);
 	EXPECT_ERRNO("write a 0644 file of root's", open("public", O_WRONLY), EACCES);
+	EXPECT_ERRNO("O_NOATIME on another's file", open("public", O_RDONLY | O_NOATIME), EPERM);
 	int fd = open("public", O_RDONLY);
 	EXPECT_RET("read a 0644 file of root's", fd >= 0, 1);
 	close(fd);

@@ -90,4 +90,33 @@ impl FileData {
         }
         self.size = size;
     }
+
+    /// Gives every page of `pos..end` memory (fallocate); ENOSPC when RAM
+    /// runs out, keeping what was allocated, as tmpfs does.
+    pub fn allocate(&mut self, pos: u64, end: u64) -> Result<(), Errno> {
+        for index in pos / PAGE..end.div_ceil(PAGE) {
+            if let alloc::collections::btree_map::Entry::Vacant(e) = self.pages.entry(index) {
+                e.insert(Page::new().ok_or(Errno::ENOSPC)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Turns `pos..end` into a hole: whole pages are freed, partial ones
+    /// zeroed (FALLOC_FL_PUNCH_HOLE). The size stays.
+    pub fn punch_hole(&mut self, pos: u64, end: u64) {
+        let end = end.min(self.size.max(pos));
+        let mut at = pos;
+        while at < end {
+            let index = at / PAGE;
+            let offset = (at % PAGE) as usize;
+            let len = (PAGE - at % PAGE).min(end - at) as usize;
+            if len == PAGE_SIZE {
+                self.pages.remove(&index);
+            } else if let Some(page) = self.pages.get_mut(&index) {
+                page.zero(offset, len);
+            }
+            at += len as u64;
+        }
+    }
 }

@@ -8,6 +8,7 @@ pub mod context;
 pub mod create;
 pub mod devfs;
 pub mod dir;
+pub mod fallocate;
 pub mod fcntl;
 pub mod fifo;
 pub mod file;

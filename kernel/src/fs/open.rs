@@ -9,7 +9,7 @@ use super::create::enter;
 use super::file::{File, OpenFile};
 use super::inode::Inode;
 use super::namei::{self, LastKind};
-use super::perm::{permission, MAY_EXEC, MAY_READ, MAY_WRITE};
+use super::perm::{owner_or_privileged, permission, MAY_EXEC, MAY_READ, MAY_WRITE};
 use super::ramfs;
 use super::readdir::DirFile;
 use super::regular::RegularFile;
@@ -150,6 +150,10 @@ pub fn do_open(dirfd: i32, path: &[u8], flags: u32, mode: u32) -> Result<Arc<Ope
         }
         if !created {
             permission(&inode, want & !MAY_EXEC)?;
+        }
+        // Not updating atime hides reads: only for the owner (Linux).
+        if flags.contains(OpenFlags::O_NOATIME) {
+            owner_or_privileged(&inode)?;
         }
     }
     let file = open_inode(&inode, flags, created)?;

@@ -5,7 +5,9 @@
 use abi::syscall::nr;
 use abi::Errno;
 
-use super::{attr, context, create, open, read_write, readdir, readlink, rename, select, stat, statfs, times, unlink};
+use super::{
+    attr, context, create, fallocate, open, read_write, readdir, readlink, rename, select, stat, statfs, times, unlink,
+};
 
 pub fn dispatch(number: usize, a: [u64; 6]) -> Option<Result<usize, Errno>> {
     let int = |v: u64| v as i32;
@@ -28,6 +30,8 @@ pub fn dispatch(number: usize, a: [u64; 6]) -> Option<Result<usize, Errno>> {
         nr::STATX => stat::sys_statx(int(a[0]), a[1], uint(a[2]), uint(a[3]), a[4]),
         nr::STATFS => statfs::sys_statfs(a[0], a[1]),
         nr::FSTATFS => statfs::sys_fstatfs(int(a[0]), a[1]),
+        nr::FALLOCATE => fallocate::sys_fallocate(int(a[0]), int(a[1]), a[2] as i64, a[3] as i64),
+        nr::FADVISE64 => fallocate::sys_fadvise64(int(a[0]), a[1] as i64, a[2] as i64, int(a[3])),
         nr::SYNC => statfs::sys_sync(),
         nr::SYNCFS => statfs::sys_syncfs(int(a[0])),
         nr::FSYNC | nr::FDATASYNC => statfs::sys_fsync(int(a[0])),
