@@ -50,10 +50,7 @@ fn open_create(dirfd: i32, path: &[u8], flags: OpenFlags, mode: u32) -> Result<(
         }
         let ns = ramfs::namespace_lock();
         match p.existing()? {
-            Some(inode) if flags.contains(OpenFlags::O_EXCL) => {
-                drop(inode);
-                return Err(Errno::EEXIST);
-            }
+            Some(_) if flags.contains(OpenFlags::O_EXCL) => return Err(Errno::EEXIST),
             Some(inode) if inode.is_symlink() => {
                 drop(ns);
                 if flags.contains(OpenFlags::O_NOFOLLOW) {

@@ -102,7 +102,11 @@ pub fn sys_getdents64(fd: i32, buf: u64, count: u32) -> Result<usize, Errno> {
     let count = count as usize;
     check_user_range(buf, count)?;
     let mut kbuf = vec![0u8; count.min(MAX_BATCH)];
+    let before = file.pos();
     let n = file.getdents(&mut kbuf)?;
-    copy_to_user(buf, &kbuf[..n])?;
+    if let Err(e) = copy_to_user(buf, &kbuf[..n]) {
+        file.set_pos(before); // the entries did not arrive: not read
+        return Err(e);
+    }
     Ok(n)
 }
