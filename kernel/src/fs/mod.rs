@@ -1,4 +1,21 @@
 //! Files and filesystems.
+//!
+//! One RAM filesystem holds the whole tree (ramfs.rs), unpacked from the
+//! initramfs (initramfs.rs) and given /dev, /dev/shm and /tmp at boot
+//! (devfs.rs). An `Inode` (inode.rs) carries a file's metadata and its
+//! contents: directory entries (dir.rs), page-backed bytes (filedata.rs,
+//! page.rs) or a symlink target. The path walk (namei.rs) resolves paths
+//! from the root, the working directory (context.rs) or a directory
+//! descriptor. Opening (open.rs) makes an `OpenFile` (file.rs), Linux's
+//! open file description, over a `File`: a regular file (regular.rs), a
+//! directory (readdir.rs), a device by number (chardev.rs), a FIFO
+//! (fifo.rs) or a pipe end (pipe.rs). The system calls live with what they
+//! act on (create.rs, unlink.rs, rename.rs, attr.rs, times.rs, stat.rs,
+//! statfs.rs, read_write.rs, select.rs...) and are decoded in syscalls.rs.
+//!
+//! Lock order: the namespace lock (ramfs.rs), then one inode lock at a
+//! time; the task's credentials lock is a leaf. No lock is held across a
+//! copy to or from user memory.
 
 #![deny(unsafe_code)]
 
