@@ -95,12 +95,6 @@ pub struct OpenFile {
 const SETTABLE_FLAGS: u32 = OpenFlags::O_APPEND.bits() | OpenFlags::O_NONBLOCK.bits() | OpenFlags::O_ASYNC.bits();
 
 impl OpenFile {
-    /// A file that no path names (Linux's anonymous inodes: mode 0600,
-    /// no file type).
-    pub fn new(file: impl File + 'static, flags: OpenFlags) -> Arc<OpenFile> {
-        Self::with_inode(file, flags, Inode::new_anonymous(0o600))
-    }
-
     pub fn with_inode(file: impl File + 'static, flags: OpenFlags, inode: Arc<Inode>) -> Arc<OpenFile> {
         Self::from_box(Box::new(file), flags, inode)
     }

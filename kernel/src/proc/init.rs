@@ -3,18 +3,23 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use abi::{Errno, OpenFlags};
+use abi::open::O_RDWR;
+use abi::{Errno, AT_FDCWD};
 use spin::Mutex;
 
 use super::exec;
-use crate::fs::file::{FdTable, OpenFile};
+use crate::fs::file::FdTable;
 use crate::sched::task::Task;
-use crate::tty::console::Console;
 
-/// Descriptors 0, 1 and 2 on one open console, as Linux gives init
-/// /dev/console opened once and duplicated.
+/// Descriptors 0, 1 and 2 on one open of /dev/console, as Linux gives init.
 fn console_fds() -> Result<FdTable, Errno> {
-    let console = OpenFile::new(Console::new(), OpenFlags::O_RDWR);
+    let console = match crate::fs::open::do_open(AT_FDCWD, b"/dev/console", O_RDWR, 0) {
+        Ok(file) => file,
+        Err(e) => {
+            crate::pr_warn!("Warning: unable to open an initial console (error -{}).", e.code());
+            return Ok(FdTable::new());
+        }
+    };
     let mut fds = FdTable::new();
     for _ in 0..3 {
         fds.install(console.clone(), false)?;

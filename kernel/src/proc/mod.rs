@@ -15,5 +15,6 @@ pub mod pid;
 pub mod prctl;
 pub mod rlimit;
 pub mod signal;
+pub mod times;
 pub mod uts;
 pub mod wait;

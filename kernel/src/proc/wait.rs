@@ -139,6 +139,7 @@ fn wait_for(req: Request, nohang: bool) -> Result<Option<(Arc<Task>, Event)>, Er
         Found::Report(child, event) => {
             if matches!(event, Event::Exited(_)) && !req.peek {
                 me.children.lock().retain(|c| !Arc::ptr_eq(c, &child));
+                me.times.absorb_child(&child.times);
                 pid::release(child.pid);
             }
             Ok(Some((child, event)))
@@ -146,10 +147,9 @@ fn wait_for(req: Request, nohang: bool) -> Result<Option<(Arc<Task>, Event)>, Er
     }
 }
 
-fn write_rusage(rusage: u64) -> Result<(), Errno> {
+fn write_rusage(rusage: u64, child: &Task) -> Result<(), Errno> {
     if rusage != 0 {
-        // No per-task CPU accounting exists yet: all fields are zero.
-        write_user(rusage, &Rusage::default())?;
+        write_user(rusage, &super::times::child_rusage(child))?;
     }
     Ok(())
 }
@@ -182,7 +182,7 @@ pub fn sys_wait4(pid_arg: i32, wstatus: u64, options: u32, rusage: u64) -> Resul
             if wstatus != 0 {
                 write_user(wstatus, &event.wait_status())?;
             }
-            write_rusage(rusage)?;
+            write_rusage(rusage, &child)?;
             Ok(child.pid as usize)
         }
     }
@@ -215,13 +215,13 @@ pub fn sys_waitid(idtype: i32, id: i32, infop: u64, options: i32, rusage: u64) -
         continued: options.contains(WaitFlags::WCONTINUED),
         peek: options.contains(WaitFlags::WNOWAIT),
     };
-    let info = match wait_for(req, options.contains(WaitFlags::WNOHANG))? {
+    let (info, usage) = match wait_for(req, options.contains(WaitFlags::WNOHANG))? {
         // Nothing changed: Linux fills the siginfo with zeroes.
-        None => Siginfo::new(0, 0),
+        None => (Siginfo::new(0, 0), Rusage::default()),
         Some((child, event)) => {
             let (code, status) = event.code_and_status();
             let uid = child.cred.lock().uid;
-            Siginfo::child(code, child.pid as i32, uid, status, 0, 0)
+            (Siginfo::child(code, child.pid as i32, uid, status, 0, 0), super::times::child_rusage(&child))
         }
     };
     if infop != 0 {
@@ -231,6 +231,8 @@ pub fn sys_waitid(idtype: i32, id: i32, infop: u64, options: i32, rusage: u64) -
         }
         write_user(infop, &info)?;
     }
-    write_rusage(rusage)?;
+    if rusage != 0 {
+        write_user(rusage, &usage)?;
+    }
     Ok(0)
 }

@@ -60,8 +60,12 @@ pub fn wake(task: Arc<Task>) {
 
 /// Called by the timer interrupt: asks for a reschedule at the next return
 /// to user mode (the kernel itself is not preempted).
-pub fn timer_tick(_from_user: bool) {
+pub fn timer_tick(from_user: bool) {
     TICKS.fetch_add(1, Ordering::Relaxed);
+    let task = current();
+    if !task.is_idle.load(Ordering::Relaxed) {
+        crate::proc::times::account_tick(&task, from_user);
+    }
     NEED_RESCHED.store(true, Ordering::Relaxed);
 }
 

@@ -18,6 +18,7 @@ use crate::mm::kstack::KernelStack;
 use crate::proc::cred::Credentials;
 use crate::proc::rlimit::Rlimits;
 use crate::proc::signal::SignalState;
+use crate::proc::times::CpuTimes;
 
 pub type Pid = u32;
 
@@ -101,6 +102,7 @@ pub struct Task {
     pub fs: Mutex<FsContext>,
     pub signals: Mutex<SignalState>,
     pub cred: Mutex<Credentials>,
+    pub times: CpuTimes,
     pub rlimits: Mutex<Rlimits>,
     /// ITIMER_REAL: (next expiry in ns of uptime, interval in ns); 0 = off.
     pub real_timer: Mutex<(u64, u64)>,
@@ -133,6 +135,7 @@ impl Task {
             fs: Mutex::new(FsContext::new()),
             signals: Mutex::new(SignalState::new()),
             cred: Mutex::new(Credentials::root()),
+            times: CpuTimes::default(),
             rlimits: Mutex::new(Rlimits::default()),
             real_timer: Mutex::new((0, 0)),
         }
@@ -173,6 +176,7 @@ impl Task {
             fs: Mutex::new(FsContext::new()),
             signals: Mutex::new(SignalState::new()),
             cred: Mutex::new(Credentials::root()),
+            times: CpuTimes::default(),
             rlimits: Mutex::new(Rlimits::default()),
             real_timer: Mutex::new((0, 0)),
         })

@@ -22,6 +22,26 @@ pub fn sys_clock_gettime(clock: i32, tp: u64) -> Result<usize, Errno> {
     Ok(0)
 }
 
+pub fn sys_gettimeofday(tv: u64, tz: u64) -> Result<usize, Errno> {
+    if tv != 0 {
+        let now = super::realtime();
+        write_user(tv, &abi::Timeval { tv_sec: now.tv_sec, tv_usec: now.tv_nsec / 1000 })?;
+    }
+    if tz != 0 {
+        // The kernel's timezone is UTC with no DST, as Linux's default.
+        write_user(tz, &abi::Timezone::default())?;
+    }
+    Ok(0)
+}
+
+pub fn sys_time(tloc: u64) -> Result<usize, Errno> {
+    let now = super::realtime().tv_sec;
+    if tloc != 0 {
+        write_user(tloc, &now)?;
+    }
+    Ok(now as usize)
+}
+
 pub fn sys_clock_getres(clock: i32, tp: u64) -> Result<usize, Errno> {
     read_clock(clock)?;
     if tp != 0 {

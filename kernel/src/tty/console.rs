@@ -27,10 +27,10 @@ impl Console {
         let mut line = Vec::new();
         loop {
             let Some(mut b) = uart16550::try_read_byte() else {
-                if crate::proc::signal::has_deliverable(&crate::sched::current()) {
-                    return Err(Errno::ERESTARTSYS);
-                }
-                crate::arch::cpu::wait_for_interrupt();
+                // No UART interrupt yet: look again at the next tick, letting
+                // other tasks run meanwhile; a signal ends the wait.
+                let next_tick = crate::time::uptime_ns() + crate::time::NSEC_PER_SEC / crate::time::HZ;
+                crate::sched::timer::sleep_until(next_tick)?;
                 continue;
             };
             if b == b'\r' {
@@ -64,10 +64,12 @@ impl Console {
 
 impl File for Console {
     fn read(&self, buf: &mut [u8], _flags: OpenFlags) -> Result<usize, Errno> {
-        let mut pending = self.pending.lock();
-        if pending.is_empty() {
-            *pending = self.read_line()?;
+        if self.pending.lock().is_empty() {
+            // Not under the lock: reading a line sleeps.
+            let line = self.read_line()?;
+            self.pending.lock().extend(line);
         }
+        let mut pending = self.pending.lock();
         let n = buf.len().min(pending.len());
         buf[..n].copy_from_slice(&pending[..n]);
         pending.drain(..n);

@@ -258,3 +258,36 @@ fn busybox_shell_script_with_files_jobs_and_traps() {
     show(&line);
     r.expect(line.ends_with(" 0 failed"), format!("shell tests did not all pass: {line}"));
 }
+
+/// The conformance programs through the LTP-format runner, in one boot.
+#[test]
+fn ltp_subset_runs_every_conformance_program() {
+    let r = boot("init=/bin/sh -- /ltp/runltp /ltp/runtest/syscalls /ltp/bin 120");
+    let summary = r.find_containing(" passed, ").unwrap_or_default().to_string();
+    show(&format!("ltp-subset in the kernel: {summary}"));
+    r.expect_absent(" FAIL");
+    r.expect(summary.contains(" 0 failed"), format!("ltp-subset summary: {summary:?}"));
+    r.expect_contains("init exited with status 0");
+}
+
+#[test]
+fn conformance_sigcontext() {
+    conformance("sigcontext");
+}
+
+#[test]
+fn conformance_timeacct() {
+    conformance("timeacct");
+}
+
+/// The latency benchmark: every figure printed (speed is not checked).
+#[test]
+fn benchmark_prints_its_figures() {
+    let r = boot("init=/bench");
+    for name in ["getpid", "fork+exit+wait", "fork+exec+wait", "pipe round trip"] {
+        let line = r.find_line(&format!("bench: {name}:")).unwrap_or_default().to_string();
+        r.expect(line.contains(" us per op"), format!("no figure for {name}"));
+        show(&line);
+    }
+    r.expect_contains("init exited with status 0");
+}
