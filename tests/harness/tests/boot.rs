@@ -291,3 +291,30 @@ fn benchmark_prints_its_figures() {
     }
     r.expect_contains("init exited with status 0");
 }
+
+#[test]
+fn busybox_tools_in_scripts() {
+    let r = shell_script("tools");
+    let line = r.find_containing("tools tests:").unwrap_or_default().to_string();
+    show(&line);
+    r.expect(line.ends_with(" 0 failed"), format!("tools tests did not all pass: {line}"));
+}
+
+/// busybox `poweroff -f` reaches reboot(2), which powers the machine off.
+#[test]
+fn busybox_poweroff() {
+    let r = boot("init=/bin/sh -- -c \"echo before; poweroff -f; echo after\"");
+    r.expect_contains("before");
+    r.expect_contains("reboot: Power down");
+    r.expect_absent("init exited");
+}
+
+/// busybox `reboot -f` resets the machine (QEMU runs with -no-reboot, so it exits).
+#[test]
+fn busybox_reboot() {
+    let r = harness::run("console=ttyS0 panic=-1 init=/bin/sh -- -c \"reboot -f\"", BOOT_TIMEOUT);
+    r.expect(r.exited && !r.timed_out, "QEMU did not exit after the reset");
+    r.expect_contains("reboot: Restarting system");
+    r.expect_absent("Kernel panic");
+    r.expect_absent("init exited");
+}
