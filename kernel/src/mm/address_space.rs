@@ -10,7 +10,7 @@ use abi::{Errno, ProtFlags};
 
 use super::frame;
 use super::kernel_map::new_user_pml4;
-use super::paging::{self, PTE_ADDR_MASK};
+use super::paging::{self, PTE_ADDR_MASK, PTE_PRESENT, PTE_WRITABLE};
 use super::phys::{self, PAGE_SIZE};
 use super::uaccess::USER_LIMIT;
 use super::vma::{Vma, VmaKind};
@@ -130,7 +130,16 @@ impl AddressSpace {
             if !self.is_mapped(va) {
                 self.populate_page(va, &vma)?;
             }
-            let entry = paging::lookup(self.pml4, va).ok_or(Errno::EFAULT)?;
+            let mut entry = paging::lookup(self.pml4, va).ok_or(Errno::EFAULT)?;
+            // A frame shared copy-on-write gets its private copy first.
+            if !vma.shared && frame::ref_count(entry & PTE_ADDR_MASK) > 1 {
+                let private = vma.pte_flags() | PTE_PRESENT;
+                let new = frame::alloc().ok_or(Errno::ENOMEM)?;
+                phys::copy_frame(new, entry & PTE_ADDR_MASK);
+                frame::free(entry & PTE_ADDR_MASK);
+                entry = new | (private & !PTE_WRITABLE) | (entry & PTE_WRITABLE);
+                paging::set_leaf(self.pml4, page_down(va), entry);
+            }
             let offset = va % PAGE;
             let n = data.len().min((PAGE - offset) as usize);
             phys::copy_to((entry & PTE_ADDR_MASK) + offset, &data[..n]);
@@ -140,29 +149,54 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// A copy for fork: the same areas, every mapped page copied (no
-    /// copy-on-write yet), the same break.
+    /// A copy for fork: the same areas and the same break. Pages are
+    /// shared: MAP_SHARED ones as they are, private ones read-only in both
+    /// spaces until one writes (copy-on-write, in the fault handler).
     pub fn duplicate(&self) -> Result<AddressSpace, Errno> {
         let mut copy = AddressSpace::new()?;
         copy.brk_start = self.brk_start;
         copy.brk = self.brk;
+        let mut result = Ok(());
         for vma in self.vmas.values() {
             copy.vmas.insert(vma.start, *vma);
-            let mut va = vma.start;
-            while va < vma.end {
-                if let Some(entry) = paging::lookup(self.pml4, va) {
-                    let frame = frame::alloc().ok_or(Errno::ENOMEM)?;
-                    phys::copy_frame(frame, entry & PTE_ADDR_MASK);
-                    let flags = entry & !PTE_ADDR_MASK;
-                    if let Err(e) = paging::map_page(copy.pml4, va, frame, flags) {
-                        frame::free(frame);
-                        return Err(e);
-                    }
+            let parent = self.pml4;
+            let child = copy.pml4;
+            paging::for_each_leaf(parent, vma.start, vma.end, &mut |va, entry| {
+                if result.is_err() {
+                    return;
                 }
-                va += PAGE;
-            }
+                let shared_entry = if vma.shared { entry } else { entry & !PTE_WRITABLE };
+                if let Err(e) = paging::map_raw(child, va, shared_entry) {
+                    result = Err(e);
+                    return;
+                }
+                frame::get(entry & PTE_ADDR_MASK);
+                if shared_entry != entry {
+                    paging::set_leaf(parent, va, shared_entry);
+                }
+            });
+            result?;
         }
         Ok(copy)
+    }
+
+    /// A write to a present, read-only page of a writable area: the
+    /// copy-on-write step. The last sharer takes the frame over; others get
+    /// a copy.
+    pub fn write_fault_on_present(&mut self, va: u64, vma: &Vma) -> Result<(), Errno> {
+        let va = page_down(va);
+        let entry = paging::lookup(self.pml4, va).ok_or(Errno::EFAULT)?;
+        let old = entry & PTE_ADDR_MASK;
+        let flags = vma.pte_flags() | PTE_PRESENT;
+        if vma.shared || frame::ref_count(old) == 1 {
+            paging::set_leaf(self.pml4, va, old | flags);
+            return Ok(());
+        }
+        let new = frame::alloc().ok_or(Errno::ENOMEM)?;
+        phys::copy_frame(new, old);
+        paging::set_leaf(self.pml4, va, new | flags);
+        frame::free(old);
+        Ok(())
     }
 
     /// Grows or shrinks the heap VMA to end at `new_brk` (page-rounded).
@@ -179,6 +213,7 @@ impl AddressSpace {
                 prot: ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
                 shared: false,
                 kind: VmaKind::Heap,
+                grows_down: false,
             };
             self.insert_vma(heap);
             self.merge_adjacent(old_end);
@@ -208,6 +243,93 @@ impl AddressSpace {
     /// two segments gets the union of their rights).
     pub fn protect_page(&mut self, va: u64, flags: u64) {
         paging::protect_page(self.pml4, va, flags);
+    }
+}
+
+impl AddressSpace {
+    /// Splits VMAs so that `at` is an area boundary (when inside one).
+    pub fn split_at(&mut self, at: u64) {
+        let Some((&start, &vma)) = self.vmas.range(..at).next_back() else { return };
+        if vma.end > at {
+            self.vmas.insert(start, Vma { end: at, ..vma });
+            self.vmas.insert(at, Vma { start: at, ..vma });
+        }
+    }
+
+    /// True when [start, end) is covered by areas without holes.
+    pub fn fully_mapped(&self, start: u64, end: u64) -> bool {
+        let mut at = start;
+        for (_, v) in self.vmas.range(..end).filter(|(_, v)| v.end > start) {
+            if v.start > at {
+                return false;
+            }
+            at = v.end;
+        }
+        at >= end
+    }
+
+    /// The areas inside [start, end) (after `split_at` both ends).
+    pub fn vmas_in(&mut self, start: u64, end: u64) -> impl Iterator<Item = &mut Vma> {
+        self.vmas.range_mut(start..end).map(|(_, v)| v)
+    }
+
+    /// Joins neighbouring areas that are alike.
+    pub fn merge_all(&mut self) {
+        let starts: alloc::vec::Vec<u64> = self.vmas.keys().copied().collect();
+        for s in starts {
+            self.merge_adjacent(s);
+        }
+    }
+
+    /// Every mapped page in [start, end), as (address, entry).
+    pub fn pages(&self, start: u64, end: u64) -> alloc::vec::Vec<(u64, u64)> {
+        let mut out = alloc::vec::Vec::new();
+        paging::for_each_leaf(self.pml4, start, end, &mut |va, e| out.push((va, e)));
+        out
+    }
+
+    pub fn set_page_entry(&mut self, va: u64, entry: u64) {
+        paging::set_leaf(self.pml4, va, entry);
+    }
+
+    /// Moves the page at `from` to `to` (mremap), keeping its frame.
+    pub fn move_page(&mut self, from: u64, to: u64) -> Result<(), Errno> {
+        let Some(table_entry) = paging::lookup_frame(self.pml4, from) else { return Ok(()) };
+        paging::map_raw(self.pml4, to, table_entry)?;
+        paging::set_leaf(self.pml4, from, 0);
+        Ok(())
+    }
+
+    /// A fault below a grows-down area extends it to cover `addr`, while
+    /// the area stays within `limit` bytes and a guard gap from the area
+    /// below (Linux's stack_guard_gap, 256 pages).
+    pub fn grow_stack(&mut self, addr: u64, limit: u64) -> Option<Vma> {
+        const GUARD_GAP: u64 = 256 * PAGE;
+        let (&start, &vma) = self.vmas.range(addr..).next()?;
+        if !vma.grows_down {
+            return None;
+        }
+        let new_start = page_down(addr);
+        if vma.end - new_start > limit {
+            return None;
+        }
+        let below_end = self.vmas.range(..new_start).next_back().map_or(0, |(_, v)| v.end);
+        if new_start < below_end.saturating_add(GUARD_GAP) {
+            return None;
+        }
+        self.vmas.remove(&start);
+        let grown = Vma { start: new_start, ..vma };
+        self.vmas.insert(new_start, grown);
+        Some(grown)
+    }
+
+    /// Total bytes of all areas (RLIMIT_AS, /proc's VmSize).
+    pub fn total_size(&self) -> u64 {
+        self.vmas.values().map(|v| v.end - v.start).sum()
+    }
+
+    pub fn remove_vma(&mut self, start: u64) -> Option<Vma> {
+        self.vmas.remove(&start)
     }
 }
 

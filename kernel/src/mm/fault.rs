@@ -28,9 +28,15 @@ pub fn handle_user_fault(addr: u64, access: Access) -> Result<(), FaultSignal> {
     if addr >= USER_LIMIT {
         return Err((SIGSEGV, SEGV_MAPERR));
     }
-    let mm = crate::sched::current().mm().ok_or((SIGSEGV, SEGV_MAPERR))?;
+    let task = crate::sched::current();
+    let stack_limit = task.rlimits.lock().get(abi::RLIMIT_STACK).rlim_cur;
+    let mm = task.mm().ok_or((SIGSEGV, SEGV_MAPERR))?;
+    drop(task);
     let mut mm = mm.lock();
-    let vma = *mm.find_vma(addr).ok_or((SIGSEGV, SEGV_MAPERR))?;
+    let vma = match mm.find_vma(addr) {
+        Some(v) => *v,
+        None => mm.grow_stack(addr, stack_limit).ok_or((SIGSEGV, SEGV_MAPERR))?,
+    };
     let allowed = if access.write {
         vma.prot.contains(ProtFlags::PROT_WRITE)
     } else if access.exec {
@@ -38,9 +44,20 @@ pub fn handle_user_fault(addr: u64, access: Access) -> Result<(), FaultSignal> {
     } else {
         !vma.prot.is_empty()
     };
-    // A fault on a present page is a rights violation: no copy-on-write yet.
-    if !allowed || access.present {
+    if !allowed {
         return Err((SIGSEGV, SEGV_ACCERR));
+    }
+    let oom = |_| {
+        crate::pr_err!("Out of memory: cannot fault in a page at {addr:#x}; killing the process");
+        (SIGKILL, 0)
+    };
+    if access.present {
+        // Only a write can fault on a present page the area allows:
+        // copy-on-write.
+        if !access.write {
+            return Err((SIGSEGV, SEGV_ACCERR));
+        }
+        return mm.write_fault_on_present(addr, &vma).map_err(oom);
     }
     mm.populate_page(addr, &vma).map_err(|_| {
         crate::pr_err!("Out of memory: cannot fault in a page at {addr:#x}; killing the process");

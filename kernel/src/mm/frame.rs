@@ -1,6 +1,13 @@
 //! The physical frame allocator: one bit per 4 KiB frame of RAM (set =
 //! in use), kept in a run of frames found at boot. Single frames for page
 //! tables and user pages, contiguous runs for the kernel heap.
+//!
+//! Each frame also has a reference count, so that address spaces can share
+//! frames (copy-on-write after fork, MAP_SHARED memory): `alloc` returns a
+//! frame with one reference, `get` adds one, and `free` drops one and
+//! releases the frame when none is left.
+
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use spin::Mutex;
 
@@ -13,6 +20,8 @@ const PAGE: u64 = PAGE_SIZE as u64;
 struct Bitmap {
     /// Physical address of the bitmap itself.
     base: u64,
+    /// Physical address of the reference counts (one u32 per frame).
+    counts: u64,
     frames: usize,
     free: usize,
     /// Word index where the last search ended: allocations are mostly
@@ -105,7 +114,9 @@ fn kernel_image_phys() -> (u64, u64) {
 /// kernel image, the bitmap and the initrd.
 pub fn init(info: &BootInfo) {
     let frames = (info.ram_end() / PAGE) as usize;
-    let bitmap_bytes = (frames.div_ceil(64) * 8) as u64;
+    let bitmap_only = (frames.div_ceil(64) * 8) as u64;
+    // The reference counts follow the bitmap in the same run of frames.
+    let bitmap_bytes = bitmap_only + frames as u64 * 4;
     let (kstart, kend) = kernel_image_phys();
     let initrd = info.initrd.map(|m| (m.start, m.start + m.len)).unwrap_or((0, 0));
     let overlaps = |a: u64, b: u64, c: u64, d: u64| a < d && c < b;
@@ -130,7 +141,9 @@ pub fn init(info: &BootInfo) {
         }
     }
     let base = base.expect("no room for the frame bitmap");
-    let mut bm = Bitmap { base, frames, free: 0, hint: 0 };
+    let mut bm = Bitmap { base, counts: base + bitmap_only, frames, free: 0, hint: 0 };
+    phys::zero(bm.counts, frames * 4);
+    COUNTS_BASE.store(bm.counts, Ordering::Relaxed);
     for i in 0..bm.words() {
         bm.set_word(i, u64::MAX);
     }
@@ -155,9 +168,29 @@ pub fn init(info: &BootInfo) {
     *FRAMES.lock() = Some(bm);
 }
 
-/// Allocates one frame, returning its physical address. Not zeroed.
+/// Where the reference counts live (set once at init).
+static COUNTS_BASE: AtomicU64 = AtomicU64::new(0);
+
+fn counts_base() -> u64 {
+    COUNTS_BASE.load(Ordering::Relaxed)
+}
+
+/// Allocates one frame with one reference, returning its physical address.
+/// Not zeroed.
 pub fn alloc() -> Option<u64> {
-    without_interrupts(|| FRAMES.lock().as_mut()?.alloc_one()).map(|f| f as u64 * PAGE)
+    let paddr = without_interrupts(|| FRAMES.lock().as_mut()?.alloc_one()).map(|f| f as u64 * PAGE)?;
+    phys::refcount(counts_base(), paddr / PAGE).store(1, Ordering::Relaxed);
+    Some(paddr)
+}
+
+/// Adds a reference to an allocated frame (it is now shared).
+pub fn get(paddr: u64) {
+    phys::refcount(counts_base(), paddr / PAGE).fetch_add(1, Ordering::Relaxed);
+}
+
+/// The number of references to an allocated frame.
+pub fn ref_count(paddr: u64) -> u32 {
+    phys::refcount(counts_base(), paddr / PAGE).load(Ordering::Relaxed)
 }
 
 /// Allocates one zero-filled frame.
@@ -167,12 +200,20 @@ pub fn alloc_zeroed() -> Option<u64> {
     Some(paddr)
 }
 
-/// Allocates `count` physically contiguous frames.
+/// Allocates `count` physically contiguous frames (kept for good: the
+/// kernel heap; they carry no reference counts).
 pub fn alloc_contiguous(count: usize) -> Option<u64> {
     without_interrupts(|| FRAMES.lock().as_mut()?.alloc_run(count)).map(|f| f as u64 * PAGE)
 }
 
+/// Drops one reference to a frame; the last one frees it.
 pub fn free(paddr: u64) {
+    let counter = phys::refcount(counts_base(), paddr / PAGE);
+    let before = counter.fetch_sub(1, Ordering::AcqRel);
+    assert!(before != 0, "free of an unreferenced frame {paddr:#x}");
+    if before > 1 {
+        return;
+    }
     without_interrupts(|| {
         if let Some(bm) = FRAMES.lock().as_mut() {
             let frame = (paddr / PAGE) as usize;

@@ -49,9 +49,18 @@ pub fn sys_mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, offset: u64
     if fixed && !addr.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
+    // Heuristic overcommit, as Linux's default: a mapping larger than all
+    // of RAM can never be backed, so it is refused at once.
+    if !flags.contains(MapFlags::MAP_NORESERVE) && len > (super::frame::total_count() as u64) * PAGE {
+        return Err(Errno::ENOMEM);
+    }
     let task = current();
+    let as_limit = task.rlimits.lock().get(abi::RLIMIT_AS).rlim_cur;
     let mm = task.mm().ok_or(Errno::ENOMEM)?;
     let mut mm = mm.lock();
+    if mm.total_size().saturating_add(len) > as_limit {
+        return Err(Errno::ENOMEM);
+    }
     let start = if fixed {
         if addr < MMAP_MIN_ADDR || addr.checked_add(len).is_none_or(|end| end > USER_LIMIT) {
             // Linux: below mmap_min_addr is EPERM, past the user limit ENOMEM.
@@ -103,8 +112,13 @@ pub fn sys_munmap(addr: u64, len: u64) -> Result<usize, Errno> {
 /// (the raw system call never returns an error).
 pub fn sys_brk(new_brk: u64) -> Result<usize, Errno> {
     let task = current();
+    let as_limit = task.rlimits.lock().get(abi::RLIMIT_AS).rlim_cur;
     let mm = task.mm().ok_or(Errno::ENOMEM)?;
     let mut mm = mm.lock();
+    let growth = page_up(new_brk).saturating_sub(page_up(mm.brk));
+    if mm.total_size().saturating_add(growth) > as_limit {
+        return Ok(mm.brk as usize);
+    }
     if new_brk < mm.brk_start {
         return Ok(mm.brk as usize);
     }

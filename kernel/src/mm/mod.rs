@@ -9,6 +9,8 @@ pub mod heap;
 pub mod kernel_map;
 pub mod kstack;
 pub mod mmap;
+pub mod mprotect;
+pub mod mremap;
 pub mod paging;
 pub mod phys;
 pub mod sysinfo;

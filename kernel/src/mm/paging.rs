@@ -13,6 +13,10 @@ pub const PTE_PCD: u64 = 1 << 4;
 pub const PTE_HUGE: u64 = 1 << 7;
 pub const PTE_GLOBAL: u64 = 1 << 8;
 pub const PTE_NO_EXECUTE: u64 = 1 << 63;
+/// Software bit of a not-present entry that still holds its frame: the
+/// page of a PROT_NONE area (the hardware ignores every bit of a
+/// not-present entry, so the frame address stays in place).
+pub const PTE_PROTNONE: u64 = 1 << 9;
 pub const PTE_ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
 
 /// Index of `vaddr` in the table at `level` (4 = PML4 ... 1 = PT).
@@ -74,10 +78,30 @@ fn leaf_table(pml4: u64, vaddr: u64) -> Option<u64> {
     Some(table)
 }
 
+/// True when an entry holds a frame (present, or kept for PROT_NONE).
+pub const fn holds_frame(e: u64) -> bool {
+    e & (PTE_PRESENT | PTE_PROTNONE) != 0
+}
+
 /// The level-1 entry of `vaddr` if it is present.
 pub fn lookup(pml4: u64, vaddr: u64) -> Option<u64> {
     let e = entry(leaf_table(pml4, vaddr)?, table_index(vaddr, 1));
     (e & PTE_PRESENT != 0).then_some(e)
+}
+
+/// The level-1 entry of `vaddr` if it holds a frame, present or not.
+pub fn lookup_frame(pml4: u64, vaddr: u64) -> Option<u64> {
+    let e = entry(leaf_table(pml4, vaddr)?, table_index(vaddr, 1));
+    holds_frame(e).then_some(e)
+}
+
+/// Replaces the level-1 entry of `vaddr` (its tables must exist) and
+/// flushes its TLB entry.
+pub fn set_leaf(pml4: u64, vaddr: u64, value: u64) {
+    if let Some(table) = leaf_table(pml4, vaddr) {
+        set_entry(table, table_index(vaddr, 1), value);
+        crate::arch::cpu::invlpg(vaddr);
+    }
 }
 
 /// Removes the mapping of `vaddr`, returning the frame it mapped.
@@ -85,12 +109,45 @@ pub fn unmap_page(pml4: u64, vaddr: u64) -> Option<u64> {
     let table = leaf_table(pml4, vaddr)?;
     let index = table_index(vaddr, 1);
     let e = entry(table, index);
-    if e & PTE_PRESENT == 0 {
+    if !holds_frame(e) {
         return None;
     }
     set_entry(table, index, 0);
     crate::arch::cpu::invlpg(vaddr);
     Some(e & PTE_ADDR_MASK)
+}
+
+/// Writes a level-1 entry verbatim, creating the tables on the way.
+pub fn map_raw(pml4: u64, vaddr: u64, value: u64) -> Result<(), Errno> {
+    let user = vaddr < 0x8000_0000_0000;
+    let slot = leaf_entry_addr(pml4, vaddr, user)?;
+    phys::write::<u64>(slot, value);
+    Ok(())
+}
+
+/// Calls `f(vaddr, entry)` for every level-1 entry in [start, end) that
+/// holds a frame, skipping absent tables whole.
+pub fn for_each_leaf(pml4: u64, start: u64, end: u64, f: &mut impl FnMut(u64, u64)) {
+    walk_range(pml4, 4, 0, start, end, f);
+}
+
+fn walk_range(table: u64, level: u32, base: u64, start: u64, end: u64, f: &mut impl FnMut(u64, u64)) {
+    let span = 1u64 << (12 + 9 * (level - 1));
+    for i in 0..512u64 {
+        let lo = base + i * span;
+        let hi = lo + span;
+        if hi <= start || lo >= end {
+            continue;
+        }
+        let e = entry(table, i as usize);
+        if level == 1 {
+            if holds_frame(e) {
+                f(lo, e);
+            }
+        } else if e & PTE_PRESENT != 0 && e & PTE_HUGE == 0 {
+            walk_range(e & PTE_ADDR_MASK, level - 1, lo, start, end, f);
+        }
+    }
 }
 
 /// Changes the flags of a present 4 KiB mapping, keeping its frame.
@@ -121,12 +178,13 @@ pub fn free_user_half(pml4: u64) {
 fn free_table(table: u64, level: u32) {
     for i in 0..512 {
         let e = entry(table, i);
-        if e & PTE_PRESENT == 0 {
+        if level == 1 {
+            if holds_frame(e) {
+                frame::free(e & PTE_ADDR_MASK);
+            }
             continue;
         }
-        if level == 1 {
-            frame::free(e & PTE_ADDR_MASK);
-        } else {
+        if e & PTE_PRESENT != 0 {
             free_table(e & PTE_ADDR_MASK, level - 1);
         }
     }

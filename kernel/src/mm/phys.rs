@@ -61,3 +61,12 @@ pub fn copy_frame(dst: u64, src: u64) {
     // owns `dst` (freshly allocated) and reads `src` from a live mapping.
     unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(src) as *const u8, phys_to_virt(dst) as *mut u8, PAGE_SIZE) }
 }
+
+/// The reference count of frame number `frame` in the table at `table`
+/// (physical address of an array of u32, one per frame).
+pub fn refcount(table: u64, frame: u64) -> &'static core::sync::atomic::AtomicU32 {
+    // SAFETY: the table was reserved for the kernel's life by the frame
+    // allocator and sized for every frame of RAM; AtomicU32 has u32's layout
+    // and the address is 4-byte aligned, and all access is atomic.
+    unsafe { &*((phys_to_virt(table) + frame * 4) as *const core::sync::atomic::AtomicU32) }
+}

@@ -24,6 +24,8 @@ pub struct Vma {
     pub prot: ProtFlags,
     pub shared: bool,
     pub kind: VmaKind,
+    /// Grows down on a fault just below it (stacks, MAP_GROWSDOWN).
+    pub grows_down: bool,
 }
 
 impl Vma {
@@ -44,6 +46,13 @@ impl Vma {
     }
 
     pub fn from_mmap(start: u64, end: u64, prot: ProtFlags, flags: MapFlags) -> Vma {
-        Vma { start, end, prot, shared: flags.contains(MapFlags::MAP_SHARED), kind: VmaKind::Anonymous }
+        Vma {
+            start,
+            end,
+            prot,
+            shared: flags.contains(MapFlags::MAP_SHARED),
+            kind: VmaKind::Anonymous,
+            grows_down: flags.contains(MapFlags::MAP_GROWSDOWN),
+        }
     }
 }

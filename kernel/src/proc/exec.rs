@@ -15,12 +15,14 @@ use super::exec_stack::{self, ExecArgs};
 use crate::arch::entry::TrapFrame;
 use crate::arch::gdt::{USER_CS, USER_DS};
 use crate::fs::{namei, perm};
-use crate::mm::address_space::{page_up, AddressSpace, STACK_SIZE, STACK_TOP};
+use crate::mm::address_space::{page_up, AddressSpace, STACK_TOP};
 use crate::mm::uaccess::{read_user, read_user_cstr};
 use crate::mm::vma::{Vma, VmaKind};
 use crate::sched::current;
 use crate::sched::task::Comm;
 
+/// The stack area a new program starts with (its arguments must fit).
+const INITIAL_STACK_SIZE: u64 = 128 * 1024;
 /// Linux's PATH_MAX.
 const PATH_MAX: usize = 4096;
 /// Linux's limit on `#!` interpreters of interpreters.
@@ -48,12 +50,15 @@ pub struct Prepared {
 fn load_image(bytes: &[u8], args: &ExecArgs) -> Result<(AddressSpace, u64, u64), Errno> {
     let mut mm = AddressSpace::new()?;
     let image = elf::load(&mut mm, bytes)?;
+    // The stack starts at 128 KiB and grows down on faults, up to
+    // RLIMIT_STACK, as on Linux.
     let stack = Vma {
-        start: STACK_TOP - STACK_SIZE,
+        start: STACK_TOP - INITIAL_STACK_SIZE - page_up(args.size_on_stack()),
         end: STACK_TOP,
         prot: abi::ProtFlags::PROT_READ | abi::ProtFlags::PROT_WRITE,
         shared: false,
         kind: VmaKind::Stack,
+        grows_down: true,
     };
     if !mm.is_free(stack.start, stack.end) {
         return Err(Errno::ENOEXEC);

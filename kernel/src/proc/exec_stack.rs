@@ -24,6 +24,14 @@ pub struct ExecArgs<'a> {
     pub execfn: &'a [u8],
 }
 
+impl ExecArgs<'_> {
+    /// Bytes the strings and pointer tables take on the stack.
+    pub fn size_on_stack(&self) -> u64 {
+        let strings: usize = self.argv.iter().chain(self.envp).map(|s| s.len() + 1).sum();
+        (strings + (self.argv.len() + self.envp.len()) * 8 + self.execfn.len() + 1024) as u64
+    }
+}
+
 /// Writes the initial stack into `mm`; returns the initial stack pointer.
 pub fn build(mm: &mut AddressSpace, args: &ExecArgs, image: &LoadedImage) -> Result<u64, Errno> {
     let strings_len: usize = args.argv.iter().chain(args.envp).map(|s| s.len() + 1).sum();

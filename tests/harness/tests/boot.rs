@@ -276,6 +276,11 @@ fn conformance_sigcontext() {
 }
 
 #[test]
+fn conformance_vm() {
+    conformance("vm");
+}
+
+#[test]
 fn conformance_timeacct() {
     conformance("timeacct");
 }
