@@ -33,6 +33,7 @@ pub mod filedata;
 pub mod initramfs;
 pub mod inode;
 pub mod ioctl;
+pub mod mmap;
 pub mod namei;
 pub mod open;
 pub mod page;

@@ -17,6 +17,11 @@ impl Page {
         frame::alloc_zeroed().map(|paddr| Page { paddr })
     }
 
+    /// The frame holding the page (memory mappings map it directly).
+    pub fn paddr(&self) -> u64 {
+        self.paddr
+    }
+
     pub fn read(&self, offset: usize, out: &mut [u8]) {
         assert!(offset + out.len() <= PAGE_SIZE);
         phys::copy_from(self.paddr + offset as u64, out);

@@ -5,10 +5,19 @@
 //! copies eagerly); freeing the address space frees its frames.
 
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 
 use abi::{Errno, ProtFlags};
 
 use super::frame;
+use super::mapped::MappedFile;
+
+/// Why a page of a file mapping could not be mapped.
+pub enum FileFault {
+    /// Past the end of the file: SIGBUS, as Linux.
+    BeyondEnd,
+    OutOfMemory,
+}
 use super::kernel_map::new_user_pml4;
 use super::paging::{self, PTE_ADDR_MASK, PTE_PRESENT, PTE_WRITABLE};
 use super::phys::{self, PAGE_SIZE};
@@ -38,6 +47,9 @@ pub const fn page_up(a: u64) -> u64 {
 pub struct AddressSpace {
     pml4: u64,
     vmas: BTreeMap<u64, Vma>,
+    /// Files mapped by areas, by the id the areas carry.
+    files: BTreeMap<u32, Arc<dyn MappedFile>>,
+    next_file_id: u32,
     pub brk_start: u64,
     pub brk: u64,
 }
@@ -45,7 +57,7 @@ pub struct AddressSpace {
 impl AddressSpace {
     pub fn new() -> Result<AddressSpace, Errno> {
         let pml4 = new_user_pml4().ok_or(Errno::ENOMEM)?;
-        Ok(AddressSpace { pml4, vmas: BTreeMap::new(), brk_start: 0, brk: 0 })
+        Ok(AddressSpace { pml4, vmas: BTreeMap::new(), files: BTreeMap::new(), next_file_id: 0, brk_start: 0, brk: 0 })
     }
 
     /// Physical address of the top-level table, for CR3.
@@ -91,10 +103,50 @@ impl AddressSpace {
                 self.vmas.insert(v.start, Vma { end: start, ..v });
             }
             if v.end > end {
-                self.vmas.insert(end, Vma { start: end, ..v });
+                self.vmas.insert(end, v.tail_from(end));
             }
             self.free_pages(v.start.max(start), v.end.min(end));
         }
+        self.forget_unmapped_files();
+    }
+
+    /// Drops the files no area maps any more.
+    fn forget_unmapped_files(&mut self) {
+        let vmas = &self.vmas;
+        self.files.retain(|id, _| vmas.values().any(|v| v.file == Some(*id)));
+    }
+
+    /// Registers a file for areas to map; returns the id they carry.
+    pub fn add_file(&mut self, file: Arc<dyn MappedFile>) -> u32 {
+        let id = self.next_file_id;
+        self.next_file_id += 1;
+        self.files.insert(id, file);
+        id
+    }
+
+    /// Maps the file page behind `va` of a file-backed area: shared areas
+    /// map the file's own frame; private ones map it read-only, and a
+    /// write copies it (copy-on-write). Past the end of the file: SIGBUS.
+    pub fn fault_file_page(&mut self, va: u64, vma: &Vma, write: bool) -> Result<(), FileFault> {
+        let file = vma.file.and_then(|id| self.files.get(&id)).ok_or(FileFault::OutOfMemory)?;
+        let index = vma.file_page(page_down(va));
+        if index >= file.size().div_ceil(PAGE) {
+            return Err(FileFault::BeyondEnd);
+        }
+        let frame = file.frame(index).map_err(|_| FileFault::OutOfMemory)?;
+        frame::get(frame);
+        let mut flags = vma.pte_flags() | PTE_PRESENT;
+        if !vma.shared {
+            flags &= !PTE_WRITABLE;
+        }
+        if paging::map_raw(self.pml4, page_down(va), frame | flags).is_err() {
+            frame::free(frame);
+            return Err(FileFault::OutOfMemory);
+        }
+        if write && !vma.shared {
+            self.write_fault_on_present(va, vma).map_err(|_| FileFault::OutOfMemory)?;
+        }
+        Ok(())
     }
 
     fn free_pages(&mut self, start: u64, end: u64) {
@@ -156,6 +208,8 @@ impl AddressSpace {
         let mut copy = AddressSpace::new()?;
         copy.brk_start = self.brk_start;
         copy.brk = self.brk;
+        copy.files = self.files.clone();
+        copy.next_file_id = self.next_file_id;
         let mut result = Ok(());
         for vma in self.vmas.values() {
             copy.vmas.insert(vma.start, *vma);
@@ -214,6 +268,8 @@ impl AddressSpace {
                 shared: false,
                 kind: VmaKind::Heap,
                 grows_down: false,
+                file: None,
+                pgoff: 0,
             };
             self.insert_vma(heap);
             self.merge_adjacent(old_end);
@@ -233,7 +289,14 @@ impl AddressSpace {
         let Some((&prev_start, &prev)) = self.vmas.range(..at).next_back() else {
             return;
         };
-        if prev.end == at && prev.prot == next.prot && prev.kind == next.kind && prev.shared == next.shared {
+        let contiguous_file = prev.file == next.file && (prev.file.is_none() || prev.file_page(at) == next.pgoff);
+        if prev.end == at
+            && prev.prot == next.prot
+            && prev.kind == next.kind
+            && prev.shared == next.shared
+            && prev.grows_down == next.grows_down
+            && contiguous_file
+        {
             self.vmas.remove(&at);
             self.vmas.insert(prev_start, Vma { end: next.end, ..prev });
         }
@@ -252,7 +315,7 @@ impl AddressSpace {
         let Some((&start, &vma)) = self.vmas.range(..at).next_back() else { return };
         if vma.end > at {
             self.vmas.insert(start, Vma { end: at, ..vma });
-            self.vmas.insert(at, Vma { start: at, ..vma });
+            self.vmas.insert(at, vma.tail_from(at));
         }
     }
 

@@ -2,7 +2,7 @@
 //! else is a signal for the process (SIGSEGV with SEGV_MAPERR when no area
 //! covers the address, SEGV_ACCERR when the area forbids the access).
 
-use abi::signal::{SEGV_ACCERR, SEGV_MAPERR, SIGKILL, SIGSEGV};
+use abi::signal::{BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGKILL, SIGSEGV};
 use abi::ProtFlags;
 
 use super::uaccess::USER_LIMIT;
@@ -58,6 +58,15 @@ pub fn handle_user_fault(addr: u64, access: Access) -> Result<(), FaultSignal> {
             return Err((SIGSEGV, SEGV_ACCERR));
         }
         return mm.write_fault_on_present(addr, &vma).map_err(oom);
+    }
+    if vma.file.is_some() {
+        return mm.fault_file_page(addr, &vma, access.write).map_err(|e| match e {
+            super::address_space::FileFault::BeyondEnd => (SIGBUS, BUS_ADRERR),
+            super::address_space::FileFault::OutOfMemory => {
+                crate::pr_err!("Out of memory: cannot map a file page at {addr:#x}; killing the process");
+                (SIGKILL, 0)
+            }
+        });
     }
     mm.populate_page(addr, &vma).map_err(|_| {
         crate::pr_err!("Out of memory: cannot fault in a page at {addr:#x}; killing the process");

@@ -36,11 +36,15 @@ pub fn sys_mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, offset: u64
         3 => return Err(Errno::EOPNOTSUPP),
         _ => return Err(Errno::EINVAL),
     }
-    if !flags.contains(MapFlags::MAP_ANONYMOUS) {
-        // File mappings need the page cache, which does not exist yet.
-        let _ = fd;
-        return Err(Errno::ENODEV);
-    }
+    let source = if flags.contains(MapFlags::MAP_ANONYMOUS) {
+        None
+    } else {
+        let file = crate::fs::file::get_file(fd)?;
+        match crate::fs::mmap::source(&file, prot, flags)? {
+            crate::fs::mmap::Source::File(f) => Some(f),
+            crate::fs::mmap::Source::Anonymous => None,
+        }
+    };
     let len = page_up(len);
     if len == 0 || len > USER_LIMIT {
         return Err(Errno::ENOMEM);
@@ -82,12 +86,23 @@ pub fn sys_mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, offset: u64
             mm.find_free_area(len).ok_or(Errno::ENOMEM)?
         }
     };
-    let vma = Vma::from_mmap(start, start + len, prot, flags);
+    let mut vma = Vma::from_mmap(start, start + len, prot, flags);
+    if let Some(file) = source {
+        vma.file = Some(mm.add_file(file));
+        vma.pgoff = offset / PAGE;
+    }
     mm.insert_vma(vma);
     if flags.contains(MapFlags::MAP_POPULATE) {
         let mut va = start;
         while va < start + len {
-            mm.populate_page(va, &vma)?;
+            if vma.file.is_some() {
+                // Pages past the end of the file stay unmapped (SIGBUS).
+                if mm.fault_file_page(va, &vma, false).is_err() {
+                    break;
+                }
+            } else {
+                mm.populate_page(va, &vma)?;
+            }
             va += PAGE;
         }
     }

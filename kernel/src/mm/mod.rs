@@ -8,6 +8,7 @@ pub mod frame;
 pub mod heap;
 pub mod kernel_map;
 pub mod kstack;
+pub mod mapped;
 pub mod mmap;
 pub mod mprotect;
 pub mod mremap;

@@ -73,7 +73,8 @@ fn move_area(
     new_len: u64,
 ) -> Result<usize, Errno> {
     let keep = old_len.min(new_len);
-    mm.insert_vma(Vma { start: to, end: to + new_len, grows_down: false, ..*vma });
+    let moved = vma.tail_from(old);
+    mm.insert_vma(Vma { start: to, end: to + new_len, grows_down: false, ..moved });
     for (va, _) in mm.pages(old, old + keep) {
         mm.move_page(va, to + (va - old))?;
     }

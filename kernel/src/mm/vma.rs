@@ -26,11 +26,25 @@ pub struct Vma {
     pub kind: VmaKind,
     /// Grows down on a fault just below it (stacks, MAP_GROWSDOWN).
     pub grows_down: bool,
+    /// The mapped file (an id in the address space's table), if any.
+    pub file: Option<u32>,
+    /// The file page that `start` maps.
+    pub pgoff: u64,
 }
 
 impl Vma {
     pub fn contains(&self, addr: u64) -> bool {
         (self.start..self.end).contains(&addr)
+    }
+
+    /// The part of this area from `at` on, its file offset moved along.
+    pub fn tail_from(&self, at: u64) -> Vma {
+        Vma { start: at, pgoff: self.pgoff + (at - self.start) / 4096, ..*self }
+    }
+
+    /// The file page that `addr` (inside the area) maps.
+    pub fn file_page(&self, addr: u64) -> u64 {
+        self.pgoff + (addr - self.start) / 4096
     }
 
     /// Page-table flags for pages of this area (without PRESENT).
@@ -53,6 +67,8 @@ impl Vma {
             shared: flags.contains(MapFlags::MAP_SHARED),
             kind: VmaKind::Anonymous,
             grows_down: flags.contains(MapFlags::MAP_GROWSDOWN),
+            file: None,
+            pgoff: 0,
         }
     }
 }

@@ -89,7 +89,16 @@ pub fn load(mm: &mut AddressSpace, bytes: &[u8]) -> Result<LoadedImage, Errno> {
                 return Err(Errno::ENOEXEC);
             }
             let prot = segment_prot(ph.p_flags);
-            mm.insert_vma(Vma { start, end: vma_end, prot, shared: false, kind: VmaKind::Image, grows_down: false });
+            mm.insert_vma(Vma {
+                start,
+                end: vma_end,
+                prot,
+                shared: false,
+                kind: VmaKind::Image,
+                grows_down: false,
+                file: None,
+                pgoff: 0,
+            });
         }
         mm.write_bytes(vaddr, &bytes[ph.p_offset as usize..file_end as usize]).map_err(|_| Errno::ENOEXEC)?;
         if phdr.is_none() && (ph.p_offset..file_end).contains(&h.e_phoff) {

@@ -59,6 +59,8 @@ fn load_image(bytes: &[u8], args: &ExecArgs) -> Result<(AddressSpace, u64, u64),
         shared: false,
         kind: VmaKind::Stack,
         grows_down: true,
+        file: None,
+        pgoff: 0,
     };
     if !mm.is_free(stack.start, stack.end) {
         return Err(Errno::ENOEXEC);

@@ -281,6 +281,11 @@ fn conformance_vm() {
 }
 
 #[test]
+fn conformance_mmapfile() {
+    conformance("mmapfile");
+}
+
+#[test]
 fn conformance_timeacct() {
     conformance("timeacct");
 }

@@ -1,0 +1,56 @@
+//! Regular files as memory-mapping sources (mm's `MappedFile`), and the
+//! access checks mmap(2) makes against the open file.
+
+use alloc::sync::Arc;
+
+use abi::{Errno, MapFlags, OpenFlags, ProtFlags};
+
+use super::file::OpenFile;
+use super::inode::Inode;
+use crate::mm::mapped::MappedFile;
+
+impl MappedFile for Inode {
+    fn size(&self) -> u64 {
+        self.lock().file().map_or(0, |f| f.size())
+    }
+
+    fn frame(&self, index: u64) -> Result<u64, Errno> {
+        self.lock().file_mut()?.page_frame(index)
+    }
+}
+
+/// What an mmap of `file` maps.
+pub enum Source {
+    File(Arc<dyn MappedFile>),
+    /// /dev/zero: a private mapping of it is anonymous memory (Linux).
+    Anonymous,
+}
+
+/// Linux's checks of mmap against the open file: it must be readable; a
+/// shared writable mapping needs it open for writing; O_APPEND files are
+/// not mapped shared-writable.
+pub fn source(file: &OpenFile, prot: ProtFlags, flags: MapFlags) -> Result<Source, Errno> {
+    let inode = file.inode();
+    let mode = file.flags();
+    if inode.is_regular() {
+        let access = mode.bits() & abi::open::O_ACCMODE;
+        if access == abi::open::O_WRONLY {
+            return Err(Errno::EACCES);
+        }
+        let shared = flags.map_type() != MapFlags::MAP_PRIVATE.bits();
+        if shared && prot.contains(ProtFlags::PROT_WRITE) {
+            if access != abi::open::O_RDWR {
+                return Err(Errno::EACCES);
+            }
+            if mode.contains(OpenFlags::O_APPEND) {
+                return Err(Errno::EACCES);
+            }
+        }
+        return Ok(Source::File(inode.clone()));
+    }
+    let zero_device = abi::makedev(1, 5);
+    if inode.kind() == abi::S_IFCHR && inode.lock().rdev == zero_device {
+        return Ok(Source::Anonymous);
+    }
+    Err(Errno::ENODEV)
+}

@@ -1,0 +1,15 @@
+//! What mm needs of a file to map it: its size and the frames of its pages.
+//! The file system implements it; a mapping takes its own reference to
+//! each frame it maps, so that read, write and every mapping of the file
+//! share one copy of the data.
+
+use abi::Errno;
+
+pub trait MappedFile: Send + Sync {
+    /// The file's size in bytes now.
+    fn size(&self) -> u64;
+
+    /// The frame of page `index`, made (zero-filled) if the file has a hole
+    /// there. The caller takes its own reference with `frame::get`.
+    fn frame(&self, index: u64) -> Result<u64, Errno>;
+}
