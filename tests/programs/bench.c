@@ -6,6 +6,7 @@
 #include "common.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -54,6 +55,39 @@ int main(int argc, char **argv)
 		waitpid(pid, NULL, 0);
 	}
 	report("fork+exec+wait", t, ops);
+
+	/* fork+exit+wait of a process with 10 MiB of touched memory. */
+	size_t big = 10 << 20;
+	char *mem = mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	for (size_t i = 0; i < big; i += 4096)
+		mem[i] = 1;
+	ops = 100;
+	t = now_us();
+	for (int i = 0; i < ops; i++) {
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(0);
+		waitpid(pid, NULL, 0);
+	}
+	report("fork+exit+wait with 10 MiB touched", t, ops);
+	munmap(mem, big);
+
+	/* Page-fault cost: first touch of each page of a fresh mapping. */
+	size_t fault_len = 16 << 20;
+	mem = mmap(NULL, fault_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	t = now_us();
+	for (size_t i = 0; i < fault_len; i += 4096)
+		mem[i] = 1;
+	report("page fault (4 KiB, first touch)", t, (int)(fault_len / 4096));
+	munmap(mem, fault_len);
+
+	ops = 2000;
+	t = now_us();
+	for (int i = 0; i < ops; i++) {
+		char *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		munmap(m, 1 << 20);
+	}
+	report("mmap+munmap of 1 MiB", t, ops);
 
 	int ping[2], pong[2];
 	if (pipe(ping) != 0 || pipe(pong) != 0)

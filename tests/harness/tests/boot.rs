@@ -294,7 +294,16 @@ fn conformance_timeacct() {
 #[test]
 fn benchmark_prints_its_figures() {
     let r = boot("init=/bench");
-    for name in ["getpid", "fork+exit+wait", "fork+exec+wait", "pipe round trip"] {
+    let names = [
+        "getpid",
+        "fork+exit+wait",
+        "fork+exec+wait",
+        "fork+exit+wait with 10 MiB touched",
+        "page fault (4 KiB, first touch)",
+        "mmap+munmap of 1 MiB",
+        "pipe round trip",
+    ];
+    for name in names {
         let line = r.find_line(&format!("bench: {name}:")).unwrap_or_default().to_string();
         r.expect(line.contains(" us per op"), format!("no figure for {name}"));
         show(&line);
@@ -327,4 +336,20 @@ fn busybox_reboot() {
     r.expect_contains("reboot: Restarting system");
     r.expect_absent("Kernel panic");
     r.expect_absent("init exited");
+}
+
+/// A process that allocates until it fails gets ENOMEM or is killed with a
+/// log line; the shell and the kernel go on.
+#[test]
+fn memory_pressure_leaves_the_system_working() {
+    let r = shell_script("memhog");
+    let outcome = r
+        .find_containing("memhog: mmap failed with ENOMEM")
+        .or_else(|| r.find_containing("Out of memory"))
+        .unwrap_or_default()
+        .to_string();
+    show(&format!("memory pressure: {outcome}"));
+    r.expect(!outcome.is_empty(), "neither ENOMEM nor an out-of-memory kill was reported");
+    r.expect_contains("after: still alive");
+    r.expect_contains("forks after pressure: 20");
 }
