@@ -100,6 +100,7 @@ static T_UNUSED const char *errno_name(int e)
 	case ENAMETOOLONG: return "ENAMETOOLONG";
 	case ELOOP: return "ELOOP";
 	case EPIPE: return "EPIPE";
+	case ETIMEDOUT: return "ETIMEDOUT";
 	case EMFILE: return "EMFILE";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	case ENOSPC: return "ENOSPC";

@@ -402,3 +402,13 @@ impl Drop for AddressSpace {
         frame::free(self.pml4);
     }
 }
+
+impl AddressSpace {
+    /// For futexes: whether `addr` is in a shared area, and the frame and
+    /// entry mapping it (when present).
+    pub fn futex_location(&self, addr: u64) -> Option<(bool, Option<u64>)> {
+        let vma = self.find_vma(addr)?;
+        let frame = paging::lookup_frame(self.pml4, addr).map(|e| e & PTE_ADDR_MASK);
+        Some((vma.shared, frame))
+    }
+}

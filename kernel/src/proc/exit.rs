@@ -16,6 +16,13 @@ pub fn do_exit(status: ExitStatus) -> ! {
             report_init_exit(status);
             crate::reboot::power_off();
         }
+        // While the address space is still there: robust futexes and
+        // clear_child_tid (pthread_join's wake-up).
+        super::futex::exit_cleanup(
+            task.pid,
+            task.robust_list.load(Ordering::Relaxed),
+            task.clear_child_tid.load(Ordering::Relaxed),
+        );
         // Leave the address space before freeing it.
         crate::arch::cpu::write_cr3(crate::mm::kernel_map::kernel_pml4());
         drop(task.take_mm());

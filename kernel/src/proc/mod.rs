@@ -9,6 +9,7 @@ pub mod exec;
 pub mod exec_stack;
 pub mod exit;
 pub mod fork;
+pub mod futex;
 pub mod init;
 pub mod pgrp;
 pub mod pid;

@@ -27,6 +27,8 @@ static CURRENT: Mutex<Option<Arc<Task>>> = Mutex::new(None);
 static RUN_QUEUE: Mutex<VecDeque<Arc<Task>>> = Mutex::new(VecDeque::new());
 static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
 static TICKS: AtomicU64 = AtomicU64::new(0);
+/// A task runs for up to this many ticks (4 ms) before the next one.
+const TIMESLICE_TICKS: u64 = 4;
 
 /// Makes the boot context the idle task.
 pub fn init() {
@@ -66,7 +68,9 @@ pub fn timer_tick(from_user: bool) {
     if !task.is_idle.load(Ordering::Relaxed) {
         crate::proc::times::account_tick(&task, from_user);
     }
-    NEED_RESCHED.store(true, Ordering::Relaxed);
+    if TICKS.load(Ordering::Relaxed).is_multiple_of(TIMESLICE_TICKS) {
+        NEED_RESCHED.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Work before returning to user mode: expired timers, preemption, then

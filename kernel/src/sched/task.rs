@@ -80,6 +80,8 @@ pub struct Task {
     mm: Mutex<Option<Arc<Mutex<AddressSpace>>>>,
     pub files: Mutex<FdTable>,
     pub clear_child_tid: AtomicU64,
+    /// The user's robust futex list head (set_robust_list).
+    pub robust_list: AtomicU64,
     state: Mutex<TaskState>,
     pub(super) is_idle: AtomicBool,
     /// The parent (init after the real parent exits).
@@ -121,6 +123,7 @@ impl Task {
             mm: Mutex::new(None),
             files: Mutex::new(FdTable::new()),
             clear_child_tid: AtomicU64::new(0),
+            robust_list: AtomicU64::new(0),
             state: Mutex::new(TaskState::Runnable),
             is_idle: AtomicBool::new(true),
             parent: Mutex::new(Weak::new()),
@@ -162,6 +165,7 @@ impl Task {
             mm: Mutex::new(Some(mm)),
             files: Mutex::new(files),
             clear_child_tid: AtomicU64::new(0),
+            robust_list: AtomicU64::new(0),
             state: Mutex::new(TaskState::Runnable),
             is_idle: AtomicBool::new(false),
             parent: Mutex::new(Weak::new()),

@@ -14,8 +14,9 @@ use crate::arch::boot::boot_tsc;
 use crate::arch::cpu::rdtsc;
 
 pub const NSEC_PER_SEC: u64 = 1_000_000_000;
-/// The scheduler tick rate.
-pub const HZ: u64 = 100;
+/// The timer tick rate: 1 ms ticks keep sleeps and timeouts within about
+/// a millisecond of their deadline (the scheduler's time slice is longer).
+pub const HZ: u64 = 1000;
 
 static TSC_HZ: AtomicU64 = AtomicU64::new(0);
 /// Wall-clock time (ns since the epoch) at the kernel's first instruction.

@@ -286,6 +286,11 @@ fn conformance_mmapfile() {
 }
 
 #[test]
+fn conformance_futex() {
+    conformance("futex");
+}
+
+#[test]
 fn conformance_timeacct() {
     conformance("timeacct");
 }
