@@ -5,6 +5,7 @@
  */
 #include "common.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -15,6 +16,11 @@ static double now_us(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static void *nothing(void *arg)
+{
+	return arg;
 }
 
 static void report(const char *name, double start, int ops)
@@ -88,6 +94,15 @@ int main(int argc, char **argv)
 		munmap(m, 1 << 20);
 	}
 	report("mmap+munmap of 1 MiB", t, ops);
+
+	ops = 300;
+	t = now_us();
+	for (int i = 0; i < ops; i++) {
+		pthread_t th;
+		pthread_create(&th, NULL, nothing, NULL);
+		pthread_join(th, NULL);
+	}
+	report("pthread_create+join", t, ops);
 
 	int ping[2], pong[2];
 	if (pipe(ping) != 0 || pipe(pong) != 0)

@@ -101,6 +101,7 @@ static T_UNUSED const char *errno_name(int e)
 	case ELOOP: return "ELOOP";
 	case EPIPE: return "EPIPE";
 	case ETIMEDOUT: return "ETIMEDOUT";
+	case EOWNERDEAD: return "EOWNERDEAD";
 	case EMFILE: return "EMFILE";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	case ENOSPC: return "ENOSPC";

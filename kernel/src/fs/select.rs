@@ -80,7 +80,7 @@ fn restore_sigmask(old: Option<u64>, result: &Result<usize, Errno>) {
     let Some(old) = old else { return };
     let task = current();
     if matches!(result, Err(e) if *e == Errno::ERESTARTNOHAND) {
-        task.signals.lock().saved_mask = Some(old);
+        *task.saved_mask.lock() = Some(old);
     } else {
         task.signal_mask.store(old, Ordering::Relaxed);
     }

@@ -145,6 +145,22 @@ fn read_string_array(addr: u64, total: &mut usize) -> Result<Vec<Vec<u8>>, Errno
     }
 }
 
+/// execve in a multithreaded process: every other thread is killed and the
+/// caller waits until they are gone (Linux's de_thread). A caller that is
+/// not the leader keeps its own thread id.
+fn end_other_threads(task: &crate::sched::task::Task) {
+    if task.live_threads.load(Ordering::Acquire) <= 1 {
+        return;
+    }
+    task.exec_in_progress.store(true, Ordering::Release);
+    super::exit::kill_other_threads(task);
+    while task.live_threads.load(Ordering::Acquire) > 1 {
+        let next_tick = crate::time::uptime_ns() + crate::time::NSEC_PER_SEC / crate::time::HZ;
+        let _ = crate::sched::timer::sleep_until(next_tick);
+    }
+    task.exec_in_progress.store(false, Ordering::Release);
+}
+
 /// The register state a new program starts with.
 pub fn initial_frame(entry: u64, sp: u64) -> TrapFrame {
     TrapFrame {
@@ -167,8 +183,9 @@ pub fn sys_execve(frame: &mut TrapFrame, path: u64, argv: u64, envp: u64) -> Res
     let envp = read_string_array(envp, &mut total)?;
     let prepared = prepare(&path, argv, envp)?;
 
-    // The point of no return: switch to the new program.
+    // The point of no return: the other threads go, then the new program.
     let task = current();
+    end_other_threads(&task);
     let mm = Arc::new(Mutex::new(prepared.mm));
     crate::arch::cpu::write_cr3(mm.lock().page_table_root());
     drop(task.set_mm(mm));

@@ -1,21 +1,43 @@
-//! exit(2), exit_group(2) and the end of a task.
+//! exit(2), exit_group(2) and the end of threads and processes. A thread's
+//! exit ends that thread; the last thread's exit ends the process, whose
+//! leader becomes the zombie its parent waits for. exit_group and fatal
+//! signals end every thread of the process.
 
 use abi::Errno;
 
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 
+use spin::Mutex;
+
+use crate::arch::cpu::without_interrupts;
 use crate::sched::task::{ExitStatus, Task, TaskState};
 
-/// Ends the current task. For init, reports how it ended and powers off:
-/// this kernel's init is the system (and the test harness reads the line).
+/// Exited non-leader threads, kept until they have switched away for good
+/// (their kernel stack is in use until then).
+static DEAD_THREADS: Mutex<Vec<Arc<Task>>> = Mutex::new(Vec::new());
+
+/// Frees exited threads other than the running one.
+pub fn reap_dead_threads() {
+    let me = crate::sched::current();
+    let dead: Vec<Arc<Task>> = without_interrupts(|| {
+        let mut list = DEAD_THREADS.lock();
+        let (gone, keep): (Vec<_>, Vec<_>) = list.drain(..).partition(|t| !Arc::ptr_eq(t, &me));
+        *list = keep;
+        gone
+    });
+    for t in &dead {
+        super::pid::release(t.pid);
+    }
+}
+
+/// Ends the calling thread; the process ends with its last thread. For
+/// init, reports how it ended and powers off: this kernel's init is the
+/// system (and the test harness reads the line).
 pub fn do_exit(status: ExitStatus) -> ! {
     {
         let task = crate::sched::current();
-        if task.pid == 1 {
-            report_init_exit(status);
-            crate::reboot::power_off();
-        }
         // While the address space is still there: robust futexes and
         // clear_child_tid (pthread_join's wake-up).
         super::futex::exit_cleanup(
@@ -23,24 +45,63 @@ pub fn do_exit(status: ExitStatus) -> ! {
             task.robust_list.load(Ordering::Relaxed),
             task.clear_child_tid.load(Ordering::Relaxed),
         );
-        // Leave the address space before freeing it.
+        let last = task.live_threads.fetch_sub(1, Ordering::AcqRel) == 1;
+        let status = if last { task.group_exit.lock().unwrap_or(status) } else { status };
+        if last && task.tgid == 1 {
+            report_init_exit(status);
+            crate::reboot::power_off();
+        }
+        // Leave the address space before letting go of it.
         crate::arch::cpu::write_cr3(crate::mm::kernel_map::kernel_pml4());
         drop(task.take_mm());
         task.vfork_done.store(true, Ordering::Release);
         task.vfork_wait.wake_all();
-        task.files.lock().close_all();
-        reparent_children(&task);
-        task.set_state(TaskState::Zombie(status));
-        let (code, value) = match status {
-            ExitStatus::Exited(c) => (abi::signal::CLD_EXITED, i32::from(c)),
-            ExitStatus::Signaled(s) => (abi::signal::CLD_KILLED, s),
-        };
-        if super::signal::parent_discards_children(&task) {
-            task.autoreap.store(true, Ordering::Relaxed);
+        if !task.is_leader() {
+            task.set_state(TaskState::Dead);
+            without_interrupts(|| DEAD_THREADS.lock().push(task.clone()));
         }
-        super::signal::notify_parent(&task, code, value);
+        if last {
+            end_process(&task, status);
+        } else if task.is_leader() {
+            // The leader waits, dead, for the process's last thread.
+            task.set_state(TaskState::Dead);
+        }
     }
     crate::sched::exit_current()
+}
+
+/// The last thread has gone: the process's files close, its children go
+/// to init, and its leader becomes a zombie for the parent.
+fn end_process(task: &Arc<Task>, status: ExitStatus) {
+    task.files.lock().close_all();
+    reparent_children(task);
+    let leader = task.leader().unwrap_or_else(|| task.clone());
+    leader.set_state(TaskState::Zombie(status));
+    let (code, value) = match status {
+        ExitStatus::Exited(c) => (abi::signal::CLD_EXITED, i32::from(c)),
+        ExitStatus::Signaled(s) => (abi::signal::CLD_KILLED, s),
+    };
+    if super::signal::parent_discards_children(&leader) {
+        leader.autoreap.store(true, Ordering::Relaxed);
+    }
+    super::signal::notify_parent(&leader, code, value);
+}
+
+/// Ends every thread of the calling process with `status`.
+pub fn do_group_exit(status: ExitStatus) -> ! {
+    {
+        let task = crate::sched::current();
+        task.group_exit.lock().get_or_insert(status);
+        kill_other_threads(&task);
+    }
+    do_exit(status)
+}
+
+/// SIGKILL to every other thread of the process (exit_group, execve).
+pub fn kill_other_threads(task: &Task) {
+    for t in task.thread_list().iter().filter(|t| t.pid != task.pid) {
+        super::signal::kill_thread(t);
+    }
 }
 
 /// Orphans become init's children, as on Linux (no subreapers yet).
@@ -70,11 +131,11 @@ fn report_init_exit(status: ExitStatus) {
     }
 }
 
+/// exit(2): ends the calling thread only.
 pub fn sys_exit(code: i32) -> Result<usize, Errno> {
     do_exit(ExitStatus::Exited(code as u8))
 }
 
-/// With one thread per process, exit_group ends the same single task.
 pub fn sys_exit_group(code: i32) -> Result<usize, Errno> {
-    do_exit(ExitStatus::Exited(code as u8))
+    do_group_exit(ExitStatus::Exited(code as u8))
 }

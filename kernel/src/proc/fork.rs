@@ -15,7 +15,7 @@ use crate::mm::uaccess::write_user;
 use crate::sched::task::Task;
 use crate::sched::{self, current};
 
-/// The clone flags this kernel implements for new processes.
+/// The clone flags this kernel implements.
 fn supported() -> CloneFlags {
     CloneFlags::CSIGNAL
         | CloneFlags::CLONE_VM
@@ -25,6 +25,16 @@ fn supported() -> CloneFlags {
         | CloneFlags::CLONE_CHILD_SETTID
         | CloneFlags::CLONE_CHILD_CLEARTID
         | CloneFlags::CLONE_DETACHED
+        | CloneFlags::CLONE_THREAD
+        | CloneFlags::CLONE_SIGHAND
+        | CloneFlags::CLONE_FILES
+        | CloneFlags::CLONE_FS
+        | CloneFlags::CLONE_SYSVSEM
+}
+
+/// A thread shares everything a process holds.
+fn thread_flags() -> CloneFlags {
+    CloneFlags::CLONE_THREAD | CloneFlags::CLONE_SIGHAND | CloneFlags::CLONE_FILES | CloneFlags::CLONE_FS
 }
 
 pub struct CloneRequest {
@@ -59,8 +69,21 @@ pub fn sys_clone(
 }
 
 pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
-    if !req.flags.difference(supported()).is_empty() {
-        // Threads, shared descriptor tables and namespaces are not here yet.
+    let flags = req.flags;
+    if !flags.difference(supported()).is_empty() {
+        // Namespaces, ptrace and pidfds are not here.
+        return Err(Errno::EINVAL);
+    }
+    // Linux's rules: a thread shares the signal handlers, which need a
+    // shared address space.
+    if (flags.contains(CloneFlags::CLONE_THREAD) && !flags.contains(CloneFlags::CLONE_SIGHAND))
+        || (flags.contains(CloneFlags::CLONE_SIGHAND) && !flags.contains(CloneFlags::CLONE_VM))
+    {
+        return Err(Errno::EINVAL);
+    }
+    // Sharing descriptors, handlers or the working directory between
+    // separate processes is not supported: only whole threads share them.
+    if flags.intersects(thread_flags()) && !flags.contains(thread_flags()) {
         return Err(Errno::EINVAL);
     }
     let parent = current();
@@ -79,18 +102,26 @@ pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
         child_frame.rsp = req.stack;
     }
     let pid = pid::alloc_pid()?;
-    let files = parent.files.lock().clone();
-    let Some(child) = Task::new_user(pid, parent.comm(), mm.clone(), files, &child_frame) else {
+    let is_thread = flags.contains(CloneFlags::CLONE_THREAD);
+    let child = if is_thread {
+        Task::new_thread(pid, &parent, mm.clone(), &child_frame)
+    } else {
+        let files = parent.files.lock().clone();
+        Task::new_user(pid, parent.comm(), mm.clone(), files, &child_frame)
+    };
+    let Some(child) = child else {
         pid::release(pid);
         return Err(Errno::ENOMEM);
     };
     child.inherit_cpu_state_from_current();
-    child.set_pgid(parent.pgid());
-    child.set_sid(parent.sid());
-    *child.fs.lock() = parent.fs.lock().clone();
-    *child.signals.lock() = parent.signals.lock().fork_copy();
-    *child.cred.lock() = parent.cred.lock().clone();
-    *child.rlimits.lock() = parent.rlimits.lock().clone();
+    if !is_thread {
+        child.set_pgid(parent.pgid());
+        child.set_sid(parent.sid());
+        *child.fs.lock() = parent.fs.lock().clone();
+        *child.signals.lock() = parent.signals.lock().fork_copy();
+        *child.cred.lock() = parent.cred.lock().clone();
+        *child.rlimits.lock() = parent.rlimits.lock().clone();
+    }
     child.signal_mask.store(parent.signal_mask.load(Ordering::Relaxed), Ordering::Relaxed);
     if req.flags.contains(CloneFlags::CLONE_SETTLS) {
         child.set_fs_base(req.tls);
@@ -104,9 +135,14 @@ pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
     if req.flags.contains(CloneFlags::CLONE_PARENT_SETTID) {
         write_user(req.parent_tid, &pid)?;
     }
-    *child.parent.lock() = Arc::downgrade(&parent);
     let child = Arc::new(child);
-    parent.children.lock().push(child.clone());
+    child.join_thread_list();
+    if !is_thread {
+        // The parent is the calling process, whichever thread forked.
+        let parent_leader = parent.leader().unwrap_or_else(|| parent.clone());
+        *child.parent.lock() = Arc::downgrade(&parent_leader);
+        parent.children.lock().push(child.clone());
+    }
     pid::register(&child);
     sched::add_task(child.clone());
     if req.flags.contains(CloneFlags::CLONE_VFORK) {

@@ -33,6 +33,7 @@ pub fn spawn_init(path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<(),
     let mm = Arc::new(Mutex::new(prepared.mm));
     let task = Task::new_user(1, prepared.comm, mm, console_fds()?, &frame).ok_or(Errno::ENOMEM)?;
     let task = Arc::new(task);
+    task.join_thread_list();
     super::pid::register(&task);
     crate::sched::add_task(task);
     Ok(())

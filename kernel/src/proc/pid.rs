@@ -67,7 +67,7 @@ pub fn any_task(pred: impl Fn(&Task) -> bool) -> bool {
 }
 
 pub fn sys_getpid() -> Result<usize, Errno> {
-    Ok(current().pid as usize)
+    Ok(current().tgid as usize)
 }
 
 pub fn sys_gettid() -> Result<usize, Errno> {

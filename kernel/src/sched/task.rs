@@ -5,7 +5,7 @@
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use spin::Mutex;
 
@@ -17,8 +17,9 @@ use crate::mm::address_space::AddressSpace;
 use crate::mm::kstack::KernelStack;
 use crate::proc::cred::Credentials;
 use crate::proc::rlimit::Rlimits;
-use crate::proc::signal::SignalState;
+use crate::proc::signal::{SigQueue, SignalState};
 use crate::proc::times::CpuTimes;
+use abi::StackT;
 
 pub type Pid = u32;
 
@@ -37,6 +38,8 @@ pub enum TaskState {
     /// Stopped by a signal until SIGCONT (or SIGKILL).
     Stopped,
     Zombie(ExitStatus),
+    /// A thread that exited while others of its process run on.
+    Dead,
 }
 
 impl ExitStatus {
@@ -67,131 +70,66 @@ impl Comm {
     }
 }
 
-pub struct Task {
-    pub pid: Pid,
-    comm: Mutex<Comm>,
-    /// None for the boot CPU's idle task, which runs on the boot stack.
-    kstack: Option<KernelStack>,
-    /// The kernel stack pointer saved while the task is switched out.
-    pub(super) saved_rsp: AtomicU64,
-    pub(super) fpu: Mutex<Box<FpuState>>,
-    pub(super) fs_base: AtomicU64,
-    pub(super) gs_base: AtomicU64,
-    mm: Mutex<Option<Arc<Mutex<AddressSpace>>>>,
-    pub files: Mutex<FdTable>,
-    pub clear_child_tid: AtomicU64,
-    /// The user's robust futex list head (set_robust_list).
-    pub robust_list: AtomicU64,
-    state: Mutex<TaskState>,
-    pub(super) is_idle: AtomicBool,
-    /// The parent (init after the real parent exits).
+/// What the threads of one process share (Linux's signal_struct,
+/// files_struct, fs_struct and credentials, together). A `Task` derefs to
+/// its process, so `task.children`, `task.files`... reach the shared state.
+pub struct Process {
+    /// The process id: the leader thread's tid.
+    pub tgid: Pid,
+    /// The parent process's leader (init's after the real parent exits).
     pub parent: Mutex<Weak<Task>>,
-    /// Children, alive or zombie, until reaped by wait.
+    /// Child processes (their leader tasks), alive or zombie, until reaped.
     pub children: Mutex<Vec<Arc<Task>>>,
-    /// Woken when a child exits.
+    /// Woken when a child exits, stops or continues.
     pub child_exit: WaitQueue,
-    /// Set when a vfork child releases the parent's memory (exec or exit).
-    pub vfork_done: AtomicBool,
     /// Set at exit when the parent does not wait for children (SIGCHLD
     /// ignored or SA_NOCLDWAIT): the zombie is reaped without a report.
     pub autoreap: AtomicBool,
-    pub vfork_wait: WaitQueue,
     pgid: AtomicU32,
     sid: AtomicU32,
-    /// Blocked signals (bit n-1 for signal n).
-    pub signal_mask: AtomicU64,
+    pub files: Mutex<FdTable>,
     /// Working directory and umask.
     pub fs: Mutex<FsContext>,
+    /// Dispositions and process-wide pending signals.
     pub signals: Mutex<SignalState>,
     pub cred: Mutex<Credentials>,
     pub times: CpuTimes,
     pub rlimits: Mutex<Rlimits>,
     /// ITIMER_REAL: (next expiry in ns of uptime, interval in ns); 0 = off.
     pub real_timer: Mutex<(u64, u64)>,
+    /// Every thread of the process, the leader first.
+    pub threads: Mutex<Vec<Weak<Task>>>,
+    /// Threads not yet exited; the last one's exit ends the process.
+    pub live_threads: AtomicUsize,
+    /// How the whole process ends, once exit_group or a fatal signal said.
+    pub group_exit: Mutex<Option<ExitStatus>>,
+    /// Set while execve ends the other threads: their deaths are their own,
+    /// not the process's.
+    pub exec_in_progress: AtomicBool,
 }
 
-impl Task {
-    pub fn new_idle() -> Task {
-        Task {
-            pid: 0,
-            comm: Mutex::new(Comm::new(b"swapper/0")),
-            kstack: None,
-            saved_rsp: AtomicU64::new(0),
-            fpu: Mutex::new(FpuState::initial()),
-            fs_base: AtomicU64::new(0),
-            gs_base: AtomicU64::new(0),
-            mm: Mutex::new(None),
-            files: Mutex::new(FdTable::new()),
-            clear_child_tid: AtomicU64::new(0),
-            robust_list: AtomicU64::new(0),
-            state: Mutex::new(TaskState::Runnable),
-            is_idle: AtomicBool::new(true),
+impl Process {
+    fn new(tgid: Pid, files: FdTable) -> Arc<Process> {
+        Arc::new(Process {
+            tgid,
             parent: Mutex::new(Weak::new()),
             children: Mutex::new(Vec::new()),
             child_exit: WaitQueue::new(),
-            vfork_done: AtomicBool::new(false),
             autoreap: AtomicBool::new(false),
-            vfork_wait: WaitQueue::new(),
             pgid: AtomicU32::new(0),
             sid: AtomicU32::new(0),
-            signal_mask: AtomicU64::new(0),
-            fs: Mutex::new(FsContext::new()),
-            signals: Mutex::new(SignalState::new()),
-            cred: Mutex::new(Credentials::root()),
-            times: CpuTimes::default(),
-            rlimits: Mutex::new(Rlimits::default()),
-            real_timer: Mutex::new((0, 0)),
-        }
-    }
-
-    /// A user task that will start in user mode at the state in `frame`.
-    pub fn new_user(
-        pid: Pid,
-        comm: Comm,
-        mm: Arc<Mutex<AddressSpace>>,
-        files: FdTable,
-        frame: &crate::arch::entry::TrapFrame,
-    ) -> Option<Task> {
-        let kstack = KernelStack::new()?;
-        let rsp = crate::arch::entry::prepare_new_task_stack(kstack.top(), frame);
-        Some(Task {
-            pid,
-            comm: Mutex::new(comm),
-            kstack: Some(kstack),
-            saved_rsp: AtomicU64::new(rsp),
-            fpu: Mutex::new(FpuState::initial()),
-            fs_base: AtomicU64::new(0),
-            gs_base: AtomicU64::new(0),
-            mm: Mutex::new(Some(mm)),
             files: Mutex::new(files),
-            clear_child_tid: AtomicU64::new(0),
-            robust_list: AtomicU64::new(0),
-            state: Mutex::new(TaskState::Runnable),
-            is_idle: AtomicBool::new(false),
-            parent: Mutex::new(Weak::new()),
-            children: Mutex::new(Vec::new()),
-            child_exit: WaitQueue::new(),
-            vfork_done: AtomicBool::new(false),
-            autoreap: AtomicBool::new(false),
-            vfork_wait: WaitQueue::new(),
-            pgid: AtomicU32::new(0),
-            sid: AtomicU32::new(0),
-            signal_mask: AtomicU64::new(0),
             fs: Mutex::new(FsContext::new()),
             signals: Mutex::new(SignalState::new()),
             cred: Mutex::new(Credentials::root()),
             times: CpuTimes::default(),
             rlimits: Mutex::new(Rlimits::default()),
             real_timer: Mutex::new((0, 0)),
+            threads: Mutex::new(Vec::new()),
+            live_threads: AtomicUsize::new(1),
+            group_exit: Mutex::new(None),
+            exec_in_progress: AtomicBool::new(false),
         })
-    }
-
-    pub fn set_mm(&self, mm: Arc<Mutex<AddressSpace>>) -> Option<Arc<Mutex<AddressSpace>>> {
-        self.mm.lock().replace(mm)
-    }
-
-    pub fn set_comm(&self, comm: Comm) {
-        *self.comm.lock() = comm;
     }
 
     pub fn pgid(&self) -> Pid {
@@ -210,12 +148,148 @@ impl Task {
         self.sid.store(sid, Ordering::Relaxed);
     }
 
-    pub fn signal_blocked(&self, signal: i32) -> bool {
-        (1..=64).contains(&signal) && self.signal_mask.load(Ordering::Relaxed) & (1 << (signal - 1)) != 0
+    pub fn ppid(&self) -> Pid {
+        self.parent.lock().upgrade().map_or(0, |p| p.tgid)
     }
 
-    pub fn ppid(&self) -> Pid {
-        self.parent.lock().upgrade().map_or(0, |p| p.pid)
+    /// The live threads of the process.
+    pub fn thread_list(&self) -> Vec<Arc<Task>> {
+        let threads = self.threads.lock().iter().filter_map(Weak::upgrade).collect::<Vec<_>>();
+        threads.into_iter().filter(|t| !matches!(t.state(), TaskState::Dead | TaskState::Zombie(_))).collect()
+    }
+
+    /// The leader task (it stays, as a zombie, until the process is reaped).
+    pub fn leader(&self) -> Option<Arc<Task>> {
+        self.threads.lock().first().and_then(Weak::upgrade)
+    }
+}
+
+pub struct Task {
+    /// The thread id (the process id for the leader).
+    pub pid: Pid,
+    process: Arc<Process>,
+    comm: Mutex<Comm>,
+    /// None for the boot CPU's idle task, which runs on the boot stack.
+    kstack: Option<KernelStack>,
+    /// The kernel stack pointer saved while the task is switched out.
+    pub(super) saved_rsp: AtomicU64,
+    pub(super) fpu: Mutex<Box<FpuState>>,
+    pub(super) fs_base: AtomicU64,
+    pub(super) gs_base: AtomicU64,
+    mm: Mutex<Option<Arc<Mutex<AddressSpace>>>>,
+    pub clear_child_tid: AtomicU64,
+    /// The user's robust futex list head (set_robust_list).
+    pub robust_list: AtomicU64,
+    state: Mutex<TaskState>,
+    pub(super) is_idle: AtomicBool,
+    /// Set when a vfork child releases the parent's memory (exec or exit).
+    pub vfork_done: AtomicBool,
+    pub vfork_wait: WaitQueue,
+    /// Blocked signals (bit n-1 for signal n).
+    pub signal_mask: AtomicU64,
+    /// Signals sent to this thread only (tgkill, faults).
+    pub thread_signals: Mutex<SigQueue>,
+    pub altstack: Mutex<StackT>,
+    /// The mask to restore after rt_sigsuspend's (or pselect's) temporary one.
+    pub saved_mask: Mutex<Option<u64>>,
+}
+
+impl core::ops::Deref for Task {
+    type Target = Process;
+
+    fn deref(&self) -> &Process {
+        &self.process
+    }
+}
+
+impl Task {
+    fn with_process(pid: Pid, process: Arc<Process>, comm: Comm, kstack: Option<KernelStack>, rsp: u64) -> Task {
+        Task {
+            pid,
+            process,
+            comm: Mutex::new(comm),
+            kstack,
+            saved_rsp: AtomicU64::new(rsp),
+            fpu: Mutex::new(FpuState::initial()),
+            fs_base: AtomicU64::new(0),
+            gs_base: AtomicU64::new(0),
+            mm: Mutex::new(None),
+            clear_child_tid: AtomicU64::new(0),
+            robust_list: AtomicU64::new(0),
+            state: Mutex::new(TaskState::Runnable),
+            is_idle: AtomicBool::new(false),
+            vfork_done: AtomicBool::new(false),
+            vfork_wait: WaitQueue::new(),
+            signal_mask: AtomicU64::new(0),
+            thread_signals: Mutex::new(SigQueue::default()),
+            altstack: Mutex::new(StackT { ss_sp: 0, ss_flags: abi::signal::SS_DISABLE, _pad: 0, ss_size: 0 }),
+            saved_mask: Mutex::new(None),
+        }
+    }
+
+    pub fn new_idle() -> Task {
+        let t = Task::with_process(0, Process::new(0, FdTable::new()), Comm::new(b"swapper/0"), None, 0);
+        t.is_idle.store(true, Ordering::Relaxed);
+        t
+    }
+
+    /// The first thread of a new process, which will start in user mode at
+    /// the state in `frame`.
+    pub fn new_user(
+        pid: Pid,
+        comm: Comm,
+        mm: Arc<Mutex<AddressSpace>>,
+        files: FdTable,
+        frame: &crate::arch::entry::TrapFrame,
+    ) -> Option<Task> {
+        Self::new_in(pid, Process::new(pid, files), comm, mm, frame)
+    }
+
+    /// Another thread of `of`'s process.
+    pub fn new_thread(
+        tid: Pid,
+        of: &Task,
+        mm: Arc<Mutex<AddressSpace>>,
+        frame: &crate::arch::entry::TrapFrame,
+    ) -> Option<Task> {
+        let t = Self::new_in(tid, of.process.clone(), of.comm(), mm, frame)?;
+        t.process.live_threads.fetch_add(1, Ordering::Relaxed);
+        Some(t)
+    }
+
+    fn new_in(
+        pid: Pid,
+        process: Arc<Process>,
+        comm: Comm,
+        mm: Arc<Mutex<AddressSpace>>,
+        frame: &crate::arch::entry::TrapFrame,
+    ) -> Option<Task> {
+        let kstack = KernelStack::new()?;
+        let rsp = crate::arch::entry::prepare_new_task_stack(kstack.top(), frame);
+        let t = Task::with_process(pid, process, comm, Some(kstack), rsp);
+        *t.mm.lock() = Some(mm);
+        Some(t)
+    }
+
+    /// Adds the task to its process's thread list (once it is in an Arc).
+    pub fn join_thread_list(self: &Arc<Self>) {
+        self.process.threads.lock().push(Arc::downgrade(self));
+    }
+
+    pub fn is_leader(&self) -> bool {
+        self.pid == self.process.tgid
+    }
+
+    pub fn set_mm(&self, mm: Arc<Mutex<AddressSpace>>) -> Option<Arc<Mutex<AddressSpace>>> {
+        self.mm.lock().replace(mm)
+    }
+
+    pub fn set_comm(&self, comm: Comm) {
+        *self.comm.lock() = comm;
+    }
+
+    pub fn signal_blocked(&self, signal: i32) -> bool {
+        (1..=64).contains(&signal) && self.signal_mask.load(Ordering::Relaxed) & (1 << (signal - 1)) != 0
     }
 
     /// Copies the running task's FPU registers and FS/GS bases (fork).

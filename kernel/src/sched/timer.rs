@@ -61,10 +61,10 @@ pub fn arm_real_timer(task: &Arc<Task>) {
 
 /// Wakes sleepers whose deadline passed and fires expired ITIMER_REAL timers.
 pub fn run_expired() {
+    crate::proc::exit::reap_dead_threads();
     let now = uptime_ns();
-    let due: alloc::vec::Vec<Weak<Task>> = without_interrupts(|| {
-        SLEEPERS.lock().range(..(now + 1, 0)).map(|(_, t)| t.clone()).collect()
-    });
+    let due: alloc::vec::Vec<Weak<Task>> =
+        without_interrupts(|| SLEEPERS.lock().range(..(now + 1, 0)).map(|(_, t)| t.clone()).collect());
     for task in due.iter().filter_map(Weak::upgrade) {
         super::wake(task);
     }

@@ -291,6 +291,11 @@ fn conformance_futex() {
 }
 
 #[test]
+fn conformance_threads() {
+    conformance("threads");
+}
+
+#[test]
 fn conformance_timeacct() {
     conformance("timeacct");
 }
@@ -306,6 +311,7 @@ fn benchmark_prints_its_figures() {
         "fork+exit+wait with 10 MiB touched",
         "page fault (4 KiB, first touch)",
         "mmap+munmap of 1 MiB",
+        "pthread_create+join",
         "pipe round trip",
     ];
     for name in names {

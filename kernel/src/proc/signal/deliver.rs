@@ -10,7 +10,6 @@ use abi::{Errno, KernelSigaction, Siginfo};
 
 use super::{frame, sig_bit};
 use crate::arch::entry::TrapFrame;
-use crate::proc::exit::do_exit;
 use crate::sched::current;
 use crate::sched::task::{ExitStatus, TaskState};
 
@@ -27,15 +26,20 @@ enum Next {
 /// Picks the next signal to act on, lowest number first (SIGKILL first).
 fn next_signal() -> Next {
     let task = current();
-    let mut state = task.signals.lock();
     loop {
-        let deliverable = state.pending & !task.signal_mask.load(Ordering::Relaxed);
+        let mask = task.signal_mask.load(Ordering::Relaxed);
+        let own = task.thread_signals.lock().pending & !mask;
+        let mut state = task.signals.lock();
+        let deliverable = own | (state.shared.pending & !mask);
         if deliverable == 0 {
             return Next::Nothing;
         }
         let sig = if deliverable & sig_bit(SIGKILL) != 0 { SIGKILL } else { deliverable.trailing_zeros() as i32 + 1 };
-        let info = state.dequeue(sig);
+        // The thread's own signals first, as Linux's dequeue_signal.
+        let info =
+            if own & sig_bit(sig) != 0 { task.thread_signals.lock().dequeue(sig) } else { state.shared.dequeue(sig) };
         let action = state.action(sig);
+        drop(state);
         if action.is_ignored() && sig != SIGKILL && sig != SIGSTOP {
             continue;
         }
@@ -82,7 +86,17 @@ pub fn handle_signals(frame: &mut TrapFrame) {
         match next_signal() {
             Next::Nothing => break,
             Next::Stop(sig) => stop(sig),
-            Next::Exit(sig) => do_exit(ExitStatus::Signaled(sig)),
+            Next::Exit(sig) => {
+                // A thread killed while its process already ends (exit_group,
+                // execve) ends alone; otherwise the signal ends the process.
+                let task = current();
+                let alone = task.group_exit.lock().is_some() || task.exec_in_progress.load(Ordering::Acquire);
+                drop(task);
+                if alone {
+                    crate::proc::exit::do_exit(ExitStatus::Signaled(sig));
+                }
+                crate::proc::exit::do_group_exit(ExitStatus::Signaled(sig))
+            }
             Next::Handler(sig, info, action) => {
                 if let Some(e) = interrupted_errno(frame) {
                     let restart =
@@ -101,7 +115,7 @@ pub fn handle_signals(frame: &mut TrapFrame) {
     // No handler ran: an interrupted call resumes as if nothing happened.
     if interrupted_errno(frame).is_some() {
         let task = current();
-        if let Some(mask) = task.signals.lock().saved_mask.take() {
+        if let Some(mask) = task.saved_mask.lock().take() {
             task.signal_mask.store(mask, Ordering::Relaxed);
         }
         restart_syscall(frame);
@@ -110,11 +124,11 @@ pub fn handle_signals(frame: &mut TrapFrame) {
 
 fn run_handler(frame: &mut TrapFrame, sig: i32, info: &Siginfo, action: &KernelSigaction) {
     let task = current();
-    let old_mask = task.signals.lock().saved_mask.take().unwrap_or(task.signal_mask.load(Ordering::Relaxed));
+    let old_mask = task.saved_mask.lock().take().unwrap_or(task.signal_mask.load(Ordering::Relaxed));
     if frame::setup(frame, sig, info, action, old_mask).is_err() {
         drop(task);
         // The frame could not be written: Linux kills with SIGSEGV.
-        do_exit(ExitStatus::Signaled(SIGSEGV));
+        crate::proc::exit::do_group_exit(ExitStatus::Signaled(SIGSEGV));
     }
     let mut new_mask = old_mask | action.mask;
     if action.flags & SA_NODEFER == 0 {

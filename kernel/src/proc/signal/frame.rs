@@ -94,7 +94,7 @@ pub fn setup(
     if action.flags & SA_RESTORER == 0 {
         return Err(Errno::EFAULT);
     }
-    let altstack = current().signals.lock().altstack;
+    let altstack = *current().altstack.lock();
     let stack_flags = altstack_flags(&altstack, frame.rsp);
     let mut sp = if action.flags & SA_ONSTACK != 0 && stack_flags == 0 {
         altstack.ss_sp + altstack.ss_size
@@ -186,11 +186,11 @@ fn restore(frame: &mut TrapFrame) -> Result<u64, Errno> {
     task.signal_mask.store(mask & !super::UNBLOCKABLE, Ordering::Relaxed);
     // The alternate stack is restored only when not running on it, as
     // sigaltstack itself would allow.
-    let mut state = task.signals.lock();
-    if !on_altstack(&state.altstack, f.rsp) && stack.ss_flags & !SS_DISABLE == 0 {
-        state.altstack = StackT { ss_flags: stack.ss_flags & SS_DISABLE, ..stack };
+    let mut altstack = task.altstack.lock();
+    if !on_altstack(&altstack, f.rsp) && stack.ss_flags & !SS_DISABLE == 0 {
+        *altstack = StackT { ss_flags: stack.ss_flags & SS_DISABLE, ..stack };
     }
-    drop(state);
+    drop(altstack);
     *frame = f;
     Ok(f.rax)
 }

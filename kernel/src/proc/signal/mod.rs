@@ -11,7 +11,7 @@ use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 
 use abi::signal::*;
-use abi::{KernelSigaction, Siginfo, StackT};
+use abi::{KernelSigaction, Siginfo};
 
 use crate::sched::task::{Task, TaskState};
 
@@ -26,57 +26,15 @@ pub const fn sig_bit(sig: i32) -> u64 {
 
 const STOP_SIGNALS: u64 = sig_bit(SIGSTOP) | sig_bit(SIGTSTP) | sig_bit(SIGTTIN) | sig_bit(SIGTTOU);
 
-pub struct SignalState {
-    pub actions: [KernelSigaction; 64],
+/// Pending signals with their siginfo: per process (kill) or per thread
+/// (tgkill, faults). Real-time signals queue; standard ones do not.
+#[derive(Default)]
+pub struct SigQueue {
     pub pending: u64,
-    /// The siginfo of each pending signal; real-time signals queue.
     info: BTreeMap<i32, VecDeque<Siginfo>>,
-    pub altstack: StackT,
-    /// The mask to restore after rt_sigsuspend's temporary one.
-    pub saved_mask: Option<u64>,
-    /// A stop or continue not yet reported to the parent by wait4.
-    pub stop_report: Option<i32>,
-    pub continue_report: bool,
 }
 
-impl SignalState {
-    pub fn new() -> SignalState {
-        SignalState {
-            actions: [KernelSigaction::DEFAULT; 64],
-            pending: 0,
-            info: BTreeMap::new(),
-            altstack: StackT { ss_sp: 0, ss_flags: SS_DISABLE, _pad: 0, ss_size: 0 },
-            saved_mask: None,
-            stop_report: None,
-            continue_report: false,
-        }
-    }
-
-    pub fn action(&self, sig: i32) -> KernelSigaction {
-        self.actions[(sig - 1) as usize]
-    }
-
-    /// A copy for fork: dispositions and the alternate stack, nothing pending.
-    pub fn fork_copy(&self) -> SignalState {
-        SignalState { actions: self.actions, altstack: self.altstack, ..SignalState::new() }
-    }
-
-    /// execve: caught signals go back to their default; ignored stay ignored.
-    pub fn reset_for_exec(&mut self) {
-        for a in self.actions.iter_mut() {
-            if !a.is_ignored() {
-                *a = KernelSigaction::DEFAULT;
-            }
-        }
-        self.altstack = StackT { ss_sp: 0, ss_flags: SS_DISABLE, _pad: 0, ss_size: 0 };
-    }
-
-    /// True when the signal would be thrown away on arrival.
-    fn ignores(&self, sig: i32) -> bool {
-        let a = self.action(sig);
-        a.is_ignored() || (a.is_default() && default_action(sig) == DefaultAction::Ignore)
-    }
-
+impl SigQueue {
     fn enqueue(&mut self, sig: i32, info: Siginfo) {
         let queue = self.info.entry(sig).or_default();
         if sig >= SIGRTMIN {
@@ -110,47 +68,127 @@ impl SignalState {
     }
 }
 
+/// A process's signal dispositions, its process-wide pending signals, and
+/// the stop/continue events its parent has not waited for yet.
+pub struct SignalState {
+    pub actions: [KernelSigaction; 64],
+    pub shared: SigQueue,
+    /// A stop or continue not yet reported to the parent by wait4.
+    pub stop_report: Option<i32>,
+    pub continue_report: bool,
+}
+
+impl SignalState {
+    pub fn new() -> SignalState {
+        SignalState {
+            actions: [KernelSigaction::DEFAULT; 64],
+            shared: SigQueue::default(),
+            stop_report: None,
+            continue_report: false,
+        }
+    }
+
+    pub fn action(&self, sig: i32) -> KernelSigaction {
+        self.actions[(sig - 1) as usize]
+    }
+
+    /// A copy for fork: the dispositions, nothing pending.
+    pub fn fork_copy(&self) -> SignalState {
+        SignalState { actions: self.actions, ..SignalState::new() }
+    }
+
+    /// execve: caught signals go back to their default; ignored stay ignored.
+    pub fn reset_for_exec(&mut self) {
+        for a in self.actions.iter_mut() {
+            if !a.is_ignored() {
+                *a = KernelSigaction::DEFAULT;
+            }
+        }
+    }
+
+    /// True when the signal would be thrown away on arrival.
+    fn ignores(&self, sig: i32) -> bool {
+        let a = self.action(sig);
+        a.is_ignored() || (a.is_default() && default_action(sig) == DefaultAction::Ignore)
+    }
+}
+
 impl Default for SignalState {
     fn default() -> Self {
         Self::new()
     }
 }
 
-/// Sends `sig` to `task` (the caller has checked permission). Linux's
-/// rules: SIGCONT resumes a stopped task and cancels pending stops; a stop
+/// Sends `sig` to the process of `task` (the caller has checked
+/// permission): kill(2), timers, SIGCHLD, the terminal. Linux's rules:
+/// SIGCONT resumes a stopped process and cancels pending stops; a stop
 /// signal cancels a pending SIGCONT; ignored signals are dropped; init gets
-/// only the signals it handles.
+/// only the signals it handles. One thread that does not block the signal
+/// is woken to take it.
 pub fn send_signal(task: &Arc<Task>, sig: i32, info: Siginfo) {
+    deliver_to(task, sig, info, false);
+}
+
+/// Sends `sig` to the one thread `task` (tgkill, tkill).
+pub fn send_thread_signal(task: &Arc<Task>, sig: i32, info: Siginfo) {
+    deliver_to(task, sig, info, true);
+}
+
+fn deliver_to(task: &Arc<Task>, sig: i32, info: Siginfo, thread_only: bool) {
     if sig == 0 {
         return;
     }
+    let threads = task.thread_list();
     let mut state = task.signals.lock();
     if sig == SIGCONT {
-        state.discard(STOP_SIGNALS);
-        if matches!(task.state(), TaskState::Stopped) {
+        state.shared.discard(STOP_SIGNALS);
+        for t in &threads {
+            t.thread_signals.lock().discard(STOP_SIGNALS);
+        }
+        if threads.iter().any(|t| matches!(t.state(), TaskState::Stopped)) {
             state.continue_report = true;
             state.stop_report = None;
             drop(state);
-            crate::sched::resume_stopped(task.clone());
+            for t in &threads {
+                crate::sched::resume_stopped(t.clone());
+            }
             notify_parent_continued(task);
             state = task.signals.lock();
         }
     } else if STOP_SIGNALS & sig_bit(sig) != 0 {
-        state.discard(sig_bit(SIGCONT));
+        state.shared.discard(sig_bit(SIGCONT));
     }
-    let unkillable_init = task.pid == 1 && state.action(sig).is_default();
+    let unkillable_init = task.tgid == 1 && state.action(sig).is_default();
     let blocked = task.signal_blocked(sig);
     if unkillable_init || (!blocked && state.ignores(sig)) {
         return;
     }
-    state.enqueue(sig, info);
-    drop(state);
-    if sig == SIGKILL && matches!(task.state(), TaskState::Stopped) {
-        crate::sched::resume_stopped(task.clone());
+    if thread_only {
+        drop(state);
+        task.thread_signals.lock().enqueue(sig, info);
+    } else {
+        state.shared.enqueue(sig, info);
+        drop(state);
     }
-    if !blocked {
-        crate::sched::wake(task.clone());
+    if sig == SIGKILL {
+        for t in &threads {
+            crate::sched::resume_stopped(t.clone());
+        }
     }
+    // Wake the target thread, or for a process-directed signal the first
+    // thread that does not block it.
+    let wake = if thread_only { Some(task.clone()) } else { threads.iter().find(|t| !t.signal_blocked(sig)).cloned() };
+    if let Some(t) = wake {
+        crate::sched::wake(t);
+    }
+}
+
+/// SIGKILL straight to one thread, past every check: the kernel ending a
+/// process's other threads (exit_group, execve, a fatal signal).
+pub fn kill_thread(task: &Arc<Task>) {
+    task.thread_signals.lock().enqueue(SIGKILL, Siginfo::new(SIGKILL, SI_KERNEL));
+    crate::sched::resume_stopped(task.clone());
+    crate::sched::wake(task.clone());
 }
 
 /// A signal the kernel raises for the current task's own fault: it cannot
@@ -164,21 +202,22 @@ pub fn force_signal(sig: i32, code: i32, addr: u64) {
         if a.is_ignored() || task.signal_blocked(sig) {
             state.actions[(sig - 1) as usize] = KernelSigaction::DEFAULT;
         }
-        state.enqueue(sig, Siginfo::fault(sig, code, addr));
     }
+    task.thread_signals.lock().enqueue(sig, Siginfo::fault(sig, code, addr));
     task.signal_mask.fetch_and(!sig_bit(sig), Ordering::Relaxed);
 }
 
 /// A write to a pipe with no reader.
 pub fn send_sigpipe() {
     let task = crate::sched::current();
-    let info = Siginfo::kill(SIGPIPE, SI_USER, task.pid as i32, 0);
-    send_signal(&task, SIGPIPE, info);
+    let info = Siginfo::kill(SIGPIPE, SI_USER, task.tgid as i32, 0);
+    send_thread_signal(&task, SIGPIPE, info);
 }
 
 /// True when a signal is pending that the task does not block.
 pub fn has_deliverable(task: &Task) -> bool {
-    task.signals.lock().pending & !task.signal_mask.load(Ordering::Relaxed) != 0
+    let pending = task.thread_signals.lock().pending | task.signals.lock().shared.pending;
+    pending & !task.signal_mask.load(Ordering::Relaxed) != 0
 }
 
 /// SIGCHLD to the parent when a child exits, stops or continues.
@@ -187,7 +226,7 @@ pub fn notify_parent(child: &Task, code: i32, status: i32) {
     let action = parent.signals.lock().action(SIGCHLD);
     let stop_or_cont = code == CLD_STOPPED || code == CLD_CONTINUED;
     if !(stop_or_cont && action.flags & SA_NOCLDSTOP != 0) {
-        let info = Siginfo::child(code, child.pid as i32, 0, status, 0, 0);
+        let info = Siginfo::child(code, child.tgid as i32, 0, status, 0, 0);
         send_signal(&parent, SIGCHLD, info);
     }
     parent.child_exit.wake_all();

@@ -8,7 +8,7 @@ use core::sync::atomic::Ordering;
 use abi::signal::*;
 use abi::{Errno, KernelSigaction, Siginfo, StackT, Timespec};
 
-use super::{send_signal, sig_bit, UNBLOCKABLE};
+use super::{send_signal, send_thread_signal, sig_bit, UNBLOCKABLE};
 use crate::mm::uaccess::{read_user, write_user};
 use crate::proc::pid;
 use crate::sched::current;
@@ -43,7 +43,10 @@ pub fn sys_rt_sigaction(sig: i32, act: u64, oldact: u64, sigsetsize: usize) -> R
             state.actions[(sig - 1) as usize] = new;
             // POSIX: setting a pending signal to be ignored discards it.
             if new.is_ignored() || (new.is_default() && default_action(sig) == DefaultAction::Ignore) {
-                state.discard(sig_bit(sig));
+                state.shared.discard(sig_bit(sig));
+                for t in task.thread_list() {
+                    t.thread_signals.lock().discard(sig_bit(sig));
+                }
             }
         }
         old
@@ -81,7 +84,8 @@ pub fn sys_rt_sigpending(set: u64, sigsetsize: usize) -> Result<usize, Errno> {
         return Err(Errno::EINVAL);
     }
     let task = current();
-    let pending = task.signals.lock().pending & task.signal_mask.load(Ordering::Relaxed);
+    let pending = (task.thread_signals.lock().pending | task.signals.lock().shared.pending)
+        & task.signal_mask.load(Ordering::Relaxed);
     let bytes = pending.to_le_bytes();
     crate::mm::uaccess::copy_to_user(set, &bytes[..sigsetsize])?;
     Ok(0)
@@ -103,7 +107,7 @@ pub fn sys_rt_sigsuspend(mask: u64, sigsetsize: usize) -> Result<usize, Errno> {
     let task = current();
     let old = task.signal_mask.swap(new & !UNBLOCKABLE, Ordering::Relaxed);
     // Delivery uses (and clears) the saved mask as the one to return to.
-    task.signals.lock().saved_mask = Some(old);
+    *task.saved_mask.lock() = Some(old);
     drop(task);
     SIGNAL_WAIT.wait_interruptible(|| None::<()>)?;
     Err(Errno::ERESTARTNOHAND)
@@ -125,11 +129,16 @@ pub fn sys_rt_sigtimedwait(set: u64, info: u64, timeout: u64, sigsetsize: usize)
     };
     let task = current();
     let take = |task: &Task| -> Option<(i32, Siginfo)> {
+        let own = task.thread_signals.lock().pending & wanted;
+        if own != 0 {
+            let sig = own.trailing_zeros() as i32 + 1;
+            return Some((sig, task.thread_signals.lock().dequeue(sig)));
+        }
         let mut state = task.signals.lock();
-        let ready = state.pending & wanted;
+        let ready = state.shared.pending & wanted;
         (ready != 0).then(|| {
             let sig = ready.trailing_zeros() as i32 + 1;
-            (sig, state.dequeue(sig))
+            (sig, state.shared.dequeue(sig))
         })
     };
     let (sig, siginfo) = match take(&task) {
@@ -156,7 +165,7 @@ pub fn sys_rt_sigtimedwait(set: u64, info: u64, timeout: u64, sigsetsize: usize)
 
 pub fn sys_sigaltstack(ss: u64, old_ss: u64, user_sp: u64) -> Result<usize, Errno> {
     let task = current();
-    let current_stack = task.signals.lock().altstack;
+    let current_stack = *task.altstack.lock();
     let on_stack = super::frame::on_altstack(&current_stack, user_sp);
     if ss != 0 {
         let new: StackT = read_user(ss)?;
@@ -175,7 +184,7 @@ pub fn sys_sigaltstack(ss: u64, old_ss: u64, user_sp: u64) -> Result<usize, Errn
             }
             StackT { ss_flags: 0, ..new }
         };
-        task.signals.lock().altstack = stack;
+        *task.altstack.lock() = stack;
     }
     if old_ss != 0 {
         let flags = if on_stack { SS_ONSTACK } else { current_stack.ss_flags };
@@ -188,10 +197,10 @@ pub fn sys_sigaltstack(ss: u64, old_ss: u64, user_sp: u64) -> Result<usize, Errn
 fn kill_targets(pid_arg: i32, me: &Task) -> Result<Vec<Arc<Task>>, Errno> {
     let targets: Vec<Arc<Task>> = match pid_arg {
         p if p > 0 => pid::find(p as Pid).into_iter().collect(),
-        0 => pid::tasks_where(|t| t.pgid() == me.pgid()),
-        -1 => pid::tasks_where(|t| t.pid != 1 && t.pid != me.pid),
+        0 => pid::tasks_where(|t| t.is_leader() && t.pgid() == me.pgid()),
+        -1 => pid::tasks_where(|t| t.is_leader() && t.tgid != 1 && t.tgid != me.tgid),
         p if p == i32::MIN => return Err(Errno::ESRCH),
-        p => pid::tasks_where(|t| t.pgid() == p.unsigned_abs()),
+        p => pid::tasks_where(|t| t.is_leader() && t.pgid() == p.unsigned_abs()),
     };
     // A zombie is still there to be signalled (nothing happens).
     if targets.is_empty() {
@@ -235,12 +244,12 @@ pub fn sys_tgkill(tgid: i32, tid: i32, sig: i32) -> Result<usize, Errno> {
     if tgid <= 0 || tid <= 0 || !(0..=64).contains(&sig) {
         return Err(Errno::EINVAL);
     }
-    let task = pid::find(tid as Pid).filter(|t| t.pid == tgid as Pid).ok_or(Errno::ESRCH)?;
+    let task = pid::find(tid as Pid).filter(|t| t.tgid == tgid as Pid).ok_or(Errno::ESRCH)?;
     if !may_signal(&current(), &task) {
         return Err(Errno::EPERM);
     }
     let info = Siginfo::kill(sig, SI_TKILL, current().pid as i32, 0);
-    send_signal(&task, sig, info);
+    send_thread_signal(&task, sig, info);
     Ok(0)
 }
 
@@ -253,6 +262,6 @@ pub fn sys_tkill(tid: i32, sig: i32) -> Result<usize, Errno> {
         return Err(Errno::EPERM);
     }
     let info = Siginfo::kill(sig, SI_TKILL, current().pid as i32, 0);
-    send_signal(&task, sig, info);
+    send_thread_signal(&task, sig, info);
     Ok(0)
 }
