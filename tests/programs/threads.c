@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -255,6 +256,25 @@ static void check_exits(const char *self)
 	EXPECT_RET("execve with another thread running", WIFEXITED(status) && WEXITSTATUS(status) == 33, 1);
 }
 
+struct clone_args_v0 {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+static void check_clone3(void)
+{
+	struct clone_args_v0 args = {0};
+	args.exit_signal = SIGCHLD;
+	long pid = syscall(SYS_clone3, &args, sizeof args);
+	if (pid == 0)
+		_exit(12);
+	int status = 0;
+	waitpid((pid_t)pid, &status, 0);
+	EXPECT_RET("clone3 with exit_signal SIGCHLD works like fork", WIFEXITED(status) && WEXITSTATUS(status) == 12, 1);
+	EXPECT_ERRNO("clone3 with a structure shorter than version 0", syscall(SYS_clone3, &args, 32), EINVAL);
+	args.flags = CLONE_SIGHAND;
+	EXPECT_ERRNO("clone3 with CLONE_SIGHAND but not CLONE_VM", syscall(SYS_clone3, &args, sizeof args), EINVAL);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "exec-ok") == 0)
@@ -266,5 +286,6 @@ int main(int argc, char **argv)
 	check_process_shared_mutex();
 	check_robust_mutex();
 	check_exits(argv[0]);
+	check_clone3();
 	return tdone();
 }

@@ -68,6 +68,37 @@ pub fn sys_clone(
     do_clone(frame, &CloneRequest { flags, stack, parent_tid, child_tid, tls })
 }
 
+/// clone3(2): the same as clone, with its arguments in a structure (whose
+/// first 64 bytes, version 0, are required; later fields must be zero).
+pub fn sys_clone3(frame: &TrapFrame, args: u64, size: usize) -> Result<usize, Errno> {
+    const VER0: usize = abi::sched::CLONE_ARGS_SIZE_VER0;
+    if !(VER0..=4096).contains(&size) {
+        return Err(Errno::EINVAL);
+    }
+    let mut bytes = [0u8; core::mem::size_of::<abi::CloneArgs>()];
+    let n = size.min(bytes.len());
+    crate::mm::uaccess::copy_from_user(&mut bytes[..n], args)?;
+    // A larger structure than this kernel knows must have zeroes past it.
+    if size > bytes.len() {
+        let mut rest = alloc::vec![0u8; size - bytes.len()];
+        crate::mm::uaccess::copy_from_user(&mut rest, args + bytes.len() as u64)?;
+        if rest.iter().any(|&b| b != 0) {
+            return Err(Errno::E2BIG);
+        }
+    }
+    let a: abi::CloneArgs = bytemuck::pod_read_unaligned(&bytes);
+    if a.flags & 0xff != 0 || a.exit_signal > 64 || a.set_tid != 0 || a.set_tid_size != 0 {
+        // The exit signal goes in its own field; chosen tids are not supported.
+        return Err(Errno::EINVAL);
+    }
+    if (a.stack == 0) != (a.stack_size == 0) {
+        return Err(Errno::EINVAL);
+    }
+    let flags = CloneFlags::from_bits_retain(a.flags | a.exit_signal);
+    let stack = if a.stack != 0 { a.stack + a.stack_size } else { 0 };
+    do_clone(frame, &CloneRequest { flags, stack, parent_tid: a.parent_tid, child_tid: a.child_tid, tls: a.tls })
+}
+
 pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
     let flags = req.flags;
     if !flags.difference(supported()).is_empty() {
