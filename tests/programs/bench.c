@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -103,6 +104,20 @@ int main(int argc, char **argv)
 		pthread_join(th, NULL);
 	}
 	report("pthread_create+join", t, ops);
+
+	/* Free memory before and after 1,000 fork+exit+wait cycles. */
+	struct sysinfo si;
+	sysinfo(&si);
+	unsigned long before = si.freeram * si.mem_unit;
+	for (int i = 0; i < 1000; i++) {
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(0);
+		waitpid(pid, NULL, 0);
+	}
+	sysinfo(&si);
+	printf("bench: free memory before 1000 forks: %lu KiB, after: %lu KiB\n", before / 1024,
+	       si.freeram * si.mem_unit / 1024);
 
 	int ping[2], pong[2];
 	if (pipe(ping) != 0 || pipe(pong) != 0)

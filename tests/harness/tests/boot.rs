@@ -319,6 +319,9 @@ fn benchmark_prints_its_figures() {
         r.expect(line.contains(" us per op"), format!("no figure for {name}"));
         show(&line);
     }
+    let leak = r.find_line("bench: free memory before 1000 forks").unwrap_or_default().to_string();
+    r.expect(leak.contains("after"), "no free-memory figure around 1000 forks");
+    show(&leak);
     r.expect_contains("init exited with status 0");
 }
 
