@@ -10,13 +10,17 @@ use abi::{AtFlags, Errno, S_ISGID, S_ISUID, S_IXGRP};
 use super::file::get_file;
 use super::filedata::MAX_FILE_SIZE;
 use super::inode::Inode;
+use super::mount::Path;
 use super::namei;
 use super::perm::{current_cred, owner_or_privileged, permission, permission_for, real_cred, remove_privs};
 use super::perm::{MAY_EXEC, MAY_READ, MAY_WRITE};
 
-/// Only the owner (or root) may chmod; set-group-ID is dropped silently
-/// when the caller is not in the file's group (and not root).
-fn chmod(inode: &Inode, mut mode: u32) -> Result<usize, Errno> {
+/// Only the owner (or root) may chmod, on a writable mount; set-group-ID
+/// is dropped silently when the caller is not in the file's group (and
+/// not root).
+fn chmod(path: &Path, mut mode: u32) -> Result<usize, Errno> {
+    path.mnt.want_write()?;
+    let inode: &Inode = path;
     owner_or_privileged(inode)?;
     let cred = current_cred();
     let mut i = inode.lock();
@@ -30,7 +34,7 @@ fn chmod(inode: &Inode, mut mode: u32) -> Result<usize, Errno> {
 
 pub fn sys_fchmodat(dirfd: i32, path: u64, mode: u32) -> Result<usize, Errno> {
     let path = namei::read_path(path)?;
-    chmod(&*namei::lookup(dirfd, &path, true)?, mode)
+    chmod(&namei::lookup(dirfd, &path, true)?, mode)
 }
 
 pub fn sys_chmod(path: u64, mode: u32) -> Result<usize, Errno> {
@@ -38,14 +42,17 @@ pub fn sys_chmod(path: u64, mode: u32) -> Result<usize, Errno> {
 }
 
 pub fn sys_fchmod(fd: i32, mode: u32) -> Result<usize, Errno> {
-    chmod(get_file(fd)?.inode(), mode)
+    chmod(get_file(fd)?.path(), mode)
 }
 
 /// uid or gid -1 leaves that one alone. Only root may give a file away or
-/// pick an arbitrary group. A chown of anything but a directory clears
-/// set-user-ID, and set-group-ID when group-execute makes it one (not a
-/// mandatory-locking mark), even when nothing changes, as Linux does.
-fn chown(inode: &Inode, uid: u32, gid: u32) -> Result<usize, Errno> {
+/// pick an arbitrary group, and only on a writable mount. A chown of
+/// anything but a directory clears set-user-ID, and set-group-ID when
+/// group-execute makes it one (not a mandatory-locking mark), even when
+/// nothing changes, as Linux does.
+fn chown(path: &Path, uid: u32, gid: u32) -> Result<usize, Errno> {
+    path.mnt.want_write()?;
+    let inode: &Inode = path;
     let cred = current_cred();
     let mut i = inode.lock();
     let uid_changes = uid != u32::MAX && uid != i.uid;
@@ -73,7 +80,7 @@ pub fn sys_fchownat(dirfd: i32, path: u64, uid: u32, gid: u32, flags: u32) -> Re
     let allowed = AtFlags::AT_SYMLINK_NOFOLLOW | AtFlags::AT_EMPTY_PATH;
     let flags = AtFlags::from_bits(flags).filter(|f| allowed.contains(*f)).ok_or(Errno::EINVAL)?;
     let path = namei::read_path(path)?;
-    chown(&*namei::lookup_at(dirfd, &path, flags)?, uid, gid)
+    chown(&namei::lookup_at(dirfd, &path, flags)?, uid, gid)
 }
 
 pub fn sys_chown(path: u64, uid: u32, gid: u32) -> Result<usize, Errno> {
@@ -85,7 +92,7 @@ pub fn sys_lchown(path: u64, uid: u32, gid: u32) -> Result<usize, Errno> {
 }
 
 pub fn sys_fchown(fd: i32, uid: u32, gid: u32) -> Result<usize, Errno> {
-    chown(get_file(fd)?.inode(), uid, gid)
+    chown(get_file(fd)?.path(), uid, gid)
 }
 
 /// Sets a regular file's size; the times change even when the size does not.
@@ -113,6 +120,7 @@ pub fn sys_truncate(path: u64, length: i64) -> Result<usize, Errno> {
     if !inode.is_regular() {
         return Err(Errno::EINVAL);
     }
+    inode.mnt.want_write()?;
     permission(&inode, MAY_WRITE)?;
     truncate(&inode, length).map(|_| 0)
 }
@@ -153,7 +161,12 @@ pub fn sys_faccessat2(dirfd: i32, path: u64, mode: i32, flags: u32) -> Result<us
     // access(2) asks for the real ids, so that a set-user-ID program can
     // check what its user may do; AT_EACCESS asks for the effective ones.
     let cred = if flags.contains(AtFlags::AT_EACCESS) { current_cred() } else { real_cred() };
-    permission_for(&cred, &inode, mask).map(|_| 0)
+    permission_for(&cred, &inode, mask)?;
+    // SuS asks for EROFS from a read-only mount, devices and FIFOs aside.
+    if mask & MAY_WRITE != 0 && (inode.is_regular() || inode.is_dir() || inode.is_symlink()) {
+        inode.mnt.want_write()?;
+    }
+    Ok(0)
 }
 
 pub fn sys_faccessat(dirfd: i32, path: u64, mode: i32) -> Result<usize, Errno> {

@@ -2,28 +2,28 @@
 //! (Linux's fs_struct). Copied by fork, kept by execve. Also chdir(2),
 //! fchdir(2), getcwd(2), umask(2).
 
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use abi::Errno;
 
-use super::inode::Inode;
+use super::mount::{root_path, Path};
 use super::namei;
 use super::perm::{permission, MAY_EXEC};
 use super::ramfs;
 
 #[derive(Clone)]
 pub struct FsContext {
-    /// The working directory itself, not its path: it stays the same
-    /// directory when it is renamed or moved, as on Linux.
-    pub cwd: Arc<Inode>,
+    /// The working directory itself (a mount and a directory), not its
+    /// name: it stays the same directory when it is renamed or moved, and
+    /// keeps its mount busy, as on Linux.
+    pub cwd: Path,
     /// Linux's default umask for init is 0022.
     pub umask: u32,
 }
 
 impl FsContext {
     pub fn new() -> FsContext {
-        FsContext { cwd: ramfs::root(), umask: 0o022 }
+        FsContext { cwd: root_path(), umask: 0o022 }
     }
 }
 
@@ -33,26 +33,44 @@ impl Default for FsContext {
     }
 }
 
-/// The absolute path of a directory, from its `..` links and the names
-/// its parents hold it under; ENOENT once it has been removed.
-pub fn dir_path(dir: &Arc<Inode>) -> Result<Vec<u8>, Errno> {
-    if ramfs::is_dead(dir) {
+/// The absolute path of a place, from its `..` links and the names its
+/// parents hold it under, climbing from a mount's root to its mountpoint
+/// (Linux's d_path); ENOENT once a directory has been removed. A place in
+/// a detached mount has no path from the root: it starts with
+/// "(unreachable)", as Linux's getcwd says.
+pub fn path_name(place: &Path) -> Result<Vec<u8>, Errno> {
+    if place.is_dir() && ramfs::is_dead(place) {
         return Err(Errno::ENOENT);
     }
+    let root = root_path();
     let mut names = Vec::new();
-    let mut at = dir.clone();
-    while !ramfs::is_root(&at) {
+    let mut at = place.clone();
+    let mut reachable = true;
+    while !at.same_as(&root) {
+        if at.is_mount_root() {
+            match at.mnt.mountpoint() {
+                Some(mp) => at = mp,
+                None => {
+                    reachable = false;
+                    break;
+                }
+            }
+            continue;
+        }
         let parent = ramfs::parent_of(&at);
         let name = parent.lock().dir()?.name_of(&at).ok_or(Errno::ENOENT)?;
         names.push(name);
-        at = parent;
+        at = at.child(parent);
     }
     let mut path = Vec::new();
+    if !reachable {
+        path.extend_from_slice(b"(unreachable)");
+    }
     for name in names.iter().rev() {
         path.push(b'/');
         path.extend_from_slice(name);
     }
-    if path.is_empty() {
+    if names.is_empty() {
         path.push(b'/');
     }
     Ok(path)
@@ -61,7 +79,7 @@ pub fn dir_path(dir: &Arc<Inode>) -> Result<Vec<u8>, Errno> {
 /// getcwd(2): the working directory's path, NUL-terminated; ERANGE if the
 /// buffer is too small. Returns the length including the NUL, as Linux.
 pub fn sys_getcwd(buf: u64, size: usize) -> Result<usize, Errno> {
-    let mut path = dir_path(&namei::cwd())?;
+    let mut path = path_name(&namei::cwd())?;
     path.push(0);
     if path.len() > size {
         return Err(Errno::ERANGE);
@@ -70,12 +88,14 @@ pub fn sys_getcwd(buf: u64, size: usize) -> Result<usize, Errno> {
     Ok(path.len())
 }
 
-fn set_cwd(dir: Arc<Inode>) -> Result<usize, Errno> {
+fn set_cwd(dir: Path) -> Result<usize, Errno> {
     if !dir.is_dir() {
         return Err(Errno::ENOTDIR);
     }
     permission(&dir, MAY_EXEC)?;
-    crate::sched::current().fs.lock().cwd = dir;
+    dir.mnt.touch();
+    let old = core::mem::replace(&mut crate::sched::current().fs.lock().cwd, dir);
+    drop(old); // outside the lock: it may be a detached mount's last user
     Ok(0)
 }
 
@@ -86,7 +106,7 @@ pub fn sys_chdir(path: u64) -> Result<usize, Errno> {
 
 /// fchdir(2): O_PATH descriptors of directories work too.
 pub fn sys_fchdir(fd: i32) -> Result<usize, Errno> {
-    set_cwd(super::file::get_raw(fd)?.inode().clone())
+    set_cwd(super::file::get_raw(fd)?.path().clone())
 }
 
 /// umask(2): sets the file-mode creation mask, returning the old one.

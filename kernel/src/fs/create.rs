@@ -14,34 +14,47 @@ use crate::sched::current;
 
 /// Walks to where a new name goes (Linux's filename_create): `.`, `..`
 /// and `/` already exist (EEXIST); a trailing slash is only for mkdir,
-/// elsewhere it is EEXIST when the name exists and ENOENT when not.
+/// elsewhere it is EEXIST when the name exists and ENOENT when not. Then
+/// a name that exists is EEXIST, and a read-only mount EROFS.
 fn create_parent(dirfd: i32, path: &[u8], is_dir: bool) -> Result<Parent, Errno> {
     let p = namei::lookup_parent(dirfd, path)?;
     if p.kind != LastKind::Normal {
         return Err(Errno::EEXIST);
     }
+    let exists = p.existing()?.is_some();
     if p.trailing_slash && !is_dir {
-        return Err(if p.existing()?.is_some() { Errno::EEXIST } else { Errno::ENOENT });
+        return Err(if exists { Errno::EEXIST } else { Errno::ENOENT });
     }
+    if exists {
+        return Err(Errno::EEXIST);
+    }
+    p.dir.mnt.want_write()?;
     Ok(p)
+}
+
+/// Linux's may_create: the name must be valid and free and the directory
+/// writable and searchable. The caller holds the namespace lock.
+pub fn may_create(dir: &Arc<Inode>, name: &[u8]) -> Result<(), Errno> {
+    namei::check_name(name)?;
+    if dir.lock().dir()?.get(name).is_some() {
+        return Err(Errno::EEXIST);
+    }
+    permission(dir, MAY_WRITE | MAY_EXEC)
 }
 
 /// Adds `inode` to `dir` as `name` unless the name is taken. The caller
 /// holds the namespace lock.
 pub fn enter(dir: &Arc<Inode>, name: &[u8], inode: &Arc<Inode>) -> Result<(), Errno> {
-    namei::check_name(name)?;
-    if dir.lock().dir()?.get(name).is_some() {
-        return Err(Errno::EEXIST);
-    }
-    permission(dir, MAY_WRITE | MAY_EXEC)?;
+    may_create(dir, name)?;
     ramfs::add_entry(dir, name, inode)
 }
 
 /// Creates a new inode of `mode` (type and permissions) as `name` in `dir`.
 pub fn create_in(dir: &Arc<Inode>, name: &[u8], mode: u32, rdev: u64) -> Result<Arc<Inode>, Errno> {
     let _ns = ramfs::namespace_lock();
-    let inode = ramfs::new_child(dir, mode, rdev);
-    enter(dir, name, &inode)?;
+    may_create(dir, name)?;
+    let inode = ramfs::new_child(dir, mode, rdev)?;
+    ramfs::add_entry(dir, name, &inode)?;
     Ok(inode)
 }
 
@@ -86,9 +99,10 @@ pub fn sys_mknod(path: u64, mode: u32, dev: u32) -> Result<usize, Errno> {
 /// Makes a symlink holding `target` (any bytes; not checked to exist).
 pub fn symlink_in(dir: &Arc<Inode>, name: &[u8], target: Vec<u8>) -> Result<Arc<Inode>, Errno> {
     let _ns = ramfs::namespace_lock();
-    let inode = ramfs::new_child(dir, S_IFLNK | 0o777, 0);
+    may_create(dir, name)?;
+    let inode = ramfs::new_child(dir, S_IFLNK | 0o777, 0)?;
     inode.lock().content = Content::Symlink(target);
-    enter(dir, name, &inode)?;
+    ramfs::add_entry(dir, name, &inode)?;
     Ok(inode)
 }
 
@@ -117,6 +131,10 @@ pub fn sys_linkat(old_dirfd: i32, old_path: u64, new_dirfd: i32, new_path: u64, 
         if flags.contains(AtFlags::AT_SYMLINK_FOLLOW) { AtFlags::empty() } else { AtFlags::AT_SYMLINK_NOFOLLOW };
     let old = namei::lookup_at(old_dirfd, &old_path, lookup_flags | (flags & AtFlags::AT_EMPTY_PATH))?;
     let p = create_parent(new_dirfd, &new_path, false)?;
+    // A link stays within one mount (Linux compares mounts, not devices).
+    if !Arc::ptr_eq(&old.mnt, &p.dir.mnt) {
+        return Err(Errno::EXDEV);
+    }
     let _ns = ramfs::namespace_lock();
     if p.existing()?.is_some() {
         return Err(Errno::EEXIST);

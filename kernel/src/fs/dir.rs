@@ -70,6 +70,12 @@ impl Dir {
         Some(entry.inode)
     }
 
+    /// Removes every entry, returning the inodes (a filesystem's teardown).
+    pub fn take_all(&mut self) -> Vec<Arc<Inode>> {
+        self.by_cookie.clear();
+        core::mem::take(&mut self.entries).into_values().map(|e| e.inode).collect()
+    }
+
     /// The entries whose cookie is at least `cookie`, in cookie order.
     pub fn entries_from(&self, cookie: u64) -> impl Iterator<Item = (u64, &[u8], &Arc<Inode>)> {
         self.by_cookie.range(cookie..).map(move |(&c, name)| (c, name.as_slice(), &self.entries[name].inode))

@@ -2,9 +2,9 @@
 //!
 //! An `OpenFile` is Linux's open file description: shared by descriptors
 //! made with dup and inherited over fork, it holds the status flags
-//! (O_NONBLOCK, O_APPEND...), the file offset and the inode the file was
-//! opened from. The close-on-exec flag belongs to the descriptor, so it
-//! lives in the table.
+//! (O_NONBLOCK, O_APPEND...), the file offset and the path (mount and
+//! inode) the file was opened from, which keeps the mount busy. The
+//! close-on-exec flag belongs to the descriptor, so it lives in the table.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -14,6 +14,7 @@ use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use abi::{Errno, OpenFlags};
 
 use super::inode::Inode;
+use super::mount::{pipe_mount, Path};
 
 /// What an open file can do. Defaults are Linux's answers for a file that
 /// does not support the operation.
@@ -87,7 +88,10 @@ pub struct OpenFile {
     /// runs, so a read or write that uses it is not interleaved with
     /// another; with SMP this needs Linux's f_pos_lock.
     pos: AtomicU64,
-    inode: Arc<Inode>,
+    path: Path,
+    /// Counted among its mount's writers (a regular file opened for
+    /// writing), which a remount read-only waits for.
+    writer: bool,
 }
 
 /// Status flags F_SETFL may change (Linux's SETFL_MASK, less O_DIRECT and
@@ -95,12 +99,20 @@ pub struct OpenFile {
 const SETTABLE_FLAGS: u32 = OpenFlags::O_APPEND.bits() | OpenFlags::O_NONBLOCK.bits() | OpenFlags::O_ASYNC.bits();
 
 impl OpenFile {
+    /// An open file over an inode no path reaches (a pipe's).
     pub fn with_inode(file: impl File + 'static, flags: OpenFlags, inode: Arc<Inode>) -> Arc<OpenFile> {
-        Self::from_box(Box::new(file), flags, inode)
+        Self::from_box(Box::new(file), flags, Path::new(pipe_mount(), inode))
     }
 
-    pub fn from_box(file: Box<dyn File>, flags: OpenFlags, inode: Arc<Inode>) -> Arc<OpenFile> {
-        Arc::new(OpenFile { file, flags: AtomicU32::new(flags.bits()), pos: AtomicU64::new(0), inode })
+    /// An open file of `path`. A regular file open for writing counts as
+    /// a writer of its mount.
+    pub fn from_box(file: Box<dyn File>, flags: OpenFlags, path: Path) -> Arc<OpenFile> {
+        let writer = flags.writable() && !flags.contains(OpenFlags::O_PATH) && path.is_regular();
+        if writer {
+            path.mnt.get_write();
+        }
+        path.mnt.touch();
+        Arc::new(OpenFile { file, flags: AtomicU32::new(flags.bits()), pos: AtomicU64::new(0), path, writer })
     }
 
     pub fn flags(&self) -> OpenFlags {
@@ -113,7 +125,11 @@ impl OpenFile {
     }
 
     pub fn inode(&self) -> &Arc<Inode> {
-        &self.inode
+        &self.path.inode
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     pub fn is_path(&self) -> bool {
@@ -217,6 +233,14 @@ impl OpenFile {
 
     pub fn poll(&self) -> i16 {
         self.file.poll()
+    }
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        if self.writer {
+            self.path.mnt.put_write();
+        }
     }
 }
 

@@ -1,25 +1,55 @@
 //! The bytes of a regular file: a size and a sparse map of pages. A page
 //! that was never written (a hole, or the tail after a truncate that grew
-//! the file) reads as zeroes and takes no memory, as on tmpfs.
+//! the file) reads as zeroes and takes no memory, as on tmpfs. Every page
+//! is charged to the file's filesystem (tmpfs's `size=` limit).
 
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 
 use abi::Errno;
 
 use super::page::{Page, PAGE_SIZE};
+use super::super_block::SuperBlock;
 
 /// Linux's MAX_LFS_FILESIZE on 64-bit: the largest loff_t.
 pub const MAX_FILE_SIZE: u64 = i64::MAX as u64;
 
 const PAGE: u64 = PAGE_SIZE as u64;
 
-#[derive(Default)]
 pub struct FileData {
     size: u64,
     pages: BTreeMap<u64, Page>,
+    sb: Arc<SuperBlock>,
+}
+
+impl Drop for FileData {
+    fn drop(&mut self) {
+        self.sb.release_blocks(self.pages.len() as u64);
+    }
 }
 
 impl FileData {
+    pub fn new(sb: Arc<SuperBlock>) -> FileData {
+        FileData { size: 0, pages: BTreeMap::new(), sb }
+    }
+
+    /// A zeroed page for a hole, charged to the filesystem; None when the
+    /// filesystem is full or RAM is out.
+    fn new_page(&self) -> Option<Page> {
+        self.sb.charge_blocks(1).ok()?;
+        let page = Page::new();
+        if page.is_none() {
+            self.sb.release_blocks(1);
+        }
+        page
+    }
+
+    fn remove_page(&mut self, index: u64) {
+        if self.pages.remove(&index).is_some() {
+            self.sb.release_blocks(1);
+        }
+    }
+
     pub fn size(&self) -> u64 {
         self.size
     }
@@ -32,10 +62,13 @@ impl FileData {
     /// The frame of page `index`, allocating a zeroed page for a hole
     /// (a memory mapping shares it with read and write).
     pub fn page_frame(&mut self, index: u64) -> Result<u64, Errno> {
-        match self.pages.entry(index) {
-            alloc::collections::btree_map::Entry::Occupied(e) => Ok(e.get().paddr()),
-            alloc::collections::btree_map::Entry::Vacant(e) => Ok(e.insert(Page::new().ok_or(Errno::ENOMEM)?).paddr()),
+        if let Some(page) = self.pages.get(&index) {
+            return Ok(page.paddr());
         }
+        let page = self.new_page().ok_or(Errno::ENOSPC)?;
+        let paddr = page.paddr();
+        self.pages.insert(index, page);
+        Ok(paddr)
     }
 
     /// Copies bytes at `pos` into `buf`; returns how many (0 at or past the end).
@@ -59,22 +92,22 @@ impl FileData {
         n
     }
 
-    /// Writes `data` at `pos`, growing the file. When RAM runs out part way
-    /// the bytes written so far count; none at all is ENOSPC, as tmpfs says.
+    /// Writes `data` at `pos`, growing the file. When the filesystem or
+    /// RAM fills up part way the bytes written so far count; none at all
+    /// is ENOSPC, as tmpfs says.
     pub fn write(&mut self, pos: u64, data: &[u8]) -> Result<usize, Errno> {
         let mut done = 0;
         while done < data.len() {
             let at = pos + done as u64;
             let offset = (at % PAGE) as usize;
             let len = (PAGE_SIZE - offset).min(data.len() - done);
-            let page = match self.pages.entry(at / PAGE) {
-                alloc::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-                alloc::collections::btree_map::Entry::Vacant(e) => match Page::new() {
-                    Some(p) => e.insert(p),
-                    None => break,
-                },
-            };
-            page.write(offset, &data[done..done + len]);
+            if !self.pages.contains_key(&(at / PAGE)) {
+                let Some(page) = self.new_page() else { break };
+                self.pages.insert(at / PAGE, page);
+            }
+            if let Some(page) = self.pages.get_mut(&(at / PAGE)) {
+                page.write(offset, &data[done..done + len]);
+            }
             done += len;
         }
         if done == 0 && !data.is_empty() {
@@ -89,7 +122,8 @@ impl FileData {
     pub fn truncate(&mut self, size: u64) {
         if size < self.size {
             let keep = size.div_ceil(PAGE);
-            drop(self.pages.split_off(&keep));
+            let gone = self.pages.split_off(&keep);
+            self.sb.release_blocks(gone.len() as u64);
             let tail = (size % PAGE) as usize;
             if tail != 0 {
                 if let Some(page) = self.pages.get_mut(&(size / PAGE)) {
@@ -104,8 +138,9 @@ impl FileData {
     /// runs out, keeping what was allocated, as tmpfs does.
     pub fn allocate(&mut self, pos: u64, end: u64) -> Result<(), Errno> {
         for index in pos / PAGE..end.div_ceil(PAGE) {
-            if let alloc::collections::btree_map::Entry::Vacant(e) = self.pages.entry(index) {
-                e.insert(Page::new().ok_or(Errno::ENOSPC)?);
+            if !self.pages.contains_key(&index) {
+                let page = self.new_page().ok_or(Errno::ENOSPC)?;
+                self.pages.insert(index, page);
             }
         }
         Ok(())
@@ -121,7 +156,7 @@ impl FileData {
             let offset = (at % PAGE) as usize;
             let len = (PAGE - at % PAGE).min(end - at) as usize;
             if len == PAGE_SIZE {
-                self.pages.remove(&index);
+                self.remove_page(index);
             } else if let Some(page) = self.pages.get_mut(&index) {
                 page.zero(offset, len);
             }

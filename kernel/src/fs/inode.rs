@@ -9,13 +9,14 @@
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use abi::{Errno, Stat, Timespec, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG};
 use spin::{Mutex, MutexGuard};
 
 use super::dir::Dir;
 use super::filedata::FileData;
+use super::super_block::SuperBlock;
 
 pub enum Content {
     Dir(Dir),
@@ -42,14 +43,17 @@ pub struct Inner {
 
 pub struct Inode {
     pub ino: u64,
+    /// The filesystem the inode belongs to: its device, limits and flags.
+    pub sb: Arc<SuperBlock>,
     /// The S_IFMT bits, kept outside the lock for the path walk's checks.
     kind: u32,
+    /// Mounts whose mountpoint this is (Linux's DCACHE_MOUNTED), so the
+    /// walk looks in the mount table only at mountpoints.
+    mounted: AtomicUsize,
     inner: Mutex<Inner>,
 }
 
 static NEXT_INO: AtomicU64 = AtomicU64::new(1);
-/// Inodes alive, for statfs's free-inode count.
-static LIVE: AtomicU64 = AtomicU64::new(0);
 
 /// tmpfs's BOGO_DIRENT_SIZE: a directory's st_size counts this per entry,
 /// `.` and `..` included, so `ls -l` shows what it shows on Linux.
@@ -61,30 +65,71 @@ pub fn now() -> Timespec {
     crate::time::realtime()
 }
 
-pub fn live_inodes() -> u64 {
-    LIVE.load(Ordering::Relaxed)
-}
-
 impl Inode {
-    /// A new inode, linked nowhere yet: a directory counts its own `.`,
-    /// other files have no link until one is made.
-    pub fn new(mode: u32, uid: u32, gid: u32, rdev: u64, content: Content) -> Arc<Inode> {
+    /// A new inode of `sb`, linked nowhere yet: a directory counts its
+    /// own `.`, other files have no link until one is made. Not held to
+    /// the filesystem's inode limit (roots): see `try_new`.
+    pub fn new(sb: &Arc<SuperBlock>, mode: u32, uid: u32, gid: u32, rdev: u64, content: Content) -> Arc<Inode> {
+        sb.reserve_inode_unchecked();
         let nlink = u32::from(mode & S_IFMT == S_IFDIR);
-        Self::with_nlink(mode, uid, gid, rdev, content, nlink)
+        Self::with_nlink(sb, mode, uid, gid, rdev, content, nlink)
+    }
+
+    /// A new inode within the filesystem's inode limit (ENOSPC past it).
+    pub fn try_new(
+        sb: &Arc<SuperBlock>,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        rdev: u64,
+        content: Content,
+    ) -> Result<Arc<Inode>, Errno> {
+        sb.reserve_inode()?;
+        let nlink = u32::from(mode & S_IFMT == S_IFDIR);
+        Ok(Self::with_nlink(sb, mode, uid, gid, rdev, content, nlink))
     }
 
     /// An inode that no directory holds (pipes): one link, as Linux's
     /// pipefs inodes report.
     pub fn new_anonymous(mode: u32) -> Arc<Inode> {
         let cred = super::perm::current_cred();
-        Self::with_nlink(mode, cred.uid, cred.gid, 0, Content::Special, 1)
+        let sb = super::mount::pipe_mount().sb.clone();
+        sb.reserve_inode_unchecked();
+        Self::with_nlink(&sb, mode, cred.uid, cred.gid, 0, Content::Special, 1)
     }
 
-    fn with_nlink(mode: u32, uid: u32, gid: u32, rdev: u64, content: Content, nlink: u32) -> Arc<Inode> {
-        LIVE.fetch_add(1, Ordering::Relaxed);
+    fn with_nlink(
+        sb: &Arc<SuperBlock>,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        rdev: u64,
+        content: Content,
+        nlink: u32,
+    ) -> Arc<Inode> {
         let t = now();
         let inner = Inner { mode, uid, gid, nlink, rdev, atime: t, mtime: t, ctime: t, btime: t, content };
-        Arc::new(Inode { ino: NEXT_INO.fetch_add(1, Ordering::Relaxed), kind: mode & S_IFMT, inner: Mutex::new(inner) })
+        Arc::new(Inode {
+            ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+            sb: sb.clone(),
+            kind: mode & S_IFMT,
+            mounted: AtomicUsize::new(0),
+            inner: Mutex::new(inner),
+        })
+    }
+
+    /// True while something is mounted on this inode.
+    pub fn is_mountpoint(&self) -> bool {
+        self.mounted.load(Ordering::Relaxed) != 0
+    }
+
+    /// A mount on this inode comes (+1) or goes (-1).
+    pub fn mounted_on(&self, delta: isize) {
+        if delta > 0 {
+            self.mounted.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.mounted.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 
     pub fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -141,7 +186,7 @@ impl Inode {
             Content::Special => (0, 0),
         };
         Stat {
-            st_dev: super::ramfs::DEV,
+            st_dev: self.sb.dev,
             st_ino: self.ino,
             st_nlink: u64::from(i.nlink),
             st_mode: i.mode,
@@ -164,7 +209,7 @@ impl Inode {
 
 impl Drop for Inode {
     fn drop(&mut self) {
-        LIVE.fetch_sub(1, Ordering::Relaxed);
+        self.sb.release_inode();
     }
 }
 

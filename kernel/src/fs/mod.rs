@@ -1,21 +1,27 @@
 //! Files and filesystems.
 //!
-//! One RAM filesystem holds the whole tree (ramfs.rs), unpacked from the
+//! The root is a RAM filesystem (ramfs.rs), "rootfs", unpacked from the
 //! initramfs (initramfs.rs) and given /dev, /dev/shm and /tmp at boot
-//! (devfs.rs). An `Inode` (inode.rs) carries a file's metadata and its
+//! (devfs.rs); mount(2) adds tmpfs and ramfs instances and bind mounts
+//! (do_mount.rs, options in mount_options.rs). Each filesystem instance is
+//! a superblock (super_block.rs: device number, limits, read-only flag),
+//! shown in the tree by mounts (mount.rs, listed for /proc by
+//! mountinfo.rs). An `Inode` (inode.rs) carries a file's metadata and its
 //! contents: directory entries (dir.rs), page-backed bytes (filedata.rs,
 //! page.rs) or a symlink target. The path walk (namei.rs) resolves paths
-//! from the root, the working directory (context.rs) or a directory
-//! descriptor. Opening (open.rs) makes an `OpenFile` (file.rs), Linux's
-//! open file description, over a `File`: a regular file (regular.rs), a
-//! directory (readdir.rs), a device by number (chardev.rs), a FIFO
-//! (fifo.rs) or a pipe end (pipe.rs). The system calls live with what they
-//! act on (create.rs, unlink.rs, rename.rs, attr.rs, times.rs, stat.rs,
+//! to a `Path` (a mount and an inode) from the root, the working
+//! directory (context.rs) or a directory descriptor, crossing mountpoints.
+//! Opening (open.rs) makes an `OpenFile` (file.rs), Linux's open file
+//! description, over a `File`: a regular file (regular.rs), a directory
+//! (readdir.rs), a device by number (chardev.rs), a FIFO (fifo.rs) or a
+//! pipe end (pipe.rs). The system calls live with what they act on
+//! (create.rs, unlink.rs, rename.rs, attr.rs, times.rs, stat.rs,
 //! statfs.rs, read_write.rs, select.rs...) and are decoded in syscalls.rs.
 //!
-//! Lock order: the namespace lock (ramfs.rs), then one inode lock at a
-//! time; the task's credentials lock is a leaf. No lock is held across a
-//! copy to or from user memory.
+//! Lock order: the namespace lock (ramfs.rs), then the mount table lock,
+//! then a mount's parent lock (mount.rs), then one inode lock at a time;
+//! the task's credentials lock, the mount id and anonymous device locks
+//! are leaves. No lock is held across a copy to or from user memory.
 
 #![deny(unsafe_code)]
 
@@ -25,6 +31,7 @@ pub mod context;
 pub mod create;
 pub mod devfs;
 pub mod dir;
+pub mod do_mount;
 pub mod fallocate;
 pub mod fcntl;
 pub mod fifo;
@@ -34,6 +41,9 @@ pub mod initramfs;
 pub mod inode;
 pub mod ioctl;
 pub mod mmap;
+pub mod mount;
+pub mod mount_options;
+pub mod mountinfo;
 pub mod namei;
 pub mod open;
 pub mod page;
@@ -48,6 +58,7 @@ pub mod rename;
 pub mod select;
 pub mod stat;
 pub mod statfs;
+pub mod super_block;
 pub mod syscalls;
 pub mod times;
 pub mod unlink;

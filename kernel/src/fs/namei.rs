@@ -1,6 +1,9 @@
 //! The path walk (Linux's namei): from the root, the working directory or
-//! a directory descriptor, through `.`, `..` and symlinks, to an inode, or
-//! to the directory and last component that a create or remove acts on.
+//! a directory descriptor, through `.`, `..`, symlinks and mountpoints, to
+//! a `Path` (a mount and an inode), or to the directory and last component
+//! that a create or remove acts on. A walk enters whatever is mounted on
+//! each name it looks up, and `..` at a mount's root climbs to the
+//! mountpoint first (mount.rs).
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
@@ -9,8 +12,8 @@ use alloc::vec::Vec;
 use abi::{AtFlags, Errno, AT_FDCWD};
 
 use super::inode::Inode;
+use super::mount::{follow_dotdot, follow_mounts, root_path, Path, MNT_NOSYMFOLLOW};
 use super::perm::{permission, MAY_EXEC};
-use super::ramfs;
 use crate::mm::uaccess::read_user_cstr;
 use crate::sched::current;
 
@@ -40,7 +43,7 @@ pub enum LastKind {
 /// Where a path ends: the directory holding the last component, which is
 /// not looked up (the caller creates, removes or looks it up).
 pub struct Parent {
-    pub dir: Arc<Inode>,
+    pub dir: Path,
     pub name: Vec<u8>,
     pub kind: LastKind,
     /// The path ends in `/`: the last component must be a directory.
@@ -64,26 +67,31 @@ pub fn check_name(name: &[u8]) -> Result<(), Errno> {
 }
 
 /// The working directory of the calling process.
-pub fn cwd() -> Arc<Inode> {
+pub fn cwd() -> Path {
     current().fs.lock().cwd.clone()
 }
 
-/// The inode an open descriptor refers to (AT_FDCWD: the working
+/// The path an open descriptor refers to (AT_FDCWD: the working
 /// directory). O_PATH descriptors count, as for Linux's fdget_raw.
-pub fn fd_inode(fd: i32) -> Result<Arc<Inode>, Errno> {
+pub fn fd_path(fd: i32) -> Result<Path, Errno> {
     if fd == AT_FDCWD {
         return Ok(cwd());
     }
-    Ok(current().files.lock().get(fd)?.inode().clone())
+    Ok(current().files.lock().get(fd)?.path().clone())
+}
+
+/// The inode an open descriptor refers to (see `fd_path`).
+pub fn fd_inode(fd: i32) -> Result<Arc<Inode>, Errno> {
+    Ok(fd_path(fd)?.inode.clone())
 }
 
 /// Where a path is walked from: the root for absolute paths (dirfd is then
 /// not even looked at), else the working directory or dirfd's directory.
-fn start(dirfd: i32, path: &[u8]) -> Result<Arc<Inode>, Errno> {
+fn start(dirfd: i32, path: &[u8]) -> Result<Path, Errno> {
     if path.starts_with(b"/") {
-        return Ok(ramfs::root());
+        return Ok(root_path());
     }
-    let dir = fd_inode(dirfd)?;
+    let dir = fd_path(dirfd)?;
     if !dir.is_dir() {
         return Err(Errno::ENOTDIR);
     }
@@ -102,41 +110,49 @@ fn components(path: &[u8]) -> VecDeque<Vec<u8>> {
     parts
 }
 
+/// Follows the symlink at `link`: its target, or ELOOP past the limit
+/// or on a `nosymfollow` mount.
+pub fn follow_link(link: &Path, links_left: &mut u32) -> Result<Vec<u8>, Errno> {
+    if *links_left == 0 || link.mnt.has(MNT_NOSYMFOLLOW) {
+        return Err(Errno::ELOOP);
+    }
+    *links_left -= 1;
+    let target = link.symlink_target().unwrap_or_default();
+    link.lock().accessed();
+    if target.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    Ok(target)
+}
+
 /// Walks `names` from `dir`. A symlink met on the way has its target's
 /// components put in front of what is left (from the root when absolute),
 /// so nested symlinks need no recursion; the last name's symlink is
 /// followed only when `follow_last` is set.
 fn walk_names(
-    mut dir: Arc<Inode>,
+    mut dir: Path,
     mut names: VecDeque<Vec<u8>>,
     follow_last: bool,
     links_left: &mut u32,
-) -> Result<Arc<Inode>, Errno> {
+) -> Result<Path, Errno> {
     while let Some(name) = names.pop_front() {
         if !dir.is_dir() {
             return Err(Errno::ENOTDIR);
         }
         permission(&dir, MAY_EXEC)?;
         let next = match name.as_slice() {
-            b"." => dir.clone(),
-            b".." => ramfs::parent_of(&dir),
+            b"." => continue,
+            b".." => follow_dotdot(&dir),
             _ => {
                 check_name(&name)?;
-                dir.lock().dir()?.get(&name).ok_or(Errno::ENOENT)?
+                let inode = dir.lock().dir()?.get(&name).ok_or(Errno::ENOENT)?;
+                follow_mounts(dir.child(inode))
             }
         };
         if next.is_symlink() && (follow_last || !names.is_empty()) {
-            if *links_left == 0 {
-                return Err(Errno::ELOOP);
-            }
-            *links_left -= 1;
-            let target = next.symlink_target().unwrap_or_default();
-            next.lock().accessed();
-            if target.is_empty() {
-                return Err(Errno::ENOENT);
-            }
+            let target = follow_link(&next, links_left)?;
             if target.starts_with(b"/") {
-                dir = ramfs::root();
+                dir = root_path();
             }
             for part in components(&target).into_iter().rev() {
                 names.push_front(part);
@@ -149,11 +165,11 @@ fn walk_names(
 }
 
 /// Walks all but the last component of `path` from `start`.
-pub fn walk_parent(start: Arc<Inode>, path: &[u8], links_left: &mut u32) -> Result<Parent, Errno> {
+pub fn walk_parent(start: Path, path: &[u8], links_left: &mut u32) -> Result<Parent, Errno> {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
-    let start = if path.starts_with(b"/") { ramfs::root() } else { start };
+    let start = if path.starts_with(b"/") { root_path() } else { start };
     let mut names: VecDeque<Vec<u8>> =
         path.split(|&b| b == b'/').filter(|p| !p.is_empty()).map(<[u8]>::to_vec).collect();
     let Some(last) = names.pop_back() else {
@@ -172,18 +188,18 @@ pub fn walk_parent(start: Arc<Inode>, path: &[u8], links_left: &mut u32) -> Resu
     Ok(Parent { dir, name: last, kind, trailing_slash: path.ends_with(b"/") })
 }
 
-/// Walks `path` from `start` to an inode. A trailing slash follows a last
-/// symlink whatever `follow` says and requires a directory.
-pub fn walk(start: Arc<Inode>, path: &[u8], follow: bool, links_left: &mut u32) -> Result<Arc<Inode>, Errno> {
+/// Walks `path` from `start`. A trailing slash follows a last symlink
+/// whatever `follow` says and requires a directory.
+pub fn walk(start: Path, path: &[u8], follow: bool, links_left: &mut u32) -> Result<Path, Errno> {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
-    let start = if path.starts_with(b"/") { ramfs::root() } else { start };
+    let start = if path.starts_with(b"/") { root_path() } else { start };
     walk_names(start, components(path), follow, links_left)
 }
 
 /// Resolves `path` relative to `dirfd`.
-pub fn lookup(dirfd: i32, path: &[u8], follow: bool) -> Result<Arc<Inode>, Errno> {
+pub fn lookup(dirfd: i32, path: &[u8], follow: bool) -> Result<Path, Errno> {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
@@ -193,9 +209,9 @@ pub fn lookup(dirfd: i32, path: &[u8], follow: bool) -> Result<Arc<Inode>, Errno
 
 /// Resolves `path` relative to `dirfd` for the *at calls' flags:
 /// AT_SYMLINK_NOFOLLOW, and AT_EMPTY_PATH (an empty path is dirfd itself).
-pub fn lookup_at(dirfd: i32, path: &[u8], flags: AtFlags) -> Result<Arc<Inode>, Errno> {
+pub fn lookup_at(dirfd: i32, path: &[u8], flags: AtFlags) -> Result<Path, Errno> {
     if path.is_empty() && flags.contains(AtFlags::AT_EMPTY_PATH) {
-        return fd_inode(dirfd);
+        return fd_path(dirfd);
     }
     lookup(dirfd, path, !flags.contains(AtFlags::AT_SYMLINK_NOFOLLOW))
 }

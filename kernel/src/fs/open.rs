@@ -5,9 +5,10 @@ use alloc::sync::Arc;
 use abi::{Errno, OpenFlags, S_IFREG};
 
 use super::chardev;
-use super::create::enter;
+use super::create::may_create;
 use super::file::{File, OpenFile};
 use super::inode::Inode;
+use super::mount::{follow_dotdot, follow_mounts, Path, MNT_NODEV};
 use super::namei::{self, LastKind};
 use super::perm::{owner_or_privileged, permission, MAY_EXEC, MAY_READ, MAY_WRITE};
 use super::ramfs;
@@ -35,15 +36,15 @@ const TMPFILE_BIT: u32 = 0o20000000;
 /// O_CREAT's lookup: finds the last component or creates it as a regular
 /// file, in one step under the namespace lock. An existing symlink is
 /// followed to its target, which is created if missing, as Linux does.
-/// Returns the inode and whether it was created.
-fn open_create(dirfd: i32, path: &[u8], flags: OpenFlags, mode: u32) -> Result<(Arc<Inode>, bool), Errno> {
+/// Returns the path and whether it was created.
+fn open_create(dirfd: i32, path: &[u8], flags: OpenFlags, mode: u32) -> Result<(Path, bool), Errno> {
     let mut links_left = namei::MAX_SYMLINKS;
     let mut p = namei::lookup_parent(dirfd, path)?;
     loop {
         match p.kind {
             LastKind::Normal => {}
             LastKind::Dot | LastKind::Root => return Ok((p.dir, false)),
-            LastKind::DotDot => return Ok((ramfs::parent_of(&p.dir), false)),
+            LastKind::DotDot => return Ok((follow_dotdot(&p.dir), false)),
         }
         if p.trailing_slash {
             return Err(Errno::EISDIR);
@@ -56,19 +57,21 @@ fn open_create(dirfd: i32, path: &[u8], flags: OpenFlags, mode: u32) -> Result<(
                 if flags.contains(OpenFlags::O_NOFOLLOW) {
                     return Err(Errno::ELOOP);
                 }
-                if links_left == 0 {
-                    return Err(Errno::ELOOP);
-                }
-                links_left -= 1;
-                let target = inode.symlink_target().unwrap_or_default();
+                let target = namei::follow_link(&p.dir.child(inode), &mut links_left)?;
                 p = namei::walk_parent(p.dir, &target, &mut links_left)?;
             }
-            Some(inode) => return Ok((inode, false)),
+            Some(inode) => {
+                drop(ns);
+                return Ok((follow_mounts(p.dir.child(inode)), false));
+            }
             None => {
+                // A read-only mount refuses only what would be created.
+                p.dir.mnt.want_write()?;
                 let mode = S_IFREG | (mode & 0o7777 & !current().fs.lock().umask);
-                let inode = ramfs::new_child(&p.dir, mode, 0);
-                enter(&p.dir, &p.name, &inode)?;
-                return Ok((inode, true));
+                may_create(&p.dir, &p.name)?;
+                let inode = ramfs::new_child(&p.dir, mode, 0)?;
+                ramfs::add_entry(&p.dir, &p.name, &inode)?;
+                return Ok((p.dir.child(inode), true));
             }
         }
     }
@@ -145,8 +148,21 @@ pub fn do_open(dirfd: i32, path: &[u8], flags: u32, mode: u32) -> Result<Arc<Ope
         if inode.is_dir() && want & MAY_WRITE != 0 {
             return Err(Errno::EISDIR);
         }
+        // Linux's do_open and may_open: truncating needs a writable mount
+        // first; device nodes on a `nodev` mount do not open.
+        if inode.is_regular() && flags.contains(OpenFlags::O_TRUNC) && !created {
+            inode.mnt.want_write()?;
+        }
+        let device = matches!(inode.kind(), abi::S_IFCHR | abi::S_IFBLK);
+        if device && inode.mnt.has(MNT_NODEV) {
+            return Err(Errno::EACCES);
+        }
         if !created {
             permission(&inode, want & !MAY_EXEC)?;
+        }
+        // Writing needs a writable mount, except to devices and FIFOs.
+        if want & MAY_WRITE != 0 && (inode.is_regular() || inode.is_dir() || inode.is_symlink()) {
+            inode.mnt.want_write()?;
         }
         // Not updating atime hides reads: only for the owner (Linux).
         if flags.contains(OpenFlags::O_NOATIME) {

@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 use abi::{Errno, S_ISGID, S_ISUID, S_ISVTX, S_IXGRP, S_IXOTH, S_IXUSR};
 
 use super::inode::{Inner, Inode};
+use super::mount::{Path, MNT_NOEXEC};
 
 pub const MAY_EXEC: u32 = 1;
 pub const MAY_WRITE: u32 = 2;
@@ -51,10 +52,15 @@ pub fn permission(inode: &Inode, mask: u32) -> Result<(), Errno> {
     permission_for(&current_cred(), inode, mask)
 }
 
-/// May `cred` access `inode` as `mask`? The owner's, group's or others'
-/// bits decide, whichever class comes first; root may do anything, except
-/// execute a non-directory that has no execute bit at all.
+/// May `cred` access `inode` as `mask`? A read-only filesystem refuses
+/// writes to files, directories and symlinks (EROFS, Linux's
+/// sb_permission). Then the owner's, group's or others' bits decide,
+/// whichever class comes first; root may do anything, except execute a
+/// non-directory that has no execute bit at all.
 pub fn permission_for(cred: &Cred, inode: &Inode, mask: u32) -> Result<(), Errno> {
+    if mask & MAY_WRITE != 0 && inode.sb.is_readonly() && (inode.is_regular() || inode.is_dir() || inode.is_symlink()) {
+        return Err(Errno::EROFS);
+    }
     let (mode, uid, gid) = {
         let i = inode.lock();
         (i.mode, i.uid, i.gid)
@@ -75,6 +81,15 @@ pub fn permission_for(cred: &Cred, inode: &Inode, mask: u32) -> Result<(), Errno
     } else {
         Err(Errno::EACCES)
     }
+}
+
+/// May the caller execute the file at `path` (execve)? Only a regular
+/// file, not on a `noexec` mount, with execute permission: EACCES.
+pub fn may_exec(path: &Path) -> Result<(), Errno> {
+    if !path.is_regular() || path.mnt.has(MNT_NOEXEC) {
+        return Err(Errno::EACCES);
+    }
+    permission(path, MAY_EXEC)
 }
 
 /// May the caller change `inode`'s mode or times to arbitrary values

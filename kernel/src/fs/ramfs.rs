@@ -1,20 +1,17 @@
-//! The RAM filesystem that holds the root: the root directory, the
-//! namespace lock, and the two operations that change directory entries
-//! (add and remove), which keep link counts and `..` right.
+//! The RAM filesystems (the root's, tmpfs and ramfs): their root
+//! directories, the namespace lock, and the operations that change
+//! directory entries (add, remove, move), which keep link counts and `..`
+//! right.
 
 use alloc::sync::Arc;
 
-use abi::{makedev, Errno, S_IFDIR, S_ISGID};
-use spin::{Mutex, MutexGuard, Once};
+use abi::{Errno, S_IFDIR, S_ISGID};
+use spin::{Mutex, MutexGuard};
 
 use super::dir::Dir;
+use super::filedata::FileData;
 use super::inode::{Content, Inode};
-
-/// The filesystem's device number (st_dev): an anonymous device, as
-/// Linux gives tmpfs and ramfs.
-pub const DEV: u64 = makedev(0, 1);
-
-static ROOT: Once<Arc<Inode>> = Once::new();
+use super::super_block::SuperBlock;
 
 /// Held by every operation that adds, removes or moves directory entries,
 /// like Linux's per-filesystem rename lock: it makes a check ("the name is
@@ -22,22 +19,27 @@ static ROOT: Once<Arc<Inode>> = Once::new();
 /// and the change that relies on it one step. Lookups do not take it.
 static NAMESPACE: Mutex<()> = Mutex::new(());
 
+/// The root directory of the namespace's root filesystem (the initramfs).
 pub fn root() -> Arc<Inode> {
-    ROOT.call_once(|| Inode::new(S_IFDIR | 0o755, 0, 0, 0, Content::Dir(Dir::new(None)))).clone()
+    super::mount::root_path().inode.clone()
 }
 
-pub fn is_root(inode: &Arc<Inode>) -> bool {
-    Arc::ptr_eq(inode, &root())
+/// A new filesystem's root directory, which `..` leaves where it is.
+pub fn new_root(sb: &Arc<SuperBlock>, mode: u32, uid: u32, gid: u32) -> Arc<Inode> {
+    let root = Inode::new(sb, S_IFDIR | (mode & 0o7777), uid, gid, 0, Content::Dir(Dir::new(None)));
+    sb.set_root(root.clone());
+    root
 }
 
 pub fn namespace_lock() -> MutexGuard<'static, ()> {
     NAMESPACE.lock()
 }
 
-/// An inode for a new entry of `dir`, owned by the caller, with Linux's
-/// inode_init_owner rule for set-group-ID directories: the new file takes
-/// the directory's group, and a new directory keeps S_ISGID too.
-pub fn new_child(dir: &Inode, mut mode: u32, rdev: u64) -> Arc<Inode> {
+/// An inode for a new entry of `dir`, in its filesystem and owned by the
+/// caller, with Linux's inode_init_owner rule for set-group-ID
+/// directories: the new file takes the directory's group, and a new
+/// directory keeps S_ISGID too. ENOSPC past tmpfs's `nr_inodes=`.
+pub fn new_child(dir: &Inode, mut mode: u32, rdev: u64) -> Result<Arc<Inode>, Errno> {
     let cred = super::perm::current_cred();
     let (dir_mode, dir_gid) = {
         let d = dir.lock();
@@ -52,11 +54,11 @@ pub fn new_child(dir: &Inode, mut mode: u32, rdev: u64) -> Arc<Inode> {
     }
     let content = match mode & abi::S_IFMT {
         S_IFDIR => Content::Dir(Dir::new(None)),
-        abi::S_IFREG => Content::File(Default::default()),
+        abi::S_IFREG => Content::File(FileData::new(dir.sb.clone())),
         abi::S_IFLNK => Content::Symlink(alloc::vec::Vec::new()),
         _ => Content::Special,
     };
-    Inode::new(mode, cred.uid, gid, rdev, content)
+    Inode::try_new(&dir.sb, mode, cred.uid, gid, rdev, content)
 }
 
 /// True once a directory has been removed: nothing may be created in it.
@@ -107,9 +109,10 @@ pub fn remove_entry(dir: &Arc<Inode>, name: &[u8]) -> Result<Arc<Inode>, Errno> 
     Ok(inode)
 }
 
-/// The directory `..` leads to (the root's is itself).
+/// The directory `..` leads to within the filesystem (a filesystem's
+/// root leads to itself; crossing mounts is the path walk's business).
 pub fn parent_of(dir: &Arc<Inode>) -> Arc<Inode> {
-    dir.lock().dir().ok().and_then(Dir::parent).unwrap_or_else(root)
+    dir.lock().dir().ok().and_then(Dir::parent).unwrap_or_else(|| dir.clone())
 }
 
 /// True when `dir` is `ancestor` or lies below it.
@@ -119,10 +122,11 @@ pub fn is_within(dir: &Arc<Inode>, ancestor: &Arc<Inode>) -> bool {
         if Arc::ptr_eq(&at, ancestor) {
             return true;
         }
-        if is_root(&at) {
+        let parent = parent_of(&at);
+        if Arc::ptr_eq(&parent, &at) {
             return false;
         }
-        at = parent_of(&at);
+        at = parent;
     }
 }
 

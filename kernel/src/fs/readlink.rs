@@ -20,7 +20,7 @@ pub fn sys_readlinkat(dirfd: i32, path: u64, buf: u64, size: i32) -> Result<usiz
         }
         inode
     } else {
-        namei::lookup(dirfd, &path, false)?
+        namei::lookup(dirfd, &path, false)?.inode.clone()
     };
     let target = inode.symlink_target().ok_or(Errno::EINVAL)?;
     let n = target.len().min(size as usize);

@@ -32,12 +32,17 @@ pub fn sys_renameat2(old_dirfd: i32, old_path: u64, new_dirfd: i32, new_path: u6
     let new_path = namei::read_path(new_path)?;
     let old = namei::lookup_parent(old_dirfd, &old_path)?;
     let new = namei::lookup_parent(new_dirfd, &new_path)?;
+    // Names move within one mount only.
+    if !Arc::ptr_eq(&old.dir.mnt, &new.dir.mnt) {
+        return Err(Errno::EXDEV);
+    }
     if old.kind != LastKind::Normal {
         return Err(Errno::EBUSY);
     }
     if new.kind != LastKind::Normal {
         return Err(if noreplace { Errno::EEXIST } else { Errno::EBUSY });
     }
+    old.dir.mnt.want_write()?;
 
     let _ns = ramfs::namespace_lock();
     let source = old.existing()?.ok_or(Errno::ENOENT)?;
@@ -82,6 +87,9 @@ pub fn sys_renameat2(old_dirfd: i32, old_path: u64, new_dirfd: i32, new_path: u6
                 permission(t, MAY_WRITE)?;
             }
         }
+    }
+    if source.is_mountpoint() || target.as_ref().is_some_and(|t| t.is_mountpoint()) {
+        return Err(Errno::EBUSY);
     }
     namei::check_name(&new.name)?;
 

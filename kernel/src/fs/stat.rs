@@ -1,7 +1,7 @@
 //! stat(2), lstat(2), fstat(2), newfstatat(2) and statx(2).
 
 use abi::{major, minor, AtFlags, Errno, Stat, Statx, StatxTimestamp};
-use abi::{STATX_BASIC_STATS, STATX_BTIME};
+use abi::{STATX_BASIC_STATS, STATX_BTIME, STATX_MNT_ID};
 
 use super::file::get_raw;
 use super::namei;
@@ -35,7 +35,7 @@ fn timestamp(sec: i64, nsec: i64) -> StatxTimestamp {
     StatxTimestamp { tv_sec: sec, tv_nsec: nsec as u32, __reserved: 0 }
 }
 
-/// statx(2): everything stat has, plus the creation time. Fields are
+/// statx(2): everything stat has, plus the creation time and the mount id. Fields are
 /// filled whatever the mask asks, and stx_mask says which are valid.
 pub fn sys_statx(dirfd: i32, path: u64, flags: u32, mask: u32, buf: u64) -> Result<usize, Errno> {
     let allowed = AtFlags::AT_SYMLINK_NOFOLLOW
@@ -52,7 +52,8 @@ pub fn sys_statx(dirfd: i32, path: u64, flags: u32, mask: u32, buf: u64) -> Resu
     let s = inode.stat();
     let btime = inode.lock().btime;
     let stx = Statx {
-        stx_mask: STATX_BASIC_STATS | STATX_BTIME,
+        stx_mask: STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID,
+        stx_mnt_id: u64::from(inode.mnt.id),
         stx_blksize: s.st_blksize as u32,
         stx_nlink: s.st_nlink as u32,
         stx_uid: s.st_uid,

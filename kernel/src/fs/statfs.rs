@@ -1,34 +1,52 @@
 //! statfs(2), fstatfs(2), and the sync family: sync(2), syncfs(2),
-//! fsync(2), fdatasync(2). The RAM filesystem holds the only copy of its
+//! fsync(2), fdatasync(2). The RAM filesystems hold the only copy of their
 //! data, so a sync has nothing to write and succeeds where Linux's tmpfs
 //! does.
 
-use abi::{Errno, Statfs, ST_RELATIME, ST_VALID, TMPFS_MAGIC};
+use abi::{Errno, Statfs};
+use abi::{ST_MANDLOCK, ST_NOATIME, ST_NODEV, ST_NODIRATIME, ST_NOEXEC, ST_NOSUID, ST_RDONLY, ST_RELATIME};
+use abi::{ST_SYNCHRONOUS, ST_VALID};
 
 use super::file::{get_file, get_raw};
-use super::inode::{live_inodes, Inode};
+use super::mount::{Mount, Path};
+use super::mount::{MNT_NOATIME, MNT_NODEV, MNT_NODIRATIME, MNT_NOEXEC, MNT_NOSUID, MNT_RELATIME};
 use super::namei;
-use crate::mm::frame;
+use super::super_block::{SB_MANDLOCK, SB_SYNCHRONOUS};
 use crate::mm::uaccess::write_user;
 
-/// What tmpfs reports: its blocks are pages of RAM, and it can hold about
-/// as many inodes as there are pages.
-fn statfs_of(_inode: &Inode) -> Statfs {
-    let total = frame::total_count() as u64;
-    let free = frame::free_count() as u64;
-    Statfs {
-        f_type: TMPFS_MAGIC,
-        f_bsize: 4096,
-        f_blocks: total,
-        f_bfree: free,
-        f_bavail: free,
-        f_files: total,
-        f_ffree: total.saturating_sub(live_inodes()),
-        f_namelen: namei::NAME_MAX as i64,
-        f_frsize: 4096,
-        f_flags: ST_VALID | ST_RELATIME,
-        ..Statfs::default()
+/// statfs's f_flags: the mount's flags and the superblock's (Linux's
+/// flags_by_mnt and flags_by_sb), always with ST_VALID.
+pub fn statfs_flags(mnt: &Mount) -> i64 {
+    let mut f = ST_VALID;
+    let pairs = [
+        (MNT_NOSUID, ST_NOSUID),
+        (MNT_NODEV, ST_NODEV),
+        (MNT_NOEXEC, ST_NOEXEC),
+        (MNT_NOATIME, ST_NOATIME),
+        (MNT_NODIRATIME, ST_NODIRATIME),
+        (MNT_RELATIME, ST_RELATIME),
+    ];
+    for (mnt_flag, st_flag) in pairs {
+        if mnt.has(mnt_flag) {
+            f |= st_flag;
+        }
     }
+    if mnt.is_readonly() {
+        f |= ST_RDONLY;
+    }
+    let sb = mnt.sb.flags();
+    if sb & SB_SYNCHRONOUS != 0 {
+        f |= ST_SYNCHRONOUS;
+    }
+    if sb & SB_MANDLOCK != 0 {
+        f |= ST_MANDLOCK;
+    }
+    f
+}
+
+/// The filesystem's figures (super_block.rs) and the mount's flags.
+fn statfs_of(path: &Path) -> Statfs {
+    Statfs { f_flags: statfs_flags(&path.mnt), ..path.inode.sb.statfs() }
 }
 
 pub fn sys_statfs(path: u64, buf: u64) -> Result<usize, Errno> {
@@ -40,7 +58,7 @@ pub fn sys_statfs(path: u64, buf: u64) -> Result<usize, Errno> {
 /// fstatfs(2): O_PATH descriptors work too, as on Linux.
 pub fn sys_fstatfs(fd: i32, buf: u64) -> Result<usize, Errno> {
     let file = get_raw(fd)?;
-    write_user(buf, &statfs_of(file.inode())).map(|_| 0)
+    write_user(buf, &statfs_of(file.path())).map(|_| 0)
 }
 
 pub fn sys_sync() -> Result<usize, Errno> {

@@ -6,7 +6,8 @@ use abi::syscall::nr;
 use abi::Errno;
 
 use super::{
-    attr, context, create, fallocate, open, read_write, readdir, readlink, rename, select, stat, statfs, times, unlink,
+    attr, context, create, do_mount, fallocate, open, read_write, readdir, readlink, rename, select, stat, statfs,
+    times, unlink,
 };
 
 pub fn dispatch(number: usize, a: [u64; 6]) -> Option<Result<usize, Errno>> {
@@ -72,6 +73,8 @@ pub fn dispatch(number: usize, a: [u64; 6]) -> Option<Result<usize, Errno>> {
         nr::UTIMES => times::sys_utimes(a[0], a[1]),
         nr::FUTIMESAT => times::sys_futimesat(int(a[0]), a[1], a[2]),
         nr::UTIME => times::sys_utime(a[0], a[1]),
+        nr::MOUNT => do_mount::sys_mount(a[0], a[1], a[2], a[3], a[4]),
+        nr::UMOUNT2 => do_mount::sys_umount2(a[0], int(a[1])),
         nr::POLL => select::sys_poll(a[0], uint(a[1]), int(a[2])),
         nr::PPOLL => select::sys_ppoll(a[0], uint(a[1]), a[2], a[3], a[4] as usize),
         nr::SELECT => select::sys_select(int(a[0]), a[1], a[2], a[3], a[4]),

@@ -7,13 +7,14 @@ use bytemuck::{Pod, Zeroable};
 
 use super::file::get_file;
 use super::inode::{now, Inode};
+use super::mount::Path;
 use super::namei;
 use super::perm::{owner_or_privileged, permission, MAY_WRITE};
 use crate::mm::uaccess::read_user;
 
 /// Sets atime and mtime (None: leave alone); ctime becomes now. Setting
 /// both to now needs only write access; anything else needs the owner.
-fn set_times(inode: &Inode, times: Option<[Timespec; 2]>) -> Result<usize, Errno> {
+fn set_times(path: &Path, times: Option<[Timespec; 2]>) -> Result<usize, Errno> {
     let valid =
         |t: &Timespec| t.tv_nsec == UTIME_NOW || t.tv_nsec == UTIME_OMIT || (0..1_000_000_000).contains(&t.tv_nsec);
     if let Some(t) = &times {
@@ -21,6 +22,8 @@ fn set_times(inode: &Inode, times: Option<[Timespec; 2]>) -> Result<usize, Errno
             return Err(Errno::EINVAL);
         }
     }
+    path.mnt.want_write()?;
+    let inode: &Inode = path;
     let all_now = times.is_none_or(|t| t.iter().all(|t| t.tv_nsec == UTIME_NOW));
     if !all_now {
         owner_or_privileged(inode)?;
@@ -51,12 +54,12 @@ pub fn sys_utimensat(dirfd: i32, path: u64, times: u64, flags: u32) -> Result<us
         if flags != 0 {
             return Err(Errno::EINVAL);
         }
-        return set_times(get_file(dirfd)?.inode(), times);
+        return set_times(get_file(dirfd)?.path(), times);
     }
     let allowed = AtFlags::AT_SYMLINK_NOFOLLOW | AtFlags::AT_EMPTY_PATH;
     let flags = AtFlags::from_bits(flags).filter(|f| allowed.contains(*f)).ok_or(Errno::EINVAL)?;
     let path = namei::read_path(path)?;
-    set_times(&*namei::lookup_at(dirfd, &path, flags)?, times)
+    set_times(&namei::lookup_at(dirfd, &path, flags)?, times)
 }
 
 fn from_timeval(tv: Timeval) -> Result<Timespec, Errno> {
@@ -74,7 +77,7 @@ pub fn sys_futimesat(dirfd: i32, path: u64, times: u64) -> Result<usize, Errno> 
         Some([from_timeval(tv[0])?, from_timeval(tv[1])?])
     };
     let path = namei::read_path(path)?;
-    set_times(&*namei::lookup(dirfd, &path, true)?, times)
+    set_times(&namei::lookup(dirfd, &path, true)?, times)
 }
 
 pub fn sys_utimes(path: u64, times: u64) -> Result<usize, Errno> {
@@ -97,5 +100,5 @@ pub fn sys_utime(path: u64, times: u64) -> Result<usize, Errno> {
         Some([Timespec { tv_sec: u.actime, tv_nsec: 0 }, Timespec { tv_sec: u.modtime, tv_nsec: 0 }])
     };
     let path = namei::read_path(path)?;
-    set_times(&*namei::lookup(abi::AT_FDCWD, &path, true)?, times)
+    set_times(&namei::lookup(abi::AT_FDCWD, &path, true)?, times)
 }

@@ -12,6 +12,7 @@ fn unlink(dirfd: i32, path: &[u8]) -> Result<(), Errno> {
     if p.kind != LastKind::Normal {
         return Err(Errno::EISDIR);
     }
+    p.dir.mnt.want_write()?;
     let _ns = ramfs::namespace_lock();
     let inode = p.existing()?.ok_or(Errno::ENOENT)?;
     if p.trailing_slash {
@@ -19,6 +20,9 @@ fn unlink(dirfd: i32, path: &[u8]) -> Result<(), Errno> {
     }
     // A directory is EISDIR, where POSIX allows EPERM.
     may_delete(&p.dir, &inode, false)?;
+    if inode.is_mountpoint() {
+        return Err(Errno::EBUSY);
+    }
     ramfs::remove_entry(&p.dir, &p.name).map(|_| ())
 }
 
@@ -30,9 +34,13 @@ fn rmdir(dirfd: i32, path: &[u8]) -> Result<(), Errno> {
         LastKind::DotDot => return Err(Errno::ENOTEMPTY),
         LastKind::Root => return Err(Errno::EBUSY),
     }
+    p.dir.mnt.want_write()?;
     let _ns = ramfs::namespace_lock();
     let inode = p.existing()?.ok_or(Errno::ENOENT)?;
     may_delete(&p.dir, &inode, true)?;
+    if inode.is_mountpoint() {
+        return Err(Errno::EBUSY);
+    }
     if !inode.lock().dir()?.is_empty() {
         return Err(Errno::ENOTEMPTY);
     }

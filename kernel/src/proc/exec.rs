@@ -84,7 +84,7 @@ fn read_executable(path: &[u8]) -> Result<Vec<u8>, Errno> {
     if !inode.is_regular() {
         return Err(Errno::EACCES);
     }
-    perm::permission(&inode, perm::MAY_EXEC)?;
+    perm::may_exec(&inode)?;
     inode.read_all()
 }
 

@@ -296,6 +296,11 @@ fn conformance_threads() {
 }
 
 #[test]
+fn conformance_mount() {
+    conformance("mount");
+}
+
+#[test]
 fn conformance_timeacct() {
     conformance("timeacct");
 }
