@@ -74,6 +74,9 @@ pub fn do_exit(status: ExitStatus) -> ! {
 /// to init, and its leader becomes a zombie for the parent.
 fn end_process(task: &Arc<Task>, status: ExitStatus) {
     task.files.lock().close_all();
+    // Let go of the working directory, so its mount is no longer busy
+    // while the zombie waits to be reaped (Linux's exit_fs).
+    task.fs.lock().cwd = crate::fs::mount::root_path();
     reparent_children(task);
     let leader = task.leader().unwrap_or_else(|| task.clone());
     leader.set_state(TaskState::Zombie(status));
