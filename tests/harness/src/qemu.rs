@@ -49,6 +49,9 @@ pub struct QemuConfig {
     pub accel: Vec<String>,
     /// The firmware passed with `-bios`, if any.
     pub bios: Option<PathBuf>,
+    /// More arguments, after the standard ones: disks, another `-cpu`
+    /// (QEMU takes the last one), more memory.
+    pub extra: Vec<OsString>,
 }
 
 impl QemuConfig {
@@ -62,7 +65,7 @@ impl QemuConfig {
         paths::require_file(&initrd, "the initramfs", "INITRAMFS");
         let accel = accel_args_from_env().unwrap_or_else(|e| panic!("{e}"));
         let bios = Some(PathBuf::from(QBOOT)).filter(|p| p.is_file());
-        QemuConfig { kernel, initrd, accel, bios }
+        QemuConfig { kernel, initrd, accel, bios, extra: Vec::new() }
     }
 
     /// QEMU's arguments to boot with kernel command line `cmdline`.
@@ -77,6 +80,7 @@ impl QemuConfig {
         {
             a.push(s.into());
         }
+        a.extend(self.extra.iter().cloned());
         a.push("-kernel".into());
         a.push(self.kernel.as_os_str().into());
         a.push("-initrd".into());
@@ -389,6 +393,7 @@ mod tests {
             initrd: PathBuf::from("/k/initramfs.cpio"),
             accel: accel_args(None).unwrap(),
             bios: Some(PathBuf::from(QBOOT)),
+            extra: Vec::new(),
         }
     }
 
