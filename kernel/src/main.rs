@@ -6,6 +6,7 @@
 extern crate alloc;
 
 mod arch;
+mod block;
 mod boot;
 mod cmdline;
 mod drivers;
@@ -54,6 +55,7 @@ extern "C" fn kernel_main(start_info: u64) -> ! {
     arch::apic::timer_start_periodic((cal.apic_timer_hz / time::HZ) as u32);
     drivers::acpi::init(info.rsdp);
 
+    drivers::virtio_blk::probe();
     sched::init();
     unpack_initramfs(&info);
     fs::devfs::init();

@@ -4,6 +4,8 @@
 
 /// Powers off through ACPI; halts if the machine is still running after.
 pub fn power_off() -> ! {
+    // Whatever the disks hold in their write caches reaches the medium.
+    crate::block::flush_all();
     crate::pr_emerg!("reboot: Power down");
     crate::drivers::acpi::power_off();
     // The machine may take a moment to act on the request.

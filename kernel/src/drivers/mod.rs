@@ -1,5 +1,7 @@
 //! Device drivers.
 
 pub mod acpi;
+pub mod pci;
 pub mod rtc;
 pub mod uart16550;
+pub mod virtio_blk;

@@ -6,7 +6,7 @@
 
 use alloc::sync::Arc;
 
-use abi::{makedev, Errno, S_IFCHR, S_IFDIR};
+use abi::{makedev, Errno, S_IFBLK, S_IFCHR, S_IFDIR};
 
 use super::chardev::{MEM_MAJOR, TTYAUX_MAJOR};
 use super::create::create_in;
@@ -40,6 +40,11 @@ fn populate() -> Result<(), Errno> {
     for &(name, major, minor, mode) in NODES {
         if dev.lock().dir()?.get(name).is_none() {
             create_in(&dev, name, S_IFCHR | mode, makedev(major, minor))?;
+        }
+    }
+    for disk in crate::block::disks() {
+        if dev.lock().dir()?.get(disk.name.as_bytes()).is_none() {
+            create_in(&dev, disk.name.as_bytes(), S_IFBLK | 0o660, makedev(disk.major, disk.minor))?;
         }
     }
     ensure_dir(&dev, b"shm", 0o1777)?;

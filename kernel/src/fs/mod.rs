@@ -26,6 +26,7 @@
 #![deny(unsafe_code)]
 
 pub mod attr;
+pub mod blockdev;
 pub mod chardev;
 pub mod context;
 pub mod create;

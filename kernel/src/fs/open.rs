@@ -99,6 +99,10 @@ fn open_inode(inode: &Arc<Inode>, flags: OpenFlags, created: bool) -> Result<all
         let rdev = inode.lock().rdev;
         return chardev::open(rdev);
     }
+    if inode.kind() == abi::S_IFBLK {
+        let rdev = inode.lock().rdev;
+        return super::blockdev::open(rdev);
+    }
     if inode.is_fifo() {
         return super::fifo::open(inode, flags);
     }

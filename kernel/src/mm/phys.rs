@@ -70,3 +70,16 @@ pub fn refcount(table: u64, frame: u64) -> &'static core::sync::atomic::AtomicU3
     // and the address is 4-byte aligned, and all access is atomic.
     unsafe { &*((phys_to_virt(table) + frame * 4) as *const core::sync::atomic::AtomicU32) }
 }
+
+/// Reads a u16 that a device may change at any time (DMA rings).
+pub fn read_volatile_u16(paddr: u64) -> u16 {
+    // SAFETY: the address is in the direct map, 2-byte aligned by the
+    // callers (ring fields), and reading device-shared memory is sound.
+    unsafe { core::ptr::read_volatile(phys_to_virt(paddr) as *const u16) }
+}
+
+/// Writes a u16 the device reads (DMA rings), not reordered by the compiler.
+pub fn write_volatile_u16(paddr: u64, value: u16) {
+    // SAFETY: as read_volatile_u16; the frame belongs to the driver.
+    unsafe { core::ptr::write_volatile(phys_to_virt(paddr) as *mut u16, value) }
+}
