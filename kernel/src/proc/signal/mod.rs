@@ -160,7 +160,9 @@ fn deliver_to(task: &Arc<Task>, sig: i32, info: Siginfo, thread_only: bool) {
     }
     let unkillable_init = task.tgid == 1 && state.action(sig).is_default();
     let blocked = task.signal_blocked(sig);
-    if unkillable_init || (!blocked && state.ignores(sig)) {
+    // Blocked signals are never ignored: the disposition may change before
+    // they are unblocked, or sigtimedwait may take them (busybox init).
+    if !blocked && (unkillable_init || state.ignores(sig)) {
         return;
     }
     if thread_only {
@@ -178,8 +180,10 @@ fn deliver_to(task: &Arc<Task>, sig: i32, info: Siginfo, thread_only: bool) {
     // Wake the target thread, or for a process-directed signal the first
     // thread that does not block it.
     let wake = if thread_only { Some(task.clone()) } else { threads.iter().find(|t| !t.signal_blocked(sig)).cloned() };
-    if let Some(t) = wake {
-        crate::sched::wake(t);
+    match wake {
+        Some(t) => crate::sched::wake(t),
+        // Blocked everywhere: a sigtimedwait may be waiting for it.
+        None => syscalls::SIGNAL_WAIT.wake_all(),
     }
 }
 

@@ -91,8 +91,9 @@ pub fn sys_rt_sigpending(set: u64, sigsetsize: usize) -> Result<usize, Errno> {
     Ok(0)
 }
 
-/// Nothing wakes this queue: sleepers leave it only through a signal.
-static SIGNAL_WAIT: WaitQueue = WaitQueue::new();
+/// Woken when a signal arrives that every thread blocks (for
+/// sigtimedwait); pause and sigsuspend leave it only through a signal.
+pub(super) static SIGNAL_WAIT: WaitQueue = WaitQueue::new();
 
 pub fn sys_pause() -> Result<usize, Errno> {
     SIGNAL_WAIT.wait_interruptible(|| None::<()>)?;
@@ -144,16 +145,31 @@ pub fn sys_rt_sigtimedwait(set: u64, info: u64, timeout: u64, sigsetsize: usize)
     let (sig, siginfo) = match take(&task) {
         Some(found) => found,
         None => {
-            // The awaited signals are blocked, so only other signals or the
-            // timeout interrupt the sleep; look again after either.
+            // The awaited signals are blocked: their arrival wakes
+            // SIGNAL_WAIT (see `deliver_to`), other signals end the wait,
+            // and a timed wait looks again at every tick until its deadline.
             let result = match deadline {
-                Some(d) => crate::sched::timer::sleep_until(d),
-                None => SIGNAL_WAIT.wait_interruptible(|| None::<()>),
+                Some(d) => loop {
+                    if let Some(found) = take(&task) {
+                        break Ok(found);
+                    }
+                    let now = crate::time::uptime_ns();
+                    if now >= d {
+                        break Err(Errno::EAGAIN);
+                    }
+                    let tick = crate::time::NSEC_PER_SEC / crate::time::HZ;
+                    if crate::sched::timer::sleep_until(d.min(now + tick)).is_err() {
+                        break Err(Errno::EINTR);
+                    }
+                },
+                None => SIGNAL_WAIT.wait_interruptible(|| take(&task)).map_err(|_| Errno::EINTR),
             };
-            match (take(&task), result) {
-                (Some(found), _) => found,
-                (None, Ok(())) => return Err(Errno::EAGAIN),
-                (None, Err(_)) => return Err(Errno::EINTR),
+            match result {
+                Ok(found) => found,
+                Err(e) => match take(&task) {
+                    Some(found) => found,
+                    None => return Err(e),
+                },
             }
         }
     };
