@@ -54,6 +54,9 @@ extern "C" fn kernel_main(start_info: u64) -> ! {
     pr_info!("tsc: {}.{:03} MHz", cal.tsc_hz / 1_000_000, (cal.tsc_hz / 1000) % 1000);
     arch::apic::timer_start_periodic((cal.apic_timer_hz / time::HZ) as u32);
     drivers::acpi::init(info.rsdp);
+    if arch::ioapic::init() {
+        drivers::uart16550::enable_interrupts();
+    }
 
     drivers::virtio_blk::probe();
     sched::init();

@@ -1,6 +1,7 @@
 //! Just enough ACPI to power the machine off: find the RSDP (from the boot
 //! protocol, else by scanning the BIOS areas), the FADT for the PM1a control
-//! port, and the `\_S5` sleep type in the DSDT's AML.
+//! port, and the `\_S5` sleep type in the DSDT's AML. The interrupt
+//! controllers' table (MADT) is read in `madt.rs` through `find_table`.
 
 use spin::Once;
 
@@ -15,6 +16,8 @@ struct PowerOff {
 }
 
 static POWER_OFF: Once<Option<PowerOff>> = Once::new();
+/// The RSDP's physical address, once found.
+static RSDP: Once<Option<u64>> = Once::new();
 
 const SLP_EN: u16 = 1 << 13;
 
@@ -44,8 +47,13 @@ fn find_rsdp(hint: Option<u64>) -> Option<u64> {
     None
 }
 
+/// The RSDP found at boot (None before `init` or if there is none).
+pub fn rsdp() -> Option<u64> {
+    RSDP.get().copied().flatten()
+}
+
 /// Finds the table with `signature` through the XSDT (or RSDT).
-fn find_table(rsdp: u64, signature: &[u8; 4]) -> Option<u64> {
+pub fn find_table(rsdp: u64, signature: &[u8; 4]) -> Option<u64> {
     let revision = phys::read::<u8>(rsdp + 15);
     let (root, entry_size) =
         if revision >= 2 { (phys::read::<u64>(rsdp + 24), 8) } else { (u64::from(phys::read::<u32>(rsdp + 16)), 4) };
@@ -93,8 +101,8 @@ fn s5_sleep_types(dsdt: u64) -> Option<(u16, u16)> {
     None
 }
 
-fn discover(rsdp_hint: Option<u64>) -> Option<PowerOff> {
-    let rsdp = find_rsdp(rsdp_hint)?;
+fn discover(rsdp: Option<u64>) -> Option<PowerOff> {
+    let rsdp = rsdp?;
     let fadt = find_table(rsdp, b"FACP")?;
     let fadt_len = phys::read::<u32>(fadt + 4);
     let mut dsdt = u64::from(phys::read::<u32>(fadt + 40));
@@ -108,7 +116,8 @@ fn discover(rsdp_hint: Option<u64>) -> Option<PowerOff> {
 }
 
 pub fn init(rsdp_hint: Option<u64>) {
-    let found = POWER_OFF.call_once(|| discover(rsdp_hint));
+    let rsdp = *RSDP.call_once(|| find_rsdp(rsdp_hint));
+    let found = POWER_OFF.call_once(|| discover(rsdp));
     if found.is_none() {
         crate::pr_warn!("ACPI: no FADT or \\_S5 found; poweroff will fall back to QEMU's ports");
     }

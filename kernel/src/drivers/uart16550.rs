@@ -1,18 +1,109 @@
-//! The 16550 UART on COM1, the kernel's console. Polled for now: output
-//! waits for the transmit holding register, input is read when ready.
+//! The 16550A UART on COM1 (ttyS0), the system console.
+//!
+//! Two paths, as in Linux's 8250 driver:
+//! - The kernel console (`write_bytes`, used by printk and panics) writes
+//!   synchronously, polling the transmitter, and takes no lock, so it works
+//!   in any context.
+//! - The terminal (tty/serial.rs) goes through two fixed-size rings. The
+//!   interrupt handler drains the receive FIFO into the input ring and
+//!   refills the transmit FIFO from the output ring; it never allocates and
+//!   takes only this driver's lock (always with interrupts off). It raises
+//!   a flag for the deferred work, which runs in process context on the way
+//!   back to user mode and in the idle loop.
+//!
+//! Flow control without loss: when the input ring is full, the receive
+//! interrupt is switched off and bytes wait in the UART (which makes QEMU,
+//! or a real line with RTS/CTS, hold further input back) until the tty
+//! takes some and `take_input` switches it on again.
 
-use crate::arch::cpu::{inb, outb};
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use spin::Mutex;
+
+use crate::arch::cpu::{inb, outb, without_interrupts};
 
 const COM1: u16 = 0x3F8;
+const COM1_IRQ: u8 = 4;
 const DATA: u16 = 0;
 const INTERRUPT_ENABLE: u16 = 1;
+const INTERRUPT_ID: u16 = 2;
 const FIFO_CONTROL: u16 = 2;
 const LINE_CONTROL: u16 = 3;
 const MODEM_CONTROL: u16 = 4;
 const LINE_STATUS: u16 = 5;
+const MODEM_STATUS: u16 = 6;
 
 const LSR_DATA_READY: u8 = 1 << 0;
 const LSR_THR_EMPTY: u8 = 1 << 5;
+
+const IER_RX: u8 = 1 << 0;
+const IER_TX: u8 = 1 << 1;
+const IER_LINE_STATUS: u8 = 1 << 2;
+
+const IIR_NO_INTERRUPT: u8 = 1;
+const FIFO_DEPTH: usize = 16;
+
+/// Ring sizes: a page each, like Linux's flip and transmit buffers.
+pub const RING_SIZE: usize = 4096;
+
+struct Ring {
+    buf: [u8; RING_SIZE],
+    /// Bytes ever pushed and popped; their difference is the fill.
+    head: usize,
+    tail: usize,
+}
+
+impl Ring {
+    const fn new() -> Ring {
+        Ring { buf: [0; RING_SIZE], head: 0, tail: 0 }
+    }
+
+    fn len(&self) -> usize {
+        self.head.wrapping_sub(self.tail)
+    }
+
+    fn room(&self) -> usize {
+        RING_SIZE - self.len()
+    }
+
+    fn push(&mut self, b: u8) -> bool {
+        if self.room() == 0 {
+            return false;
+        }
+        self.buf[self.head % RING_SIZE] = b;
+        self.head = self.head.wrapping_add(1);
+        true
+    }
+
+    fn pop(&mut self) -> Option<u8> {
+        if self.len() == 0 {
+            return None;
+        }
+        let b = self.buf[self.tail % RING_SIZE];
+        self.tail = self.tail.wrapping_add(1);
+        Some(b)
+    }
+
+    fn clear(&mut self) {
+        self.tail = self.head;
+    }
+}
+
+struct Port {
+    rx: Ring,
+    tx: Ring,
+    /// What the interrupt-enable register holds.
+    ier: u8,
+    /// Interrupts are routed (else input is polled by the deferred work).
+    irq: bool,
+    /// Output held back by the tty (^S, TCOOFF).
+    tx_stopped: bool,
+}
+
+/// Always locked with interrupts off: the interrupt handler takes it too.
+static PORT: Mutex<Port> = Mutex::new(Port { rx: Ring::new(), tx: Ring::new(), ier: 0, irq: false, tx_stopped: false });
+/// Raised by the interrupt handler: input arrived or output room appeared.
+static WORK: AtomicBool = AtomicBool::new(false);
 
 pub fn init() {
     outb(COM1 + INTERRUPT_ENABLE, 0);
@@ -20,10 +111,170 @@ pub fn init() {
     outb(COM1 + DATA, 1); // 115200 baud
     outb(COM1 + INTERRUPT_ENABLE, 0);
     outb(COM1 + LINE_CONTROL, 0x03); // 8 bits, no parity, one stop bit
-    outb(COM1 + FIFO_CONTROL, 0xC7); // enable and clear FIFOs
-    outb(COM1 + MODEM_CONTROL, 0x0B); // DTR, RTS, OUT2
+    outb(COM1 + FIFO_CONTROL, 0xC7); // enable and clear FIFOs, receive trigger at 14 bytes
+    outb(COM1 + MODEM_CONTROL, 0x0B); // DTR, RTS, OUT2 (which gates the IRQ line)
 }
 
+fn set_ier(port: &mut Port, ier: u8) {
+    if port.ier != ier {
+        port.ier = ier;
+        outb(COM1 + INTERRUPT_ENABLE, ier);
+    }
+}
+
+/// Routes IRQ 4 through the I/O APIC and turns the receive interrupt on.
+/// Without an I/O APIC, input stays polled.
+pub fn enable_interrupts() {
+    if !crate::arch::ioapic::route_isa_irq(COM1_IRQ, crate::arch::traps::COM1_VECTOR as u8) {
+        crate::pr_warn!("ttyS0: no route for IRQ {}; input is polled", COM1_IRQ);
+        return;
+    }
+    without_interrupts(|| {
+        let mut port = PORT.lock();
+        port.irq = true;
+        set_ier(&mut port, IER_RX | IER_LINE_STATUS);
+    });
+    crate::pr_info!("ttyS0 at I/O {:#x} (irq = {}, base_baud = 115200) is a 16550A", COM1, COM1_IRQ);
+}
+
+/// Moves received bytes into the input ring; when it is full, turns the
+/// receive interrupt off and leaves the rest in the UART.
+fn receive(port: &mut Port) {
+    while inb(COM1 + LINE_STATUS) & LSR_DATA_READY != 0 {
+        if port.rx.room() == 0 {
+            let ier = port.ier & !IER_RX;
+            set_ier(port, ier);
+            return;
+        }
+        port.rx.push(inb(COM1 + DATA));
+    }
+}
+
+/// Fills the transmit FIFO from the output ring while the transmitter is
+/// empty; asks for the "transmitter empty" interrupt while bytes remain.
+fn transmit(port: &mut Port) {
+    while !port.tx_stopped && port.tx.len() > 0 && inb(COM1 + LINE_STATUS) & LSR_THR_EMPTY != 0 {
+        for _ in 0..FIFO_DEPTH {
+            let Some(b) = port.tx.pop() else { break };
+            outb(COM1 + DATA, b);
+        }
+    }
+    if port.irq {
+        let want_tx = port.tx.len() > 0 && !port.tx_stopped;
+        let ier = if want_tx { port.ier | IER_TX } else { port.ier & !IER_TX };
+        set_ier(port, ier);
+    }
+}
+
+/// The COM1 interrupt handler (interrupts are off): serve every cause the
+/// UART reports until it reports none, so the line drops and the next
+/// event raises it again.
+pub fn interrupt() {
+    let mut port = PORT.lock();
+    for _ in 0..64 {
+        let iir = inb(COM1 + INTERRUPT_ID);
+        if iir & IIR_NO_INTERRUPT != 0 {
+            break;
+        }
+        match iir & 0x0E {
+            0x06 => {
+                let _ = inb(COM1 + LINE_STATUS); // line status: reading clears it
+            }
+            0x04 | 0x0C => receive(&mut port), // data available, or FIFO timeout
+            0x02 => transmit(&mut port),
+            _ => {
+                let _ = inb(COM1 + MODEM_STATUS);
+            }
+        }
+    }
+    WORK.store(true, Ordering::Release);
+}
+
+/// True (once) when the interrupt handler left work for the tty; always
+/// true while input is polled.
+pub fn take_work() -> bool {
+    let polled = without_interrupts(|| !PORT.lock().irq);
+    WORK.swap(false, Ordering::Acquire) || polled
+}
+
+/// True when the interrupt handler left work not yet taken.
+pub fn work_pending() -> bool {
+    WORK.load(Ordering::Acquire)
+}
+
+/// Deferred side: takes received bytes (polling the UART first when there
+/// is no interrupt). Re-enables the receive interrupt once there is room.
+pub fn take_input(out: &mut [u8]) -> usize {
+    without_interrupts(|| {
+        let mut port = PORT.lock();
+        if !port.irq {
+            receive(&mut port);
+        }
+        let mut n = 0;
+        while n < out.len() {
+            let Some(b) = port.rx.pop() else { break };
+            out[n] = b;
+            n += 1;
+        }
+        if port.irq && port.ier & IER_RX == 0 && port.rx.room() >= RING_SIZE / 2 {
+            let ier = port.ier | IER_RX;
+            set_ier(&mut port, ier);
+            // Bytes that waited in the FIFO may be too few to raise the
+            // interrupt again: take them now.
+            receive(&mut port);
+        }
+        n
+    })
+}
+
+/// Queues output; returns how many bytes fit. They leave at once when the
+/// transmitter is idle, else from the interrupt handler.
+pub fn tx_push(bytes: &[u8]) -> usize {
+    without_interrupts(|| {
+        let mut port = PORT.lock();
+        let n = bytes.len().min(port.tx.room());
+        for &b in &bytes[..n] {
+            port.tx.push(b);
+        }
+        transmit(&mut port);
+        n
+    })
+}
+
+/// Room left in the output ring.
+pub fn tx_room() -> usize {
+    without_interrupts(|| PORT.lock().tx.room())
+}
+
+/// Output bytes not yet handed to the UART.
+pub fn tx_pending() -> usize {
+    without_interrupts(|| PORT.lock().tx.len())
+}
+
+/// Discards queued output (TCOFLUSH, and the flush of ^C).
+pub fn tx_flush() {
+    without_interrupts(|| {
+        let mut port = PORT.lock();
+        port.tx.clear();
+        transmit(&mut port);
+    });
+}
+
+/// Stops or restarts output (^S/^Q, TCOOFF/TCOON).
+pub fn set_tx_stopped(stopped: bool) {
+    without_interrupts(|| {
+        let mut port = PORT.lock();
+        port.tx_stopped = stopped;
+        transmit(&mut port);
+    });
+}
+
+/// Sends one byte ahead of queued output (TCIOFF/TCION's STOP and START).
+pub fn send_urgent(byte: u8) {
+    write_byte(byte);
+}
+
+/// Kernel console output: a bounded wait for the transmitter, then the byte.
 pub fn write_byte(byte: u8) {
     let mut spins = 0u32;
     // Bounded wait: a missing UART must not hang the kernel.
@@ -34,20 +285,12 @@ pub fn write_byte(byte: u8) {
     outb(COM1 + DATA, byte);
 }
 
-/// Writes bytes, turning "\n" into "\r\n" as a terminal expects.
+/// Kernel console output, turning "\n" into "\r\n" as a terminal expects.
 pub fn write_bytes(bytes: &[u8]) {
     for &b in bytes {
         if b == b'\n' {
             write_byte(b'\r');
         }
         write_byte(b);
-    }
-}
-
-pub fn try_read_byte() -> Option<u8> {
-    if inb(COM1 + LINE_STATUS) & LSR_DATA_READY != 0 {
-        Some(inb(COM1 + DATA))
-    } else {
-        None
     }
 }

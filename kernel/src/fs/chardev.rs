@@ -1,14 +1,13 @@
 //! Character devices by number (Linux's chrdev table): opening a device
 //! inode, wherever it is, picks the driver from its rdev. The memory
-//! devices (null, zero, full, random, urandom) live here; the console is
-//! tty/console.rs's.
+//! devices (null, zero, full, random, urandom) live here; the terminals
+//! are the tty layer's.
 
 use alloc::boxed::Box;
 
 use abi::{major, minor, Errno, OpenFlags};
 
 use super::file::File;
-use crate::tty::console::Console;
 
 /// Linux's memory devices, major 1.
 enum Mem {
@@ -60,40 +59,21 @@ impl File for Mem {
     }
 }
 
-/// The one console: every open of /dev/console or /dev/tty shares its
-/// line buffer, as every open of a Linux tty shares the tty.
-static CONSOLE: Console = Console::new();
-
-struct ConsoleDev;
-
-impl File for ConsoleDev {
-    fn read(&self, buf: &mut [u8], flags: OpenFlags) -> Result<usize, Errno> {
-        CONSOLE.read(buf, flags)
-    }
-
-    fn write(&self, buf: &[u8], flags: OpenFlags) -> Result<usize, Errno> {
-        CONSOLE.write(buf, flags)
-    }
-
-    fn ioctl(&self, cmd: u32, arg: u64) -> Result<usize, Errno> {
-        CONSOLE.ioctl(cmd, arg)
-    }
-}
-
 pub const MEM_MAJOR: u32 = 1;
-pub const TTYAUX_MAJOR: u32 = 5;
+pub const TTYAUX_MAJOR: u32 = crate::tty::TTYAUX_MAJOR;
+pub const TTY_MAJOR: u32 = crate::tty::TTY_MAJOR;
 
 /// The driver for character device `rdev`; ENXIO when there is none, as
 /// Linux answers for a device number without a driver.
-pub fn open(rdev: u64) -> Result<Box<dyn File>, Errno> {
+pub fn open(rdev: u64, flags: OpenFlags) -> Result<Box<dyn File>, Errno> {
     let file: Box<dyn File> = match (major(rdev), minor(rdev)) {
         (MEM_MAJOR, 3) => Box::new(Mem::Null),
         (MEM_MAJOR, 5) => Box::new(Mem::Zero),
         (MEM_MAJOR, 7) => Box::new(Mem::Full),
         (MEM_MAJOR, 8 | 9) => Box::new(Mem::Random),
-        // /dev/tty is the controlling terminal; until sessions own
-        // terminals, every process's is the console.
-        (TTYAUX_MAJOR, 0 | 1) => Box::new(ConsoleDev),
+        // /dev/tty (the caller's controlling terminal), /dev/console and
+        // /dev/ttyS0 are the tty layer's.
+        (TTYAUX_MAJOR, _) | (TTY_MAJOR, _) => return crate::tty::open(major(rdev), minor(rdev), flags),
         _ => return Err(Errno::ENXIO),
     };
     Ok(file)

@@ -97,7 +97,7 @@ fn open_inode(inode: &Arc<Inode>, flags: OpenFlags, created: bool) -> Result<all
     }
     if inode.kind() == abi::S_IFCHR {
         let rdev = inode.lock().rdev;
-        return chardev::open(rdev);
+        return chardev::open(rdev, flags);
     }
     if inode.kind() == abi::S_IFBLK {
         let rdev = inode.lock().rdev;

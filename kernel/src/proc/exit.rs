@@ -77,6 +77,8 @@ fn end_process(task: &Arc<Task>, status: ExitStatus) {
     // Let go of the working directory, so its mount is no longer busy
     // while the zombie waits to be reaped (Linux's exit_fs).
     task.fs.lock().cwd = crate::fs::mount::root_path();
+    // Terminal hangup if a session leader; orphaned stopped groups.
+    crate::tty::job::exit_notify(task);
     reparent_children(task);
     let leader = task.leader().unwrap_or_else(|| task.clone());
     leader.set_state(TaskState::Zombie(status));

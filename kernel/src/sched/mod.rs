@@ -73,10 +73,18 @@ pub fn timer_tick(from_user: bool) {
     }
 }
 
-/// Work before returning to user mode: expired timers, preemption, then
+/// Work that interrupt handlers leave for process context, where taking
+/// locks and allocating is safe (Linux's softirqs): expired timers, and
+/// terminal input (echo, waking readers, keyboard signals).
+fn run_deferred_work() {
+    timer::run_expired();
+    crate::tty::run_deferred();
+}
+
+/// Work before returning to user mode: deferred work, preemption, then
 /// signals (which may rewrite the frame or end the task).
 pub fn return_to_user_work(frame: &mut TrapFrame) {
-    timer::run_expired();
+    run_deferred_work();
     if NEED_RESCHED.swap(false, Ordering::Relaxed) {
         schedule();
     }
@@ -166,8 +174,15 @@ pub fn schedule_tail() {}
 /// The idle loop of the boot CPU.
 pub fn idle_loop() -> ! {
     loop {
-        timer::run_expired();
+        run_deferred_work();
         schedule();
-        crate::arch::cpu::wait_for_interrupt();
+        // Sleep only if no interrupt left work since: checked with
+        // interrupts off, then `sti; hlt` cannot miss the next one.
+        crate::arch::cpu::disable_interrupts();
+        if crate::tty::deferred_pending() {
+            crate::arch::cpu::enable_interrupts();
+        } else {
+            crate::arch::cpu::wait_for_interrupt();
+        }
     }
 }

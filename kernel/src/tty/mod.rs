@@ -1,5 +1,192 @@
-//! Terminals.
+//! Terminals: the tty layer between the serial driver and the files that
+//! programs read, write and control, with Linux's semantics.
+//!
+//! - `ldisc`: the line discipline (N_TTY): input processing, canonical
+//!   editing, echo, and the input buffer reads take from;
+//! - `output`: output processing (OPOST) and the column it tracks;
+//! - `file`: opening /dev/console, /dev/tty and /dev/ttyS0, and the open
+//!   file's read, write and poll;
+//! - `ioctl`: the terminal ioctls;
+//! - `job`: controlling terminals, job control (SIGTTIN/SIGTTOU), the
+//!   foreground process group, hangup when the session leader exits;
+//! - `serial`: the deferred work that feeds the UART's input to the line
+//!   discipline.
+//!
+//! One terminal exists, the serial console ttyS0 (/dev/console is the same
+//! terminal, as with `console=ttyS0` on Linux).
+//!
+//! Locking: a terminal's state is one spin lock, taken only in process
+//! context (system calls and the deferred work, never an interrupt
+//! handler) and never held across a sleep. Under it the driver's own lock
+//! may be taken (to queue output), never the other way round. Signals are
+//! sent after it is released.
 
 #![deny(unsafe_code)]
 
-pub mod console;
+mod file;
+mod ioctl;
+pub mod job;
+mod ldisc;
+mod output;
+mod serial;
+
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use abi::{Termios, Winsize, B115200, CLOCAL, CREAD, CS8, HUPCL};
+use spin::Mutex;
+
+use crate::drivers::uart16550;
+use crate::sched::task::Pid;
+use crate::sched::wait::WaitQueue;
+use ldisc::{Action, Ldisc};
+use output::Sink;
+
+pub use file::{open, TTYAUX_MAJOR, TTY_MAJOR};
+pub use serial::{deferred_pending, run_deferred};
+
+pub struct TtyState {
+    termios: Termios,
+    winsize: Winsize,
+    ldisc: Ldisc,
+    /// The session this is the controlling terminal of, and its
+    /// foreground process group.
+    session: Option<Pid>,
+    pgrp: Option<Pid>,
+    /// Session members (not the leader) that gave the terminal up with
+    /// TIOCNOTTY: it is no longer their controlling terminal.
+    detached: Vec<Pid>,
+    /// TIOCEXCL: only a privileged process may open it again.
+    exclusive: bool,
+}
+
+pub struct Tty {
+    state: Mutex<TtyState>,
+    /// Woken when input arrives, a line is finished, or the mode changes.
+    read_wait: WaitQueue,
+    /// Woken when output may proceed (room, restart after ^S).
+    write_wait: WaitQueue,
+    /// Bumped by each hangup: files opened before it are hung up.
+    generation: AtomicU64,
+    /// The earliest VTIME deadline a reader sleeps until (0: none); the
+    /// deferred work wakes the readers when it passes.
+    read_deadline: AtomicU64,
+}
+
+/// The settings Linux gives a serial console: canonical mode with echo and
+/// signals, 115200 baud 8N1.
+const fn console_termios() -> Termios {
+    let mut t = Termios::sane();
+    t.c_cflag = B115200 | CS8 | CREAD | HUPCL | CLOCAL;
+    t
+}
+
+/// ttyS0, the console.
+pub static CONSOLE: Tty = Tty::new(console_termios());
+
+/// Every terminal (for the exit of a session leader).
+pub fn all() -> [&'static Tty; 1] {
+    [&CONSOLE]
+}
+
+/// Processed output and echoes go to the UART's transmit queue. Echoes
+/// that do not fit are dropped; writers wait for room instead.
+struct UartSink;
+
+impl Sink for UartSink {
+    fn put(&mut self, bytes: &[u8]) {
+        uart16550::tx_push(bytes);
+    }
+
+    fn flush(&mut self) {
+        uart16550::tx_flush();
+    }
+}
+
+impl Tty {
+    const fn new(termios: Termios) -> Tty {
+        Tty {
+            state: Mutex::new(TtyState {
+                termios,
+                winsize: Winsize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 },
+                ldisc: Ldisc::new(),
+                session: None,
+                pgrp: None,
+                detached: Vec::new(),
+                exclusive: false,
+            }),
+            read_wait: WaitQueue::new(),
+            write_wait: WaitQueue::new(),
+            generation: AtomicU64::new(0),
+            read_deadline: AtomicU64::new(0),
+        }
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Runs the line discipline over received bytes (from the driver, or
+    /// TIOCSTI); returns how many it took (fewer when its buffer is full).
+    /// Signal characters signal the foreground process group.
+    pub fn receive(&self, bytes: &[u8]) -> usize {
+        let mut signals = [0i32; 4];
+        let mut nsig = 0;
+        let (taken, pgrp) = {
+            let mut guard = self.state.lock();
+            let st = &mut *guard;
+            let was_stopped = st.ldisc.stopped;
+            let mut taken = 0;
+            for &b in bytes {
+                match st.ldisc.receive(&st.termios, b, &mut UartSink) {
+                    Action::Full => break,
+                    Action::Signal(sig) => {
+                        signals[nsig] = sig;
+                        nsig += 1;
+                    }
+                    Action::None => {}
+                }
+                taken += 1;
+                if nsig == signals.len() {
+                    break;
+                }
+            }
+            if st.ldisc.stopped != was_stopped {
+                uart16550::set_tx_stopped(st.ldisc.stopped);
+            }
+            (taken, st.pgrp)
+        };
+        if taken > 0 {
+            self.read_wait.wake_all();
+            self.write_wait.wake_all();
+        }
+        if let Some(pgrp) = pgrp {
+            for &sig in &signals[..nsig] {
+                job::signal_pgrp(pgrp, sig);
+            }
+        }
+        taken
+    }
+
+    /// Remembers that a reader sleeps until `deadline` (ns of uptime).
+    fn add_read_deadline(&self, deadline: u64) {
+        let _ = self
+            .read_deadline
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |d| (d == 0 || deadline < d).then_some(deadline));
+    }
+
+    /// Deferred work: wakes the readers whose VTIME deadline passed.
+    fn expire_read_deadline(&self, now: u64) {
+        let d = self.read_deadline.load(Ordering::Acquire);
+        if d != 0 && now >= d && self.read_deadline.compare_exchange(d, 0, Ordering::AcqRel, Ordering::Acquire).is_ok()
+        {
+            self.read_wait.wake_all();
+        }
+    }
+
+    /// Output stopped (^S or TCOOFF) changed: tell the driver, wake writers.
+    fn flow_changed(&self, stopped: bool) {
+        uart16550::set_tx_stopped(stopped);
+        self.write_wait.wake_all();
+    }
+}

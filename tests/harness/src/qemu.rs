@@ -285,13 +285,24 @@ impl Qemu {
         self.shared.lock().lines.clone()
     }
 
+    /// How many complete lines have arrived: a mark for [`Qemu::wait_for_from`].
+    pub fn line_count(&self) -> usize {
+        self.shared.lock().lines.len()
+    }
+
     /// Waits until a line, or the unfinished current line (a prompt), contains
     /// `s`; returns the host time since spawn at which it arrived. `None` if
     /// `timeout` passes or QEMU's output ends first.
     pub fn wait_for(&self, s: &str, timeout: Duration) -> Option<Duration> {
+        self.wait_for_from(0, s, timeout)
+    }
+
+    /// As [`Qemu::wait_for`], looking only at the lines from number `from`
+    /// on (see [`Qemu::line_count`]) and at the unfinished current line.
+    pub fn wait_for_from(&self, from: usize, s: &str, timeout: Duration) -> Option<Duration> {
         let deadline = Instant::now() + timeout;
         let mut out = self.shared.lock();
-        let mut checked = 0;
+        let mut checked = from.min(out.lines.len());
         loop {
             if let Some((t, _)) = out.lines[checked..].iter().find(|(_, l)| l.contains(s)) {
                 return Some(*t);

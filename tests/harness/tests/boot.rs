@@ -237,6 +237,13 @@ fn conformance_fsperm() {
     conformance("fsperm");
 }
 
+/// Terminal semantics on the serial console (/dev/ttyS0): settings, line
+/// editing, VMIN/VTIME, signals, job control, hangup.
+#[test]
+fn conformance_tty() {
+    conformance("tty");
+}
+
 /// Runs a busybox shell script as init: every check prints `ok:`, none
 /// `FAIL:`, and the shell exits 0.
 fn shell_script(name: &str) -> BootResult {

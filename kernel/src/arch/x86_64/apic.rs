@@ -8,6 +8,7 @@ use super::cpu::{inb, outb, rdmsr, MSR_APIC_BASE};
 use super::traps::{SPURIOUS_VECTOR, TIMER_VECTOR};
 use crate::mm::phys::phys_to_virt;
 
+const REG_ID: u64 = 0x20;
 const REG_EOI: u64 = 0xB0;
 const REG_SPURIOUS: u64 = 0xF0;
 const REG_LVT_TIMER: u64 = 0x320;
@@ -51,6 +52,11 @@ pub fn init() {
     APIC_BASE.store(phys_to_virt(base), Ordering::Relaxed);
     write(REG_SPURIOUS, 0x100 | SPURIOUS_VECTOR as u32);
     write(REG_LVT_TIMER, LVT_MASKED);
+}
+
+/// This CPU's local APIC id (the destination I/O APIC entries name).
+pub fn id() -> u32 {
+    read(REG_ID) >> 24
 }
 
 pub fn end_of_interrupt() {

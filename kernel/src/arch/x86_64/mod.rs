@@ -10,6 +10,7 @@ pub mod features;
 pub mod fpu;
 pub mod gdt;
 pub mod idt;
+pub mod ioapic;
 pub mod percpu;
 pub mod traps;
 pub mod uaccess;

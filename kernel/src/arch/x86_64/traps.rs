@@ -10,6 +10,10 @@ use super::entry::TrapFrame;
 use super::{apic, extable};
 
 pub const TIMER_VECTOR: u64 = 0x20;
+/// ISA IRQ n arrives at vector ISA_IRQ_BASE + n (Linux's ISA_IRQ_VECTOR).
+pub const ISA_IRQ_BASE: u64 = 0x30;
+/// COM1, ISA IRQ 4.
+pub const COM1_VECTOR: u64 = ISA_IRQ_BASE + 4;
 pub const SPURIOUS_VECTOR: u64 = 0xFF;
 
 const EXCEPTION_NAMES: [&str; 32] = [
@@ -55,6 +59,10 @@ extern "C" fn trap_handler(frame: &mut TrapFrame) {
         TIMER_VECTOR => {
             apic::end_of_interrupt();
             crate::sched::timer_tick(frame.came_from_user());
+        }
+        COM1_VECTOR => {
+            crate::drivers::uart16550::interrupt();
+            apic::end_of_interrupt();
         }
         SPURIOUS_VECTOR => {}
         v => {
