@@ -10,8 +10,8 @@ use alloc::boxed::Box;
 use abi::{Errno, OpenFlags, ICANON, TOSTOP, VMIN, VTIME};
 use abi::{POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
 
-use super::output::MAX_EXPANSION;
-use super::{job, serial, Tty, UartSink, CONSOLE};
+use super::output::{Sink, MAX_EXPANSION};
+use super::{job, serial, Tty, CONSOLE};
 use crate::drivers::uart16550;
 use crate::fs::file::File;
 use crate::time::{uptime_ns, NSEC_PER_SEC};
@@ -23,6 +23,25 @@ const TTYS0_MINOR: u32 = 64;
 /// Output fewer than this many bytes behind is "writable" for poll
 /// (Linux's WAKEUP_CHARS).
 const WAKEUP_CHARS: usize = 256;
+
+/// Output processed per step of a write.
+const CHUNK: usize = 512;
+
+struct Chunk {
+    bytes: [u8; CHUNK],
+    len: usize,
+}
+
+impl Sink for Chunk {
+    fn put(&mut self, bytes: &[u8]) {
+        self.bytes[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    fn flush(&mut self) {
+        self.len = 0;
+    }
+}
 
 pub struct TtyFile {
     tty: &'static Tty,
@@ -153,12 +172,16 @@ impl TtyFile {
                 }
                 continue;
             }
+            // Process a chunk into a buffer, then queue it in one go.
+            let mut chunk = Chunk { bytes: [0; CHUNK], len: 0 };
+            let room = uart16550::tx_room().min(CHUNK);
             let mut guard = tty.state.lock();
             let st = &mut *guard;
-            while done < buf.len() && !st.ldisc.stopped && uart16550::tx_room() >= MAX_EXPANSION {
-                st.ldisc.cols.output(&st.termios, buf[done], &mut UartSink);
+            while done < buf.len() && !st.ldisc.stopped && chunk.len + MAX_EXPANSION <= room {
+                st.ldisc.cols.output(&st.termios, buf[done], &mut chunk);
                 done += 1;
             }
+            uart16550::tx_push(&chunk.bytes[..chunk.len]);
         }
         Ok(done)
     }
