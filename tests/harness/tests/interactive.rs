@@ -166,11 +166,17 @@ fn line_editing() {
     let mark = c.q.line_count();
     c.type_keys("ech\x7fho hi\r");
     c.expect_line(mark, "\"hi\"", |l| l == "hi");
+    // The kernel's echo erases with "\b \b" (ECHOE, ECHOKE).
+    let erased = |n: usize| "\x08 \x08".repeat(n);
     let from = c.command("read -r x; echo \"got:$x\"");
     c.type_keys("foo bar\x17baz\x7f\x7fzz\r");
+    let echo = format!("foo bar{}baz{}zz", erased(3), erased(2));
+    c.expect_line(from, "echoing the edits", |l| l == echo);
     c.expect_line(from, "\"got:foo bzz\"", |l| l == "got:foo bzz");
     let from = c.command("read -r x; echo \"got:$x\"");
     c.type_keys("junk\x15ok\r");
+    let echo = format!("junk{}ok", erased(4));
+    c.expect_line(from, "echoing the kill", |l| l == echo);
     c.expect_line(from, "\"got:ok\"", |l| l == "got:ok");
 }
 
