@@ -53,6 +53,19 @@ static int drop_to_user(void)
 	return 0;
 }
 
+/* As root only the length is checked here: the host's name is not touched. */
+static int sethostname_rules(void)
+{
+	char name[70] = "x";
+	if (syscall(SYS_sethostname, name, 65) != -1 || errno != EINVAL)
+		return 1;
+	if (syscall(SYS_setresuid, 1000, 1000, 1000) != 0)
+		return 2;
+	if (syscall(SYS_sethostname, name, 1) != -1 || errno != EPERM)
+		return 3;
+	return 0;
+}
+
 static int nproc_limit(void)
 {
 	struct rlimit one = {1, 1};
@@ -86,6 +99,7 @@ static void check_credentials(void)
 {
 	EXPECT_RET("root: setresuid/setresgid to 1000, then the unprivileged rules hold", in_child(drop_to_user), 0);
 	EXPECT_RET("RLIMIT_NPROC 1 for an ordinary user: fork -> EAGAIN", in_child(nproc_limit), 0);
+	EXPECT_RET("sethostname: EINVAL past 64 bytes, EPERM for an ordinary user", in_child(sethostname_rules), 0);
 	EXPECT_RET("an ordinary user cannot raise a hard limit", in_child(raise_hard_limit), 0);
 	EXPECT_ERRNO("setuid(-1)", syscall(SYS_setuid, -1), EINVAL);
 	int n = (int)syscall(SYS_getgroups, 0, NULL);

@@ -1,14 +1,47 @@
-//! uname(2): the system's identity, as Linux reports it. The release names
-//! the Linux ABI this kernel implements, since programs compare it.
+//! uname(2), sethostname(2), setdomainname(2): the system's identity, as
+//! Linux reports it. The release names the Linux ABI this kernel
+//! implements, since programs compare it.
 
 use abi::{Errno, Utsname};
+use spin::Mutex;
 
-use crate::mm::uaccess::write_user;
+use crate::mm::uaccess::{copy_from_user, write_user};
 
 pub const SYSNAME: &str = "Linux";
 pub const RELEASE: &str = "6.1.0-kestrel";
 pub const VERSION: &str = concat!("#1 kestrel ", env!("CARGO_PKG_VERSION"));
 pub const MACHINE: &str = "x86_64";
+
+/// Linux's __NEW_UTS_LEN: names of up to 64 bytes.
+const UTS_LEN: usize = 64;
+
+/// A settable name, "(none)" until set, as on Linux.
+struct Name {
+    bytes: [u8; UTS_LEN],
+    len: usize,
+}
+
+impl Name {
+    const fn none() -> Name {
+        let mut bytes = [0u8; UTS_LEN];
+        let init = b"(none)";
+        let mut i = 0;
+        while i < init.len() {
+            bytes[i] = init[i];
+            i += 1;
+        }
+        Name { bytes, len: init.len() }
+    }
+
+    fn field(&self) -> [u8; 65] {
+        let mut f = [0u8; 65];
+        f[..self.len].copy_from_slice(&self.bytes[..self.len]);
+        f
+    }
+}
+
+static NODENAME: Mutex<Name> = Mutex::new(Name::none());
+static DOMAINNAME: Mutex<Name> = Mutex::new(Name::none());
 
 fn field(s: &str) -> [u8; 65] {
     let mut f = [0u8; 65];
@@ -20,15 +53,37 @@ fn field(s: &str) -> [u8; 65] {
 pub fn utsname() -> Utsname {
     Utsname {
         sysname: field(SYSNAME),
-        nodename: field("(none)"),
+        nodename: NODENAME.lock().field(),
         release: field(RELEASE),
         version: field(VERSION),
         machine: field(MACHINE),
-        domainname: field("(none)"),
+        domainname: DOMAINNAME.lock().field(),
     }
 }
 
 pub fn sys_uname(buf: u64) -> Result<usize, Errno> {
     write_user(buf, &utsname())?;
     Ok(0)
+}
+
+/// Both setters: root only (CAP_SYS_ADMIN), at most 64 bytes (EINVAL).
+fn set_name(target: &Mutex<Name>, name: u64, len: usize) -> Result<usize, Errno> {
+    if !crate::sched::current().cred.lock().is_privileged() {
+        return Err(Errno::EPERM);
+    }
+    if len > UTS_LEN {
+        return Err(Errno::EINVAL);
+    }
+    let mut bytes = [0u8; UTS_LEN];
+    copy_from_user(&mut bytes[..len], name)?;
+    *target.lock() = Name { bytes, len };
+    Ok(0)
+}
+
+pub fn sys_sethostname(name: u64, len: usize) -> Result<usize, Errno> {
+    set_name(&NODENAME, name, len)
+}
+
+pub fn sys_setdomainname(name: u64, len: usize) -> Result<usize, Errno> {
+    set_name(&DOMAINNAME, name, len)
 }

@@ -379,3 +379,12 @@ fn memory_pressure_leaves_the_system_working() {
     r.expect_contains("after: still alive");
     r.expect_contains("forks after pressure: 20");
 }
+
+/// sethostname(2) through busybox: `uname -n` shows the new name.
+#[test]
+fn hostname_is_settable() {
+    let r = boot("init=/bin/sh -- -c \"uname -n; hostname kestrel-test; uname -n\"");
+    r.expect_contains("(none)");
+    r.expect_contains("kestrel-test");
+    r.expect_contains("init exited with status 0");
+}
