@@ -183,6 +183,21 @@ static void check_timers_and_eintr(void)
 	waitpid(pid, NULL, 0);
 	close(fds[0]);
 	close(fds[1]);
+	/* pause and sigsuspend end after a handler even with SA_RESTART. A
+	 * second alarm ends a wrongly restarted call (hits would be 2). */
+	struct itimerval again = {{0, 100 * 1000}, {0, 50 * 1000}}, off = {{0, 0}, {0, 0}};
+	hits = 0;
+	setitimer(ITIMER_REAL, &again, NULL);
+	EXPECT_ERRNO("pause() after an SA_RESTART handler", pause(), EINTR);
+	setitimer(ITIMER_REAL, &off, NULL);
+	EXPECT_RET("pause() returned after the first SIGALRM", hits, 1);
+	sigset_t none;
+	sigemptyset(&none);
+	hits = 0;
+	setitimer(ITIMER_REAL, &again, NULL);
+	EXPECT_ERRNO("sigsuspend() after an SA_RESTART handler", sigsuspend(&none), EINTR);
+	setitimer(ITIMER_REAL, &off, NULL);
+	EXPECT_RET("sigsuspend() returned after the first SIGALRM", hits, 1);
 	EXPECT_RET("alarm(5) with no alarm set returns 0", alarm(5), 0);
 	EXPECT_RET("alarm(0) returns the 5 s left", alarm(0), 5);
 	signal(SIGALRM, SIG_DFL);

@@ -95,8 +95,11 @@ pub fn sys_rt_sigpending(set: u64, sigsetsize: usize) -> Result<usize, Errno> {
 /// sigtimedwait); pause and sigsuspend leave it only through a signal.
 pub(super) static SIGNAL_WAIT: WaitQueue = WaitQueue::new();
 
+/// The wait ends only with a signal, and then the call fails with EINTR
+/// after a handler even with SA_RESTART (Linux's ERESTARTNOHAND), not
+/// the wait's ERESTARTSYS, which would restart it.
 pub fn sys_pause() -> Result<usize, Errno> {
-    SIGNAL_WAIT.wait_interruptible(|| None::<()>)?;
+    let _ = SIGNAL_WAIT.wait_interruptible(|| None::<()>);
     Err(Errno::ERESTARTNOHAND)
 }
 
@@ -110,7 +113,7 @@ pub fn sys_rt_sigsuspend(mask: u64, sigsetsize: usize) -> Result<usize, Errno> {
     // Delivery uses (and clears) the saved mask as the one to return to.
     *task.saved_mask.lock() = Some(old);
     drop(task);
-    SIGNAL_WAIT.wait_interruptible(|| None::<()>)?;
+    let _ = SIGNAL_WAIT.wait_interruptible(|| None::<()>);
     Err(Errno::ERESTARTNOHAND)
 }
 
