@@ -70,7 +70,15 @@ const KERNEL_PARAMS: [&str; 8] =
     ["console", "root", "init", "rdinit", "loglevel", "panic", "rootfstype", "earlyprintk"];
 const KERNEL_FLAGS: [&str; 4] = ["quiet", "debug", "ro", "rw"];
 
+/// The command line as the boot loader gave it (/proc/cmdline).
+static SAVED: spin::Once<alloc::string::String> = spin::Once::new();
+
+pub fn saved() -> &'static str {
+    SAVED.get().map_or("", |s| s.as_str())
+}
+
 pub fn parse(cmdline: &str) -> KernelArgs {
+    SAVED.call_once(|| cmdline.into());
     let mut init: Option<Vec<u8>> = None;
     let mut argv = Vec::new();
     let mut envp: Vec<Vec<u8>> = alloc::vec![b"HOME=/".to_vec(), b"TERM=linux".to_vec()];

@@ -58,7 +58,7 @@ pub fn path_name(place: &Path) -> Result<Vec<u8>, Errno> {
             continue;
         }
         let parent = ramfs::parent_of(&at);
-        let name = parent.lock().dir()?.name_of(&at).ok_or(Errno::ENOENT)?;
+        let name = parent.name_of(&at).ok_or(Errno::ENOENT)?;
         names.push(name);
         at = at.child(parent);
     }

@@ -1,5 +1,5 @@
 //! mount(2) and umount2(2), as Linux's fs/namespace.c decides them: a new
-//! tmpfs or ramfs, a remount (of the filesystem, or of one mount's flags
+//! tmpfs, ramfs or proc, a remount (of the filesystem, or of one mount's flags
 //! with MS_BIND), a bind mount (MS_BIND, MS_REC), a move (MS_MOVE), a
 //! propagation change; and unmounting, at once or lazily (MNT_DETACH).
 //! Checks come in Linux's order, so each failure has Linux's errno.
@@ -200,8 +200,15 @@ fn new_mount(
     let kind = match fstype.ok_or(Errno::EINVAL)? {
         b"tmpfs" => FsKind::Tmpfs,
         b"ramfs" => FsKind::Ramfs,
+        b"proc" => FsKind::Proc,
         _ => return Err(Errno::ENODEV),
     };
+    if kind == FsKind::Proc {
+        let mnt = super::proc::new_mount(sb_flags, mnt_flags, source.unwrap_or_else(|| b"none".to_vec()), data)?;
+        let _ns = ramfs::namespace_lock();
+        let at = mountpoint(target)?;
+        return graft(mnt, &at);
+    }
     let opts = mount_options::parse(kind, data, false)?;
     let sb = SuperBlock::new(kind, (sb_flags | opts.sb_set) & !opts.sb_clear);
     let cred = current_cred();

@@ -1,5 +1,6 @@
 //! FIFOs (named pipes): every open of a FIFO inode attaches to one pipe,
-//! made at the first open and gone with the last close, as on Linux. A
+//! made at the first open and gone with the last close, as on Linux; a
+//! pipe(2)'s inode reopened through /proc attaches to its own pipe. A
 //! read-only open waits for a writer and a write-only open for a reader,
 //! unless O_NONBLOCK, where a lone writer gets ENXIO instead; a read-write
 //! open never waits. A signal ends a wait (ERESTARTSYS).
@@ -29,6 +30,14 @@ fn pipe_of(inode: &Inode) -> Arc<Pipe> {
     let pipe = Pipe::new();
     pipes.insert(inode.ino, Arc::downgrade(&pipe));
     pipe
+}
+
+/// Makes `pipe` the one opens of `inode` attach to: a pipe(2) pipe,
+/// reopened through /proc/PID/fd/N as Linux's fifo_open does.
+pub(super) fn register(inode: &Inode, pipe: &Arc<Pipe>) {
+    let mut pipes = PIPES.lock();
+    pipes.retain(|_, p| p.strong_count() > 0);
+    pipes.insert(inode.ino, Arc::downgrade(pipe));
 }
 
 /// Both ends in one file: O_RDWR opens.

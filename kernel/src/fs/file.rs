@@ -13,6 +13,7 @@ use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use abi::{Errno, OpenFlags};
 
+use super::d_path::{Link, NamedPath};
 use super::inode::Inode;
 use super::mount::{pipe_mount, Path};
 
@@ -89,6 +90,8 @@ pub struct OpenFile {
     /// another; with SMP this needs Linux's f_pos_lock.
     pos: AtomicU64,
     path: Path,
+    /// Where the path walk found the file, for its name in /proc.
+    link: Option<Link>,
     /// Counted among its mount's writers (a regular file opened for
     /// writing), which a remount read-only waits for.
     writer: bool,
@@ -107,12 +110,18 @@ impl OpenFile {
     /// An open file of `path`. A regular file open for writing counts as
     /// a writer of its mount.
     pub fn from_box(file: Box<dyn File>, flags: OpenFlags, path: Path) -> Arc<OpenFile> {
+        Self::from_box_named(file, flags, path, None)
+    }
+
+    /// An open file of `path`, found as `link` (d_path.rs).
+    pub fn from_box_named(file: Box<dyn File>, flags: OpenFlags, path: Path, link: Option<Link>) -> Arc<OpenFile> {
         let writer = flags.writable() && !flags.contains(OpenFlags::O_PATH) && path.is_regular();
         if writer {
             path.mnt.get_write();
         }
         path.mnt.touch();
-        Arc::new(OpenFile { file, flags: AtomicU32::new(flags.bits()), pos: AtomicU64::new(0), path, writer })
+        let (flags, pos) = (AtomicU32::new(flags.bits()), AtomicU64::new(0));
+        Arc::new(OpenFile { file, flags, pos, path, link, writer })
     }
 
     pub fn flags(&self) -> OpenFlags {
@@ -130,6 +139,16 @@ impl OpenFile {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The file and where it was found: what /proc/PID/fd/N leads to.
+    pub fn named_path(&self) -> NamedPath {
+        NamedPath { path: self.path.clone(), link: self.link.clone() }
+    }
+
+    /// The file's name as /proc shows it (d_path.rs).
+    pub fn name(&self) -> Vec<u8> {
+        super::d_path::d_path(&self.path, self.link.as_ref())
     }
 
     pub fn is_path(&self) -> bool {
@@ -344,6 +363,16 @@ impl FdTable {
 
     pub fn close_all(&mut self) {
         self.slots.clear();
+    }
+
+    /// The open descriptors, lowest first, with their close-on-exec flag.
+    pub fn iter(&self) -> impl Iterator<Item = (i32, &Arc<OpenFile>, bool)> {
+        self.slots.iter().enumerate().filter_map(|(fd, s)| s.as_ref().map(|e| (fd as i32, &e.file, e.cloexec)))
+    }
+
+    /// Descriptor slots the table has room for now (/proc's FDSize).
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
     }
 }
 

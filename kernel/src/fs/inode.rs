@@ -1,6 +1,8 @@
 //! Inodes: a file's metadata (mode, owners, link count, times, device
 //! number) and its contents (directory entries, file pages or a symlink's
-//! target), behind one lock per inode.
+//! target, or for procfs a node whose entries, bytes and target are made
+//! when asked), behind one lock per inode. The path walk and `..` ask the
+//! inode (`lookup`, `parent_dir`, `name_of`), which answers for either.
 //!
 //! Lock order: the namespace lock (ramfs.rs) before any inode lock; never
 //! two inode locks at once, so operations that touch a directory and an
@@ -16,6 +18,7 @@ use spin::{Mutex, MutexGuard};
 
 use super::dir::Dir;
 use super::filedata::FileData;
+use super::proc::ProcNode;
 use super::super_block::SuperBlock;
 
 pub enum Content {
@@ -24,6 +27,9 @@ pub enum Content {
     Symlink(Vec<u8>),
     /// Devices, FIFOs and sockets: everything is in the metadata (rdev).
     Special,
+    /// A procfs file, directory or symlink (fs/proc): what it holds is
+    /// made when it is read, listed or followed.
+    Proc(Arc<ProcNode>),
 }
 
 pub struct Inner {
@@ -98,8 +104,31 @@ impl Inode {
         Self::with_nlink(&sb, mode, cred.uid, cred.gid, 0, Content::Special, 1)
     }
 
+    /// A procfs inode: its number is chosen by procfs, so that the same
+    /// file keeps it (and readdir can report it) while it exists.
+    pub fn new_proc(sb: &Arc<SuperBlock>, ino: u64, mode: u32, uid: u32, gid: u32, node: ProcNode) -> Arc<Inode> {
+        sb.reserve_inode_unchecked();
+        let nlink = if mode & S_IFMT == S_IFDIR { 2 } else { 1 };
+        Self::with_ino(sb, ino, mode, uid, gid, 0, Content::Proc(Arc::new(node)), nlink)
+    }
+
     fn with_nlink(
         sb: &Arc<SuperBlock>,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        rdev: u64,
+        content: Content,
+        nlink: u32,
+    ) -> Arc<Inode> {
+        let ino = NEXT_INO.fetch_add(1, Ordering::Relaxed);
+        Self::with_ino(sb, ino, mode, uid, gid, rdev, content, nlink)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn with_ino(
+        sb: &Arc<SuperBlock>,
+        ino: u64,
         mode: u32,
         uid: u32,
         gid: u32,
@@ -110,7 +139,7 @@ impl Inode {
         let t = now();
         let inner = Inner { mode, uid, gid, nlink, rdev, atime: t, mtime: t, ctime: t, btime: t, content };
         Arc::new(Inode {
-            ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+            ino,
             sb: sb.clone(),
             kind: mode & S_IFMT,
             mounted: AtomicUsize::new(0),
@@ -156,11 +185,60 @@ impl Inode {
         self.kind == S_IFIFO
     }
 
+    /// A symlink's target (made now for procfs's links).
     pub fn symlink_target(&self) -> Option<Vec<u8>> {
+        self.read_link().ok()
+    }
+
+    /// readlink(2)'s answer: the target, EINVAL for what is no symlink,
+    /// and procfs's errors (ENOENT for a zombie's exe, EACCES...).
+    pub fn read_link(&self) -> Result<Vec<u8>, Errno> {
+        let node = match &self.lock().content {
+            Content::Symlink(t) => return Ok(t.clone()),
+            Content::Proc(node) if self.is_symlink() => node.clone(),
+            _ => return Err(Errno::EINVAL),
+        };
+        super::proc::link_text(&node)
+    }
+
+    /// The procfs node this inode shows, if it is one.
+    pub fn proc_node(&self) -> Option<Arc<ProcNode>> {
         match &self.lock().content {
-            Content::Symlink(t) => Some(t.clone()),
+            Content::Proc(node) => Some(node.clone()),
             _ => None,
         }
+    }
+
+    /// Looks `name` up in this directory: its entry, or the procfs node
+    /// of that name (made now). ENOTDIR for other files.
+    pub fn lookup(self: &Arc<Self>, name: &[u8]) -> Result<Option<Arc<Inode>>, Errno> {
+        let node = match &self.lock().content {
+            Content::Dir(d) => return Ok(d.get(name)),
+            Content::Proc(node) if self.is_dir() => node.clone(),
+            _ => return Err(Errno::ENOTDIR),
+        };
+        super::proc::lookup(self, &node, name)
+    }
+
+    /// The directory `..` leads to within the filesystem: a filesystem's
+    /// root (and anything not a directory) leads to itself.
+    pub fn parent_dir(self: &Arc<Self>) -> Arc<Inode> {
+        let parent = match &self.lock().content {
+            Content::Dir(d) => d.parent(),
+            Content::Proc(node) => node.parent.clone(),
+            _ => None,
+        };
+        parent.unwrap_or_else(|| self.clone())
+    }
+
+    /// The name under which this directory holds `child` (getcwd, /proc).
+    pub fn name_of(&self, child: &Arc<Inode>) -> Option<Vec<u8>> {
+        if let Content::Dir(d) = &self.lock().content {
+            return d.name_of(child);
+        }
+        let node = child.proc_node()?;
+        let parent = node.parent.as_ref()?;
+        core::ptr::eq(Arc::as_ptr(parent), self).then(|| node.name.clone())
     }
 
     /// A copy of a regular file's bytes (for execve).
@@ -183,7 +261,8 @@ impl Inode {
             Content::File(data) => (data.size(), data.blocks()),
             Content::Dir(dir) => (BOGO_DIRENT_SIZE * (dir.len() as u64 + 2), 0),
             Content::Symlink(target) => (target.len() as u64, 0),
-            Content::Special => (0, 0),
+            // procfs reports no size: what a read gives is made then.
+            Content::Special | Content::Proc(_) => (0, 0),
         };
         Stat {
             st_dev: self.sb.dev,
@@ -235,9 +314,13 @@ impl Inner {
         }
     }
 
+    /// A directory's entries. procfs directories have none to change:
+    /// creating or removing there is EPERM, as Linux's missing
+    /// mkdir/unlink/rmdir operations answer.
     pub fn dir(&self) -> Result<&Dir, Errno> {
         match &self.content {
             Content::Dir(d) => Ok(d),
+            Content::Proc(_) if self.mode & S_IFMT == S_IFDIR => Err(Errno::EPERM),
             _ => Err(Errno::ENOTDIR),
         }
     }
@@ -245,6 +328,7 @@ impl Inner {
     pub fn dir_mut(&mut self) -> Result<&mut Dir, Errno> {
         match &mut self.content {
             Content::Dir(d) => Ok(d),
+            Content::Proc(_) if self.mode & S_IFMT == S_IFDIR => Err(Errno::EPERM),
             _ => Err(Errno::ENOTDIR),
         }
     }

@@ -6,16 +6,21 @@ use alloc::sync::Arc;
 use abi::{Errno, MapFlags, OpenFlags, ProtFlags};
 
 use super::file::OpenFile;
-use super::inode::Inode;
-use crate::mm::mapped::MappedFile;
+use crate::mm::mapped::{FileId, MappedFile};
 
-impl MappedFile for Inode {
+/// A mapping holds the open file, as Linux's vm_file: the file stays
+/// open (and its mount busy) while mapped, and /proc names it.
+impl MappedFile for OpenFile {
     fn size(&self) -> u64 {
-        self.lock().file().map_or(0, |f| f.size())
+        self.inode().lock().file().map_or(0, |f| f.size())
     }
 
     fn frame(&self, index: u64) -> Result<u64, Errno> {
-        self.lock().file_mut()?.page_frame(index)
+        self.inode().lock().file_mut()?.page_frame(index)
+    }
+
+    fn id(&self) -> FileId {
+        FileId { dev: self.inode().sb.dev, ino: self.inode().ino, path: self.name() }
     }
 }
 
@@ -29,9 +34,12 @@ pub enum Source {
 /// Linux's checks of mmap against the open file: it must be readable; a
 /// shared writable mapping needs it open for writing; O_APPEND files are
 /// not mapped shared-writable.
-pub fn source(file: &OpenFile, prot: ProtFlags, flags: MapFlags) -> Result<Source, Errno> {
+pub fn source(file: &Arc<OpenFile>, prot: ProtFlags, flags: MapFlags) -> Result<Source, Errno> {
     let inode = file.inode();
     let mode = file.flags();
+    if inode.proc_node().is_some() {
+        return Err(Errno::ENODEV); // procfs files have no pages to map
+    }
     if inode.is_regular() {
         let access = mode.bits() & abi::open::O_ACCMODE;
         if access == abi::open::O_WRONLY {
@@ -46,7 +54,7 @@ pub fn source(file: &OpenFile, prot: ProtFlags, flags: MapFlags) -> Result<Sourc
                 return Err(Errno::EACCES);
             }
         }
-        return Ok(Source::File(inode.clone()));
+        return Ok(Source::File(file.clone()));
     }
     let zero_device = abi::makedev(1, 5);
     if inode.kind() == abi::S_IFCHR && inode.lock().rdev == zero_device {

@@ -2,26 +2,29 @@
 //!
 //! The root is a RAM filesystem (ramfs.rs), "rootfs", unpacked from the
 //! initramfs (initramfs.rs) and given /dev, /dev/shm and /tmp at boot
-//! (devfs.rs); mount(2) adds tmpfs and ramfs instances and bind mounts
-//! (do_mount.rs, options in mount_options.rs). Each filesystem instance is
-//! a superblock (super_block.rs: device number, limits, read-only flag),
-//! shown in the tree by mounts (mount.rs, listed for /proc by
-//! mountinfo.rs). An `Inode` (inode.rs) carries a file's metadata and its
-//! contents: directory entries (dir.rs), page-backed bytes (filedata.rs,
-//! page.rs) or a symlink target. The path walk (namei.rs) resolves paths
-//! to a `Path` (a mount and an inode) from the root, the working
-//! directory (context.rs) or a directory descriptor, crossing mountpoints.
-//! Opening (open.rs) makes an `OpenFile` (file.rs), Linux's open file
-//! description, over a `File`: a regular file (regular.rs), a directory
-//! (readdir.rs), a device by number (chardev.rs), a FIFO (fifo.rs) or a
-//! pipe end (pipe.rs). The system calls live with what they act on
+//! (devfs.rs); mount(2) adds tmpfs, ramfs and proc instances and bind
+//! mounts (do_mount.rs, options in mount_options.rs). Each filesystem
+//! instance is a superblock (super_block.rs: device number, limits,
+//! read-only flag), shown in the tree by mounts (mount.rs, listed for
+//! /proc by mountinfo.rs). An `Inode` (inode.rs) carries a file's
+//! metadata and its contents: directory entries (dir.rs), page-backed
+//! bytes (filedata.rs, page.rs), a symlink target, or a procfs node whose
+//! entries, bytes or target are made when asked (proc/). The path walk
+//! (namei.rs) resolves paths to a `Path` (a mount and an inode) from the
+//! root, the working directory (context.rs) or a directory descriptor,
+//! crossing mountpoints and jumping through procfs's magic links; it also
+//! tells where it found the last name, which names open files in /proc
+//! (d_path.rs). Opening (open.rs) makes an `OpenFile` (file.rs), Linux's
+//! open file description, over a `File`: a regular file (regular.rs), a
+//! directory (readdir.rs), a device by number (chardev.rs), a FIFO
+//! (fifo.rs), a pipe end (pipe.rs) or a procfs file (proc/file.rs). The system calls live with what they act on
 //! (create.rs, unlink.rs, rename.rs, attr.rs, times.rs, stat.rs,
 //! statfs.rs, read_write.rs, select.rs...) and are decoded in syscalls.rs.
 //!
 //! Lock order: the namespace lock (ramfs.rs), then the mount table lock,
 //! then a mount's parent lock (mount.rs), then one inode lock at a time;
 //! the task's credentials lock, the mount id and anonymous device locks
-//! are leaves. No lock is held across a copy to or from user memory.
+//! and procfs's inode cache lock are leaves. No lock is held across a copy to or from user memory.
 
 #![deny(unsafe_code)]
 
@@ -30,6 +33,7 @@ pub mod blockdev;
 pub mod chardev;
 pub mod context;
 pub mod create;
+pub mod d_path;
 pub mod devfs;
 pub mod dir;
 pub mod do_mount;
@@ -50,6 +54,7 @@ pub mod open;
 pub mod page;
 pub mod perm;
 pub mod pipe;
+pub mod proc;
 pub mod ramfs;
 pub mod read_write;
 pub mod readdir;

@@ -1,9 +1,6 @@
 //! The mount table as /proc shows it: one `MountEntry` per mount, in
 //! mount order, and its lines in /proc/mounts' and /proc/self/mountinfo's
 //! formats (Linux's show_vfsmnt and show_mountinfo), for procfs to print.
-//! Nothing calls it before procfs exists.
-
-#![allow(dead_code)]
 
 use alloc::format;
 use alloc::vec::Vec;
@@ -74,7 +71,7 @@ fn root_within_fs(m: &Mount) -> Vec<u8> {
         if alloc::sync::Arc::ptr_eq(&parent, &at) {
             break;
         }
-        match parent.lock().dir().ok().and_then(|d| d.name_of(&at)) {
+        match parent.name_of(&at) {
             Some(name) => names.push(name),
             None => break,
         }

@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 
 use abi::{AtFlags, Errno, AT_FDCWD};
 
+use super::d_path::{Link, NamedPath};
 use super::inode::Inode;
 use super::mount::{follow_dotdot, follow_mounts, root_path, Path, MNT_NOSYMFOLLOW};
 use super::perm::{permission, MAY_EXEC};
@@ -54,7 +55,7 @@ impl Parent {
     /// The last component's inode, if it exists (no symlink followed).
     pub fn existing(&self) -> Result<Option<Arc<Inode>>, Errno> {
         check_name(&self.name)?;
-        Ok(self.dir.lock().dir()?.get(&self.name))
+        self.dir.lookup(&self.name)
     }
 }
 
@@ -125,16 +126,31 @@ pub fn follow_link(link: &Path, links_left: &mut u32) -> Result<Vec<u8>, Errno> 
     Ok(target)
 }
 
+/// Follows a procfs magic link (/proc/PID/exe, cwd, root, fd/N): it
+/// leads to the file itself, not to a path (Linux's nd_jump_link), and
+/// counts against the symlink limit. None for other symlinks.
+pub fn follow_magic_link(link: &Path, links_left: &mut u32) -> Result<Option<NamedPath>, Errno> {
+    let Some(node) = link.proc_node() else { return Ok(None) };
+    let Some(target) = super::proc::magic_link(&node)? else { return Ok(None) };
+    if *links_left == 0 || link.mnt.has(MNT_NOSYMFOLLOW) {
+        return Err(Errno::ELOOP);
+    }
+    *links_left -= 1;
+    Ok(Some(target))
+}
+
 /// Walks `names` from `dir`. A symlink met on the way has its target's
 /// components put in front of what is left (from the root when absolute),
 /// so nested symlinks need no recursion; the last name's symlink is
-/// followed only when `follow_last` is set.
+/// followed only when `follow_last` is set. Also returns where the last
+/// name was found (d_path.rs), unless the path ended in `.` or `..`.
 fn walk_names(
     mut dir: Path,
     mut names: VecDeque<Vec<u8>>,
     follow_last: bool,
     links_left: &mut u32,
-) -> Result<Path, Errno> {
+) -> Result<NamedPath, Errno> {
+    let mut link = None;
     while let Some(name) = names.pop_front() {
         if !dir.is_dir() {
             return Err(Errno::ENOTDIR);
@@ -145,11 +161,16 @@ fn walk_names(
             b".." => follow_dotdot(&dir),
             _ => {
                 check_name(&name)?;
-                let inode = dir.lock().dir()?.get(&name).ok_or(Errno::ENOENT)?;
+                let inode = dir.lookup(&name)?.ok_or(Errno::ENOENT)?;
                 follow_mounts(dir.child(inode))
             }
         };
         if next.is_symlink() && (follow_last || !names.is_empty()) {
+            if let Some(target) = follow_magic_link(&next, links_left)? {
+                dir = target.path;
+                link = target.link;
+                continue;
+            }
             let target = follow_link(&next, links_left)?;
             if target.starts_with(b"/") {
                 dir = root_path();
@@ -159,9 +180,10 @@ fn walk_names(
             }
             continue;
         }
-        dir = next;
+        let parent = core::mem::replace(&mut dir, next);
+        link = (name != b"..").then_some(Link { dir: parent, name });
     }
-    Ok(dir)
+    Ok(NamedPath { path: dir, link })
 }
 
 /// Walks all but the last component of `path` from `start`.
@@ -175,7 +197,7 @@ pub fn walk_parent(start: Path, path: &[u8], links_left: &mut u32) -> Result<Par
     let Some(last) = names.pop_back() else {
         return Ok(Parent { dir: start, name: Vec::new(), kind: LastKind::Root, trailing_slash: false });
     };
-    let dir = walk_names(start, names, true, links_left)?;
+    let dir = walk_names(start, names, true, links_left)?.path;
     if !dir.is_dir() {
         return Err(Errno::ENOTDIR);
     }
@@ -188,9 +210,10 @@ pub fn walk_parent(start: Path, path: &[u8], links_left: &mut u32) -> Result<Par
     Ok(Parent { dir, name: last, kind, trailing_slash: path.ends_with(b"/") })
 }
 
-/// Walks `path` from `start`. A trailing slash follows a last symlink
-/// whatever `follow` says and requires a directory.
-pub fn walk(start: Path, path: &[u8], follow: bool, links_left: &mut u32) -> Result<Path, Errno> {
+/// Walks `path` from `start`, also telling where the last name was found
+/// (d_path.rs). A trailing slash follows a last symlink whatever `follow`
+/// says and requires a directory.
+pub fn walk_named(start: Path, path: &[u8], follow: bool, links_left: &mut u32) -> Result<NamedPath, Errno> {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
@@ -200,11 +223,16 @@ pub fn walk(start: Path, path: &[u8], follow: bool, links_left: &mut u32) -> Res
 
 /// Resolves `path` relative to `dirfd`.
 pub fn lookup(dirfd: i32, path: &[u8], follow: bool) -> Result<Path, Errno> {
+    lookup_named(dirfd, path, follow).map(|p| p.path)
+}
+
+/// `lookup`, also telling where the last name was found (open, execve).
+pub fn lookup_named(dirfd: i32, path: &[u8], follow: bool) -> Result<NamedPath, Errno> {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
     let mut links_left = MAX_SYMLINKS;
-    walk(start(dirfd, path)?, path, follow, &mut links_left)
+    walk_named(start(dirfd, path)?, path, follow, &mut links_left)
 }
 
 /// Resolves `path` relative to `dirfd` for the *at calls' flags:

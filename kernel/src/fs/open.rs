@@ -6,9 +6,10 @@ use abi::{Errno, OpenFlags, S_IFREG};
 
 use super::chardev;
 use super::create::may_create;
+use super::d_path::{Link, NamedPath};
 use super::file::{File, OpenFile};
 use super::inode::Inode;
-use super::mount::{follow_dotdot, follow_mounts, Path, MNT_NODEV};
+use super::mount::{follow_dotdot, follow_mounts, MNT_NODEV};
 use super::namei::{self, LastKind};
 use super::perm::{owner_or_privileged, permission, MAY_EXEC, MAY_READ, MAY_WRITE};
 use super::ramfs;
@@ -35,16 +36,18 @@ const TMPFILE_BIT: u32 = 0o20000000;
 
 /// O_CREAT's lookup: finds the last component or creates it as a regular
 /// file, in one step under the namespace lock. An existing symlink is
-/// followed to its target, which is created if missing, as Linux does.
-/// Returns the path and whether it was created.
-fn open_create(dirfd: i32, path: &[u8], flags: OpenFlags, mode: u32) -> Result<(Path, bool), Errno> {
+/// followed to its target, which is created if missing, as Linux does; a
+/// procfs magic link leads to its file. Returns the path (and where it
+/// was found) and whether it was created.
+fn open_create(dirfd: i32, path: &[u8], flags: OpenFlags, mode: u32) -> Result<(NamedPath, bool), Errno> {
     let mut links_left = namei::MAX_SYMLINKS;
     let mut p = namei::lookup_parent(dirfd, path)?;
+    let unnamed = |path| Ok((NamedPath { path, link: None }, false));
     loop {
         match p.kind {
             LastKind::Normal => {}
-            LastKind::Dot | LastKind::Root => return Ok((p.dir, false)),
-            LastKind::DotDot => return Ok((follow_dotdot(&p.dir), false)),
+            LastKind::Dot | LastKind::Root => return unnamed(p.dir),
+            LastKind::DotDot => return unnamed(follow_dotdot(&p.dir)),
         }
         if p.trailing_slash {
             return Err(Errno::EISDIR);
@@ -57,12 +60,17 @@ fn open_create(dirfd: i32, path: &[u8], flags: OpenFlags, mode: u32) -> Result<(
                 if flags.contains(OpenFlags::O_NOFOLLOW) {
                     return Err(Errno::ELOOP);
                 }
-                let target = namei::follow_link(&p.dir.child(inode), &mut links_left)?;
+                let link = p.dir.child(inode);
+                if let Some(target) = namei::follow_magic_link(&link, &mut links_left)? {
+                    return Ok((target, false));
+                }
+                let target = namei::follow_link(&link, &mut links_left)?;
                 p = namei::walk_parent(p.dir, &target, &mut links_left)?;
             }
             Some(inode) => {
                 drop(ns);
-                return Ok((follow_mounts(p.dir.child(inode)), false));
+                let path = follow_mounts(p.dir.child(inode));
+                return Ok((NamedPath { path, link: Some(Link { dir: p.dir, name: p.name }) }, false));
             }
             None => {
                 // A read-only mount refuses only what would be created.
@@ -71,7 +79,8 @@ fn open_create(dirfd: i32, path: &[u8], flags: OpenFlags, mode: u32) -> Result<(
                 may_create(&p.dir, &p.name)?;
                 let inode = ramfs::new_child(&p.dir, mode, 0)?;
                 ramfs::add_entry(&p.dir, &p.name, &inode)?;
-                return Ok((p.dir.child(inode), true));
+                let path = p.dir.child(inode);
+                return Ok((NamedPath { path, link: Some(Link { dir: p.dir, name: p.name }) }, true));
             }
         }
     }
@@ -82,6 +91,9 @@ fn open_inode(inode: &Arc<Inode>, flags: OpenFlags, created: bool) -> Result<all
     use alloc::boxed::Box;
     if flags.contains(OpenFlags::O_PATH) {
         return Ok(Box::new(PathFile));
+    }
+    if let Some(node) = inode.proc_node() {
+        return super::proc::open(inode, &node, flags);
     }
     if inode.is_regular() {
         if flags.contains(OpenFlags::O_TRUNC) && !created {
@@ -123,15 +135,16 @@ pub fn do_open(dirfd: i32, path: &[u8], flags: u32, mode: u32) -> Result<Arc<Ope
     if flags.contains(OpenFlags::O_PATH) {
         flags &= PATH_FLAGS;
     }
-    let (inode, created) = if flags.contains(OpenFlags::O_CREAT) {
-        let (inode, created) = open_create(dirfd, path, flags, mode)?;
-        if inode.is_dir() {
+    let (named, created) = if flags.contains(OpenFlags::O_CREAT) {
+        let (named, created) = open_create(dirfd, path, flags, mode)?;
+        if named.path.is_dir() {
             return Err(Errno::EISDIR);
         }
-        (inode, created)
+        (named, created)
     } else {
-        (namei::lookup(dirfd, path, !flags.contains(OpenFlags::O_NOFOLLOW))?, false)
+        (namei::lookup_named(dirfd, path, !flags.contains(OpenFlags::O_NOFOLLOW))?, false)
     };
+    let NamedPath { path: inode, link } = named;
     // Only O_PATH may open a symlink itself (O_NOFOLLOW got us here).
     if inode.is_symlink() && !flags.contains(OpenFlags::O_PATH) {
         return Err(Errno::ELOOP);
@@ -178,7 +191,7 @@ pub fn do_open(dirfd: i32, path: &[u8], flags: u32, mode: u32) -> Result<Arc<Ope
     if !flags.contains(OpenFlags::O_PATH) {
         kept |= OpenFlags::O_LARGEFILE; // always on for 64-bit, as F_GETFL shows
     }
-    Ok(OpenFile::from_box(file, kept, inode))
+    Ok(OpenFile::from_box_named(file, kept, inode, link))
 }
 
 pub fn sys_openat(dirfd: i32, path: u64, flags: u32, mode: u32) -> Result<usize, Errno> {

@@ -205,6 +205,8 @@ pub fn sys_pipe2(fds: u64, flags: u32) -> Result<usize, Errno> {
     let status = flags & OpenFlags::O_NONBLOCK;
     // Both ends share one inode, as Linux's pipefs gives them.
     let inode = Inode::new_anonymous(abi::S_IFIFO | 0o600);
+    // Opening /proc/PID/fd/N of either end attaches to this pipe.
+    super::fifo::register(&inode, &pipe);
     let read_end = OpenFile::with_inode(ReadEnd::attach(&pipe), status, inode.clone());
     let write_end = OpenFile::with_inode(WriteEnd::attach(&pipe), status | OpenFlags::O_WRONLY, inode);
     let cloexec = flags.contains(OpenFlags::O_CLOEXEC);

@@ -112,7 +112,7 @@ pub fn remove_entry(dir: &Arc<Inode>, name: &[u8]) -> Result<Arc<Inode>, Errno> 
 /// The directory `..` leads to within the filesystem (a filesystem's
 /// root leads to itself; crossing mounts is the path walk's business).
 pub fn parent_of(dir: &Arc<Inode>) -> Arc<Inode> {
-    dir.lock().dir().ok().and_then(Dir::parent).unwrap_or_else(|| dir.clone())
+    dir.parent_dir()
 }
 
 /// True when `dir` is `ancestor` or lies below it.

@@ -22,7 +22,7 @@ pub fn sys_readlinkat(dirfd: i32, path: u64, buf: u64, size: i32) -> Result<usiz
     } else {
         namei::lookup(dirfd, &path, false)?.inode.clone()
     };
-    let target = inode.symlink_target().ok_or(Errno::EINVAL)?;
+    let target = inode.read_link()?;
     let n = target.len().min(size as usize);
     copy_to_user(buf, &target[..n])?;
     inode.lock().accessed();

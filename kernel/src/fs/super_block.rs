@@ -1,5 +1,5 @@
 //! Superblocks: one per filesystem instance (the initramfs root, each
-//! tmpfs or ramfs mount, the pipes' pipefs). A superblock owns the
+//! tmpfs, ramfs or proc mount, the pipes' pipefs). A superblock owns the
 //! instance's device number (st_dev), its type, its read-only flag and its
 //! limits (tmpfs's `size=` and `nr_inodes=`), and counts the pages and
 //! inodes in use. Every inode holds its superblock; the superblock holds
@@ -25,6 +25,8 @@ pub enum FsKind {
     Tmpfs,
     /// Pipes' inodes; never mounted.
     Pipefs,
+    /// The process information pseudo-filesystem (fs/proc).
+    Proc,
 }
 
 impl FsKind {
@@ -34,6 +36,7 @@ impl FsKind {
             FsKind::Ramfs => "ramfs",
             FsKind::Tmpfs => "tmpfs",
             FsKind::Pipefs => "pipefs",
+            FsKind::Proc => "proc",
         }
     }
 
@@ -42,6 +45,7 @@ impl FsKind {
             FsKind::Rootfs | FsKind::Ramfs => abi::RAMFS_MAGIC,
             FsKind::Tmpfs => abi::TMPFS_MAGIC,
             FsKind::Pipefs => abi::PIPEFS_MAGIC,
+            FsKind::Proc => abi::PROC_SUPER_MAGIC,
         }
     }
 }

@@ -9,6 +9,7 @@ use alloc::sync::Arc;
 
 use abi::{Errno, ProtFlags};
 
+use super::exec_info::ExecInfo;
 use super::frame;
 use super::mapped::MappedFile;
 
@@ -52,12 +53,25 @@ pub struct AddressSpace {
     next_file_id: u32,
     pub brk_start: u64,
     pub brk: u64,
+    /// The largest total size the areas have had (/proc's VmPeak).
+    peak_size: u64,
+    /// What execve recorded for /proc.
+    pub exec: ExecInfo,
 }
 
 impl AddressSpace {
     pub fn new() -> Result<AddressSpace, Errno> {
         let pml4 = new_user_pml4().ok_or(Errno::ENOMEM)?;
-        Ok(AddressSpace { pml4, vmas: BTreeMap::new(), files: BTreeMap::new(), next_file_id: 0, brk_start: 0, brk: 0 })
+        Ok(AddressSpace {
+            pml4,
+            vmas: BTreeMap::new(),
+            files: BTreeMap::new(),
+            next_file_id: 0,
+            brk_start: 0,
+            brk: 0,
+            peak_size: 0,
+            exec: ExecInfo::default(),
+        })
     }
 
     /// Physical address of the top-level table, for CR3.
@@ -78,6 +92,42 @@ impl AddressSpace {
     pub fn insert_vma(&mut self, vma: Vma) {
         debug_assert!(self.is_free(vma.start, vma.end));
         self.vmas.insert(vma.start, vma);
+        self.note_peak();
+    }
+
+    fn note_peak(&mut self) {
+        self.peak_size = self.peak_size.max(self.total_size());
+    }
+
+    /// The largest total size of the areas so far (VmPeak).
+    pub fn peak_size(&self) -> u64 {
+        self.peak_size.max(self.total_size())
+    }
+
+    /// The areas, lowest first.
+    pub fn vmas_iter(&self) -> impl Iterator<Item = &Vma> {
+        self.vmas.values()
+    }
+
+    /// The device, inode number and path of the file an area maps.
+    pub fn file_id(&self, id: u32) -> Option<super::mapped::FileId> {
+        self.files.get(&id).map(|f| f.id())
+    }
+
+    /// Reads user memory of this address space (not necessarily the
+    /// running one) through the direct map, up to the first page that is
+    /// not present; returns the bytes read (/proc's cmdline and environ).
+    pub fn read_bytes(&self, mut va: u64, out: &mut [u8]) -> usize {
+        let mut done = 0;
+        while done < out.len() {
+            let Some(entry) = paging::lookup_frame(self.pml4, va) else { break };
+            let offset = va % PAGE;
+            let n = (out.len() - done).min((PAGE - offset) as usize);
+            phys::copy_from((entry & PTE_ADDR_MASK) + offset, &mut out[done..done + n]);
+            done += n;
+            va += n as u64;
+        }
+        done
     }
 
     /// Finds `len` bytes of free space, highest first below MMAP_BASE.
@@ -208,6 +258,8 @@ impl AddressSpace {
         let mut copy = AddressSpace::new()?;
         copy.brk_start = self.brk_start;
         copy.brk = self.brk;
+        copy.peak_size = self.peak_size;
+        copy.exec = self.exec.clone();
         copy.files = self.files.clone();
         copy.next_file_id = self.next_file_id;
         let mut result = Ok(());
@@ -344,6 +396,13 @@ impl AddressSpace {
         }
     }
 
+    /// How many pages of [start, end) have a frame (resident set size).
+    pub fn resident_pages(&self, start: u64, end: u64) -> u64 {
+        let mut n = 0;
+        paging::for_each_leaf(self.pml4, start, end, &mut |_, _| n += 1);
+        n
+    }
+
     /// Every mapped page in [start, end), as (address, entry).
     pub fn pages(&self, start: u64, end: u64) -> alloc::vec::Vec<(u64, u64)> {
         let mut out = alloc::vec::Vec::new();
@@ -383,6 +442,7 @@ impl AddressSpace {
         self.vmas.remove(&start);
         let grown = Vma { start: new_start, ..vma };
         self.vmas.insert(new_start, grown);
+        self.note_peak();
         Some(grown)
     }
 

@@ -3,7 +3,16 @@
 //! each frame it maps, so that read, write and every mapping of the file
 //! share one copy of the data.
 
+use alloc::vec::Vec;
+
 use abi::Errno;
+
+/// How /proc/PID/maps names a mapped file.
+pub struct FileId {
+    pub dev: u64,
+    pub ino: u64,
+    pub path: Vec<u8>,
+}
 
 pub trait MappedFile: Send + Sync {
     /// The file's size in bytes now.
@@ -12,4 +21,7 @@ pub trait MappedFile: Send + Sync {
     /// The frame of page `index`, made (zero-filled) if the file has a hole
     /// there. The caller takes its own reference with `frame::get`.
     fn frame(&self, index: u64) -> Result<u64, Errno>;
+
+    /// The file's device, inode number and path.
+    fn id(&self) -> FileId;
 }

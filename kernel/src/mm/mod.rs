@@ -3,6 +3,7 @@
 //! address spaces, faults, mmap and user copies are safe code above them.
 
 pub mod address_space;
+pub mod exec_info;
 pub mod fault;
 pub mod frame;
 pub mod heap;

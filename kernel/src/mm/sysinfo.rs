@@ -12,6 +12,8 @@ pub fn sys_sysinfo(info: u64) -> Result<usize, Errno> {
         totalram: (frame::total_count() * 4096) as u64,
         freeram: (frame::free_count() * 4096) as u64,
         procs: procs.min(u16::MAX as usize) as u16,
+        // sysinfo's loads use 16 fraction bits; the kernel keeps 11.
+        loads: crate::sched::stats::loads().map(|l| l << (16 - crate::sched::stats::FSHIFT)),
         mem_unit: 1,
         ..Sysinfo::default()
     };

@@ -23,6 +23,13 @@ pub struct LoadedImage {
     pub phnum: u64,
     /// First address after the highest segment: the program break starts here.
     pub end: u64,
+    /// Linux's start_code/end_code (executable segments) and
+    /// start_data/end_data (the highest segment's start, the highest
+    /// file-backed end), for /proc.
+    pub start_code: u64,
+    pub end_code: u64,
+    pub start_data: u64,
+    pub end_data: u64,
 }
 
 pub fn is_elf(bytes: &[u8]) -> bool {
@@ -63,6 +70,7 @@ pub fn load(mm: &mut AddressSpace, bytes: &[u8]) -> Result<LoadedImage, Errno> {
         return Err(Errno::ENOEXEC);
     }
     let mut end = 0;
+    let (mut start_code, mut end_code, mut start_data, mut end_data) = (u64::MAX, 0, 0, 0);
     let mut phdr = elf.program_headers.iter().find(|p| p.p_type == PT_PHDR).map(|p| p.p_vaddr + bias);
     let mut loaded_any = false;
     for ph in elf.program_headers.iter().filter(|p| p.p_type == PT_LOAD && p.p_memsz > 0) {
@@ -97,9 +105,16 @@ pub fn load(mm: &mut AddressSpace, bytes: &[u8]) -> Result<LoadedImage, Errno> {
                 kind: VmaKind::Image,
                 grows_down: false,
                 file: None,
-                pgoff: 0,
+                // The file page it came from, for /proc/PID/maps.
+                pgoff: (ph.p_offset + start).saturating_sub(vaddr) / 4096,
             });
         }
+        if ph.p_flags & PF_X != 0 {
+            start_code = start_code.min(vaddr);
+            end_code = end_code.max(vaddr + ph.p_filesz);
+        }
+        start_data = start_data.max(vaddr);
+        end_data = end_data.max(vaddr + ph.p_filesz);
         mm.write_bytes(vaddr, &bytes[ph.p_offset as usize..file_end as usize]).map_err(|_| Errno::ENOEXEC)?;
         if phdr.is_none() && (ph.p_offset..file_end).contains(&h.e_phoff) {
             phdr = Some(vaddr + (h.e_phoff - ph.p_offset));
@@ -116,5 +131,9 @@ pub fn load(mm: &mut AddressSpace, bytes: &[u8]) -> Result<LoadedImage, Errno> {
         phent: u64::from(h.e_phentsize),
         phnum: u64::from(h.e_phnum),
         end,
+        start_code: if start_code == u64::MAX { 0 } else { start_code },
+        end_code,
+        start_data,
+        end_data,
     })
 }

@@ -14,6 +14,7 @@ use super::elf;
 use super::exec_stack::{self, ExecArgs};
 use crate::arch::entry::TrapFrame;
 use crate::arch::gdt::{USER_CS, USER_DS};
+use crate::fs::d_path::NamedPath;
 use crate::fs::{namei, perm};
 use crate::mm::address_space::{page_up, AddressSpace, STACK_TOP};
 use crate::mm::uaccess::{read_user, read_user_cstr};
@@ -79,13 +80,15 @@ fn basename(path: &[u8]) -> &[u8] {
 
 /// Reads an executable file (relative paths from the working directory),
 /// checking Linux's permission rules: a regular file with execute access.
-fn read_executable(path: &[u8]) -> Result<Vec<u8>, Errno> {
-    let inode = namei::lookup(abi::AT_FDCWD, path, true)?;
+/// Returns the bytes and the file (/proc/PID/exe).
+fn read_executable(path: &[u8]) -> Result<(Vec<u8>, NamedPath), Errno> {
+    let named = namei::lookup_named(abi::AT_FDCWD, path, true)?;
+    let inode = &named.path;
     if !inode.is_regular() {
         return Err(Errno::EACCES);
     }
-    perm::may_exec(&inode)?;
-    inode.read_all()
+    perm::may_exec(inode)?;
+    Ok((inode.read_all()?, named))
 }
 
 /// Splits a `#!` line into the interpreter and its optional argument.
@@ -107,7 +110,7 @@ fn parse_shebang(bytes: &[u8]) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
 pub fn prepare(path: &[u8], mut argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> Result<Prepared, Errno> {
     let mut file = path.to_vec();
     for _ in 0..=MAX_SCRIPT_DEPTH {
-        let bytes = read_executable(&file)?;
+        let (bytes, exe) = read_executable(&file)?;
         if let Some((interp, arg)) = parse_shebang(&bytes) {
             // argv becomes: interpreter, its argument, the script, the rest.
             let mut new_argv = alloc::vec![interp.clone()];
@@ -119,7 +122,8 @@ pub fn prepare(path: &[u8], mut argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> Resul
             continue;
         }
         let args = ExecArgs { argv: &argv, envp: &envp, execfn: path };
-        let (mm, entry, sp) = load_image(&bytes, &args)?;
+        let (mut mm, entry, sp) = load_image(&bytes, &args)?;
+        mm.exec.exe = Some(exe);
         return Ok(Prepared { mm, entry, sp, comm: Comm::new(basename(path)) });
     }
     Err(Errno::ELOOP)

@@ -86,6 +86,20 @@ pub fn build(mm: &mut AddressSpace, args: &ExecArgs, image: &LoadedImage) -> Res
     table.extend_from_slice(&[AT_NULL, 0]);
     let sp = (table_top - (table.len() * 8) as u64) & !15;
 
+    // What /proc shows of the new program (cmdline, environ, auxv, stat).
+    let args_len: usize = args.argv.iter().map(|s| s.len() + 1).sum();
+    let info = &mut mm.exec;
+    info.arg_start = strings_start;
+    info.arg_end = strings_start + args_len as u64;
+    info.env_start = info.arg_end;
+    info.env_end = strings_start + strings_len as u64;
+    info.start_stack = sp;
+    info.auxv = auxv.to_vec();
+    info.start_code = image.start_code;
+    info.end_code = image.end_code;
+    info.start_data = image.start_data;
+    info.end_data = image.end_data;
+
     let mut random = [0u8; 16];
     crate::random::fill(&mut random);
     let table_bytes: Vec<u8> = table.iter().flat_map(|w| w.to_le_bytes()).collect();

@@ -133,6 +133,7 @@ pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
         child_frame.rsp = req.stack;
     }
     let pid = pid::alloc_pid()?;
+    crate::sched::stats::forked();
     let is_thread = flags.contains(CloneFlags::CLONE_THREAD);
     let child = if is_thread {
         Task::new_thread(pid, &parent, mm.clone(), &child_frame)
@@ -152,6 +153,11 @@ pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
         *child.signals.lock() = parent.signals.lock().fork_copy();
         *child.cred.lock() = parent.cred.lock().clone();
         *child.rlimits.lock() = parent.rlimits.lock().clone();
+        for (c, p) in
+            [(&child.oom_score_adj, &parent.oom_score_adj), (&child.oom_score_adj_min, &parent.oom_score_adj_min)]
+        {
+            c.store(p.load(Ordering::Relaxed), Ordering::Relaxed);
+        }
     }
     child.signal_mask.store(parent.signal_mask.load(Ordering::Relaxed), Ordering::Relaxed);
     if req.flags.contains(CloneFlags::CLONE_SETTLS) {

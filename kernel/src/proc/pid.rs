@@ -39,6 +39,11 @@ pub fn alloc_pid() -> Result<Pid, Errno> {
     })
 }
 
+/// The pid handed out last (/proc/loadavg's last field).
+pub fn last_pid() -> Pid {
+    without_interrupts(|| PIDS.lock().last)
+}
+
 pub fn register(task: &Arc<Task>) {
     without_interrupts(|| PIDS.lock().tasks.insert(task.pid, Arc::downgrade(task)));
 }

@@ -66,6 +66,19 @@ pub fn sys_uname(buf: u64) -> Result<usize, Errno> {
     Ok(0)
 }
 
+/// Sets the host name (`domain`: the domain name) as a write to
+/// /proc/sys/kernel/hostname (or domainname) does, whose file mode has
+/// already admitted only root: at most 64 bytes (EINVAL).
+pub fn set(domain: bool, name: &[u8]) -> Result<(), Errno> {
+    if name.len() > UTS_LEN {
+        return Err(Errno::EINVAL);
+    }
+    let mut bytes = [0u8; UTS_LEN];
+    bytes[..name.len()].copy_from_slice(name);
+    *(if domain { &DOMAINNAME } else { &NODENAME }).lock() = Name { bytes, len: name.len() };
+    Ok(())
+}
+
 /// Both setters: root only (CAP_SYS_ADMIN), at most 64 bytes (EINVAL).
 fn set_name(target: &Mutex<Name>, name: u64, len: usize) -> Result<usize, Errno> {
     if !crate::sched::current().cred.lock().is_privileged() {

@@ -6,6 +6,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod stats;
 pub mod task;
 pub mod timer;
 pub mod wait;
@@ -65,6 +66,7 @@ pub fn wake(task: Arc<Task>) {
 pub fn timer_tick(from_user: bool) {
     TICKS.fetch_add(1, Ordering::Relaxed);
     let task = current();
+    stats::tick(&task, from_user);
     if !task.is_idle.load(Ordering::Relaxed) {
         crate::proc::times::account_tick(&task, from_user);
     }
@@ -129,6 +131,11 @@ fn switch_cpu_state(prev: Option<&Task>, next: &Task) {
     }
 }
 
+/// Tasks runnable now (the running one included), for the load average.
+pub fn runnable_count() -> usize {
+    without_interrupts(|| RUN_QUEUE.lock().len()) + usize::from(!current().is_idle.load(Ordering::Relaxed))
+}
+
 /// sched_yield(2): to the back of the run queue.
 pub fn sys_sched_yield() -> Result<usize, abi::Errno> {
     schedule();
@@ -144,6 +151,10 @@ pub fn schedule() {
             return;
         }
         switch_cpu_state(Some(&prev), &next);
+        stats::context_switched();
+        // Preempted while runnable: an involuntary switch; else voluntary.
+        let counter = if prev.is_runnable() { &prev.nivcsw } else { &prev.nvcsw };
+        counter.fetch_add(1, Ordering::Relaxed);
         *CURRENT.lock() = Some(next.clone());
         let next_rsp = next.saved_rsp.load(Ordering::Relaxed);
         drop(next);

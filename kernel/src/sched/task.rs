@@ -5,7 +5,7 @@
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use spin::Mutex;
 
@@ -106,6 +106,10 @@ pub struct Process {
     /// Set while execve ends the other threads: their deaths are their own,
     /// not the process's.
     pub exec_in_progress: AtomicBool,
+    /// /proc/PID/oom_score_adj, and the lowest value it may be set to
+    /// without CAP_SYS_RESOURCE (both inherited over fork).
+    pub oom_score_adj: AtomicI32,
+    pub oom_score_adj_min: AtomicI32,
 }
 
 impl Process {
@@ -129,6 +133,8 @@ impl Process {
             live_threads: AtomicUsize::new(1),
             group_exit: Mutex::new(None),
             exec_in_progress: AtomicBool::new(false),
+            oom_score_adj: AtomicI32::new(0),
+            oom_score_adj_min: AtomicI32::new(0),
         })
     }
 
@@ -192,6 +198,15 @@ pub struct Task {
     pub altstack: Mutex<StackT>,
     /// The mask to restore after rt_sigsuspend's (or pselect's) temporary one.
     pub saved_mask: Mutex<Option<u64>>,
+    /// When the task was created, in ns of uptime (/proc's starttime).
+    pub start_time: u64,
+    /// Voluntary and involuntary context switches.
+    pub nvcsw: AtomicU64,
+    pub nivcsw: AtomicU64,
+    /// This thread's own CPU ticks, user and system (the process's sum
+    /// is in `times`): /proc/PID/task/TID/stat.
+    pub utime: AtomicU64,
+    pub stime: AtomicU64,
 }
 
 impl core::ops::Deref for Task {
@@ -224,6 +239,11 @@ impl Task {
             thread_signals: Mutex::new(SigQueue::default()),
             altstack: Mutex::new(StackT { ss_sp: 0, ss_flags: abi::signal::SS_DISABLE, _pad: 0, ss_size: 0 }),
             saved_mask: Mutex::new(None),
+            start_time: crate::time::uptime_ns(),
+            nvcsw: AtomicU64::new(0),
+            nivcsw: AtomicU64::new(0),
+            utime: AtomicU64::new(0),
+            stime: AtomicU64::new(0),
         }
     }
 

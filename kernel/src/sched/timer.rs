@@ -63,6 +63,7 @@ pub fn arm_real_timer(task: &Arc<Task>) {
 pub fn run_expired() {
     crate::proc::exit::reap_dead_threads();
     let now = uptime_ns();
+    super::stats::update_load(now);
     let due: alloc::vec::Vec<Weak<Task>> =
         without_interrupts(|| SLEEPERS.lock().range(..(now + 1, 0)).map(|(_, t)| t.clone()).collect());
     for task in due.iter().filter_map(Weak::upgrade) {

@@ -1,0 +1,248 @@
+//! /proc's system-wide files: meminfo, stat, uptime, loadavg, version,
+//! filesystems, cmdline, sysrq-trigger, and /proc/sys/kernel and
+//! /proc/sys/vm, in Linux's formats.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::fmt::Write as _;
+
+use abi::Errno;
+
+use super::super::mount;
+use super::super::super_block::FsKind;
+use super::pid_files::parse_int;
+use super::pid_stat::clock_t;
+use super::table::FileKind;
+use crate::mm::frame;
+use crate::proc::uts;
+use crate::sched::stats;
+use crate::time::NSEC_PER_SEC;
+
+/// The bytes of a system-wide file; None for a process's files.
+pub fn generate(kind: FileKind) -> Option<Result<Vec<u8>, Errno>> {
+    let text = match kind {
+        FileKind::Cpuinfo => super::cpuinfo::cpuinfo(),
+        FileKind::Meminfo => meminfo(),
+        FileKind::Stat => stat(),
+        FileKind::Uptime => uptime(),
+        FileKind::Loadavg => loadavg(),
+        FileKind::Version => {
+            format!("{} version {} (kestrel@kestrel) (rustc) {}\n", uts::SYSNAME, uts::RELEASE, uts::VERSION)
+        }
+        // Every filesystem type mount(2) knows, and pipefs; none needs a device.
+        FileKind::Filesystems => String::from("nodev\ttmpfs\nnodev\tproc\nnodev\tpipefs\nnodev\tramfs\n"),
+        FileKind::Cmdline => format!("{}\n", crate::cmdline::saved()),
+        FileKind::SysrqTrigger => return Some(Err(Errno::EINVAL)), // write-only
+        FileKind::Hostname => format!("{}\n", name_of(&uts::utsname().nodename)),
+        FileKind::Domainname => format!("{}\n", name_of(&uts::utsname().domainname)),
+        FileKind::Ostype => format!("{}\n", uts::SYSNAME),
+        FileKind::Osrelease => format!("{}\n", uts::RELEASE),
+        FileKind::KernelVersion => format!("{}\n", uts::VERSION),
+        _ => format!("{}\n", tunable(kind)?),
+    };
+    Some(Ok(text.into_bytes()))
+}
+
+fn name_of(field: &[u8; 65]) -> String {
+    let n = field.iter().position(|&b| b == 0).unwrap_or(64);
+    String::from_utf8_lossy(&field[..n]).into()
+}
+
+/// The fixed values of /proc/sys (not tunable here).
+fn tunable(kind: FileKind) -> Option<u64> {
+    Some(match kind {
+        FileKind::PidMax => u64::from(crate::proc::pid::PID_MAX),
+        FileKind::Tainted => 0,
+        FileKind::MinFreeKbytes => min_free_kbytes(),
+        // Heuristic overcommit (mm/mmap.rs), the default ratio.
+        FileKind::OvercommitMemory => 0,
+        FileKind::OvercommitRatio => 50,
+        _ => return None,
+    })
+}
+
+/// Linux's default: sqrt(16 * RAM in KiB), between 128 KiB and 256 MiB.
+fn min_free_kbytes() -> u64 {
+    let kb = frame::total_count() as u64 * 4;
+    (kb * 16).isqrt().clamp(128, 262_144)
+}
+
+/// A write to a system-wide file; None for a process's files.
+pub fn write(kind: FileKind, data: &[u8]) -> Option<Result<usize, Errno>> {
+    let result = match kind {
+        FileKind::SysrqTrigger => sysrq(data),
+        // As sethostname(2): the text up to a newline (proc_dostring).
+        FileKind::Hostname | FileKind::Domainname => {
+            let name = data.split(|&b| b == b'\n').next().unwrap_or_default();
+            uts::set(kind == FileKind::Domainname, name).map(|_| data.len())
+        }
+        // The fixed values accept themselves only.
+        _ => match tunable(kind) {
+            Some(value) if parse_int(data).ok() == Some(value as i64) => Ok(data.len()),
+            Some(_) => Err(Errno::EINVAL),
+            None => return None,
+        },
+    };
+    Some(result)
+}
+
+/// /proc/sysrq-trigger: the first byte names the action (Linux's
+/// __handle_sysrq): `c` crashes the kernel, `b` reboots and `o` powers
+/// off at once; others are not offered here.
+fn sysrq(data: &[u8]) -> Result<usize, Errno> {
+    match data.first() {
+        Some(b'c') => {
+            crate::pr_info!("sysrq: Trigger a crash");
+            panic!("sysrq triggered crash");
+        }
+        Some(b'b') => {
+            crate::pr_info!("sysrq: Resetting");
+            crate::reboot::restart()
+        }
+        Some(b'o') => {
+            crate::pr_info!("sysrq: Power Off");
+            crate::reboot::power_off()
+        }
+        Some(&c) => crate::pr_info!("sysrq: key '{}' is not offered here", c as char),
+        None => {}
+    }
+    Ok(data.len())
+}
+
+fn kb(s: &mut String, name: &str, kb: u64) {
+    let label = format!("{name}:");
+    let _ = writeln!(s, "{label:<16}{kb:>8} kB");
+}
+
+/// Pages of file data held by the mounted RAM filesystems: all of them
+/// (page cache that is the only copy), and tmpfs's (shared memory).
+fn fs_pages() -> (u64, u64) {
+    let mut seen: Vec<Arc<super::super::super_block::SuperBlock>> = Vec::new();
+    let (mut all, mut tmpfs) = (0, 0);
+    for m in mount::all() {
+        if seen.iter().any(|sb| Arc::ptr_eq(sb, &m.sb)) {
+            continue;
+        }
+        let (pages, _) = m.sb.usage();
+        all += pages;
+        if m.sb.kind == FsKind::Tmpfs {
+            tmpfs += pages;
+        }
+        seen.push(m.sb.clone());
+    }
+    (all, tmpfs)
+}
+
+/// /proc/meminfo. Nothing here can be reclaimed (no swap, no disk behind
+/// the page cache: RAM filesystems are the only copy), so MemAvailable
+/// is MemFree; the page cache is Cached, of which tmpfs's is Shmem and
+/// ramfs's Unevictable, as Linux counts them.
+fn meminfo() -> String {
+    let total = frame::total_count() as u64 * 4;
+    let free = frame::free_count() as u64 * 4;
+    let (cached, shmem) = fs_pages();
+    let (cached, shmem) = (cached * 4, shmem * 4);
+    let g = super::maps::global_usage();
+    let anon = g.anon_pages * 4;
+    let tasks = crate::proc::pid::tasks_where(|_| true).len() as u64;
+    let kernel_stack = tasks * (crate::mm::kstack::KSTACK_PAGES as u64 * 4);
+    let mut s = String::new();
+    for (name, value) in [
+        ("MemTotal", total),
+        ("MemFree", free),
+        ("MemAvailable", free),
+        ("Buffers", 0),
+        ("Cached", cached),
+        ("SwapCached", 0),
+        ("Active", anon + shmem),
+        ("Inactive", 0),
+        ("Active(anon)", anon + shmem),
+        ("Inactive(anon)", 0),
+        ("Active(file)", 0),
+        ("Inactive(file)", 0),
+        ("Unevictable", cached - shmem),
+        ("Mlocked", 0),
+        ("SwapTotal", 0),
+        ("SwapFree", 0),
+        ("Zswap", 0),
+        ("Zswapped", 0),
+        ("Dirty", 0),
+        ("Writeback", 0),
+        ("AnonPages", anon),
+        ("Mapped", g.mapped_pages * 4),
+        ("Shmem", shmem),
+        ("KReclaimable", 0),
+        ("Slab", 0),
+        ("SReclaimable", 0),
+        ("SUnreclaim", 0),
+        ("KernelStack", kernel_stack),
+        ("PageTables", g.page_tables * 4),
+        ("NFS_Unstable", 0),
+        ("Bounce", 0),
+        ("WritebackTmp", 0),
+        ("CommitLimit", total / 2),
+        ("Committed_AS", g.committed / 1024),
+        ("VmallocTotal", 34_359_738_367),
+        ("VmallocUsed", kernel_stack),
+        ("VmallocChunk", 0),
+        ("Percpu", 0),
+        ("HardwareCorrupted", 0),
+        ("AnonHugePages", 0),
+        ("ShmemHugePages", 0),
+        ("ShmemPmdMapped", 0),
+        ("FileHugePages", 0),
+        ("FilePmdMapped", 0),
+    ] {
+        kb(&mut s, name, value);
+    }
+    for name in ["HugePages_Total", "HugePages_Free", "HugePages_Rsvd", "HugePages_Surp"] {
+        let label = format!("{name}:");
+        let _ = writeln!(s, "{label:<16}{:>8}", 0);
+    }
+    kb(&mut s, "Hugepagesize", 2048);
+    kb(&mut s, "Hugetlb", 0);
+    s
+}
+
+/// /proc/stat: CPU time by state since boot (one CPU), then interrupts
+/// (the timer's), context switches, boot time, forks and tasks.
+fn stat() -> String {
+    let (user, system, idle) = stats::cpu_ticks();
+    let (user, system, idle) = (clock_t(user), clock_t(system), clock_t(idle));
+    let mut s = String::new();
+    let _ = writeln!(s, "cpu  {user} 0 {system} {idle} 0 0 0 0 0 0");
+    let _ = writeln!(s, "cpu0 {user} 0 {system} {idle} 0 0 0 0 0 0");
+    let (u, sy, i) = stats::cpu_ticks();
+    let _ = writeln!(s, "intr {}", u + sy + i);
+    let _ = writeln!(s, "ctxt {}", stats::context_switches());
+    let boot = crate::time::realtime().tv_sec - (crate::time::uptime_ns() / NSEC_PER_SEC) as i64;
+    let _ = writeln!(s, "btime {boot}");
+    let _ = writeln!(s, "processes {}", stats::forks());
+    let _ = writeln!(s, "procs_running {}", crate::sched::runnable_count());
+    s.push_str("procs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n");
+    s
+}
+
+/// /proc/uptime: seconds since boot and seconds the CPU was idle.
+fn uptime() -> String {
+    let up = crate::time::uptime_ns() / (NSEC_PER_SEC / 100);
+    let (_, _, idle) = stats::cpu_ticks();
+    let idle = clock_t(idle);
+    format!("{}.{:02} {}.{:02}\n", up / 100, up % 100, idle / 100, idle % 100)
+}
+
+/// /proc/loadavg: the three load averages (rounded as Linux), runnable
+/// and all tasks, the last pid handed out.
+fn loadavg() -> String {
+    const FIXED_1: u64 = 1 << stats::FSHIFT;
+    let mut s = String::new();
+    for load in stats::loads() {
+        let l = load + FIXED_1 / 200;
+        let _ = write!(s, "{}.{:02} ", l >> stats::FSHIFT, ((l & (FIXED_1 - 1)) * 100) >> stats::FSHIFT);
+    }
+    let tasks = crate::proc::pid::tasks_where(|_| true).len();
+    let _ = writeln!(s, "{}/{} {}", crate::sched::runnable_count(), tasks, crate::proc::pid::last_pid());
+    s
+}

@@ -1,0 +1,185 @@
+//! What procfs holds: the fixed tree (/proc's own files, /proc/sys) and
+//! the entries of every process directory, with Linux's names, modes and
+//! order. Each file names the generator of its bytes (`FileKind`), each
+//! symlink the maker of its target (`LinkKind`).
+
+use abi::{S_IFDIR, S_IFLNK, S_IFREG};
+
+/// A file whose bytes are made when it is read.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FileKind {
+    Cpuinfo,
+    Meminfo,
+    Stat,
+    Uptime,
+    Loadavg,
+    Version,
+    Filesystems,
+    Cmdline,
+    SysrqTrigger,
+    Hostname,
+    Domainname,
+    Ostype,
+    Osrelease,
+    KernelVersion,
+    PidMax,
+    Tainted,
+    MinFreeKbytes,
+    OvercommitMemory,
+    OvercommitRatio,
+    // Per process (or thread).
+    PidStat,
+    Statm,
+    Status,
+    PidCmdline,
+    Comm,
+    Environ,
+    Auxv,
+    Maps,
+    Limits,
+    Mounts,
+    Mountinfo,
+    OomScore,
+    OomScoreAdj,
+    FdInfo,
+}
+
+/// A symlink whose target is made when it is read or followed. The
+/// magic ones (exe, cwd, root, fd/N) lead to the file itself.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LinkKind {
+    /// /proc/self: the caller's process directory.
+    SelfLink,
+    /// /proc/thread-self: the caller's thread directory.
+    ThreadSelf,
+    /// /proc/mounts: "self/mounts".
+    Mounts,
+    Exe,
+    Cwd,
+    Root,
+    Fd,
+}
+
+/// The directories whose entries are made from the system's state.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DirKind {
+    /// A directory of the fixed tree (/proc itself lists processes too).
+    Fixed,
+    /// /proc/PID and /proc/PID/task/TID.
+    Process,
+    /// /proc/PID/task: the process's threads.
+    Task,
+    /// /proc/PID/fd and /proc/PID/fdinfo: its open descriptors.
+    Fd,
+    FdInfo,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum What {
+    Dir(DirKind),
+    File(FileKind),
+    Link(LinkKind),
+}
+
+/// An entry of the fixed tree: its directory (an index in `FIXED`), name,
+/// type and permission bits.
+pub struct Fixed {
+    pub parent: usize,
+    pub name: &'static str,
+    pub mode: u32,
+    pub what: What,
+}
+
+/// /proc itself.
+pub const ROOT: usize = 0;
+const SYS: usize = 13;
+const SYS_KERNEL: usize = 14;
+const SYS_VM: usize = 22;
+
+const fn dir(parent: usize, name: &'static str) -> Fixed {
+    Fixed { parent, name, mode: S_IFDIR | 0o555, what: What::Dir(DirKind::Fixed) }
+}
+
+const fn file(parent: usize, name: &'static str, perm: u32, kind: FileKind) -> Fixed {
+    Fixed { parent, name, mode: S_IFREG | perm, what: What::File(kind) }
+}
+
+const fn link(parent: usize, name: &'static str, kind: LinkKind) -> Fixed {
+    Fixed { parent, name, mode: S_IFLNK | 0o777, what: What::Link(kind) }
+}
+
+pub const FIXED_COUNT: usize = 26;
+
+/// The fixed tree, each directory before its entries, in readdir order.
+pub static FIXED: [Fixed; FIXED_COUNT] = [
+    dir(ROOT, ""),
+    file(ROOT, "cpuinfo", 0o444, FileKind::Cpuinfo),
+    file(ROOT, "meminfo", 0o444, FileKind::Meminfo),
+    file(ROOT, "stat", 0o444, FileKind::Stat),
+    file(ROOT, "uptime", 0o444, FileKind::Uptime),
+    file(ROOT, "loadavg", 0o444, FileKind::Loadavg),
+    file(ROOT, "version", 0o444, FileKind::Version),
+    file(ROOT, "filesystems", 0o444, FileKind::Filesystems),
+    file(ROOT, "cmdline", 0o444, FileKind::Cmdline),
+    link(ROOT, "mounts", LinkKind::Mounts),
+    file(ROOT, "sysrq-trigger", 0o200, FileKind::SysrqTrigger),
+    link(ROOT, "self", LinkKind::SelfLink),
+    link(ROOT, "thread-self", LinkKind::ThreadSelf),
+    dir(ROOT, "sys"),
+    dir(SYS, "kernel"),
+    file(SYS_KERNEL, "hostname", 0o644, FileKind::Hostname),
+    file(SYS_KERNEL, "domainname", 0o644, FileKind::Domainname),
+    file(SYS_KERNEL, "ostype", 0o444, FileKind::Ostype),
+    file(SYS_KERNEL, "osrelease", 0o444, FileKind::Osrelease),
+    file(SYS_KERNEL, "version", 0o444, FileKind::KernelVersion),
+    file(SYS_KERNEL, "pid_max", 0o644, FileKind::PidMax),
+    file(SYS_KERNEL, "tainted", 0o644, FileKind::Tainted),
+    dir(SYS, "vm"),
+    file(SYS_VM, "min_free_kbytes", 0o644, FileKind::MinFreeKbytes),
+    file(SYS_VM, "overcommit_memory", 0o644, FileKind::OvercommitMemory),
+    file(SYS_VM, "overcommit_ratio", 0o644, FileKind::OvercommitRatio),
+];
+
+/// An entry of a process (or thread) directory.
+pub struct PidEntry {
+    pub name: &'static str,
+    pub mode: u32,
+    pub what: What,
+    /// Only in /proc/PID, not in /proc/PID/task/TID.
+    pub process_only: bool,
+}
+
+const fn pid_dir(name: &'static str, perm: u32, kind: DirKind, process_only: bool) -> PidEntry {
+    PidEntry { name, mode: S_IFDIR | perm, what: What::Dir(kind), process_only }
+}
+
+const fn pid_file(name: &'static str, perm: u32, kind: FileKind) -> PidEntry {
+    PidEntry { name, mode: S_IFREG | perm, what: What::File(kind), process_only: false }
+}
+
+const fn pid_link(name: &'static str, kind: LinkKind) -> PidEntry {
+    PidEntry { name, mode: S_IFLNK | 0o777, what: What::Link(kind), process_only: false }
+}
+
+/// A process directory's entries, in Linux's order (tgid_base_stuff).
+pub static PID_ENTRIES: [PidEntry; 19] = [
+    pid_dir("task", 0o555, DirKind::Task, true),
+    pid_dir("fd", 0o500, DirKind::Fd, false),
+    pid_dir("fdinfo", 0o555, DirKind::FdInfo, false),
+    pid_file("environ", 0o400, FileKind::Environ),
+    pid_file("auxv", 0o400, FileKind::Auxv),
+    pid_file("status", 0o444, FileKind::Status),
+    pid_file("limits", 0o444, FileKind::Limits),
+    pid_file("comm", 0o644, FileKind::Comm),
+    pid_file("cmdline", 0o444, FileKind::PidCmdline),
+    pid_file("stat", 0o444, FileKind::PidStat),
+    pid_file("statm", 0o444, FileKind::Statm),
+    pid_file("maps", 0o444, FileKind::Maps),
+    pid_link("cwd", LinkKind::Cwd),
+    pid_link("root", LinkKind::Root),
+    pid_link("exe", LinkKind::Exe),
+    pid_file("mounts", 0o444, FileKind::Mounts),
+    pid_file("mountinfo", 0o444, FileKind::Mountinfo),
+    pid_file("oom_score", 0o444, FileKind::OomScore),
+    pid_file("oom_score_adj", 0o644, FileKind::OomScoreAdj),
+];

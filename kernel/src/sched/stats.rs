@@ -1,0 +1,86 @@
+//! System-wide scheduler statistics, as /proc/stat, /proc/loadavg and
+//! sysinfo report them: CPU time by state, context switches, processes
+//! created, and Linux's exponentially damped load averages.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use super::task::Task;
+
+/// Ticks the CPU spent in user mode, in the kernel, and idle.
+static USER_TICKS: AtomicU64 = AtomicU64::new(0);
+static SYSTEM_TICKS: AtomicU64 = AtomicU64::new(0);
+static IDLE_TICKS: AtomicU64 = AtomicU64::new(0);
+static CONTEXT_SWITCHES: AtomicU64 = AtomicU64::new(0);
+static FORKS: AtomicU64 = AtomicU64::new(0);
+
+/// Load averages in Linux's fixed point (FSHIFT = 11), and when they were
+/// last updated (every LOAD_FREQ, 5 s).
+static LOADS: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
+static NEXT_LOAD_UPDATE_NS: AtomicU64 = AtomicU64::new(5_000_000_000);
+
+pub const FSHIFT: u32 = 11;
+const FIXED_1: u64 = 1 << FSHIFT;
+/// 1/exp(5s/1min), 1/exp(5s/5min), 1/exp(5s/15min) in fixed point.
+const EXP: [u64; 3] = [1884, 2014, 2037];
+const LOAD_FREQ_NS: u64 = 5_000_000_000;
+
+/// The timer interrupt's share: one tick to the CPU state it found, and
+/// to the running thread's own user or system time.
+pub fn tick(task: &Task, from_user: bool) {
+    let counter = if task.is_idle.load(Ordering::Relaxed) {
+        &IDLE_TICKS
+    } else if from_user {
+        task.utime.fetch_add(1, Ordering::Relaxed);
+        &USER_TICKS
+    } else {
+        task.stime.fetch_add(1, Ordering::Relaxed);
+        &SYSTEM_TICKS
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+pub fn context_switched() {
+    CONTEXT_SWITCHES.fetch_add(1, Ordering::Relaxed);
+}
+
+pub fn forked() {
+    FORKS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// (user, system, idle) ticks since boot.
+pub fn cpu_ticks() -> (u64, u64, u64) {
+    (USER_TICKS.load(Ordering::Relaxed), SYSTEM_TICKS.load(Ordering::Relaxed), IDLE_TICKS.load(Ordering::Relaxed))
+}
+
+pub fn context_switches() -> u64 {
+    CONTEXT_SWITCHES.load(Ordering::Relaxed)
+}
+
+pub fn forks() -> u64 {
+    FORKS.load(Ordering::Relaxed)
+}
+
+/// The 1, 5 and 15 minute load averages in fixed point (FSHIFT bits).
+pub fn loads() -> [u64; 3] {
+    [LOADS[0].load(Ordering::Relaxed), LOADS[1].load(Ordering::Relaxed), LOADS[2].load(Ordering::Relaxed)]
+}
+
+/// Every 5 s: load = load * e + active * (1 - e), with `active` the
+/// runnable tasks (Linux also counts uninterruptible sleepers).
+pub fn update_load(now_ns: u64) {
+    let due = NEXT_LOAD_UPDATE_NS.load(Ordering::Relaxed);
+    if now_ns < due {
+        return;
+    }
+    NEXT_LOAD_UPDATE_NS.store(due + LOAD_FREQ_NS, Ordering::Relaxed);
+    let active = super::runnable_count() as u64 * FIXED_1;
+    for (load, exp) in LOADS.iter().zip(EXP) {
+        let old = load.load(Ordering::Relaxed);
+        let mut new = old * exp + active * (FIXED_1 - exp);
+        // Round up while rising, as Linux's calc_load.
+        if active >= old {
+            new += FIXED_1 - 1;
+        }
+        load.store(new / FIXED_1, Ordering::Relaxed);
+    }
+}
