@@ -7,15 +7,26 @@ use super::cpu::{inb, outb, rdtsc};
 const PIT_HZ: u64 = 1_193_182;
 const CALIBRATION_MS: u64 = 10;
 
+#[derive(Clone, Copy)]
 pub struct Calibration {
     pub tsc_hz: u64,
     /// LAPIC timer counts per second with the divide-by-16 setting.
     pub apic_timer_hz: u64,
 }
 
+/// The median of three measurements: under emulation on a busy host one
+/// window can be stretched or cut short, and a wrong TSC rate would skew
+/// every clock and timeout.
+pub fn calibrate() -> Calibration {
+    let mut runs = [measure(), measure(), measure()];
+    runs.sort_unstable_by_key(|c| c.tsc_hz);
+    let Calibration { tsc_hz, apic_timer_hz } = runs[1];
+    Calibration { tsc_hz, apic_timer_hz }
+}
+
 /// Measures over 10 ms with PIT channel 2 in one-shot mode, polling its
 /// output through port 0x61 (no interrupt needed).
-pub fn calibrate() -> Calibration {
+fn measure() -> Calibration {
     let count = (PIT_HZ * CALIBRATION_MS / 1000) as u16;
     let gate = inb(0x61);
     outb(0x61, (gate & !0x02) | 0x01); // gate on, speaker off
