@@ -8,7 +8,7 @@ use alloc::sync::Arc;
 
 use abi::{makedev, Errno, S_IFBLK, S_IFCHR, S_IFDIR};
 
-use super::chardev::{MEM_MAJOR, TTYAUX_MAJOR};
+use super::chardev::{MEM_MAJOR, TTYAUX_MAJOR, TTY_MAJOR};
 use super::create::create_in;
 use super::inode::Inode;
 use super::ramfs;
@@ -22,6 +22,8 @@ const NODES: &[(&[u8], u32, u32, u32)] = &[
     (b"urandom", MEM_MAJOR, 9, 0o666),
     (b"tty", TTYAUX_MAJOR, 0, 0o666),
     (b"console", TTYAUX_MAJOR, 1, 0o600),
+    // The serial port, the terminal the shell runs on.
+    (b"ttyS0", TTY_MAJOR, 64, 0o660),
 ];
 
 /// The directory `name` in `dir`, made with `mode` if missing.
