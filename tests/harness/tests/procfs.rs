@@ -82,7 +82,12 @@ fn sysrq_trigger_c_panics_and_powers_off() {
     let r = harness::run(&format!("console=ttyS0 panic=-1 init=/bin/sh -- -c \"{script}\""), BOOT_TIMEOUT);
     r.expect(r.exited && !r.timed_out, "QEMU did not exit after the panic");
     r.expect_contains("sysrq: Trigger a crash");
-    r.expect_contains("Kernel panic - not syncing: sysrq triggered crash");
+    // The kernel exception report: the fault, CR2, registers, backtrace.
+    r.expect_contains("kernel exception: page fault (vector 14, error code 0x2)");
+    r.expect_contains("CR2: 0x0000000000000000");
+    r.expect_contains("RIP: 0010:");
+    r.expect_contains("Call Trace:");
+    r.expect_contains("Kernel panic - not syncing: fatal kernel exception: page fault");
     r.expect_contains("reboot: Power down");
     r.expect(!r.has_line("survived"), "the shell went on after the crash");
     r.expect_absent("init exited");

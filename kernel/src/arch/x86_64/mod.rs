@@ -47,6 +47,16 @@ fn init_syscall_msrs() {
     wrmsr(MSR_SFMASK, 0x47700);
 }
 
+/// Writes through a null pointer in kernel mode: a page fault that no
+/// exception-table entry covers, which the trap handler reports as a
+/// kernel bug and panics on (/proc/sysrq-trigger's `c`).
+pub fn crash_with_null_write() -> ! {
+    // SAFETY: deliberately faults: address 0 is never mapped, so the write
+    // cannot touch memory; the page-fault handler does not return here.
+    unsafe { core::ptr::write_volatile(core::ptr::null_mut::<u64>(), 0) };
+    unreachable!("the write to address 0 did not fault")
+}
+
 /// Reads the saved frame pointer and return address of a stack frame.
 pub fn stack_read_pair(rbp: u64) -> (u64, u64) {
     // SAFETY: callers check that rbp lies on the current kernel stack, above

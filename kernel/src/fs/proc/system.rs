@@ -95,7 +95,9 @@ fn sysrq(data: &[u8]) -> Result<usize, Errno> {
     match data.first() {
         Some(b'c') => {
             crate::pr_info!("sysrq: Trigger a crash");
-            panic!("sysrq triggered crash");
+            // As Linux: a real fault in kernel mode, so the exception
+            // report (registers, CR2, backtrace) and the panic both run.
+            crate::arch::crash_with_null_write()
         }
         Some(b'b') => {
             crate::pr_info!("sysrq: Resetting");
