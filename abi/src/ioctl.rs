@@ -95,3 +95,22 @@ pub const TIOCMIWAIT: usize = 0x545C;
 pub const TIOCGICOUNT: usize = 0x545D;
 /// Size of a file or directory (`loff_t`).
 pub const FIOQSIZE: usize = 0x5460;
+
+// Inode flags, as chattr(1) and lsattr(1) use them (linux/fs.h): the
+// argument points to an `int` of FS_*_FL bits.
+/// `_IOR('f', 1, long)`.
+pub const FS_IOC_GETFLAGS: usize = 0x8008_6601;
+/// `_IOW('f', 2, long)`.
+pub const FS_IOC_SETFLAGS: usize = 0x4008_6602;
+/// Compress the file (`chattr +c`).
+pub const FS_COMPR_FL: u32 = 0x0000_0004;
+/// Not to be dumped (`chattr +d`).
+pub const FS_NODUMP_FL: u32 = 0x0000_0040;
+/// Do not compress (`chattr +m`).
+pub const FS_NOCOMP_FL: u32 = 0x0000_0400;
+
+// setxattr(2) flags.
+/// Fail with EEXIST if the attribute exists.
+pub const XATTR_CREATE: i32 = 1;
+/// Fail with ENODATA unless the attribute exists.
+pub const XATTR_REPLACE: i32 = 2;

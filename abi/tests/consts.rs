@@ -122,8 +122,11 @@ fn ioctl() {
             TIOCMIWAIT,
             TIOCGICOUNT,
             FIOQSIZE,
+            FS_IOC_GETFLAGS,
+            FS_IOC_SETFLAGS,
         ]
     );
+    same_consts!(abi::ioctl, i32, [XATTR_CREATE, XATTR_REPLACE]);
     assert_eq!(abi::ioctl::TCGETS, 0x5401);
     assert_eq!(abi::ioctl::TIOCGWINSZ, 0x5413);
 }

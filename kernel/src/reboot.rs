@@ -4,7 +4,9 @@
 
 /// Powers off through ACPI; halts if the machine is still running after.
 pub fn power_off() -> ! {
-    // Whatever the disks hold in their write caches reaches the medium.
+    // The filesystems on disks commit, then whatever the disks hold in
+    // their write caches reaches the medium.
+    crate::fs::kestrel::writeback::sync_all();
     crate::block::flush_all();
     crate::pr_emerg!("reboot: Power down");
     crate::drivers::acpi::power_off();
@@ -25,6 +27,8 @@ const LINUX_REBOOT_CMD_CAD_OFF: u32 = 0;
 /// Resets the machine: the reset control register, then the keyboard
 /// controller's reset line.
 pub fn restart() -> ! {
+    crate::fs::kestrel::writeback::sync_all();
+    crate::block::flush_all();
     crate::pr_emerg!("reboot: Restarting system");
     crate::arch::cpu::outb(0xCF9, 0x06);
     crate::arch::cpu::outb(0x64, 0xFE);

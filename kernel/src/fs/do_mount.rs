@@ -1,5 +1,6 @@
 //! mount(2) and umount2(2), as Linux's fs/namespace.c decides them: a new
-//! tmpfs, ramfs or proc, a remount (of the filesystem, or of one mount's flags
+//! tmpfs, ramfs or proc (or kestrelfs from a disk, kestrel/mount.rs), a
+//! remount (of the filesystem, or of one mount's flags
 //! with MS_BIND), a bind mount (MS_BIND, MS_REC), a move (MS_MOVE), a
 //! propagation change; and unmounting, at once or lazily (MNT_DETACH).
 //! Checks come in Linux's order, so each failure has Linux's errno.
@@ -201,6 +202,12 @@ fn new_mount(
         b"tmpfs" => FsKind::Tmpfs,
         b"ramfs" => FsKind::Ramfs,
         b"proc" => FsKind::Proc,
+        b"kestrelfs" => {
+            let mnt = super::kestrel::mount::new_mount(source, sb_flags, mnt_flags, data)?;
+            let _ns = ramfs::namespace_lock();
+            let at = mountpoint(target)?;
+            return graft(mnt, &at);
+        }
         _ => return Err(Errno::ENODEV),
     };
     if kind == FsKind::Proc {
@@ -234,6 +241,17 @@ fn remount(target: &Path, sb_flags: u32, mnt_flags: u32, data: Option<&[u8]>) ->
         return Err(Errno::EINVAL);
     }
     let sb = &target.mnt.sb;
+    if let Some(volume) = super::kestrel::volume(sb) {
+        let old = sb.flags();
+        let new = (old & !SB_REMOUNT_MASK) | (sb_flags & SB_REMOUNT_MASK);
+        if new & SB_RDONLY != 0 && old & SB_RDONLY == 0 && sb.writers() > 0 {
+            return Err(Errno::EBUSY);
+        }
+        super::kestrel::mount::remount(&volume, old, new, data)?;
+        sb.set_flags(new);
+        target.mnt.set_flags(mnt_flags);
+        return Ok(());
+    }
     let kind = if sb.kind == FsKind::Tmpfs { FsKind::Tmpfs } else { FsKind::Ramfs };
     let opts = mount_options::parse(kind, data, true)?;
     let old = sb.flags();
@@ -396,6 +414,10 @@ fn do_umount(path: Path, flags: i32) -> Result<(), Errno> {
         if !sb.is_readonly() {
             if sb.writers() > 0 {
                 return Err(Errno::EBUSY);
+            }
+            // A disk root is written back and committed first.
+            if let Some(volume) = super::kestrel::volume(sb) {
+                volume.make_read_only()?;
             }
             sb.set_flags(sb.flags() | SB_RDONLY);
         }

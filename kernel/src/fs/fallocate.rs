@@ -47,7 +47,7 @@ pub fn sys_fallocate(fd: i32, mode: i32, offset: i64, len: i64) -> Result<usize,
     let mut i = inode.lock();
     let data = i.file_mut()?;
     if mode & FALLOC_FL_PUNCH_HOLE != 0 {
-        data.punch_hole(offset as u64, end);
+        data.punch_hole(offset as u64, end)?;
         i.modified();
         return Ok(0);
     }

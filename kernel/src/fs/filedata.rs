@@ -2,12 +2,20 @@
 //! that was never written (a hole, or the tail after a truncate that grew
 //! the file) reads as zeroes and takes no memory, as on tmpfs. Every page
 //! is charged to the file's filesystem (tmpfs's `size=` limit).
+//!
+//! A file of a disk filesystem has a `Backing` (backing.rs): its pages are
+//! then the page cache, read in a chunk at a time when first needed, and
+//! the pages it changes are kept for writeback.
 
+use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
 
 use abi::Errno;
 
+use super::backing::{Backing, WriteOp};
 use super::page::{Page, PAGE_SIZE};
 use super::super_block::SuperBlock;
 
@@ -20,6 +28,8 @@ pub struct FileData {
     size: u64,
     pages: BTreeMap<u64, Page>,
     sb: Arc<SuperBlock>,
+    /// The file's copy on a disk, if its filesystem has one.
+    backing: Option<Box<Backing>>,
 }
 
 impl Drop for FileData {
@@ -30,7 +40,51 @@ impl Drop for FileData {
 
 impl FileData {
     pub fn new(sb: Arc<SuperBlock>) -> FileData {
-        FileData { size: 0, pages: BTreeMap::new(), sb }
+        FileData { size: 0, pages: BTreeMap::new(), sb, backing: None }
+    }
+
+    /// A file of `size` bytes stored on a disk, read in when needed.
+    pub fn with_backing(sb: Arc<SuperBlock>, size: u64, backing: Backing) -> FileData {
+        FileData { size, pages: BTreeMap::new(), sb, backing: Some(Box::new(backing)) }
+    }
+
+    /// Reads in the chunk holding page `index` from the disk, unless it
+    /// is in memory already; pages written since stay as they are.
+    fn ensure(&mut self, index: u64) -> Result<(), Errno> {
+        let (start, buf) = {
+            let Some(b) = &mut self.backing else { return Ok(()) };
+            let Some(chunk) = b.needs_load(index) else { return Ok(()) };
+            let (start, end) = b.chunk_range(chunk);
+            // Every page in memory already (written since): nothing to read.
+            if (start / PAGE..end.div_ceil(PAGE)).all(|p| self.pages.contains_key(&p)) {
+                b.loaded.insert(chunk);
+                return Ok(());
+            }
+            let mut buf = vec![0u8; (end - start) as usize];
+            b.store.read(b.ino, start, &mut buf)?;
+            b.loaded.insert(chunk);
+            (start, buf)
+        };
+        for (i, part) in buf.chunks(PAGE_SIZE).enumerate() {
+            let index = start / PAGE + i as u64;
+            if self.pages.contains_key(&index) || part.iter().all(|&x| x == 0) {
+                continue;
+            }
+            let mut page = self.new_page().ok_or(Errno::ENOMEM)?;
+            page.write(0, part);
+            self.pages.insert(index, page);
+        }
+        Ok(())
+    }
+
+    /// Reads in every chunk of `pos..end` not in memory.
+    fn ensure_range(&mut self, pos: u64, end: u64) -> Result<(), Errno> {
+        if self.backing.is_some() {
+            for index in pos / PAGE..end.div_ceil(PAGE) {
+                self.ensure(index)?;
+            }
+        }
+        Ok(())
     }
 
     /// A zeroed page for a hole, charged to the filesystem; None when the
@@ -54,29 +108,38 @@ impl FileData {
         self.size
     }
 
-    /// Allocated size in 512-byte units, as st_blocks counts it.
+    /// Allocated size in 512-byte units, as st_blocks counts it: the
+    /// pages in memory, or a disk file's blocks if more.
     pub fn blocks(&self) -> u64 {
-        self.pages.len() as u64 * (PAGE / 512)
+        let on_disk = self.backing.as_ref().map_or(0, |b| b.disk_blocks);
+        self.pages.len().max(on_disk as usize) as u64 * (PAGE / 512)
     }
 
     /// The frame of page `index`, allocating a zeroed page for a hole
     /// (a memory mapping shares it with read and write).
     pub fn page_frame(&mut self, index: u64) -> Result<u64, Errno> {
-        if let Some(page) = self.pages.get(&index) {
-            return Ok(page.paddr());
+        self.ensure(index)?;
+        if !self.pages.contains_key(&index) {
+            let page = self.new_page().ok_or(Errno::ENOSPC)?;
+            self.pages.insert(index, page);
         }
-        let page = self.new_page().ok_or(Errno::ENOSPC)?;
-        let paddr = page.paddr();
-        self.pages.insert(index, page);
-        Ok(paddr)
+        let page = self.pages.get(&index).ok_or(Errno::EIO)?;
+        if let Some(b) = &mut self.backing {
+            let mut bytes = vec![0u8; PAGE_SIZE];
+            page.read(0, &mut bytes);
+            b.map(index, kestrelfs::crc32c::crc32c(&bytes));
+        }
+        Ok(page.paddr())
     }
 
-    /// Copies bytes at `pos` into `buf`; returns how many (0 at or past the end).
-    pub fn read(&self, pos: u64, buf: &mut [u8]) -> usize {
+    /// Copies bytes at `pos` into `buf`; returns how many (0 at or past
+    /// the end). EIO (or EUCLEAN) when a disk file cannot be read in.
+    pub fn read(&mut self, pos: u64, buf: &mut [u8]) -> Result<usize, Errno> {
         if pos >= self.size {
-            return 0;
+            return Ok(0);
         }
         let n = buf.len().min((self.size - pos) as usize);
+        self.ensure_range(pos, pos + n as u64)?;
         let mut done = 0;
         while done < n {
             let at = pos + done as u64;
@@ -89,13 +152,23 @@ impl FileData {
             }
             done += len;
         }
-        n
+        Ok(n)
     }
 
     /// Writes `data` at `pos`, growing the file. When the filesystem or
     /// RAM fills up part way the bytes written so far count; none at all
     /// is ENOSPC, as tmpfs says.
     pub fn write(&mut self, pos: u64, data: &[u8]) -> Result<usize, Errno> {
+        let end = pos + data.len() as u64;
+        if let Some(b) = &self.backing {
+            // Room on the disk first (delayed allocation's reservation).
+            b.store.reserve(b.newly_dirty(pos / PAGE, end.div_ceil(PAGE)))?;
+        }
+        if self.backing.is_some() && !data.is_empty() {
+            // Pages written in part need their old bytes.
+            self.ensure(pos / PAGE)?;
+            self.ensure((end - 1) / PAGE)?;
+        }
         let mut done = 0;
         while done < data.len() {
             let at = pos + done as u64;
@@ -113,13 +186,23 @@ impl FileData {
         if done == 0 && !data.is_empty() {
             return Err(Errno::ENOSPC);
         }
+        let old = self.size;
         self.size = self.size.max(pos + done as u64);
+        if let Some(b) = &mut self.backing {
+            b.mark_dirty(pos / PAGE, (pos + done as u64).div_ceil(PAGE));
+            if self.size != old {
+                b.resize(old, self.size);
+            }
+        }
         Ok(done)
     }
 
     /// Sets the size. Shrinking frees the pages past the end and zeroes the
     /// rest of the last page, so that growing again reads zeroes there.
     pub fn truncate(&mut self, size: u64) {
+        if let Some(b) = &mut self.backing {
+            b.resize(self.size, size);
+        }
         if size < self.size {
             let keep = size.div_ceil(PAGE);
             let gone = self.pages.split_off(&keep);
@@ -137,6 +220,7 @@ impl FileData {
     /// Gives every page of `pos..end` memory (fallocate); ENOSPC when RAM
     /// runs out, keeping what was allocated, as tmpfs does.
     pub fn allocate(&mut self, pos: u64, end: u64) -> Result<(), Errno> {
+        self.ensure_range(pos, end.min(self.size))?;
         for index in pos / PAGE..end.div_ceil(PAGE) {
             if !self.pages.contains_key(&index) {
                 let page = self.new_page().ok_or(Errno::ENOSPC)?;
@@ -148,8 +232,12 @@ impl FileData {
 
     /// Turns `pos..end` into a hole: whole pages are freed, partial ones
     /// zeroed (FALLOC_FL_PUNCH_HOLE). The size stays.
-    pub fn punch_hole(&mut self, pos: u64, end: u64) {
+    pub fn punch_hole(&mut self, pos: u64, end: u64) -> Result<(), Errno> {
         let end = end.min(self.size.max(pos));
+        self.ensure_range(pos, end)?;
+        if let Some(b) = &mut self.backing {
+            b.mark_dirty(pos / PAGE, end.div_ceil(PAGE));
+        }
         let mut at = pos;
         while at < end {
             let index = at / PAGE;
@@ -161,6 +249,78 @@ impl FileData {
                 page.zero(offset, len);
             }
             at += len as u64;
+        }
+        Ok(())
+    }
+
+    /// Hands what changed since the last writeback to `sink`, in order:
+    /// a shrink, the changed pages in runs of up to a chunk, the size.
+    /// Only when all of it went through is the file clean again.
+    pub fn write_back(&mut self, sink: &mut dyn FnMut(WriteOp) -> Result<(), Errno>) -> Result<(), Errno> {
+        let Some(b) = &mut self.backing else { return Ok(()) };
+        let mut pages: Vec<u64> = b.dirty.iter().copied().collect();
+        let mut changed_maps = Vec::new();
+        let mut bytes = vec![0u8; PAGE_SIZE];
+        for (&index, &crc) in &b.mapped {
+            match self.pages.get(&index) {
+                Some(page) => page.read(0, &mut bytes),
+                None => bytes.fill(0),
+            }
+            let now = kestrelfs::crc32c::crc32c(&bytes);
+            if now != crc {
+                changed_maps.push((index, now));
+                pages.push(index);
+            }
+        }
+        if !b.is_dirty() && changed_maps.is_empty() {
+            return Ok(());
+        }
+        pages.sort_unstable();
+        pages.dedup();
+        if let Some(low) = b.shrunk_to {
+            sink(WriteOp::SetSize(low))?;
+        }
+        let per_run = (b.store.chunk_size() / PAGE).max(1);
+        let mut run: Vec<u8> = Vec::new();
+        let mut i = 0;
+        while i < pages.len() {
+            // Consecutive pages within one chunk.
+            let first = pages[i];
+            let mut end = first + 1;
+            while i + 1 < pages.len() && pages[i + 1] == end && !end.is_multiple_of(per_run) {
+                end += 1;
+                i += 1;
+            }
+            i += 1;
+            let from = first * PAGE;
+            let to = (end * PAGE).min(self.size);
+            if from >= to {
+                continue;
+            }
+            run.clear();
+            run.resize((to - from) as usize, 0);
+            for (k, part) in run.chunks_mut(PAGE_SIZE).enumerate() {
+                if let Some(page) = self.pages.get(&(first + k as u64)) {
+                    page.read(0, part);
+                }
+            }
+            sink(WriteOp::Write(from, &run))?;
+        }
+        sink(WriteOp::SetSize(self.size))?;
+        b.dirty.clear();
+        b.shrunk_to = None;
+        b.resized = false;
+        b.stored = self.size;
+        for (index, crc) in changed_maps {
+            b.mapped.insert(index, crc);
+        }
+        Ok(())
+    }
+
+    /// The disk's block count for the file, after a writeback.
+    pub fn set_disk_blocks(&mut self, blocks: u64) {
+        if let Some(b) = &mut self.backing {
+            b.disk_blocks = blocks;
         }
     }
 }

@@ -147,6 +147,19 @@ impl Inode {
         })
     }
 
+    /// An inode whose number and metadata are given: a disk filesystem's
+    /// (kestrel/), numbered as on the disk.
+    pub fn with_inner(sb: &Arc<SuperBlock>, ino: u64, inner: Inner) -> Arc<Inode> {
+        sb.reserve_inode_unchecked();
+        Arc::new(Inode {
+            ino,
+            sb: sb.clone(),
+            kind: inner.mode & S_IFMT,
+            mounted: AtomicUsize::new(0),
+            inner: Mutex::new(inner),
+        })
+    }
+
     /// True while something is mounted on this inode.
     pub fn is_mountpoint(&self) -> bool {
         self.mounted.load(Ordering::Relaxed) != 0
@@ -243,11 +256,11 @@ impl Inode {
 
     /// A copy of a regular file's bytes (for execve).
     pub fn read_all(&self) -> Result<Vec<u8>, Errno> {
-        let inner = self.lock();
-        match &inner.content {
+        let mut inner = self.lock();
+        match &mut inner.content {
             Content::File(data) => {
                 let mut bytes = alloc::vec![0; data.size() as usize];
-                data.read(0, &mut bytes);
+                data.read(0, &mut bytes)?;
                 Ok(bytes)
             }
             Content::Dir(_) => Err(Errno::EISDIR),
@@ -289,6 +302,9 @@ impl Inode {
 impl Drop for Inode {
     fn drop(&mut self) {
         self.sb.release_inode();
+        if let Some(volume) = self.sb.kestrel.get() {
+            volume.forget(self.ino);
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! ioctl(2): the commands every descriptor answers (Linux's
-//! do_vfs_ioctl), then the open file's own.
+//! do_vfs_ioctl, with the inode flags of FS_IOC_GETFLAGS/SETFLAGS, which
+//! only kestrelfs keeps), then the open file's own.
 
-use abi::ioctl::{FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, FIOQSIZE};
+use abi::ioctl::{FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, FIOQSIZE, FS_IOC_GETFLAGS, FS_IOC_SETFLAGS};
 use abi::{Errno, OpenFlags};
 
 use super::file::get_file;
@@ -30,6 +31,19 @@ pub fn sys_ioctl(fd: i32, cmd: u32, arg: u64) -> Result<usize, Errno> {
             let left = (inode.stat().st_size as u64).saturating_sub(file.pos());
             write_user(arg, &(left.min(i32::MAX as u64) as i32)).map(|_| 0)
         }
+        // Inode flags (chattr, lsattr): kestrelfs keeps them.
+        FS_IOC_GETFLAGS | FS_IOC_SETFLAGS => match super::kestrel::volume(&inode.sb) {
+            Some(volume) if cmd as usize == FS_IOC_GETFLAGS => {
+                write_user(arg, &(volume.flags(inode)? as i32)).map(|_| 0)
+            }
+            Some(volume) => {
+                let flags: i32 = read_user(arg)?;
+                super::perm::owner_or_privileged(inode)?;
+                file.path().mnt.want_write()?;
+                volume.set_flags(inode, flags as u32).map(|_| 0)
+            }
+            None => file.ioctl(cmd, arg),
+        },
         _ => file.ioctl(cmd, arg),
     }
 }

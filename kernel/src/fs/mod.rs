@@ -17,18 +17,25 @@
 //! (d_path.rs). Opening (open.rs) makes an `OpenFile` (file.rs), Linux's
 //! open file description, over a `File`: a regular file (regular.rs), a
 //! directory (readdir.rs), a device by number (chardev.rs), a FIFO
-//! (fifo.rs), a pipe end (pipe.rs) or a procfs file (proc/file.rs). The system calls live with what they act on
+//! (fifo.rs), a pipe end (pipe.rs) or a procfs file (proc/file.rs).
+//! kestrelfs, the native filesystem on a disk (kestrel/), keeps the same
+//! in-memory tree; its file pages are read in and written back through a
+//! `Backing` (backing.rs). The system calls live with what they act on
 //! (create.rs, unlink.rs, rename.rs, attr.rs, times.rs, stat.rs,
-//! statfs.rs, read_write.rs, select.rs...) and are decoded in syscalls.rs.
+//! statfs.rs, read_write.rs, select.rs, xattr.rs...) and are decoded in
+//! syscalls.rs.
 //!
 //! Lock order: the namespace lock (ramfs.rs), then the mount table lock,
-//! then a mount's parent lock (mount.rs), then one inode lock at a time;
-//! the task's credentials lock, the mount id and anonymous device locks
-//! and procfs's inode cache lock are leaves. No lock is held across a copy to or from user memory.
+//! then a mount's parent lock (mount.rs), then one inode lock at a time,
+//! then a kestrel filesystem's lock (kestrel/mod.rs); the task's
+//! credentials lock, the mount id and anonymous device locks and procfs's
+//! inode cache lock are leaves. No lock is held across a copy to or from
+//! user memory.
 
 #![deny(unsafe_code)]
 
 pub mod attr;
+pub mod backing;
 pub mod blockdev;
 pub mod chardev;
 pub mod context;
@@ -45,6 +52,7 @@ pub mod filedata;
 pub mod initramfs;
 pub mod inode;
 pub mod ioctl;
+pub mod kestrel;
 pub mod mmap;
 pub mod mount;
 pub mod mount_options;
@@ -68,3 +76,4 @@ pub mod super_block;
 pub mod syscalls;
 pub mod times;
 pub mod unlink;
+pub mod xattr;

@@ -196,6 +196,11 @@ fn show_fs_options(sb: &SuperBlock) -> Vec<u8> {
             }
         }
         FsKind::Ramfs if mode != RAMFS_DEFAULT_MODE => out += &format!(",mode={mode:o}"),
+        FsKind::Kestrel => {
+            if let Some(c) = super::kestrel::volume(sb).and_then(|v| v.compress_option()) {
+                out += &format!(",compress={c}");
+            }
+        }
         _ => {}
     }
     out.into_bytes()

@@ -89,8 +89,12 @@ impl File for DirFile {
         Ok(used)
     }
 
+    /// A disk filesystem commits as a whole (kestrel/).
     fn fsync(&self) -> Result<(), Errno> {
-        Ok(())
+        match super::kestrel::volume(&self.inode.sb) {
+            Some(volume) => volume.sync(),
+            None => Ok(()),
+        }
     }
 }
 

@@ -28,7 +28,7 @@ impl File for RegularFile {
 
     fn read_at(&self, buf: &mut [u8], pos: u64) -> Result<usize, Errno> {
         let mut inode = self.inode.lock();
-        let n = inode.file()?.read(pos, buf);
+        let n = inode.file_mut()?.read(pos, buf)?;
         inode.accessed();
         Ok(n)
     }
@@ -57,7 +57,12 @@ impl File for RegularFile {
         generic_seek(pos, size, offset, whence)
     }
 
+    /// A disk filesystem commits as a whole (kestrel/); a RAM one holds
+    /// the only copy, with nothing to write back.
     fn fsync(&self) -> Result<(), Errno> {
-        Ok(()) // RAM holds the only copy: nothing to write back.
+        match super::kestrel::volume(&self.inode.sb) {
+            Some(volume) => volume.sync(),
+            None => Ok(()),
+        }
     }
 }

@@ -5,6 +5,8 @@
 //! inodes in use. Every inode holds its superblock; the superblock holds
 //! its root directory only until the last mount of it is gone, when the
 //! tree is taken apart (directories and their `..` point at each other).
+//! A disk filesystem (kestrelfs) also holds its `Volume` here, which the
+//! last unmount writes back and closes.
 
 use alloc::collections::BTreeSet;
 use alloc::sync::Arc;
@@ -12,7 +14,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use abi::{makedev, Errno, Statfs};
-use spin::Mutex;
+use spin::{Mutex, Once};
 
 use super::inode::{Content, Inode};
 
@@ -27,6 +29,8 @@ pub enum FsKind {
     Pipefs,
     /// The process information pseudo-filesystem (fs/proc).
     Proc,
+    /// The native compressed filesystem on a disk (kestrel/).
+    Kestrel,
 }
 
 impl FsKind {
@@ -37,6 +41,7 @@ impl FsKind {
             FsKind::Tmpfs => "tmpfs",
             FsKind::Pipefs => "pipefs",
             FsKind::Proc => "proc",
+            FsKind::Kestrel => "kestrelfs",
         }
     }
 
@@ -46,6 +51,7 @@ impl FsKind {
             FsKind::Tmpfs => abi::TMPFS_MAGIC,
             FsKind::Pipefs => abi::PIPEFS_MAGIC,
             FsKind::Proc => abi::PROC_SUPER_MAGIC,
+            FsKind::Kestrel => super::kestrel::KESTRELFS_MAGIC,
         }
     }
 }
@@ -95,14 +101,26 @@ pub struct SuperBlock {
     writers: AtomicUsize,
     /// The root directory's mode, uid and gid as mounted (/proc/mounts).
     root_owner: [AtomicU32; 3],
+    /// A disk filesystem's state (kestrelfs), set once when it is mounted.
+    pub kestrel: Once<Arc<super::kestrel::Volume>>,
 }
 
 impl SuperBlock {
     pub fn new(kind: FsKind, flags: u32) -> Arc<SuperBlock> {
         let minor = alloc_lowest(&mut ANON_MINORS.lock(), 1);
+        Self::with_dev(kind, flags, makedev(0, minor), minor)
+    }
+
+    /// A disk filesystem's superblock: its st_dev is the disk's number.
+    pub fn new_on_device(kind: FsKind, flags: u32, dev: u64) -> Arc<SuperBlock> {
+        Self::with_dev(kind, flags, dev, 0)
+    }
+
+    /// `minor` is the anonymous minor to free with it (0: none).
+    fn with_dev(kind: FsKind, flags: u32, dev: u64, minor: u32) -> Arc<SuperBlock> {
         Arc::new(SuperBlock {
             kind,
-            dev: makedev(0, minor),
+            dev,
             minor,
             flags: AtomicU32::new(flags),
             max_blocks: AtomicU64::new(0),
@@ -113,6 +131,7 @@ impl SuperBlock {
             mounts: AtomicUsize::new(0),
             writers: AtomicUsize::new(0),
             root_owner: [AtomicU32::new(0), AtomicU32::new(0), AtomicU32::new(0)],
+            kestrel: Once::new(),
         })
     }
 
@@ -151,6 +170,11 @@ impl SuperBlock {
             slot.store(v, Ordering::Relaxed);
         }
         *self.root.lock() = Some(root);
+    }
+
+    /// The tree's root, while the filesystem is mounted.
+    pub fn root(&self) -> Option<Arc<Inode>> {
+        self.root.lock().clone()
     }
 
     /// The root directory's mode, uid and gid when it was mounted.
@@ -203,7 +227,16 @@ impl SuperBlock {
     pub fn remove_mount(&self) {
         if self.mounts.fetch_sub(1, Ordering::Relaxed) == 1 {
             if let Some(root) = self.root.lock().take() {
+                // A disk filesystem writes everything back first, and
+                // lets go of the disk once its inodes are gone.
+                let volume = self.kestrel.get().cloned();
+                if let Some(v) = &volume {
+                    v.sync_for_unmount();
+                }
                 tear_down(root);
+                if let Some(v) = volume {
+                    v.close();
+                }
             }
         }
     }
@@ -211,6 +244,9 @@ impl SuperBlock {
     /// statfs(2)'s figures: tmpfs reports its limits and what is left
     /// (shmem_statfs), ramfs and pipefs only their type (simple_statfs).
     pub fn statfs(&self) -> Statfs {
+        if let Some(volume) = self.kestrel.get() {
+            return volume.statfs(self);
+        }
         let mut s = Statfs {
             f_type: self.kind.magic(),
             f_bsize: 4096,
@@ -247,7 +283,9 @@ fn charge(counter: &AtomicU64, max: u64, n: u64) -> Result<(), Errno> {
 
 impl Drop for SuperBlock {
     fn drop(&mut self) {
-        ANON_MINORS.lock().remove(&self.minor);
+        if self.minor != 0 {
+            ANON_MINORS.lock().remove(&self.minor);
+        }
     }
 }
 

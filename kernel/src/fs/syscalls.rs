@@ -7,7 +7,7 @@ use abi::Errno;
 
 use super::{
     attr, context, create, do_mount, fallocate, open, read_write, readdir, readlink, rename, select, stat, statfs,
-    times, unlink,
+    times, unlink, xattr,
 };
 
 pub fn dispatch(number: usize, a: [u64; 6]) -> Option<Result<usize, Errno>> {
@@ -75,6 +75,18 @@ pub fn dispatch(number: usize, a: [u64; 6]) -> Option<Result<usize, Errno>> {
         nr::UTIME => times::sys_utime(a[0], a[1]),
         nr::MOUNT => do_mount::sys_mount(a[0], a[1], a[2], a[3], a[4]),
         nr::UMOUNT2 => do_mount::sys_umount2(a[0], int(a[1])),
+        nr::SETXATTR => xattr::sys_setxattr(a[0], a[1], a[2], a[3] as usize, int(a[4])),
+        nr::LSETXATTR => xattr::sys_lsetxattr(a[0], a[1], a[2], a[3] as usize, int(a[4])),
+        nr::FSETXATTR => xattr::sys_fsetxattr(int(a[0]), a[1], a[2], a[3] as usize, int(a[4])),
+        nr::GETXATTR => xattr::sys_getxattr(a[0], a[1], a[2], a[3] as usize),
+        nr::LGETXATTR => xattr::sys_lgetxattr(a[0], a[1], a[2], a[3] as usize),
+        nr::FGETXATTR => xattr::sys_fgetxattr(int(a[0]), a[1], a[2], a[3] as usize),
+        nr::LISTXATTR => xattr::sys_listxattr(a[0], a[1], a[2] as usize),
+        nr::LLISTXATTR => xattr::sys_llistxattr(a[0], a[1], a[2] as usize),
+        nr::FLISTXATTR => xattr::sys_flistxattr(int(a[0]), a[1], a[2] as usize),
+        nr::REMOVEXATTR => xattr::sys_removexattr(a[0], a[1]),
+        nr::LREMOVEXATTR => xattr::sys_lremovexattr(a[0], a[1]),
+        nr::FREMOVEXATTR => xattr::sys_fremovexattr(int(a[0]), a[1]),
         nr::POLL => select::sys_poll(a[0], uint(a[1]), int(a[2])),
         nr::PPOLL => select::sys_ppoll(a[0], uint(a[1]), a[2], a[3], a[4] as usize),
         nr::SELECT => select::sys_select(int(a[0]), a[1], a[2], a[3], a[4]),

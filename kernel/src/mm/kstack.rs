@@ -56,6 +56,31 @@ impl KernelStack {
     }
 }
 
+/// A stack of `pages` pages for the kernel's lifetime, with a guard page
+/// below, in consecutive slots of the kernel-stack area (never freed):
+/// for code that needs more than a task's stack (arch's run_on_stack).
+/// Returns its top.
+pub fn alloc_large(pages: usize) -> Option<u64> {
+    let bytes = ((pages + 1) * PAGE_SIZE) as u64;
+    let slots = bytes.div_ceil(SLOT_SIZE);
+    let first = without_interrupts(|| {
+        let mut s = SLOTS.lock();
+        let n = s.next;
+        ((n + slots) * SLOT_SIZE <= KSTACK_AREA_SIZE).then(|| {
+            s.next += slots;
+            n
+        })
+    })?;
+    let top = KSTACK_AREA + (first + slots) * SLOT_SIZE;
+    let bottom = top - (pages * PAGE_SIZE) as u64;
+    let nx = PTE_NO_EXECUTE & crate::arch::cpu_features().nx_mask();
+    for page in 0..pages as u64 {
+        let frame = frame::alloc()?;
+        map_page(kernel_pml4(), bottom + page * PAGE_SIZE as u64, frame, PTE_WRITABLE | PTE_GLOBAL | nx).ok()?;
+    }
+    Some(top)
+}
+
 impl Drop for KernelStack {
     fn drop(&mut self) {
         for page in 0..KSTACK_PAGES as u64 {

@@ -76,11 +76,13 @@ pub fn timer_tick(from_user: bool) {
 }
 
 /// Work that interrupt handlers leave for process context, where taking
-/// locks and allocating is safe (Linux's softirqs): expired timers, and
-/// terminal input (echo, waking readers, keyboard signals).
+/// locks and allocating is safe (Linux's softirqs): expired timers,
+/// terminal input (echo, waking readers, keyboard signals), and the
+/// periodic writeback of disk filesystems (Linux's flusher threads).
 fn run_deferred_work() {
     timer::run_expired();
     crate::tty::run_deferred();
+    crate::fs::kestrel::writeback::run_deferred();
 }
 
 /// Work before returning to user mode: deferred work, preemption, then

@@ -34,7 +34,7 @@ fn parse_size(s: &str) -> Option<u64> {
 }
 
 pub fn mkfs(a: &Args) -> Result<(), Fail> {
-    a.check(&["--compress", "--chunk-size", "--size", "--label"], 2, 2)?;
+    a.check(&["--compress", "--chunk-size", "--size", "--label", "--owner"], 2, 2)?;
     let (image, src) = (&a.pos[0], Path::new(&a.pos[1]));
     let mut opts = FormatOptions::default();
     if let Some(c) = a.value("--compress") {
@@ -49,6 +49,13 @@ pub fn mkfs(a: &Args) -> Result<(), Fail> {
         let n = l.len().min(32);
         opts.label[..n].copy_from_slice(&l.as_bytes()[..n]);
     }
+    let owner = match a.value("--owner") {
+        Some(o) => {
+            let parsed = o.split_once(':').and_then(|(u, g)| Some((u.parse().ok()?, g.parse().ok()?)));
+            Some(parsed.ok_or_else(|| Fail::Usage(format!("bad --owner {o} (UID:GID)")))?)
+        }
+        None => None,
+    };
     opts.uuid = uuid();
     let (bytes, entries) = crate::mkfs::measure(src)?;
     let size = match a.value("--size") {
@@ -60,6 +67,7 @@ pub fn mkfs(a: &Args) -> Result<(), Fail> {
     let dev = FileDevice::create(image, size / BLOCK_SIZE as u64).map_err(|e| Fail::io(Path::new(image), e))?;
     let mut fs = Fs::format(dev, &opts, Box::new(Host)).map_err(|e| Fail::fs(Path::new(image), e))?;
     let mut b = crate::mkfs::Builder::new(&mut fs);
+    b.owner = owner;
     b.copy_tree(src)?;
     let copied = std::mem::take(&mut b.copied);
     // Two commits: both superblock copies describe the finished tree.
@@ -200,6 +208,42 @@ fn list_one(fs: &mut Fs<FileDevice>, out: &mut dyn Write, long: bool, name: &str
         i.mtime.nsec
     )
     .map_err(Fail::Write)
+}
+
+/// One inode in detail: its record, and how its chunks are stored.
+pub fn stat(a: &Args) -> Result<(), Fail> {
+    a.check(&[], 2, 2)?;
+    let mut fs = open_image(&a.pos[0])?;
+    let ino = lookup(&mut fs, &a.pos[1])?;
+    let i = fs.inode(ino).map_err(Fail::Lib)?;
+    let chunks = fs.chunks(ino).map_err(Fail::Lib)?;
+    let count = |algo| chunks.iter().filter(|(_, p)| p.algorithm == algo).count();
+    println!("inode: {ino}");
+    println!("mode: {} {:o}", mode_string(&i), i.mode);
+    println!("owner: {} {}", i.uid, i.gid);
+    println!("links: {}", i.nlink);
+    println!("size: {}", i.size);
+    println!("blocks: {}", i.blocks);
+    println!("flags: {:#x}", i.flags);
+    println!("compression: {}", i.compression.map_or("default".to_string(), |c| c.to_string()));
+    println!("layout: {}", layout_name(&i.layout));
+    println!(
+        "chunks: {} raw, {} lz4, {} zstd",
+        count(kestrelfs::Algorithm::None),
+        count(kestrelfs::Algorithm::Lz4),
+        count(kestrelfs::Algorithm::Zstd)
+    );
+    println!("mtime: {}.{:09}", i.mtime.sec, i.mtime.nsec);
+    Ok(())
+}
+
+fn layout_name(l: &kestrelfs::Layout) -> &'static str {
+    match l {
+        kestrelfs::Layout::Empty => "empty",
+        kestrelfs::Layout::Inline(_) => "inline",
+        kestrelfs::Layout::Chunks(_) => "chunk pointers",
+        kestrelfs::Layout::Tree { .. } => "chunk map tree",
+    }
 }
 
 pub fn cat(a: &Args) -> Result<(), Fail> {

@@ -1,9 +1,10 @@
 //! kestrel-fs: make, check and inspect kestrel filesystem images.
 //!
-//!   kestrel-fs mkfs IMAGE SRC_DIR [--compress ALGO[:LEVEL]] [--chunk-size BYTES] [--size BYTES[K|M|G]] [--label L]
+//!   kestrel-fs mkfs IMAGE SRC_DIR [--compress ALGO[:LEVEL]] [--chunk-size BYTES] [--size BYTES[K|M|G]] [--label L] [--owner UID:GID]
 //!   kestrel-fs fsck IMAGE [-v]
 //!   kestrel-fs ls IMAGE [PATH] [-l] [-R]
 //!   kestrel-fs cat IMAGE PATH
+//!   kestrel-fs stat IMAGE PATH
 //!   kestrel-fs extract IMAGE DEST [PATH]
 //!   kestrel-fs export IMAGE PATH [--format lz4|zstd] [-o OUT]
 //!   kestrel-fs info IMAGE
@@ -54,10 +55,11 @@ impl std::fmt::Display for Fail {
     }
 }
 
-const USAGE: &str = "usage: kestrel-fs mkfs IMAGE SRC_DIR [--compress none|lz4|zstd[:LEVEL]] [--chunk-size BYTES] [--size SIZE] [--label LABEL]
+const USAGE: &str = "usage: kestrel-fs mkfs IMAGE SRC_DIR [--compress none|lz4|zstd[:LEVEL]] [--chunk-size BYTES] [--size SIZE] [--label LABEL] [--owner UID:GID]
        kestrel-fs fsck IMAGE [-v]
        kestrel-fs ls IMAGE [PATH] [-l] [-R]
        kestrel-fs cat IMAGE PATH
+       kestrel-fs stat IMAGE PATH
        kestrel-fs extract IMAGE DEST [PATH]
        kestrel-fs export IMAGE PATH [--format lz4|zstd] [-o OUT]
        kestrel-fs info IMAGE";
@@ -68,7 +70,7 @@ pub struct Args {
     opts: Vec<(String, Option<String>)>,
 }
 
-const TAKES_VALUE: &[&str] = &["--compress", "--chunk-size", "--size", "--label", "--format", "-o"];
+const TAKES_VALUE: &[&str] = &["--compress", "--chunk-size", "--size", "--label", "--owner", "--format", "-o"];
 
 impl Args {
     fn parse(words: Vec<String>) -> Result<Args, Fail> {
@@ -118,6 +120,7 @@ fn main() -> ExitCode {
         "fsck" => inspect::fsck(&args),
         "ls" => inspect::ls(&args),
         "cat" => inspect::cat(&args),
+        "stat" => inspect::stat(&args),
         "extract" => inspect::extract(&args),
         "export" => inspect::export(&args),
         "info" => inspect::info(&args),

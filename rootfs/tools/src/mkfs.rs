@@ -46,11 +46,23 @@ pub struct Builder<'a, D: BlockDevice> {
     /// Source (dev, ino) of multiply-linked files already copied.
     links: HashMap<(u64, u64), u64>,
     pub copied: Copied,
+    /// Every file's owner in the image, whoever owns the source (`--owner`).
+    pub owner: Option<(u32, u32)>,
 }
 
 impl<'a, D: BlockDevice> Builder<'a, D> {
     pub fn new(fs: &'a mut Fs<D>) -> Self {
-        Builder { fs, links: HashMap::new(), copied: Copied::default() }
+        Builder { fs, links: HashMap::new(), copied: Copied::default(), owner: None }
+    }
+
+    /// The source's metadata as stored: its own, or with `--owner`'s owner.
+    fn attrs(&self, m: &fs::Metadata) -> SetAttr {
+        let mut a = attrs(m);
+        if let Some((uid, gid)) = self.owner {
+            a.uid = Some(uid);
+            a.gid = Some(gid);
+        }
+        a
     }
 
     /// Copies the tree under `src` into the root directory.
@@ -61,7 +73,7 @@ impl<'a, D: BlockDevice> Builder<'a, D> {
         }
         let root = self.fs.root();
         self.copy_dir(src, root)?;
-        self.fs.set_attr(root, &attrs(&meta)).map_err(|e| Fail::fs(src, e))
+        self.fs.set_attr(root, &self.attrs(&meta)).map_err(|e| Fail::fs(src, e))
     }
 
     fn copy_dir(&mut self, src: &Path, dir: u64) -> Result<(), Fail> {
@@ -120,7 +132,7 @@ impl<'a, D: BlockDevice> Builder<'a, D> {
             self.links.insert(key, ino);
         }
         self.copied.files += 1;
-        self.fs.set_attr(ino, &attrs(&m)).map_err(|e| Fail::fs(path, e))
+        self.fs.set_attr(ino, &self.attrs(&m)).map_err(|e| Fail::fs(path, e))
     }
 
     fn copy_data(&mut self, path: &Path, ino: u64) -> Result<(), Fail> {

@@ -261,3 +261,28 @@ fn busybox_initramfs_round_trip() {
     assert_eq!(ok(&["cat", img.to_str().unwrap(), "/bin/busybox"]), fs::read(tree.join("bin/busybox")).unwrap());
     fs::remove_dir_all(&t).unwrap();
 }
+
+/// `mkfs --owner` gives every file that owner whoever owns the source;
+/// `stat` shows an inode's record and how its chunks are stored.
+#[test]
+fn mkfs_owner_and_stat() {
+    let dir = tempdir("owner");
+    let src = dir.join("src");
+    fs::create_dir_all(src.join("sub")).unwrap();
+    fs::write(src.join("sub/big.txt"), text(300_000)).unwrap();
+    fs::write(src.join("noise"), noise(200_000)).unwrap();
+    let img = dir.join("img");
+    let img = img.to_str().unwrap();
+    ok(&["mkfs", img, src.to_str().unwrap(), "--compress", "zstd", "--owner", "7:8"]);
+    let listing = String::from_utf8(ok(&["ls", img, "/", "-l", "-R"])).unwrap();
+    for line in listing.lines().filter(|l| l.starts_with(['-', 'd'])) {
+        assert!(line.split_whitespace().nth(2) == Some("7") && line.split_whitespace().nth(3) == Some("8"), "{line}");
+    }
+    let stat = String::from_utf8(ok(&["stat", img, "/sub/big.txt"])).unwrap();
+    assert!(stat.contains("owner: 7 8\n") && stat.contains("size: 300000\n"), "{stat}");
+    assert!(stat.contains("chunks: 0 raw, 0 lz4, 3 zstd\n") && stat.contains("compression: default\n"), "{stat}");
+    let stat = String::from_utf8(ok(&["stat", img, "/noise"])).unwrap();
+    assert!(stat.contains("chunks: 2 raw, 0 lz4, 0 zstd\n"), "incompressible data is stored raw:\n{stat}");
+    assert!(!tool(&["mkfs", img, src.to_str().unwrap(), "--owner", "root"]).status.success());
+    fs::remove_dir_all(&dir).ok();
+}

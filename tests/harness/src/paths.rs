@@ -1,6 +1,6 @@
-//! Where the build artifacts are: the kernel image, the initramfs and the
-//! test programs. Environment variables override the defaults under
-//! `<workspace root>/build/`.
+//! Where the build artifacts are: the kernel image, the initramfs, the
+//! test programs and the kestrelfs tool. Environment variables
+//! override the defaults under `<workspace root>/build/`.
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +35,12 @@ pub fn kernel_elf() -> PathBuf {
 /// The initramfs: `$INITRAMFS`, default `build/initramfs.cpio`.
 pub fn initramfs() -> PathBuf {
     from_env("INITRAMFS", build_dir().join("initramfs.cpio"))
+}
+
+/// The host tool for kestrelfs images: `$KESTREL_FS`, default
+/// `build/kestrel-fs`.
+pub fn kestrel_fs() -> PathBuf {
+    from_env("KESTREL_FS", build_dir().join("kestrel-fs"))
 }
 
 /// The host copies of the programs in the initramfs: `$PROGRAMS_DIR`,

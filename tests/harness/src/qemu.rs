@@ -319,6 +319,12 @@ impl Qemu {
         }
     }
 
+    /// Kills QEMU at once (SIGKILL: a power cut, nothing is flushed) and
+    /// returns everything it printed.
+    pub fn kill(&mut self) -> BootResult {
+        self.wait(Duration::ZERO)
+    }
+
     /// Waits up to `timeout` for QEMU to exit by itself, kills it if it does
     /// not, and returns everything it printed.
     pub fn wait(&mut self, timeout: Duration) -> BootResult {

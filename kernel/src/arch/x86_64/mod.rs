@@ -12,6 +12,7 @@ pub mod gdt;
 pub mod idt;
 pub mod ioapic;
 pub mod percpu;
+pub mod stack;
 pub mod traps;
 pub mod uaccess;
 

@@ -28,8 +28,9 @@ use crate::superblock::{Superblock, INCOMPAT_SUPPORTED, RO_COMPAT_SUPPORTED};
 use crate::tree::Tree;
 
 /// What the filesystem needs from its host: the time, and optionally a
-/// better zstd encoder than the built-in one.
-pub trait Platform {
+/// better zstd encoder than the built-in one. `Send`, so that a kernel
+/// can keep a mounted filesystem behind a lock.
+pub trait Platform: Send {
     fn now(&self) -> Timespec;
     fn zstd_encoder(&self) -> Option<&dyn ZstdEncoder> {
         None
@@ -89,6 +90,8 @@ pub struct Fs<D: BlockDevice> {
     dirs: BTreeMap<u64, Entries>,
     dirty_dirs: BTreeSet<u64>,
     pins: BTreeMap<u64, u32>,
+    /// Inode numbers taken by `reserve_ino` and not yet used.
+    reserved: BTreeSet<u64>,
     read_cache: Option<(u64, u64, Vec<u8>)>,
     read_only: bool,
     compression: Compression,
@@ -209,6 +212,7 @@ impl<D: BlockDevice> Fs<D> {
             dirs: BTreeMap::new(),
             dirty_dirs: BTreeSet::new(),
             pins: BTreeMap::new(),
+            reserved: BTreeSet::new(),
             read_cache: None,
             read_only,
             platform,
@@ -246,6 +250,11 @@ impl<D: BlockDevice> Fs<D> {
     /// The default compression in force (the mount's, else mkfs's).
     pub fn default_compression(&self) -> Compression {
         self.compression
+    }
+
+    /// Changes the default compression for new data (a remount's `compress=`).
+    pub fn set_default_compression(&mut self, c: Compression) {
+        self.compression = c;
     }
 
     /// The device (for a driver's own bookkeeping; writing to it behind

@@ -19,11 +19,13 @@ pub struct NewInode {
     pub gid: u32,
     pub rdev_major: u32,
     pub rdev_minor: u32,
+    /// A number taken earlier with [`Fs::reserve_ino`]; None takes the next.
+    pub ino: Option<u64>,
 }
 
 impl NewInode {
     pub fn new(mode: u32, uid: u32, gid: u32) -> NewInode {
-        NewInode { mode, uid, gid, rdev_major: 0, rdev_minor: 0 }
+        NewInode { mode, uid, gid, rdev_major: 0, rdev_minor: 0, ino: None }
     }
 }
 
@@ -91,8 +93,16 @@ impl<D: BlockDevice> Fs<D> {
         if is_dir && self.inode(dir)?.nlink >= LINK_MAX {
             return Err(Error::TooManyLinks);
         }
-        let ino = self.sb.next_inode;
-        self.sb.next_inode += 1;
+        if new.ino.is_some_and(|i| !self.reserved.contains(&i)) {
+            return Err(Error::InvalidArgument);
+        }
+        let ino = match new.ino {
+            Some(i) => {
+                self.reserved.remove(&i);
+                i
+            }
+            None => self.reserve_ino()?,
+        };
         self.sb.inode_count += 1;
         let now = self.now();
         let inode = Inode {
@@ -127,6 +137,20 @@ impl<D: BlockDevice> Fs<D> {
         Ok(ino)
     }
 
+    /// Takes an inode number for a file created later by [`Fs::create`]
+    /// with [`NewInode::ino`] (a kernel numbers its in-memory inode before
+    /// the directory entry exists). A number taken and never used is just
+    /// skipped: numbers are never reused.
+    pub fn reserve_ino(&mut self) -> Result<u64> {
+        if self.read_only {
+            return Err(Error::ReadOnly);
+        }
+        let ino = self.sb.next_inode;
+        self.sb.next_inode += 1;
+        self.reserved.insert(ino);
+        Ok(ino)
+    }
+
     /// mkdir(2).
     pub fn mkdir(&mut self, dir: u64, name: &[u8], mode: u32, uid: u32, gid: u32) -> Result<u64> {
         self.create(dir, name, &NewInode::new(S_IFDIR | (mode & 0o7777), uid, gid))
@@ -134,10 +158,15 @@ impl<D: BlockDevice> Fs<D> {
 
     /// symlink(2).
     pub fn symlink(&mut self, dir: u64, name: &[u8], target: &[u8], uid: u32, gid: u32) -> Result<u64> {
-        if target.is_empty() || target.len() > 4095 || target.contains(&0) {
+        self.symlink_with(dir, name, target, &NewInode::new(S_IFLNK | 0o777, uid, gid))
+    }
+
+    /// symlink(2) with the new inode's owner, mode bits and number given.
+    pub fn symlink_with(&mut self, dir: u64, name: &[u8], target: &[u8], new: &NewInode) -> Result<u64> {
+        if target.is_empty() || target.len() > 4095 || target.contains(&0) || new.mode & S_IFMT != S_IFLNK {
             return Err(Error::InvalidArgument);
         }
-        let ino = self.create(dir, name, &NewInode::new(S_IFLNK | 0o777, uid, gid))?;
+        let ino = self.create(dir, name, new)?;
         self.write_contents(ino, 0, target)?;
         Ok(ino)
     }

@@ -1,0 +1,255 @@
+//! kestrelfs in the kernel, checked from both sides: images made by the
+//! host tool (`build/kestrel-fs`) are attached as virtio disks, a busybox
+//! script works on them in the guest, and the host tool checks what the
+//! guest left: fsck, the bytes (`cat`) and how they are stored (`stat`).
+//! Also: a hard kill after a sync, damaged and foreign images, and the
+//! throughput figures.
+
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use harness::{paths, BootResult, Qemu, QemuConfig};
+
+const TIMEOUT: Duration = Duration::from_secs(180);
+
+fn show(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// A fresh directory for one test's images.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kestrel-fs-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the host tool; returns its stdout, or panics with its stderr.
+fn tool(args: &[&str]) -> Vec<u8> {
+    let exe = paths::kestrel_fs();
+    paths::require_file(&exe, "the host tool", "KESTREL_FS");
+    let out = Command::new(&exe).args(args).output().unwrap_or_else(|e| panic!("{}: {e}", exe.display()));
+    if !out.status.success() {
+        panic!(
+            "kestrel-fs {} failed ({}):\n{}{}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    out.stdout
+}
+
+fn text(bytes: Vec<u8>) -> String {
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// An image of `size` made by the host's mkfs from `files` (name, bytes).
+fn mkfs(dir: &Path, name: &str, size: &str, compress: &str, files: &[(&str, &[u8])]) -> PathBuf {
+    let src = dir.join(format!("{name}.src"));
+    std::fs::create_dir_all(&src).unwrap();
+    for (f, bytes) in files {
+        std::fs::write(src.join(f), bytes).unwrap();
+    }
+    let image = dir.join(name);
+    tool(&["mkfs", image.to_str().unwrap(), src.to_str().unwrap(), "--size", size, "--compress", compress]);
+    image
+}
+
+/// QEMU with `images` as /dev/vda, /dev/vdb, ...
+fn config(images: &[&Path]) -> QemuConfig {
+    let mut config = QemuConfig::from_env();
+    for (i, image) in images.iter().enumerate() {
+        let drive = format!("file={},if=none,id=d{i},format=raw", image.display());
+        let device = format!("virtio-blk-pci,drive=d{i},disable-legacy=off,disable-modern=on");
+        config.extra.extend(["-drive", &drive, "-device", &device].iter().map(OsString::from));
+    }
+    config
+}
+
+fn boot(images: &[&Path], args: &str) -> Qemu {
+    Qemu::boot_with(&config(images), &format!("console=ttyS0 panic=-1 {args}"))
+}
+
+/// The fields `kestrel-fs stat` prints for `path`.
+fn stat(image: &Path, path: &str) -> String {
+    text(tool(&["stat", image.to_str().unwrap(), path]))
+}
+
+fn cat(image: &Path, path: &str) -> Vec<u8> {
+    tool(&["cat", image.to_str().unwrap(), path])
+}
+
+fn fsck(image: &Path) {
+    let out = text(tool(&["fsck", image.to_str().unwrap()]));
+    show(out.trim_end());
+}
+
+/// The text the guest script writes with its `text` function.
+fn script_text() -> Vec<u8> {
+    (0..3000)
+        .flat_map(|i| format!("kestrel line {i}: the quick brown fox jumps over the lazy dog\n").into_bytes())
+        .collect()
+}
+
+#[track_caller]
+fn expect_chunks(r: &BootResult, image: &Path, path: &str, want: &str) {
+    let s = stat(image, path);
+    r.expect(s.contains(want), format_args!("{path} is stored as\n{s}expected {want:?}"));
+}
+
+/// The guest creates, writes, renames, links, deletes, sets metadata and
+/// compression, syncs and powers off; the host tool finds it all.
+#[test]
+fn guest_changes_reach_the_image() {
+    let dir = scratch("rw");
+    let image = mkfs(&dir, "disk.img", "32M", "none", &[("hello.txt", b"hello from the host")]);
+    let mut q = boot(&[&image], "init=/bin/sh -- /tests/kestrelfs.sh");
+    let r = q.wait(TIMEOUT);
+    r.expect_clean_power_down();
+    r.expect_absent("FAIL");
+    r.expect_contains("kestrelfs: synced");
+    r.expect_contains("kestrelfs: all ok");
+    fsck(&image);
+    let img = image.as_path();
+    r.expect(cat(img, "/a/target") == b"winner\n", "/a/target");
+    r.expect(cat(img, "/a/c2/file") == b"one\n", "/a/c2/file");
+    r.expect(cat(img, "/hard") == b"shared\n", "/hard");
+    r.expect(cat(img, "/late.txt") == b"after-remount\n", "the power-off did not commit /late.txt");
+    for gone in ["/a/two", "/doomed", "/gone", "/open-unlinked", "/a/source"] {
+        r.expect(
+            Command::new(paths::kestrel_fs())
+                .args(["cat", img.to_str().unwrap(), gone])
+                .output()
+                .is_ok_and(|o| !o.status.success()),
+            format_args!("{gone} still exists"),
+        );
+    }
+    let mut big = vec![b'k'; 300 * 4096];
+    big[500_000..500_006].copy_from_slice(b"MIDDLE");
+    big.truncate(1_000_000);
+    r.expect(cat(img, "/big") == big, "/big differs");
+    let text = script_text();
+    for f in ["/deflt.txt", "/raw.txt", "/zstd.txt", "/compr.txt", "/plain2.txt", "/compr2.txt"] {
+        r.expect(cat(img, f) == text, format_args!("{f} differs"));
+    }
+    let meta = stat(img, "/meta");
+    r.expect(meta.contains("mode: -rwsr-x--x 104751") && meta.contains("owner: 12 34"), format_args!("/meta:\n{meta}"));
+    r.expect(meta.contains("mtime: 981173106."), format_args!("/meta's mtime:\n{meta}"));
+    r.expect(stat(img, "/sym").contains("lrwxrwxrwx"), "/sym");
+    // The mount's compress=lz4; the xattr's none and zstd; chattr +c.
+    expect_chunks(&r, img, "/deflt.txt", "chunks: 0 raw, 2 lz4, 0 zstd");
+    expect_chunks(&r, img, "/raw.txt", "chunks: 2 raw, 0 lz4, 0 zstd");
+    expect_chunks(&r, img, "/zstd.txt", "chunks: 0 raw, 0 lz4, 2 zstd");
+    expect_chunks(&r, img, "/zstd.txt", "compression: zstd");
+    expect_chunks(&r, img, "/compr.txt", "flags: 0x4");
+    // Mounted again without compress=: mkfs's none, chattr +c's lz4.
+    expect_chunks(&r, img, "/plain2.txt", "chunks: 2 raw, 0 lz4, 0 zstd");
+    expect_chunks(&r, img, "/compr2.txt", "chunks: 0 raw, 2 lz4, 0 zstd");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A hard kill (SIGKILL to QEMU: no shutdown, no flush) while the guest
+/// keeps writing: the image passes fsck and holds what was synced.
+#[test]
+fn hard_kill_keeps_what_was_synced() {
+    let dir = scratch("crash");
+    let image = mkfs(&dir, "disk.img", "64M", "lz4", &[]);
+    let mut q = boot(&[&image], "init=/bin/sh -- /tests/kestrelfs-crash.sh");
+    let marked = q.wait_for("kestrelfs: marker", TIMEOUT);
+    // Some seconds of writes and commits after the marker, then the cut.
+    std::thread::sleep(Duration::from_secs(4));
+    let r = q.kill();
+    r.expect(marked.is_some(), "no marker: the script did not get to its sync");
+    r.expect(!r.exited, "QEMU stopped before it was killed");
+    r.expect_absent("Kernel panic");
+    fsck(&image);
+    let expected: Vec<u8> =
+        (0..4000).flat_map(|i| format!("synced line {i} of the crash test\n").into_bytes()).collect();
+    r.expect(cat(&image, "/synced.txt") == expected, "/synced.txt differs from what was synced");
+    r.expect(cat(&image, "/dir/file") == b"in-a-dir\n", "/dir/file differs");
+    let line = r.find_containing("kestrelfs: synced.bin md5 ").unwrap_or_default().to_string();
+    let want = line.rsplit(' ').next().unwrap_or_default().to_string();
+    let bin = dir.join("synced.bin");
+    std::fs::write(&bin, cat(&image, "/synced.bin")).unwrap();
+    let md5 = Command::new("md5sum").arg(&bin).output().expect("md5sum");
+    let got = text(md5.stdout).split(' ').next().unwrap_or_default().to_string();
+    r.expect(!want.is_empty() && got == want, format_args!("/synced.bin md5 {got}, synced {want}"));
+    let counter = text(cat(&image, "/counter"));
+    show(&format!("crash: {} writes after the marker were committed before the kill", counter.lines().count()));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Zeroed superblocks, a flipped metadata byte, a foreign disk: each mount
+/// is refused with a log line saying why.
+#[test]
+fn damaged_and_foreign_images_are_refused() {
+    let dir = scratch("damaged");
+    let files: &[(&str, &[u8])] = &[("a", b"alpha"), ("b", b"beta")];
+    let zeroed = mkfs(&dir, "zeroed.img", "8M", "lz4", files);
+    let mut bytes = std::fs::read(&zeroed).unwrap();
+    bytes[4096..3 * 4096].fill(0);
+    std::fs::write(&zeroed, &bytes).unwrap();
+
+    // The inode table's root block, from the newer superblock copy
+    // (generation at offset 16, inode table root at offset 96).
+    let flipped = mkfs(&dir, "flipped.img", "8M", "lz4", files);
+    let mut bytes = std::fs::read(&flipped).unwrap();
+    let field = |slot: usize, at: usize| u64::from_le_bytes(bytes[(slot + 1) * 4096 + at..][..8].try_into().unwrap());
+    let slot = if field(0, 16) > field(1, 16) { 0 } else { 1 };
+    let inode_root = field(slot, 96) as usize;
+    bytes[inode_root * 4096 + 200] ^= 0x55;
+    std::fs::write(&flipped, &bytes).unwrap();
+
+    let foreign = dir.join("foreign.img");
+    std::fs::write(&foreign, vec![0x5a; 4 << 20]).unwrap();
+
+    let mut q = boot(&[&zeroed, &flipped, &foreign], "init=/bin/sh -- /tests/kestrelfs-damaged.sh");
+    let r = q.wait(TIMEOUT);
+    r.expect_clean_power_down();
+    r.expect_contains("kestrelfs (vda): cannot mount: filesystem damaged: no valid superblock");
+    r.expect_contains("refused: /dev/vda: mount: mounting /dev/vda on /mnt failed: Invalid argument");
+    r.expect_contains(&format!(
+        "kestrelfs (vdb): cannot mount: filesystem damaged: inode table leaf at block {inode_root}: checksum mismatch"
+    ));
+    // EUCLEAN, for which musl has no text.
+    r.expect_contains("refused: /dev/vdb: mount: mounting /dev/vdb on /mnt failed: No error information");
+    r.expect_contains(
+        "kestrelfs (vdc): cannot mount: filesystem damaged: no valid superblock: copy 0 (block 1): bad magic",
+    );
+    r.expect_contains("refused: /dev/vdc: mount: mounting /dev/vdc on /mnt failed: Invalid argument");
+    r.expect_absent("FAIL");
+    r.expect_contains("kestrelfs: done");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Throughput of a 64 MiB file on kestrelfs (lz4; and 16 MiB with zstd)
+/// and on tmpfs: printed, not checked.
+#[test]
+fn file_throughput_figures() {
+    let dir = scratch("bench");
+    let image = mkfs(&dir, "disk.img", "256M", "lz4", &[]);
+    let mut q = boot(&[&image], "init=/bin/sh -- /tests/kestrelfs-bench.sh");
+    let r = q.wait(Duration::from_secs(300));
+    r.expect_clean_power_down();
+    for label in ["kestrelfs lz4, 64 MiB", "kestrelfs zstd, 16 MiB", "tmpfs, 64 MiB"] {
+        for what in ["write+fsync", "read, warm"] {
+            let line = r.find_containing(&format!("fsbench: {label}: {what}: ")).unwrap_or_default().to_string();
+            r.expect(line.contains(" MB/s"), format_args!("no {what} figure for {label}"));
+            show(&line);
+        }
+    }
+    for label in ["kestrelfs lz4, 64 MiB", "kestrelfs zstd, 16 MiB"] {
+        let line = r.find_containing(&format!("fsbench: {label}: read, cold: ")).unwrap_or_default().to_string();
+        r.expect(line.contains(" MB/s"), format_args!("no cold read figure for {label}"));
+        show(&line);
+    }
+    fsck(&image);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,0 +1,16 @@
+#!/bin/sh
+# kernel-only: it mounts the guest's virtio disks, which a host must not do.
+# Damaged and foreign images are refused at mount, with EINVAL or EUCLEAN
+# and a kernel log line; nothing panics. /dev/vda has both superblocks
+# zeroed, /dev/vdb a flipped byte in a metadata block, /dev/vdc is no
+# kestrelfs at all.
+mkdir -p /mnt
+for d in vda vdb vdc; do
+    if mount -t kestrelfs /dev/$d /mnt 2>/tmp/err; then
+        echo "FAIL: /dev/$d mounted"
+        umount /mnt
+    else
+        echo "refused: /dev/$d: $(cat /tmp/err)"
+    fi
+done
+echo "kestrelfs: done"
