@@ -42,6 +42,21 @@ pub fn parse_early(cmdline: &str) {
     }
 }
 
+/// The value of kernel parameter `key` (the last one given), if any.
+pub fn param<'a>(cmdline: &'a str, key: &str) -> Option<&'a str> {
+    words(cmdline)
+        .take_while(|w| *w != "--")
+        .filter_map(|w| w.split_once('='))
+        .filter(|(k, _)| *k == key)
+        .map(|(_, v)| v)
+        .last()
+}
+
+/// True when the word `flag` (such as `rw`) is on the command line before `--`.
+pub fn has_flag(cmdline: &str, flag: &str) -> bool {
+    words(cmdline).take_while(|w| *w != "--").any(|w| w == flag)
+}
+
 /// Splits on spaces, keeping double-quoted runs together (quotes removed).
 fn words(cmdline: &str) -> impl Iterator<Item = &str> {
     let mut rest = cmdline;
@@ -66,8 +81,8 @@ fn words(cmdline: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-const KERNEL_PARAMS: [&str; 8] =
-    ["console", "root", "init", "rdinit", "loglevel", "panic", "rootfstype", "earlyprintk"];
+const KERNEL_PARAMS: [&str; 9] =
+    ["console", "root", "init", "rdinit", "loglevel", "panic", "rootfstype", "rootflags", "earlyprintk"];
 const KERNEL_FLAGS: [&str; 4] = ["quiet", "debug", "ro", "rw"];
 
 /// The command line as the boot loader gave it (/proc/cmdline).

@@ -62,6 +62,7 @@ extern "C" fn kernel_main(start_info: u64) -> ! {
     sched::init();
     unpack_initramfs(&info);
     fs::devfs::init();
+    fs::kestrel::mount::mount_root(info.cmdline());
     start_init(info.cmdline());
     sched::idle_loop()
 }

@@ -3,7 +3,8 @@
 # Damaged and foreign images are refused at mount, with EINVAL or EUCLEAN
 # and a kernel log line; nothing panics. /dev/vda has both superblocks
 # zeroed, /dev/vdb a flipped byte in a metadata block, /dev/vdc is no
-# kestrelfs at all.
+# kestrelfs at all. The root on disk was asked for (root=/dev/vda) and
+# could not be had, so this runs on the initramfs.
 mkdir -p /mnt
 for d in vda vdb vdc; do
     if mount -t kestrelfs /dev/$d /mnt 2>/tmp/err; then
@@ -13,4 +14,5 @@ for d in vda vdb vdc; do
         echo "refused: /dev/$d: $(cat /tmp/err)"
     fi
 done
+[ "$(stat -f -c %t /)" = 858458f6 ] && echo "kestrelfs: running on the initramfs"
 echo "kestrelfs: done"

@@ -2,7 +2,8 @@
 //! gets the nodes of the devices this kernel drives, unless the initramfs
 //! already has them. Also /tmp and /dev/shm as world-writable sticky
 //! directories, where Linux systems mount tmpfs, so that programs find a
-//! scratch directory before anything is mounted.
+//! scratch directory before anything is mounted. With the root on a disk
+//! (`root=`), /dev is a tmpfs of its own instead, filled the same way.
 
 use alloc::sync::Arc;
 
@@ -11,7 +12,9 @@ use abi::{makedev, Errno, S_IFBLK, S_IFCHR, S_IFDIR};
 use super::chardev::{MEM_MAJOR, TTYAUX_MAJOR, TTY_MAJOR};
 use super::create::create_in;
 use super::inode::Inode;
+use super::mount::{self, Mount, Path, MNT_NOSUID, MNT_RELATIME};
 use super::ramfs;
+use super::super_block::{FsKind, SuperBlock};
 
 /// Name, major, minor and permissions, as Linux's devtmpfs creates them.
 const NODES: &[(&[u8], u32, u32, u32)] = &[
@@ -39,19 +42,48 @@ fn ensure_dir(dir: &Arc<Inode>, name: &[u8], mode: u32) -> Result<Arc<Inode>, Er
 fn populate() -> Result<(), Errno> {
     let root = ramfs::root();
     let dev = ensure_dir(&root, b"dev", 0o755)?;
+    populate_dev(&dev)?;
+    ensure_dir(&root, b"tmp", 0o1777)?;
+    Ok(())
+}
+
+/// The device nodes and /dev/shm, in the directory `dev`.
+fn populate_dev(dev: &Arc<Inode>) -> Result<(), Errno> {
     for &(name, major, minor, mode) in NODES {
         if dev.lock().dir()?.get(name).is_none() {
-            create_in(&dev, name, S_IFCHR | mode, makedev(major, minor))?;
+            create_in(dev, name, S_IFCHR | mode, makedev(major, minor))?;
         }
     }
     for disk in crate::block::disks() {
         if dev.lock().dir()?.get(disk.name.as_bytes()).is_none() {
-            create_in(&dev, disk.name.as_bytes(), S_IFBLK | 0o660, makedev(disk.major, disk.minor))?;
+            create_in(dev, disk.name.as_bytes(), S_IFBLK | 0o660, makedev(disk.major, disk.minor))?;
         }
     }
-    ensure_dir(&dev, b"shm", 0o1777)?;
-    ensure_dir(&root, b"tmp", 0o1777)?;
+    ensure_dir(dev, b"shm", 0o1777)?;
     Ok(())
+}
+
+/// With the root on a disk: a tmpfs holding the device nodes is mounted
+/// on its /dev, as Linux's devtmpfs (CONFIG_DEVTMPFS_MOUNT), so that the
+/// nodes need not be on the disk and a read-only root works.
+pub fn mount_devtmpfs(root: &Path) {
+    let dir = match root.lock().dir().map(|d| d.get(b"dev")) {
+        Ok(Some(d)) if d.is_dir() => d,
+        _ => {
+            crate::pr_err!("devtmpfs: the root has no /dev directory; not mounted");
+            return;
+        }
+    };
+    let sb = SuperBlock::new(FsKind::Tmpfs, 0);
+    let (blocks, inodes) = super::mount_options::tmpfs_default_limits();
+    sb.set_limits(blocks, inodes);
+    let dev = ramfs::new_root(&sb, 0o755, 0, 0);
+    if let Err(e) = populate_dev(&dev) {
+        crate::pr_err!("devtmpfs: cannot populate /dev: error -{}", e.code());
+    }
+    let mnt = Mount::create(sb, dev, b"devtmpfs".to_vec(), MNT_RELATIME | MNT_NOSUID);
+    mount::attach(mnt, &root.child(dir));
+    crate::pr_info!("devtmpfs: mounted");
 }
 
 /// Called once at boot, after the initramfs is unpacked.

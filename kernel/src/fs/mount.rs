@@ -63,6 +63,8 @@ pub struct Mount {
 static TABLE: Mutex<Vec<Arc<Mount>>> = Mutex::new(Vec::new());
 static IDS: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
 static ROOT: Once<Path> = Once::new();
+/// The root after `root=` mounted a disk over the initramfs (kestrel/mount.rs).
+static DISK_ROOT: Once<Path> = Once::new();
 static PIPE_MNT: Once<Arc<Mount>> = Once::new();
 
 impl Mount {
@@ -224,8 +226,13 @@ impl Deref for Path {
 }
 
 /// The root of the namespace: the initramfs's RAM filesystem, mounted as
-/// "rootfs" at boot.
+/// "rootfs" at boot, or the disk filesystem mounted on top of it by
+/// `root=` (what Linux's boot does by mounting the root over "/" and
+/// chrooting into it).
 pub fn root_path() -> Path {
+    if let Some(root) = DISK_ROOT.get() {
+        return root.clone();
+    }
     ROOT.call_once(|| {
         let sb = SuperBlock::new(FsKind::Rootfs, 0);
         let root = super::ramfs::new_root(&sb, 0o755, 0, 0);
@@ -234,6 +241,11 @@ pub fn root_path() -> Path {
         Path::new(mnt, root)
     })
     .clone()
+}
+
+/// Makes `root` the namespace's root, once, at boot before init runs.
+pub fn set_root(root: Path) {
+    DISK_ROOT.call_once(|| root);
 }
 
 /// Pipes' mount, which no path reaches (Linux's pipe_mnt).

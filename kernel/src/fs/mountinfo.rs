@@ -36,18 +36,25 @@ pub struct MountEntry {
     pub fs_options: Vec<u8>,
 }
 
-/// Every attached mount, in mount order.
+/// Every attached mount within the root, in mount order.
 pub fn mounts() -> Vec<MountEntry> {
-    mount::all().iter().map(entry).collect()
+    let root = mount::root_path();
+    mount::all().iter().filter_map(|m| entry(m, &root.mnt)).collect()
 }
 
-fn entry(m: &alloc::sync::Arc<Mount>) -> MountEntry {
+/// A mount's entry; None for a mount outside the root (the initramfs's
+/// once `root=` put a disk over it), which Linux does not show either.
+fn entry(m: &alloc::sync::Arc<Mount>, root: &alloc::sync::Arc<Mount>) -> Option<MountEntry> {
     let mp = m.mountpoint();
     let mountpoint = match &mp {
+        _ if alloc::sync::Arc::ptr_eq(m, root) => b"/".to_vec(),
         Some(at) => path_name(at).unwrap_or_else(|_| b"?".to_vec()),
-        None => b"/".to_vec(),
+        None => return None,
     };
-    MountEntry {
+    if mountpoint.starts_with(b"(unreachable)") {
+        return None;
+    }
+    Some(MountEntry {
         id: m.id,
         parent_id: mp.as_ref().map_or(m.id, |at| at.mnt.id),
         dev: m.sb.dev,
@@ -59,7 +66,7 @@ fn entry(m: &alloc::sync::Arc<Mount>) -> MountEntry {
         readonly: m.is_readonly(),
         sb_flags: m.sb.flags(),
         fs_options: show_fs_options(&m.sb),
-    }
+    })
 }
 
 /// The path of the mount's root inside its own filesystem.

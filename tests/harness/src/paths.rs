@@ -1,6 +1,6 @@
 //! Where the build artifacts are: the kernel image, the initramfs, the
-//! test programs and the kestrelfs tool. Environment variables
-//! override the defaults under `<workspace root>/build/`.
+//! test programs, the kestrelfs tool and the root disk image. Environment
+//! variables override the defaults under `<workspace root>/build/`.
 
 use std::path::{Path, PathBuf};
 
@@ -41,6 +41,12 @@ pub fn initramfs() -> PathBuf {
 /// `build/kestrel-fs`.
 pub fn kestrel_fs() -> PathBuf {
     from_env("KESTREL_FS", build_dir().join("kestrel-fs"))
+}
+
+/// The root disk image `scripts/build` makes: `$ROOTFS_IMG`, default
+/// `build/rootfs.img`.
+pub fn rootfs_image() -> PathBuf {
+    from_env("ROOTFS_IMG", build_dir().join("rootfs.img"))
 }
 
 /// The host copies of the programs in the initramfs: `$PROGRAMS_DIR`,

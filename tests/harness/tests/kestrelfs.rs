@@ -2,8 +2,8 @@
 //! host tool (`build/kestrel-fs`) are attached as virtio disks, a busybox
 //! script works on them in the guest, and the host tool checks what the
 //! guest left: fsck, the bytes (`cat`) and how they are stored (`stat`).
-//! Also: a hard kill after a sync, damaged and foreign images, and the
-//! throughput figures.
+//! Also: a hard kill after a sync, damaged and foreign images, the root
+//! on disk, and the throughput figures.
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -187,7 +187,8 @@ fn hard_kill_keeps_what_was_synced() {
 }
 
 /// Zeroed superblocks, a flipped metadata byte, a foreign disk: each mount
-/// is refused with a log line saying why.
+/// is refused with a log line saying why, and a root on such a disk falls
+/// back to the initramfs.
 #[test]
 fn damaged_and_foreign_images_are_refused() {
     let dir = scratch("damaged");
@@ -210,10 +211,12 @@ fn damaged_and_foreign_images_are_refused() {
     let foreign = dir.join("foreign.img");
     std::fs::write(&foreign, vec![0x5a; 4 << 20]).unwrap();
 
-    let mut q = boot(&[&zeroed, &flipped, &foreign], "init=/bin/sh -- /tests/kestrelfs-damaged.sh");
+    let mut q = boot(&[&zeroed, &flipped, &foreign], "root=/dev/vda rw init=/bin/sh -- /tests/kestrelfs-damaged.sh");
     let r = q.wait(TIMEOUT);
     r.expect_clean_power_down();
     r.expect_contains("kestrelfs (vda): cannot mount: filesystem damaged: no valid superblock");
+    r.expect_contains("VFS: Cannot mount root device /dev/vda (error -22); staying on the initramfs");
+    r.expect_contains("kestrelfs: running on the initramfs");
     r.expect_contains("refused: /dev/vda: mount: mounting /dev/vda on /mnt failed: Invalid argument");
     r.expect_contains(&format!(
         "kestrelfs (vdb): cannot mount: filesystem damaged: inode table leaf at block {inode_root}: checksum mismatch"
@@ -226,6 +229,31 @@ fn damaged_and_foreign_images_are_refused() {
     r.expect_contains("refused: /dev/vdc: mount: mounting /dev/vdc on /mnt failed: Invalid argument");
     r.expect_absent("FAIL");
     r.expect_contains("kestrelfs: done");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `root=/dev/vda` with the image scripts/build makes: busybox init runs
+/// from the disk, a file made at the shell prompt is on the disk after
+/// `poweroff`.
+#[test]
+fn root_on_disk_boots_busybox() {
+    let dir = scratch("root");
+    let image = dir.join("rootfs.img");
+    let built = paths::rootfs_image();
+    paths::require_file(&built, "the root disk image", "ROOTFS_IMG");
+    std::fs::copy(&built, &image).unwrap();
+    let mut q = boot(&[&image], "root=/dev/vda rw init=/sbin/init");
+    let prompt = q.wait_for("/ # ", TIMEOUT);
+    if prompt.is_some() {
+        q.send("echo made-at-the-prompt > /root/proof; stat -f -c %t /; poweroff\n").unwrap();
+    }
+    let r = q.wait(TIMEOUT);
+    r.expect(prompt.is_some(), "no shell prompt");
+    r.expect_clean_power_down();
+    r.expect_contains("VFS: Mounted root (kestrelfs filesystem) on device 254:0.");
+    r.expect_contains("4b535452");
+    fsck(&image);
+    r.expect(cat(&image, "/root/proof") == b"made-at-the-prompt\n", "/root/proof is not on the disk");
     std::fs::remove_dir_all(&dir).ok();
 }
 

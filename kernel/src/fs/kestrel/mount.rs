@@ -1,5 +1,7 @@
-//! Mounting kestrelfs from a block device node by mount(2)
-//! (`mount -t kestrelfs -o compress=zstd /dev/vda /mnt`). A damaged or foreign image is refused with a log line that
+//! Mounting kestrelfs: from a block device node by mount(2)
+//! (`mount -t kestrelfs -o compress=zstd /dev/vda /mnt`), or at boot as the
+//! root (`root=/dev/vda`, with Linux's `rootfstype=`, `rootflags=`, `ro`
+//! and `rw`). A damaged or foreign image is refused with a log line that
 //! says what is wrong, and EINVAL (not this filesystem) or EUCLEAN
 //! (damaged), as Linux's filesystems answer.
 //!
@@ -19,7 +21,7 @@ use kestrelfs::{Compression, Error, Fs, OpenOptions};
 use super::disk::{Clock, DiskDevice};
 use super::{load, Volume, VOLUMES};
 use crate::block::Disk;
-use crate::fs::mount::{Mount, MNT_NODEV};
+use crate::fs::mount::{Mount, Path, MNT_NODEV, MNT_RELATIME};
 use crate::fs::namei;
 use crate::fs::super_block::{FsKind, SuperBlock, SB_RDONLY};
 
@@ -216,4 +218,43 @@ fn reopen_writable(vol: &Volume) -> Result<(), Errno> {
             Err(Errno::EROFS)
         }
     }
+}
+
+/// `root=/dev/NAME` at boot: mounts kestrelfs from that disk over the
+/// initramfs and makes it the root, with a devtmpfs on /dev. On failure
+/// it says why, and the initramfs stays the root.
+pub fn mount_root(cmdline: &str) {
+    let Some(root) = crate::cmdline::param(cmdline, "root") else { return };
+    let fstype = crate::cmdline::param(cmdline, "rootfstype").unwrap_or("kestrelfs");
+    if fstype != "kestrelfs" {
+        crate::pr_err!("VFS: cannot mount root: unknown filesystem type {fstype}; staying on the initramfs");
+        return;
+    }
+    let name = root.strip_prefix("/dev/").unwrap_or(root);
+    let Some(disk) = crate::block::disks().into_iter().find(|d| d.name == name) else {
+        crate::pr_err!("VFS: Cannot open root device \"{root}\": no such disk; staying on the initramfs");
+        return;
+    };
+    // Linux mounts the root read-only unless `rw` is given.
+    let read_only = !crate::cmdline::has_flag(cmdline, "rw");
+    let sb_flags = if read_only { SB_RDONLY } else { 0 };
+    let data = crate::cmdline::param(cmdline, "rootflags").map(str::as_bytes);
+    let mnt = match mount_disk(&disk, root.as_bytes().to_vec(), sb_flags, MNT_RELATIME, data) {
+        Ok(m) => m,
+        Err(e) => {
+            crate::pr_err!("VFS: Cannot mount root device {root} (error -{}); staying on the initramfs", e.code());
+            return;
+        }
+    };
+    let old_root = crate::fs::mount::root_path();
+    crate::fs::mount::attach(mnt.clone(), &old_root);
+    let new_root = Path::new(mnt.clone(), mnt.root.clone());
+    crate::fs::mount::set_root(new_root.clone());
+    crate::pr_notice!(
+        "VFS: Mounted root (kestrelfs filesystem){} on device {}:{}.",
+        if read_only { " readonly" } else { "" },
+        disk.major,
+        disk.minor
+    );
+    crate::fs::devfs::mount_devtmpfs(&new_root);
 }
