@@ -22,6 +22,10 @@ impl MappedFile for OpenFile {
     fn id(&self) -> FileId {
         FileId { dev: self.inode().sb.dev, ino: self.inode().ino, path: self.name() }
     }
+
+    fn sync(&self) -> Result<(), Errno> {
+        self.fsync()
+    }
 }
 
 /// What an mmap of `file` maps.

@@ -6,6 +6,7 @@
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 
 use abi::{Errno, ProtFlags};
 
@@ -107,6 +108,15 @@ impl AddressSpace {
     /// The areas, lowest first.
     pub fn vmas_iter(&self) -> impl Iterator<Item = &Vma> {
         self.vmas.values()
+    }
+
+    /// The files that shared areas overlapping [start, end) map (msync).
+    pub fn shared_files_in(&self, start: u64, end: u64) -> Vec<Arc<dyn MappedFile>> {
+        let mut ids: Vec<u32> =
+            self.vmas.range(..end).filter(|(_, v)| v.end > start && v.shared).filter_map(|(_, v)| v.file).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.iter().filter_map(|id| self.files.get(id).cloned()).collect()
     }
 
     /// The device, inode number and path of the file an area maps.

@@ -24,4 +24,10 @@ pub trait MappedFile: Send + Sync {
 
     /// The file's device, inode number and path.
     fn id(&self) -> FileId;
+
+    /// Writes the file's changes (those made through mappings too) to its
+    /// disk: msync(MS_SYNC). Nothing to do for a file in RAM.
+    fn sync(&self) -> Result<(), Errno> {
+        Ok(())
+    }
 }

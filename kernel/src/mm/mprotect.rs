@@ -77,9 +77,17 @@ pub fn sys_msync(addr: u64, len: u64, flags: i32) -> Result<usize, Errno> {
         return Err(Errno::EINVAL);
     }
     let end = range(addr, len)?;
-    // Anonymous memory has no file to write back to: checking the range
-    // is all there is to do.
-    with_mm(|mm| if mm.fully_mapped(addr, end) { Ok(0) } else { Err(Errno::ENOMEM) })
+    let files =
+        with_mm(|mm| if mm.fully_mapped(addr, end) { Ok(mm.shared_files_in(addr, end)) } else { Err(Errno::ENOMEM) })?;
+    // MS_SYNC writes shared file mappings back before it returns (Linux's
+    // vfs_fsync_range); MS_ASYNC leaves them to the periodic writeback;
+    // anonymous memory has nothing to write to.
+    if flags & MS_SYNC != 0 {
+        for file in files {
+            file.sync()?;
+        }
+    }
+    Ok(0)
 }
 
 pub fn sys_madvise(addr: u64, len: u64, advice: i32) -> Result<usize, Errno> {

@@ -2,8 +2,9 @@
 //! host tool (`build/kestrel-fs`) are attached as virtio disks, a busybox
 //! script works on them in the guest, and the host tool checks what the
 //! guest left: fsck, the bytes (`cat`) and how they are stored (`stat`).
-//! Also: a hard kill after a sync, damaged and foreign images, the root
-//! on disk, and the throughput figures.
+//! Also: the file-system conformance programs on kestrelfs, a hard kill
+//! after a sync, damaged and foreign images, the root on disk, and the
+//! throughput figures.
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -155,6 +156,22 @@ fn guest_changes_reach_the_image() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// The file-system conformance programs (fsfile, fspath, fsdir, fsattr,
+/// fsdev, fsperm, mmapfile: Linux's rules, checked on Linux first) with
+/// their /tmp on kestrelfs; the image they leave passes fsck.
+#[test]
+fn conformance_programs_on_kestrelfs() {
+    let dir = scratch("conformance");
+    let image = mkfs(&dir, "disk.img", "32M", "lz4", &[]);
+    let mut q = boot(&[&image], "init=/bin/sh -- /tests/kestrelfs-conformance.sh");
+    let r = q.wait(TIMEOUT);
+    r.expect_clean_power_down();
+    r.expect_absent("FAIL");
+    r.expect_contains("conformance on kestrelfs: 7 passed, 0 failed");
+    fsck(&image);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A hard kill (SIGKILL to QEMU: no shutdown, no flush) while the guest
 /// keeps writing: the image passes fsck and holds what was synced.
 #[test]
@@ -188,7 +205,7 @@ fn hard_kill_keeps_what_was_synced() {
 
 /// Zeroed superblocks, a flipped metadata byte, a foreign disk: each mount
 /// is refused with a log line saying why, and a root on such a disk falls
-/// back to the initramfs.
+/// back to the initramfs. A flipped data byte fails that file's reads.
 #[test]
 fn damaged_and_foreign_images_are_refused() {
     let dir = scratch("damaged");
@@ -211,7 +228,16 @@ fn damaged_and_foreign_images_are_refused() {
     let foreign = dir.join("foreign.img");
     std::fs::write(&foreign, vec![0x5a; 4 << 20]).unwrap();
 
-    let mut q = boot(&[&zeroed, &flipped, &foreign], "root=/dev/vda rw init=/bin/sh -- /tests/kestrelfs-damaged.sh");
+    // A file stored raw, one byte of its data flipped.
+    let marker = b"kestrel data marker ".repeat(100);
+    let data = mkfs(&dir, "data.img", "8M", "none", &[("a", &marker), ("b", b"beta")]);
+    let mut bytes = std::fs::read(&data).unwrap();
+    let at = bytes.windows(marker.len()).position(|w| w == marker.as_slice()).expect("the raw data is in the image");
+    bytes[at + 1000] ^= 1;
+    std::fs::write(&data, &bytes).unwrap();
+
+    let mut q =
+        boot(&[&zeroed, &flipped, &foreign, &data], "root=/dev/vda rw init=/bin/sh -- /tests/kestrelfs-damaged.sh");
     let r = q.wait(TIMEOUT);
     r.expect_clean_power_down();
     r.expect_contains("kestrelfs (vda): cannot mount: filesystem damaged: no valid superblock");
@@ -227,6 +253,11 @@ fn damaged_and_foreign_images_are_refused() {
         "kestrelfs (vdc): cannot mount: filesystem damaged: no valid superblock: copy 0 (block 1): bad magic",
     );
     r.expect_contains("refused: /dev/vdc: mount: mounting /dev/vdc on /mnt failed: Invalid argument");
+    r.expect(
+        r.contains("kestrelfs (vdd): filesystem damaged: inode 2 chunk 0: data checksum mismatch"),
+        "no log line for the damaged chunk",
+    );
+    r.expect_contains("kestrelfs: the undamaged file reads");
     r.expect_absent("FAIL");
     r.expect_contains("kestrelfs: done");
     std::fs::remove_dir_all(&dir).ok();
