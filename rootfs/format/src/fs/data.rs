@@ -19,8 +19,10 @@ use crate::tree::{Space, Tree};
 pub const MAX_FILE_SIZE: u64 = i64::MAX as u64;
 
 fn copy_avail(src: &[u8], within: usize, dst: &mut [u8]) {
-    let avail = src.len().saturating_sub(within).min(dst.len());
-    dst[..avail].copy_from_slice(&src[within..within + avail]);
+    // A chunk held short of `within` (a hole after its data) reads as zeros.
+    let rest = src.get(within..).unwrap_or(&[]);
+    let avail = rest.len().min(dst.len());
+    dst[..avail].copy_from_slice(&rest[..avail]);
     dst[avail..].fill(0);
 }
 
