@@ -8,7 +8,9 @@
 //!   kestrel-fs extract IMAGE DEST [PATH]
 //!   kestrel-fs export IMAGE PATH [--format lz4|zstd] [-o OUT]
 //!   kestrel-fs info IMAGE
+//!   kestrel-fs bench [--rootfs DIR] [--text DIR] [--chunk-size BYTES]
 
+mod bench;
 mod export;
 mod extract;
 mod host;
@@ -62,7 +64,8 @@ const USAGE: &str = "usage: kestrel-fs mkfs IMAGE SRC_DIR [--compress none|lz4|z
        kestrel-fs stat IMAGE PATH
        kestrel-fs extract IMAGE DEST [PATH]
        kestrel-fs export IMAGE PATH [--format lz4|zstd] [-o OUT]
-       kestrel-fs info IMAGE";
+       kestrel-fs info IMAGE
+       kestrel-fs bench [--rootfs DIR] [--text DIR] [--chunk-size BYTES]";
 
 /// Command-line words: positional arguments and `--name value` / `-x` flags.
 pub struct Args {
@@ -70,7 +73,8 @@ pub struct Args {
     opts: Vec<(String, Option<String>)>,
 }
 
-const TAKES_VALUE: &[&str] = &["--compress", "--chunk-size", "--size", "--label", "--owner", "--format", "-o"];
+const TAKES_VALUE: &[&str] =
+    &["--compress", "--chunk-size", "--size", "--label", "--owner", "--format", "-o", "--rootfs", "--text"];
 
 impl Args {
     fn parse(words: Vec<String>) -> Result<Args, Fail> {
@@ -124,6 +128,7 @@ fn main() -> ExitCode {
         "extract" => inspect::extract(&args),
         "export" => inspect::export(&args),
         "info" => inspect::info(&args),
+        "bench" => bench::bench(&args),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
