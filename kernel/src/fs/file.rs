@@ -370,7 +370,7 @@ impl FdTable {
         self.slots.iter().enumerate().filter_map(|(fd, s)| s.as_ref().map(|e| (fd as i32, &e.file, e.cloexec)))
     }
 
-    /// Descriptor slots the table has room for now (/proc's FDSize).
+    /// Descriptor slots currently allocated in the table (reported as /proc's FDSize).
     pub fn capacity(&self) -> usize {
         self.slots.len()
     }
