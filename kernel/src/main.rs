@@ -1,13 +1,18 @@
 //! A Linux-syscall-compatible x86_64 kernel that runs static musl programs.
+//!
+//! Safe code only: the hardware-facing layer, with every unsafe block, is
+//! the `machine` crate.
 
 #![no_std]
 #![no_main]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 
-mod arch;
+use machine::arch;
+use machine::boot;
+
 mod block;
-mod boot;
 mod cmdline;
 mod drivers;
 mod fs;
@@ -21,24 +26,27 @@ mod sched;
 mod syscall;
 mod syslog;
 mod time;
+mod traps;
 mod tty;
 
-use boot::BootInfo;
+use boot::{BootInfo, PvhError};
 
-/// Entered from the PVH boot stub in 64-bit mode, on the boot stack, with
-/// the physical address of `hvm_start_info`.
-#[no_mangle]
-extern "C" fn kernel_main(start_info: u64) -> ! {
+machine::entry_point!(kernel_main);
+
+/// The boot CPU's entry, from the base's boot code, on the boot stack.
+fn kernel_main(info: Result<&'static BootInfo, PvhError>) -> ! {
     drivers::uart16550::init();
-    let mut info = BootInfo::empty();
-    if let Err(e) = boot::pvh::parse(start_info, &mut info) {
-        panic!("unusable boot information: {e}");
-    }
+    machine::console::set_emergency_writer(drivers::uart16550::write_bytes);
+    let info = match info {
+        Ok(info) => info,
+        Err(e) => panic!("unusable boot information: {e}"),
+    };
     cmdline::parse_early(info.cmdline());
     pr_notice!("kestrel {} (Linux ABI {})", env!("CARGO_PKG_VERSION"), proc::uts::RELEASE);
     pr_notice!("Command line: {}", info.cmdline());
     arch::init_cpu();
-    mm::init(&info);
+    machine::mm::init(info);
+    traps::install();
     let f = arch::cpu_features();
     pr_info!("cpu: nx={} smep={} smap={} xsave={} avx={}", f.nx, f.smep, f.smap, f.xsave, f.avx);
     for r in info.memory_regions() {
@@ -53,14 +61,23 @@ extern "C" fn kernel_main(start_info: u64) -> ! {
     time::init(cal.tsc_hz, drivers::rtc::read_epoch_seconds());
     pr_info!("tsc: {}.{:03} MHz", cal.tsc_hz / 1_000_000, (cal.tsc_hz / 1000) % 1000);
     arch::apic::timer_start_periodic((cal.apic_timer_hz / time::HZ) as u32);
-    drivers::acpi::init(info.rsdp);
-    if arch::ioapic::init() {
+    if !machine::firmware::acpi::init(info.rsdp) {
+        pr_warn!("ACPI: no FADT or \\_S5 found; poweroff will fall back to QEMU's ports");
+    }
+    let ioapics = arch::ioapic::init();
+    for (i, a) in ioapics.iter().enumerate() {
+        let last = a.gsi_base + a.pins - 1;
+        pr_debug!("IOAPIC[{i}]: apic_id {}, address {:#x}, GSI {}-{last}", a.id, a.address, a.gsi_base);
+    }
+    if ioapics.is_empty() {
+        pr_warn!("IOAPIC: none in the ACPI tables; device interrupts are off");
+    } else {
         drivers::uart16550::enable_interrupts();
     }
 
     drivers::virtio_blk::probe();
     sched::init();
-    unpack_initramfs(&info);
+    unpack_initramfs(info);
     fs::devfs::init();
     fs::kestrel::mount::mount_root(info.cmdline());
     start_init(info.cmdline());
@@ -68,13 +85,12 @@ extern "C" fn kernel_main(start_info: u64) -> ! {
 }
 
 fn unpack_initramfs(info: &BootInfo) {
-    let Some(initrd) = info.initrd else {
+    let Some(archive) = info.initrd_bytes() else {
         pr_warn!("no initramfs given (-initrd)");
         return;
     };
-    let archive = mm::phys::reserved_slice(initrd.start, initrd.len as usize);
     match fs::initramfs::unpack(archive) {
-        Ok(n) => pr_info!("initramfs: unpacked {} entries ({} KiB)", n, initrd.len / 1024),
+        Ok(n) => pr_info!("initramfs: unpacked {} entries ({} KiB)", n, archive.len() / 1024),
         Err(msg) => pr_err!("Initramfs unpacking failed: {msg}"),
     }
 }

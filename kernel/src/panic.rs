@@ -11,10 +11,7 @@ fn panic(info: &PanicInfo) -> ! {
     if let Some(loc) = info.location() {
         crate::printk::emergency_write(format_args!("  at {}:{}\n", loc.file(), loc.line()));
     }
-    let (rbp, rsp): (u64, u64);
-    // SAFETY: reads two registers; no memory is touched.
-    unsafe { core::arch::asm!("mov {}, rbp", "mov {}, rsp", out(reg) rbp, out(reg) rsp) };
-    crate::arch::traps::backtrace(rbp, rsp);
+    crate::arch::traps::backtrace_here();
     let timeout = crate::cmdline::panic_timeout();
     if timeout > 0 {
         crate::printk::emergency_write(format_args!("Rebooting in {timeout} seconds..\n"));
@@ -22,7 +19,7 @@ fn panic(info: &PanicInfo) -> ! {
     }
     if timeout != 0 {
         crate::printk::emergency_write(format_args!("reboot: Power down\n"));
-        crate::drivers::acpi::power_off();
+        machine::firmware::acpi::power_off();
     }
     crate::printk::emergency_write(format_args!("---[ end Kernel panic - not syncing ]---\n"));
     cpu::halt_forever()

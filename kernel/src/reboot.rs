@@ -9,7 +9,7 @@ pub fn power_off() -> ! {
     crate::fs::kestrel::writeback::sync_all();
     crate::block::flush_all();
     crate::pr_emerg!("reboot: Power down");
-    crate::drivers::acpi::power_off();
+    machine::firmware::acpi::power_off();
     // The machine may take a moment to act on the request.
     crate::time::delay_ns(crate::time::NSEC_PER_SEC);
     crate::printk::emergency_write(format_args!("reboot: poweroff failed, halting\n"));
@@ -30,8 +30,7 @@ pub fn restart() -> ! {
     crate::fs::kestrel::writeback::sync_all();
     crate::block::flush_all();
     crate::pr_emerg!("reboot: Restarting system");
-    crate::arch::cpu::outb(0xCF9, 0x06);
-    crate::arch::cpu::outb(0x64, 0xFE);
+    machine::firmware::acpi::reset();
     crate::time::delay_ns(crate::time::NSEC_PER_SEC);
     crate::arch::cpu::halt_forever()
 }

@@ -1,7 +1,5 @@
 //! Device drivers.
 
-pub mod acpi;
-pub mod madt;
 pub mod pci;
 pub mod rtc;
 pub mod uart16550;

@@ -4,14 +4,24 @@
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use crate::arch::cpu::{inl, outl};
+use machine::io::IoPort;
+use spin::{Mutex, Once};
 
 /// Where BARs the firmware left unassigned get their I/O ports: above the
 /// legacy ISA range, as PC firmware allocates them.
 static NEXT_IO_PORT: AtomicU32 = AtomicU32::new(0xC000);
 
 const CONFIG_ADDRESS: u16 = 0xCF8;
-const CONFIG_DATA: u16 = 0xCFC;
+/// CONFIG_DATA is at CONFIG_ADDRESS + 4.
+const CONFIG_DATA: u16 = 4;
+
+/// The two configuration registers; the lock keeps an address write and
+/// its data access together.
+static CONFIG: Once<Mutex<IoPort>> = Once::new();
+
+fn config() -> &'static Mutex<IoPort> {
+    CONFIG.call_once(|| Mutex::new(IoPort::claim(CONFIG_ADDRESS, 8).expect("PCI configuration ports are free")))
+}
 
 #[derive(Clone, Copy, Debug)]
 pub struct PciFunction {
@@ -32,35 +42,38 @@ fn address(f: &PciFunction, offset: u8) -> u32 {
 
 impl PciFunction {
     pub fn read32(&self, offset: u8) -> u32 {
-        outl(CONFIG_ADDRESS, address(self, offset));
-        inl(CONFIG_DATA)
+        let ports = config().lock();
+        ports.write32(0, address(self, offset));
+        ports.read32(CONFIG_DATA)
     }
 
     pub fn write32(&self, offset: u8, value: u32) {
-        outl(CONFIG_ADDRESS, address(self, offset));
-        outl(CONFIG_DATA, value);
+        let ports = config().lock();
+        ports.write32(0, address(self, offset));
+        ports.write32(CONFIG_DATA, value);
     }
 
-    /// The I/O port base of BAR `n`, assigning one from a free window when
-    /// the firmware left it unassigned (minimal firmware such as qboot
-    /// assigns only what it boots from). None if the BAR is not I/O space.
-    pub fn io_bar(&self, n: u8) -> Option<u16> {
+    /// The I/O ports of BAR `n`, claimed for the caller, assigning a base
+    /// from a free window when the firmware left it unassigned (minimal
+    /// firmware such as qboot assigns only what it boots from). None if
+    /// the BAR is not I/O space or its ports are taken.
+    pub fn io_bar(&self, n: u8) -> Option<IoPort> {
         let offset = 0x10 + n * 4;
         let raw = self.read32(offset);
-        if raw & 1 != 0 && raw & !3 != 0 {
-            return Some((raw & !3) as u16);
-        }
         self.write32(offset, u32::MAX);
         let mask = self.read32(offset);
+        self.write32(offset, raw);
         if mask & 1 == 0 {
-            self.write32(offset, raw);
             return None;
         }
         let size = (!(mask & !3)).wrapping_add(1) & 0xffff;
+        if raw & 1 != 0 && raw & !3 != 0 {
+            return IoPort::claim((raw & !3) as u16, size as u16);
+        }
         let base = NEXT_IO_PORT.fetch_add(size.max(16), Ordering::Relaxed).next_multiple_of(size.max(4));
         NEXT_IO_PORT.fetch_max(base + size, Ordering::Relaxed);
         self.write32(offset, base);
-        Some(base as u16)
+        IoPort::claim(base as u16, size as u16)
     }
 
     /// Turns on I/O and memory decoding and bus mastering (DMA).

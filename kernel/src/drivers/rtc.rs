@@ -1,10 +1,14 @@
 //! The CMOS real-time clock, read once at boot to set the wall clock.
 
-use crate::arch::cpu::{inb, outb};
+use machine::io::IoPort;
+use spin::Once;
+
+static CMOS: Once<Option<IoPort>> = Once::new();
 
 fn cmos(reg: u8) -> u8 {
-    outb(0x70, reg | 0x80); // keep NMIs disabled while selecting
-    inb(0x71)
+    let Some(ports) = CMOS.call_once(|| IoPort::claim(0x70, 2)) else { return 0 };
+    ports.write8(0, reg | 0x80); // keep NMIs disabled while selecting
+    ports.read8(1)
 }
 
 fn update_in_progress() -> bool {

@@ -20,10 +20,20 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use spin::Mutex;
 
-use crate::arch::cpu::{inb, outb, without_interrupts};
+use machine::io::IoPort;
+use spin::Once;
+
+use crate::arch::cpu::without_interrupts;
 
 const COM1: u16 = 0x3F8;
 const COM1_IRQ: u8 = 4;
+
+static PORTS: Once<IoPort> = Once::new();
+
+/// COM1's eight registers, claimed at first use.
+fn com1() -> &'static IoPort {
+    PORTS.call_once(|| IoPort::claim(COM1, 8).expect("COM1's ports are free at boot"))
+}
 const DATA: u16 = 0;
 const INTERRUPT_ENABLE: u16 = 1;
 const INTERRUPT_ID: u16 = 2;
@@ -106,19 +116,19 @@ static PORT: Mutex<Port> = Mutex::new(Port { rx: Ring::new(), tx: Ring::new(), i
 static WORK: AtomicBool = AtomicBool::new(false);
 
 pub fn init() {
-    outb(COM1 + INTERRUPT_ENABLE, 0);
-    outb(COM1 + LINE_CONTROL, 0x80); // divisor latch access
-    outb(COM1 + DATA, 1); // 115200 baud
-    outb(COM1 + INTERRUPT_ENABLE, 0);
-    outb(COM1 + LINE_CONTROL, 0x03); // 8 bits, no parity, one stop bit
-    outb(COM1 + FIFO_CONTROL, 0xC7); // enable and clear FIFOs, receive trigger at 14 bytes
-    outb(COM1 + MODEM_CONTROL, 0x0B); // DTR, RTS, OUT2 (which gates the IRQ line)
+    com1().write8(INTERRUPT_ENABLE, 0);
+    com1().write8(LINE_CONTROL, 0x80); // divisor latch access
+    com1().write8(DATA, 1); // 115200 baud
+    com1().write8(INTERRUPT_ENABLE, 0);
+    com1().write8(LINE_CONTROL, 0x03); // 8 bits, no parity, one stop bit
+    com1().write8(FIFO_CONTROL, 0xC7); // enable and clear FIFOs, receive trigger at 14 bytes
+    com1().write8(MODEM_CONTROL, 0x0B); // DTR, RTS, OUT2 (which gates the IRQ line)
 }
 
 fn set_ier(port: &mut Port, ier: u8) {
     if port.ier != ier {
         port.ier = ier;
-        outb(COM1 + INTERRUPT_ENABLE, ier);
+        com1().write8(INTERRUPT_ENABLE, ier);
     }
 }
 
@@ -140,23 +150,23 @@ pub fn enable_interrupts() {
 /// Moves received bytes into the input ring; when it is full, turns the
 /// receive interrupt off and leaves the rest in the UART.
 fn receive(port: &mut Port) {
-    while inb(COM1 + LINE_STATUS) & LSR_DATA_READY != 0 {
+    while com1().read8(LINE_STATUS) & LSR_DATA_READY != 0 {
         if port.rx.room() == 0 {
             let ier = port.ier & !IER_RX;
             set_ier(port, ier);
             return;
         }
-        port.rx.push(inb(COM1 + DATA));
+        port.rx.push(com1().read8(DATA));
     }
 }
 
 /// Fills the transmit FIFO from the output ring while the transmitter is
 /// empty; asks for the "transmitter empty" interrupt while bytes remain.
 fn transmit(port: &mut Port) {
-    while !port.tx_stopped && port.tx.len() > 0 && inb(COM1 + LINE_STATUS) & LSR_THR_EMPTY != 0 {
+    while !port.tx_stopped && port.tx.len() > 0 && com1().read8(LINE_STATUS) & LSR_THR_EMPTY != 0 {
         for _ in 0..FIFO_DEPTH {
             let Some(b) = port.tx.pop() else { break };
-            outb(COM1 + DATA, b);
+            com1().write8(DATA, b);
         }
     }
     if port.irq {
@@ -172,18 +182,18 @@ fn transmit(port: &mut Port) {
 pub fn interrupt() {
     let mut port = PORT.lock();
     for _ in 0..64 {
-        let iir = inb(COM1 + INTERRUPT_ID);
+        let iir = com1().read8(INTERRUPT_ID);
         if iir & IIR_NO_INTERRUPT != 0 {
             break;
         }
         match iir & 0x0E {
             0x06 => {
-                let _ = inb(COM1 + LINE_STATUS); // line status: reading clears it
+                let _ = com1().read8(LINE_STATUS); // line status: reading clears it
             }
             0x04 | 0x0C => receive(&mut port), // data available, or FIFO timeout
             0x02 => transmit(&mut port),
             _ => {
-                let _ = inb(COM1 + MODEM_STATUS);
+                let _ = com1().read8(MODEM_STATUS);
             }
         }
     }
@@ -278,11 +288,11 @@ pub fn send_urgent(byte: u8) {
 pub fn write_byte(byte: u8) {
     let mut spins = 0u32;
     // Bounded wait: a missing UART must not hang the kernel.
-    while inb(COM1 + LINE_STATUS) & LSR_THR_EMPTY == 0 && spins < 100_000 {
+    while com1().read8(LINE_STATUS) & LSR_THR_EMPTY == 0 && spins < 100_000 {
         spins += 1;
         core::hint::spin_loop();
     }
-    outb(COM1 + DATA, byte);
+    com1().write8(DATA, byte);
 }
 
 /// Kernel console output, turning "\n" into "\r\n" as a terminal expects.

@@ -4,16 +4,16 @@
 //! the ring; completion is polled.
 
 use alloc::sync::Arc;
-use alloc::vec::Vec;
 use core::sync::atomic::{fence, Ordering};
 
 use abi::Errno;
 use spin::Mutex;
 
+use machine::dma::DmaBuffer;
+use machine::io::IoPort;
+
 use super::pci::{self, PciFunction};
-use crate::arch::cpu::{inb, inl, inw, outb, outl, outw};
 use crate::block::{self, BlockDevice, Disk, SECTOR_SIZE};
-use crate::mm::{frame, phys};
 
 const VIRTIO_VENDOR: u16 = 0x1AF4;
 /// The transitional (legacy-capable) virtio-blk PCI device.
@@ -48,24 +48,26 @@ const MAX_PAGES: usize = 16;
 /// Linux's major number for virtio-blk devices is dynamic; 254 is what it
 /// usually gets on a small system.
 const MAJOR: u32 = 254;
-const PAGE: u64 = 4096;
+const PAGE: usize = 4096;
 
+/// The virtqueue: descriptors, then the available ring, then (page
+/// aligned) the used ring, in one buffer the device reads and writes.
 struct Ring {
-    base: u64,
+    memory: DmaBuffer,
     size: u16,
-    avail: u64,
-    used: u64,
+    avail: usize,
+    used: usize,
     next_avail: u16,
     last_used: u16,
 }
 
 struct Inner {
-    io: u16,
+    io: IoPort,
     ring: Ring,
-    /// One frame: the request header at 0, the status byte at 64.
-    request: u64,
-    /// Bounce pages for the data (DMA needs physical frames).
-    pages: Vec<u64>,
+    /// The request header at 0, the status byte at 64.
+    request: DmaBuffer,
+    /// Bounce pages for the data, MAX_PAGES of them.
+    data: DmaBuffer,
 }
 
 pub struct VirtioBlk {
@@ -74,8 +76,8 @@ pub struct VirtioBlk {
     has_flush: bool,
 }
 
-fn ring_layout(size: u16) -> (u64, u64, u64) {
-    let n = u64::from(size);
+fn ring_layout(size: u16) -> (usize, usize, usize) {
+    let n = usize::from(size);
     let avail = n * 16;
     let used = (avail + 6 + 2 * n).next_multiple_of(PAGE);
     let total = used + (6 + 8 * n).next_multiple_of(PAGE);
@@ -84,42 +86,46 @@ fn ring_layout(size: u16) -> (u64, u64, u64) {
 
 impl Inner {
     fn set_desc(&self, i: u16, addr: u64, len: u32, flags: u16, next: u16) {
-        let d = self.ring.base + u64::from(i) * 16;
-        phys::write::<u64>(d, addr);
-        phys::write::<u32>(d + 8, len);
-        phys::write::<u16>(d + 12, flags);
-        phys::write::<u16>(d + 14, next);
+        let d = usize::from(i) * 16;
+        let ring = &self.ring.memory;
+        ring.write_val::<u64>(d, addr);
+        ring.write_val::<u32>(d + 8, len);
+        ring.write_val::<u16>(d + 12, flags);
+        ring.write_val::<u16>(d + 14, next);
     }
 
     /// Runs one request of `pages` data pages (device-writable when `read`).
     fn submit(&mut self, kind: u32, sector: u64, pages: usize, len: usize, read: bool) -> Result<(), Errno> {
-        phys::write::<u32>(self.request, kind);
-        phys::write::<u32>(self.request + 4, 0);
-        phys::write::<u64>(self.request + 8, sector);
-        phys::write::<u8>(self.request + 64, 0xff);
+        self.request.write_val::<u32>(0, kind);
+        self.request.write_val::<u32>(4, 0);
+        self.request.write_val::<u64>(8, sector);
+        self.request.write_val::<u8>(64, 0xff);
+        let request = self.request.device_addr();
         let data_flag = if read { DESC_F_WRITE } else { 0 };
-        self.set_desc(0, self.request, 16, DESC_F_NEXT, 1);
+        self.set_desc(0, request, 16, DESC_F_NEXT, 1);
         let mut left = len;
         for p in 0..pages {
-            let chunk = left.min(PAGE as usize);
-            self.set_desc(1 + p as u16, self.pages[p], chunk as u32, data_flag | DESC_F_NEXT, 2 + p as u16);
+            let chunk = left.min(PAGE);
+            let addr = self.data.device_addr() + (p * PAGE) as u64;
+            self.set_desc(1 + p as u16, addr, chunk as u32, data_flag | DESC_F_NEXT, 2 + p as u16);
             left -= chunk;
         }
         let status_desc = 1 + pages as u16;
-        self.set_desc(status_desc, self.request + 64, 1, DESC_F_WRITE, 0);
+        self.set_desc(status_desc, request + 64, 1, DESC_F_WRITE, 0);
         let slot = self.ring.next_avail % self.ring.size;
-        phys::write_volatile_u16(self.ring.avail + 4 + 2 * u64::from(slot), 0);
+        let ring = &self.ring.memory;
+        ring.write_volatile_u16(self.ring.avail + 4 + 2 * usize::from(slot), 0);
         fence(Ordering::SeqCst);
         self.ring.next_avail = self.ring.next_avail.wrapping_add(1);
-        phys::write_volatile_u16(self.ring.avail + 2, self.ring.next_avail);
+        ring.write_volatile_u16(self.ring.avail + 2, self.ring.next_avail);
         fence(Ordering::SeqCst);
-        outw(self.io + QUEUE_NOTIFY, 0);
-        while phys::read_volatile_u16(self.ring.used + 2) == self.ring.last_used {
+        self.io.write16(QUEUE_NOTIFY, 0);
+        while ring.read_volatile_u16(self.ring.used + 2) == self.ring.last_used {
             core::hint::spin_loop();
         }
         fence(Ordering::SeqCst);
         self.ring.last_used = self.ring.last_used.wrapping_add(1);
-        match phys::read::<u8>(self.request + 64) {
+        match self.request.read_val::<u8>(64) {
             0 => Ok(()),
             2 => Err(Errno::EOPNOTSUPP),
             _ => Err(Errno::EIO),
@@ -138,12 +144,10 @@ impl BlockDevice for VirtioBlk {
         }
         let mut inner = self.inner.lock();
         let mut s = sector;
-        for chunk in buf.chunks_mut(MAX_PAGES * PAGE as usize) {
-            let pages = chunk.len().div_ceil(PAGE as usize);
+        for chunk in buf.chunks_mut(MAX_PAGES * PAGE) {
+            let pages = chunk.len().div_ceil(PAGE);
             inner.submit(T_IN, s, pages, chunk.len(), true)?;
-            for (i, part) in chunk.chunks_mut(PAGE as usize).enumerate() {
-                phys::copy_from(inner.pages[i], part);
-            }
+            inner.data.read(0, chunk);
             s += (chunk.len() / SECTOR_SIZE) as u64;
         }
         Ok(())
@@ -155,11 +159,9 @@ impl BlockDevice for VirtioBlk {
         }
         let mut inner = self.inner.lock();
         let mut s = sector;
-        for chunk in buf.chunks(MAX_PAGES * PAGE as usize) {
-            for (i, part) in chunk.chunks(PAGE as usize).enumerate() {
-                phys::copy_to(inner.pages[i], part);
-            }
-            let pages = chunk.len().div_ceil(PAGE as usize);
+        for chunk in buf.chunks(MAX_PAGES * PAGE) {
+            inner.data.write(0, chunk);
+            let pages = chunk.len().div_ceil(PAGE);
             inner.submit(T_OUT, s, pages, chunk.len(), false)?;
             s += (chunk.len() / SECTOR_SIZE) as u64;
         }
@@ -178,32 +180,27 @@ impl BlockDevice for VirtioBlk {
 fn init_device(f: &PciFunction) -> Option<VirtioBlk> {
     let io = f.io_bar(0)?;
     f.enable();
-    outb(io + DEVICE_STATUS, 0);
-    outb(io + DEVICE_STATUS, STATUS_ACKNOWLEDGE);
-    outb(io + DEVICE_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
-    let features = inl(io + DEVICE_FEATURES);
+    io.write8(DEVICE_STATUS, 0);
+    io.write8(DEVICE_STATUS, STATUS_ACKNOWLEDGE);
+    io.write8(DEVICE_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
+    let features = io.read32(DEVICE_FEATURES);
     let wanted = features & F_FLUSH;
-    outl(io + GUEST_FEATURES, wanted);
-    outw(io + QUEUE_SELECT, 0);
-    let size = inw(io + QUEUE_SIZE);
+    io.write32(GUEST_FEATURES, wanted);
+    io.write16(QUEUE_SELECT, 0);
+    let size = io.read16(QUEUE_SIZE);
     if size < (MAX_PAGES + 2) as u16 {
-        outb(io + DEVICE_STATUS, STATUS_FAILED);
+        io.write8(DEVICE_STATUS, STATUS_FAILED);
         return None;
     }
     let (avail, used, total) = ring_layout(size);
-    let base = frame::alloc_contiguous((total / PAGE) as usize)?;
-    phys::zero(base, total as usize);
-    outl(io + QUEUE_PFN, (base / PAGE) as u32);
-    let request = frame::alloc_zeroed()?;
-    let pages: Option<Vec<u64>> = (0..MAX_PAGES).map(|_| frame::alloc()).collect();
-    outb(io + DEVICE_STATUS, inb(io + DEVICE_STATUS) | STATUS_DRIVER_OK);
-    let sectors = u64::from(inl(io + CONFIG_CAPACITY)) | (u64::from(inl(io + CONFIG_CAPACITY + 4)) << 32);
-    let ring = Ring { base, size, avail: base + avail, used: base + used, next_avail: 0, last_used: 0 };
-    Some(VirtioBlk {
-        inner: Mutex::new(Inner { io, ring, request, pages: pages? }),
-        sectors,
-        has_flush: wanted & F_FLUSH != 0,
-    })
+    let memory = DmaBuffer::alloc(total)?;
+    let request = DmaBuffer::alloc(PAGE)?;
+    let data = DmaBuffer::alloc(MAX_PAGES * PAGE)?;
+    io.write32(QUEUE_PFN, (memory.device_addr() / PAGE as u64) as u32);
+    io.write8(DEVICE_STATUS, io.read8(DEVICE_STATUS) | STATUS_DRIVER_OK);
+    let sectors = u64::from(io.read32(CONFIG_CAPACITY)) | (u64::from(io.read32(CONFIG_CAPACITY + 4)) << 32);
+    let ring = Ring { memory, size, avail, used, next_avail: 0, last_used: 0 };
+    Some(VirtioBlk { inner: Mutex::new(Inner { io, ring, request, data }), sectors, has_flush: wanted & F_FLUSH != 0 })
 }
 
 /// Finds the virtio disks and registers them as vda, vdb, ...

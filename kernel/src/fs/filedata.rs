@@ -14,6 +14,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use abi::Errno;
+use machine::mm::Frame;
 
 use super::backing::{Backing, WriteOp};
 use super::page::{Page, PAGE_SIZE};
@@ -117,7 +118,7 @@ impl FileData {
 
     /// The frame of page `index`, allocating a zeroed page for a hole
     /// (a memory mapping shares it with read and write).
-    pub fn page_frame(&mut self, index: u64) -> Result<u64, Errno> {
+    pub fn page_frame(&mut self, index: u64) -> Result<Frame, Errno> {
         self.ensure(index)?;
         if !self.pages.contains_key(&index) {
             let page = self.new_page().ok_or(Errno::ENOSPC)?;
@@ -129,7 +130,7 @@ impl FileData {
             page.read(0, &mut bytes);
             b.map(index, kestrelfs::crc32c::crc32c(&bytes));
         }
-        Ok(page.paddr())
+        Ok(page.frame())
     }
 
     /// Copies bytes at `pos` into `buf`; returns how many (0 at or past

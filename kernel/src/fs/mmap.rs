@@ -5,6 +5,8 @@ use alloc::sync::Arc;
 
 use abi::{Errno, MapFlags, OpenFlags, ProtFlags};
 
+use machine::mm::Frame;
+
 use super::file::OpenFile;
 use crate::mm::mapped::{FileId, MappedFile};
 
@@ -15,7 +17,7 @@ impl MappedFile for OpenFile {
         self.inode().lock().file().map_or(0, |f| f.size())
     }
 
-    fn frame(&self, index: u64) -> Result<u64, Errno> {
+    fn frame(&self, index: u64) -> Result<Frame, Errno> {
         self.inode().lock().file_mut()?.page_frame(index)
     }
 

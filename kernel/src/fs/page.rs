@@ -3,43 +3,35 @@
 //! an eighth of it), and a later page cache or MAP_SHARED mapping can hand
 //! the very same frame to user space.
 
-use crate::mm::{frame, phys};
+use machine::mm::Frame;
 
-pub const PAGE_SIZE: usize = phys::PAGE_SIZE;
+pub const PAGE_SIZE: usize = machine::mm::PAGE_SIZE;
 
 pub struct Page {
-    paddr: u64,
+    frame: Frame,
 }
 
 impl Page {
     /// A zero-filled page; None when RAM is exhausted.
     pub fn new() -> Option<Page> {
-        frame::alloc_zeroed().map(|paddr| Page { paddr })
+        Frame::alloc_zeroed().map(|frame| Page { frame })
     }
 
-    /// The frame holding the page (memory mappings map it directly).
-    pub fn paddr(&self) -> u64 {
-        self.paddr
+    /// The frame holding the page: a new reference for a memory mapping,
+    /// which maps it directly.
+    pub fn frame(&self) -> Frame {
+        self.frame.clone()
     }
 
     pub fn read(&self, offset: usize, out: &mut [u8]) {
-        assert!(offset + out.len() <= PAGE_SIZE);
-        phys::copy_from(self.paddr + offset as u64, out);
+        self.frame.read(offset, out);
     }
 
     pub fn write(&mut self, offset: usize, data: &[u8]) {
-        assert!(offset + data.len() <= PAGE_SIZE);
-        phys::copy_to(self.paddr + offset as u64, data);
+        self.frame.write(offset, data);
     }
 
     pub fn zero(&mut self, offset: usize, len: usize) {
-        assert!(offset + len <= PAGE_SIZE);
-        phys::zero(self.paddr + offset as u64, len);
-    }
-}
-
-impl Drop for Page {
-    fn drop(&mut self) {
-        frame::free(self.paddr);
+        self.frame.zero(offset, len);
     }
 }

@@ -1,8 +1,12 @@
-//! A user address space: its page tables and its VMAs. Pages are mapped on
-//! first touch (demand-zero) except where exec copies file bytes in.
+//! A user address space: its page table and its VMAs. Pages are mapped on
+//! first touch (demand-zero, or the file's page for file mappings) except
+//! where exec copies file bytes in.
 //!
-//! Each user frame belongs to exactly one address space for now (fork
-//! copies eagerly); freeing the address space frees its frames.
+//! Frames are shared and counted (`machine::mm::Frame`): fork shares every
+//! page, private ones read-only until a write copies them (copy-on-write);
+//! MAP_SHARED pages and file pages stay shared. The page table holds one
+//! reference per mapped page, so dropping the address space frees what no
+//! one else holds.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -10,8 +14,9 @@ use alloc::vec::Vec;
 
 use abi::{Errno, ProtFlags};
 
+use machine::mm::{Frame, PageTable, Pte, PteFlags, PAGE_SIZE, PTE_PROTNONE};
+
 use super::exec_info::ExecInfo;
-use super::frame;
 use super::mapped::MappedFile;
 
 /// Why a page of a file mapping could not be mapped.
@@ -20,9 +25,6 @@ pub enum FileFault {
     BeyondEnd,
     OutOfMemory,
 }
-use super::kernel_map::new_user_pml4;
-use super::paging::{self, PTE_ADDR_MASK, PTE_PRESENT, PTE_WRITABLE};
-use super::phys::{self, PAGE_SIZE};
 use super::uaccess::USER_LIMIT;
 use super::vma::{Vma, VmaKind};
 
@@ -47,7 +49,7 @@ pub const fn page_up(a: u64) -> u64 {
 }
 
 pub struct AddressSpace {
-    pml4: u64,
+    table: PageTable,
     vmas: BTreeMap<u64, Vma>,
     /// Files mapped by areas, by the id the areas carry.
     files: BTreeMap<u32, Arc<dyn MappedFile>>,
@@ -62,9 +64,9 @@ pub struct AddressSpace {
 
 impl AddressSpace {
     pub fn new() -> Result<AddressSpace, Errno> {
-        let pml4 = new_user_pml4().ok_or(Errno::ENOMEM)?;
+        let table = PageTable::new_user().ok_or(Errno::ENOMEM)?;
         Ok(AddressSpace {
-            pml4,
+            table,
             vmas: BTreeMap::new(),
             files: BTreeMap::new(),
             next_file_id: 0,
@@ -75,9 +77,9 @@ impl AddressSpace {
         })
     }
 
-    /// Physical address of the top-level table, for CR3.
-    pub fn page_table_root(&self) -> u64 {
-        self.pml4
+    /// Makes this the CPU's address space.
+    pub fn activate(&self) {
+        self.table.activate();
     }
 
     pub fn find_vma(&self, addr: u64) -> Option<&Vma> {
@@ -130,10 +132,10 @@ impl AddressSpace {
     pub fn read_bytes(&self, mut va: u64, out: &mut [u8]) -> usize {
         let mut done = 0;
         while done < out.len() {
-            let Some(entry) = paging::lookup_frame(self.pml4, va) else { break };
+            let Some(frame) = self.table.frame(page_down(va)) else { break };
             let offset = va % PAGE;
             let n = (out.len() - done).min((PAGE - offset) as usize);
-            phys::copy_from((entry & PTE_ADDR_MASK) + offset, &mut out[done..done + n]);
+            frame.read(offset as usize, &mut out[done..done + n]);
             done += n;
             va += n as u64;
         }
@@ -155,8 +157,7 @@ impl AddressSpace {
     /// Removes every mapping in [start, end), splitting VMAs at the edges
     /// and freeing the pages.
     pub fn unmap_range(&mut self, start: u64, end: u64) {
-        let overlapping: alloc::vec::Vec<u64> =
-            self.vmas.range(..end).filter(|(_, v)| v.end > start).map(|(&s, _)| s).collect();
+        let overlapping: Vec<u64> = self.vmas.range(..end).filter(|(_, v)| v.end > start).map(|(&s, _)| s).collect();
         for s in overlapping {
             let v = self.vmas.remove(&s).expect("listed above");
             if v.start < start {
@@ -194,15 +195,11 @@ impl AddressSpace {
             return Err(FileFault::BeyondEnd);
         }
         let frame = file.frame(index).map_err(|_| FileFault::OutOfMemory)?;
-        frame::get(frame);
-        let mut flags = vma.pte_flags() | PTE_PRESENT;
+        let mut flags = vma.pte_flags();
         if !vma.shared {
-            flags &= !PTE_WRITABLE;
+            flags.remove(PteFlags::WRITABLE);
         }
-        if paging::map_raw(self.pml4, page_down(va), frame | flags).is_err() {
-            frame::free(frame);
-            return Err(FileFault::OutOfMemory);
-        }
+        self.table.map(page_down(va), frame, flags).map_err(|_| FileFault::OutOfMemory)?;
         if write && !vma.shared {
             self.write_fault_on_present(va, vma).map_err(|_| FileFault::OutOfMemory)?;
         }
@@ -212,25 +209,25 @@ impl AddressSpace {
     fn free_pages(&mut self, start: u64, end: u64) {
         let mut va = start;
         while va < end {
-            if let Some(frame) = paging::unmap_page(self.pml4, va) {
-                frame::free(frame);
-            }
+            drop(self.table.unmap(va));
             va += PAGE;
         }
     }
 
     /// Maps a zeroed page at `va` with the VMA's rights (demand paging).
     pub fn populate_page(&mut self, va: u64, vma: &Vma) -> Result<(), Errno> {
-        let frame = frame::alloc_zeroed().ok_or(Errno::ENOMEM)?;
-        if let Err(e) = paging::map_page(self.pml4, page_down(va), frame, vma.pte_flags()) {
-            frame::free(frame);
-            return Err(e);
-        }
+        let frame = Frame::alloc_zeroed().ok_or(Errno::ENOMEM)?;
+        self.table.map(page_down(va), frame, vma.pte_flags()).map_err(|_| Errno::ENOMEM)?;
         Ok(())
     }
 
+    /// The entry of a present page.
+    fn present(&self, va: u64) -> Option<Pte> {
+        self.table.entry(page_down(va)).filter(Pte::is_present)
+    }
+
     pub fn is_mapped(&self, va: u64) -> bool {
-        paging::lookup(self.pml4, va).is_some()
+        self.present(va).is_some()
     }
 
     /// Writes bytes into the address space through the direct map,
@@ -242,19 +239,23 @@ impl AddressSpace {
             if !self.is_mapped(va) {
                 self.populate_page(va, &vma)?;
             }
-            let mut entry = paging::lookup(self.pml4, va).ok_or(Errno::EFAULT)?;
-            // A frame shared copy-on-write gets its private copy first.
-            if !vma.shared && frame::ref_count(entry & PTE_ADDR_MASK) > 1 {
-                let private = vma.pte_flags() | PTE_PRESENT;
-                let new = frame::alloc().ok_or(Errno::ENOMEM)?;
-                phys::copy_frame(new, entry & PTE_ADDR_MASK);
-                frame::free(entry & PTE_ADDR_MASK);
-                entry = new | (private & !PTE_WRITABLE) | (entry & PTE_WRITABLE);
-                paging::set_leaf(self.pml4, page_down(va), entry);
+            let entry = self.present(va).ok_or(Errno::EFAULT)?;
+            let mut frame = self.table.frame(page_down(va)).ok_or(Errno::EFAULT)?;
+            // A frame shared copy-on-write gets its private copy first (the
+            // page table's reference and ours make two when it is alone).
+            if !vma.shared && frame.ref_count() > 2 {
+                let copy = Frame::alloc().ok_or(Errno::ENOMEM)?;
+                copy.copy_from(&frame);
+                let mut flags = vma.pte_flags();
+                if !entry.is_writable() {
+                    flags.remove(PteFlags::WRITABLE);
+                }
+                self.table.map(page_down(va), copy.clone(), flags).map_err(|_| Errno::ENOMEM)?;
+                frame = copy;
             }
             let offset = va % PAGE;
             let n = data.len().min((PAGE - offset) as usize);
-            phys::copy_to((entry & PTE_ADDR_MASK) + offset, &data[..n]);
+            frame.write(offset as usize, &data[..n]);
             data = &data[n..];
             va += n as u64;
         }
@@ -264,7 +265,7 @@ impl AddressSpace {
     /// A copy for fork: the same areas and the same break. Pages are
     /// shared: MAP_SHARED ones as they are, private ones read-only in both
     /// spaces until one writes (copy-on-write, in the fault handler).
-    pub fn duplicate(&self) -> Result<AddressSpace, Errno> {
+    pub fn duplicate(&mut self) -> Result<AddressSpace, Errno> {
         let mut copy = AddressSpace::new()?;
         copy.brk_start = self.brk_start;
         copy.brk = self.brk;
@@ -272,26 +273,20 @@ impl AddressSpace {
         copy.exec = self.exec.clone();
         copy.files = self.files.clone();
         copy.next_file_id = self.next_file_id;
-        let mut result = Ok(());
-        for vma in self.vmas.values() {
-            copy.vmas.insert(vma.start, *vma);
-            let parent = self.pml4;
-            let child = copy.pml4;
-            paging::for_each_leaf(parent, vma.start, vma.end, &mut |va, entry| {
-                if result.is_err() {
-                    return;
+        let vmas: Vec<Vma> = self.vmas.values().copied().collect();
+        for vma in vmas {
+            copy.vmas.insert(vma.start, vma);
+            for (va, entry) in self.pages(vma.start, vma.end) {
+                let mut flags = entry.flags;
+                if !vma.shared {
+                    flags.remove(PteFlags::WRITABLE);
                 }
-                let shared_entry = if vma.shared { entry } else { entry & !PTE_WRITABLE };
-                if let Err(e) = paging::map_raw(child, va, shared_entry) {
-                    result = Err(e);
-                    return;
+                let frame = self.table.frame(va).expect("listed above");
+                copy.table.map(va, frame, flags).map_err(|_| Errno::ENOMEM)?;
+                if flags != entry.flags {
+                    self.table.set_flags(va, flags);
                 }
-                frame::get(entry & PTE_ADDR_MASK);
-                if shared_entry != entry {
-                    paging::set_leaf(parent, va, shared_entry);
-                }
-            });
-            result?;
+            }
         }
         Ok(copy)
     }
@@ -301,17 +296,16 @@ impl AddressSpace {
     /// a copy.
     pub fn write_fault_on_present(&mut self, va: u64, vma: &Vma) -> Result<(), Errno> {
         let va = page_down(va);
-        let entry = paging::lookup(self.pml4, va).ok_or(Errno::EFAULT)?;
-        let old = entry & PTE_ADDR_MASK;
-        let flags = vma.pte_flags() | PTE_PRESENT;
-        if vma.shared || frame::ref_count(old) == 1 {
-            paging::set_leaf(self.pml4, va, old | flags);
+        self.present(va).ok_or(Errno::EFAULT)?;
+        let old = self.table.frame(va).ok_or(Errno::EFAULT)?;
+        // The page table's reference and `old` make two when it is alone.
+        if vma.shared || old.ref_count() == 2 {
+            self.table.set_flags(va, vma.pte_flags());
             return Ok(());
         }
-        let new = frame::alloc().ok_or(Errno::ENOMEM)?;
-        phys::copy_frame(new, old);
-        paging::set_leaf(self.pml4, va, new | flags);
-        frame::free(old);
+        let new = Frame::alloc().ok_or(Errno::ENOMEM)?;
+        new.copy_from(&old);
+        self.table.map(va, new, vma.pte_flags()).map_err(|_| Errno::ENOMEM)?;
         Ok(())
     }
 
@@ -366,8 +360,10 @@ impl AddressSpace {
 
     /// Upgrades the rights of an already mapped page (an ELF page shared by
     /// two segments gets the union of their rights).
-    pub fn protect_page(&mut self, va: u64, flags: u64) {
-        paging::protect_page(self.pml4, va, flags);
+    pub fn protect_page(&mut self, va: u64, flags: PteFlags) {
+        if self.is_mapped(va) {
+            self.table.set_flags(page_down(va), flags);
+        }
     }
 }
 
@@ -400,7 +396,7 @@ impl AddressSpace {
 
     /// Joins neighbouring areas that are alike.
     pub fn merge_all(&mut self) {
-        let starts: alloc::vec::Vec<u64> = self.vmas.keys().copied().collect();
+        let starts: Vec<u64> = self.vmas.keys().copied().collect();
         for s in starts {
             self.merge_adjacent(s);
         }
@@ -409,27 +405,61 @@ impl AddressSpace {
     /// How many pages of [start, end) have a frame (resident set size).
     pub fn resident_pages(&self, start: u64, end: u64) -> u64 {
         let mut n = 0;
-        paging::for_each_leaf(self.pml4, start, end, &mut |_, _| n += 1);
+        self.table.for_each(start, end, &mut |_, _| n += 1);
         n
     }
 
-    /// Every mapped page in [start, end), as (address, entry).
-    pub fn pages(&self, start: u64, end: u64) -> alloc::vec::Vec<(u64, u64)> {
-        let mut out = alloc::vec::Vec::new();
-        paging::for_each_leaf(self.pml4, start, end, &mut |va, e| out.push((va, e)));
+    /// Every page in [start, end) that holds a frame, as (address, entry).
+    pub fn pages(&self, start: u64, end: u64) -> Vec<(u64, Pte)> {
+        let mut out = Vec::new();
+        self.table.for_each(start, end, &mut |va, e| out.push((va, e)));
         out
-    }
-
-    pub fn set_page_entry(&mut self, va: u64, entry: u64) {
-        paging::set_leaf(self.pml4, va, entry);
     }
 
     /// Moves the page at `from` to `to` (mremap), keeping its frame.
     pub fn move_page(&mut self, from: u64, to: u64) -> Result<(), Errno> {
-        let Some(table_entry) = paging::lookup_frame(self.pml4, from) else { return Ok(()) };
-        paging::map_raw(self.pml4, to, table_entry)?;
-        paging::set_leaf(self.pml4, from, 0);
+        self.table.move_entry(from, to).map_err(|_| Errno::ENOMEM)
+    }
+
+    /// Gives every page of [start, end) its area's rights again after
+    /// mprotect changed them: PROT_NONE keeps the frame in a not-present
+    /// entry; a private page still shared copy-on-write stays read-only.
+    pub fn protect(&mut self, start: u64, end: u64, prot: ProtFlags) -> Result<(), Errno> {
+        if !self.fully_mapped(start, end) {
+            return Err(Errno::ENOMEM);
+        }
+        self.split_at(start);
+        self.split_at(end);
+        let mut areas = Vec::new();
+        for vma in self.vmas_in(start, end) {
+            vma.prot = prot;
+            areas.push(*vma);
+        }
+        for vma in areas {
+            for (va, entry) in self.pages(vma.start, vma.end) {
+                let flags = if prot.is_empty() {
+                    PTE_PROTNONE
+                } else if !vma.shared && self.table.frame(va).is_some_and(|f| f.ref_count() > 2) {
+                    // Still shared copy-on-write: the first write copies it.
+                    vma.pte_flags() - PteFlags::WRITABLE
+                } else {
+                    vma.pte_flags()
+                };
+                if flags != entry.flags {
+                    self.table.set_flags(va, flags);
+                }
+            }
+        }
+        self.merge_all();
         Ok(())
+    }
+
+    /// Drops the pages of [start, end) (madvise's DONTNEED and FREE): the
+    /// next touch maps zeroes, or the file's or other sharers' page again.
+    pub fn zap_pages(&mut self, start: u64, end: u64) {
+        for (va, _) in self.pages(start, end) {
+            drop(self.table.unmap(va));
+        }
     }
 
     /// A fault below a grows-down area extends it to cover `addr`, while
@@ -466,19 +496,12 @@ impl AddressSpace {
     }
 }
 
-impl Drop for AddressSpace {
-    fn drop(&mut self) {
-        paging::free_user_half(self.pml4);
-        frame::free(self.pml4);
-    }
-}
-
 impl AddressSpace {
     /// For futexes: whether `addr` is in a shared area, and the frame and
     /// entry mapping it (when present).
     pub fn futex_location(&self, addr: u64) -> Option<(bool, Option<u64>)> {
         let vma = self.find_vma(addr)?;
-        let frame = paging::lookup_frame(self.pml4, addr).map(|e| e & PTE_ADDR_MASK);
+        let frame = self.table.entry(page_down(addr)).map(|e| e.paddr);
         Some((vma.shared, frame))
     }
 }

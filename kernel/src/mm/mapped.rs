@@ -6,6 +6,7 @@
 use alloc::vec::Vec;
 
 use abi::Errno;
+use machine::mm::Frame;
 
 /// How /proc/PID/maps names a mapped file.
 pub struct FileId {
@@ -18,9 +19,9 @@ pub trait MappedFile: Send + Sync {
     /// The file's size in bytes now.
     fn size(&self) -> u64;
 
-    /// The frame of page `index`, made (zero-filled) if the file has a hole
-    /// there. The caller takes its own reference with `frame::get`.
-    fn frame(&self, index: u64) -> Result<u64, Errno>;
+    /// The frame of page `index` (a reference of the caller's own), made
+    /// (zero-filled) if the file has a hole there.
+    fn frame(&self, index: u64) -> Result<Frame, Errno>;
 
     /// The file's device, inode number and path.
     fn id(&self) -> FileId;

@@ -11,11 +11,9 @@ use bytemuck::Pod;
 
 use abi::Errno;
 
-use crate::arch::uaccess::{copy_from_user_raw, copy_to_user_raw};
+use machine::user::{copy_from_user as copy_from_user_raw, copy_to_user as copy_to_user_raw};
 
-/// Linux's TASK_SIZE on x86_64 with 4-level paging: the top user page stays
-/// unmapped so no SYSCALL instruction can sit at the canonical boundary.
-pub const USER_LIMIT: u64 = 0x7fff_ffff_f000;
+pub use machine::user::USER_LIMIT;
 
 pub fn check_user_range(addr: u64, len: usize) -> Result<(), Errno> {
     match addr.checked_add(len as u64) {

@@ -3,7 +3,7 @@
 
 use abi::{MapFlags, ProtFlags};
 
-use super::paging::{PTE_NO_EXECUTE, PTE_USER, PTE_WRITABLE};
+use machine::mm::PteFlags;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VmaKind {
@@ -48,13 +48,13 @@ impl Vma {
     }
 
     /// Page-table flags for pages of this area (without PRESENT).
-    pub fn pte_flags(&self) -> u64 {
-        let mut f = PTE_USER;
+    pub fn pte_flags(&self) -> PteFlags {
+        let mut f = PteFlags::USER_ACCESSIBLE;
         if self.prot.contains(ProtFlags::PROT_WRITE) {
-            f |= PTE_WRITABLE;
+            f |= PteFlags::WRITABLE;
         }
         if !self.prot.contains(ProtFlags::PROT_EXEC) {
-            f |= PTE_NO_EXECUTE & crate::arch::cpu_features().nx_mask();
+            f |= crate::arch::cpu_features().nx_flag();
         }
         f
     }

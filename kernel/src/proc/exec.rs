@@ -191,7 +191,7 @@ pub fn sys_execve(frame: &mut TrapFrame, path: u64, argv: u64, envp: u64) -> Res
     let task = current();
     end_other_threads(&task);
     let mm = Arc::new(Mutex::new(prepared.mm));
-    crate::arch::cpu::write_cr3(mm.lock().page_table_root());
+    mm.lock().activate();
     drop(task.set_mm(mm));
     task.vfork_done.store(true, Ordering::Release);
     task.vfork_wait.wake_all();

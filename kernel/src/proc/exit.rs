@@ -52,7 +52,7 @@ pub fn do_exit(status: ExitStatus) -> ! {
             crate::reboot::power_off();
         }
         // Leave the address space before letting go of it.
-        crate::arch::cpu::write_cr3(crate::mm::kernel_map::kernel_pml4());
+        machine::mm::kernel_map::load_kernel_tables();
         drop(task.take_mm());
         task.vfork_done.store(true, Ordering::Release);
         task.vfork_wait.wake_all();

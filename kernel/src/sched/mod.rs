@@ -18,8 +18,8 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use spin::{Mutex, Once};
 
 use crate::arch::cpu::without_interrupts;
-use crate::arch::entry::{context_switch, context_switch_final, TrapFrame};
-use crate::arch::{fpu, percpu};
+use crate::arch::entry::{switch_final, switch_to, TrapFrame};
+use crate::arch::fpu;
 use task::{Comm, Pid, Task};
 
 static IDLE: Once<Arc<Task>> = Once::new();
@@ -124,12 +124,9 @@ fn switch_cpu_state(prev: Option<&Task>, next: &Task) {
     fpu::restore(&next.fpu.lock());
     crate::arch::set_user_fs_base(next.fs_base.load(Ordering::Relaxed));
     crate::arch::set_user_gs_base(next.gs_base.load(Ordering::Relaxed));
-    let root = next.mm().map_or_else(crate::mm::kernel_map::kernel_pml4, |mm| mm.lock().page_table_root());
-    if crate::arch::cpu::read_cr3() != root {
-        crate::arch::cpu::write_cr3(root);
-    }
-    if let Some(top) = next.kernel_stack_top() {
-        percpu::set_kernel_stack(top);
+    match next.mm() {
+        Some(mm) => mm.lock().activate(),
+        None => machine::mm::kernel_map::load_kernel_tables(),
     }
 }
 
@@ -158,9 +155,10 @@ pub fn schedule() {
         let counter = if prev.is_runnable() { &prev.nivcsw } else { &prev.nvcsw };
         counter.fetch_add(1, Ordering::Relaxed);
         *CURRENT.lock() = Some(next.clone());
-        let next_rsp = next.saved_rsp.load(Ordering::Relaxed);
+        let context = next.context.clone();
         drop(next);
-        context_switch(&prev.saved_rsp, next_rsp);
+        drop(prev);
+        switch_to(context);
     });
 }
 
@@ -175,9 +173,9 @@ pub fn exit_current() -> ! {
         switch_cpu_state(None, &next);
         next
     };
-    let next_rsp = next.saved_rsp.load(Ordering::Relaxed);
+    let context = next.context.clone();
     *CURRENT.lock() = Some(next);
-    context_switch_final(next_rsp)
+    switch_final(context)
 }
 
 /// Run by a new task on its first switch-in, before it returns to user

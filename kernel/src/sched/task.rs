@@ -14,12 +14,13 @@ use crate::arch::fpu::FpuState;
 use crate::fs::context::FsContext;
 use crate::fs::file::FdTable;
 use crate::mm::address_space::AddressSpace;
-use crate::mm::kstack::KernelStack;
 use crate::proc::cred::Credentials;
 use crate::proc::rlimit::Rlimits;
 use crate::proc::signal::{SigQueue, SignalState};
 use crate::proc::times::CpuTimes;
 use abi::StackT;
+use machine::arch::entry::TaskContext;
+use machine::mm::kstack::KernelStack;
 
 pub type Pid = u32;
 
@@ -175,10 +176,9 @@ pub struct Task {
     pub pid: Pid,
     process: Arc<Process>,
     comm: Mutex<Comm>,
-    /// None for the boot CPU's idle task, which runs on the boot stack.
-    kstack: Option<KernelStack>,
-    /// The kernel stack pointer saved while the task is switched out.
-    pub(super) saved_rsp: AtomicU64,
+    /// The kernel stack and saved registers (the boot stack for the boot
+    /// CPU's idle task).
+    pub(super) context: Arc<TaskContext>,
     pub(super) fpu: Mutex<Box<FpuState>>,
     pub(super) fs_base: AtomicU64,
     pub(super) gs_base: AtomicU64,
@@ -218,13 +218,12 @@ impl core::ops::Deref for Task {
 }
 
 impl Task {
-    fn with_process(pid: Pid, process: Arc<Process>, comm: Comm, kstack: Option<KernelStack>, rsp: u64) -> Task {
+    fn with_process(pid: Pid, process: Arc<Process>, comm: Comm, context: Arc<TaskContext>) -> Task {
         Task {
             pid,
             process,
             comm: Mutex::new(comm),
-            kstack,
-            saved_rsp: AtomicU64::new(rsp),
+            context,
             fpu: Mutex::new(FpuState::initial()),
             fs_base: AtomicU64::new(0),
             gs_base: AtomicU64::new(0),
@@ -248,7 +247,7 @@ impl Task {
     }
 
     pub fn new_idle() -> Task {
-        let t = Task::with_process(0, Process::new(0, FdTable::new()), Comm::new(b"swapper/0"), None, 0);
+        let t = Task::with_process(0, Process::new(0, FdTable::new()), Comm::new(b"swapper/0"), TaskContext::boot());
         t.is_idle.store(true, Ordering::Relaxed);
         t
     }
@@ -284,9 +283,8 @@ impl Task {
         mm: Arc<Mutex<AddressSpace>>,
         frame: &crate::arch::entry::TrapFrame,
     ) -> Option<Task> {
-        let kstack = KernelStack::new()?;
-        let rsp = crate::arch::entry::prepare_new_task_stack(kstack.top(), frame);
-        let t = Task::with_process(pid, process, comm, Some(kstack), rsp);
+        let context = TaskContext::new_user(KernelStack::new()?, frame);
+        let t = Task::with_process(pid, process, comm, context);
         *t.mm.lock() = Some(mm);
         Some(t)
     }
@@ -330,10 +328,6 @@ impl Task {
     /// Detaches the address space (exit). The caller switches CR3 away first.
     pub fn take_mm(&self) -> Option<Arc<Mutex<AddressSpace>>> {
         self.mm.lock().take()
-    }
-
-    pub fn kernel_stack_top(&self) -> Option<u64> {
-        self.kstack.as_ref().map(KernelStack::top)
     }
 
     pub fn state(&self) -> TaskState {

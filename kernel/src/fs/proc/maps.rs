@@ -11,7 +11,6 @@ use alloc::vec::Vec;
 use abi::{major, minor, ProtFlags};
 
 use crate::mm::address_space::AddressSpace;
-use crate::mm::paging::PTE_ADDR_MASK;
 use crate::mm::vma::{Vma, VmaKind};
 use crate::sched::task::Task;
 
@@ -106,7 +105,7 @@ pub fn global_usage() -> GlobalUsage {
         }
         let space = mm.lock();
         for v in space.vmas_iter() {
-            let frames = space.pages(v.start, v.end).into_iter().map(|(_, e)| e & PTE_ADDR_MASK);
+            let frames = space.pages(v.start, v.end).into_iter().map(|(_, e)| e.paddr);
             if v.file.is_some() {
                 mapped.extend(frames);
             } else {

@@ -149,7 +149,7 @@ fn meminfo() -> String {
     let g = super::maps::global_usage();
     let anon = g.anon_pages * 4;
     let tasks = crate::proc::pid::tasks_where(|_| true).len() as u64;
-    let kernel_stack = tasks * (crate::mm::kstack::KSTACK_PAGES as u64 * 4);
+    let kernel_stack = tasks * (machine::mm::kstack::KSTACK_PAGES as u64 * 4);
     let mut s = String::new();
     for (name, value) in [
         ("MemTotal", total),

@@ -1,0 +1,90 @@
+//! The local APIC (xAPIC, memory-mapped) and its timer, which drives the
+//! scheduler tick. The legacy 8259 PICs are remapped out of the way and
+//! masked.
+
+use spin::Once;
+
+use super::cpu::{rdmsr, MSR_APIC_BASE};
+use super::traps::{SPURIOUS_VECTOR, TIMER_VECTOR};
+use crate::io::{inb, outb};
+use crate::mmio::Mmio;
+
+const REG_ID: u64 = 0x20;
+const REG_EOI: u64 = 0xB0;
+const REG_SPURIOUS: u64 = 0xF0;
+const REG_LVT_TIMER: u64 = 0x320;
+const REG_TIMER_INITIAL: u64 = 0x380;
+const REG_TIMER_CURRENT: u64 = 0x390;
+const REG_TIMER_DIVIDE: u64 = 0x3E0;
+
+const TIMER_PERIODIC: u32 = 1 << 17;
+const LVT_MASKED: u32 = 1 << 16;
+const DIVIDE_BY_16: u32 = 0x3;
+
+static REGISTERS: Once<Mmio> = Once::new();
+
+fn registers() -> &'static Mmio {
+    REGISTERS.get().expect("apic::init ran")
+}
+
+fn read(reg: u64) -> u32 {
+    registers().read32(reg)
+}
+
+fn write(reg: u64, value: u32) {
+    registers().write32(reg, value)
+}
+
+fn mask_legacy_pic() {
+    // Remap to vectors 0xF0..0xFF (ICW1..ICW4) so a spurious PIC interrupt
+    // never looks like an exception, then mask every line.
+    for (cmd, data, base, cascade) in [(0x20u16, 0x21u16, 0xF0u8, 4u8), (0xA0, 0xA1, 0xF8, 2)] {
+        // SAFETY: the PICs' own ports, in their initialisation sequence.
+        unsafe {
+            outb(cmd, 0x11);
+            outb(data, base);
+            outb(data, cascade);
+            outb(data, 0x01);
+            outb(data, 0xFF);
+        }
+    }
+    // SAFETY: reads the master PIC's mask register.
+    let _ = unsafe { inb(0x21) };
+}
+
+pub fn init() {
+    mask_legacy_pic();
+    let base = rdmsr(MSR_APIC_BASE) & 0x000f_ffff_ffff_f000;
+    // SAFETY: APIC_BASE names the local APIC's 4 KiB register page, in
+    // the uncached hole; only this module touches it.
+    REGISTERS.call_once(|| unsafe { Mmio::new(base, 4096) });
+    write(REG_SPURIOUS, 0x100 | SPURIOUS_VECTOR as u32);
+    write(REG_LVT_TIMER, LVT_MASKED);
+}
+
+/// This CPU's local APIC id (the destination I/O APIC entries name).
+pub fn id() -> u32 {
+    read(REG_ID) >> 24
+}
+
+pub fn end_of_interrupt() {
+    write(REG_EOI, 0);
+}
+
+/// Starts the timer counting down from its maximum (for calibration).
+pub fn timer_start_oneshot_max() {
+    write(REG_TIMER_DIVIDE, DIVIDE_BY_16);
+    write(REG_LVT_TIMER, LVT_MASKED);
+    write(REG_TIMER_INITIAL, u32::MAX);
+}
+
+pub fn timer_current() -> u32 {
+    read(REG_TIMER_CURRENT)
+}
+
+/// Periodic timer interrupts, `ticks` timer counts (divided by 16) apart.
+pub fn timer_start_periodic(ticks: u32) {
+    write(REG_TIMER_DIVIDE, DIVIDE_BY_16);
+    write(REG_LVT_TIMER, TIMER_VECTOR as u32 | TIMER_PERIODIC);
+    write(REG_TIMER_INITIAL, ticks.max(1));
+}

@@ -1,0 +1,212 @@
+//! Dispatch of interrupts and exceptions. Kernel-mode exceptions (other than
+//! faults on user memory inside the user-copy routines) are kernel bugs:
+//! they print the registers, CR2, the error code and a backtrace, then panic.
+//! User-mode exceptions, device interrupts and system calls go to the
+//! handlers the kernel registers (`set_hooks`).
+
+use spin::Once;
+
+use super::cpu::read_cr2;
+use super::entry::TrapFrame;
+use super::extable;
+use crate::console::emergency_write;
+
+pub const TIMER_VECTOR: u64 = 0x20;
+/// ISA IRQ n arrives at vector ISA_IRQ_BASE + n (Linux's ISA_IRQ_VECTOR).
+pub const ISA_IRQ_BASE: u64 = 0x30;
+/// COM1, ISA IRQ 4.
+pub const COM1_VECTOR: u64 = ISA_IRQ_BASE + 4;
+pub const SPURIOUS_VECTOR: u64 = 0xFF;
+
+static EXCEPTION_NAMES: [&str; 32] = [
+    "divide error",
+    "debug",
+    "NMI",
+    "breakpoint",
+    "overflow",
+    "bound range exceeded",
+    "invalid opcode",
+    "device not available",
+    "double fault",
+    "coprocessor segment overrun",
+    "invalid TSS",
+    "segment not present",
+    "stack segment fault",
+    "general protection fault",
+    "page fault",
+    "reserved",
+    "x87 floating-point error",
+    "alignment check",
+    "machine check",
+    "SIMD floating-point exception",
+    "virtualization exception",
+    "control protection exception",
+    "reserved",
+    "reserved",
+    "reserved",
+    "reserved",
+    "reserved",
+    "reserved",
+    "hypervisor injection",
+    "VMM communication",
+    "security exception",
+    "reserved",
+];
+
+/// What the kernel does on traps: set once at boot, before interrupts are
+/// enabled or user mode is entered.
+pub struct TrapHooks {
+    /// A SYSCALL instruction from user mode.
+    pub syscall: fn(&mut TrapFrame),
+    /// A device or timer interrupt (vectors 32..255 but the spurious one).
+    /// The handler sends the end of interrupt itself.
+    pub interrupt: fn(&mut TrapFrame),
+    /// An exception in user mode (vector 0..31); for page faults with the
+    /// faulting address (CR2).
+    pub user_exception: fn(&mut TrapFrame, u64),
+    /// A page fault on user memory inside a user-copy routine: true when
+    /// the fault was resolved (the page is mapped now), false to make the
+    /// copy fail.
+    pub user_copy_fault: fn(u64, u64) -> bool,
+    /// Work at every return to user mode (signals, preemption).
+    pub return_to_user: fn(&mut TrapFrame),
+    /// Run by a new task on its first switch-in.
+    pub schedule_tail: fn(),
+}
+
+static HOOKS: Once<TrapHooks> = Once::new();
+
+/// Installs the kernel's trap handlers (once).
+pub fn set_hooks(hooks: TrapHooks) {
+    HOOKS.call_once(|| hooks);
+}
+
+pub(crate) fn hooks() -> &'static TrapHooks {
+    HOOKS.get().expect("trap hooks are set before the first trap")
+}
+
+/// Linux's name of exception `vector`, for reports.
+pub fn exception_name(vector: u64) -> &'static str {
+    EXCEPTION_NAMES.get(vector as usize).copied().unwrap_or("?")
+}
+
+#[no_mangle]
+extern "C" fn trap_handler(frame: &mut TrapFrame) {
+    match frame.vector {
+        14 => page_fault(frame),
+        0..=31 => exception(frame),
+        SPURIOUS_VECTOR => {}
+        _ => (hooks().interrupt)(frame),
+    }
+    if frame.came_from_user() {
+        (hooks().return_to_user)(frame);
+    }
+}
+
+fn page_fault(frame: &mut TrapFrame) {
+    let addr = read_cr2();
+    if frame.came_from_user() {
+        (hooks().user_exception)(frame, addr);
+        return;
+    }
+    if let Some(fixup) = extable::fixup_for(frame.rip) {
+        // A user-copy routine touched user memory: map it if the address
+        // space allows, else make the copy return early (EFAULT).
+        if !(hooks().user_copy_fault)(addr, frame.error_code) {
+            frame.rip = fixup;
+        }
+        return;
+    }
+    kernel_oops(frame, Some(addr));
+}
+
+fn exception(frame: &mut TrapFrame) {
+    if frame.came_from_user() {
+        (hooks().user_exception)(frame, 0);
+        return;
+    }
+    if let Some(fixup) = extable::fixup_for(frame.rip) {
+        // A #GP inside a user copy: a non-canonical user address.
+        if frame.vector == 13 {
+            frame.rip = fixup;
+            return;
+        }
+    }
+    kernel_oops(frame, None);
+}
+
+/// Prints the state of a kernel exception and panics.
+fn kernel_oops(frame: &TrapFrame, cr2: Option<u64>) -> ! {
+    let name = EXCEPTION_NAMES.get(frame.vector as usize).copied().unwrap_or("?");
+    emergency_write(format_args!(
+        "\nkernel exception: {} (vector {}, error code {:#x})\n",
+        name, frame.vector, frame.error_code
+    ));
+    if let Some(addr) = cr2 {
+        emergency_write(format_args!("CR2: {addr:#018x}\n"));
+    }
+    dump_registers(frame);
+    backtrace(frame.rbp, frame.rsp);
+    panic!("fatal kernel exception: {name}");
+}
+
+pub fn dump_registers(f: &TrapFrame) {
+    emergency_write(format_args!(
+        "RIP: {:04x}:{:016x} RSP: {:04x}:{:016x} RFLAGS: {:08x}\n\
+         RAX: {:016x} RBX: {:016x} RCX: {:016x}\n\
+         RDX: {:016x} RSI: {:016x} RDI: {:016x}\n\
+         RBP: {:016x} R08: {:016x} R09: {:016x}\n\
+         R10: {:016x} R11: {:016x} R12: {:016x}\n\
+         R13: {:016x} R14: {:016x} R15: {:016x}\n",
+        f.cs,
+        f.rip,
+        f.ss,
+        f.rsp,
+        f.rflags,
+        f.rax,
+        f.rbx,
+        f.rcx,
+        f.rdx,
+        f.rsi,
+        f.rdi,
+        f.rbp,
+        f.r8,
+        f.r9,
+        f.r10,
+        f.r11,
+        f.r12,
+        f.r13,
+        f.r14,
+        f.r15
+    ));
+}
+
+/// Walks the frame-pointer chain. Only frames on the same stack, above the
+/// faulting stack pointer, are followed, so a corrupt chain cannot fault.
+pub fn backtrace(mut rbp: u64, rsp: u64) {
+    emergency_write(format_args!("Call Trace:\n"));
+    for _ in 0..32 {
+        if rbp < rsp || rbp >= rsp + 64 * 1024 || !rbp.is_multiple_of(8) {
+            break;
+        }
+        // SAFETY: two aligned reads inside the 64 KiB above the stack
+        // pointer in use (checked above), on the stack being reported; a
+        // wild chain can at worst fault again while the kernel is already
+        // reporting a fatal error. Nothing is written.
+        let (next, ret) = unsafe { (core::ptr::read(rbp as *const u64), core::ptr::read((rbp + 8) as *const u64)) };
+        if ret == 0 {
+            break;
+        }
+        emergency_write(format_args!("  [<{ret:016x}>]\n"));
+        rbp = next;
+    }
+}
+
+/// The backtrace of the caller (the panic handler's report).
+#[inline(always)]
+pub fn backtrace_here() {
+    let (rbp, rsp): (u64, u64);
+    // SAFETY: reads two registers; no memory is touched.
+    unsafe { core::arch::asm!("mov {}, rbp", "mov {}, rsp", out(reg) rbp, out(reg) rsp) };
+    backtrace(rbp, rsp);
+}

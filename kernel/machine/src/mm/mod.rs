@@ -1,0 +1,25 @@
+//! Physical memory: frames, page tables, kernel stacks, the kernel heap.
+
+pub mod frame;
+mod heap;
+pub mod kernel_map;
+pub mod kstack;
+pub mod paging;
+pub mod phys;
+
+pub use frame::Frame;
+pub use paging::{OutOfMemory, PageTable, Pte, PteFlags, PTE_PROTNONE};
+pub use phys::PAGE_SIZE;
+
+use crate::boot::BootInfo;
+
+/// Frames, then the final kernel page tables, then the heap. Run once by
+/// the boot CPU before anything allocates.
+pub fn init(info: &BootInfo) {
+    static DONE: spin::Once = spin::Once::new();
+    DONE.call_once(|| {
+        frame::init(info);
+        kernel_map::init(info);
+        heap::init(info);
+    });
+}

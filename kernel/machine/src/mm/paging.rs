@@ -1,0 +1,336 @@
+//! Four-level x86_64 page tables, edited through the direct map.
+//!
+//! `PageTable` is a user address space's table: it owns its root, its
+//! user-half tables, and one reference to every frame its entries map
+//! (present, or kept for PROT_NONE), all released on drop. Its kernel half
+//! is the shared kernel mapping (`kernel_map`), copied at creation. The
+//! kernel's own tables are edited by `kernel_map` and `kstack` only,
+//! through the crate-private functions at the end.
+
+use x86_64::structures::paging::PageTableFlags;
+
+use super::frame::Frame;
+use super::phys;
+use crate::arch::cpu::invlpg;
+
+/// Entry flags, as the `x86_64` crate names them.
+pub type PteFlags = PageTableFlags;
+
+/// Software bit of a not-present entry that still holds its frame: the
+/// page of a PROT_NONE area (the hardware ignores every bit of a
+/// not-present entry, so the frame address stays in place).
+pub const PTE_PROTNONE: PteFlags = PageTableFlags::BIT_9;
+
+/// The flags a user mapping may carry.
+const USER_FLAGS: PteFlags = PageTableFlags::PRESENT
+    .union(PageTableFlags::WRITABLE)
+    .union(PageTableFlags::USER_ACCESSIBLE)
+    .union(PageTableFlags::NO_EXECUTE)
+    .union(PTE_PROTNONE);
+
+pub(crate) const PTE_ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
+const USER_TOP: u64 = 0x0000_8000_0000_0000;
+
+/// Why a mapping could not be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutOfMemory;
+
+/// A level-1 entry that holds a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pte {
+    pub paddr: u64,
+    pub flags: PteFlags,
+}
+
+impl Pte {
+    pub fn is_present(&self) -> bool {
+        self.flags.contains(PageTableFlags::PRESENT)
+    }
+
+    pub fn is_writable(&self) -> bool {
+        self.flags.contains(PageTableFlags::WRITABLE)
+    }
+
+    fn decode(raw: u64) -> Option<Pte> {
+        holds_frame(raw)
+            .then(|| Pte { paddr: raw & PTE_ADDR_MASK, flags: PteFlags::from_bits_truncate(raw & !PTE_ADDR_MASK) })
+    }
+}
+
+/// Index of `vaddr` in the table at `level` (4 = PML4 ... 1 = PT).
+pub(crate) const fn table_index(vaddr: u64, level: u32) -> usize {
+    ((vaddr >> (12 + 9 * (level - 1))) & 0x1ff) as usize
+}
+
+const fn holds_frame(e: u64) -> bool {
+    e & (PageTableFlags::PRESENT.bits() | PTE_PROTNONE.bits()) != 0
+}
+
+const PRESENT: u64 = PageTableFlags::PRESENT.bits();
+const HUGE: u64 = PageTableFlags::HUGE_PAGE.bits();
+const TABLE_FLAGS: u64 = PRESENT | PageTableFlags::WRITABLE.bits();
+
+/// Reads entry `index` of the table at `table`.
+///
+/// # Safety
+///
+/// `table` must be a page table this module or the boot code built.
+pub(crate) unsafe fn entry(table: u64, index: usize) -> u64 {
+    // SAFETY: the caller's contract; an entry is an aligned u64 inside it.
+    unsafe { phys::read::<u64>(table + index as u64 * 8) }
+}
+
+/// Writes entry `index` of the table at `table`.
+///
+/// # Safety
+///
+/// As `entry`, and the caller owns what the old entry referenced and
+/// vouches for what the new one maps.
+pub(crate) unsafe fn set_entry(table: u64, index: usize, value: u64) {
+    // SAFETY: the caller's contract.
+    unsafe { phys::write::<u64>(table + index as u64 * 8, value) }
+}
+
+/// The table an entry points to, creating it when missing. Intermediate
+/// entries are permissive (writable, user for user addresses): the leaf
+/// entry decides the access rights.
+///
+/// # Safety
+///
+/// As `entry`.
+unsafe fn next_table_or_create(table: u64, index: usize, user: bool) -> Result<u64, OutOfMemory> {
+    // SAFETY: the caller's contract.
+    let e = unsafe { entry(table, index) };
+    if e & PRESENT != 0 {
+        assert!(e & HUGE == 0, "walk into a huge page");
+        return Ok(e & PTE_ADDR_MASK);
+    }
+    let new = Frame::alloc_zeroed().ok_or(OutOfMemory)?.into_raw();
+    let user_bit = if user { PageTableFlags::USER_ACCESSIBLE.bits() } else { 0 };
+    // SAFETY: the slot was empty; the new table is a zeroed frame whose
+    // reference the entry now holds (freed with the table tree).
+    unsafe { set_entry(table, index, new | TABLE_FLAGS | user_bit) };
+    Ok(new)
+}
+
+/// Physical address of the level-1 entry for `vaddr`, creating tables.
+///
+/// # Safety
+///
+/// `pml4` must be a root this module or the boot code built.
+pub(crate) unsafe fn leaf_slot_or_create(pml4: u64, vaddr: u64) -> Result<u64, OutOfMemory> {
+    let user = vaddr < USER_TOP;
+    let mut table = pml4;
+    for level in (2..=4).rev() {
+        // SAFETY: the caller's contract, then tables this walk found.
+        table = unsafe { next_table_or_create(table, table_index(vaddr, level), user)? };
+    }
+    Ok(table + table_index(vaddr, 1) as u64 * 8)
+}
+
+/// The level-1 table covering `vaddr`, if every table on the way exists.
+///
+/// # Safety
+///
+/// As `leaf_slot_or_create`.
+pub(crate) unsafe fn leaf_table(pml4: u64, vaddr: u64) -> Option<u64> {
+    let mut table = pml4;
+    for level in (2..=4).rev() {
+        // SAFETY: the caller's contract, then tables this walk found.
+        let e = unsafe { entry(table, table_index(vaddr, level)) };
+        if e & PRESENT == 0 || e & HUGE != 0 {
+            return None;
+        }
+        table = e & PTE_ADDR_MASK;
+    }
+    Some(table)
+}
+
+/// A user address space's page table.
+pub struct PageTable {
+    root: u64,
+}
+
+impl PageTable {
+    /// An empty user half over the shared kernel half.
+    pub fn new_user() -> Option<PageTable> {
+        let root = super::kernel_map::new_user_root()?;
+        Some(PageTable { root })
+    }
+
+    /// Physical address of the root (what CR3 holds while it runs).
+    pub fn root_paddr(&self) -> u64 {
+        self.root
+    }
+
+    /// Makes this table the CPU's address space.
+    pub fn activate(&self) {
+        super::kernel_map::load_root(self.root);
+    }
+
+    fn check_user(va: u64) {
+        assert!(va < USER_TOP && va.is_multiple_of(4096), "bad user page address {va:#x}");
+    }
+
+    fn slot(&self, va: u64) -> Option<u64> {
+        Self::check_user(va);
+        // SAFETY: the root and its user-half tables belong to this table.
+        let table = unsafe { leaf_table(self.root, va)? };
+        Some(table + table_index(va, 1) as u64 * 8)
+    }
+
+    fn read_slot(slot: u64) -> u64 {
+        // SAFETY: `slot` is a level-1 entry of a table this PageTable owns.
+        unsafe { phys::read::<u64>(slot) }
+    }
+
+    /// Writes a leaf entry and drops its TLB entry.
+    ///
+    /// # Safety
+    ///
+    /// `slot` must be the leaf entry of `va` in this table; the caller has
+    /// taken over the old entry's frame reference and gives the new
+    /// entry's.
+    unsafe fn write_slot(slot: u64, va: u64, value: u64) {
+        // SAFETY: the caller's contract.
+        unsafe { phys::write::<u64>(slot, value) };
+        invlpg(va);
+    }
+
+    /// Maps `frame` at `va` with `flags` (PRESENT added unless the entry
+    /// is a PROT_NONE one). Returns the frame the entry held before.
+    pub fn map(&mut self, va: u64, frame: Frame, flags: PteFlags) -> Result<Option<Frame>, OutOfMemory> {
+        Self::check_user(va);
+        // SAFETY: the root belongs to this table.
+        let slot = unsafe { leaf_slot_or_create(self.root, va)? };
+        let old = Self::read_slot(slot);
+        let mut flags = flags & USER_FLAGS;
+        if !flags.contains(PTE_PROTNONE) {
+            flags |= PageTableFlags::PRESENT;
+        }
+        // SAFETY: the new entry holds `frame`'s reference; the old one's
+        // is taken over below.
+        unsafe { Self::write_slot(slot, va, frame.into_raw() | flags.bits()) };
+        // SAFETY: a frame-holding entry holds one reference, now ours.
+        Ok(Pte::decode(old).map(|pte| unsafe { Frame::from_raw(pte.paddr) }))
+    }
+
+    /// Removes the mapping of `va`, returning the frame it held.
+    pub fn unmap(&mut self, va: u64) -> Option<Frame> {
+        let slot = self.slot(va)?;
+        let pte = Pte::decode(Self::read_slot(slot))?;
+        // SAFETY: the entry's reference is taken over just below.
+        unsafe { Self::write_slot(slot, va, 0) };
+        // SAFETY: the cleared entry held one reference to this frame.
+        Some(unsafe { Frame::from_raw(pte.paddr) })
+    }
+
+    /// The entry of `va` if it holds a frame, present or not.
+    pub fn entry(&self, va: u64) -> Option<Pte> {
+        Pte::decode(Self::read_slot(self.slot(va)?))
+    }
+
+    /// The frame mapped at `va` (a new reference), present or not.
+    pub fn frame(&self, va: u64) -> Option<Frame> {
+        let pte = self.entry(va)?;
+        // SAFETY: the entry holds a reference, so the frame is live.
+        Some(unsafe { Frame::clone_raw(pte.paddr) })
+    }
+
+    /// Changes the flags of the entry of `va`, keeping its frame; nothing
+    /// when it holds none.
+    pub fn set_flags(&mut self, va: u64, flags: PteFlags) {
+        let Some(slot) = self.slot(va) else { return };
+        let Some(pte) = Pte::decode(Self::read_slot(slot)) else { return };
+        let mut flags = flags & USER_FLAGS;
+        if !flags.contains(PTE_PROTNONE) {
+            flags |= PageTableFlags::PRESENT;
+        }
+        // SAFETY: the same frame and its same reference.
+        unsafe { Self::write_slot(slot, va, pte.paddr | flags.bits()) };
+    }
+
+    /// Moves the entry of `from` to `to` (mremap), keeping its frame and
+    /// flags; `to` must hold no frame.
+    pub fn move_entry(&mut self, from: u64, to: u64) -> Result<(), OutOfMemory> {
+        let Some(pte) = self.entry(from) else { return Ok(()) };
+        Self::check_user(to);
+        // SAFETY: the root belongs to this table.
+        let slot = unsafe { leaf_slot_or_create(self.root, to)? };
+        assert!(!holds_frame(Self::read_slot(slot)), "mremap onto a mapped page");
+        let from_slot = self.slot(from).expect("entry found above");
+        // SAFETY: the reference moves from one entry to the other.
+        unsafe {
+            Self::write_slot(slot, to, pte.paddr | pte.flags.bits());
+            Self::write_slot(from_slot, from, 0);
+        }
+        Ok(())
+    }
+
+    /// Calls `f(va, entry)` for every entry in [start, end) that holds a
+    /// frame, skipping absent tables whole.
+    pub fn for_each(&self, start: u64, end: u64, f: &mut impl FnMut(u64, Pte)) {
+        assert!(end <= USER_TOP);
+        walk_range(self.root, 4, 0, start, end, f);
+    }
+}
+
+fn walk_range(table: u64, level: u32, base: u64, start: u64, end: u64, f: &mut impl FnMut(u64, Pte)) {
+    let span = 1u64 << (12 + 9 * (level - 1));
+    for i in 0..512u64 {
+        let lo = base + i * span;
+        if lo + span <= start || lo >= end {
+            continue;
+        }
+        // SAFETY: `table` is the root of a PageTable or a table below it.
+        let e = unsafe { entry(table, i as usize) };
+        if level == 1 {
+            if let Some(pte) = Pte::decode(e) {
+                f(lo, pte);
+            }
+        } else if e & PRESENT != 0 && e & HUGE == 0 {
+            walk_range(e & PTE_ADDR_MASK, level - 1, lo, start, end, f);
+        }
+    }
+}
+
+/// Frees a table and everything below it: the frames of its leaf entries
+/// (one reference each) and the tables themselves.
+///
+/// # Safety
+///
+/// The table must belong to a user address space being dropped.
+unsafe fn free_table(table: u64, level: u32) {
+    for i in 0..512 {
+        // SAFETY: the caller's contract.
+        let e = unsafe { entry(table, i) };
+        if level == 1 {
+            if holds_frame(e) {
+                // SAFETY: the entry held one reference.
+                drop(unsafe { Frame::from_raw(e & PTE_ADDR_MASK) });
+            }
+        } else if e & PRESENT != 0 {
+            // SAFETY: a table below one of ours.
+            unsafe { free_table(e & PTE_ADDR_MASK, level - 1) };
+        }
+    }
+    // SAFETY: the table's frame reference was given up by `into_raw`.
+    drop(unsafe { Frame::from_raw(table) });
+}
+
+impl Drop for PageTable {
+    fn drop(&mut self) {
+        // Never free the tables the CPU runs on.
+        super::kernel_map::leave_root(self.root);
+        for i in 0..256 {
+            // SAFETY: the root's user half belongs to this table.
+            let e = unsafe { entry(self.root, i) };
+            if e & PRESENT != 0 {
+                // SAFETY: a user-half table of this address space.
+                unsafe { free_table(e & PTE_ADDR_MASK, 3) };
+            }
+        }
+        // SAFETY: the root's reference was given up by `new_user_root`.
+        drop(unsafe { Frame::from_raw(self.root) });
+    }
+}

@@ -1,0 +1,44 @@
+//! madvise(2): hints about the use of a range; DONTNEED and FREE drop its
+//! pages.
+
+use abi::Errno;
+
+use super::mprotect::{range, with_mm};
+
+pub fn sys_madvise(addr: u64, len: u64, advice: i32) -> Result<usize, Errno> {
+    use abi::mman::*;
+    let end = range(addr, len)?;
+    let known_hint = matches!(
+        advice,
+        MADV_NORMAL
+            | MADV_RANDOM
+            | MADV_SEQUENTIAL
+            | MADV_WILLNEED
+            | MADV_DONTFORK
+            | MADV_DOFORK
+            | MADV_MERGEABLE
+            | MADV_UNMERGEABLE
+            | MADV_HUGEPAGE
+            | MADV_NOHUGEPAGE
+            | MADV_DONTDUMP
+            | MADV_DODUMP
+            | MADV_KEEPONFORK
+            | MADV_COLD
+            | MADV_PAGEOUT
+    );
+    let zap = matches!(advice, MADV_DONTNEED | MADV_FREE);
+    if !known_hint && !zap {
+        return Err(Errno::EINVAL);
+    }
+    with_mm(|mm| {
+        let mapped = mm.fully_mapped(addr, end);
+        if zap {
+            mm.zap_pages(addr, end);
+        }
+        if mapped {
+            Ok(0)
+        } else {
+            Err(Errno::ENOMEM)
+        }
+    })
+}
