@@ -3,8 +3,6 @@
 //! `=` as environment and the rest as arguments; everything after `--` is
 //! for init's argv. Double quotes group words with spaces.
 
-#![deny(unsafe_code)]
-
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicI64, Ordering};
 
@@ -118,4 +116,46 @@ pub fn parse(cmdline: &str) -> KernelArgs {
     let init = init.unwrap_or_else(|| b"/init".to_vec());
     argv.insert(0, init.clone());
     KernelArgs { init, init_argv: argv, init_envp: envp }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec::Vec;
+
+    use super::*;
+
+    fn strings(v: &[Vec<u8>]) -> Vec<&str> {
+        v.iter().map(|w| core::str::from_utf8(w).unwrap()).collect()
+    }
+
+    #[test]
+    fn words_keep_quoted_runs_together() {
+        let w: Vec<&str> = words(r#"a  "b c" d"#).collect();
+        assert_eq!(w, ["a", "b c", "d"]);
+    }
+
+    #[test]
+    fn unknown_words_go_to_init_as_linux_does() {
+        let args = parse("console=ttyS0 root=/dev/vda rw init=/bin/sh GREETING=hi quiet first -- -x rw");
+        assert_eq!(args.init, b"/bin/sh");
+        assert_eq!(strings(&args.init_argv), ["/bin/sh", "first", "-x", "rw"]);
+        assert_eq!(strings(&args.init_envp), ["HOME=/", "TERM=linux", "GREETING=hi"]);
+    }
+
+    #[test]
+    fn init_defaults_to_slash_init_and_dotted_parameters_are_the_kernels() {
+        let args = parse("virtio_blk.queue_depth=4 single");
+        assert_eq!(args.init, b"/init");
+        assert_eq!(strings(&args.init_argv), ["/init", "single"]);
+        assert_eq!(args.init_envp.len(), 2);
+    }
+
+    #[test]
+    fn param_takes_the_last_value_before_dashes() {
+        let line = "root=/dev/vda root=/dev/vdb -- root=/dev/vdc";
+        assert_eq!(param(line, "root"), Some("/dev/vdb"));
+        assert_eq!(param(line, "init"), None);
+        assert!(has_flag("ro quiet -- rw", "ro"));
+        assert!(!has_flag("ro quiet -- rw", "rw"));
+    }
 }

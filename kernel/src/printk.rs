@@ -8,7 +8,6 @@ use core::sync::atomic::{AtomicU8, Ordering};
 use spin::Mutex;
 
 use crate::arch::cpu::without_interrupts;
-use crate::drivers::uart16550;
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Level {
@@ -20,6 +19,20 @@ pub enum Level {
     Notice = 5,
     Info = 6,
     Debug = 7,
+}
+
+/// The console driver's writer, registered at boot (before it, lines only
+/// reach the ring).
+static CONSOLE: spin::Once<fn(&[u8])> = spin::Once::new();
+
+pub fn set_console(writer: fn(&[u8])) {
+    CONSOLE.call_once(|| writer);
+}
+
+fn console_write(bytes: &[u8]) {
+    if let Some(write) = CONSOLE.get() {
+        write(bytes);
+    }
 }
 
 /// Lines with a level below this reach the console (Linux's default is 7).
@@ -129,7 +142,7 @@ pub fn log(level: Level, args: fmt::Arguments) {
             ring.written += 1;
         }
         if (level as u8) < CONSOLE_LOGLEVEL.load(Ordering::Relaxed) {
-            uart16550::write_bytes(text);
+            console_write(text);
         }
     });
 }
@@ -140,7 +153,7 @@ pub fn emergency_write(args: fmt::Arguments) {
     struct Console;
     impl Write for Console {
         fn write_str(&mut self, s: &str) -> fmt::Result {
-            uart16550::write_bytes(s.as_bytes());
+            console_write(s.as_bytes());
             Ok(())
         }
     }

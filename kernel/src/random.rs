@@ -1,8 +1,6 @@
 //! Random bytes for the kernel (AT_RANDOM): RDRAND where the CPU has it,
 //! else a xorshift generator seeded from the TSC.
 
-#![deny(unsafe_code)]
-
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use crate::arch::cpu::{rdrand, rdtsc};

@@ -1,7 +1,5 @@
 //! Powering the machine off.
 
-#![deny(unsafe_code)]
-
 /// Powers off through ACPI; halts if the machine is still running after.
 pub fn power_off() -> ! {
     // The filesystems on disks commit, then whatever the disks hold in

@@ -1,7 +1,5 @@
 //! syslog(2): reading and controlling the kernel log (busybox `dmesg`).
 
-#![deny(unsafe_code)]
-
 use alloc::vec;
 
 use abi::Errno;

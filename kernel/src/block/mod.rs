@@ -1,7 +1,5 @@
 //! The block layer: disks by name, read and written in 512-byte sectors.
 
-#![deny(unsafe_code)]
-
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 

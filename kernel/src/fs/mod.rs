@@ -32,8 +32,6 @@
 //! inode cache lock are leaves. No lock is held across a copy to or from
 //! user memory.
 
-#![deny(unsafe_code)]
-
 pub mod attr;
 pub mod backing;
 pub mod blockdev;

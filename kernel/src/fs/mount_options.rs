@@ -191,3 +191,39 @@ fn memparse_all(s: &[u8]) -> Result<u64, Errno> {
         _ => Err(Errno::EINVAL),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vfs_words_set_and_clear_superblock_flags() {
+        let o = parse(FsKind::Tmpfs, Some(b"ro,sync"), false).unwrap();
+        assert_eq!(o.sb_set, SB_RDONLY | SB_SYNCHRONOUS);
+        let o = parse(FsKind::Tmpfs, Some(b"rw"), false).unwrap();
+        assert_eq!(o.sb_clear & SB_RDONLY, SB_RDONLY);
+    }
+
+    #[test]
+    fn tmpfs_sizes_take_memparse_suffixes() {
+        let o = parse(FsKind::Tmpfs, Some(b"size=1m,nr_inodes=2k,mode=700,uid=5"), false).unwrap();
+        assert_eq!(o.blocks, Some((1 << 20) / PAGE));
+        assert_eq!(o.inodes, Some(2048));
+        assert_eq!(o.mode, Some(0o700));
+        assert_eq!(o.uid, Some(5));
+    }
+
+    #[test]
+    fn tmpfs_refuses_unknown_words_and_noswap_on_remount() {
+        assert_eq!(parse(FsKind::Tmpfs, Some(b"colour=blue"), false).err(), Some(Errno::EINVAL));
+        assert_eq!(parse(FsKind::Tmpfs, Some(b"size=12q"), false).err(), Some(Errno::EINVAL));
+        assert!(parse(FsKind::Tmpfs, Some(b"noswap"), false).unwrap().noswap);
+        assert_eq!(parse(FsKind::Tmpfs, Some(b"noswap"), true).err(), Some(Errno::EINVAL));
+    }
+
+    #[test]
+    fn ramfs_takes_mode_and_ignores_the_rest() {
+        let o = parse(FsKind::Ramfs, Some(b"mode=711,colour=blue"), false).unwrap();
+        assert_eq!(o.mode, Some(0o711));
+    }
+}

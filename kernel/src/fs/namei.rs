@@ -252,3 +252,31 @@ pub fn lookup_parent(dirfd: i32, path: &[u8]) -> Result<Parent, Errno> {
     let mut links_left = MAX_SYMLINKS;
     walk_parent(start(dirfd, path)?, path, &mut links_left)
 }
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec::Vec;
+
+    use super::*;
+
+    fn parts(path: &[u8]) -> Vec<Vec<u8>> {
+        components(path).into_iter().collect()
+    }
+
+    #[test]
+    fn components_drop_empty_names() {
+        assert_eq!(parts(b"//usr///bin/sh"), [b"usr".to_vec(), b"bin".to_vec(), b"sh".to_vec()]);
+        assert!(parts(b"/").is_empty());
+    }
+
+    #[test]
+    fn a_trailing_slash_asks_for_a_directory() {
+        assert_eq!(parts(b"tmp/dir/"), [b"tmp".to_vec(), b"dir".to_vec(), b".".to_vec()]);
+    }
+
+    #[test]
+    fn check_name_refuses_long_names() {
+        assert!(check_name(&[b'a'; 255]).is_ok());
+        assert_eq!(check_name(&[b'a'; 256]), Err(Errno::ENAMETOOLONG));
+    }
+}

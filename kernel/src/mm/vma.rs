@@ -72,3 +72,29 @@ impl Vma {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn area() -> Vma {
+        let prot = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
+        Vma { file: Some(1), pgoff: 10, ..Vma::from_mmap(0x10000, 0x20000, prot, MapFlags::MAP_PRIVATE) }
+    }
+
+    #[test]
+    fn the_tail_of_a_split_keeps_its_file_offset() {
+        let tail = area().tail_from(0x14000);
+        assert_eq!((tail.start, tail.end, tail.pgoff), (0x14000, 0x20000, 14));
+        assert_eq!(area().file_page(0x14000), tail.file_page(0x14000));
+    }
+
+    #[test]
+    fn page_flags_follow_protection() {
+        let v = area();
+        assert!(v.pte_flags().contains(PteFlags::WRITABLE | PteFlags::USER_ACCESSIBLE));
+        let ro = Vma { prot: ProtFlags::PROT_READ | ProtFlags::PROT_EXEC, ..v };
+        assert!(!ro.pte_flags().contains(PteFlags::WRITABLE));
+        assert!(!ro.pte_flags().contains(PteFlags::NO_EXECUTE));
+    }
+}

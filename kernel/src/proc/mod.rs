@@ -1,7 +1,5 @@
 //! Processes: exec, exit, signals, identities.
 
-#![deny(unsafe_code)]
-
 pub mod arch_prctl;
 pub mod cred;
 pub mod elf;

@@ -4,8 +4,7 @@
 //! Rule for exits: a task's last switch (`exit_current`) holds no Arc of its
 //! own on the stack, so its Task can be freed once it is reaped.
 
-#![deny(unsafe_code)]
-
+pub mod deferred;
 pub mod stats;
 pub mod task;
 pub mod timer;
@@ -75,14 +74,12 @@ pub fn timer_tick(from_user: bool) {
     }
 }
 
-/// Work that interrupt handlers leave for process context, where taking
-/// locks and allocating is safe (Linux's softirqs): expired timers,
-/// terminal input (echo, waking readers, keyboard signals), and the
-/// periodic writeback of disk filesystems (Linux's flusher threads).
+/// Work that interrupt handlers leave for process context: expired
+/// timers, then what the subsystems registered (terminal input, the
+/// periodic writeback of disk filesystems).
 fn run_deferred_work() {
     timer::run_expired();
-    crate::tty::run_deferred();
-    crate::fs::kestrel::writeback::run_deferred();
+    deferred::run_all();
 }
 
 /// Work before returning to user mode: deferred work, preemption, then
@@ -190,7 +187,7 @@ pub fn idle_loop() -> ! {
         // Sleep only if no interrupt left work since: checked with
         // interrupts off, then `sti; hlt` cannot miss the next one.
         crate::arch::cpu::disable_interrupts();
-        if crate::tty::deferred_pending() {
+        if deferred::any_pending() {
             crate::arch::cpu::enable_interrupts();
         } else {
             crate::arch::cpu::wait_for_interrupt();

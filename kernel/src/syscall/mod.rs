@@ -3,8 +3,6 @@
 //! live with their subsystem. Numbers without a handler return ENOSYS and
 //! are logged once each.
 
-#![deny(unsafe_code)]
-
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use abi::syscall::nr;

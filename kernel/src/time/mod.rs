@@ -1,8 +1,6 @@
 //! Timekeeping: the TSC (calibrated at boot) is the clock source; the wall
 //! clock is the RTC's reading at boot plus TSC time since.
 
-#![deny(unsafe_code)]
-
 pub mod clock;
 pub mod sleep;
 

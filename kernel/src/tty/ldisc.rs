@@ -499,3 +499,80 @@ impl Ldisc {
         n
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec::Vec;
+
+    use super::*;
+
+    /// Collects what the line discipline echoes.
+    #[derive(Default)]
+    struct Echo(Vec<u8>);
+
+    impl Sink for Echo {
+        fn put(&mut self, bytes: &[u8]) {
+            self.0.extend_from_slice(bytes);
+        }
+        fn flush(&mut self) {
+            self.0.clear();
+        }
+    }
+
+    fn type_in(l: &mut Ldisc, t: &Termios, bytes: &[u8], echo: &mut Echo) -> Vec<Action> {
+        bytes.iter().map(|&b| l.receive(t, b, echo)).collect()
+    }
+
+    fn read_line(l: &mut Ldisc) -> Option<Vec<u8>> {
+        let mut out = [0u8; 64];
+        l.read_canon(&mut out).map(|n| out[..n].to_vec())
+    }
+
+    #[test]
+    fn canonical_line_is_readable_only_after_newline() {
+        let (mut l, t, mut echo) = (Ldisc::new(), Termios::sane(), Echo::default());
+        type_in(&mut l, &t, b"ls", &mut echo);
+        assert!(!l.input_available(&t, false));
+        type_in(&mut l, &t, b"\r", &mut echo);
+        assert!(l.input_available(&t, false));
+        assert_eq!(read_line(&mut l).as_deref(), Some(&b"ls\n"[..]), "ICRNL turns CR into NL");
+        assert_eq!(echo.0, b"ls\r\n", "echo with ONLCR");
+    }
+
+    #[test]
+    fn erase_and_kill_edit_the_line() {
+        let (mut l, t, mut echo) = (Ldisc::new(), Termios::sane(), Echo::default());
+        type_in(&mut l, &t, b"abc\x7fd\n", &mut echo);
+        assert_eq!(read_line(&mut l).as_deref(), Some(&b"abd\n"[..]));
+        type_in(&mut l, &t, b"junk\x15ok\n", &mut echo);
+        assert_eq!(read_line(&mut l).as_deref(), Some(&b"ok\n"[..]));
+    }
+
+    #[test]
+    fn intr_raises_sigint_and_flushes_the_line() {
+        let (mut l, t, mut echo) = (Ldisc::new(), Termios::sane(), Echo::default());
+        let actions = type_in(&mut l, &t, b"half\x03", &mut echo);
+        assert_eq!(actions.last(), Some(&Action::Signal(SIGINT)));
+        type_in(&mut l, &t, b"x\n", &mut echo);
+        assert_eq!(read_line(&mut l).as_deref(), Some(&b"x\n"[..]));
+    }
+
+    #[test]
+    fn eof_at_line_start_reads_as_zero_bytes() {
+        let (mut l, t, mut echo) = (Ldisc::new(), Termios::sane(), Echo::default());
+        type_in(&mut l, &t, b"\x04", &mut echo);
+        assert_eq!(read_line(&mut l).as_deref(), Some(&b""[..]));
+    }
+
+    #[test]
+    fn raw_mode_bytes_are_readable_at_once() {
+        let (mut l, mut t, mut echo) = (Ldisc::new(), Termios::sane(), Echo::default());
+        t.c_lflag &= !(ICANON | ECHO);
+        l.set_mode(true, false);
+        type_in(&mut l, &t, b"q", &mut echo);
+        let mut out = [0u8; 8];
+        assert_eq!(l.read_raw(&mut out), 1);
+        assert_eq!(out[0], b'q');
+        assert!(echo.0.is_empty(), "no echo without ECHO");
+    }
+}

@@ -3,6 +3,7 @@
 //! copy early instead of crashing the kernel. With SMAP on, user pages are
 //! reachable only between its `stac` and `clac`.
 
+#[cfg(target_os = "none")]
 use core::arch::global_asm;
 use core::sync::atomic::{AtomicU8, Ordering};
 
@@ -14,6 +15,9 @@ pub(crate) fn set_smap_enabled() {
     SMAP_ENABLED.store(1, Ordering::Relaxed);
 }
 
+// The bare-metal build only: host builds (the kernel's unit tests) never
+// run this code, and its absolute relocations do not link into a PIE.
+#[cfg(target_os = "none")]
 global_asm!(
     r#"
     .text

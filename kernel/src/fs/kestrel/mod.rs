@@ -29,8 +29,6 @@
 //! Lock order: the namespace lock, then an inode lock, then the `Fs` lock
 //! (`Volume::fs`); the volume's small bookkeeping locks are leaves.
 
-#![deny(unsafe_code)]
-
 pub mod attr;
 pub mod disk;
 pub mod load;
