@@ -33,6 +33,7 @@ mod syslog;
 mod time;
 mod traps;
 mod tty;
+mod uaccess;
 
 use boot::{BootInfo, PvhError};
 
@@ -83,7 +84,10 @@ fn kernel_main(info: Result<&'static BootInfo, PvhError>) -> ! {
     }
 
     drivers::virtio_blk::probe();
-    sched::init();
+    sched::init(proc::task::new_idle_task());
+    sched::wait::set_signal_pending_check(proc::signal::has_deliverable);
+    sched::deferred::register(sched::deferred::DeferredWork { run: proc::exit::reap_dead_threads, pending: None });
+    sched::deferred::register(sched::deferred::DeferredWork { run: proc::itimer::run_expired, pending: None });
     sched::deferred::register(sched::deferred::DeferredWork {
         run: tty::run_deferred,
         pending: Some(tty::deferred_pending),

@@ -4,8 +4,8 @@ use alloc::vec;
 
 use abi::Errno;
 
-use crate::mm::uaccess::copy_to_user;
 use crate::printk;
+use crate::uaccess::copy_to_user;
 
 const SYSLOG_ACTION_CLOSE: i32 = 0;
 const SYSLOG_ACTION_OPEN: i32 = 1;

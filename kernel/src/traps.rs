@@ -17,7 +17,7 @@ pub fn install() {
         interrupt,
         user_exception,
         user_copy_fault,
-        return_to_user: crate::sched::return_to_user_work,
+        return_to_user,
         schedule_tail: crate::sched::schedule_tail,
     });
 }
@@ -27,6 +27,10 @@ fn interrupt(frame: &mut TrapFrame) {
         TIMER_VECTOR => {
             apic::end_of_interrupt();
             crate::sched::timer_tick(frame.came_from_user());
+            let task = crate::sched::current();
+            if !task.is_idle() {
+                crate::proc::times::account_tick(&task, frame.came_from_user());
+            }
         }
         COM1_VECTOR => {
             crate::drivers::uart16550::interrupt();
@@ -37,6 +41,13 @@ fn interrupt(frame: &mut TrapFrame) {
             crate::pr_warn!("unexpected interrupt vector {v:#x}");
         }
     }
+}
+
+/// Before every return to user mode: the scheduler's work (deferred work,
+/// preemption), then signals, which may rewrite the frame or end the task.
+pub fn return_to_user(frame: &mut TrapFrame) {
+    crate::sched::return_to_user_work();
+    crate::proc::signal::deliver::handle_signals(frame);
 }
 
 /// A page fault in a user-copy routine: maps the page if the address space

@@ -84,7 +84,7 @@ pub fn sys_getcwd(buf: u64, size: usize) -> Result<usize, Errno> {
     if path.len() > size {
         return Err(Errno::ERANGE);
     }
-    crate::mm::uaccess::copy_to_user(buf, &path)?;
+    crate::uaccess::copy_to_user(buf, &path)?;
     Ok(path.len())
 }
 

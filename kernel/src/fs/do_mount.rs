@@ -19,8 +19,8 @@ use super::namei;
 use super::perm::current_cred;
 use super::ramfs;
 use super::super_block::{FsKind, SuperBlock, SB_RDONLY, SB_REMOUNT_MASK};
-use crate::mm::uaccess::{copy_from_user, read_user_cstr};
 use crate::sched::current;
+use crate::uaccess::{copy_from_user, read_user_cstr};
 
 // mount(2) flags (linux/mount.h).
 const MS_RDONLY: u64 = 1;

@@ -6,8 +6,8 @@ use abi::ioctl::{FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, FIOQSIZE, FS_IOC_GETFLAGS
 use abi::{Errno, OpenFlags};
 
 use super::file::get_file;
-use crate::mm::uaccess::{read_user, write_user};
 use crate::sched::current;
+use crate::uaccess::{read_user, write_user};
 
 pub fn sys_ioctl(fd: i32, cmd: u32, arg: u64) -> Result<usize, Errno> {
     let file = get_file(fd)?;

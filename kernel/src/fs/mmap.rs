@@ -68,3 +68,18 @@ pub fn source(file: &Arc<OpenFile>, prot: ProtFlags, flags: MapFlags) -> Result<
     }
     Err(Errno::ENODEV)
 }
+
+/// mmap(2): checks the arguments, resolves the descriptor to what it maps,
+/// and has mm map it.
+pub fn sys_mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, offset: u64) -> Result<usize, Errno> {
+    let (prot, flags) = crate::mm::mmap::check_args(len, prot, flags, offset)?;
+    let source = if flags.contains(MapFlags::MAP_ANONYMOUS) {
+        None
+    } else {
+        match source(&super::file::get_file(fd)?, prot, flags)? {
+            Source::File(f) => Some(f),
+            Source::Anonymous => None,
+        }
+    };
+    crate::mm::mmap::do_mmap(addr, len, prot, flags, source, offset)
+}

@@ -15,8 +15,8 @@ use super::d_path::{Link, NamedPath};
 use super::inode::Inode;
 use super::mount::{follow_dotdot, follow_mounts, root_path, Path, MNT_NOSYMFOLLOW};
 use super::perm::{permission, MAY_EXEC};
-use crate::mm::uaccess::read_user_cstr;
 use crate::sched::current;
+use crate::uaccess::read_user_cstr;
 
 /// Linux's PATH_MAX, counting the terminating NUL.
 pub const PATH_MAX: usize = 4096;

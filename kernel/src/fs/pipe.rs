@@ -11,9 +11,9 @@ use spin::Mutex;
 
 use super::file::{File, OpenFile};
 use super::inode::Inode;
-use crate::mm::uaccess::write_user;
 use crate::sched::current;
 use crate::sched::wait::WaitQueue;
+use crate::uaccess::write_user;
 
 /// Linux's default pipe capacity (16 pages).
 const PIPE_CAPACITY: usize = 65536;

@@ -8,8 +8,8 @@ use abi::fcntl::{SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET};
 use abi::{Errno, Iovec};
 
 use super::file::{get_file, OpenFile};
-use crate::mm::uaccess::{check_user_range, copy_from_user_partial, copy_to_user, read_user};
 use crate::sched::current;
+use crate::uaccess::{check_user_range, copy_from_user_partial, copy_to_user, read_user};
 
 /// Bytes moved per step between user memory and a file.
 const CHUNK: usize = 64 * 1024;
@@ -252,7 +252,7 @@ pub fn sys_sendfile(out_fd: i32, in_fd: i32, offset: u64, count: usize) -> Resul
         }
     }
     if let (Some(p), true) = (pos, offset != 0) {
-        crate::mm::uaccess::write_user(offset, &(p as i64))?;
+        crate::uaccess::write_user(offset, &(p as i64))?;
     }
     Ok(done)
 }

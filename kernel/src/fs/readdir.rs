@@ -11,7 +11,7 @@ use super::dir::FIRST_COOKIE;
 use super::file::{get_file, File};
 use super::inode::Inode;
 use super::ramfs;
-use crate::mm::uaccess::{check_user_range, copy_to_user};
+use crate::uaccess::{check_user_range, copy_to_user};
 
 /// getdents64 fills at most this much per call; user space calls again.
 const MAX_BATCH: usize = 64 * 1024;

@@ -4,7 +4,7 @@
 use abi::Errno;
 
 use super::namei;
-use crate::mm::uaccess::copy_to_user;
+use crate::uaccess::copy_to_user;
 
 pub fn sys_readlinkat(dirfd: i32, path: u64, buf: u64, size: i32) -> Result<usize, Errno> {
     if size <= 0 {

@@ -15,9 +15,9 @@ use abi::{Errno, PollFd, Timespec, Timeval};
 use abi::{POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDNORM, POLLWRBAND, POLLWRNORM};
 
 use super::file::OpenFile;
-use crate::mm::uaccess::{copy_from_user, copy_to_user, read_user, write_user};
 use crate::sched::current;
 use crate::time::{uptime_ns, HZ, NSEC_PER_SEC};
+use crate::uaccess::{copy_from_user, copy_to_user, read_user, write_user};
 
 const TICK_NS: u64 = NSEC_PER_SEC / HZ;
 /// The kernel's sigset_t is 8 bytes.

@@ -5,7 +5,7 @@ use abi::{STATX_BASIC_STATS, STATX_BTIME, STATX_MNT_ID};
 
 use super::file::get_raw;
 use super::namei;
-use crate::mm::uaccess::write_user;
+use crate::uaccess::write_user;
 
 /// statx's reserved request bit: EINVAL, as Linux.
 const STATX_RESERVED: u32 = 0x8000_0000;

@@ -12,7 +12,7 @@ use super::mount::{Mount, Path};
 use super::mount::{MNT_NOATIME, MNT_NODEV, MNT_NODIRATIME, MNT_NOEXEC, MNT_NOSUID, MNT_RELATIME};
 use super::namei;
 use super::super_block::{SB_MANDLOCK, SB_SYNCHRONOUS};
-use crate::mm::uaccess::write_user;
+use crate::uaccess::write_user;
 
 /// statfs's f_flags: the mount's flags and the superblock's (Linux's
 /// flags_by_mnt and flags_by_sb), always with ST_VALID.

@@ -10,7 +10,7 @@ use super::inode::{now, Inode};
 use super::mount::Path;
 use super::namei;
 use super::perm::{owner_or_privileged, permission, MAY_WRITE};
-use crate::mm::uaccess::read_user;
+use crate::uaccess::read_user;
 
 /// Sets atime and mtime (None: leave alone); ctime becomes now. Setting
 /// both to now needs only write access; anything else needs the owner.

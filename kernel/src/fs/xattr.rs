@@ -15,7 +15,7 @@ use super::kestrel;
 use super::mount::Path;
 use super::namei;
 use super::perm::{permission, MAY_READ, MAY_WRITE};
-use crate::mm::uaccess::{copy_from_user, copy_to_user, read_user_cstr};
+use crate::uaccess::{copy_from_user, copy_to_user, read_user_cstr};
 
 /// Linux's limits: a name of 1..=255 bytes, a value or list of 64 KiB.
 const XATTR_NAME_MAX: usize = 255;

@@ -25,8 +25,8 @@ pub enum FileFault {
     BeyondEnd,
     OutOfMemory,
 }
-use super::uaccess::USER_LIMIT;
 use super::vma::{Vma, VmaKind};
+use crate::uaccess::USER_LIMIT;
 
 const PAGE: u64 = PAGE_SIZE as u64;
 
@@ -49,7 +49,7 @@ pub const fn page_up(a: u64) -> u64 {
 }
 
 pub struct AddressSpace {
-    table: PageTable,
+    table: Arc<PageTable>,
     vmas: BTreeMap<u64, Vma>,
     /// Files mapped by areas, by the id the areas carry.
     files: BTreeMap<u32, Arc<dyn MappedFile>>,
@@ -64,7 +64,7 @@ pub struct AddressSpace {
 
 impl AddressSpace {
     pub fn new() -> Result<AddressSpace, Errno> {
-        let table = PageTable::new_user().ok_or(Errno::ENOMEM)?;
+        let table = Arc::new(PageTable::new_user().ok_or(Errno::ENOMEM)?);
         Ok(AddressSpace {
             table,
             vmas: BTreeMap::new(),
@@ -80,6 +80,11 @@ impl AddressSpace {
     /// Makes this the CPU's address space.
     pub fn activate(&self) {
         self.table.activate();
+    }
+
+    /// The page table, for the scheduler to load when the task runs.
+    pub fn page_table(&self) -> Arc<PageTable> {
+        self.table.clone()
     }
 
     pub fn find_vma(&self, addr: u64) -> Option<&Vma> {

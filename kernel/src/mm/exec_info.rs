@@ -4,9 +4,9 @@
 //! bounds of code and data (stat, status), and the executable (exe,
 //! maps). fork copies it with the address space.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
-
-use crate::fs::d_path::NamedPath;
+use core::any::Any;
 
 #[derive(Clone, Default)]
 pub struct ExecInfo {
@@ -24,6 +24,7 @@ pub struct ExecInfo {
     pub end_data: u64,
     /// The auxiliary vector as the program got it, without AT_NULL.
     pub auxv: Vec<(u64, u64)>,
-    /// The executable file, held while the program runs.
-    pub exe: Option<NamedPath>,
+    /// The executable file, held while the program runs: what the exec
+    /// layer gives (a path in the VFS); mm only keeps it.
+    pub exe: Option<Arc<dyn Any + Send + Sync>>,
 }

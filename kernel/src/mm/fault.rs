@@ -5,7 +5,7 @@
 use abi::signal::{BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGKILL, SIGSEGV};
 use abi::ProtFlags;
 
-use super::uaccess::USER_LIMIT;
+use crate::uaccess::USER_LIMIT;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Access {

@@ -3,7 +3,7 @@
 use abi::Errno;
 
 use super::mprotect::{range, with_mm, PAGE};
-use super::uaccess::copy_to_user;
+use crate::uaccess::copy_to_user;
 
 pub fn sys_mincore(addr: u64, len: u64, vec: u64) -> Result<usize, Errno> {
     let end = range(addr, len)?;

@@ -1,11 +1,14 @@
-//! mmap(2), munmap(2) and brk(2) for anonymous memory.
+//! mmap(2)'s mapping work, munmap(2) and brk(2).
+
+use alloc::sync::Arc;
 
 use abi::{Errno, MapFlags, ProtFlags};
 
 use super::address_space::{page_up, MMAP_MIN_ADDR};
-use super::uaccess::USER_LIMIT;
+use super::mapped::MappedFile;
 use super::vma::Vma;
 use crate::sched::current;
+use crate::uaccess::USER_LIMIT;
 
 const PAGE: u64 = 4096;
 
@@ -24,27 +27,33 @@ fn known_flags() -> MapFlags {
         | MapFlags::MAP_GROWSDOWN
 }
 
-pub fn sys_mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, offset: u64) -> Result<usize, Errno> {
+/// mmap(2)'s checks of its flags and sizes, before the file is looked at
+/// (Linux answers EINVAL before EBADF).
+pub fn check_args(len: u64, prot: u32, flags: u32, offset: u64) -> Result<(ProtFlags, MapFlags), Errno> {
     let flags = MapFlags::from_bits_retain(flags);
     let prot = ProtFlags::from_bits(prot).ok_or(Errno::EINVAL)?;
     if len == 0 || !offset.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
     match flags.map_type() {
-        1 | 2 => {}
-        3 if flags.difference(known_flags()).is_empty() => {}
-        3 => return Err(Errno::EOPNOTSUPP),
-        _ => return Err(Errno::EINVAL),
+        1 | 2 => Ok((prot, flags)),
+        3 if flags.difference(known_flags()).is_empty() => Ok((prot, flags)),
+        3 => Err(Errno::EOPNOTSUPP),
+        _ => Err(Errno::EINVAL),
     }
-    let source = if flags.contains(MapFlags::MAP_ANONYMOUS) {
-        None
-    } else {
-        let file = crate::fs::file::get_file(fd)?;
-        match crate::fs::mmap::source(&file, prot, flags)? {
-            crate::fs::mmap::Source::File(f) => Some(f),
-            crate::fs::mmap::Source::Anonymous => None,
-        }
-    };
+}
+
+/// Maps `len` bytes of `source` (None: anonymous memory) into the calling
+/// process, after `check_args`; the file layer resolved the descriptor
+/// (fs::mmap::sys_mmap).
+pub fn do_mmap(
+    addr: u64,
+    len: u64,
+    prot: ProtFlags,
+    flags: MapFlags,
+    source: Option<Arc<dyn MappedFile>>,
+    offset: u64,
+) -> Result<usize, Errno> {
     let len = page_up(len);
     if len == 0 || len > USER_LIMIT {
         return Err(Errno::ENOMEM);

@@ -12,8 +12,6 @@ pub mod mmap;
 pub mod mprotect;
 pub mod mremap;
 pub mod msync;
-pub mod sysinfo;
-pub mod uaccess;
 pub mod vma;
 
 pub use machine::mm::frame;

@@ -3,8 +3,8 @@
 use abi::{Errno, ProtFlags};
 
 use super::address_space::{page_up, AddressSpace};
-use super::uaccess::USER_LIMIT;
 use crate::sched::current;
+use crate::uaccess::USER_LIMIT;
 
 pub(super) const PAGE: u64 = 4096;
 

@@ -4,9 +4,9 @@
 use abi::{Errno, MremapFlags};
 
 use super::address_space::{page_up, MMAP_MIN_ADDR};
-use super::uaccess::USER_LIMIT;
 use super::vma::Vma;
 use crate::sched::current;
+use crate::uaccess::USER_LIMIT;
 
 const PAGE: u64 = 4096;
 

@@ -4,8 +4,8 @@ use abi::prctl::{ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS};
 use abi::Errno;
 
 use crate::arch;
-use crate::mm::uaccess::{write_user, USER_LIMIT};
 use crate::sched::current;
+use crate::uaccess::{write_user, USER_LIMIT};
 
 pub fn sys_arch_prctl(code: i32, addr: u64) -> Result<usize, Errno> {
     match code {

@@ -6,8 +6,8 @@ use alloc::vec::Vec;
 
 use abi::Errno;
 
-use crate::mm::uaccess::{copy_from_user, copy_to_user, write_user};
 use crate::sched::current;
+use crate::uaccess::{copy_from_user, copy_to_user, write_user};
 
 /// Linux's NGROUPS_MAX.
 const NGROUPS_MAX: usize = 65536;

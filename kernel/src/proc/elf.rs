@@ -8,8 +8,8 @@ use goblin::elf::program_header::{PF_R, PF_W, PF_X, PT_INTERP, PT_LOAD, PT_PHDR}
 use goblin::elf::Elf;
 
 use crate::mm::address_space::{page_down, page_up, AddressSpace};
-use crate::mm::uaccess::USER_LIMIT;
 use crate::mm::vma::{Vma, VmaKind};
+use crate::uaccess::USER_LIMIT;
 
 /// Where ET_DYN executables are placed: Linux's ELF_ET_DYN_BASE on x86_64
 /// (2/3 of TASK_SIZE, page aligned) with randomisation off.

@@ -17,10 +17,10 @@ use crate::arch::gdt::{USER_CS, USER_DS};
 use crate::fs::d_path::NamedPath;
 use crate::fs::{namei, perm};
 use crate::mm::address_space::{page_up, AddressSpace, STACK_TOP};
-use crate::mm::uaccess::{read_user, read_user_cstr};
 use crate::mm::vma::{Vma, VmaKind};
 use crate::sched::current;
 use crate::sched::task::Comm;
+use crate::uaccess::{read_user, read_user_cstr};
 
 /// The stack area a new program starts with (its arguments must fit).
 const INITIAL_STACK_SIZE: u64 = 128 * 1024;
@@ -123,7 +123,7 @@ pub fn prepare(path: &[u8], mut argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> Resul
         }
         let args = ExecArgs { argv: &argv, envp: &envp, execfn: path };
         let (mut mm, entry, sp) = load_image(&bytes, &args)?;
-        mm.exec.exe = Some(exe);
+        mm.exec.exe = Some(alloc::sync::Arc::new(exe));
         return Ok(Prepared { mm, entry, sp, comm: Comm::new(basename(path)) });
     }
     Err(Errno::ELOOP)

@@ -11,9 +11,9 @@ use spin::Mutex;
 
 use super::pid;
 use crate::arch::entry::TrapFrame;
-use crate::mm::uaccess::write_user;
 use crate::sched::task::Task;
 use crate::sched::{self, current};
+use crate::uaccess::write_user;
 
 /// The clone flags this kernel implements.
 fn supported() -> CloneFlags {
@@ -77,11 +77,11 @@ pub fn sys_clone3(frame: &TrapFrame, args: u64, size: usize) -> Result<usize, Er
     }
     let mut bytes = [0u8; core::mem::size_of::<abi::CloneArgs>()];
     let n = size.min(bytes.len());
-    crate::mm::uaccess::copy_from_user(&mut bytes[..n], args)?;
+    crate::uaccess::copy_from_user(&mut bytes[..n], args)?;
     // A larger structure than this kernel knows must have zeroes past it.
     if size > bytes.len() {
         let mut rest = alloc::vec![0u8; size - bytes.len()];
-        crate::mm::uaccess::copy_from_user(&mut rest, args + bytes.len() as u64)?;
+        crate::uaccess::copy_from_user(&mut rest, args + bytes.len() as u64)?;
         if rest.iter().any(|&b| b != 0) {
             return Err(Errno::E2BIG);
         }
@@ -139,7 +139,7 @@ pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
         Task::new_thread(pid, &parent, mm.clone(), &child_frame)
     } else {
         let files = parent.files.lock().clone();
-        Task::new_user(pid, parent.comm(), mm.clone(), files, &child_frame)
+        Task::new_process(pid, parent.comm(), mm.clone(), files, &child_frame)
     };
     let Some(child) = child else {
         pid::release(pid);

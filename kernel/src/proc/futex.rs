@@ -15,10 +15,10 @@ use abi::{Errno, Timespec};
 use spin::Mutex;
 
 use crate::arch::cpu::without_interrupts;
-use crate::mm::uaccess::{read_user, write_user};
 use crate::sched::current;
 use crate::sched::timer::wait_with_deadline;
 use crate::sched::wait::WaitQueue;
+use crate::uaccess::{read_user, write_user};
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Key {

@@ -31,7 +31,7 @@ pub fn spawn_init(path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<(),
     let prepared = exec::prepare(path, argv.to_vec(), envp.to_vec())?;
     let frame = exec::initial_frame(prepared.entry, prepared.sp);
     let mm = Arc::new(Mutex::new(prepared.mm));
-    let task = Task::new_user(1, prepared.comm, mm, console_fds()?, &frame).ok_or(Errno::ENOMEM)?;
+    let task = Task::new_process(1, prepared.comm, mm, console_fds()?, &frame).ok_or(Errno::ENOMEM)?;
     let task = Arc::new(task);
     task.join_thread_list();
     super::pid::register(&task);

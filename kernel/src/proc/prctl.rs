@@ -4,9 +4,9 @@
 use abi::prctl::{PR_GET_NAME, PR_SET_NAME};
 use abi::Errno;
 
-use crate::mm::uaccess::{copy_from_user_partial, copy_to_user, read_user, write_user};
 use crate::sched::current;
 use crate::sched::task::Comm;
+use crate::uaccess::{copy_from_user_partial, copy_to_user, read_user, write_user};
 
 pub fn sys_prctl(option: i32, arg2: u64) -> Result<usize, Errno> {
     match option {
@@ -51,7 +51,7 @@ pub fn sys_sched_setaffinity(pid: i32, len: usize, mask: u64) -> Result<usize, E
     }
     let mut bytes = [0u8; CPUMASK_BYTES];
     let n = len.min(CPUMASK_BYTES);
-    crate::mm::uaccess::copy_from_user(&mut bytes[..n], mask)?;
+    crate::uaccess::copy_from_user(&mut bytes[..n], mask)?;
     // The only CPU is CPU 0: a mask without it names no usable CPU.
     if bytes[0] & 1 == 0 {
         return Err(Errno::EINVAL);

@@ -8,9 +8,9 @@ use abi::{Errno, Rlimit, RLIMIT_NOFILE, RLIMIT_NPROC, RLIM_INFINITY};
 
 use super::pid;
 use crate::fs::file::NR_OPEN;
-use crate::mm::uaccess::{read_user, write_user};
 use crate::sched::current;
 use crate::sched::task::{Pid, Task};
+use crate::uaccess::{read_user, write_user};
 
 const RLIM_NLIMITS: usize = 16;
 

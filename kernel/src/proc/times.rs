@@ -6,10 +6,10 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use abi::{Errno, Rusage, Timeval, Tms, RUSAGE_CHILDREN, RUSAGE_SELF};
 
-use crate::mm::uaccess::write_user;
 use crate::sched::current;
 use crate::sched::task::Task;
 use crate::time::HZ;
+use crate::uaccess::write_user;
 
 /// A task's CPU time in ticks, and that of its reaped children.
 #[derive(Default)]

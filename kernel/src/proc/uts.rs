@@ -5,7 +5,7 @@
 use abi::{Errno, Utsname};
 use spin::Mutex;
 
-use crate::mm::uaccess::{copy_from_user, write_user};
+use crate::uaccess::{copy_from_user, write_user};
 
 pub const SYSNAME: &str = "Linux";
 pub const RELEASE: &str = "6.1.0-kestrel";

@@ -9,9 +9,9 @@ use abi::wait::{P_ALL, P_PGID, P_PID};
 use abi::{Errno, Rusage, Siginfo, WaitFlags};
 
 use super::pid;
-use crate::mm::uaccess::write_user;
 use crate::sched::current;
 use crate::sched::task::{ExitStatus, Task, TaskState};
+use crate::uaccess::write_user;
 
 /// Which children a wait selects.
 #[derive(Clone, Copy)]

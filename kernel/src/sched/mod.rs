@@ -5,6 +5,7 @@
 //! own on the stack, so its Task can be freed once it is reaped.
 
 pub mod deferred;
+pub mod sleep;
 pub mod stats;
 pub mod task;
 pub mod timer;
@@ -17,7 +18,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use spin::{Mutex, Once};
 
 use crate::arch::cpu::without_interrupts;
-use crate::arch::entry::{switch_final, switch_to, TrapFrame};
+use crate::arch::entry::{switch_final, switch_to};
 use crate::arch::fpu;
 use task::{Comm, Pid, Task};
 
@@ -31,8 +32,8 @@ static TICKS: AtomicU64 = AtomicU64::new(0);
 const TIMESLICE_TICKS: u64 = 4;
 
 /// Makes the boot context the idle task.
-pub fn init() {
-    let idle = IDLE.call_once(|| Arc::new(Task::new_idle()));
+pub fn init(idle: Task) {
+    let idle = IDLE.call_once(|| Arc::new(idle));
     *CURRENT.lock() = Some(idle.clone());
 }
 
@@ -66,9 +67,6 @@ pub fn timer_tick(from_user: bool) {
     TICKS.fetch_add(1, Ordering::Relaxed);
     let task = current();
     stats::tick(&task, from_user);
-    if !task.is_idle.load(Ordering::Relaxed) {
-        crate::proc::times::account_tick(&task, from_user);
-    }
     if TICKS.load(Ordering::Relaxed).is_multiple_of(TIMESLICE_TICKS) {
         NEED_RESCHED.store(true, Ordering::Relaxed);
     }
@@ -82,14 +80,13 @@ fn run_deferred_work() {
     deferred::run_all();
 }
 
-/// Work before returning to user mode: deferred work, preemption, then
-/// signals (which may rewrite the frame or end the task).
-pub fn return_to_user_work(frame: &mut TrapFrame) {
+/// The scheduler's work before a return to user mode: deferred work,
+/// then preemption.
+pub fn return_to_user_work() {
     run_deferred_work();
     if NEED_RESCHED.swap(false, Ordering::Relaxed) {
         schedule();
     }
-    crate::proc::signal::deliver::handle_signals(frame);
 }
 
 /// Resumes a task stopped by a signal.
@@ -121,8 +118,8 @@ fn switch_cpu_state(prev: Option<&Task>, next: &Task) {
     fpu::restore(&next.fpu.lock());
     crate::arch::set_user_fs_base(next.fs_base.load(Ordering::Relaxed));
     crate::arch::set_user_gs_base(next.gs_base.load(Ordering::Relaxed));
-    match next.mm() {
-        Some(mm) => mm.lock().activate(),
+    match next.page_table() {
+        Some(table) => table.activate(),
         None => machine::mm::kernel_map::load_kernel_tables(),
     }
 }

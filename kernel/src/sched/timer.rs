@@ -1,6 +1,6 @@
-//! Sleeping until a moment, and the real-time interval timers. The timer
-//! interrupt only counts; expiries are handled on the way back to user mode
-//! and in the idle loop, where taking locks and allocating is safe.
+//! Sleeping until a moment. The timer interrupt only counts; expired
+//! sleeps are woken on the way back to user mode and in the idle loop,
+//! where taking locks and allocating is safe.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
@@ -18,8 +18,6 @@ use crate::time::uptime_ns;
 static SLEEPERS: Mutex<BTreeMap<(u64, u64), Weak<Task>>> = Mutex::new(BTreeMap::new());
 /// A queue nobody wakes: sleepers on it wait for their deadline or a signal.
 static SLEEP_QUEUE: WaitQueue = WaitQueue::new();
-/// Tasks with an armed ITIMER_REAL.
-static REAL_TIMERS: Mutex<BTreeMap<u32, Weak<Task>>> = Mutex::new(BTreeMap::new());
 static NEXT_KEY: Mutex<u64> = Mutex::new(0);
 
 /// Sleeps on `queue` until `condition` holds (Ok(Some)), the deadline
@@ -55,39 +53,13 @@ pub fn sleep_until(deadline: u64) -> Result<(), Errno> {
     wait_with_deadline(&SLEEP_QUEUE, Some(deadline), || None::<()>).map(|_| ())
 }
 
-pub fn arm_real_timer(task: &Arc<Task>) {
-    without_interrupts(|| REAL_TIMERS.lock().insert(task.pid, Arc::downgrade(task)));
-}
-
-/// Wakes sleepers whose deadline passed and fires expired ITIMER_REAL timers.
+/// Wakes the sleepers whose deadline passed, and samples the load.
 pub fn run_expired() {
-    crate::proc::exit::reap_dead_threads();
     let now = uptime_ns();
     super::stats::update_load(now);
     let due: alloc::vec::Vec<Weak<Task>> =
         without_interrupts(|| SLEEPERS.lock().range(..(now + 1, 0)).map(|(_, t)| t.clone()).collect());
     for task in due.iter().filter_map(Weak::upgrade) {
         super::wake(task);
-    }
-    let armed: alloc::vec::Vec<Weak<Task>> = without_interrupts(|| REAL_TIMERS.lock().values().cloned().collect());
-    for weak in armed {
-        let Some(task) = weak.upgrade() else { continue };
-        let fire = {
-            let mut t = task.real_timer.lock();
-            if t.0 != 0 && t.0 <= now {
-                t.0 = if t.1 != 0 { now + t.1 } else { 0 };
-                true
-            } else {
-                false
-            }
-        };
-        let disarmed = task.real_timer.lock().0 == 0;
-        if disarmed {
-            without_interrupts(|| REAL_TIMERS.lock().remove(&task.pid));
-        }
-        if fire {
-            let info = abi::Siginfo::new(abi::signal::SIGALRM, abi::signal::SI_KERNEL);
-            crate::proc::signal::send_signal(&task, abi::signal::SIGALRM, info);
-        }
     }
 }

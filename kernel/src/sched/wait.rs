@@ -6,10 +6,22 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use abi::Errno;
-use spin::Mutex;
+use spin::{Mutex, Once};
 
 use super::task::{Task, TaskState};
 use crate::arch::cpu::without_interrupts;
+
+/// Whether a task has a signal that interrupts its sleep: the signal
+/// layer's answer, registered at boot (none before: nothing interrupts).
+static SIGNAL_PENDING: Once<fn(&Task) -> bool> = Once::new();
+
+pub fn set_signal_pending_check(check: fn(&Task) -> bool) {
+    SIGNAL_PENDING.call_once(|| check);
+}
+
+fn signal_pending(task: &Task) -> bool {
+    SIGNAL_PENDING.get().is_some_and(|check| check(task))
+}
 
 pub struct WaitQueue {
     sleepers: Mutex<Vec<Arc<Task>>>,
@@ -49,7 +61,7 @@ impl WaitQueue {
                     return Some(Ok(v));
                 }
                 let me = super::current();
-                if crate::proc::signal::has_deliverable(&me) {
+                if signal_pending(&me) {
                     return Some(Err(Errno::ERESTARTSYS));
                 }
                 me.set_state(TaskState::Sleeping);

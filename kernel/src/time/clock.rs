@@ -3,7 +3,7 @@
 use abi::time::*;
 use abi::{Errno, Timespec};
 
-use crate::mm::uaccess::write_user;
+use crate::uaccess::write_user;
 
 fn read_clock(clock: i32) -> Result<Timespec, Errno> {
     match clock {

@@ -2,7 +2,6 @@
 //! clock is the RTC's reading at boot plus TSC time since.
 
 pub mod clock;
-pub mod sleep;
 
 use core::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 

@@ -10,7 +10,7 @@ use abi::{TCOFLUSH, TCOOFF, TCOON, VSTART, VSTOP};
 use super::file::TtyFile;
 use super::{job, serial, Tty};
 use crate::drivers::uart16550;
-use crate::mm::uaccess::{read_user, write_user};
+use crate::uaccess::{read_user, write_user};
 
 /// Line discipline N_TTY, the only one.
 const N_TTY: i32 = 0;

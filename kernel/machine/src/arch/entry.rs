@@ -222,7 +222,9 @@ IST_STACKS_TOP:
 
 #[no_mangle]
 extern "C" fn syscall_handler(frame: &mut TrapFrame) {
-    (super::traps::hooks().syscall)(frame);
+    let hooks = super::traps::hooks();
+    (hooks.syscall)(frame);
+    (hooks.return_to_user)(frame);
 }
 
 #[no_mangle]

@@ -68,7 +68,8 @@ pub struct TrapHooks {
     /// the fault was resolved (the page is mapped now), false to make the
     /// copy fail.
     pub user_copy_fault: fn(u64, u64) -> bool,
-    /// Work at every return to user mode (signals, preemption).
+    /// Work at every return to user mode (signals, preemption), after
+    /// system calls and traps alike.
     pub return_to_user: fn(&mut TrapFrame),
     /// Run by a new task on its first switch-in.
     pub schedule_tail: fn(),

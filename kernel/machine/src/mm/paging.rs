@@ -7,6 +7,7 @@
 //! kernel's own tables are edited by `kernel_map` and `kstack` only,
 //! through the crate-private functions at the end.
 
+use spin::Mutex;
 use x86_64::structures::paging::PageTableFlags;
 
 use super::frame::Frame;
@@ -146,16 +147,18 @@ pub(crate) unsafe fn leaf_table(pml4: u64, vaddr: u64) -> Option<u64> {
     Some(table)
 }
 
-/// A user address space's page table.
+/// A user address space's page table. Shared (the address space edits
+/// it, the scheduler loads it), so edits take its lock.
 pub struct PageTable {
     root: u64,
+    lock: Mutex<()>,
 }
 
 impl PageTable {
     /// An empty user half over the shared kernel half.
     pub fn new_user() -> Option<PageTable> {
         let root = super::kernel_map::new_user_root()?;
-        Some(PageTable { root })
+        Some(PageTable { root, lock: Mutex::new(()) })
     }
 
     /// Physical address of the root (what CR3 holds while it runs).
@@ -199,8 +202,9 @@ impl PageTable {
 
     /// Maps `frame` at `va` with `flags` (PRESENT added unless the entry
     /// is a PROT_NONE one). Returns the frame the entry held before.
-    pub fn map(&mut self, va: u64, frame: Frame, flags: PteFlags) -> Result<Option<Frame>, OutOfMemory> {
+    pub fn map(&self, va: u64, frame: Frame, flags: PteFlags) -> Result<Option<Frame>, OutOfMemory> {
         Self::check_user(va);
+        let _edit = self.lock.lock();
         // SAFETY: the root belongs to this table.
         let slot = unsafe { leaf_slot_or_create(self.root, va)? };
         let old = Self::read_slot(slot);
@@ -216,7 +220,8 @@ impl PageTable {
     }
 
     /// Removes the mapping of `va`, returning the frame it held.
-    pub fn unmap(&mut self, va: u64) -> Option<Frame> {
+    pub fn unmap(&self, va: u64) -> Option<Frame> {
+        let _edit = self.lock.lock();
         let slot = self.slot(va)?;
         let pte = Pte::decode(Self::read_slot(slot))?;
         // SAFETY: the entry's reference is taken over just below.
@@ -227,19 +232,22 @@ impl PageTable {
 
     /// The entry of `va` if it holds a frame, present or not.
     pub fn entry(&self, va: u64) -> Option<Pte> {
+        let _edit = self.lock.lock();
         Pte::decode(Self::read_slot(self.slot(va)?))
     }
 
     /// The frame mapped at `va` (a new reference), present or not.
     pub fn frame(&self, va: u64) -> Option<Frame> {
-        let pte = self.entry(va)?;
+        let _edit = self.lock.lock();
+        let pte = Pte::decode(Self::read_slot(self.slot(va)?))?;
         // SAFETY: the entry holds a reference, so the frame is live.
         Some(unsafe { Frame::clone_raw(pte.paddr) })
     }
 
     /// Changes the flags of the entry of `va`, keeping its frame; nothing
     /// when it holds none.
-    pub fn set_flags(&mut self, va: u64, flags: PteFlags) {
+    pub fn set_flags(&self, va: u64, flags: PteFlags) {
+        let _edit = self.lock.lock();
         let Some(slot) = self.slot(va) else { return };
         let Some(pte) = Pte::decode(Self::read_slot(slot)) else { return };
         let mut flags = flags & USER_FLAGS;
@@ -252,8 +260,9 @@ impl PageTable {
 
     /// Moves the entry of `from` to `to` (mremap), keeping its frame and
     /// flags; `to` must hold no frame.
-    pub fn move_entry(&mut self, from: u64, to: u64) -> Result<(), OutOfMemory> {
-        let Some(pte) = self.entry(from) else { return Ok(()) };
+    pub fn move_entry(&self, from: u64, to: u64) -> Result<(), OutOfMemory> {
+        let _edit = self.lock.lock();
+        let Some(pte) = self.slot(from).and_then(|slot| Pte::decode(Self::read_slot(slot))) else { return Ok(()) };
         Self::check_user(to);
         // SAFETY: the root belongs to this table.
         let slot = unsafe { leaf_slot_or_create(self.root, to)? };
@@ -269,8 +278,10 @@ impl PageTable {
 
     /// Calls `f(va, entry)` for every entry in [start, end) that holds a
     /// frame, skipping absent tables whole.
+    /// `f` must not call back into this table.
     pub fn for_each(&self, start: u64, end: u64, f: &mut impl FnMut(u64, Pte)) {
         assert!(end <= USER_TOP);
+        let _edit = self.lock.lock();
         walk_range(self.root, 4, 0, start, end, f);
     }
 }

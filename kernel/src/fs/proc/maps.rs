@@ -155,7 +155,7 @@ pub fn maps(task: &Task) -> Vec<u8> {
     let mut out = Vec::new();
     let Some(mm) = task.mm() else { return out };
     let mm = mm.lock();
-    let exe = mm.exec.exe.as_ref().map(|e| {
+    let exe = mm.exec.exe.as_ref().and_then(|e| e.downcast_ref::<crate::fs::d_path::NamedPath>()).map(|e| {
         let name = crate::fs::d_path::d_path(&e.path, e.link.as_ref());
         (e.path.sb.dev, e.path.ino, name)
     });

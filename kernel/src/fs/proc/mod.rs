@@ -368,7 +368,9 @@ pub fn magic_link(node: &ProcNode) -> Result<Option<NamedPath>, Errno> {
         return Err(Errno::ENOENT);
     }
     let target = match (kind, node.kind) {
-        (LinkKind::Exe, _) => task.mm().and_then(|mm| mm.lock().exec.exe.clone()),
+        (LinkKind::Exe, _) => {
+            task.mm().and_then(|mm| mm.lock().exec.exe.as_ref()?.downcast_ref::<NamedPath>().cloned())
+        }
         (LinkKind::Cwd, _) => Some(NamedPath { path: task.fs.lock().cwd.clone(), link: None }),
         (LinkKind::Root, _) => Some(NamedPath { path: root_path(), link: None }),
         (LinkKind::Fd, Kind::Fd(_, fd)) => task.files.lock().get(fd as i32).ok().map(|f| f.named_path()),

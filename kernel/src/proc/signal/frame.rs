@@ -12,8 +12,8 @@ use abi::{Errno, KernelSigaction, Siginfo, StackT};
 use crate::arch::entry::TrapFrame;
 use crate::arch::fpu;
 use crate::arch::gdt::{USER_CS, USER_DS};
-use crate::mm::uaccess::{copy_from_user, copy_to_user, read_user};
 use crate::sched::current;
+use crate::uaccess::{copy_from_user, copy_to_user, read_user};
 
 const UC_FP_XSTATE: u64 = 1;
 const UC_SIGCONTEXT_SS: u64 = 2;

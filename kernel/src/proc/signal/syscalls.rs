@@ -9,11 +9,11 @@ use abi::signal::*;
 use abi::{Errno, KernelSigaction, Siginfo, StackT, Timespec};
 
 use super::{send_signal, send_thread_signal, sig_bit, UNBLOCKABLE};
-use crate::mm::uaccess::{read_user, write_user};
 use crate::proc::pid;
 use crate::sched::current;
 use crate::sched::task::{Pid, Task};
 use crate::sched::wait::WaitQueue;
+use crate::uaccess::{read_user, write_user};
 
 const SIGSET_SIZE: usize = 8;
 
@@ -87,7 +87,7 @@ pub fn sys_rt_sigpending(set: u64, sigsetsize: usize) -> Result<usize, Errno> {
     let pending = (task.thread_signals.lock().pending | task.signals.lock().shared.pending)
         & task.signal_mask.load(Ordering::Relaxed);
     let bytes = pending.to_le_bytes();
-    crate::mm::uaccess::copy_to_user(set, &bytes[..sigsetsize])?;
+    crate::uaccess::copy_to_user(set, &bytes[..sigsetsize])?;
     Ok(0)
 }
 

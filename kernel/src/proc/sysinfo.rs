@@ -2,8 +2,8 @@
 
 use abi::{Errno, Sysinfo};
 
-use super::frame;
-use crate::mm::uaccess::write_user;
+use crate::mm::frame;
+use crate::uaccess::write_user;
 
 pub fn sys_sysinfo(info: u64) -> Result<usize, Errno> {
     let procs = crate::proc::pid::tasks_where(|_| true).len();

@@ -1,0 +1,118 @@
+//! The ITIMER_REAL interval timer: setitimer(2), getitimer(2), alarm(2).
+//! A process's timer is its deadline and interval; the processes with one
+//! armed are checked in deferred work, which sends SIGALRM.
+
+use alloc::collections::BTreeMap;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+
+use abi::time::*;
+use abi::{Errno, ItimerVal, Timeval};
+use spin::Mutex;
+
+use crate::arch::cpu::without_interrupts;
+use crate::sched::current;
+use crate::sched::task::Task;
+use crate::time::uptime_ns;
+use crate::uaccess::{read_user, write_user};
+
+const NS: u64 = 1_000_000_000;
+
+/// Processes with an armed ITIMER_REAL, by their leader's pid.
+static REAL_TIMERS: Mutex<BTreeMap<u32, Weak<Task>>> = Mutex::new(BTreeMap::new());
+
+fn arm_real_timer(task: &Arc<Task>) {
+    without_interrupts(|| REAL_TIMERS.lock().insert(task.pid, Arc::downgrade(task)));
+}
+
+/// Fires the expired ITIMER_REAL timers (deferred work); forgets the
+/// disarmed ones and those of processes gone.
+pub fn run_expired() {
+    let now = uptime_ns();
+    let armed: Vec<(u32, Weak<Task>)> =
+        without_interrupts(|| REAL_TIMERS.lock().iter().map(|(&k, v)| (k, v.clone())).collect());
+    for (key, weak) in armed {
+        let Some(task) = weak.upgrade() else {
+            without_interrupts(|| REAL_TIMERS.lock().remove(&key));
+            continue;
+        };
+        let fire = {
+            let mut t = task.real_timer.lock();
+            if t.0 != 0 && t.0 <= now {
+                t.0 = if t.1 != 0 { now + t.1 } else { 0 };
+                true
+            } else {
+                false
+            }
+        };
+        let disarmed = task.real_timer.lock().0 == 0;
+        if disarmed {
+            without_interrupts(|| REAL_TIMERS.lock().remove(&key));
+        }
+        if fire {
+            let info = abi::Siginfo::new(abi::signal::SIGALRM, abi::signal::SI_KERNEL);
+            super::signal::send_signal(&task, abi::signal::SIGALRM, info);
+        }
+    }
+}
+
+fn timeval_ns(tv: &Timeval) -> Result<u64, Errno> {
+    if tv.tv_sec < 0 || !(0..1_000_000).contains(&tv.tv_usec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(tv.tv_sec as u64 * NS + tv.tv_usec as u64 * 1000)
+}
+
+fn ns_timeval(ns: u64) -> Timeval {
+    Timeval { tv_sec: (ns / NS) as i64, tv_usec: ((ns % NS) / 1000) as i64 }
+}
+
+/// The current ITIMER_REAL as (time left, interval), in ns.
+fn real_timer_value() -> (u64, u64) {
+    let (deadline, interval) = *current().real_timer.lock();
+    let left = if deadline == 0 { 0 } else { deadline.saturating_sub(uptime_ns()).max(1) };
+    (left, interval)
+}
+
+fn set_real_timer(value: u64, interval: u64) {
+    let task = current();
+    let deadline = if value == 0 { 0 } else { uptime_ns() + value };
+    *task.real_timer.lock() = (deadline, interval);
+    if deadline != 0 {
+        arm_real_timer(&task);
+    }
+}
+
+pub fn sys_getitimer(which: i32, value: u64) -> Result<usize, Errno> {
+    if which != ITIMER_REAL {
+        // ITIMER_VIRTUAL and ITIMER_PROF need CPU-time accounting.
+        return Err(Errno::EINVAL);
+    }
+    let (left, interval) = real_timer_value();
+    write_user(value, &ItimerVal { it_interval: ns_timeval(interval), it_value: ns_timeval(left) })?;
+    Ok(0)
+}
+
+pub fn sys_setitimer(which: i32, new: u64, old: u64) -> Result<usize, Errno> {
+    if which != ITIMER_REAL {
+        return Err(Errno::EINVAL);
+    }
+    let (left, interval) = real_timer_value();
+    if new != 0 {
+        let v: ItimerVal = read_user(new)?;
+        set_real_timer(timeval_ns(&v.it_value)?, timeval_ns(&v.it_interval)?);
+    } else {
+        set_real_timer(0, 0);
+    }
+    if old != 0 {
+        write_user(old, &ItimerVal { it_interval: ns_timeval(interval), it_value: ns_timeval(left) })?;
+    }
+    Ok(0)
+}
+
+/// alarm(2): seconds left of the previous alarm, rounded to the nearest.
+pub fn sys_alarm(seconds: u32) -> Result<usize, Errno> {
+    let (left, _) = real_timer_value();
+    set_real_timer(u64::from(seconds) * NS, 0);
+    Ok(((left + NS / 2) / NS) as usize + usize::from(left > 0 && left < NS / 2))
+}
