@@ -20,6 +20,7 @@ mod block;
 mod cmdline;
 mod drivers;
 mod fs;
+mod hooks;
 mod mm;
 #[cfg(not(test))]
 mod panic;
@@ -88,6 +89,17 @@ fn kernel_main(info: Result<&'static BootInfo, PvhError>) -> ! {
     sched::wait::set_signal_pending_check(proc::signal::has_deliverable);
     sched::deferred::register(sched::deferred::DeferredWork { run: proc::exit::reap_dead_threads, pending: None });
     sched::deferred::register(sched::deferred::DeferredWork { run: proc::itimer::run_expired, pending: None });
+    fs::pipe::set_sigpipe_sender(proc::signal::send_sigpipe);
+    fs::chardev::register_driver(fs::chardev::TTY_MAJOR, tty::open);
+    fs::chardev::register_driver(fs::chardev::TTYAUX_MAJOR, tty::open);
+    proc::exit::register_exit_hook(tty::job::exit_notify);
+    for kind in
+        [&fs::tmpfs::TMPFS, &fs::proc::PROC, &fs::mount::PIPEFS, &fs::tmpfs::RAMFS, &fs::kestrel::ops::KESTRELFS]
+    {
+        fs::fs_type::register_filesystem(kind);
+    }
+    reboot::register_shutdown_work(fs::kestrel::writeback::sync_all);
+    reboot::register_shutdown_work(block::flush_all);
     sched::deferred::register(sched::deferred::DeferredWork {
         run: tty::run_deferred,
         pending: Some(tty::deferred_pending),

@@ -99,12 +99,16 @@ static void check_stat(char **argv)
 	else
 		tfail("stat: start_brk %#llx, sbrk(0) %#lx, data [%#llx, %#llx]", s.f[47], brk_now, s.f[45], s.f[46]);
 
-	/* CPU time: spin for 30 ticks of user time, then compare with times(). */
+	/* CPU time: spin for 30 ticks, mostly in user mode (a loop of bare
+	 * times() calls spends its ticks in the kernel, and a sampled utime
+	 * can stay 0), then compare with times(). */
 	struct tms t0, t1;
 	times(&t0);
-	do
+	do {
+		for (volatile int i = 0; i < 100000; i++)
+			;
 		times(&t1);
-	while (t1.tms_utime + t1.tms_stime < t0.tms_utime + t0.tms_stime + 30);
+	} while (t1.tms_utime + t1.tms_stime < t0.tms_utime + t0.tms_stime + 30);
 	read_file("/proc/self/stat", buf, sizeof(buf));
 	parse_stat(buf, &s);
 	long long cpu = s.f[14] + s.f[15];

@@ -60,8 +60,20 @@ impl File for Mem {
 }
 
 pub const MEM_MAJOR: u32 = 1;
-pub const TTYAUX_MAJOR: u32 = crate::tty::TTYAUX_MAJOR;
-pub const TTY_MAJOR: u32 = crate::tty::TTY_MAJOR;
+/// Linux's terminal majors: ttyS*, and /dev/tty and /dev/console.
+pub const TTY_MAJOR: u32 = 4;
+pub const TTYAUX_MAJOR: u32 = 5;
+
+/// Opens a character device of a registered major: (major, minor, flags).
+pub type OpenFn = fn(u32, u32, OpenFlags) -> Result<Box<dyn File>, Errno>;
+
+/// Drivers of character devices by major, registered at boot (the tty
+/// layer's terminals); the memory devices are this module's own.
+static DRIVERS: spin::Mutex<alloc::vec::Vec<(u32, OpenFn)>> = spin::Mutex::new(alloc::vec::Vec::new());
+
+pub fn register_driver(major: u32, open: OpenFn) {
+    DRIVERS.lock().push((major, open));
+}
 
 /// The driver for character device `rdev`; ENXIO when there is none, as
 /// Linux answers for a device number without a driver.
@@ -71,10 +83,10 @@ pub fn open(rdev: u64, flags: OpenFlags) -> Result<Box<dyn File>, Errno> {
         (MEM_MAJOR, 5) => Box::new(Mem::Zero),
         (MEM_MAJOR, 7) => Box::new(Mem::Full),
         (MEM_MAJOR, 8 | 9) => Box::new(Mem::Random),
-        // /dev/tty (the caller's controlling terminal), /dev/console and
-        // /dev/ttyS0 are the tty layer's.
-        (TTYAUX_MAJOR, _) | (TTY_MAJOR, _) => return crate::tty::open(major(rdev), minor(rdev), flags),
-        _ => return Err(Errno::ENXIO),
+        (major, minor) => {
+            let driver = DRIVERS.lock().iter().find(|(m, _)| *m == major).map(|&(_, open)| open);
+            return driver.ok_or(Errno::ENXIO)?(major, minor, flags);
+        }
     };
     Ok(file)
 }

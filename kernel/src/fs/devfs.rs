@@ -14,7 +14,7 @@ use super::create::create_in;
 use super::inode::Inode;
 use super::mount::{self, Mount, Path, MNT_NOSUID, MNT_RELATIME};
 use super::ramfs;
-use super::super_block::{FsKind, SuperBlock};
+use super::super_block::SuperBlock;
 
 /// Name, major, minor and permissions, as Linux's devtmpfs creates them.
 const NODES: &[(&[u8], u32, u32, u32)] = &[
@@ -74,7 +74,8 @@ pub fn mount_devtmpfs(root: &Path) {
             return;
         }
     };
-    let sb = SuperBlock::new(FsKind::Tmpfs, 0);
+    let sb = SuperBlock::new(&super::tmpfs::TMPFS, 0);
+    sb.set_ops(super::tmpfs::RamOps::new(&sb));
     let (blocks, inodes) = super::mount_options::tmpfs_default_limits();
     sb.set_limits(blocks, inodes);
     let dev = ramfs::new_root(&sb, 0o755, 0, 0);

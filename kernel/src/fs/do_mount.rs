@@ -11,14 +11,13 @@ use alloc::vec::Vec;
 
 use abi::{Errno, AT_FDCWD};
 
+use super::fs_type::find_filesystem;
 use super::mount::{self, follow_mounts, is_in_table, root_path, Mount, Path};
 use super::mount::{MNT_ATIME_MASK, MNT_NOATIME, MNT_NODEV, MNT_NODIRATIME, MNT_NOEXEC, MNT_NOSUID};
 use super::mount::{MNT_NOSYMFOLLOW, MNT_READONLY, MNT_RELATIME};
-use super::mount_options::{self, Options, RAMFS_DEFAULT_MODE, TMPFS_DEFAULT_MODE};
 use super::namei;
-use super::perm::current_cred;
 use super::ramfs;
-use super::super_block::{FsKind, SuperBlock, SB_RDONLY, SB_REMOUNT_MASK};
+use super::super_block::SB_RDONLY;
 use crate::sched::current;
 use crate::uaccess::{copy_from_user, read_user_cstr};
 
@@ -198,37 +197,9 @@ fn new_mount(
     source: Option<Vec<u8>>,
     data: Option<&[u8]>,
 ) -> Result<(), Errno> {
-    let kind = match fstype.ok_or(Errno::EINVAL)? {
-        b"tmpfs" => FsKind::Tmpfs,
-        b"ramfs" => FsKind::Ramfs,
-        b"proc" => FsKind::Proc,
-        b"kestrelfs" => {
-            let mnt = super::kestrel::mount::new_mount(source, sb_flags, mnt_flags, data)?;
-            let _ns = ramfs::namespace_lock();
-            let at = mountpoint(target)?;
-            return graft(mnt, &at);
-        }
-        _ => return Err(Errno::ENODEV),
-    };
-    if kind == FsKind::Proc {
-        let mnt = super::proc::new_mount(sb_flags, mnt_flags, source.unwrap_or_else(|| b"none".to_vec()), data)?;
-        let _ns = ramfs::namespace_lock();
-        let at = mountpoint(target)?;
-        return graft(mnt, &at);
-    }
-    let opts = mount_options::parse(kind, data, false)?;
-    let sb = SuperBlock::new(kind, (sb_flags | opts.sb_set) & !opts.sb_clear);
-    let cred = current_cred();
-    let default_mode = if kind == FsKind::Tmpfs { TMPFS_DEFAULT_MODE } else { RAMFS_DEFAULT_MODE };
-    let mode = opts.mode.unwrap_or(default_mode);
-    let root = ramfs::new_root(&sb, mode, opts.uid.unwrap_or(cred.uid), opts.gid.unwrap_or(cred.gid));
-    if kind == FsKind::Tmpfs {
-        let (blocks, inodes) = mount_options::tmpfs_default_limits();
-        sb.set_limits(opts.blocks.unwrap_or(blocks), opts.inodes.unwrap_or(inodes));
-    }
-    let source = source.unwrap_or_else(|| b"none".to_vec());
-    let mnt = Mount::create(sb, root.clone(), source, mnt_flags);
-    drop(root);
+    let kind = find_filesystem(fstype.ok_or(Errno::EINVAL)?).ok_or(Errno::ENODEV)?;
+    let mount = kind.mount.ok_or(Errno::ENODEV)?;
+    let mnt = mount(source, sb_flags, mnt_flags, data)?;
     let _ns = ramfs::namespace_lock();
     let at = mountpoint(target)?;
     graft(mnt, &at)
@@ -241,46 +212,9 @@ fn remount(target: &Path, sb_flags: u32, mnt_flags: u32, data: Option<&[u8]>) ->
         return Err(Errno::EINVAL);
     }
     let sb = &target.mnt.sb;
-    if let Some(volume) = super::kestrel::volume(sb) {
-        let old = sb.flags();
-        let new = (old & !SB_REMOUNT_MASK) | (sb_flags & SB_REMOUNT_MASK);
-        if new & SB_RDONLY != 0 && old & SB_RDONLY == 0 && sb.writers() > 0 {
-            return Err(Errno::EBUSY);
-        }
-        super::kestrel::mount::remount(&volume, old, new, data)?;
-        sb.set_flags(new);
-        target.mnt.set_flags(mnt_flags);
-        return Ok(());
-    }
-    let kind = if sb.kind == FsKind::Tmpfs { FsKind::Tmpfs } else { FsKind::Ramfs };
-    let opts = mount_options::parse(kind, data, true)?;
-    let old = sb.flags();
-    let new = (old & !SB_REMOUNT_MASK) | (((sb_flags | opts.sb_set) & !opts.sb_clear) & SB_REMOUNT_MASK);
-    if new & SB_RDONLY != 0 && old & SB_RDONLY == 0 && sb.writers() > 0 {
-        return Err(Errno::EBUSY);
-    }
-    if sb.kind == FsKind::Tmpfs {
-        let (blocks, inodes) = tmpfs_new_limits(sb, &opts)?;
-        sb.set_limits(blocks, inodes);
-    }
-    sb.set_flags(new);
+    sb.ops().remount(sb, sb_flags, data)?;
     target.mnt.set_flags(mnt_flags);
     Ok(())
-}
-
-/// tmpfs's limits after a remount (shmem_reconfigure): a limit cannot be
-/// set where there was none, nor below what is in use (EINVAL); 0 lifts it.
-fn tmpfs_new_limits(sb: &SuperBlock, opts: &Options) -> Result<(u64, u64), Errno> {
-    let (old_blocks, old_inodes) = sb.limits();
-    let (used_blocks, used_inodes) = sb.usage();
-    let pick = |new: Option<u64>, old: u64, used: u64| match new {
-        None => Ok(old),
-        Some(0) => Ok(0),
-        Some(_) if old == 0 => Err(Errno::EINVAL),
-        Some(n) if n < used => Err(Errno::EINVAL),
-        Some(n) => Ok(n),
-    };
-    Ok((pick(opts.blocks, old_blocks, used_blocks)?, pick(opts.inodes, old_inodes, used_inodes)?))
 }
 
 /// MS_REMOUNT|MS_BIND: one mount's flags only (do_reconfigure_mnt);
@@ -416,9 +350,7 @@ fn do_umount(path: Path, flags: i32) -> Result<(), Errno> {
                 return Err(Errno::EBUSY);
             }
             // A disk root is written back and committed first.
-            if let Some(volume) = super::kestrel::volume(sb) {
-                volume.make_read_only()?;
-            }
+            sb.ops().make_read_only()?;
             sb.set_flags(sb.flags() | SB_RDONLY);
         }
         return Ok(());

@@ -1,7 +1,7 @@
 //! Inodes: a file's metadata (mode, owners, link count, times, device
 //! number) and its contents (directory entries, file pages or a symlink's
-//! target, or for procfs a node whose entries, bytes and target are made
-//! when asked), behind one lock per inode. The path walk and `..` ask the
+//! target, or a node whose entries, bytes and target its filesystem makes
+//! when asked: `NodeOperations`), behind one lock per inode. The path walk and `..` ask the
 //! inode (`lookup`, `parent_dir`, `name_of`), which answers for either.
 //!
 //! Lock order: the namespace lock (ramfs.rs) before any inode lock; never
@@ -18,7 +18,7 @@ use spin::{Mutex, MutexGuard};
 
 use super::dir::Dir;
 use super::filedata::FileData;
-use super::proc::ProcNode;
+use super::node_ops::NodeOperations;
 use super::super_block::SuperBlock;
 
 pub enum Content {
@@ -27,9 +27,9 @@ pub enum Content {
     Symlink(Vec<u8>),
     /// Devices, FIFOs and sockets: everything is in the metadata (rdev).
     Special,
-    /// A procfs file, directory or symlink (fs/proc): what it holds is
-    /// made when it is read, listed or followed.
-    Proc(Arc<ProcNode>),
+    /// A file, directory or symlink whose filesystem makes what it holds
+    /// when it is read, listed or followed (procfs).
+    Node(Arc<dyn NodeOperations>),
 }
 
 pub struct Inner {
@@ -104,12 +104,20 @@ impl Inode {
         Self::with_nlink(&sb, mode, cred.uid, cred.gid, 0, Content::Special, 1)
     }
 
-    /// A procfs inode: its number is chosen by procfs, so that the same
-    /// file keeps it (and readdir can report it) while it exists.
-    pub fn new_proc(sb: &Arc<SuperBlock>, ino: u64, mode: u32, uid: u32, gid: u32, node: ProcNode) -> Arc<Inode> {
+    /// An inode whose contents `node` makes; its number is chosen by the
+    /// filesystem, so that the same file keeps it (and readdir can report
+    /// it) while it exists.
+    pub fn new_node(
+        sb: &Arc<SuperBlock>,
+        ino: u64,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        node: Arc<dyn NodeOperations>,
+    ) -> Arc<Inode> {
         sb.reserve_inode_unchecked();
         let nlink = if mode & S_IFMT == S_IFDIR { 2 } else { 1 };
-        Self::with_ino(sb, ino, mode, uid, gid, 0, Content::Proc(Arc::new(node)), nlink)
+        Self::with_ino(sb, ino, mode, uid, gid, 0, Content::Node(node), nlink)
     }
 
     fn with_nlink(
@@ -198,39 +206,39 @@ impl Inode {
         self.kind == S_IFIFO
     }
 
-    /// A symlink's target (made now for procfs's links).
+    /// A symlink's target (made now for a node's links).
     pub fn symlink_target(&self) -> Option<Vec<u8>> {
         self.read_link().ok()
     }
 
     /// readlink(2)'s answer: the target, EINVAL for what is no symlink,
-    /// and procfs's errors (ENOENT for a zombie's exe, EACCES...).
+    /// and a node's errors (ENOENT for a zombie's exe, EACCES...).
     pub fn read_link(&self) -> Result<Vec<u8>, Errno> {
         let node = match &self.lock().content {
             Content::Symlink(t) => return Ok(t.clone()),
-            Content::Proc(node) if self.is_symlink() => node.clone(),
+            Content::Node(node) if self.is_symlink() => node.clone(),
             _ => return Err(Errno::EINVAL),
         };
-        super::proc::link_text(&node)
+        node.read_link()
     }
 
-    /// The procfs node this inode shows, if it is one.
-    pub fn proc_node(&self) -> Option<Arc<ProcNode>> {
+    /// The operations of a node inode, if it is one.
+    pub fn node_ops(&self) -> Option<Arc<dyn NodeOperations>> {
         match &self.lock().content {
-            Content::Proc(node) => Some(node.clone()),
+            Content::Node(node) => Some(node.clone()),
             _ => None,
         }
     }
 
-    /// Looks `name` up in this directory: its entry, or the procfs node
-    /// of that name (made now). ENOTDIR for other files.
+    /// Looks `name` up in this directory: its entry, or the node of that
+    /// name (made now). ENOTDIR for other files.
     pub fn lookup(self: &Arc<Self>, name: &[u8]) -> Result<Option<Arc<Inode>>, Errno> {
         let node = match &self.lock().content {
             Content::Dir(d) => return Ok(d.get(name)),
-            Content::Proc(node) if self.is_dir() => node.clone(),
+            Content::Node(node) if self.is_dir() => node.clone(),
             _ => return Err(Errno::ENOTDIR),
         };
-        super::proc::lookup(self, &node, name)
+        node.lookup(self, name)
     }
 
     /// The directory `..` leads to within the filesystem: a filesystem's
@@ -238,7 +246,7 @@ impl Inode {
     pub fn parent_dir(self: &Arc<Self>) -> Arc<Inode> {
         let parent = match &self.lock().content {
             Content::Dir(d) => d.parent(),
-            Content::Proc(node) => node.parent.clone(),
+            Content::Node(node) => node.parent(),
             _ => None,
         };
         parent.unwrap_or_else(|| self.clone())
@@ -249,9 +257,9 @@ impl Inode {
         if let Content::Dir(d) = &self.lock().content {
             return d.name_of(child);
         }
-        let node = child.proc_node()?;
-        let parent = node.parent.as_ref()?;
-        core::ptr::eq(Arc::as_ptr(parent), self).then(|| node.name.clone())
+        let node = child.node_ops()?;
+        let parent = node.parent()?;
+        core::ptr::eq(Arc::as_ptr(&parent), self).then(|| node.name().to_vec())
     }
 
     /// A copy of a regular file's bytes (for execve).
@@ -274,8 +282,8 @@ impl Inode {
             Content::File(data) => (data.size(), data.blocks()),
             Content::Dir(dir) => (BOGO_DIRENT_SIZE * (dir.len() as u64 + 2), 0),
             Content::Symlink(target) => (target.len() as u64, 0),
-            // procfs reports no size: what a read gives is made then.
-            Content::Special | Content::Proc(_) => (0, 0),
+            // A node reports no size: what a read gives is made then.
+            Content::Special | Content::Node(_) => (0, 0),
         };
         Stat {
             st_dev: self.sb.dev,
@@ -302,9 +310,7 @@ impl Inode {
 impl Drop for Inode {
     fn drop(&mut self) {
         self.sb.release_inode();
-        if let Some(volume) = self.sb.kestrel.get() {
-            volume.forget(self.ino);
-        }
+        self.sb.ops().forget(self.ino);
     }
 }
 
@@ -330,13 +336,13 @@ impl Inner {
         }
     }
 
-    /// A directory's entries. procfs directories have none to change:
+    /// A directory's entries. Node directories have none to change:
     /// creating or removing there is EPERM, as Linux's missing
     /// mkdir/unlink/rmdir operations answer.
     pub fn dir(&self) -> Result<&Dir, Errno> {
         match &self.content {
             Content::Dir(d) => Ok(d),
-            Content::Proc(_) if self.mode & S_IFMT == S_IFDIR => Err(Errno::EPERM),
+            Content::Node(_) if self.mode & S_IFMT == S_IFDIR => Err(Errno::EPERM),
             _ => Err(Errno::ENOTDIR),
         }
     }
@@ -344,7 +350,7 @@ impl Inner {
     pub fn dir_mut(&mut self) -> Result<&mut Dir, Errno> {
         match &mut self.content {
             Content::Dir(d) => Ok(d),
-            Content::Proc(_) if self.mode & S_IFMT == S_IFDIR => Err(Errno::EPERM),
+            Content::Node(_) if self.mode & S_IFMT == S_IFDIR => Err(Errno::EPERM),
             _ => Err(Errno::ENOTDIR),
         }
     }

@@ -31,16 +31,14 @@ pub fn sys_ioctl(fd: i32, cmd: u32, arg: u64) -> Result<usize, Errno> {
             let left = (inode.stat().st_size as u64).saturating_sub(file.pos());
             write_user(arg, &(left.min(i32::MAX as u64) as i32)).map(|_| 0)
         }
-        // Inode flags (chattr, lsattr): kestrelfs keeps them.
-        FS_IOC_GETFLAGS | FS_IOC_SETFLAGS => match super::kestrel::volume(&inode.sb) {
-            Some(volume) if cmd as usize == FS_IOC_GETFLAGS => {
-                write_user(arg, &(volume.flags(inode)? as i32)).map(|_| 0)
-            }
-            Some(volume) => {
+        // Inode flags (chattr, lsattr), where the filesystem keeps them.
+        FS_IOC_GETFLAGS | FS_IOC_SETFLAGS => match inode.sb.ops().inode_flags(inode) {
+            Some(flags) if cmd as usize == FS_IOC_GETFLAGS => write_user(arg, &(flags? as i32)).map(|_| 0),
+            Some(_) => {
                 let flags: i32 = read_user(arg)?;
                 super::perm::owner_or_privileged(inode)?;
                 file.path().mnt.want_write()?;
-                volume.set_flags(inode, flags as u32).map(|_| 0)
+                inode.sb.ops().set_inode_flags(inode, flags as u32).map(|_| 0)
             }
             None => file.ioctl(cmd, arg),
         },

@@ -43,8 +43,8 @@ pub enum Source {
 pub fn source(file: &Arc<OpenFile>, prot: ProtFlags, flags: MapFlags) -> Result<Source, Errno> {
     let inode = file.inode();
     let mode = file.flags();
-    if inode.proc_node().is_some() {
-        return Err(Errno::ENODEV); // procfs files have no pages to map
+    if inode.node_ops().is_some_and(|n| !n.mappable()) {
+        return Err(Errno::ENODEV); // made when read: no pages to map
     }
     if inode.is_regular() {
         let access = mode.bits() & abi::open::O_ACCMODE;

@@ -25,8 +25,9 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use abi::Errno;
 use spin::{Mutex, Once};
 
+use super::fs_type::FileSystemType;
 use super::inode::Inode;
-use super::super_block::{alloc_lowest, FsKind, SuperBlock};
+use super::super_block::{alloc_lowest, SuperBlock};
 
 // Per-mount flags (Linux's MNT_*).
 pub const MNT_NOSUID: u32 = 0x01;
@@ -234,7 +235,8 @@ pub fn root_path() -> Path {
         return root.clone();
     }
     ROOT.call_once(|| {
-        let sb = SuperBlock::new(FsKind::Rootfs, 0);
+        let sb = SuperBlock::new(&super::tmpfs::ROOTFS, 0);
+        sb.set_ops(super::tmpfs::RamOps::new(&sb));
         let root = super::ramfs::new_root(&sb, 0o755, 0, 0);
         let mnt = Mount::create(sb, root.clone(), b"rootfs".to_vec(), MNT_RELATIME);
         TABLE.lock().push(mnt.clone());
@@ -248,11 +250,15 @@ pub fn set_root(root: Path) {
     DISK_ROOT.call_once(|| root);
 }
 
+/// Pipes' filesystem: never mounted where a path reaches it.
+pub static PIPEFS: FileSystemType =
+    FileSystemType { name: "pipefs", magic: abi::PIPEFS_MAGIC, nodev: true, mount: None };
+
 /// Pipes' mount, which no path reaches (Linux's pipe_mnt).
 pub fn pipe_mount() -> Arc<Mount> {
     PIPE_MNT
         .call_once(|| {
-            let sb = SuperBlock::new(FsKind::Pipefs, 0);
+            let sb = SuperBlock::new(&PIPEFS, 0);
             let root = super::ramfs::new_root(&sb, 0o700, 0, 0);
             Mount::new(sb, root, b"pipefs".to_vec(), 0, true)
         })
@@ -359,4 +365,15 @@ pub fn is_in_table(mnt: &Arc<Mount>) -> bool {
 /// A snapshot of the table, in mount order.
 pub fn all() -> Vec<Arc<Mount>> {
     TABLE.lock().clone()
+}
+
+/// Every mounted filesystem once (sync(2)).
+pub fn superblocks() -> Vec<Arc<SuperBlock>> {
+    let mut sbs: Vec<Arc<SuperBlock>> = Vec::new();
+    for m in all().into_iter().chain(core::iter::once(root_path().mnt.clone())) {
+        if !sbs.iter().any(|s| Arc::ptr_eq(s, &m.sb)) {
+            sbs.push(m.sb.clone());
+        }
+    }
+    sbs
 }

@@ -7,7 +7,7 @@
 
 use abi::Errno;
 
-use super::super_block::{FsKind, SB_DIRSYNC, SB_LAZYTIME, SB_MANDLOCK, SB_RDONLY, SB_SYNCHRONOUS};
+use super::super_block::{SB_DIRSYNC, SB_LAZYTIME, SB_MANDLOCK, SB_RDONLY, SB_SYNCHRONOUS};
 use crate::mm::frame;
 
 pub const PAGE: u64 = 4096;
@@ -39,9 +39,9 @@ pub fn tmpfs_default_limits() -> (u64, u64) {
     (half, half)
 }
 
-/// Parses `data` for a filesystem of `kind`. A remount takes the same
+/// Parses `data` for tmpfs or (`tmpfs` false) ramfs. A remount takes the same
 /// words; tmpfs refuses `noswap` there, as Linux does.
-pub fn parse(kind: FsKind, data: Option<&[u8]>, remount: bool) -> Result<Options, Errno> {
+pub fn parse(tmpfs: bool, data: Option<&[u8]>, remount: bool) -> Result<Options, Errno> {
     let mut opts = Options::default();
     let Some(data) = data else { return Ok(opts) };
     for word in data.split(|&b| b == b',').filter(|w| !w.is_empty()) {
@@ -52,9 +52,10 @@ pub fn parse(kind: FsKind, data: Option<&[u8]>, remount: bool) -> Result<Options
         if value.is_none() && sb_flag(&mut opts, key) {
             continue;
         }
-        match kind {
-            FsKind::Tmpfs => tmpfs_option(&mut opts, key, value, remount)?,
-            _ => ramfs_option(&mut opts, key, value)?,
+        if tmpfs {
+            tmpfs_option(&mut opts, key, value, remount)?;
+        } else {
+            ramfs_option(&mut opts, key, value)?;
         }
     }
     Ok(opts)
@@ -198,15 +199,15 @@ mod tests {
 
     #[test]
     fn vfs_words_set_and_clear_superblock_flags() {
-        let o = parse(FsKind::Tmpfs, Some(b"ro,sync"), false).unwrap();
+        let o = parse(true, Some(b"ro,sync"), false).unwrap();
         assert_eq!(o.sb_set, SB_RDONLY | SB_SYNCHRONOUS);
-        let o = parse(FsKind::Tmpfs, Some(b"rw"), false).unwrap();
+        let o = parse(true, Some(b"rw"), false).unwrap();
         assert_eq!(o.sb_clear & SB_RDONLY, SB_RDONLY);
     }
 
     #[test]
     fn tmpfs_sizes_take_memparse_suffixes() {
-        let o = parse(FsKind::Tmpfs, Some(b"size=1m,nr_inodes=2k,mode=700,uid=5"), false).unwrap();
+        let o = parse(true, Some(b"size=1m,nr_inodes=2k,mode=700,uid=5"), false).unwrap();
         assert_eq!(o.blocks, Some((1 << 20) / PAGE));
         assert_eq!(o.inodes, Some(2048));
         assert_eq!(o.mode, Some(0o700));
@@ -215,15 +216,15 @@ mod tests {
 
     #[test]
     fn tmpfs_refuses_unknown_words_and_noswap_on_remount() {
-        assert_eq!(parse(FsKind::Tmpfs, Some(b"colour=blue"), false).err(), Some(Errno::EINVAL));
-        assert_eq!(parse(FsKind::Tmpfs, Some(b"size=12q"), false).err(), Some(Errno::EINVAL));
-        assert!(parse(FsKind::Tmpfs, Some(b"noswap"), false).unwrap().noswap);
-        assert_eq!(parse(FsKind::Tmpfs, Some(b"noswap"), true).err(), Some(Errno::EINVAL));
+        assert_eq!(parse(true, Some(b"colour=blue"), false).err(), Some(Errno::EINVAL));
+        assert_eq!(parse(true, Some(b"size=12q"), false).err(), Some(Errno::EINVAL));
+        assert!(parse(true, Some(b"noswap"), false).unwrap().noswap);
+        assert_eq!(parse(true, Some(b"noswap"), true).err(), Some(Errno::EINVAL));
     }
 
     #[test]
     fn ramfs_takes_mode_and_ignores_the_rest() {
-        let o = parse(FsKind::Ramfs, Some(b"mode=711,colour=blue"), false).unwrap();
+        let o = parse(false, Some(b"mode=711,colour=blue"), false).unwrap();
         assert_eq!(o.mode, Some(0o711));
     }
 }

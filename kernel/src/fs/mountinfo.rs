@@ -10,9 +10,8 @@ use abi::{major, minor};
 use super::context::path_name;
 use super::mount::{self, Mount};
 use super::mount::{MNT_NOATIME, MNT_NODEV, MNT_NODIRATIME, MNT_NOEXEC, MNT_NOSUID, MNT_NOSYMFOLLOW, MNT_RELATIME};
-use super::mount_options::{tmpfs_default_limits, PAGE, RAMFS_DEFAULT_MODE, TMPFS_DEFAULT_MODE};
 use super::ramfs;
-use super::super_block::{FsKind, SuperBlock, SB_DIRSYNC, SB_LAZYTIME, SB_MANDLOCK, SB_RDONLY, SB_SYNCHRONOUS};
+use super::super_block::{SuperBlock, SB_DIRSYNC, SB_LAZYTIME, SB_MANDLOCK, SB_RDONLY, SB_SYNCHRONOUS};
 
 pub struct MountEntry {
     /// Mount id and the parent mount's (the root's own for the root).
@@ -61,7 +60,7 @@ fn entry(m: &alloc::sync::Arc<Mount>, root: &alloc::sync::Arc<Mount>) -> Option<
         root: root_within_fs(m),
         mountpoint,
         source: m.source.clone(),
-        fstype: m.sb.kind.name(),
+        fstype: m.sb.kind.name,
         mnt_flags: m.flags(),
         readonly: m.is_readonly(),
         sb_flags: m.sb.flags(),
@@ -177,38 +176,7 @@ fn show_sb_flags(flags: u32) -> Vec<u8> {
     out
 }
 
-/// The filesystem's own options in /proc/mounts, where they differ from
-/// the defaults (shmem_show_options, ramfs_show_options).
+/// The filesystem's own options in /proc/mounts, as it shows them.
 fn show_fs_options(sb: &SuperBlock) -> Vec<u8> {
-    let mut out = alloc::string::String::new();
-    let (mode, uid, gid) = sb.root_owner();
-    match sb.kind {
-        FsKind::Tmpfs => {
-            let (blocks, inodes) = sb.limits();
-            let (default_blocks, default_inodes) = tmpfs_default_limits();
-            if blocks != default_blocks {
-                out += &format!(",size={}k", blocks * (PAGE / 1024));
-            }
-            if inodes != default_inodes {
-                out += &format!(",nr_inodes={inodes}");
-            }
-            if mode != TMPFS_DEFAULT_MODE {
-                out += &format!(",mode={mode:03o}");
-            }
-            if uid != 0 {
-                out += &format!(",uid={uid}");
-            }
-            if gid != 0 {
-                out += &format!(",gid={gid}");
-            }
-        }
-        FsKind::Ramfs if mode != RAMFS_DEFAULT_MODE => out += &format!(",mode={mode:o}"),
-        FsKind::Kestrel => {
-            if let Some(c) = super::kestrel::volume(sb).and_then(|v| v.compress_option()) {
-                out += &format!(",compress={c}");
-            }
-        }
-        _ => {}
-    }
-    out.into_bytes()
+    sb.ops().show_options(sb).into_bytes()
 }

@@ -130,8 +130,8 @@ pub fn follow_link(link: &Path, links_left: &mut u32) -> Result<Vec<u8>, Errno> 
 /// leads to the file itself, not to a path (Linux's nd_jump_link), and
 /// counts against the symlink limit. None for other symlinks.
 pub fn follow_magic_link(link: &Path, links_left: &mut u32) -> Result<Option<NamedPath>, Errno> {
-    let Some(node) = link.proc_node() else { return Ok(None) };
-    let Some(target) = super::proc::magic_link(&node)? else { return Ok(None) };
+    let Some(node) = link.node_ops() else { return Ok(None) };
+    let Some(target) = node.magic_link()? else { return Ok(None) };
     if *links_left == 0 || link.mnt.has(MNT_NOSYMFOLLOW) {
         return Err(Errno::ELOOP);
     }

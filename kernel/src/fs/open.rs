@@ -92,8 +92,8 @@ fn open_inode(inode: &Arc<Inode>, flags: OpenFlags, created: bool) -> Result<all
     if flags.contains(OpenFlags::O_PATH) {
         return Ok(Box::new(PathFile));
     }
-    if let Some(node) = inode.proc_node() {
-        return super::proc::open(inode, &node, flags);
+    if let Some(node) = inode.node_ops() {
+        return node.open(inode, flags);
     }
     if inode.is_regular() {
         if flags.contains(OpenFlags::O_TRUNC) && !created {

@@ -173,7 +173,7 @@ impl File for WriteEnd {
                 }
                 Err(e) if done == 0 => {
                     if e == Errno::EPIPE {
-                        crate::proc::signal::send_sigpipe();
+                        send_sigpipe();
                     }
                     return Err(e);
                 }
@@ -232,4 +232,18 @@ pub fn sys_pipe2(fds: u64, flags: u32) -> Result<usize, Errno> {
 
 pub fn sys_pipe(fds: u64) -> Result<usize, Errno> {
     sys_pipe2(fds, 0)
+}
+
+/// How a writer to a pipe without readers gets its SIGPIPE: the signal
+/// layer registers it at boot.
+static SIGPIPE: spin::Once<fn()> = spin::Once::new();
+
+pub fn set_sigpipe_sender(send: fn()) {
+    SIGPIPE.call_once(|| send);
+}
+
+fn send_sigpipe() {
+    if let Some(send) = SIGPIPE.get() {
+        send();
+    }
 }

@@ -1,9 +1,9 @@
 //! The RAM filesystems (the root's, tmpfs and ramfs): their root
 //! directories, the namespace lock, and the operations that change
 //! directory entries (add, remove, move), which keep link counts and `..`
-//! right. kestrelfs keeps its tree in memory the same way; each operation
-//! asks its disk first (kestrel/names.rs), and changes nothing if the
-//! disk refuses.
+//! right. A disk filesystem keeps its tree in memory the same way; each
+//! operation asks its superblock operations first (kestrel/names.rs), and
+//! changes nothing if they refuse.
 
 use alloc::sync::Arc;
 
@@ -13,7 +13,6 @@ use spin::{Mutex, MutexGuard};
 use super::dir::Dir;
 use super::filedata::FileData;
 use super::inode::{Content, Inode};
-use super::kestrel;
 use super::super_block::SuperBlock;
 
 /// Held by every operation that adds, removes or moves directory entries,
@@ -55,8 +54,8 @@ pub fn new_child(dir: &Inode, mut mode: u32, rdev: u64) -> Result<Arc<Inode>, Er
             mode |= S_ISGID;
         }
     }
-    if let Some(volume) = kestrel::volume(&dir.sb) {
-        return volume.new_inode(dir, mode, cred.uid, gid, rdev);
+    if let Some(made) = dir.sb.ops().new_inode(dir, mode, cred.uid, gid, rdev) {
+        return made;
     }
     let content = match mode & abi::S_IFMT {
         S_IFDIR => Content::Dir(Dir::new(None)),
@@ -78,9 +77,7 @@ pub fn add_entry(dir: &Arc<Inode>, name: &[u8], inode: &Arc<Inode>) -> Result<()
     if is_dead(dir) {
         return Err(Errno::ENOENT);
     }
-    if let Some(volume) = kestrel::volume(&dir.sb) {
-        volume.add_name(dir, name, inode)?;
-    }
+    dir.sb.ops().add_name(dir, name, inode)?;
     {
         let mut i = inode.lock();
         i.nlink += 1;
@@ -102,9 +99,7 @@ pub fn add_entry(dir: &Arc<Inode>, name: &[u8], inode: &Arc<Inode>) -> Result<()
 /// directory's link count drops to zero: it is dead. The caller holds the
 /// namespace lock and has checked that a directory is empty.
 pub fn remove_entry(dir: &Arc<Inode>, name: &[u8]) -> Result<Arc<Inode>, Errno> {
-    if let Some(volume) = kestrel::volume(&dir.sb) {
-        volume.remove_name(dir, name)?;
-    }
+    dir.sb.ops().remove_name(dir, name)?;
     let inode = {
         let mut d = dir.lock();
         let inode = d.dir_mut()?.remove(name).ok_or(Errno::ENOENT)?;
@@ -146,9 +141,7 @@ pub fn is_within(dir: &Arc<Inode>, ancestor: &Arc<Inode>) -> bool {
 /// must be free. A moved directory keeps its link count; its `..` and the
 /// two parents' counts follow it. The caller holds the namespace lock.
 pub fn move_entry(old_dir: &Arc<Inode>, old_name: &[u8], new_dir: &Arc<Inode>, new_name: &[u8]) -> Result<(), Errno> {
-    if let Some(volume) = kestrel::volume(&old_dir.sb) {
-        volume.move_name(old_dir, old_name, new_dir, new_name)?;
-    }
+    old_dir.sb.ops().move_name(old_dir, old_name, new_dir, new_name)?;
     let inode = take(old_dir, old_name)?;
     put(new_dir, new_name, inode);
     Ok(())
@@ -156,9 +149,7 @@ pub fn move_entry(old_dir: &Arc<Inode>, old_name: &[u8], new_dir: &Arc<Inode>, n
 
 /// Swaps two entries (RENAME_EXCHANGE). The caller holds the namespace lock.
 pub fn exchange_entries(dir_a: &Arc<Inode>, name_a: &[u8], dir_b: &Arc<Inode>, name_b: &[u8]) -> Result<(), Errno> {
-    if let Some(volume) = kestrel::volume(&dir_a.sb) {
-        volume.exchange_names(dir_a, name_a, dir_b, name_b)?;
-    }
+    dir_a.sb.ops().exchange_names(dir_a, name_a, dir_b, name_b)?;
     let a = take(dir_a, name_a)?;
     let b = match take(dir_b, name_b) {
         Ok(b) => b,

@@ -89,12 +89,9 @@ impl File for DirFile {
         Ok(used)
     }
 
-    /// A disk filesystem commits as a whole (kestrel/).
+    /// A disk filesystem commits as a whole.
     fn fsync(&self) -> Result<(), Errno> {
-        match super::kestrel::volume(&self.inode.sb) {
-            Some(volume) => volume.sync(),
-            None => Ok(()),
-        }
+        self.inode.sb.ops().sync()
     }
 }
 

@@ -57,12 +57,9 @@ impl File for RegularFile {
         generic_seek(pos, size, offset, whence)
     }
 
-    /// A disk filesystem commits as a whole (kestrel/); a RAM one holds
-    /// the only copy, with nothing to write back.
+    /// A disk filesystem commits as a whole; a RAM one holds the only
+    /// copy, with nothing to write back.
     fn fsync(&self) -> Result<(), Errno> {
-        match super::kestrel::volume(&self.inode.sb) {
-            Some(volume) => volume.sync(),
-            None => Ok(()),
-        }
+        self.inode.sb.ops().sync()
     }
 }

@@ -69,9 +69,12 @@ fn set_sigmask(sigmask: u64, size: usize) -> Result<Option<u64>, Errno> {
         return Err(Errno::EINVAL);
     }
     let new: u64 = read_user(sigmask)?;
-    let old = current().signal_mask.swap(new & !crate::proc::signal::UNBLOCKABLE, Ordering::Relaxed);
+    let old = current().signal_mask.swap(new & !UNBLOCKABLE, Ordering::Relaxed);
     Ok(Some(old))
 }
+
+/// SIGKILL and SIGSTOP: no mask blocks them.
+const UNBLOCKABLE: u64 = (1 << (abi::signal::SIGKILL - 1)) | (1 << (abi::signal::SIGSTOP - 1));
 
 /// Restores the mask after the call; when a signal interrupted it, signal
 /// delivery restores it instead, after the handler ran under the call's

@@ -1,7 +1,7 @@
 //! statfs(2), fstatfs(2), and the sync family: sync(2), syncfs(2),
 //! fsync(2), fdatasync(2). The RAM filesystems hold the only copy of their
 //! data, so a sync has nothing to write and succeeds where Linux's tmpfs
-//! does; kestrelfs writes back and commits (kestrel/writeback.rs).
+//! does; a disk filesystem writes back and commits (its `sync`).
 
 use abi::{Errno, Statfs};
 use abi::{ST_MANDLOCK, ST_NOATIME, ST_NODEV, ST_NODIRATIME, ST_NOEXEC, ST_NOSUID, ST_RDONLY, ST_RELATIME};
@@ -61,11 +61,13 @@ pub fn sys_fstatfs(fd: i32, buf: u64) -> Result<usize, Errno> {
     write_user(buf, &statfs_of(file.path())).map(|_| 0)
 }
 
-/// sync(2): every kestrel filesystem is written back and committed (RAM
+/// sync(2): every mounted filesystem is written back and committed (RAM
 /// filesystems hold nothing to write back); the disks' write caches are
 /// flushed. Never fails, as on Linux.
 pub fn sys_sync() -> Result<usize, Errno> {
-    super::kestrel::writeback::sync_all();
+    for sb in super::mount::superblocks() {
+        let _ = sb.ops().sync();
+    }
     crate::block::flush_all();
     Ok(0)
 }
@@ -73,10 +75,7 @@ pub fn sys_sync() -> Result<usize, Errno> {
 /// syncfs(2): the filesystem of `fd`.
 pub fn sys_syncfs(fd: i32) -> Result<usize, Errno> {
     let file = get_file(fd)?;
-    match super::kestrel::volume(&file.inode().sb) {
-        Some(volume) => volume.sync().map(|_| 0),
-        None => Ok(0),
-    }
+    file.inode().sb.ops().sync().map(|_| 0)
 }
 
 /// fsync(2) and fdatasync(2): EINVAL for files that cannot be synced

@@ -5,8 +5,9 @@
 //! inodes in use. Every inode holds its superblock; the superblock holds
 //! its root directory only until the last mount of it is gone, when the
 //! tree is taken apart (directories and their `..` point at each other).
-//! A disk filesystem (kestrelfs) also holds its `Volume` here, which the
-//! last unmount writes back and closes.
+//! What a filesystem does beyond the in-memory tree is its operations
+//! (`SuperOperations`): a disk filesystem's writes back and commits, and
+//! the last unmount lets go of its disk.
 
 use alloc::collections::BTreeSet;
 use alloc::sync::Arc;
@@ -16,45 +17,9 @@ use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use abi::{makedev, Errno, Statfs};
 use spin::{Mutex, Once};
 
+use super::fs_type::FileSystemType;
 use super::inode::{Content, Inode};
-
-/// What a superblock holds: Linux's filesystem types this kernel has.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum FsKind {
-    /// The initramfs root: a ramfs named "rootfs", as Linux's.
-    Rootfs,
-    Ramfs,
-    Tmpfs,
-    /// Pipes' inodes; never mounted.
-    Pipefs,
-    /// The process information pseudo-filesystem (fs/proc).
-    Proc,
-    /// The native compressed filesystem on a disk (kestrel/).
-    Kestrel,
-}
-
-impl FsKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            FsKind::Rootfs => "rootfs",
-            FsKind::Ramfs => "ramfs",
-            FsKind::Tmpfs => "tmpfs",
-            FsKind::Pipefs => "pipefs",
-            FsKind::Proc => "proc",
-            FsKind::Kestrel => "kestrelfs",
-        }
-    }
-
-    pub fn magic(self) -> i64 {
-        match self {
-            FsKind::Rootfs | FsKind::Ramfs => abi::RAMFS_MAGIC,
-            FsKind::Tmpfs => abi::TMPFS_MAGIC,
-            FsKind::Pipefs => abi::PIPEFS_MAGIC,
-            FsKind::Proc => abi::PROC_SUPER_MAGIC,
-            FsKind::Kestrel => super::kestrel::KESTRELFS_MAGIC,
-        }
-    }
-}
+use super::super_ops::{SimpleOps, SuperOperations};
 
 // Superblock flags (Linux's SB_*, the same bits as MS_*).
 pub const SB_RDONLY: u32 = 1;
@@ -83,7 +48,7 @@ pub fn alloc_lowest(used: &mut BTreeSet<u32>, min: u32) -> u32 {
 }
 
 pub struct SuperBlock {
-    pub kind: FsKind,
+    pub kind: &'static FileSystemType,
     pub dev: u64,
     minor: u32,
     flags: AtomicU32,
@@ -101,23 +66,24 @@ pub struct SuperBlock {
     writers: AtomicUsize,
     /// The root directory's mode, uid and gid as mounted (/proc/mounts).
     root_owner: [AtomicU32; 3],
-    /// A disk filesystem's state (kestrelfs), set once when it is mounted.
-    pub kestrel: Once<Arc<super::kestrel::Volume>>,
+    /// The filesystem's operations, set once when it is mounted (simple
+    /// ones when none are set).
+    ops: Once<Arc<dyn SuperOperations>>,
 }
 
 impl SuperBlock {
-    pub fn new(kind: FsKind, flags: u32) -> Arc<SuperBlock> {
+    pub fn new(kind: &'static FileSystemType, flags: u32) -> Arc<SuperBlock> {
         let minor = alloc_lowest(&mut ANON_MINORS.lock(), 1);
         Self::with_dev(kind, flags, makedev(0, minor), minor)
     }
 
     /// A disk filesystem's superblock: its st_dev is the disk's number.
-    pub fn new_on_device(kind: FsKind, flags: u32, dev: u64) -> Arc<SuperBlock> {
+    pub fn new_on_device(kind: &'static FileSystemType, flags: u32, dev: u64) -> Arc<SuperBlock> {
         Self::with_dev(kind, flags, dev, 0)
     }
 
     /// `minor` is the anonymous minor to free with it (0: none).
-    fn with_dev(kind: FsKind, flags: u32, dev: u64, minor: u32) -> Arc<SuperBlock> {
+    fn with_dev(kind: &'static FileSystemType, flags: u32, dev: u64, minor: u32) -> Arc<SuperBlock> {
         Arc::new(SuperBlock {
             kind,
             dev,
@@ -131,8 +97,27 @@ impl SuperBlock {
             mounts: AtomicUsize::new(0),
             writers: AtomicUsize::new(0),
             root_owner: [AtomicU32::new(0), AtomicU32::new(0), AtomicU32::new(0)],
-            kestrel: Once::new(),
+            ops: Once::new(),
         })
+    }
+
+    /// True for a superblock of filesystem type `kind`.
+    pub fn is(&self, kind: &FileSystemType) -> bool {
+        core::ptr::eq(self.kind, kind)
+    }
+
+    /// Sets the filesystem's operations (once, at mount).
+    pub fn set_ops(&self, ops: Arc<dyn SuperOperations>) {
+        self.ops.call_once(|| ops);
+    }
+
+    /// The filesystem's operations (simple ones when none were set).
+    pub fn ops(&self) -> &dyn SuperOperations {
+        static SIMPLE: SimpleOps = SimpleOps;
+        match self.ops.get() {
+            Some(ops) => ops.as_ref(),
+            None => &SIMPLE,
+        }
     }
 
     pub fn flags(&self) -> u32 {
@@ -229,46 +214,16 @@ impl SuperBlock {
             if let Some(root) = self.root.lock().take() {
                 // A disk filesystem writes everything back first, and
                 // lets go of the disk once its inodes are gone.
-                let volume = self.kestrel.get().cloned();
-                if let Some(v) = &volume {
-                    v.sync_for_unmount();
-                }
+                self.ops().sync_for_unmount();
                 tear_down(root);
-                if let Some(v) = volume {
-                    v.close();
-                }
+                self.ops().put_super();
             }
         }
     }
 
-    /// statfs(2)'s figures: tmpfs reports its limits and what is left
-    /// (shmem_statfs), ramfs and pipefs only their type (simple_statfs).
+    /// statfs(2)'s figures, as the filesystem reports them.
     pub fn statfs(&self) -> Statfs {
-        if let Some(volume) = self.kestrel.get() {
-            return volume.statfs(self);
-        }
-        let mut s = Statfs {
-            f_type: self.kind.magic(),
-            f_bsize: 4096,
-            f_namelen: super::namei::NAME_MAX as i64,
-            f_frsize: 4096,
-            ..Statfs::default()
-        };
-        if self.kind == FsKind::Tmpfs {
-            let (max_blocks, max_inodes) = self.limits();
-            let (used_blocks, used_inodes) = self.usage();
-            if max_blocks != 0 {
-                s.f_blocks = max_blocks;
-                s.f_bfree = max_blocks.saturating_sub(used_blocks);
-                s.f_bavail = s.f_bfree;
-            }
-            if max_inodes != 0 {
-                s.f_files = max_inodes;
-                s.f_ffree = max_inodes.saturating_sub(used_inodes);
-            }
-            s.f_fsid = [self.dev as u32 as i32, (self.dev >> 32) as u32 as i32];
-        }
-        s
+        self.ops().statfs(self)
     }
 }
 

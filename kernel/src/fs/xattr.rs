@@ -11,7 +11,6 @@ use alloc::vec::Vec;
 use abi::{AtFlags, Errno};
 
 use super::file::get_file;
-use super::kestrel;
 use super::mount::Path;
 use super::namei;
 use super::perm::{permission, MAY_READ, MAY_WRITE};
@@ -75,25 +74,20 @@ fn setxattr(target: Target, name: u64, value: u64, size: usize, flags: i32) -> R
     let path = resolve(target)?;
     path.mnt.want_write()?;
     permission(&path, MAY_WRITE)?;
-    let volume = kestrel::volume(&path.inode.sb).ok_or(Errno::EOPNOTSUPP)?;
-    volume.set_xattr(&path, &name, Some(&data), flags).map(|_| 0)
+    path.inode.sb.ops().set_xattr(&path, &name, Some(&data), flags).map(|_| 0)
 }
 
 fn getxattr(target: Target, name: u64, value: u64, size: usize) -> Result<usize, Errno> {
     let name = read_name(name)?;
     let path = resolve(target)?;
     permission(&path, MAY_READ)?;
-    let volume = kestrel::volume(&path.inode.sb).ok_or(Errno::EOPNOTSUPP)?;
-    let data = volume.get_xattr(&path, &name)?;
+    let data = path.inode.sb.ops().get_xattr(&path, &name)?;
     give(&data, value, size.min(XATTR_SIZE_MAX))
 }
 
 fn listxattr(target: Target, list: u64, size: usize) -> Result<usize, Errno> {
     let path = resolve(target)?;
-    let names = match kestrel::volume(&path.inode.sb) {
-        Some(volume) => volume.list_xattr(&path)?,
-        None => Vec::new(),
-    };
+    let names = path.inode.sb.ops().list_xattr(&path)?;
     give(&names, list, size.min(XATTR_SIZE_MAX))
 }
 
@@ -102,8 +96,7 @@ fn removexattr(target: Target, name: u64) -> Result<usize, Errno> {
     let path = resolve(target)?;
     path.mnt.want_write()?;
     permission(&path, MAY_WRITE)?;
-    let volume = kestrel::volume(&path.inode.sb).ok_or(Errno::EOPNOTSUPP)?;
-    volume.set_xattr(&path, &name, None, 0).map(|_| 0)
+    path.inode.sb.ops().set_xattr(&path, &name, None, 0).map(|_| 0)
 }
 
 pub fn sys_setxattr(path: u64, name: u64, value: u64, size: usize, flags: i32) -> Result<usize, Errno> {

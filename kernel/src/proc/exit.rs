@@ -78,7 +78,7 @@ fn end_process(task: &Arc<Task>, status: ExitStatus) {
     // while the zombie waits to be reaped (Linux's exit_fs).
     task.fs.lock().cwd = crate::fs::mount::root_path();
     // Terminal hangup if a session leader; orphaned stopped groups.
-    crate::tty::job::exit_notify(task);
+    run_exit_hooks(task);
     reparent_children(task);
     let leader = task.leader().unwrap_or_else(|| task.clone());
     leader.set_state(TaskState::Zombie(status));
@@ -143,4 +143,20 @@ pub fn sys_exit(code: i32) -> Result<usize, Errno> {
 
 pub fn sys_exit_group(code: i32) -> Result<usize, Errno> {
     do_group_exit(ExitStatus::Exited(code as u8))
+}
+
+/// What other subsystems do when a process's thread exits (the tty
+/// layer: hang up a session leader's terminal), registered at boot.
+static EXIT_HOOKS: crate::hooks::Hooks<ExitHook, 4> = crate::hooks::Hooks::new();
+
+type ExitHook = fn(&Arc<Task>);
+
+pub fn register_exit_hook(hook: ExitHook) {
+    EXIT_HOOKS.register(hook);
+}
+
+fn run_exit_hooks(task: &Arc<Task>) {
+    for hook in EXIT_HOOKS.all() {
+        hook(task);
+    }
 }

@@ -13,6 +13,7 @@ pub mod itimer;
 pub mod pgrp;
 pub mod pid;
 pub mod prctl;
+pub mod reboot;
 pub mod rlimit;
 pub mod signal;
 pub mod sysinfo;

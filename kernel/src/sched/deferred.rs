@@ -4,9 +4,7 @@
 //! before every return to user mode and in the idle loop, without knowing
 //! whose it is.
 
-use spin::Mutex;
-
-use crate::arch::cpu::without_interrupts;
+use crate::hooks::Hooks;
 
 /// A piece of deferred work: `run` does it; `pending`, if given, tells the
 /// idle loop that an interrupt left some to do (so it must not sleep).
@@ -16,33 +14,21 @@ pub struct DeferredWork {
     pub pending: Option<fn() -> bool>,
 }
 
-/// A few slots: this runs at every return to user mode, so it neither
-/// allocates nor holds its lock while the work runs.
-const SLOTS: usize = 8;
-
-static WORK: Mutex<[Option<DeferredWork>; SLOTS]> = Mutex::new([None; SLOTS]);
+static WORK: Hooks<DeferredWork, 8> = Hooks::new();
 
 /// Adds work to run at every return to user mode and in the idle loop.
 pub fn register(work: DeferredWork) {
-    without_interrupts(|| {
-        let mut slots = WORK.lock();
-        let free = slots.iter_mut().find(|w| w.is_none()).expect("more deferred work than slots");
-        *free = Some(work);
-    });
-}
-
-fn snapshot() -> [Option<DeferredWork>; SLOTS] {
-    without_interrupts(|| *WORK.lock())
+    WORK.register(work);
 }
 
 /// Runs every registered piece, in the order registered.
 pub fn run_all() {
-    for work in snapshot().iter().flatten() {
+    for work in WORK.all() {
         (work.run)();
     }
 }
 
 /// True when some registered work is pending.
 pub fn any_pending() -> bool {
-    snapshot().iter().flatten().filter_map(|w| w.pending).any(|pending| pending())
+    WORK.all().filter_map(|w| w.pending).any(|pending| pending())
 }

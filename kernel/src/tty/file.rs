@@ -16,8 +16,7 @@ use crate::drivers::uart16550;
 use crate::fs::file::File;
 use crate::time::{uptime_ns, NSEC_PER_SEC};
 
-pub const TTY_MAJOR: u32 = 4;
-pub const TTYAUX_MAJOR: u32 = 5;
+pub use crate::fs::chardev::{TTYAUX_MAJOR, TTY_MAJOR};
 /// ttyS0 is minor 64 of the tty major.
 const TTYS0_MINOR: u32 = 64;
 /// Output fewer than this many bytes behind is "writable" for poll

@@ -40,7 +40,7 @@ use crate::sched::wait::WaitQueue;
 use ldisc::{Action, Ldisc};
 use output::Sink;
 
-pub use file::{open, TTYAUX_MAJOR, TTY_MAJOR};
+pub use file::open;
 pub use serial::{deferred_pending, run_deferred};
 
 pub struct TtyState {

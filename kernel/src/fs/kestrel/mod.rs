@@ -34,6 +34,7 @@ pub mod disk;
 pub mod load;
 pub mod mount;
 pub mod names;
+pub mod ops;
 pub mod stack;
 pub mod writeback;
 
@@ -87,11 +88,6 @@ pub struct Volume {
 
 /// Mounted volumes, for sync(2), power-off and a second mount of a disk.
 static VOLUMES: Mutex<Vec<Arc<Volume>>> = Mutex::new(Vec::new());
-
-/// The volume of a superblock, if it is kestrelfs.
-pub fn volume(sb: &SuperBlock) -> Option<Arc<Volume>> {
-    sb.kestrel.get().cloned()
-}
 
 pub fn volumes() -> Vec<Arc<Volume>> {
     VOLUMES.lock().clone()

@@ -23,7 +23,7 @@ use super::{load, Volume, VOLUMES};
 use crate::block::Disk;
 use crate::fs::mount::{Mount, Path, MNT_NODEV, MNT_RELATIME};
 use crate::fs::namei;
-use crate::fs::super_block::{FsKind, SuperBlock, SB_RDONLY};
+use crate::fs::super_block::{SuperBlock, SB_RDONLY};
 
 /// Parsed mount options.
 #[derive(Default, Clone, Copy)]
@@ -94,10 +94,10 @@ fn open(disk: &Arc<Disk>, sb_flags: u32, opts: Options) -> Result<Arc<SuperBlock
     }
     let (generation, inodes) = (fs.superblock().generation, fs.superblock().inode_count);
     let compression = fs.default_compression();
-    let sb = SuperBlock::new_on_device(FsKind::Kestrel, flags, makedev(disk.major, disk.minor));
+    let sb = SuperBlock::new_on_device(&super::ops::KESTRELFS, flags, makedev(disk.major, disk.minor));
     let vol = Arc::new(Volume::new(disk.clone(), fs, Arc::downgrade(&sb), flags & SB_RDONLY != 0));
     *vol.compress_option.lock() = opts.compression;
-    sb.kestrel.call_once(|| vol.clone());
+    sb.set_ops(Arc::new(super::ops::KestrelOps(vol.clone())));
     let root = load::load_tree(&vol, &sb).map_err(|e| {
         crate::pr_err!("kestrelfs ({}): cannot mount: {}", disk.name, e);
         vol.fs.lock().take();

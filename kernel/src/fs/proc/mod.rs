@@ -41,9 +41,11 @@ use spin::Mutex;
 
 use super::d_path::{d_path, NamedPath};
 use super::file::File;
+use super::fs_type::FileSystemType;
 use super::inode::Inode;
 use super::mount::{root_path, Mount};
-use super::super_block::{FsKind, SuperBlock};
+use super::node_ops::NodeOperations;
+use super::super_block::SuperBlock;
 use crate::proc::pid;
 use crate::sched::current;
 use crate::sched::task::{Pid, Task, TaskState};
@@ -112,15 +114,19 @@ pub fn task_of(ids: Ids) -> Result<Arc<Task>, Errno> {
     pid::find(id).filter(|t| t.start_time == ids.start).ok_or(Errno::ESRCH)
 }
 
+pub static PROC: FileSystemType =
+    FileSystemType { name: "proc", magic: abi::PROC_SUPER_MAGIC, nodev: true, mount: Some(new_mount) };
+
 /// A new proc instance (Linux gives each mount its own superblock). No
 /// mount options are supported (hidepid=, subset= are refused).
-pub fn new_mount(sb_flags: u32, mnt_flags: u32, source: Vec<u8>, data: Option<&[u8]>) -> Result<Arc<Mount>, Errno> {
+fn new_mount(source: Option<Vec<u8>>, sb_flags: u32, mnt_flags: u32, data: Option<&[u8]>) -> Result<Arc<Mount>, Errno> {
     if data.is_some_and(|d| d.split(|&b| b == b',').any(|o| !o.is_empty())) {
         return Err(Errno::EINVAL);
     }
-    let sb = SuperBlock::new(FsKind::Proc, sb_flags);
+    let source = source.unwrap_or_else(|| b"none".to_vec());
+    let sb = SuperBlock::new(&PROC, sb_flags);
     let node = ProcNode { kind: Kind::Fixed(ROOT), parent: None, name: Vec::new() };
-    let root = Inode::new_proc(&sb, ino(Kind::Fixed(ROOT)), FIXED[ROOT].mode, 0, 0, node);
+    let root = Inode::new_node(&sb, ino(Kind::Fixed(ROOT)), FIXED[ROOT].mode, 0, 0, Arc::new(node));
     sb.set_root(root.clone());
     Ok(Mount::create(sb, root, source, mnt_flags))
 }
@@ -233,7 +239,7 @@ fn instantiate(parent: &Arc<Inode>, kind: Kind, name: &[u8]) -> Result<Arc<Inode
         return Ok(inode);
     }
     let node = ProcNode { kind, parent: Some(parent.clone()), name: name.to_vec() };
-    let inode = Inode::new_proc(&parent.sb, ino(kind), mode, uid, gid, node);
+    let inode = Inode::new_node(&parent.sb, ino(kind), mode, uid, gid, Arc::new(node));
     let mut cache = CACHE.lock();
     cache.insert(key, Arc::downgrade(&inode));
     let mut prune_at = CACHE_PRUNE_AT.lock();
@@ -245,7 +251,7 @@ fn instantiate(parent: &Arc<Inode>, kind: Kind, name: &[u8]) -> Result<Arc<Inode
 }
 
 /// Looks `name` up in the procfs directory `dir` (Inode::lookup).
-pub fn lookup(dir: &Arc<Inode>, node: &ProcNode, name: &[u8]) -> Result<Option<Arc<Inode>>, Errno> {
+fn lookup(dir: &Arc<Inode>, node: &ProcNode, name: &[u8]) -> Result<Option<Arc<Inode>>, Errno> {
     match child_kind(node.kind, name)? {
         Some(kind) => match instantiate(dir, kind, name) {
             Ok(inode) => Ok(Some(inode)),
@@ -357,7 +363,7 @@ pub fn may_access(task: &Task) -> Result<(), Errno> {
 /// Where a magic link (exe, cwd, root, fd/N) leads: the file itself.
 /// None for the other symlinks. EACCES without ptrace access; ENOENT when
 /// there is nothing (a zombie's executable, a closed descriptor).
-pub fn magic_link(node: &ProcNode) -> Result<Option<NamedPath>, Errno> {
+fn magic_link(node: &ProcNode) -> Result<Option<NamedPath>, Errno> {
     let What::Link(kind) = node.what() else { return Ok(None) };
     if matches!(kind, LinkKind::SelfLink | LinkKind::ThreadSelf | LinkKind::Mounts) {
         return Ok(None);
@@ -380,7 +386,7 @@ pub fn magic_link(node: &ProcNode) -> Result<Option<NamedPath>, Errno> {
 }
 
 /// A procfs symlink's target as readlink shows it.
-pub fn link_text(node: &ProcNode) -> Result<Vec<u8>, Errno> {
+fn link_text(node: &ProcNode) -> Result<Vec<u8>, Errno> {
     let What::Link(kind) = node.what() else { return Err(Errno::EINVAL) };
     let me = current();
     Ok(match kind {
@@ -395,7 +401,7 @@ pub fn link_text(node: &ProcNode) -> Result<Vec<u8>, Errno> {
 }
 
 /// Opens a procfs file or directory (open.rs's open_inode).
-pub fn open(inode: &Arc<Inode>, node: &Arc<ProcNode>, _flags: OpenFlags) -> Result<alloc::boxed::Box<dyn File>, Errno> {
+fn open(inode: &Arc<Inode>, node: &Arc<ProcNode>, _flags: OpenFlags) -> Result<alloc::boxed::Box<dyn File>, Errno> {
     use alloc::boxed::Box;
     match node.what() {
         What::Dir(kind) => {
@@ -441,4 +447,31 @@ fn write(node: &ProcNode, kind: FileKind, data: &[u8]) -> Result<usize, Errno> {
         return result;
     }
     pid_files::write(&*node.task()?, kind, data)
+}
+
+/// The VFS reaches procfs's nodes through these operations.
+impl NodeOperations for ProcNode {
+    fn lookup(&self, dir: &Arc<Inode>, name: &[u8]) -> Result<Option<Arc<Inode>>, Errno> {
+        lookup(dir, self, name)
+    }
+
+    fn read_link(&self) -> Result<Vec<u8>, Errno> {
+        link_text(self)
+    }
+
+    fn magic_link(&self) -> Result<Option<NamedPath>, Errno> {
+        magic_link(self)
+    }
+
+    fn parent(&self) -> Option<Arc<Inode>> {
+        self.parent.clone()
+    }
+
+    fn name(&self) -> &[u8] {
+        &self.name
+    }
+
+    fn open(self: Arc<Self>, inode: &Arc<Inode>, flags: OpenFlags) -> Result<alloc::boxed::Box<dyn File>, Errno> {
+        open(inode, &self, flags)
+    }
 }

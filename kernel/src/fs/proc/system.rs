@@ -11,7 +11,6 @@ use core::fmt::Write as _;
 use abi::Errno;
 
 use super::super::mount;
-use super::super::super_block::FsKind;
 use super::pid_files::parse_int;
 use super::pid_stat::clock_t;
 use super::table::FileKind;
@@ -32,7 +31,7 @@ pub fn generate(kind: FileKind) -> Option<Result<Vec<u8>, Errno>> {
             format!("{} version {} (kestrel@kestrel) (rustc) {}\n", uts::SYSNAME, uts::RELEASE, uts::VERSION)
         }
         // Every filesystem type mount(2) knows, and pipefs; none needs a device.
-        FileKind::Filesystems => String::from("nodev\ttmpfs\nnodev\tproc\nnodev\tpipefs\nnodev\tramfs\n"),
+        FileKind::Filesystems => filesystems(),
         FileKind::Cmdline => format!("{}\n", crate::cmdline::saved()),
         FileKind::SysrqTrigger => return Some(Err(Errno::EINVAL)), // write-only
         FileKind::Hostname => format!("{}\n", name_of(&uts::utsname().nodename)),
@@ -129,7 +128,7 @@ fn fs_pages() -> (u64, u64) {
         }
         let (pages, _) = m.sb.usage();
         all += pages;
-        if m.sb.kind == FsKind::Tmpfs {
+        if m.sb.is(&crate::fs::tmpfs::TMPFS) {
             tmpfs += pages;
         }
         seen.push(m.sb.clone());
@@ -247,4 +246,16 @@ fn loadavg() -> String {
     let tasks = crate::proc::pid::tasks_where(|_| true).len();
     let _ = writeln!(s, "{}/{} {}", crate::sched::runnable_count(), tasks, crate::proc::pid::last_pid());
     s
+}
+
+/// /proc/filesystems: the registered kinds, "nodev" before those that
+/// need no block device.
+fn filesystems() -> String {
+    let mut out = String::new();
+    for t in crate::fs::fs_type::filesystems() {
+        out += if t.nodev { "nodev\t" } else { "\t" };
+        out += t.name;
+        out.push('\n');
+    }
+    out
 }
