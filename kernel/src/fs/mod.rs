@@ -1,33 +1,31 @@
-//! Files and filesystems.
+//! Files and filesystems: the VFS, and the filesystems that plug into it.
 //!
-//! The root is a RAM filesystem (ramfs.rs), "rootfs", unpacked from the
-//! initramfs (initramfs.rs) and given /dev, /dev/shm and /tmp at boot
-//! (devfs.rs); mount(2) adds tmpfs, ramfs and proc instances and bind
-//! mounts (do_mount.rs, options in mount_options.rs). Each filesystem
-//! instance is a superblock (super_block.rs: device number, limits,
-//! read-only flag), shown in the tree by mounts (mount.rs, listed for
-//! /proc by mountinfo.rs). An `Inode` (inode.rs) carries a file's
-//! metadata and its contents: directory entries (dir.rs), page-backed
-//! bytes (filedata.rs, page.rs), a symlink target, or a procfs node whose
-//! entries, bytes or target are made when asked (proc/). The path walk
-//! (namei.rs) resolves paths to a `Path` (a mount and an inode) from the
-//! root, the working directory (context.rs) or a directory descriptor,
-//! crossing mountpoints and jumping through procfs's magic links; it also
-//! tells where it found the last name, which names open files in /proc
-//! (d_path.rs). Opening (open.rs) makes an `OpenFile` (file.rs), Linux's
-//! open file description, over a `File`: a regular file (regular.rs), a
-//! directory (readdir.rs), a device by number (chardev.rs), a FIFO
-//! (fifo.rs), a pipe end (pipe.rs) or a procfs file (proc/file.rs).
-//! kestrelfs, the native filesystem on a disk (kestrel/), keeps the same
-//! in-memory tree; its file pages are read in and written back through a
-//! `Backing` (backing.rs). The system calls live with what they act on
-//! (create.rs, unlink.rs, rename.rs, attr.rs, times.rs, stat.rs,
-//! statfs.rs, read_write.rs, select.rs, xattr.rs...) and are decoded in
-//! syscalls.rs.
+//! The VFS keeps every mounted tree in memory: an `Inode` (inode.rs)
+//! carries a file's metadata and its contents (directory entries in
+//! dir.rs, page-backed bytes in filedata.rs and page.rs, a symlink target,
+//! or a node whose filesystem makes its entries, bytes and target when
+//! asked: node_ops.rs's `NodeOperations`). Each filesystem instance is a
+//! superblock (super_block.rs) of a registered kind (fs_type.rs), with the
+//! operations a filesystem adds to the tree (super_ops.rs's
+//! `SuperOperations`: names mirrored to a disk, flags and xattrs, sync,
+//! statfs, remount, options). The generic code names no filesystem:
+//! tmpfs, ramfs and rootfs (tmpfs.rs over ramfs.rs's tree operations),
+//! procfs (proc/) and kestrelfs (kestrel/) register and implement those
+//! traits. Mounts (mount.rs, do_mount.rs, mountinfo.rs) show superblocks
+//! in the tree; the path walk (namei.rs) resolves names to a `Path` from
+//! the root, the working directory (context.rs) or a directory descriptor,
+//! crossing mountpoints and jumping through magic links, and tells where
+//! it found the last name (d_path.rs). Opening (open.rs) makes an
+//! `OpenFile` (file.rs) over a `File`: a regular file (regular.rs), a
+//! directory (readdir.rs), a character device by its registered driver
+//! (chardev.rs), a FIFO (fifo.rs), a pipe end (pipe.rs) or a node's file.
+//! The system calls live with what they act on, in the file Linux's fs/
+//! has them in (open.rs, read_write.rs, stat.rs, statfs.rs, sync.rs,
+//! utimes.rs, xattr.rs, select.rs...); the table is syscall/table.rs.
 //!
 //! Lock order: the namespace lock (ramfs.rs), then the mount table lock,
 //! then a mount's parent lock (mount.rs), then one inode lock at a time,
-//! then a kestrel filesystem's lock (kestrel/mod.rs); the task's
+//! then a disk filesystem's own lock (kestrel/mod.rs); the task's
 //! credentials lock, the mount id and anonymous device locks and procfs's
 //! inode cache lock are leaves. No lock is held across a copy to or from
 //! user memory.
@@ -74,8 +72,8 @@ pub mod stat;
 pub mod statfs;
 pub mod super_block;
 pub mod super_ops;
-pub mod syscalls;
-pub mod times;
+pub mod sync;
 pub mod tmpfs;
 pub mod unlink;
+pub mod utimes;
 pub mod xattr;

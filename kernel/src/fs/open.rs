@@ -209,3 +209,7 @@ pub fn sys_creat(path: u64, mode: u32) -> Result<usize, Errno> {
     let flags = OpenFlags::O_CREAT | OpenFlags::O_WRONLY | OpenFlags::O_TRUNC;
     sys_openat(abi::AT_FDCWD, path, flags.bits(), mode)
 }
+
+pub fn sys_close(fd: i32) -> Result<usize, Errno> {
+    crate::sched::current().files.lock().close(fd).map(|_| 0)
+}

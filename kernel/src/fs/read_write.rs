@@ -1,5 +1,5 @@
 //! read(2), write(2), readv(2), writev(2), pread64(2), pwrite64(2),
-//! preadv(2), pwritev(2), sendfile(2), lseek(2), close(2).
+//! preadv(2), pwritev(2), sendfile(2), lseek(2).
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -8,7 +8,6 @@ use abi::fcntl::{SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET};
 use abi::{Errno, Iovec};
 
 use super::file::{get_file, OpenFile};
-use crate::sched::current;
 use crate::uaccess::{check_user_range, copy_from_user_partial, copy_to_user, read_user};
 
 /// Bytes moved per step between user memory and a file.
@@ -279,8 +278,4 @@ pub fn generic_seek(pos: u64, size: u64, offset: i64, whence: i32) -> Result<u64
 
 pub fn sys_lseek(fd: i32, offset: i64, whence: i32) -> Result<usize, Errno> {
     get_file(fd)?.seek(offset, whence).map(|pos| pos as usize)
-}
-
-pub fn sys_close(fd: i32) -> Result<usize, Errno> {
-    current().files.lock().close(fd).map(|_| 0)
 }

@@ -1,13 +1,10 @@
-//! statfs(2), fstatfs(2), and the sync family: sync(2), syncfs(2),
-//! fsync(2), fdatasync(2). The RAM filesystems hold the only copy of their
-//! data, so a sync has nothing to write and succeeds where Linux's tmpfs
-//! does; a disk filesystem writes back and commits (its `sync`).
+//! statfs(2) and fstatfs(2).
 
 use abi::{Errno, Statfs};
 use abi::{ST_MANDLOCK, ST_NOATIME, ST_NODEV, ST_NODIRATIME, ST_NOEXEC, ST_NOSUID, ST_RDONLY, ST_RELATIME};
 use abi::{ST_SYNCHRONOUS, ST_VALID};
 
-use super::file::{get_file, get_raw};
+use super::file::get_raw;
 use super::mount::{Mount, Path};
 use super::mount::{MNT_NOATIME, MNT_NODEV, MNT_NODIRATIME, MNT_NOEXEC, MNT_NOSUID, MNT_RELATIME};
 use super::namei;
@@ -59,27 +56,4 @@ pub fn sys_statfs(path: u64, buf: u64) -> Result<usize, Errno> {
 pub fn sys_fstatfs(fd: i32, buf: u64) -> Result<usize, Errno> {
     let file = get_raw(fd)?;
     write_user(buf, &statfs_of(file.path())).map(|_| 0)
-}
-
-/// sync(2): every mounted filesystem is written back and committed (RAM
-/// filesystems hold nothing to write back); the disks' write caches are
-/// flushed. Never fails, as on Linux.
-pub fn sys_sync() -> Result<usize, Errno> {
-    for sb in super::mount::superblocks() {
-        let _ = sb.ops().sync();
-    }
-    crate::block::flush_all();
-    Ok(0)
-}
-
-/// syncfs(2): the filesystem of `fd`.
-pub fn sys_syncfs(fd: i32) -> Result<usize, Errno> {
-    let file = get_file(fd)?;
-    file.inode().sb.ops().sync().map(|_| 0)
-}
-
-/// fsync(2) and fdatasync(2): EINVAL for files that cannot be synced
-/// (pipes, terminals, devices), as Linux.
-pub fn sys_fsync(fd: i32) -> Result<usize, Errno> {
-    get_file(fd)?.fsync().map(|_| 0)
 }

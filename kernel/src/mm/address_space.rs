@@ -26,6 +26,7 @@ pub enum FileFault {
     OutOfMemory,
 }
 use super::vma::{Vma, VmaKind};
+use super::vma_tree::VmaTree;
 use crate::uaccess::USER_LIMIT;
 
 const PAGE: u64 = PAGE_SIZE as u64;
@@ -50,7 +51,7 @@ pub const fn page_up(a: u64) -> u64 {
 
 pub struct AddressSpace {
     table: Arc<PageTable>,
-    vmas: BTreeMap<u64, Vma>,
+    vmas: VmaTree,
     /// Files mapped by areas, by the id the areas carry.
     files: BTreeMap<u32, Arc<dyn MappedFile>>,
     next_file_id: u32,
@@ -67,7 +68,7 @@ impl AddressSpace {
         let table = Arc::new(PageTable::new_user().ok_or(Errno::ENOMEM)?);
         Ok(AddressSpace {
             table,
-            vmas: BTreeMap::new(),
+            vmas: VmaTree::new(),
             files: BTreeMap::new(),
             next_file_id: 0,
             brk_start: 0,
@@ -88,18 +89,17 @@ impl AddressSpace {
     }
 
     pub fn find_vma(&self, addr: u64) -> Option<&Vma> {
-        self.vmas.range(..=addr).next_back().map(|(_, v)| v).filter(|v| v.contains(addr))
+        self.vmas.find(addr)
     }
 
     /// True when no VMA intersects [start, end).
     pub fn is_free(&self, start: u64, end: u64) -> bool {
-        self.vmas.range(..end).next_back().is_none_or(|(_, v)| v.end <= start)
+        self.vmas.is_free(start, end)
     }
 
     /// Adds a VMA over a range that must be free.
     pub fn insert_vma(&mut self, vma: Vma) {
-        debug_assert!(self.is_free(vma.start, vma.end));
-        self.vmas.insert(vma.start, vma);
+        self.vmas.insert(vma);
         self.note_peak();
     }
 
@@ -114,13 +114,12 @@ impl AddressSpace {
 
     /// The areas, lowest first.
     pub fn vmas_iter(&self) -> impl Iterator<Item = &Vma> {
-        self.vmas.values()
+        self.vmas.iter()
     }
 
     /// The files that shared areas overlapping [start, end) map (msync).
     pub fn shared_files_in(&self, start: u64, end: u64) -> Vec<Arc<dyn MappedFile>> {
-        let mut ids: Vec<u32> =
-            self.vmas.range(..end).filter(|(_, v)| v.end > start && v.shared).filter_map(|(_, v)| v.file).collect();
+        let mut ids: Vec<u32> = self.vmas.overlapping(start, end).filter(|v| v.shared).filter_map(|v| v.file).collect();
         ids.sort_unstable();
         ids.dedup();
         ids.iter().filter_map(|id| self.files.get(id).cloned()).collect()
@@ -149,29 +148,14 @@ impl AddressSpace {
 
     /// Finds `len` bytes of free space, highest first below MMAP_BASE.
     pub fn find_free_area(&self, len: u64) -> Option<u64> {
-        let mut top = MMAP_BASE;
-        for (_, v) in self.vmas.range(..MMAP_BASE).rev() {
-            if v.end <= top && top - v.end >= len {
-                return Some(top - len);
-            }
-            top = top.min(v.start);
-        }
-        (top >= MMAP_MIN_ADDR + len).then(|| top - len)
+        self.vmas.find_free_area(len, MMAP_BASE, MMAP_MIN_ADDR)
     }
 
     /// Removes every mapping in [start, end), splitting VMAs at the edges
     /// and freeing the pages.
     pub fn unmap_range(&mut self, start: u64, end: u64) {
-        let overlapping: Vec<u64> = self.vmas.range(..end).filter(|(_, v)| v.end > start).map(|(&s, _)| s).collect();
-        for s in overlapping {
-            let v = self.vmas.remove(&s).expect("listed above");
-            if v.start < start {
-                self.vmas.insert(v.start, Vma { end: start, ..v });
-            }
-            if v.end > end {
-                self.vmas.insert(end, v.tail_from(end));
-            }
-            self.free_pages(v.start.max(start), v.end.min(end));
+        for (from, to, _) in self.vmas.remove_range(start, end) {
+            self.free_pages(from, to);
         }
         self.forget_unmapped_files();
     }
@@ -179,7 +163,7 @@ impl AddressSpace {
     /// Drops the files no area maps any more.
     fn forget_unmapped_files(&mut self) {
         let vmas = &self.vmas;
-        self.files.retain(|id, _| vmas.values().any(|v| v.file == Some(*id)));
+        self.files.retain(|id, _| vmas.iter().any(|v| v.file == Some(*id)));
     }
 
     /// Registers a file for areas to map; returns the id they carry.
@@ -278,9 +262,9 @@ impl AddressSpace {
         copy.exec = self.exec.clone();
         copy.files = self.files.clone();
         copy.next_file_id = self.next_file_id;
-        let vmas: Vec<Vma> = self.vmas.values().copied().collect();
+        copy.vmas = self.vmas.clone();
+        let vmas: Vec<Vma> = self.vmas.iter().copied().collect();
         for vma in vmas {
-            copy.vmas.insert(vma.start, vma);
             for (va, entry) in self.pages(vma.start, vma.end) {
                 let mut flags = entry.flags;
                 if !vma.shared {
@@ -333,34 +317,12 @@ impl AddressSpace {
                 pgoff: 0,
             };
             self.insert_vma(heap);
-            self.merge_adjacent(old_end);
+            self.vmas.merge_at(old_end);
         } else if new_end < old_end {
             self.unmap_range(new_end, old_end);
         }
         self.brk = new_brk;
         Ok(())
-    }
-
-    /// Joins the VMA starting at `at` with the one ending there when they
-    /// are alike, so a growing heap stays one area.
-    fn merge_adjacent(&mut self, at: u64) {
-        let Some(&next) = self.vmas.get(&at) else {
-            return;
-        };
-        let Some((&prev_start, &prev)) = self.vmas.range(..at).next_back() else {
-            return;
-        };
-        let contiguous_file = prev.file == next.file && (prev.file.is_none() || prev.file_page(at) == next.pgoff);
-        if prev.end == at
-            && prev.prot == next.prot
-            && prev.kind == next.kind
-            && prev.shared == next.shared
-            && prev.grows_down == next.grows_down
-            && contiguous_file
-        {
-            self.vmas.remove(&at);
-            self.vmas.insert(prev_start, Vma { end: next.end, ..prev });
-        }
     }
 
     /// Upgrades the rights of an already mapped page (an ELF page shared by
@@ -375,36 +337,22 @@ impl AddressSpace {
 impl AddressSpace {
     /// Splits VMAs so that `at` is an area boundary (when inside one).
     pub fn split_at(&mut self, at: u64) {
-        let Some((&start, &vma)) = self.vmas.range(..at).next_back() else { return };
-        if vma.end > at {
-            self.vmas.insert(start, Vma { end: at, ..vma });
-            self.vmas.insert(at, vma.tail_from(at));
-        }
+        self.vmas.split_at(at);
     }
 
     /// True when [start, end) is covered by areas without holes.
     pub fn fully_mapped(&self, start: u64, end: u64) -> bool {
-        let mut at = start;
-        for (_, v) in self.vmas.range(..end).filter(|(_, v)| v.end > start) {
-            if v.start > at {
-                return false;
-            }
-            at = v.end;
-        }
-        at >= end
+        self.vmas.fully_mapped(start, end)
     }
 
     /// The areas inside [start, end) (after `split_at` both ends).
     pub fn vmas_in(&mut self, start: u64, end: u64) -> impl Iterator<Item = &mut Vma> {
-        self.vmas.range_mut(start..end).map(|(_, v)| v)
+        self.vmas.areas_in(start, end)
     }
 
     /// Joins neighbouring areas that are alike.
     pub fn merge_all(&mut self) {
-        let starts: Vec<u64> = self.vmas.keys().copied().collect();
-        for s in starts {
-            self.merge_adjacent(s);
-        }
+        self.vmas.merge_all();
     }
 
     /// How many pages of [start, end) have a frame (resident set size).
@@ -471,33 +419,18 @@ impl AddressSpace {
     /// the area stays within `limit` bytes and a guard gap from the area
     /// below (Linux's stack_guard_gap, 256 pages).
     pub fn grow_stack(&mut self, addr: u64, limit: u64) -> Option<Vma> {
-        const GUARD_GAP: u64 = 256 * PAGE;
-        let (&start, &vma) = self.vmas.range(addr..).next()?;
-        if !vma.grows_down {
-            return None;
-        }
-        let new_start = page_down(addr);
-        if vma.end - new_start > limit {
-            return None;
-        }
-        let below_end = self.vmas.range(..new_start).next_back().map_or(0, |(_, v)| v.end);
-        if new_start < below_end.saturating_add(GUARD_GAP) {
-            return None;
-        }
-        self.vmas.remove(&start);
-        let grown = Vma { start: new_start, ..vma };
-        self.vmas.insert(new_start, grown);
+        let grown = self.vmas.grow_stack(addr, limit)?;
         self.note_peak();
         Some(grown)
     }
 
     /// Total bytes of all areas (RLIMIT_AS, /proc's VmSize).
     pub fn total_size(&self) -> u64 {
-        self.vmas.values().map(|v| v.end - v.start).sum()
+        self.vmas.total_size()
     }
 
     pub fn remove_vma(&mut self, start: u64) -> Option<Vma> {
-        self.vmas.remove(&start)
+        self.vmas.remove(start)
     }
 }
 

@@ -13,5 +13,6 @@ pub mod mprotect;
 pub mod mremap;
 pub mod msync;
 pub mod vma;
+pub mod vma_tree;
 
 pub use machine::mm::frame;

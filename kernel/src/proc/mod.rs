@@ -1,6 +1,8 @@
 //! Processes: exec, exit, signals, identities.
 
+pub mod affinity;
 pub mod arch_prctl;
+pub mod capability;
 pub mod cred;
 pub mod elf;
 pub mod exec;
