@@ -56,15 +56,9 @@ pub trait SuperOperations: Send + Sync {
         Ok(())
     }
 
-    /// statfs(2)'s figures; by default only the type (simple_statfs).
+    /// statfs(2)'s figures; by default only the type.
     fn statfs(&self, sb: &SuperBlock) -> Statfs {
-        Statfs {
-            f_type: sb.kind.magic,
-            f_bsize: 4096,
-            f_namelen: super::namei::NAME_MAX as i64,
-            f_frsize: 4096,
-            ..Statfs::default()
-        }
+        simple_statfs(sb)
     }
 
     /// MS_REMOUNT: applies the options and the new superblock flags.
@@ -115,6 +109,18 @@ pub trait SuperOperations: Send + Sync {
     /// The attributes' names, each followed by a NUL.
     fn list_xattr(&self, _path: &Path) -> Result<Vec<u8>, Errno> {
         Ok(Vec::new())
+    }
+}
+
+/// What a filesystem without figures of its own reports: its type, block
+/// size and name length (Linux's simple_statfs).
+pub fn simple_statfs(sb: &SuperBlock) -> Statfs {
+    Statfs {
+        f_type: sb.kind.magic,
+        f_bsize: 4096,
+        f_namelen: super::namei::NAME_MAX as i64,
+        f_frsize: 4096,
+        ..Statfs::default()
     }
 }
 

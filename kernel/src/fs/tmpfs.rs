@@ -15,7 +15,7 @@ use super::mount::Mount;
 use super::mount_options::{self, tmpfs_default_limits, Options, PAGE, RAMFS_DEFAULT_MODE, TMPFS_DEFAULT_MODE};
 use super::perm::current_cred;
 use super::super_block::{SuperBlock, SB_REMOUNT_MASK};
-use super::super_ops::{check_remount_read_only, SuperOperations};
+use super::super_ops::{check_remount_read_only, simple_statfs, SuperOperations};
 
 pub static ROOTFS: FileSystemType =
     FileSystemType { name: "rootfs", magic: abi::RAMFS_MAGIC, nodev: true, mount: None };
@@ -95,13 +95,7 @@ impl SuperOperations for RamOps {
     /// tmpfs reports its limits and what is left (shmem_statfs); ramfs
     /// only its type (simple_statfs).
     fn statfs(&self, sb: &SuperBlock) -> Statfs {
-        let mut s = Statfs {
-            f_type: sb.kind.magic,
-            f_bsize: 4096,
-            f_namelen: super::namei::NAME_MAX as i64,
-            f_frsize: 4096,
-            ..Statfs::default()
-        };
+        let mut s = simple_statfs(sb);
         if self.tmpfs {
             let (max_blocks, max_inodes) = sb.limits();
             let (used_blocks, used_inodes) = sb.usage();
