@@ -1,33 +1,37 @@
 //! Registration slots: the functions a higher layer registers at boot for
 //! a lower one to call (deferred work, exit hooks, shutdown work), so the
-//! lower layer never names the higher. A few fixed slots: calling them
-//! neither allocates nor holds the lock while they run.
+//! lower layer never names the higher. A few fixed slots, each set once:
+//! calling them takes no lock and allocates nothing (deferred work runs at
+//! every return to user mode).
 
-use spin::Mutex;
-
-use crate::arch::cpu::without_interrupts;
+use spin::Once;
 
 pub struct Hooks<F: Copy, const N: usize> {
-    slots: Mutex<[Option<F>; N]>,
+    slots: [Once<F>; N],
 }
 
 impl<F: Copy, const N: usize> Hooks<F, N> {
     pub const fn new() -> Self {
-        Hooks { slots: Mutex::new([None; N]) }
+        Hooks { slots: [const { Once::new() }; N] }
     }
 
     /// Adds `f` after those registered before it.
     pub fn register(&self, f: F) {
-        without_interrupts(|| {
-            let mut slots = self.slots.lock();
-            let free = slots.iter_mut().find(|s| s.is_none()).expect("more hooks registered than slots");
-            *free = Some(f);
-        });
+        for slot in &self.slots {
+            let mut placed = false;
+            slot.call_once(|| {
+                placed = true;
+                f
+            });
+            if placed {
+                return;
+            }
+        }
+        panic!("more hooks registered than slots");
     }
 
     /// The registered functions, in registration order.
-    pub fn all(&self) -> impl Iterator<Item = F> {
-        let slots = without_interrupts(|| *self.slots.lock());
-        slots.into_iter().flatten()
+    pub fn all(&self) -> impl Iterator<Item = F> + '_ {
+        self.slots.iter().map_while(|slot| slot.get().copied())
     }
 }

@@ -53,37 +53,44 @@ impl IoPort {
         self.base
     }
 
+    #[inline]
     fn port(&self, offset: u16, width: u16) -> u16 {
         assert!(u32::from(offset) + u32::from(width) <= u32::from(self.len), "port offset {offset:#x} out of range");
         self.base + offset
     }
 
+    #[inline]
     pub fn read8(&self, offset: u16) -> u8 {
         // SAFETY: the port belongs to this claimed range, whose owner
         // drives the device behind it.
         unsafe { Port::<u8>::new(self.port(offset, 1)).read() }
     }
 
+    #[inline]
     pub fn read16(&self, offset: u16) -> u16 {
         // SAFETY: as read8.
         unsafe { Port::<u16>::new(self.port(offset, 2)).read() }
     }
 
+    #[inline]
     pub fn read32(&self, offset: u16) -> u32 {
         // SAFETY: as read8.
         unsafe { Port::<u32>::new(self.port(offset, 4)).read() }
     }
 
+    #[inline]
     pub fn write8(&self, offset: u16, value: u8) {
         // SAFETY: as read8.
         unsafe { Port::<u8>::new(self.port(offset, 1)).write(value) }
     }
 
+    #[inline]
     pub fn write16(&self, offset: u16, value: u16) {
         // SAFETY: as read8.
         unsafe { Port::<u16>::new(self.port(offset, 2)).write(value) }
     }
 
+    #[inline]
     pub fn write32(&self, offset: u16, value: u32) {
         // SAFETY: as read8.
         unsafe { Port::<u32>::new(self.port(offset, 4)).write(value) }

@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 
 use abi::{Errno, ProtFlags};
 
-use machine::mm::{Frame, PageTable, Pte, PteFlags, PAGE_SIZE, PTE_PROTNONE};
+use machine::mm::{Frame, PageTable, Pte, PteFlags, TableRoot, PAGE_SIZE, PTE_PROTNONE};
 
 use super::exec_info::ExecInfo;
 use super::mapped::MappedFile;
@@ -50,7 +50,7 @@ pub const fn page_up(a: u64) -> u64 {
 }
 
 pub struct AddressSpace {
-    table: Arc<PageTable>,
+    table: PageTable,
     vmas: VmaTree,
     /// Files mapped by areas, by the id the areas carry.
     files: BTreeMap<u32, Arc<dyn MappedFile>>,
@@ -65,7 +65,7 @@ pub struct AddressSpace {
 
 impl AddressSpace {
     pub fn new() -> Result<AddressSpace, Errno> {
-        let table = Arc::new(PageTable::new_user().ok_or(Errno::ENOMEM)?);
+        let table = PageTable::new_user().ok_or(Errno::ENOMEM)?;
         Ok(AddressSpace {
             table,
             vmas: VmaTree::new(),
@@ -83,9 +83,9 @@ impl AddressSpace {
         self.table.activate();
     }
 
-    /// The page table, for the scheduler to load when the task runs.
-    pub fn page_table(&self) -> Arc<PageTable> {
-        self.table.clone()
+    /// The page table's root, for the scheduler to load when the task runs.
+    pub fn page_table(&self) -> Arc<TableRoot> {
+        self.table.root()
     }
 
     pub fn find_vma(&self, addr: u64) -> Option<&Vma> {
@@ -196,11 +196,7 @@ impl AddressSpace {
     }
 
     fn free_pages(&mut self, start: u64, end: u64) {
-        let mut va = start;
-        while va < end {
-            drop(self.table.unmap(va));
-            va += PAGE;
-        }
+        self.table.unmap_range(start, end);
     }
 
     /// Maps a zeroed page at `va` with the VMA's rights (demand paging).
@@ -263,19 +259,8 @@ impl AddressSpace {
         copy.files = self.files.clone();
         copy.next_file_id = self.next_file_id;
         copy.vmas = self.vmas.clone();
-        let vmas: Vec<Vma> = self.vmas.iter().copied().collect();
-        for vma in vmas {
-            for (va, entry) in self.pages(vma.start, vma.end) {
-                let mut flags = entry.flags;
-                if !vma.shared {
-                    flags.remove(PteFlags::WRITABLE);
-                }
-                let frame = self.table.frame(va).expect("listed above");
-                copy.table.map(va, frame, flags).map_err(|_| Errno::ENOMEM)?;
-                if flags != entry.flags {
-                    self.table.set_flags(va, flags);
-                }
-            }
+        for vma in self.vmas.iter() {
+            self.table.share_into(&mut copy.table, vma.start, vma.end, !vma.shared).map_err(|_| Errno::ENOMEM)?;
         }
         Ok(copy)
     }
@@ -285,17 +270,12 @@ impl AddressSpace {
     /// a copy.
     pub fn write_fault_on_present(&mut self, va: u64, vma: &Vma) -> Result<(), Errno> {
         let va = page_down(va);
-        self.present(va).ok_or(Errno::EFAULT)?;
-        let old = self.table.frame(va).ok_or(Errno::EFAULT)?;
-        // The page table's reference and `old` make two when it is alone.
-        if vma.shared || old.ref_count() == 2 {
+        if vma.shared {
+            self.present(va).ok_or(Errno::EFAULT)?;
             self.table.set_flags(va, vma.pte_flags());
             return Ok(());
         }
-        let new = Frame::alloc().ok_or(Errno::ENOMEM)?;
-        new.copy_from(&old);
-        self.table.map(va, new, vma.pte_flags()).map_err(|_| Errno::ENOMEM)?;
-        Ok(())
+        self.table.make_private_writable(va, vma.pte_flags()).map_err(|_| Errno::ENOMEM)
     }
 
     /// Grows or shrinks the heap VMA to end at `new_brk` (page-rounded).
@@ -410,9 +390,7 @@ impl AddressSpace {
     /// Drops the pages of [start, end) (madvise's DONTNEED and FREE): the
     /// next touch maps zeroes, or the file's or other sharers' page again.
     pub fn zap_pages(&mut self, start: u64, end: u64) {
-        for (va, _) in self.pages(start, end) {
-            drop(self.table.unmap(va));
-        }
+        self.table.unmap_range(start, end);
     }
 
     /// A fault below a grows-down area extends it to cover `addr`, while

@@ -20,6 +20,9 @@ static DEAD_THREADS: Mutex<Vec<Arc<Task>>> = Mutex::new(Vec::new());
 
 /// Frees exited threads other than the running one.
 pub fn reap_dead_threads() {
+    if without_interrupts(|| DEAD_THREADS.lock().is_empty()) {
+        return;
+    }
     let me = crate::sched::current();
     let dead: Vec<Arc<Task>> = without_interrupts(|| {
         let mut list = DEAD_THREADS.lock();

@@ -5,6 +5,7 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use abi::time::*;
 use abi::{Errno, ItimerVal, Timeval};
@@ -21,19 +22,38 @@ const NS: u64 = 1_000_000_000;
 /// Processes with an armed ITIMER_REAL, by their leader's pid.
 static REAL_TIMERS: Mutex<BTreeMap<u32, Weak<Task>>> = Mutex::new(BTreeMap::new());
 
+/// How many entries REAL_TIMERS holds: the check at every return to user
+/// mode reads this, not the map.
+static ARMED: AtomicUsize = AtomicUsize::new(0);
+
 fn arm_real_timer(task: &Arc<Task>) {
-    without_interrupts(|| REAL_TIMERS.lock().insert(task.pid, Arc::downgrade(task)));
+    without_interrupts(|| {
+        let mut timers = REAL_TIMERS.lock();
+        timers.insert(task.pid, Arc::downgrade(task));
+        ARMED.store(timers.len(), Ordering::Relaxed);
+    });
+}
+
+fn disarm(key: u32) {
+    without_interrupts(|| {
+        let mut timers = REAL_TIMERS.lock();
+        timers.remove(&key);
+        ARMED.store(timers.len(), Ordering::Relaxed);
+    });
 }
 
 /// Fires the expired ITIMER_REAL timers (deferred work); forgets the
 /// disarmed ones and those of processes gone.
 pub fn run_expired() {
+    if ARMED.load(Ordering::Relaxed) == 0 {
+        return;
+    }
     let now = uptime_ns();
     let armed: Vec<(u32, Weak<Task>)> =
         without_interrupts(|| REAL_TIMERS.lock().iter().map(|(&k, v)| (k, v.clone())).collect());
     for (key, weak) in armed {
         let Some(task) = weak.upgrade() else {
-            without_interrupts(|| REAL_TIMERS.lock().remove(&key));
+            disarm(key);
             continue;
         };
         let fire = {
@@ -47,7 +67,7 @@ pub fn run_expired() {
         };
         let disarmed = task.real_timer.lock().0 == 0;
         if disarmed {
-            without_interrupts(|| REAL_TIMERS.lock().remove(&key));
+            disarm(key);
         }
         if fire {
             let info = abi::Siginfo::new(abi::signal::SIGALRM, abi::signal::SI_KERNEL);

@@ -163,6 +163,7 @@ impl Thread {
 impl core::ops::Deref for Thread {
     type Target = Process;
 
+    #[inline]
     fn deref(&self) -> &Process {
         &self.process
     }
@@ -171,6 +172,7 @@ impl core::ops::Deref for Thread {
 impl core::ops::Deref for Task {
     type Target = Thread;
 
+    #[inline]
     fn deref(&self) -> &Thread {
         self.owner::<Thread>().expect("every task is a thread of a process")
     }

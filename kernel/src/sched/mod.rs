@@ -118,10 +118,7 @@ fn switch_cpu_state(prev: Option<&Task>, next: &Task) {
     fpu::restore(&next.fpu.lock());
     crate::arch::set_user_fs_base(next.fs_base.load(Ordering::Relaxed));
     crate::arch::set_user_gs_base(next.gs_base.load(Ordering::Relaxed));
-    match next.page_table() {
-        Some(table) => table.activate(),
-        None => machine::mm::kernel_map::load_kernel_tables(),
-    }
+    next.activate_page_table();
 }
 
 /// Tasks runnable now (the running one included), for the load average.

@@ -13,7 +13,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use machine::arch::entry::{TaskContext, TrapFrame};
 use machine::arch::fpu::FpuState;
 use machine::mm::kstack::KernelStack;
-use machine::mm::PageTable;
+use machine::mm::TableRoot;
 use spin::Mutex;
 
 pub type Pid = u32;
@@ -76,7 +76,7 @@ pub struct Task {
     pub(super) fs_base: AtomicU64,
     pub(super) gs_base: AtomicU64,
     /// The user page table the task runs on (none: the kernel's tables).
-    page_table: Mutex<Option<Arc<PageTable>>>,
+    page_table: Mutex<Option<Arc<TableRoot>>>,
     state: Mutex<TaskState>,
     pub(super) is_idle: AtomicBool,
     /// When the task was created, in ns of uptime (/proc's starttime).
@@ -127,6 +127,7 @@ impl Task {
     }
 
     /// What the layers above attached, if it is a `T`.
+    #[inline]
     pub fn owner<T: 'static>(&self) -> Option<&T> {
         self.owner.downcast_ref()
     }
@@ -136,12 +137,16 @@ impl Task {
     }
 
     /// Sets the page table the task runs on from its next switch-in.
-    pub fn set_page_table(&self, table: Option<Arc<PageTable>>) {
+    pub fn set_page_table(&self, table: Option<Arc<TableRoot>>) {
         *self.page_table.lock() = table;
     }
 
-    pub(super) fn page_table(&self) -> Option<Arc<PageTable>> {
-        self.page_table.lock().clone()
+    /// Loads the task's page table (the kernel's tables without one).
+    pub(super) fn activate_page_table(&self) {
+        match &*self.page_table.lock() {
+            Some(table) => table.activate(),
+            None => machine::mm::kernel_map::load_kernel_tables(),
+        }
     }
 
     pub fn set_comm(&self, comm: Comm) {

@@ -337,6 +337,30 @@ fn benchmark_prints_its_figures() {
     r.expect_contains("init exited with status 0");
 }
 
+/// The benchmark again in instruction time (QEMU's `-icount`): the
+/// guest's clocks advance with the instructions it executes, so every run
+/// prints the same figures whatever the host's load, and two kernels'
+/// code paths compare exactly (`icount:` lines; not comparable with
+/// Linux or with real time). TCG only: KVM has no instruction counter.
+#[test]
+fn benchmark_in_instruction_time() {
+    let mut config = harness::QemuConfig::from_env();
+    if !config.accel.iter().any(|a| a.contains("tcg")) {
+        show("icount: not measured: KERNEL_ACCEL is not TCG");
+        return;
+    }
+    config.extra = ["-icount", "shift=0,sleep=off"].iter().map(std::ffi::OsString::from).collect();
+    let r = harness::Qemu::boot_with(&config, "console=ttyS0 panic=-1 init=/bench").wait(BOOT_TIMEOUT);
+    r.expect_clean_power_down();
+    for name in ["getpid", "fork+exit+wait", "fork+exec+wait", "page fault (4 KiB, first touch)", "pipe round trip"] {
+        let line = r.find_line(&format!("bench: {name}:")).unwrap_or_default().to_string();
+        r.expect(line.contains(" us per op"), format!("no figure for {name}"));
+    }
+    for line in r.texts().filter(|l| l.starts_with("bench: ") && l.contains(" us per op")) {
+        show(&line.replacen("bench: ", "icount: ", 1));
+    }
+}
+
 #[test]
 fn busybox_tools_in_scripts() {
     let r = shell_script("tools");

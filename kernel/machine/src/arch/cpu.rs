@@ -19,6 +19,7 @@ pub(crate) const MSR_APIC_BASE: u32 = 0x1B;
 
 pub(crate) const EFER_SCE: u64 = 1 << 0;
 
+#[inline]
 pub(crate) fn rdmsr(msr: u32) -> u64 {
     // SAFETY: every caller names an architectural MSR that exists on all
     // x86_64 CPUs (EFER, STAR, the FS/GS bases, APIC_BASE); reading has no
@@ -38,6 +39,7 @@ pub(crate) unsafe fn wrmsr(msr: u32, value: u64) {
     unsafe { reg.write(value) }
 }
 
+#[inline]
 pub(crate) fn read_cr4() -> Cr4Flags {
     Cr4::read()
 }
@@ -51,6 +53,7 @@ pub(crate) unsafe fn write_cr4(flags: Cr4Flags) {
     unsafe { Cr4::write(flags) }
 }
 
+#[inline]
 pub(crate) fn read_cr0() -> Cr0Flags {
     Cr0::read()
 }
@@ -64,6 +67,7 @@ pub(crate) unsafe fn write_cr0(flags: Cr0Flags) {
 }
 
 /// The faulting address of the last page fault.
+#[inline]
 pub fn read_cr2() -> u64 {
     Cr2::read_raw()
 }
@@ -75,6 +79,7 @@ pub struct CpuidResult {
     pub edx: u32,
 }
 
+#[inline]
 pub fn cpuid(leaf: u32, subleaf: u32) -> CpuidResult {
     let r = core::arch::x86_64::__cpuid_count(leaf, subleaf);
     CpuidResult { eax: r.eax, ebx: r.ebx, ecx: r.ecx, edx: r.edx }
@@ -84,6 +89,7 @@ pub fn max_cpuid_leaf() -> u32 {
     cpuid(0, 0).eax
 }
 
+#[inline]
 pub fn rdtsc() -> u64 {
     // SAFETY: RDTSC only reads a counter into registers.
     unsafe { core::arch::x86_64::_rdtsc() }
@@ -95,19 +101,23 @@ pub fn rdrand() -> Option<u64> {
     (0..10).find_map(|_| rd.get_u64())
 }
 
+#[inline]
 pub fn enable_interrupts() {
     interrupts::enable();
 }
 
+#[inline]
 pub fn disable_interrupts() {
     interrupts::disable();
 }
 
+#[inline]
 pub fn interrupts_enabled() -> bool {
     interrupts::are_enabled()
 }
 
 /// Runs `f` with interrupts masked, restoring the previous state after.
+#[inline]
 pub fn without_interrupts<R>(f: impl FnOnce() -> R) -> R {
     interrupts::without_interrupts(f)
 }
@@ -126,6 +136,7 @@ pub fn halt_forever() -> ! {
 }
 
 /// Drops the TLB entry of one page.
+#[inline]
 pub fn invlpg(addr: u64) {
     tlb::flush(VirtAddr::new_truncate(addr));
 }

@@ -312,21 +312,20 @@ impl TaskContext {
 }
 
 /// Makes `next` the running context; returns the one running until now.
-fn install(next: &Arc<TaskContext>) -> Arc<TaskContext> {
+fn install(next: Arc<TaskContext>) -> Arc<TaskContext> {
     assert!(!super::cpu::interrupts_enabled(), "context switch with interrupts on");
-    super::percpu::use_kernel_stack_of(next);
-    RUNNING.lock().replace(next.clone()).expect("TaskContext::boot ran")
+    super::percpu::use_kernel_stack_of(&next);
+    RUNNING.lock().replace(next).expect("TaskContext::boot ran")
 }
 
 /// Saves the running context and resumes `next` (with interrupts off);
 /// returns when something switches back.
 pub fn switch_to(next: Arc<TaskContext>) {
-    let prev = install(&next);
-    if Arc::ptr_eq(&prev, &next) {
+    if RUNNING.lock().as_ref().is_some_and(|running| Arc::ptr_eq(running, &next)) {
         return;
     }
     let next_rsp = next.saved_rsp_checked();
-    drop(next);
+    let prev = install(next);
     // SAFETY: `next_rsp` was stored by an earlier switch (or by new_user)
     // on `next`'s stack, which RUNNING now keeps alive, so it points at
     // saved callee-saved registers and a return address; the running
@@ -338,10 +337,8 @@ pub fn switch_to(next: Arc<TaskContext>) {
 /// switch; its stack is freed later, by whoever drops its context, and
 /// refuses to be freed while still in use).
 pub fn switch_final(next: Arc<TaskContext>) -> ! {
-    let prev = install(&next);
     let next_rsp = next.saved_rsp_checked();
-    drop(next);
-    drop(prev);
+    drop(install(next));
     // SAFETY: as switch_to; nothing of the running context is kept.
     unsafe { core::arch::asm!("mov rsp, {}", "jmp {}", in(reg) next_rsp, sym switch_context_load, options(noreturn)) }
 }

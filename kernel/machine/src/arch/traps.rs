@@ -82,6 +82,7 @@ pub fn set_hooks(hooks: TrapHooks) {
     HOOKS.call_once(|| hooks);
 }
 
+#[inline]
 pub(crate) fn hooks() -> &'static TrapHooks {
     HOOKS.get().expect("trap hooks are set before the first trap")
 }

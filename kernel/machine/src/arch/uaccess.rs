@@ -55,12 +55,14 @@ extern "C" {
 /// unmapped so no SYSCALL instruction can sit at the canonical boundary.
 pub const USER_LIMIT: u64 = 0x7fff_ffff_f000;
 
+#[inline]
 fn in_user_range(addr: u64, len: usize) -> bool {
     addr.checked_add(len as u64).is_some_and(|end| end <= USER_LIMIT)
 }
 
 /// Copies `dst.len()` bytes from user address `src`; returns the bytes
 /// not copied (all of them when the range is not below USER_LIMIT).
+#[inline]
 pub fn copy_from_user(dst: &mut [u8], src: u64) -> usize {
     if !in_user_range(src, dst.len()) {
         return dst.len();
@@ -72,6 +74,7 @@ pub fn copy_from_user(dst: &mut [u8], src: u64) -> usize {
 }
 
 /// Copies `src` to user address `dst`; returns the bytes not copied.
+#[inline]
 pub fn copy_to_user(dst: u64, src: &[u8]) -> usize {
     if !in_user_range(dst, src.len()) {
         return src.len();

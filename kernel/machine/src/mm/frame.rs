@@ -184,6 +184,7 @@ static COUNTS_BASE: AtomicU64 = AtomicU64::new(0);
 static COUNTS_LEN: AtomicU64 = AtomicU64::new(0);
 
 /// The reference count of the frame at `paddr`.
+#[inline]
 fn refcount(paddr: u64) -> &'static AtomicU32 {
     let frame = paddr / PAGE;
     assert!(frame < COUNTS_LEN.load(Ordering::Relaxed), "frame {paddr:#x} beyond RAM");
@@ -219,31 +220,37 @@ impl Frame {
 
     /// The physical address (for page-table entries and devices; it grants
     /// nothing by itself).
+    #[inline]
     pub fn paddr(&self) -> u64 {
         self.paddr
     }
 
     /// How many references exist (copy-on-write asks whether it is alone).
+    #[inline]
     pub fn ref_count(&self) -> u32 {
         refcount(self.paddr).load(Ordering::Acquire)
     }
 
+    #[inline]
     fn check(offset: usize, len: usize) {
         assert!(offset.checked_add(len).is_some_and(|end| end <= PAGE_SIZE), "frame access out of range");
     }
 
+    #[inline]
     pub fn read(&self, offset: usize, out: &mut [u8]) {
         Frame::check(offset, out.len());
         // SAFETY: inside this frame, which the reference keeps allocated.
         unsafe { phys::copy_from(self.paddr + offset as u64, out) }
     }
 
+    #[inline]
     pub fn write(&self, offset: usize, data: &[u8]) {
         Frame::check(offset, data.len());
         // SAFETY: as read.
         unsafe { phys::copy_to(self.paddr + offset as u64, data) }
     }
 
+    #[inline]
     pub fn zero(&self, offset: usize, len: usize) {
         Frame::check(offset, len);
         // SAFETY: as read.

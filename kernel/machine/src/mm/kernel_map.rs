@@ -143,3 +143,8 @@ pub(crate) fn leave_root(root: u64) {
         load_kernel_tables();
     }
 }
+
+/// True when the CPU runs on `root`.
+pub(crate) fn is_loaded(root: u64) -> bool {
+    current_root() == root
+}

@@ -8,7 +8,7 @@ pub mod paging;
 pub mod phys;
 
 pub use frame::Frame;
-pub use paging::{OutOfMemory, PageTable, Pte, PteFlags, PTE_PROTNONE};
+pub use paging::{OutOfMemory, PageTable, Pte, PteFlags, TableRoot, PTE_PROTNONE};
 pub use phys::PAGE_SIZE;
 
 use crate::boot::BootInfo;

@@ -7,7 +7,7 @@
 //! kernel's own tables are edited by `kernel_map` and `kstack` only,
 //! through the crate-private functions at the end.
 
-use spin::Mutex;
+use alloc::sync::Arc;
 use x86_64::structures::paging::PageTableFlags;
 
 use super::frame::Frame;
@@ -147,18 +147,42 @@ pub(crate) unsafe fn leaf_table(pml4: u64, vaddr: u64) -> Option<u64> {
     Some(table)
 }
 
-/// A user address space's page table. Shared (the address space edits
-/// it, the scheduler loads it), so edits take its lock.
+/// The top-level table of a user address space, which the scheduler
+/// loads (`activate`) while the `PageTable` that fills it may change or go:
+/// a root whose table is gone has an empty user half, and the root's frame
+/// is freed only when the last handle goes, after the CPU left it.
+pub struct TableRoot {
+    paddr: u64,
+}
+
+impl TableRoot {
+    /// Makes this the CPU's address space.
+    pub fn activate(&self) {
+        super::kernel_map::load_root(self.paddr);
+    }
+}
+
+impl Drop for TableRoot {
+    fn drop(&mut self) {
+        super::kernel_map::leave_root(self.paddr);
+        // SAFETY: the root's reference was given up by `new_user_root`,
+        // and the CPU no longer runs on it.
+        drop(unsafe { Frame::from_raw(self.paddr) });
+    }
+}
+
+/// A user address space's page table: edits take `&mut self`, so its
+/// owner (the address space, under its lock) is the only editor.
 pub struct PageTable {
     root: u64,
-    lock: Mutex<()>,
+    handle: Arc<TableRoot>,
 }
 
 impl PageTable {
     /// An empty user half over the shared kernel half.
     pub fn new_user() -> Option<PageTable> {
         let root = super::kernel_map::new_user_root()?;
-        Some(PageTable { root, lock: Mutex::new(()) })
+        Some(PageTable { root, handle: Arc::new(TableRoot { paddr: root }) })
     }
 
     /// Physical address of the root (what CR3 holds while it runs).
@@ -166,9 +190,15 @@ impl PageTable {
         self.root
     }
 
+    /// The root, for the scheduler to load when a task of this address
+    /// space runs.
+    pub fn root(&self) -> Arc<TableRoot> {
+        self.handle.clone()
+    }
+
     /// Makes this table the CPU's address space.
     pub fn activate(&self) {
-        super::kernel_map::load_root(self.root);
+        self.handle.activate();
     }
 
     fn check_user(va: u64) {
@@ -202,9 +232,8 @@ impl PageTable {
 
     /// Maps `frame` at `va` with `flags` (PRESENT added unless the entry
     /// is a PROT_NONE one). Returns the frame the entry held before.
-    pub fn map(&self, va: u64, frame: Frame, flags: PteFlags) -> Result<Option<Frame>, OutOfMemory> {
+    pub fn map(&mut self, va: u64, frame: Frame, flags: PteFlags) -> Result<Option<Frame>, OutOfMemory> {
         Self::check_user(va);
-        let _edit = self.lock.lock();
         // SAFETY: the root belongs to this table.
         let slot = unsafe { leaf_slot_or_create(self.root, va)? };
         let old = Self::read_slot(slot);
@@ -212,16 +241,23 @@ impl PageTable {
         if !flags.contains(PTE_PROTNONE) {
             flags |= PageTableFlags::PRESENT;
         }
+        let value = frame.into_raw() | flags.bits();
         // SAFETY: the new entry holds `frame`'s reference; the old one's
-        // is taken over below.
-        unsafe { Self::write_slot(slot, va, frame.into_raw() | flags.bits()) };
+        // is taken over below. The TLB holds nothing for a page that was
+        // not present.
+        unsafe {
+            if old & PRESENT != 0 {
+                Self::write_slot(slot, va, value);
+            } else {
+                phys::write::<u64>(slot, value);
+            }
+        }
         // SAFETY: a frame-holding entry holds one reference, now ours.
         Ok(Pte::decode(old).map(|pte| unsafe { Frame::from_raw(pte.paddr) }))
     }
 
     /// Removes the mapping of `va`, returning the frame it held.
-    pub fn unmap(&self, va: u64) -> Option<Frame> {
-        let _edit = self.lock.lock();
+    pub fn unmap(&mut self, va: u64) -> Option<Frame> {
         let slot = self.slot(va)?;
         let pte = Pte::decode(Self::read_slot(slot))?;
         // SAFETY: the entry's reference is taken over just below.
@@ -232,13 +268,11 @@ impl PageTable {
 
     /// The entry of `va` if it holds a frame, present or not.
     pub fn entry(&self, va: u64) -> Option<Pte> {
-        let _edit = self.lock.lock();
         Pte::decode(Self::read_slot(self.slot(va)?))
     }
 
     /// The frame mapped at `va` (a new reference), present or not.
     pub fn frame(&self, va: u64) -> Option<Frame> {
-        let _edit = self.lock.lock();
         let pte = Pte::decode(Self::read_slot(self.slot(va)?))?;
         // SAFETY: the entry holds a reference, so the frame is live.
         Some(unsafe { Frame::clone_raw(pte.paddr) })
@@ -246,8 +280,7 @@ impl PageTable {
 
     /// Changes the flags of the entry of `va`, keeping its frame; nothing
     /// when it holds none.
-    pub fn set_flags(&self, va: u64, flags: PteFlags) {
-        let _edit = self.lock.lock();
+    pub fn set_flags(&mut self, va: u64, flags: PteFlags) {
         let Some(slot) = self.slot(va) else { return };
         let Some(pte) = Pte::decode(Self::read_slot(slot)) else { return };
         let mut flags = flags & USER_FLAGS;
@@ -260,8 +293,7 @@ impl PageTable {
 
     /// Moves the entry of `from` to `to` (mremap), keeping its frame and
     /// flags; `to` must hold no frame.
-    pub fn move_entry(&self, from: u64, to: u64) -> Result<(), OutOfMemory> {
-        let _edit = self.lock.lock();
+    pub fn move_entry(&mut self, from: u64, to: u64) -> Result<(), OutOfMemory> {
         let Some(pte) = self.slot(from).and_then(|slot| Pte::decode(Self::read_slot(slot))) else { return Ok(()) };
         Self::check_user(to);
         // SAFETY: the root belongs to this table.
@@ -278,29 +310,152 @@ impl PageTable {
 
     /// Calls `f(va, entry)` for every entry in [start, end) that holds a
     /// frame, skipping absent tables whole.
-    /// `f` must not call back into this table.
     pub fn for_each(&self, start: u64, end: u64, f: &mut impl FnMut(u64, Pte)) {
         assert!(end <= USER_TOP);
-        let _edit = self.lock.lock();
-        walk_range(self.root, 4, 0, start, end, f);
+        walk_slots(self.root, 4, 0, start, end, &mut |va, slot| {
+            f(va, Pte::decode(Self::read_slot(slot)).expect("walk_slots gives frame-holding entries"));
+        });
+    }
+
+    /// Shares every page of [start, end) with `child` (fork): the child's
+    /// entries map the same frames, one more reference each; with
+    /// `private`, both lose write access (copy-on-write). One walk of this
+    /// table and one TLB flush.
+    pub fn share_into(
+        &mut self,
+        child: &mut PageTable,
+        start: u64,
+        end: u64,
+        private: bool,
+    ) -> Result<(), OutOfMemory> {
+        assert!(end <= USER_TOP && !core::ptr::eq(self, child));
+        let mut result = Ok(());
+        let mut flush = TlbFlush::new();
+        walk_slots(self.root, 4, 0, start, end, &mut |va, slot| {
+            if result.is_err() {
+                return;
+            }
+            let e = Self::read_slot(slot);
+            let shared = if private { e & !PageTableFlags::WRITABLE.bits() } else { e };
+            // SAFETY: the child's root belongs to the child, locked above.
+            let child_slot = match unsafe { leaf_slot_or_create(child.root, va) } {
+                Ok(slot) => slot,
+                Err(e) => {
+                    result = Err(e);
+                    return;
+                }
+            };
+            // SAFETY: the entry holds a reference, so the frame is live;
+            // the child's entry takes the new reference.
+            let frame = unsafe { Frame::clone_raw(e & PTE_ADDR_MASK) };
+            // SAFETY: an empty slot of the child gets the frame's new
+            // reference; the parent's entry keeps its frame and reference.
+            unsafe {
+                phys::write::<u64>(child_slot, frame.into_raw() | (shared & !PTE_ADDR_MASK));
+                if shared != e {
+                    phys::write::<u64>(slot, shared);
+                    flush.add(va);
+                }
+            }
+        });
+        flush.finish(self.root);
+        result
+    }
+
+    /// Removes every mapping in [start, end), dropping the frames'
+    /// references; visits only the tables that exist.
+    pub fn unmap_range(&mut self, start: u64, end: u64) {
+        assert!(end <= USER_TOP);
+        walk_slots(self.root, 4, 0, start, end, &mut |va, slot| {
+            let e = Self::read_slot(slot);
+            // SAFETY: the entry's reference is taken over just below.
+            unsafe { Self::write_slot(slot, va, 0) };
+            // SAFETY: the cleared entry held one reference to this frame.
+            drop(unsafe { Frame::from_raw(e & PTE_ADDR_MASK) });
+        });
+    }
+
+    /// A write to the present, read-only page at `va` of a private area
+    /// (copy-on-write): the page's only user takes it over writable; a
+    /// shared frame is copied into a new one first. `flags` are the
+    /// area's rights.
+    pub fn make_private_writable(&mut self, va: u64, flags: PteFlags) -> Result<(), OutOfMemory> {
+        let slot = self.slot(va).ok_or(OutOfMemory)?;
+        let pte = Pte::decode(Self::read_slot(slot)).filter(Pte::is_present).ok_or(OutOfMemory)?;
+        let flags = (flags & USER_FLAGS) | PageTableFlags::PRESENT;
+        // SAFETY: the entry holds a reference, so the frame is live.
+        let old = unsafe { Frame::clone_raw(pte.paddr) };
+        // The entry's reference and `old` make two when it is alone.
+        if old.ref_count() == 2 {
+            // SAFETY: the same frame and its same reference.
+            unsafe { Self::write_slot(slot, va, pte.paddr | flags.bits()) };
+            return Ok(());
+        }
+        let new = Frame::alloc().ok_or(OutOfMemory)?;
+        new.copy_from(&old);
+        // SAFETY: the entry takes the new frame's reference; the old
+        // entry's reference is given back below.
+        unsafe { Self::write_slot(slot, va, new.into_raw() | flags.bits()) };
+        // SAFETY: the replaced entry held one reference to the old frame.
+        drop(unsafe { Frame::from_raw(pte.paddr) });
+        Ok(())
     }
 }
 
-fn walk_range(table: u64, level: u32, base: u64, start: u64, end: u64, f: &mut impl FnMut(u64, Pte)) {
-    let span = 1u64 << (12 + 9 * (level - 1));
-    for i in 0..512u64 {
-        let lo = base + i * span;
-        if lo + span <= start || lo >= end {
-            continue;
+/// The TLB entries to drop after editing many entries of one table: page
+/// by page while they are few (a whole flush makes every later access
+/// miss, costly under emulation), the whole user TLB past that.
+struct TlbFlush {
+    pages: [u64; 32],
+    count: usize,
+}
+
+impl TlbFlush {
+    fn new() -> TlbFlush {
+        TlbFlush { pages: [0; 32], count: 0 }
+    }
+
+    fn add(&mut self, va: u64) {
+        if let Some(slot) = self.pages.get_mut(self.count) {
+            *slot = va;
         }
+        self.count += 1;
+    }
+
+    /// Drops the entries, if `root` is the table the CPU runs on.
+    fn finish(&self, root: u64) {
+        if self.count == 0 || !super::kernel_map::is_loaded(root) {
+            return;
+        }
+        if self.count <= self.pages.len() {
+            self.pages[..self.count].iter().for_each(|&va| invlpg(va));
+        } else {
+            x86_64::instructions::tlb::flush_all();
+        }
+    }
+}
+
+/// Calls `f(va, slot)` for every level-1 entry in [start, end) that holds
+/// a frame, with the entry's physical address; skips absent tables whole.
+fn walk_slots(table: u64, level: u32, base: u64, start: u64, end: u64, f: &mut impl FnMut(u64, u64)) {
+    if start >= end {
+        return;
+    }
+    let span = 1u64 << (12 + 9 * (level - 1));
+    // Only the entries that overlap [start, end): a small range of a
+    // large table visits a few of its 512 entries.
+    let first = (start.max(base) - base) / span;
+    let last = ((end - 1).min(base + 512 * span - 1) - base) / span;
+    for i in first..=last {
+        let lo = base + i * span;
         // SAFETY: `table` is the root of a PageTable or a table below it.
         let e = unsafe { entry(table, i as usize) };
         if level == 1 {
-            if let Some(pte) = Pte::decode(e) {
-                f(lo, pte);
+            if holds_frame(e) {
+                f(lo, table + i * 8);
             }
         } else if e & PRESENT != 0 && e & HUGE == 0 {
-            walk_range(e & PTE_ADDR_MASK, level - 1, lo, start, end, f);
+            walk_slots(e & PTE_ADDR_MASK, level - 1, lo, start, end, f);
         }
     }
 }
@@ -330,6 +485,7 @@ unsafe fn free_table(table: u64, level: u32) {
 }
 
 impl Drop for PageTable {
+    /// Empties the user half; the root itself goes with its last handle.
     fn drop(&mut self) {
         // Never free the tables the CPU runs on.
         super::kernel_map::leave_root(self.root);
@@ -337,11 +493,12 @@ impl Drop for PageTable {
             // SAFETY: the root's user half belongs to this table.
             let e = unsafe { entry(self.root, i) };
             if e & PRESENT != 0 {
+                // SAFETY: the slot's table goes below; a root a handle
+                // still loads later sees an empty user half.
+                unsafe { set_entry(self.root, i, 0) };
                 // SAFETY: a user-half table of this address space.
                 unsafe { free_table(e & PTE_ADDR_MASK, 3) };
             }
         }
-        // SAFETY: the root's reference was given up by `new_user_root`.
-        drop(unsafe { Frame::from_raw(self.root) });
     }
 }
