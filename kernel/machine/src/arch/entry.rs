@@ -222,9 +222,8 @@ IST_STACKS_TOP:
 
 #[no_mangle]
 extern "C" fn syscall_handler(frame: &mut TrapFrame) {
-    let hooks = super::traps::hooks();
-    (hooks.syscall)(frame);
-    (hooks.return_to_user)(frame);
+    (super::traps::hooks().syscall)(frame);
+    super::traps::return_to_user(frame);
 }
 
 #[no_mangle]
@@ -270,11 +269,15 @@ impl TaskContext {
         let frame_addr = top - core::mem::size_of::<TrapFrame>() as u64;
         let ret_addr = frame_addr - 8;
         let saved_regs = ret_addr - 6 * 8;
+        // The new task enters user mode through this frame, whatever the
+        // caller put in it.
+        let mut frame = *frame;
+        super::traps::sanitize_user_frame(&mut frame);
         // SAFETY: [saved_regs, top) lies inside `stack`, which this
         // function owns and nothing runs on yet; the addresses are 8-byte
         // aligned (the stack top is page-aligned, TrapFrame is 176 bytes).
         unsafe {
-            core::ptr::write(frame_addr as *mut TrapFrame, *frame);
+            core::ptr::write(frame_addr as *mut TrapFrame, frame);
             core::ptr::write(ret_addr as *mut u64, task_entry as *const () as u64);
             core::ptr::write_bytes(saved_regs as *mut u8, 0, 6 * 8);
         }

@@ -101,8 +101,50 @@ extern "C" fn trap_handler(frame: &mut TrapFrame) {
         _ => (hooks().interrupt)(frame),
     }
     if frame.came_from_user() {
-        (hooks().return_to_user)(frame);
+        return_to_user(frame);
     }
+}
+
+/// The user-mode flags a frame may carry back (CF, PF, AF, ZF, SF, TF,
+/// DF, OF, RF, AC, ID); IF and the reserved bit 1 are always set, so no
+/// IOPL, NT or VM reaches user mode whatever the kernel wrote.
+const USER_RFLAGS: u64 = 0x25_0dd5;
+const RFLAGS_FIXED: u64 = (1 << 9) | (1 << 1);
+
+fn is_canonical_user(addr: u64) -> bool {
+    addr < 0x0000_8000_0000_0000
+}
+
+/// The kernel's work before a return to user mode, then a frame that
+/// returns to user mode whatever the kernel left in it: user selectors,
+/// user flags, and a canonical user RIP. IRETQ to a non-canonical RIP
+/// faults in the kernel on real CPUs (a sigreturn can ask for one): the
+/// process gets that general protection fault instead, as on Linux.
+pub(crate) fn return_to_user(frame: &mut TrapFrame) {
+    let hooks = hooks();
+    (hooks.return_to_user)(frame);
+    for _ in 0..3 {
+        if is_canonical_user(frame.rip) {
+            break;
+        }
+        frame.vector = 13;
+        frame.error_code = 0;
+        (hooks.user_exception)(frame, 0);
+        (hooks.return_to_user)(frame);
+    }
+    sanitize_user_frame(frame);
+}
+
+/// Makes `frame` one that IRETQ returns to user mode with: user selectors
+/// and flags, and a canonical user RIP (0 when it is not, where the
+/// process faults; the signal for the bad RIP did not end it).
+pub(crate) fn sanitize_user_frame(frame: &mut TrapFrame) {
+    if !is_canonical_user(frame.rip) {
+        frame.rip = 0;
+    }
+    frame.cs = u64::from(super::gdt::USER_CS);
+    frame.ss = u64::from(super::gdt::USER_DS);
+    frame.rflags = (frame.rflags & USER_RFLAGS) | RFLAGS_FIXED;
 }
 
 fn page_fault(frame: &mut TrapFrame) {
