@@ -10,12 +10,10 @@
 
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use spin::Mutex;
-
 use super::phys::{self, PAGE_SIZE};
 use crate::arch::boot::KERNEL_VMA;
-use crate::arch::cpu::without_interrupts;
 use crate::boot::BootInfo;
+use crate::sync::IrqSafeMutex;
 
 const PAGE: u64 = PAGE_SIZE as u64;
 
@@ -104,7 +102,8 @@ impl Bitmap {
     }
 }
 
-static FRAMES: Mutex<Option<Bitmap>> = Mutex::new(None);
+/// Taken with interrupts masked: frames are freed from any context.
+static FRAMES: IrqSafeMutex<Option<Bitmap>> = IrqSafeMutex::new(None);
 
 extern "C" {
     static __kernel_phys_start: u8;
@@ -206,7 +205,7 @@ pub struct Frame {
 impl Frame {
     /// A frame with one reference; its old contents remain.
     pub fn alloc() -> Option<Frame> {
-        let paddr = without_interrupts(|| FRAMES.lock().as_mut()?.alloc_one()).map(|f| f as u64 * PAGE)?;
+        let paddr = FRAMES.lock().as_mut().and_then(Bitmap::alloc_one).map(|f| f as u64 * PAGE)?;
         refcount(paddr).store(1, Ordering::Relaxed);
         Some(Frame { paddr })
     }
@@ -310,13 +309,11 @@ impl Drop for Frame {
         if before > 1 {
             return;
         }
-        without_interrupts(|| {
-            if let Some(bm) = FRAMES.lock().as_mut() {
-                let frame = (self.paddr / PAGE) as usize;
-                assert!(bm.is_used(frame), "double free of frame {:#x}", self.paddr);
-                bm.set_used(frame, false);
-            }
-        })
+        if let Some(bm) = FRAMES.lock().as_mut() {
+            let frame = (self.paddr / PAGE) as usize;
+            assert!(bm.is_used(frame), "double free of frame {:#x}", self.paddr);
+            bm.set_used(frame, false);
+        }
     }
 }
 
@@ -329,28 +326,26 @@ impl core::fmt::Debug for Frame {
 /// Allocates `count` physically contiguous frames for good (the kernel
 /// heap, DMA rings); they carry no reference counts.
 pub(crate) fn alloc_contiguous(count: usize) -> Option<u64> {
-    without_interrupts(|| FRAMES.lock().as_mut()?.alloc_run(count)).map(|f| f as u64 * PAGE)
+    FRAMES.lock().as_mut().and_then(|bm| bm.alloc_run(count)).map(|f| f as u64 * PAGE)
 }
 
 /// Gives back a run from `alloc_contiguous`.
 pub(crate) fn free_contiguous(paddr: u64, count: usize) {
-    without_interrupts(|| {
-        if let Some(bm) = FRAMES.lock().as_mut() {
-            for f in 0..count {
-                let frame = (paddr / PAGE) as usize + f;
-                assert!(bm.is_used(frame), "double free of frame {:#x}", frame as u64 * PAGE);
-                bm.set_used(frame, false);
-            }
+    if let Some(bm) = FRAMES.lock().as_mut() {
+        for f in 0..count {
+            let frame = (paddr / PAGE) as usize + f;
+            assert!(bm.is_used(frame), "double free of frame {:#x}", frame as u64 * PAGE);
+            bm.set_used(frame, false);
         }
-    })
+    }
 }
 
 /// Number of free frames.
 pub fn free_count() -> usize {
-    without_interrupts(|| FRAMES.lock().as_ref().map_or(0, |bm| bm.free))
+    FRAMES.lock().as_ref().map_or(0, |bm| bm.free)
 }
 
 /// Number of frames of RAM the allocator manages (free or not).
 pub fn total_count() -> usize {
-    without_interrupts(|| FRAMES.lock().as_ref().map_or(0, |bm| bm.frames))
+    FRAMES.lock().as_ref().map_or(0, |bm| bm.frames)
 }
