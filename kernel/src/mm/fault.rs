@@ -29,14 +29,17 @@ pub fn handle_user_fault(addr: u64, access: Access) -> Result<(), FaultSignal> {
         return Err((SIGSEGV, SEGV_MAPERR));
     }
     let task = crate::sched::current();
-    let stack_limit = task.rlimits.lock().get(abi::RLIMIT_STACK).rlim_cur;
     let mm = task.mm().ok_or((SIGSEGV, SEGV_MAPERR))?;
-    drop(task);
     let mut mm = mm.lock();
     let vma = match mm.find_vma(addr) {
         Some(v) => *v,
-        None => mm.grow_stack(addr, stack_limit).ok_or((SIGSEGV, SEGV_MAPERR))?,
+        None => {
+            // Only a fault outside every area may grow the stack.
+            let stack_limit = task.rlimits.lock().get(abi::RLIMIT_STACK).rlim_cur;
+            mm.grow_stack(addr, stack_limit).ok_or((SIGSEGV, SEGV_MAPERR))?
+        }
     };
+    drop(task);
     let allowed = if access.write {
         vma.prot.contains(ProtFlags::PROT_WRITE)
     } else if access.exec {
