@@ -146,6 +146,7 @@ pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
         return Err(Errno::ENOMEM);
     };
     child.inherit_cpu_state_from_current();
+    crate::sched::inherit(&child, &parent);
     if !is_thread {
         child.set_pgid(parent.pgid());
         child.set_sid(parent.sid());

@@ -15,6 +15,7 @@ pub mod itimer;
 pub mod pgrp;
 pub mod pid;
 pub mod prctl;
+pub mod priority;
 pub mod reboot;
 pub mod rlimit;
 pub mod signal;

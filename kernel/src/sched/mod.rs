@@ -1,17 +1,24 @@
-//! The scheduler: a round-robin run queue, the idle task (the boot
-//! context), and preemption by the timer tick at the return to user mode.
+//! The scheduler: Linux's classes on one run queue (runqueue.rs):
+//! SCHED_FIFO and SCHED_RR by priority, ahead of SCHED_OTHER, SCHED_BATCH
+//! and SCHED_IDLE, which share the CPU by virtual runtime weighted by nice
+//! (policy.rs); the idle task (the boot context) when nothing is runnable.
+//! The timer tick charges the running task and asks for preemption, which
+//! happens at the return to user mode (the kernel itself is not
+//! preempted); a wake-up asks for it when the woken task should run first.
+//! Real-time tasks may use 950 ms of each second while others wait.
 //!
 //! Rule for exits: a task's last switch (`exit_current`) holds no Arc of its
 //! own on the stack, so its Task can be freed once it is reaped.
 
 pub mod deferred;
+pub mod policy;
+pub mod runqueue;
 pub mod sleep;
 pub mod stats;
 pub mod task;
 pub mod timer;
 pub mod wait;
 
-use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -20,16 +27,22 @@ use spin::{Mutex, Once};
 use crate::arch::cpu::without_interrupts;
 use crate::arch::entry::{switch_final, switch_to};
 use crate::arch::fpu;
-use task::{Comm, Pid, Task};
+use policy::{ideal_slice, vruntime_delta, weight, Policy, RR_TIMESLICE_NS, RT_PERIOD_NS, RT_RUNTIME_NS};
+use runqueue::RunQueue;
+use task::{Comm, Pid, SchedParams, Task};
 
 static IDLE: Once<Arc<Task>> = Once::new();
 /// The running task (per CPU once SMP exists).
 static CURRENT: Mutex<Option<Arc<Task>>> = Mutex::new(None);
-static RUN_QUEUE: Mutex<VecDeque<Arc<Task>>> = Mutex::new(VecDeque::new());
+static RUN_QUEUE: Mutex<RunQueue<Arc<Task>>> = Mutex::new(RunQueue::new());
 static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
 static TICKS: AtomicU64 = AtomicU64::new(0);
-/// A task runs for up to this many ticks (4 ms) before the next one.
-const TIMESLICE_TICKS: u64 = 4;
+/// The CPU time one tick stands for.
+const TICK_NS: u64 = crate::time::NSEC_PER_SEC / crate::time::HZ;
+/// Real-time CPU time in the current throttling period, and the tick the
+/// period began at.
+static RT_USED_NS: AtomicU64 = AtomicU64::new(0);
+static RT_PERIOD_START: AtomicU64 = AtomicU64::new(0);
 
 /// Makes the boot context the idle task.
 pub fn init(idle: Task) {
@@ -47,8 +60,74 @@ pub fn current_pid_comm() -> (Pid, Comm) {
     (t.pid, t.comm())
 }
 
+/// How a task comes onto the run queue.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Arrival {
+    /// A new task: behind the running ones by a slice (Linux's
+    /// START_DEBIT), so forking cannot take more than a fair share.
+    New,
+    /// After sleeping: at most half a latency period of credit.
+    Woken,
+    /// Switched out while runnable.
+    Requeued,
+}
+
+/// Queues `task` by its class.
+fn enqueue(rq: &mut RunQueue<Arc<Task>>, task: Arc<Task>, arrival: Arrival) {
+    let mut e = task.entity.lock();
+    let last = core::mem::take(&mut e.requeue_last);
+    if e.params.policy.is_realtime() {
+        let first = arrival == Arrival::Requeued && !last;
+        let priority = e.params.rt_priority;
+        drop(e);
+        rq.push_rt(task, priority, first);
+        return;
+    }
+    let w = weight(e.params.policy, e.params.nice);
+    let min = rq.min_vruntime();
+    match arrival {
+        Arrival::New => e.vruntime = e.vruntime.max(min) + vruntime_delta(ideal_slice(w, rq.fair_weight() + w), w),
+        Arrival::Woken => e.vruntime = e.vruntime.max(min.saturating_sub(policy::SCHED_LATENCY_NS / 2)),
+        Arrival::Requeued if last => e.vruntime = e.vruntime.max(rq.leftmost_vruntime().unwrap_or(0)),
+        Arrival::Requeued => {}
+    }
+    let vruntime = e.vruntime;
+    drop(e);
+    rq.push_fair(task, vruntime, w);
+}
+
+/// Whether `task`, just made runnable, should run before the current one.
+fn should_preempt(current: &Task, task: &Task) -> bool {
+    if current.is_idle() {
+        return true;
+    }
+    if core::ptr::eq(current, task) {
+        return false;
+    }
+    let (cur, new) = (current.entity.lock(), task.entity.lock());
+    match (cur.params.policy.is_realtime(), new.params.policy.is_realtime()) {
+        (false, true) => true,
+        (true, true) => new.params.rt_priority > cur.params.rt_priority,
+        (true, false) => false,
+        // Linux's wake-up granularity: 1 ms of virtual runtime.
+        (false, false) => {
+            new.params.policy != Policy::Idle
+                && new.vruntime + 1_000_000 < cur.vruntime
+                && cur.params.policy != Policy::Batch
+        }
+    }
+}
+
 pub fn add_task(task: Arc<Task>) {
-    without_interrupts(|| RUN_QUEUE.lock().push_back(task));
+    without_interrupts(|| enqueue(&mut RUN_QUEUE.lock(), task, Arrival::New));
+}
+
+/// Makes a runnable-again task wait for the CPU (woken or continued).
+fn make_runnable(task: Arc<Task>) {
+    if should_preempt(&current(), &task) {
+        NEED_RESCHED.store(true, Ordering::Relaxed);
+    }
+    enqueue(&mut RUN_QUEUE.lock(), task, Arrival::Woken);
 }
 
 /// Makes a sleeping task runnable.
@@ -56,19 +135,66 @@ pub fn wake(task: Arc<Task>) {
     without_interrupts(|| {
         if task.state() == task::TaskState::Sleeping {
             task.set_state(task::TaskState::Runnable);
-            RUN_QUEUE.lock().push_back(task);
+            make_runnable(task);
         }
     });
 }
 
-/// Called by the timer interrupt: asks for a reschedule at the next return
-/// to user mode (the kernel itself is not preempted).
+/// Called by the timer interrupt: charges the running task its tick and
+/// asks for a reschedule at the next return to user mode when its slice
+/// is over or a task of a higher class waits.
 pub fn timer_tick(from_user: bool) {
-    TICKS.fetch_add(1, Ordering::Relaxed);
+    let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
     let task = current();
     stats::tick(&task, from_user);
-    if TICKS.load(Ordering::Relaxed).is_multiple_of(TIMESLICE_TICKS) {
+    if now - RT_PERIOD_START.load(Ordering::Relaxed) >= RT_PERIOD_NS / TICK_NS {
+        RT_PERIOD_START.store(now, Ordering::Relaxed);
+        RT_USED_NS.store(0, Ordering::Relaxed);
+    }
+    let mut rq = RUN_QUEUE.lock();
+    if task.is_idle() {
+        if !rq.is_empty() {
+            NEED_RESCHED.store(true, Ordering::Relaxed);
+        }
+        return;
+    }
+    if charge_tick(&task, &mut rq) {
         NEED_RESCHED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// True while real-time tasks have used up their share of the period.
+fn rt_throttled() -> bool {
+    RT_USED_NS.load(Ordering::Relaxed) >= RT_RUNTIME_NS
+}
+
+/// Charges the running task one tick; true when it should give way.
+fn charge_tick(task: &Task, rq: &mut RunQueue<Arc<Task>>) -> bool {
+    let mut e = task.entity.lock();
+    e.ran += TICK_NS;
+    let higher_rt = |priority: u32| rq.top_rt_priority().is_some_and(|top| top > priority) && !rt_throttled();
+    match e.params.policy {
+        Policy::Fifo | Policy::Rr => {
+            RT_USED_NS.fetch_add(TICK_NS, Ordering::Relaxed);
+            if rt_throttled() && rq.has_fair() {
+                return true;
+            }
+            if e.params.policy == Policy::Rr && e.ran >= RR_TIMESLICE_NS {
+                e.ran = 0;
+                e.requeue_last = true;
+                return true;
+            }
+            higher_rt(e.params.rt_priority)
+        }
+        _ => {
+            let w = weight(e.params.policy, e.params.nice);
+            e.vruntime += vruntime_delta(TICK_NS, w);
+            rq.advance_min_vruntime(e.vruntime);
+            if rq.top_rt_priority().is_some() && !rt_throttled() {
+                return true;
+            }
+            rq.has_fair() && e.ran >= ideal_slice(w, rq.fair_weight() + w)
+        }
     }
 }
 
@@ -94,17 +220,69 @@ pub fn resume_stopped(task: Arc<Task>) {
     without_interrupts(|| {
         if task.state() == task::TaskState::Stopped {
             task.set_state(task::TaskState::Runnable);
-            RUN_QUEUE.lock().push_back(task);
+            make_runnable(task);
         }
     });
 }
 
+/// The next task to run: a real-time one unless they are throttled and a
+/// fair one waits, else the fair one with the least virtual runtime, else
+/// the idle task. A runnable `prev` is queued again first.
 fn pick_next(prev: &Arc<Task>) -> Arc<Task> {
     let mut rq = RUN_QUEUE.lock();
-    if prev.is_runnable() && !prev.is_idle.load(Ordering::Relaxed) {
-        rq.push_back(prev.clone());
+    if prev.is_runnable() && !prev.is_idle() {
+        enqueue(&mut rq, prev.clone(), Arrival::Requeued);
     }
-    rq.pop_front().unwrap_or_else(|| IDLE.get().expect("sched::init ran").clone())
+    let rt = if rt_throttled() && rq.has_fair() { None } else { rq.pop_rt() };
+    let next = rt.or_else(|| rq.pop_fair().map(|(task, _)| task));
+    let Some(next) = next else { return IDLE.get().expect("sched::init ran").clone() };
+    let mut e = next.entity.lock();
+    if !e.params.policy.is_realtime() {
+        e.ran = 0; // a new slice; RR keeps what is left of its quantum
+    }
+    drop(e);
+    next
+}
+
+/// The scheduling parameters of a task change (sched_setscheduler,
+/// setpriority...): a queued task moves to its new place, and the CPU is
+/// rescheduled when the change may put another task first.
+pub fn set_params(task: &Arc<Task>, params: SchedParams) {
+    without_interrupts(|| {
+        let mut rq = RUN_QUEUE.lock();
+        let queued = rq.remove(|t| Arc::ptr_eq(t, task));
+        {
+            let mut e = task.entity.lock();
+            if e.params.policy.is_realtime() && !params.policy.is_realtime() {
+                e.vruntime = rq.min_vruntime();
+            }
+            e.params = params;
+        }
+        if let Some(t) = queued {
+            enqueue(&mut rq, t, Arrival::Requeued);
+        }
+        NEED_RESCHED.store(true, Ordering::Relaxed);
+    });
+}
+
+/// A new task's scheduling state, from the task that forked it: the same
+/// policy, priority and nice, unless SCHED_RESET_ON_FORK asks for the
+/// defaults (SCHED_OTHER, and nice 0 if it was below), and its virtual
+/// runtime (placed after the others when queued).
+pub fn inherit(child: &Task, parent: &Task) {
+    let p = parent.entity.lock();
+    let mut params = p.params;
+    if params.reset_on_fork {
+        if params.policy.is_realtime() {
+            params.policy = Policy::Normal;
+            params.rt_priority = 0;
+        }
+        params.nice = params.nice.max(0);
+        params.reset_on_fork = false;
+    }
+    let mut c = child.entity.lock();
+    c.params = params;
+    c.vruntime = p.vruntime;
 }
 
 /// Loads `next`'s CPU state (FPU, FS/GS bases, address space, kernel stack)
@@ -123,11 +301,12 @@ fn switch_cpu_state(prev: Option<&Task>, next: &Task) {
 
 /// Tasks runnable now (the running one included), for the load average.
 pub fn runnable_count() -> usize {
-    without_interrupts(|| RUN_QUEUE.lock().len()) + usize::from(!current().is_idle.load(Ordering::Relaxed))
+    without_interrupts(|| RUN_QUEUE.lock().len()) + usize::from(!current().is_idle())
 }
 
-/// sched_yield(2): to the back of the run queue.
+/// sched_yield(2): behind the tasks of the same class and priority.
 pub fn sys_sched_yield() -> Result<usize, abi::Errno> {
+    current().entity.lock().requeue_last = true;
     schedule();
     Ok(0)
 }

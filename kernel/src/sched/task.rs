@@ -14,7 +14,10 @@ use machine::arch::entry::{TaskContext, TrapFrame};
 use machine::arch::fpu::FpuState;
 use machine::mm::kstack::KernelStack;
 use machine::mm::TableRoot;
+use machine::sync::IrqSafeMutex;
 use spin::Mutex;
+
+use super::policy::Policy;
 
 pub type Pid = u32;
 
@@ -65,6 +68,37 @@ impl Comm {
     }
 }
 
+/// What sched_setscheduler and setpriority set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SchedParams {
+    pub policy: Policy,
+    /// -20..19 (the fair classes' weight).
+    pub nice: i32,
+    /// 1..99 for SCHED_FIFO and SCHED_RR, else 0.
+    pub rt_priority: u32,
+    /// SCHED_RESET_ON_FORK: children start with the default policy.
+    pub reset_on_fork: bool,
+}
+
+impl Default for SchedParams {
+    fn default() -> Self {
+        SchedParams { policy: Policy::Normal, nice: 0, rt_priority: 0, reset_on_fork: false }
+    }
+}
+
+/// A task's scheduling state.
+#[derive(Default)]
+pub(super) struct SchedEntity {
+    pub(super) params: SchedParams,
+    /// CPU time scaled by weight (fair classes), in ns.
+    pub(super) vruntime: u64,
+    /// CPU time in the current slice (fair) or RR quantum, in ns.
+    pub(super) ran: u64,
+    /// Goes behind its equals when queued next (sched_yield, RR quantum
+    /// spent) rather than before them (preempted).
+    pub(super) requeue_last: bool,
+}
+
 pub struct Task {
     /// The thread id (the process id for the leader).
     pub pid: Pid,
@@ -79,6 +113,8 @@ pub struct Task {
     page_table: Mutex<Option<Arc<TableRoot>>>,
     state: Mutex<TaskState>,
     pub(super) is_idle: AtomicBool,
+    /// Taken by the timer interrupt too: interrupts are masked while held.
+    pub(super) entity: IrqSafeMutex<SchedEntity>,
     /// When the task was created, in ns of uptime (/proc's starttime).
     pub start_time: u64,
     /// Voluntary and involuntary context switches.
@@ -104,6 +140,7 @@ impl Task {
             page_table: Mutex::new(None),
             state: Mutex::new(TaskState::Runnable),
             is_idle: AtomicBool::new(false),
+            entity: IrqSafeMutex::new(SchedEntity::default()),
             start_time: crate::time::uptime_ns(),
             nvcsw: AtomicU64::new(0),
             nivcsw: AtomicU64::new(0),
@@ -174,6 +211,11 @@ impl Task {
 
     pub fn is_runnable(&self) -> bool {
         self.state() == TaskState::Runnable
+    }
+
+    /// The task's policy, priority and nice.
+    pub fn sched_params(&self) -> SchedParams {
+        self.entity.lock().params
     }
 
     pub fn set_fs_base(&self, v: u64) {

@@ -312,6 +312,11 @@ fn conformance_timeacct() {
     conformance("timeacct");
 }
 
+#[test]
+fn conformance_sched() {
+    conformance("sched");
+}
+
 /// The latency benchmark: every figure printed (speed is not checked).
 #[test]
 fn benchmark_prints_its_figures() {

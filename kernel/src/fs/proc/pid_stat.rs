@@ -78,6 +78,10 @@ pub fn stat(task: &Arc<Task>, pid: Pid, thread: bool) -> Vec<u8> {
     let t = &task.times;
     let (ignored, caught) = ignored_and_caught(task);
     let pending = task.thread_signals.lock().pending;
+    let sched = task.sched_params();
+    // Linux's prio - 100: 20 + nice for the fair classes, -1 - priority
+    // for the real-time ones.
+    let priority = if sched.policy.is_realtime() { -1 - sched.rt_priority as i32 } else { 20 + sched.nice };
     let blocked = task.signal_mask.load(Ordering::Relaxed);
     let rss_limit = task.rlimits.lock().get(abi::RLIMIT_RSS).rlim_cur;
     let mm = task.mm();
@@ -106,11 +110,13 @@ pub fn stat(task: &Arc<Task>, pid: Pid, thread: bool) -> Vec<u8> {
     );
     let _ = write!(
         s,
-        "{} {} {} {} 20 0 {} 0 {} {} {} {} ",
+        "{} {} {} {} {} {} {} 0 {} {} {} {} ",
         clock_t(utime),
         clock_t(stime),
         clock_t(t.children_user.load(Ordering::Relaxed)),
         clock_t(t.children_system.load(Ordering::Relaxed)),
+        priority,
+        sched.nice,
         task.thread_list().len().max(1),
         ns_to_clock_t(task.start_time),
         size,
@@ -119,7 +125,7 @@ pub fn stat(task: &Arc<Task>, pid: Pid, thread: bool) -> Vec<u8> {
     );
     let _ = write!(
         s,
-        "{} {} {} 0 0 {} {} {} {} {} 0 0 {} 0 0 0 0 0 0 ",
+        "{} {} {} 0 0 {} {} {} {} {} 0 0 {} 0 {} {} 0 0 0 ",
         exec.start_code,
         exec.end_code,
         exec.start_stack,
@@ -129,6 +135,8 @@ pub fn stat(task: &Arc<Task>, pid: Pid, thread: bool) -> Vec<u8> {
         old(caught),
         u8::from(sleeping),
         exit_signal,
+        sched.rt_priority,
+        sched.policy as i32,
     );
     let _ = writeln!(
         s,

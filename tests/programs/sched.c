@@ -1,0 +1,354 @@
+/*
+ * Scheduling policies and priorities: getpriority/setpriority (nice) for a
+ * process, a process group and a user, with Linux's clamping and errors;
+ * the sched_* calls for SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH and
+ * SCHED_IDLE; the values in /proc/self/stat (priority, nice, rt_priority,
+ * policy); SCHED_RESET_ON_FORK; an unprivileged user's limits (EPERM,
+ * EACCES); and fairness: two CPU-bound processes on one CPU at nice 0 and
+ * nice 10 share it about 9.3 to 1, as their weights (1024 and 110) say;
+ * a SCHED_FIFO task that wakes while a SCHED_OTHER one spins runs at
+ * once; two SCHED_RR tasks of one priority take turns.
+ * The raw system calls are used where musl's wrappers change the answer.
+ */
+#include "common.h"
+#include "procparse.h"
+
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+static long raw_getpriority(int which, int who)
+{
+	return syscall(SYS_getpriority, which, who);
+}
+
+static void stat_of_self(struct pstat *s)
+{
+	char buf[4096];
+	read_file("/proc/self/stat", buf, sizeof(buf));
+	parse_stat(buf, s);
+}
+
+static void check_nice(void)
+{
+	EXPECT_RET("setpriority(PRIO_PROCESS, 0, 5)", setpriority(PRIO_PROCESS, 0, 5), 0);
+	EXPECT_RET("raw getpriority is 20 - nice", raw_getpriority(PRIO_PROCESS, 0), 15);
+	EXPECT_RET("getpriority(PRIO_PROCESS, getpid())", getpriority(PRIO_PROCESS, getpid()), 5);
+	struct pstat s;
+	stat_of_self(&s);
+	EXPECT_RET("stat: priority (18) is 20 + nice", s.f[18], 25);
+	EXPECT_RET("stat: nice (19)", s.f[19], 5);
+	EXPECT_RET("nice(1) returns the new nice value", nice(1), 6);
+	EXPECT_RET("setpriority(.., 100) clamps to 19", setpriority(PRIO_PROCESS, 0, 100), 0);
+	EXPECT_RET("getpriority after clamping", getpriority(PRIO_PROCESS, 0), 19);
+	EXPECT_RET("setpriority(.., -100) as root clamps to -20", setpriority(PRIO_PROCESS, 0, -100), 0);
+	EXPECT_RET("getpriority is -20", getpriority(PRIO_PROCESS, 0), -20);
+	EXPECT_RET("back to nice 0", setpriority(PRIO_PROCESS, 0, 0), 0);
+	EXPECT_RET("PRIO_PGRP of the caller's group", raw_getpriority(PRIO_PGRP, 0), 20);
+	EXPECT_RET("PRIO_USER of the caller", raw_getpriority(PRIO_USER, 0) >= 1, 1);
+	EXPECT_ERRNO("getpriority(3, 0)", raw_getpriority(3, 0), EINVAL);
+	EXPECT_ERRNO("setpriority(-1, 0, 0)", setpriority(-1, 0, 0), EINVAL);
+	EXPECT_ERRNO("getpriority(PRIO_USER, no such user)", raw_getpriority(PRIO_USER, 54321), ESRCH);
+	pid_t gone = fork();
+	if (gone == 0)
+		_exit(0);
+	waitpid(gone, NULL, 0);
+	EXPECT_ERRNO("getpriority of a reaped pid", raw_getpriority(PRIO_PROCESS, gone), ESRCH);
+	EXPECT_ERRNO("setpriority of a reaped pid", setpriority(PRIO_PROCESS, gone, 1), ESRCH);
+}
+
+static void check_policies(void)
+{
+	struct sched_param p = {0};
+	EXPECT_RET("sched_getscheduler(0) is SCHED_OTHER", syscall(SYS_sched_getscheduler, 0), SCHED_OTHER);
+	EXPECT_RET("max priority of SCHED_FIFO", sched_get_priority_max(SCHED_FIFO), 99);
+	EXPECT_RET("min priority of SCHED_RR", sched_get_priority_min(SCHED_RR), 1);
+	EXPECT_RET("max priority of SCHED_OTHER", sched_get_priority_max(SCHED_OTHER), 0);
+	EXPECT_RET("min priority of SCHED_IDLE", sched_get_priority_min(SCHED_IDLE), 0);
+	EXPECT_ERRNO("max priority of policy 42", sched_get_priority_max(42), EINVAL);
+	p.sched_priority = 10;
+	EXPECT_RET("sched_setscheduler(SCHED_FIFO, 10)", syscall(SYS_sched_setscheduler, 0, SCHED_FIFO, &p), 0);
+	EXPECT_RET("sched_getscheduler is SCHED_FIFO", syscall(SYS_sched_getscheduler, 0), SCHED_FIFO);
+	p.sched_priority = 0;
+	EXPECT_RET("sched_getparam", syscall(SYS_sched_getparam, 0, &p), 0);
+	EXPECT_RET("sched_getparam's priority", p.sched_priority, 10);
+	struct pstat s;
+	stat_of_self(&s);
+	EXPECT_RET("stat: priority (18) is -1 - rt_priority", s.f[18], -11);
+	EXPECT_RET("stat: rt_priority (40)", s.f[40], 10);
+	EXPECT_RET("stat: policy (41)", s.f[41], SCHED_FIFO);
+	struct timespec ts = {1, 1};
+	EXPECT_RET("sched_rr_get_interval of SCHED_FIFO", syscall(SYS_sched_rr_get_interval, 0, &ts), 0);
+	EXPECT_RET("SCHED_FIFO's interval is 0", ts.tv_sec == 0 && ts.tv_nsec == 0, 1);
+	p.sched_priority = 20;
+	EXPECT_RET("sched_setparam(20)", syscall(SYS_sched_setparam, 0, &p), 0);
+	EXPECT_RET("sched_setscheduler(SCHED_RR, 20)", syscall(SYS_sched_setscheduler, 0, SCHED_RR, &p), 0);
+	EXPECT_RET("sched_rr_get_interval of SCHED_RR", syscall(SYS_sched_rr_get_interval, 0, &ts), 0);
+	EXPECT_RET("SCHED_RR's quantum is 100 ms", ts.tv_sec == 0 && ts.tv_nsec == 100000000, 1);
+	p.sched_priority = 0;
+	EXPECT_ERRNO("SCHED_FIFO with priority 0", syscall(SYS_sched_setscheduler, 0, SCHED_FIFO, &p), EINVAL);
+	p.sched_priority = 100;
+	EXPECT_ERRNO("SCHED_RR with priority 100", syscall(SYS_sched_setscheduler, 0, SCHED_RR, &p), EINVAL);
+	p.sched_priority = 1;
+	EXPECT_ERRNO("SCHED_OTHER with priority 1", syscall(SYS_sched_setscheduler, 0, SCHED_OTHER, &p), EINVAL);
+	p.sched_priority = 0;
+	EXPECT_ERRNO("policy 42", syscall(SYS_sched_setscheduler, 0, 42, &p), EINVAL);
+	EXPECT_ERRNO("pid -1", syscall(SYS_sched_setscheduler, -1, SCHED_OTHER, &p), EINVAL);
+	EXPECT_ERRNO("a NULL param", syscall(SYS_sched_setscheduler, 0, SCHED_OTHER, NULL), EINVAL);
+	EXPECT_ERRNO("sched_getparam(0, NULL)", syscall(SYS_sched_getparam, 0, NULL), EINVAL);
+	EXPECT_ERRNO("sched_getscheduler(-1)", syscall(SYS_sched_getscheduler, -1), EINVAL);
+	EXPECT_RET("SCHED_BATCH", syscall(SYS_sched_setscheduler, 0, SCHED_BATCH, &p), 0);
+	EXPECT_RET("SCHED_IDLE", syscall(SYS_sched_setscheduler, 0, SCHED_IDLE, &p), 0);
+	EXPECT_RET("sched_getscheduler is SCHED_IDLE", syscall(SYS_sched_getscheduler, 0), SCHED_IDLE);
+	EXPECT_RET("back to SCHED_OTHER", syscall(SYS_sched_setscheduler, 0, SCHED_OTHER, &p), 0);
+	EXPECT_RET("sched_yield", sched_yield(), 0);
+}
+
+static void check_reset_on_fork(void)
+{
+	struct sched_param p = {.sched_priority = 5};
+	EXPECT_RET("SCHED_RR | SCHED_RESET_ON_FORK",
+		   syscall(SYS_sched_setscheduler, 0, SCHED_RR | SCHED_RESET_ON_FORK, &p), 0);
+	EXPECT_RET("the flag shows in sched_getscheduler", syscall(SYS_sched_getscheduler, 0),
+		   SCHED_RR | SCHED_RESET_ON_FORK);
+	EXPECT_RET("nice -5 with it", setpriority(PRIO_PROCESS, 0, -5), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int ok = syscall(SYS_sched_getscheduler, 0) == SCHED_OTHER && getpriority(PRIO_PROCESS, 0) == 0;
+		_exit(ok ? 0 : 1);
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	EXPECT_RET("a child starts SCHED_OTHER at nice 0", WIFEXITED(status) && WEXITSTATUS(status) == 0, 1);
+	p.sched_priority = 0;
+	EXPECT_RET("back to SCHED_OTHER", syscall(SYS_sched_setscheduler, 0, SCHED_OTHER, &p), 0);
+	EXPECT_RET("back to nice 0", setpriority(PRIO_PROCESS, 0, 0), 0);
+}
+
+/*
+ * In a child that dropped root: 0 when every refusal is Linux's. With
+ * `raised`, RLIMIT_NICE's hard limit is 15, so nice 5 (20 - 15) is
+ * allowed once the soft limit says so.
+ */
+static int unprivileged_checks(int raised)
+{
+	int bad = 0;
+	struct sched_param p = {.sched_priority = 1};
+	if (setpriority(PRIO_PROCESS, 0, 10) != 0)
+		bad |= 1;
+	errno = 0;
+	if (setpriority(PRIO_PROCESS, 0, 5) != -1 || errno != EACCES)
+		bad |= 2; /* lowering nice past RLIMIT_NICE */
+	errno = 0;
+	if (setpriority(PRIO_PROCESS, 1, 10) != -1 || errno != EPERM)
+		bad |= 4; /* another user's process */
+	errno = 0;
+	if (syscall(SYS_sched_setscheduler, 0, SCHED_FIFO, &p) != -1 || errno != EPERM)
+		bad |= 8; /* a real-time policy without RLIMIT_RTPRIO */
+	struct rlimit rl = {.rlim_cur = 15, .rlim_max = 15};
+	if (raised && (setrlimit(RLIMIT_NICE, &rl) != 0 || setpriority(PRIO_PROCESS, 0, 5) != 0))
+		bad |= 16; /* 20 - 15 = 5 is allowed now */
+	return bad;
+}
+
+static void check_unprivileged(void)
+{
+	/* Root may raise the hard limit unless it lacks CAP_SYS_RESOURCE (as
+	 * in some containers): the RLIMIT_NICE check then does not apply. */
+	struct rlimit rl = {.rlim_cur = 0, .rlim_max = 15};
+	int raised = setrlimit(RLIMIT_NICE, &rl) == 0;
+	if (!raised)
+		tconf("cannot raise RLIMIT_NICE here: the allowance it gives is not checked");
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(100);
+		_exit(unprivileged_checks(raised));
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	if (code == 0)
+		tpass("unprivileged: EACCES below RLIMIT_NICE, EPERM for others' tasks and SCHED_FIFO");
+	else
+		tfail("unprivileged checks: exit %d (bits: 2 EACCES, 4 EPERM other, 8 EPERM FIFO, 16 limit)", code);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Spins on CPU 0 at `nice` until `until`; writes its CPU seconds to `fd`. */
+static void spinner(int nice_value, double until, int fd)
+{
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	setpriority(PRIO_PROCESS, 0, nice_value);
+	volatile unsigned long n = 0;
+	while (now_s() < until)
+		for (int i = 0; i < 10000; i++)
+			n++;
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	if (write(fd, &cpu, sizeof(cpu)) != sizeof(cpu))
+		_exit(1);
+	_exit(0);
+}
+
+static void check_fairness(void)
+{
+	int fds[2];
+	if (pipe(fds) != 0) {
+		tfail("pipe: %s", errno_name(errno));
+		return;
+	}
+	double until = now_s() + 2.0;
+	pid_t a = fork();
+	if (a == 0)
+		spinner(0, until, fds[1]);
+	pid_t b = fork();
+	if (b == 0)
+		spinner(10, until, fds[1]);
+	waitpid(a, NULL, 0);
+	waitpid(b, NULL, 0);
+	double cpu[2] = {0, 0};
+	if (read(fds[0], &cpu[0], sizeof(double)) != sizeof(double) || read(fds[0], &cpu[1], sizeof(double)) != sizeof(double)) {
+		tfail("the spinners did not report");
+		return;
+	}
+	double hi = cpu[0] > cpu[1] ? cpu[0] : cpu[1], lo = cpu[0] > cpu[1] ? cpu[1] : cpu[0];
+	double ratio = lo > 0 ? hi / lo : 0;
+	/* Linux: 1024 / 110 = 9.3; within 20%. */
+	if (ratio > 9.3 * 0.8 && ratio < 9.3 * 1.2)
+		tpass("nice 0 and nice 10 on one CPU share it %.2f : 1 (%.3f s and %.3f s)", ratio, hi, lo);
+	else
+		tfail("nice 0 and nice 10 share the CPU %.2f : 1 (%.3f s and %.3f s), not about 9.3 : 1", ratio, hi, lo);
+}
+
+static void pin_to_cpu0(void)
+{
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+}
+
+/* A SCHED_FIFO process sleeping 2 ms at a time on CPU 0: how late its
+ * wake-ups are on average, in tenths of a ms (255: it could not run). */
+static int fifo_lateness(void)
+{
+	pid_t rt = fork();
+	if (rt == 0) {
+		pin_to_cpu0();
+		struct sched_param p = {.sched_priority = 50};
+		if (syscall(SYS_sched_setscheduler, 0, SCHED_FIFO, &p) != 0)
+			_exit(255);
+		double late = 0;
+		for (int i = 0; i < 50; i++) {
+			double before = now_s();
+			struct timespec ts = {0, 2000000};
+			nanosleep(&ts, NULL);
+			late += now_s() - before - 0.002;
+		}
+		int tenths = (int)(late / 50 * 1e4);
+		_exit(tenths > 254 ? 254 : tenths);
+	}
+	int status = -1;
+	waitpid(rt, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+}
+
+/* The same beside a SCHED_OTHER process spinning on that CPU: the
+ * real-time task must run as soon as it wakes, so it is no more than
+ * 1 ms later than alone (the timer's own lateness is the same). */
+static void check_fifo_wakeup(void)
+{
+	int alone = fifo_lateness();
+	pid_t spin = fork();
+	if (spin == 0) {
+		pin_to_cpu0();
+		for (;;)
+			;
+	}
+	int busy = fifo_lateness();
+	kill(spin, SIGKILL);
+	waitpid(spin, NULL, 0);
+	if (busy <= alone + 10)
+		tpass("a SCHED_FIFO task wakes %d.%d ms late beside a spinning SCHED_OTHER one (%d.%d ms alone)",
+		      busy / 10, busy % 10, alone / 10, alone % 10);
+	else
+		tfail("a SCHED_FIFO task wakes %d.%d ms late beside a spinner, %d.%d ms alone", busy / 10, busy % 10,
+		      alone / 10, alone % 10);
+}
+
+/* Two SCHED_RR processes of one priority spinning on one CPU for 0.6 s:
+ * both get a share (turns of 100 ms each). A middle process pins itself
+ * and takes SCHED_RR first, so both spinners start with them. */
+static void rr_spinners(int fd)
+{
+	pin_to_cpu0();
+	struct sched_param p = {.sched_priority = 10};
+	if (syscall(SYS_sched_setscheduler, 0, SCHED_RR, &p) != 0)
+		_exit(1);
+	double until = now_s() + 0.6;
+	pid_t kids[2];
+	for (int k = 0; k < 2; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0) {
+			volatile unsigned long n = 0;
+			while (now_s() < until)
+				n++;
+			struct rusage ru;
+			getrusage(RUSAGE_SELF, &ru);
+			double cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+				     (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+			_exit(write(fd, &cpu, sizeof(cpu)) == sizeof(cpu) ? 0 : 1);
+		}
+	}
+	waitpid(kids[0], NULL, 0);
+	waitpid(kids[1], NULL, 0);
+	_exit(0);
+}
+
+static void check_rr_turns(void)
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		return;
+	pid_t middle = fork();
+	if (middle == 0)
+		rr_spinners(fds[1]);
+	waitpid(middle, NULL, 0);
+	double cpu[2] = {0, 0};
+	if (read(fds[0], &cpu[0], sizeof(double)) != sizeof(double) || read(fds[0], &cpu[1], sizeof(double)) != sizeof(double)) {
+		tfail("the SCHED_RR spinners did not report");
+		return;
+	}
+	if (cpu[0] > 0.15 && cpu[1] > 0.15)
+		tpass("two SCHED_RR spinners of one priority take turns (%.3f s and %.3f s)", cpu[0], cpu[1]);
+	else
+		tfail("two SCHED_RR spinners: %.3f s and %.3f s, not turns", cpu[0], cpu[1]);
+}
+
+int main(void)
+{
+	proc_mount_if_needed();
+	check_nice();
+	check_policies();
+	check_reset_on_fork();
+	check_unprivileged();
+	check_fairness();
+	check_fifo_wakeup();
+	check_rr_turns();
+	return tdone();
+}
