@@ -106,6 +106,36 @@ pub const CLONE_ARGS_SIZE_VER1: usize = 80;
 /// Size with `cgroup`.
 pub const CLONE_ARGS_SIZE_VER2: usize = 88;
 
+/// `struct sched_attr` of sched_setattr(2) and sched_getattr(2): version 1
+/// (56 bytes, with the utilization clamps); version 0 ends at
+/// `sched_period` (48 bytes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+#[repr(C)]
+pub struct SchedAttr {
+    pub size: u32,
+    pub sched_policy: u32,
+    pub sched_flags: u64,
+    pub sched_nice: i32,
+    pub sched_priority: u32,
+    pub sched_runtime: u64,
+    pub sched_deadline: u64,
+    pub sched_period: u64,
+    pub sched_util_min: u32,
+    pub sched_util_max: u32,
+}
+
+pub const SCHED_ATTR_SIZE_VER0: usize = 48;
+pub const SCHED_ATTR_SIZE_VER1: usize = 56;
+
+// sched_attr.sched_flags.
+pub const SCHED_FLAG_RESET_ON_FORK: u64 = 0x01;
+pub const SCHED_FLAG_RECLAIM: u64 = 0x02;
+pub const SCHED_FLAG_DL_OVERRUN: u64 = 0x04;
+pub const SCHED_FLAG_KEEP_POLICY: u64 = 0x08;
+pub const SCHED_FLAG_KEEP_PARAMS: u64 = 0x10;
+pub const SCHED_FLAG_UTIL_CLAMP_MIN: u64 = 0x20;
+pub const SCHED_FLAG_UTIL_CLAMP_MAX: u64 = 0x40;
+
 // Scheduling policies (`sched_setscheduler`).
 pub const SCHED_OTHER: i32 = 0;
 pub const SCHED_FIFO: i32 = 1;
@@ -118,3 +148,4 @@ pub const SCHED_RESET_ON_FORK: i32 = 0x4000_0000;
 
 // Sizes the ABI fixes; checked at compile time on every target.
 const _: () = assert!(core::mem::size_of::<CloneArgs>() == 88);
+const _: () = assert!(core::mem::size_of::<SchedAttr>() == SCHED_ATTR_SIZE_VER1);

@@ -2,7 +2,7 @@
  * Scheduling policies and priorities: getpriority/setpriority (nice) for a
  * process, a process group and a user, with Linux's clamping and errors;
  * the sched_* calls for SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH and
- * SCHED_IDLE; the values in /proc/self/stat (priority, nice, rt_priority,
+ * SCHED_IDLE, sched_setattr and sched_getattr (struct sizes, flags); the values in /proc/self/stat (priority, nice, rt_priority,
  * policy); SCHED_RESET_ON_FORK; an unprivileged user's limits (EPERM,
  * EACCES); and fairness: two CPU-bound processes on one CPU at nice 0 and
  * nice 10 share it about 9.3 to 1, as their weights (1024 and 110) say;
@@ -106,6 +106,62 @@ static void check_policies(void)
 	EXPECT_RET("sched_getscheduler is SCHED_IDLE", syscall(SYS_sched_getscheduler, 0), SCHED_IDLE);
 	EXPECT_RET("back to SCHED_OTHER", syscall(SYS_sched_setscheduler, 0, SCHED_OTHER, &p), 0);
 	EXPECT_RET("sched_yield", sched_yield(), 0);
+}
+
+/* struct sched_attr, version 1 (56 bytes). */
+struct attr {
+	unsigned size, policy;
+	unsigned long long flags;
+	int nice;
+	unsigned priority;
+	unsigned long long runtime, deadline, period;
+	unsigned util_min, util_max;
+};
+
+static long setattr(struct attr *a, unsigned flags)
+{
+	return syscall(SYS_sched_setattr, 0, a, flags);
+}
+
+static void check_attr(void)
+{
+	struct attr a = {0};
+	EXPECT_RET("sched_getattr(0, 56 bytes)", syscall(SYS_sched_getattr, 0, &a, sizeof(a), 0), 0);
+	EXPECT_RET("its size is 56", a.size, 56);
+	EXPECT_RET("its policy is SCHED_OTHER", a.policy, SCHED_OTHER);
+	EXPECT_ERRNO("sched_getattr with 40 bytes", syscall(SYS_sched_getattr, 0, &a, 40, 0), EINVAL);
+	EXPECT_ERRNO("sched_getattr with flags", syscall(SYS_sched_getattr, 0, &a, sizeof(a), 1), EINVAL);
+	EXPECT_ERRNO("sched_getattr(-1)", syscall(SYS_sched_getattr, -1, &a, sizeof(a), 0), EINVAL);
+	EXPECT_ERRNO("sched_getattr into NULL", syscall(SYS_sched_getattr, 0, NULL, sizeof(a), 0), EINVAL);
+	struct attr nice7 = {.size = 48, .policy = SCHED_OTHER, .nice = 7};
+	EXPECT_RET("sched_setattr: SCHED_OTHER at nice 7", setattr(&nice7, 0), 0);
+	EXPECT_RET("getpriority says 7", getpriority(PRIO_PROCESS, 0), 7);
+	struct attr fifo = {.size = 48, .policy = SCHED_FIFO, .priority = 12};
+	EXPECT_RET("sched_setattr: SCHED_FIFO at 12", setattr(&fifo, 0), 0);
+	memset(&a, 0, sizeof(a));
+	EXPECT_RET("sched_getattr after it", syscall(SYS_sched_getattr, 0, &a, 48, 0), 0);
+	EXPECT_RET("policy and priority read back", a.policy == SCHED_FIFO && a.priority == 12 && a.size == 48, 1);
+	struct attr keep = {.size = 48, .flags = 0x08 | 0x10};
+	EXPECT_RET("SCHED_FLAG_KEEP_POLICY | KEEP_PARAMS changes nothing", setattr(&keep, 0), 0);
+	EXPECT_RET("still SCHED_FIFO", syscall(SYS_sched_getscheduler, 0), SCHED_FIFO);
+	struct attr small = {.size = 32, .policy = SCHED_OTHER};
+	EXPECT_ERRNO("sched_setattr with 32 bytes", setattr(&small, 0), E2BIG);
+	EXPECT_RET("the kernel's size is written back", small.size, 56);
+	struct {
+		struct attr a;
+		unsigned long long extra;
+	} big = {.a = {.size = 64, .policy = SCHED_OTHER}, .extra = 1};
+	EXPECT_ERRNO("a larger structure with a nonzero tail", setattr(&big.a, 0), E2BIG);
+	struct attr bad = {.size = 48, .policy = SCHED_FIFO, .priority = 0};
+	EXPECT_ERRNO("SCHED_FIFO at priority 0", setattr(&bad, 0), EINVAL);
+	bad = (struct attr){.size = 48, .policy = SCHED_OTHER, .priority = 3};
+	EXPECT_ERRNO("SCHED_OTHER at priority 3", setattr(&bad, 0), EINVAL);
+	bad = (struct attr){.size = 48, .policy = SCHED_OTHER, .flags = 0x1000};
+	EXPECT_ERRNO("an unknown sched_flags bit", setattr(&bad, 0), EINVAL);
+	EXPECT_ERRNO("sched_setattr's flags argument", setattr(&nice7, 1), EINVAL);
+	struct attr normal = {.size = 0, .policy = SCHED_OTHER, .nice = 0};
+	EXPECT_RET("size 0 is version 0: back to SCHED_OTHER at nice 0", setattr(&normal, 0), 0);
+	EXPECT_RET("nice is 0 again", getpriority(PRIO_PROCESS, 0), 0);
 }
 
 static void check_reset_on_fork(void)
@@ -345,6 +401,7 @@ int main(void)
 	proc_mount_if_needed();
 	check_nice();
 	check_policies();
+	check_attr();
 	check_reset_on_fork();
 	check_unprivileged();
 	check_fairness();

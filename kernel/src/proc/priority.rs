@@ -1,7 +1,8 @@
 //! Scheduling policy and priority calls: getpriority(2) and
 //! setpriority(2) (nice), sched_setscheduler(2), sched_getscheduler(2),
 //! sched_setparam(2), sched_getparam(2), sched_get_priority_max(2),
-//! sched_get_priority_min(2) and sched_rr_get_interval(2), with Linux's
+//! sched_get_priority_min(2), sched_rr_get_interval(2), sched_setattr(2)
+//! and sched_getattr(2), with Linux's
 //! permission rules: an unprivileged user changes only its own tasks,
 //! lowers nice only as far as RLIMIT_NICE allows, and takes a real-time
 //! policy only up to RLIMIT_RTPRIO.
@@ -9,14 +10,14 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use abi::sched::SCHED_RESET_ON_FORK;
+use abi::sched::*;
 use abi::{Errno, Timespec, RLIMIT_NICE, RLIMIT_RTPRIO};
 
 use super::pid;
 use crate::sched::policy::{ideal_slice, weight, Policy, NICE_MAX, NICE_MIN, RR_TIMESLICE_NS};
 use crate::sched::task::{SchedParams, Task};
 use crate::sched::{current, set_params};
-use crate::uaccess::{read_user, write_user};
+use crate::uaccess::{copy_from_user, copy_to_user, read_user, write_user};
 
 const PRIO_PROCESS: i32 = 0;
 const PRIO_PGRP: i32 = 1;
@@ -182,5 +183,98 @@ pub fn sys_sched_rr_get_interval(pid: i32, interval: u64) -> Result<usize, Errno
     };
     let ts = Timespec { tv_sec: (ns / 1_000_000_000) as i64, tv_nsec: (ns % 1_000_000_000) as i64 };
     write_user(interval, &ts)?;
+    Ok(0)
+}
+
+/// sched_setattr: the policy, priority and nice of `struct sched_attr`
+/// (any published size; a larger one's unknown tail must be zero), with
+/// SCHED_FLAG_KEEP_POLICY and SCHED_FLAG_KEEP_PARAMS. SCHED_DEADLINE is
+/// not implemented: EINVAL, as for an unknown policy; the utilization
+/// clamps need CONFIG_UCLAMP_TASK, which this kernel does not have:
+/// EOPNOTSUPP, as Linux without it.
+pub fn sys_sched_setattr(pid: i32, uattr: u64, flags: u32) -> Result<usize, Errno> {
+    if uattr == 0 || pid < 0 || flags != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let attr = read_sched_attr(uattr)?;
+    let known = SCHED_FLAG_RESET_ON_FORK
+        | SCHED_FLAG_RECLAIM
+        | SCHED_FLAG_DL_OVERRUN
+        | SCHED_FLAG_KEEP_POLICY
+        | SCHED_FLAG_KEEP_PARAMS
+        | SCHED_FLAG_UTIL_CLAMP_MIN
+        | SCHED_FLAG_UTIL_CLAMP_MAX;
+    if attr.sched_flags & !known != 0 || (attr.sched_policy as i32) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if attr.sched_flags & (SCHED_FLAG_UTIL_CLAMP_MIN | SCHED_FLAG_UTIL_CLAMP_MAX) != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let task = sched_target(pid)?;
+    let old = task.sched_params();
+    let policy = if attr.sched_flags & SCHED_FLAG_KEEP_POLICY != 0 {
+        old.policy
+    } else {
+        Policy::from_raw(attr.sched_policy as i32).ok_or(Errno::EINVAL)?
+    };
+    let (priority, nice) = if attr.sched_flags & SCHED_FLAG_KEEP_PARAMS != 0 {
+        (old.rt_priority, old.nice)
+    } else {
+        (attr.sched_priority, attr.sched_nice.clamp(NICE_MIN, NICE_MAX))
+    };
+    if priority > 99 || policy.is_realtime() != (priority != 0) {
+        return Err(Errno::EINVAL);
+    }
+    let reset_on_fork = attr.sched_flags & SCHED_FLAG_RESET_ON_FORK != 0;
+    if !policy.is_realtime() && nice < old.nice && !can_nice(&task, nice) {
+        return Err(Errno::EPERM);
+    }
+    set_scheduler(&task, policy, priority, reset_on_fork)?;
+    if !policy.is_realtime() {
+        set_params(&task, SchedParams { nice, ..task.sched_params() });
+    }
+    Ok(0)
+}
+
+/// Copies `struct sched_attr` in as Linux does: a size of 0 is version 0;
+/// below it or past a page is E2BIG (the kernel's size written back); a
+/// larger structure's tail must be zero.
+fn read_sched_attr(uattr: u64) -> Result<SchedAttr, Errno> {
+    let size: u32 = read_user(uattr)?;
+    let size = if size == 0 { SCHED_ATTR_SIZE_VER0 } else { size as usize };
+    if !(SCHED_ATTR_SIZE_VER0..=4096).contains(&size) {
+        write_user(uattr, &(SCHED_ATTR_SIZE_VER1 as u32))?;
+        return Err(Errno::E2BIG);
+    }
+    let mut bytes = alloc::vec![0u8; size];
+    copy_from_user(&mut bytes, uattr)?;
+    if bytes.iter().skip(SCHED_ATTR_SIZE_VER1).any(|&b| b != 0) {
+        write_user(uattr, &(SCHED_ATTR_SIZE_VER1 as u32))?;
+        return Err(Errno::E2BIG);
+    }
+    let mut attr = SchedAttr::default();
+    let n = size.min(SCHED_ATTR_SIZE_VER1);
+    bytemuck::bytes_of_mut(&mut attr)[..n].copy_from_slice(&bytes[..n]);
+    Ok(attr)
+}
+
+/// sched_getattr: the task's policy, priority, nice and flags, in as much
+/// of the structure as the caller's size holds (at least version 0).
+pub fn sys_sched_getattr(pid: i32, uattr: u64, size: u32, flags: u32) -> Result<usize, Errno> {
+    let size = size as usize;
+    if uattr == 0 || pid < 0 || !(SCHED_ATTR_SIZE_VER0..=4096).contains(&size) || flags != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let params = sched_target(pid)?.sched_params();
+    let n = size.min(SCHED_ATTR_SIZE_VER1);
+    let attr = SchedAttr {
+        size: n as u32,
+        sched_policy: params.policy as u32,
+        sched_flags: if params.reset_on_fork { SCHED_FLAG_RESET_ON_FORK } else { 0 },
+        sched_nice: params.nice,
+        sched_priority: params.rt_priority,
+        ..SchedAttr::default()
+    };
+    copy_to_user(uattr, &bytemuck::bytes_of(&attr)[..n])?;
     Ok(0)
 }

@@ -173,6 +173,8 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::SCHED_GET_PRIORITY_MAX => proc::priority::sys_sched_get_priority_max(int(a[0])),
         nr::SCHED_GET_PRIORITY_MIN => proc::priority::sys_sched_get_priority_min(int(a[0])),
         nr::SCHED_RR_GET_INTERVAL => proc::priority::sys_sched_rr_get_interval(int(a[0]), a[1]),
+        nr::SCHED_SETATTR => proc::priority::sys_sched_setattr(int(a[0]), a[1], u32v(a[2])),
+        nr::SCHED_GETATTR => proc::priority::sys_sched_getattr(int(a[0]), a[1], u32v(a[2]), u32v(a[3])),
         nr::SCHED_GETAFFINITY => proc::affinity::sys_sched_getaffinity(int(a[0]), a[1] as usize, a[2]),
         nr::SCHED_SETAFFINITY => proc::affinity::sys_sched_setaffinity(int(a[0]), a[1] as usize, a[2]),
         nr::CAPGET => proc::capability::sys_capget(a[0], a[1]),

@@ -374,6 +374,14 @@ fn busybox_tools_in_scripts() {
     r.expect(line.ends_with(" 0 failed"), format!("tools tests did not all pass: {line}"));
 }
 
+#[test]
+fn busybox_scheduling_tools() {
+    let r = shell_script("schedtools");
+    let line = r.find_containing("schedtools tests:").unwrap_or_default().to_string();
+    show(&line);
+    r.expect(line.ends_with(" 0 failed"), format!("schedtools tests did not all pass: {line}"));
+}
+
 /// busybox `poweroff -f` reaches reboot(2), which powers the machine off.
 #[test]
 fn busybox_poweroff() {
