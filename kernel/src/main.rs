@@ -104,14 +104,11 @@ fn kernel_main(info: Result<&'static BootInfo, PvhError>) -> ! {
         run: tty::run_deferred,
         pending: Some(tty::deferred_pending),
     });
-    sched::deferred::register(sched::deferred::DeferredWork {
-        run: fs::kestrel::writeback::run_deferred,
-        pending: None,
-    });
     unpack_initramfs(info);
     fs::devfs::init();
     fs::kestrel::mount::mount_root(info.cmdline());
     start_init(info.cmdline());
+    start_kernel_threads();
     sched::idle_loop()
 }
 
@@ -123,6 +120,15 @@ fn unpack_initramfs(info: &BootInfo) {
     match fs::initramfs::unpack(archive) {
         Ok(n) => pr_info!("initramfs: unpacked {} entries ({} KiB)", n, archive.len() / 1024),
         Err(msg) => pr_err!("Initramfs unpacking failed: {msg}"),
+    }
+}
+
+/// kthreadd (pid 2, after init) and the threads under it.
+fn start_kernel_threads() {
+    let started = proc::kthread::start_kthreadd()
+        .and_then(|()| proc::kthread::spawn(b"writeback", fs::kestrel::writeback::flusher_main).map(drop));
+    if let Err(e) = started {
+        pr_err!("kthreadd: cannot start the kernel threads (error -{})", e.code());
     }
 }
 

@@ -12,6 +12,7 @@ pub mod fork;
 pub mod futex;
 pub mod init;
 pub mod itimer;
+pub mod kthread;
 pub mod pgrp;
 pub mod pid;
 pub mod prctl;

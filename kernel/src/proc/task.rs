@@ -60,6 +60,8 @@ pub struct Process {
     /// Set while execve ends the other threads: their deaths are their own,
     /// not the process's.
     pub exec_in_progress: AtomicBool,
+    /// A kernel thread's process: signals sent to it are ignored.
+    pub kernel_thread: AtomicBool,
     /// /proc/PID/oom_score_adj, and the lowest value it may be set to
     /// without CAP_SYS_RESOURCE (both inherited over fork).
     pub oom_score_adj: AtomicI32,
@@ -87,6 +89,7 @@ impl Process {
             live_threads: AtomicUsize::new(1),
             group_exit: Mutex::new(None),
             exec_in_progress: AtomicBool::new(false),
+            kernel_thread: AtomicBool::new(false),
             oom_score_adj: AtomicI32::new(0),
             oom_score_adj_min: AtomicI32::new(0),
         })
@@ -181,6 +184,13 @@ impl core::ops::Deref for Task {
 /// The idle task of the boot CPU: pid 0's only thread, with no files.
 pub fn new_idle_task() -> Task {
     Task::new_idle(Box::new(Thread::new(Process::new(0, FdTable::new()))))
+}
+
+/// A kernel thread and its process (no files, no address space).
+pub fn new_kernel_task(pid: Pid, comm: Comm, entry: fn() -> !) -> Option<Task> {
+    let process = Process::new(pid, FdTable::new());
+    process.kernel_thread.store(true, Ordering::Relaxed);
+    Task::new_kernel(pid, comm, entry, Box::new(Thread::new(process)))
 }
 
 impl Task {

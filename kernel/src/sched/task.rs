@@ -163,6 +163,13 @@ impl Task {
         Some(Task::with_context(pid, comm, context, owner))
     }
 
+    /// A kernel thread: it runs `entry` in kernel mode, on the kernel's
+    /// page tables, and never enters user mode.
+    pub fn new_kernel(pid: Pid, comm: Comm, entry: fn() -> !, owner: Box<dyn Any + Send + Sync>) -> Option<Task> {
+        let context = TaskContext::new_kernel(KernelStack::new()?, entry);
+        Some(Task::with_context(pid, comm, context, owner))
+    }
+
     /// What the layers above attached, if it is a `T`.
     #[inline]
     pub fn owner<T: 'static>(&self) -> Option<&T> {

@@ -382,6 +382,14 @@ fn busybox_scheduling_tools() {
     r.expect(line.ends_with(" 0 failed"), format!("schedtools tests did not all pass: {line}"));
 }
 
+#[test]
+fn kernel_threads_under_kthreadd() {
+    let r = shell_script("kthreads");
+    let line = r.find_containing("kthreads tests:").unwrap_or_default().to_string();
+    show(&line);
+    r.expect(line.ends_with(" 0 failed"), format!("kthreads tests did not all pass: {line}"));
+}
+
 /// busybox `poweroff -f` reaches reboot(2), which powers the machine off.
 #[test]
 fn busybox_poweroff() {

@@ -199,6 +199,13 @@ task_entry:
     call schedule_tail
     jmp trap_return
 
+    /* First code of a kernel thread: its function never returns. */
+    .global kernel_task_entry
+kernel_task_entry:
+    call schedule_tail
+    call kernel_thread_main
+    ud2
+
     .section .bss.ist, "aw", @nobits
     .balign 4096
     .skip 16384
@@ -231,10 +238,21 @@ extern "C" fn schedule_tail() {
     (super::traps::hooks().schedule_tail)();
 }
 
+/// A kernel thread's first Rust code: its context's function.
+#[no_mangle]
+extern "C" fn kernel_thread_main() -> ! {
+    let entry = RUNNING.lock().as_ref().and_then(|ctx| ctx.kernel_entry);
+    match entry {
+        Some(entry) => entry(),
+        None => panic!("a kernel thread without a function"),
+    }
+}
+
 extern "C" {
     fn trap_stubs();
     fn syscall_entry();
     fn task_entry();
+    fn kernel_task_entry();
     fn switch_context(prev_rsp: *mut u64, next_rsp: u64);
     fn switch_context_load();
 }
@@ -256,6 +274,8 @@ pub(crate) fn syscall_entry_address() -> u64 {
 pub struct TaskContext {
     stack: Option<KernelStack>,
     saved_rsp: AtomicU64,
+    /// A kernel thread's function.
+    kernel_entry: Option<fn() -> !>,
 }
 
 /// The context the CPU runs now (per CPU once there are several).
@@ -281,7 +301,23 @@ impl TaskContext {
             core::ptr::write(ret_addr as *mut u64, task_entry as *const () as u64);
             core::ptr::write_bytes(saved_regs as *mut u8, 0, 6 * 8);
         }
-        Arc::new(TaskContext { stack: Some(stack), saved_rsp: AtomicU64::new(saved_regs) })
+        Arc::new(TaskContext { stack: Some(stack), saved_rsp: AtomicU64::new(saved_regs), kernel_entry: None })
+    }
+
+    /// A kernel thread's context: its first run calls the kernel's
+    /// `schedule_tail` hook, then `entry`, in kernel mode on `stack`.
+    pub fn new_kernel(stack: KernelStack, entry: fn() -> !) -> Arc<TaskContext> {
+        // After the switch's `ret` the stack pointer is the (16-byte
+        // aligned) top, so the stub's calls enter with the ABI's alignment.
+        let ret_addr = stack.top() - 8;
+        let saved_regs = ret_addr - 6 * 8;
+        // SAFETY: [saved_regs, top) lies inside `stack`, which this
+        // function owns and nothing runs on yet.
+        unsafe {
+            core::ptr::write(ret_addr as *mut u64, kernel_task_entry as *const () as u64);
+            core::ptr::write_bytes(saved_regs as *mut u8, 0, 6 * 8);
+        }
+        Arc::new(TaskContext { stack: Some(stack), saved_rsp: AtomicU64::new(saved_regs), kernel_entry: Some(entry) })
     }
 
     /// The context of the boot code running now on the boot stack (the
@@ -289,7 +325,7 @@ impl TaskContext {
     pub fn boot() -> Arc<TaskContext> {
         static BOOT: Once<Arc<TaskContext>> = Once::new();
         BOOT.call_once(|| {
-            let ctx = Arc::new(TaskContext { stack: None, saved_rsp: AtomicU64::new(0) });
+            let ctx = Arc::new(TaskContext { stack: None, saved_rsp: AtomicU64::new(0), kernel_entry: None });
             let mut running = RUNNING.lock();
             assert!(running.is_none(), "the boot context is made before any switch");
             *running = Some(ctx.clone());

@@ -1,9 +1,8 @@
 //! Writeback: what the kernel changed goes to the library, then a commit
 //! makes it durable. `sync_volume` does it all (sync, syncfs, fsync,
-//! fdatasync, unmount, power-off); `run_deferred`, called from the
-//! scheduler's deferred work (on the way back to user mode and in the idle
-//! loop), does it when data has been dirty for `DIRTY_EXPIRE` or every
-//! `DIRTY_EXPIRE` for metadata, like Linux's flusher threads.
+//! fdatasync, unmount, power-off); the flusher, a kernel thread
+//! (`flusher_main`), does it once a second when data has been dirty for
+//! `DIRTY_EXPIRE` or every `DIRTY_EXPIRE` for metadata, like Linux's.
 
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -18,7 +17,7 @@ use crate::fs::inode::{Content, Inode};
 /// Dirty data older than this is written back (Linux's dirty_expire is
 /// 30 s; a small root filesystem can afford less).
 const DIRTY_EXPIRE_NS: u64 = 5_000_000_000;
-/// How often the deferred work looks.
+/// How often the flusher looks.
 const CHECK_NS: u64 = 1_000_000_000;
 
 static NEXT_CHECK: AtomicU64 = AtomicU64::new(0);
@@ -183,8 +182,16 @@ pub fn sync_all() {
     }
 }
 
-/// The periodic writeback (deferred work): cheap unless a second has passed.
-pub fn run_deferred() {
+/// The flusher kernel thread: the periodic writeback, once a second.
+pub fn flusher_main() -> ! {
+    loop {
+        let _ = crate::sched::timer::sleep_until(crate::time::uptime_ns() + CHECK_NS);
+        run_periodic();
+    }
+}
+
+/// The periodic writeback: cheap unless a second has passed.
+fn run_periodic() {
     let now = crate::time::uptime_ns();
     if now < NEXT_CHECK.load(Ordering::Relaxed) {
         return;

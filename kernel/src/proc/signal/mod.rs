@@ -135,7 +135,8 @@ pub fn send_thread_signal(task: &Arc<Task>, sig: i32, info: Siginfo) {
 }
 
 fn deliver_to(task: &Arc<Task>, sig: i32, info: Siginfo, thread_only: bool) {
-    if sig == 0 {
+    // Kernel threads ignore signals (Linux: kill succeeds, nothing happens).
+    if sig == 0 || task.kernel_thread.load(core::sync::atomic::Ordering::Relaxed) {
         return;
     }
     let threads = task.thread_list();
