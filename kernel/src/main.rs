@@ -69,7 +69,8 @@ fn kernel_main(info: Result<&'static BootInfo, PvhError>) -> ! {
     let cal = arch::calibrate::calibrate();
     time::init(cal.tsc_hz, drivers::rtc::read_epoch_seconds());
     pr_info!("tsc: {}.{:03} MHz", cal.tsc_hz / 1_000_000, (cal.tsc_hz / 1000) % 1000);
-    arch::apic::timer_start_periodic((cal.apic_timer_hz / time::HZ) as u32);
+    time::set_apic_timer_hz(cal.apic_timer_hz);
+    sched::timer::program_timer(true, u64::MAX);
     if !machine::firmware::acpi::init(info.rsdp) {
         pr_warn!("ACPI: no FADT or \\_S5 found; poweroff will fall back to QEMU's ports");
     }
@@ -87,8 +88,16 @@ fn kernel_main(info: Result<&'static BootInfo, PvhError>) -> ! {
     drivers::virtio_blk::probe();
     sched::init(proc::task::new_idle_task());
     sched::wait::set_signal_pending_check(proc::signal::has_deliverable);
-    sched::deferred::register(sched::deferred::DeferredWork { run: proc::exit::reap_dead_threads, pending: None });
-    sched::deferred::register(sched::deferred::DeferredWork { run: proc::itimer::run_expired, pending: None });
+    sched::deferred::register(sched::deferred::DeferredWork {
+        run: proc::exit::reap_dead_threads,
+        pending: None,
+        deadline: None,
+    });
+    sched::deferred::register(sched::deferred::DeferredWork {
+        run: proc::itimer::run_expired,
+        pending: None,
+        deadline: Some(proc::itimer::next_deadline),
+    });
     fs::pipe::set_sigpipe_sender(proc::signal::send_sigpipe);
     fs::chardev::register_driver(fs::chardev::TTY_MAJOR, tty::open);
     fs::chardev::register_driver(fs::chardev::TTYAUX_MAJOR, tty::open);
@@ -103,6 +112,7 @@ fn kernel_main(info: Result<&'static BootInfo, PvhError>) -> ! {
     sched::deferred::register(sched::deferred::DeferredWork {
         run: tty::run_deferred,
         pending: Some(tty::deferred_pending),
+        deadline: Some(tty::next_deadline),
     });
     unpack_initramfs(info);
     fs::devfs::init();

@@ -6,7 +6,7 @@
 use abi::signal::*;
 use machine::arch::apic;
 use machine::arch::entry::TrapFrame;
-use machine::arch::traps::{exception_name, set_hooks, TrapHooks, COM1_VECTOR, TIMER_VECTOR};
+use machine::arch::traps::{exception_name, set_hooks, TrapHooks, COM1_VECTOR, ISA_IRQ_BASE, TIMER_VECTOR};
 
 use crate::mm::fault::{handle_user_fault, Access};
 
@@ -25,14 +25,15 @@ pub fn install() {
 fn interrupt(frame: &mut TrapFrame) {
     match frame.vector {
         TIMER_VECTOR => {
+            crate::sched::stats::count_timer_interrupt();
             apic::end_of_interrupt();
-            crate::sched::timer_tick(frame.came_from_user());
             let task = crate::sched::current();
-            if !task.is_idle() {
+            if crate::sched::timer_tick(frame.came_from_user()) && !task.is_idle() {
                 crate::proc::times::account_tick(&task, frame.came_from_user());
             }
         }
         COM1_VECTOR => {
+            crate::sched::stats::count_isa_interrupt((COM1_VECTOR - ISA_IRQ_BASE) as usize);
             crate::drivers::uart16550::interrupt();
             apic::end_of_interrupt();
         }

@@ -7,7 +7,8 @@
  * EACCES); and fairness: two CPU-bound processes on one CPU at nice 0 and
  * nice 10 share it about 9.3 to 1, as their weights (1024 and 110) say;
  * a SCHED_FIFO task that wakes while a SCHED_OTHER one spins runs at
- * once; two SCHED_RR tasks of one priority take turns.
+ * once; two SCHED_RR tasks of one priority take turns; nanosleep(100 us)
+ * wakes well within a tick of its deadline (one-shot timers).
  * The raw system calls are used where musl's wrappers change the answer.
  */
 #include "common.h"
@@ -325,8 +326,9 @@ static int fifo_lateness(void)
 }
 
 /* The same beside a SCHED_OTHER process spinning on that CPU: the
- * real-time task must run as soon as it wakes, so it is no more than
- * 1 ms later than alone (the timer's own lateness is the same). */
+ * real-time task runs as soon as it wakes, not after the spinner's slice,
+ * so it is at most 2 ms later than alone (Linux: no later at all; an
+ * emulated CPU takes its interrupts late while it runs a busy loop). */
 static void check_fifo_wakeup(void)
 {
 	int alone = fifo_lateness();
@@ -339,7 +341,7 @@ static void check_fifo_wakeup(void)
 	int busy = fifo_lateness();
 	kill(spin, SIGKILL);
 	waitpid(spin, NULL, 0);
-	if (busy <= alone + 10)
+	if (busy <= alone + 20)
 		tpass("a SCHED_FIFO task wakes %d.%d ms late beside a spinning SCHED_OTHER one (%d.%d ms alone)",
 		      busy / 10, busy % 10, alone / 10, alone % 10);
 	else
@@ -396,6 +398,25 @@ static void check_rr_turns(void)
 		tfail("two SCHED_RR spinners: %.3f s and %.3f s, not turns", cpu[0], cpu[1]);
 }
 
+/* nanosleep(100 us), 200 times: how late it returns on average. Linux
+ * answers in tens of microseconds; one-shot timers must keep it well under
+ * a 1 ms tick (emulated CPUs take longer to wake than real ones). */
+static void check_nanosleep_precision(void)
+{
+	double late = 0;
+	for (int i = 0; i < 200; i++) {
+		double before = now_s();
+		struct timespec ts = {0, 100000};
+		nanosleep(&ts, NULL);
+		late += now_s() - before - 100e-6;
+	}
+	double us = late / 200 * 1e6;
+	if (us < 500)
+		tpass("nanosleep(100 us) returns %.1f us after its deadline on average", us);
+	else
+		tfail("nanosleep(100 us) returns %.1f us after its deadline on average", us);
+}
+
 int main(void)
 {
 	proc_mount_if_needed();
@@ -407,5 +428,6 @@ int main(void)
 	check_fairness();
 	check_fifo_wakeup();
 	check_rr_turns();
+	check_nanosleep_precision();
 	return tdone();
 }

@@ -42,6 +42,15 @@ fn disarm(key: u32) {
     });
 }
 
+/// The earliest armed ITIMER_REAL's expiry.
+pub fn next_deadline() -> Option<u64> {
+    if ARMED.load(Ordering::Relaxed) == 0 {
+        return None;
+    }
+    let armed: Vec<Weak<Task>> = without_interrupts(|| REAL_TIMERS.lock().values().cloned().collect());
+    armed.iter().filter_map(Weak::upgrade).map(|t| t.real_timer.lock().0).filter(|&d| d != 0).min()
+}
+
 /// Fires the expired ITIMER_REAL timers (deferred work); forgets the
 /// disarmed ones and those of processes gone.
 pub fn run_expired() {

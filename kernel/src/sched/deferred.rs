@@ -7,11 +7,14 @@
 use crate::hooks::Hooks;
 
 /// A piece of deferred work: `run` does it; `pending`, if given, tells the
-/// idle loop that an interrupt left some to do (so it must not sleep).
+/// idle loop that an interrupt left some to do (so it must not sleep);
+/// `deadline`, if given, when it must run next at the latest (ns of
+/// uptime), so the idle CPU wakes for it.
 #[derive(Clone, Copy)]
 pub struct DeferredWork {
     pub run: fn(),
     pub pending: Option<fn() -> bool>,
+    pub deadline: Option<fn() -> Option<u64>>,
 }
 
 static WORK: Hooks<DeferredWork, 8> = Hooks::new();
@@ -26,6 +29,11 @@ pub fn run_all() {
     for work in WORK.all() {
         (work.run)();
     }
+}
+
+/// The earliest deadline of the registered work.
+pub fn next_deadline() -> Option<u64> {
+    WORK.all().filter_map(|w| w.deadline).filter_map(|deadline| deadline()).min()
 }
 
 /// True when some registered work is pending.

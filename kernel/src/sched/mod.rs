@@ -140,10 +140,21 @@ pub fn wake(task: Arc<Task>) {
     });
 }
 
-/// Called by the timer interrupt: charges the running task its tick and
-/// asks for a reschedule at the next return to user mode when its slice
-/// is over or a task of a higher class waits.
-pub fn timer_tick(from_user: bool) {
+/// Called by the timer interrupt: when a tick is due, charges the running
+/// task its tick and asks for a reschedule at the next return to user
+/// mode when its slice is over or a task of a higher class waits; then
+/// programs the timer's next firing. True when it was a tick.
+pub fn timer_tick(from_user: bool) -> bool {
+    let ticked = timer::tick_due(crate::time::uptime_ns());
+    if ticked {
+        tick(from_user);
+    }
+    // The idle loop programs the timer itself when it sleeps.
+    timer::program_timer(true, u64::MAX);
+    ticked
+}
+
+fn tick(from_user: bool) {
     let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
     let task = current();
     stats::tick(&task, from_user);
@@ -352,7 +363,12 @@ pub fn exit_current() -> ! {
 /// mode through its prepared TrapFrame. Nothing to finish yet.
 pub fn schedule_tail() {}
 
-/// The idle loop of the boot CPU.
+/// The longest the idle CPU sleeps without a deadline.
+const MAX_IDLE_NS: u64 = crate::time::NSEC_PER_SEC;
+
+/// The idle loop of the boot CPU. With nothing to run it stops the tick
+/// and sleeps until the next deadline (a sleeper's, or deferred work's)
+/// or an interrupt: tickless idle.
 pub fn idle_loop() -> ! {
     loop {
         run_deferred_work();
@@ -360,10 +376,22 @@ pub fn idle_loop() -> ! {
         // Sleep only if no interrupt left work since: checked with
         // interrupts off, then `sti; hlt` cannot miss the next one.
         crate::arch::cpu::disable_interrupts();
-        if deferred::any_pending() {
+        let busy = deferred::any_pending() || !RUN_QUEUE.lock().is_empty();
+        let now = crate::time::uptime_ns();
+        let next = [timer::next_deadline(), deferred::next_deadline()].into_iter().flatten().min();
+        if busy || next.is_some_and(|d| d <= now) {
             crate::arch::cpu::enable_interrupts();
-        } else {
-            crate::arch::cpu::wait_for_interrupt();
+            continue;
         }
+        let idle_until = deferred::next_deadline().map_or(now + MAX_IDLE_NS, |d| d.min(now + MAX_IDLE_NS));
+        timer::program_timer(false, idle_until);
+        let ticks = TICKS.load(Ordering::Relaxed);
+        crate::arch::cpu::wait_for_interrupt();
+        crate::arch::cpu::disable_interrupts();
+        timer::program_timer(true, u64::MAX);
+        let slept = crate::time::uptime_ns() - now;
+        let counted = TICKS.load(Ordering::Relaxed) - ticks;
+        stats::add_idle_ns(slept.saturating_sub(counted * TICK_NS));
+        crate::arch::cpu::enable_interrupts();
     }
 }

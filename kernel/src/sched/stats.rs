@@ -11,6 +11,9 @@ static USER_TICKS: AtomicU64 = AtomicU64::new(0);
 static SYSTEM_TICKS: AtomicU64 = AtomicU64::new(0);
 static IDLE_TICKS: AtomicU64 = AtomicU64::new(0);
 static CONTEXT_SWITCHES: AtomicU64 = AtomicU64::new(0);
+/// Interrupts by source: the local timer, and the ISA IRQs (/proc/interrupts).
+static TIMER_INTERRUPTS: AtomicU64 = AtomicU64::new(0);
+static ISA_INTERRUPTS: [AtomicU64; 16] = [const { AtomicU64::new(0) }; 16];
 static FORKS: AtomicU64 = AtomicU64::new(0);
 
 /// Load averages in Linux's fixed point (FSHIFT = 11), and when they were
@@ -37,6 +40,26 @@ pub fn tick(task: &Task, from_user: bool) {
         &SYSTEM_TICKS
     };
     counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Idle time the ticks did not see (the CPU slept without them).
+pub fn add_idle_ns(ns: u64) {
+    IDLE_TICKS.fetch_add(ns / (crate::time::NSEC_PER_SEC / crate::time::HZ), Ordering::Relaxed);
+}
+
+pub fn count_timer_interrupt() {
+    TIMER_INTERRUPTS.fetch_add(1, Ordering::Relaxed);
+}
+
+pub fn count_isa_interrupt(irq: usize) {
+    if let Some(counter) = ISA_INTERRUPTS.get(irq) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Local timer interrupts, and each ISA IRQ's count.
+pub fn interrupt_counts() -> (u64, [u64; 16]) {
+    (TIMER_INTERRUPTS.load(Ordering::Relaxed), core::array::from_fn(|i| ISA_INTERRUPTS[i].load(Ordering::Relaxed)))
 }
 
 pub fn context_switched() {

@@ -1,9 +1,15 @@
-//! Sleeping until a moment. The timer interrupt only counts; expired
-//! sleeps are woken on the way back to user mode and in the idle loop,
-//! where taking locks and allocating is safe.
+//! Sleeping until a moment, and the local timer that makes it happen. The
+//! timer is one-shot: it fires at the next tick (every 1 ms while tasks
+//! run) or at the earliest sleeper's deadline, whichever comes first, so
+//! a sleep ends within microseconds of its deadline, and an idle CPU
+//! sleeps until its next deadline (tickless idle). Expired sleeps are
+//! woken on the way back to user mode and in the idle loop, where taking
+//! locks and allocating is safe.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
+
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use abi::Errno;
 use spin::Mutex;
@@ -20,6 +26,40 @@ static SLEEPERS: Mutex<BTreeMap<(u64, u64), Weak<Task>>> = Mutex::new(BTreeMap::
 static SLEEP_QUEUE: WaitQueue = WaitQueue::new();
 static NEXT_KEY: Mutex<u64> = Mutex::new(0);
 
+/// When the next scheduler tick is due, and when the timer fires next
+/// (ns of uptime).
+static NEXT_TICK_NS: AtomicU64 = AtomicU64::new(0);
+static PROGRAMMED_NS: AtomicU64 = AtomicU64::new(u64::MAX);
+const TICK_NS: u64 = crate::time::NSEC_PER_SEC / crate::time::HZ;
+/// The shortest delay the timer is programmed for.
+const MIN_DELAY_NS: u64 = 10_000;
+
+/// Programs the timer for the next tick (`ticking`: tasks run) or, on an
+/// idle CPU, `idle_until`, or the earliest deadline if that comes first.
+pub fn program_timer(ticking: bool, idle_until: u64) {
+    let now = uptime_ns();
+    let mut next = if ticking { NEXT_TICK_NS.load(Ordering::Relaxed) } else { idle_until };
+    if let Some(deadline) = next_deadline() {
+        next = next.min(deadline);
+    }
+    let next = next.max(now + MIN_DELAY_NS);
+    PROGRAMMED_NS.store(next, Ordering::Relaxed);
+    crate::time::timer_in_ns(next - now);
+}
+
+/// Whether a timer interrupt at `now` is a scheduler tick (or only a
+/// sleeper's deadline); a tick sets the next one 1 ms on, or 1 ms from
+/// now after a tickless stretch.
+pub fn tick_due(now: u64) -> bool {
+    let due = NEXT_TICK_NS.load(Ordering::Relaxed);
+    if now + MIN_DELAY_NS < due {
+        return false;
+    }
+    let next = if now >= due + TICK_NS { now + TICK_NS } else { due + TICK_NS };
+    NEXT_TICK_NS.store(next, Ordering::Relaxed);
+    true
+}
+
 /// Sleeps on `queue` until `condition` holds (Ok(Some)), the deadline
 /// (ns of uptime) passes (Ok(None)), or a signal arrives (ERESTARTSYS).
 pub fn wait_with_deadline<T>(
@@ -34,6 +74,10 @@ pub fn wait_with_deadline<T>(
             *k += 1;
             let key = (d, *k);
             SLEEPERS.lock().insert(key, me);
+            // A deadline before the timer's next firing brings it forward.
+            if d < PROGRAMMED_NS.load(Ordering::Relaxed) {
+                program_timer(true, u64::MAX);
+            }
             key
         })
     });
@@ -51,6 +95,11 @@ pub fn wait_with_deadline<T>(
 /// Sleeps until `deadline` (ns of uptime); ERESTARTSYS if a signal came first.
 pub fn sleep_until(deadline: u64) -> Result<(), Errno> {
     wait_with_deadline(&SLEEP_QUEUE, Some(deadline), || None::<()>).map(|_| ())
+}
+
+/// The earliest sleeper's deadline.
+pub fn next_deadline() -> Option<u64> {
+    without_interrupts(|| SLEEPERS.lock().keys().next().map(|&(deadline, _)| deadline))
 }
 
 /// Wakes the sleepers whose deadline passed, and samples the load.

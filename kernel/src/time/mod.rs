@@ -16,6 +16,8 @@ pub const NSEC_PER_SEC: u64 = 1_000_000_000;
 pub const HZ: u64 = 1000;
 
 static TSC_HZ: AtomicU64 = AtomicU64::new(0);
+/// LAPIC timer counts a second (with its divide-by-16 setting).
+static APIC_TIMER_HZ: AtomicU64 = AtomicU64::new(0);
 /// Wall-clock time (ns since the epoch) at the kernel's first instruction.
 static BOOT_REALTIME_NS: AtomicI64 = AtomicI64::new(0);
 
@@ -23,6 +25,19 @@ pub fn init(tsc_hz: u64, rtc_epoch_seconds: i64) {
     TSC_HZ.store(tsc_hz, Ordering::Relaxed);
     let since_boot = uptime_ns() as i64;
     BOOT_REALTIME_NS.store(rtc_epoch_seconds * NSEC_PER_SEC as i64 - since_boot, Ordering::Relaxed);
+}
+
+/// The local timer's rate, from the boot calibration.
+pub fn set_apic_timer_hz(hz: u64) {
+    APIC_TIMER_HZ.store(hz, Ordering::Relaxed);
+}
+
+/// One timer interrupt `ns` from now (rounded up): the scheduler programs
+/// each next tick or deadline (sched/timer.rs).
+pub fn timer_in_ns(ns: u64) {
+    let hz = APIC_TIMER_HZ.load(Ordering::Relaxed);
+    let counts = (u128::from(ns) * u128::from(hz)).div_ceil(u128::from(NSEC_PER_SEC));
+    crate::arch::apic::timer_start_oneshot(counts.clamp(1, u128::from(u32::MAX)) as u32);
 }
 
 pub fn tsc_hz() -> u64 {

@@ -41,7 +41,7 @@ use ldisc::{Action, Ldisc};
 use output::Sink;
 
 pub use file::open;
-pub use serial::{deferred_pending, run_deferred};
+pub use serial::{deferred_pending, next_deadline, run_deferred};
 
 pub struct TtyState {
     termios: Termios,
@@ -174,6 +174,10 @@ impl Tty {
     }
 
     /// Deferred work: wakes the readers whose VTIME deadline passed.
+    fn read_deadline(&self) -> Option<u64> {
+        Some(self.read_deadline.load(Ordering::Acquire)).filter(|&d| d != 0)
+    }
+
     fn expire_read_deadline(&self, now: u64) {
         let d = self.read_deadline.load(Ordering::Acquire);
         if d != 0 && now >= d && self.read_deadline.compare_exchange(d, 0, Ordering::AcqRel, Ordering::Acquire).is_ok()

@@ -60,6 +60,11 @@ pub fn run_deferred() {
     CONSOLE.expire_read_deadline(crate::time::uptime_ns());
 }
 
+/// The earliest VTIME deadline of a reader (the deferred work wakes it).
+pub fn next_deadline() -> Option<u64> {
+    CONSOLE.read_deadline()
+}
+
 /// True when an interrupt left work that `run_deferred` has not done.
 pub fn deferred_pending() -> bool {
     uart16550::work_pending()

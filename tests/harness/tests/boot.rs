@@ -390,6 +390,14 @@ fn kernel_threads_under_kthreadd() {
     r.expect(line.ends_with(" 0 failed"), format!("kthreads tests did not all pass: {line}"));
 }
 
+#[test]
+fn tickless_idle() {
+    let r = shell_script("tickless");
+    show(r.find_containing("local timer interrupts a second").unwrap_or_default());
+    let line = r.find_containing("tickless tests:").unwrap_or_default().to_string();
+    r.expect(line.ends_with(" 0 failed"), format!("tickless tests did not all pass: {line}"));
+}
+
 /// busybox `poweroff -f` reaches reboot(2), which powers the machine off.
 #[test]
 fn busybox_poweroff() {

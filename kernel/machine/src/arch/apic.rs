@@ -82,6 +82,14 @@ pub fn timer_current() -> u32 {
     read(REG_TIMER_CURRENT)
 }
 
+/// One timer interrupt after `ticks` timer counts (divided by 16); the
+/// periodic interrupts stop until `timer_start_periodic`.
+pub fn timer_start_oneshot(ticks: u32) {
+    write(REG_TIMER_DIVIDE, DIVIDE_BY_16);
+    write(REG_LVT_TIMER, TIMER_VECTOR as u32);
+    write(REG_TIMER_INITIAL, ticks.max(1));
+}
+
 /// Periodic timer interrupts, `ticks` timer counts (divided by 16) apart.
 pub fn timer_start_periodic(ticks: u32) {
     write(REG_TIMER_DIVIDE, DIVIDE_BY_16);

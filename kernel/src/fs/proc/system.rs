@@ -27,6 +27,7 @@ pub fn generate(kind: FileKind) -> Option<Result<Vec<u8>, Errno>> {
         FileKind::Stat => stat(),
         FileKind::Uptime => uptime(),
         FileKind::Loadavg => loadavg(),
+        FileKind::Interrupts => interrupts(),
         FileKind::Version => {
             format!("{} version {} (kestrel@kestrel) (rustc) {}\n", uts::SYSNAME, uts::RELEASE, uts::VERSION)
         }
@@ -208,15 +209,15 @@ fn meminfo() -> String {
 }
 
 /// /proc/stat: CPU time by state since boot (one CPU), then interrupts
-/// (the timer's), context switches, boot time, forks and tasks.
+/// (all of them), context switches, boot time, forks and tasks.
 fn stat() -> String {
     let (user, system, idle) = stats::cpu_ticks();
     let (user, system, idle) = (clock_t(user), clock_t(system), clock_t(idle));
     let mut s = String::new();
     let _ = writeln!(s, "cpu  {user} 0 {system} {idle} 0 0 0 0 0 0");
     let _ = writeln!(s, "cpu0 {user} 0 {system} {idle} 0 0 0 0 0 0");
-    let (u, sy, i) = stats::cpu_ticks();
-    let _ = writeln!(s, "intr {}", u + sy + i);
+    let (timer, isa) = stats::interrupt_counts();
+    let _ = writeln!(s, "intr {}", timer + isa.iter().sum::<u64>());
     let _ = writeln!(s, "ctxt {}", stats::context_switches());
     let boot = crate::time::realtime().tv_sec - (crate::time::uptime_ns() / NSEC_PER_SEC) as i64;
     let _ = writeln!(s, "btime {boot}");
@@ -258,4 +259,17 @@ fn filesystems() -> String {
         out.push('\n');
     }
     out
+}
+
+/// /proc/interrupts in Linux's layout: the ISA IRQs that fired (through the
+/// I/O APIC), then the local timer.
+fn interrupts() -> String {
+    let (timer, isa) = stats::interrupt_counts();
+    let mut s = format!("{:11}{:<11}\n", "", "CPU0");
+    for (irq, &count) in isa.iter().enumerate().filter(|&(_, &c)| c > 0) {
+        let name = if irq == 4 { "ttyS0" } else { "" };
+        let _ = writeln!(s, "{irq:>3}: {count:>10}   IO-APIC  {irq:>3}-edge      {name}");
+    }
+    let _ = writeln!(s, "LOC: {timer:>10}   Local timer interrupts");
+    s
 }

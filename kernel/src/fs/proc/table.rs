@@ -13,6 +13,7 @@ pub enum FileKind {
     Stat,
     Uptime,
     Loadavg,
+    Interrupts,
     Version,
     Filesystems,
     Cmdline,
@@ -108,7 +109,7 @@ const fn link(parent: usize, name: &'static str, kind: LinkKind) -> Fixed {
     Fixed { parent, name, mode: S_IFLNK | 0o777, what: What::Link(kind) }
 }
 
-pub const FIXED_COUNT: usize = 26;
+pub const FIXED_COUNT: usize = 27;
 
 /// The fixed tree, each directory before its entries, in readdir order.
 pub static FIXED: [Fixed; FIXED_COUNT] = [
@@ -118,6 +119,7 @@ pub static FIXED: [Fixed; FIXED_COUNT] = [
     file(ROOT, "stat", 0o444, FileKind::Stat),
     file(ROOT, "uptime", 0o444, FileKind::Uptime),
     file(ROOT, "loadavg", 0o444, FileKind::Loadavg),
+    file(ROOT, "interrupts", 0o444, FileKind::Interrupts),
     file(ROOT, "version", 0o444, FileKind::Version),
     file(ROOT, "filesystems", 0o444, FileKind::Filesystems),
     file(ROOT, "cmdline", 0o444, FileKind::Cmdline),
