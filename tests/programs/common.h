@@ -79,6 +79,7 @@ static T_UNUSED const char *errno_name(int e)
 	case EPERM: return "EPERM";
 	case ENOENT: return "ENOENT";
 	case ESRCH: return "ESRCH";
+	case EDEADLK: return "EDEADLK";
 	case EINTR: return "EINTR";
 	case EIO: return "EIO";
 	case ENOEXEC: return "ENOEXEC";

@@ -21,7 +21,7 @@ use crate::sched::wait::WaitQueue;
 use crate::uaccess::{read_user, write_user};
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
-enum Key {
+pub(super) enum Key {
     Private { mm: usize, addr: u64 },
     Shared { frame: u64, offset: u64 },
 }
@@ -39,7 +39,7 @@ static FUTEX_QUEUE: WaitQueue = WaitQueue::new();
 const BITSET_MATCH_ANY: u32 = u32::MAX;
 
 /// The key of the word at `uaddr` (which is read first, so its page exists).
-fn key_of(uaddr: u64, private: bool) -> Result<Key, Errno> {
+pub(super) fn key_of(uaddr: u64, private: bool) -> Result<Key, Errno> {
     if !uaddr.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
@@ -185,7 +185,7 @@ fn timespec_ns(ts: &Timespec) -> Result<u64, Errno> {
 }
 
 /// The deadline (ns of uptime) of a relative or absolute futex timeout.
-fn deadline(timeout: u64, absolute: bool, realtime: bool) -> Result<Option<u64>, Errno> {
+pub(super) fn deadline(timeout: u64, absolute: bool, realtime: bool) -> Result<Option<u64>, Errno> {
     if timeout == 0 {
         return Ok(None);
     }
@@ -203,7 +203,7 @@ pub fn sys_futex(uaddr: u64, op: i32, val: u32, timeout: u64, uaddr2: u64, val3:
     let private = op & FUTEX_PRIVATE_FLAG != 0;
     let realtime = op & FUTEX_CLOCK_REALTIME != 0;
     let cmd = op & FUTEX_CMD_MASK;
-    if realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET {
+    if realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_LOCK_PI2 {
         return Err(Errno::ENOSYS);
     }
     // For the requeue and wake-op commands the "timeout" carries a count.
@@ -232,16 +232,22 @@ pub fn sys_futex(uaddr: u64, op: i32, val: u32, timeout: u64, uaddr2: u64, val3:
             Ok(if cmd == FUTEX_REQUEUE { n.min(val as usize) } else { n })
         }
         FUTEX_WAKE_OP => wake_op(uaddr, uaddr2, private, val as usize, val2, val3),
-        // Priority-inheritance futexes are not implemented.
+        // FUTEX_LOCK_PI's timeout is on CLOCK_REALTIME, LOCK_PI2's on the
+        // clock the flag names.
+        FUTEX_LOCK_PI => super::futex_pi::lock_pi(uaddr, private, timeout, true, false),
+        FUTEX_LOCK_PI2 => super::futex_pi::lock_pi(uaddr, private, timeout, realtime, false),
+        FUTEX_TRYLOCK_PI => super::futex_pi::lock_pi(uaddr, private, 0, true, true),
+        FUTEX_UNLOCK_PI => super::futex_pi::unlock_pi(uaddr, private),
+        // FUTEX_WAIT_REQUEUE_PI and FUTEX_CMP_REQUEUE_PI are not implemented.
         _ => Err(Errno::ENOSYS),
     }
 }
 
 /// Linux's struct robust_list_head is three words.
 const ROBUST_LIST_HEAD_SIZE: usize = 24;
-const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
-const FUTEX_WAITERS: u32 = 0x8000_0000;
-const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
+pub(super) const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
+pub(super) const FUTEX_WAITERS: u32 = 0x8000_0000;
+pub(super) const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
 /// Linux's ROBUST_LIST_LIMIT: a bound on a corrupt or circular list.
 const ROBUST_LIST_LIMIT: usize = 2048;
 

@@ -10,6 +10,7 @@ pub mod exec_stack;
 pub mod exit;
 pub mod fork;
 pub mod futex;
+pub mod futex_pi;
 pub mod init;
 pub mod itimer;
 pub mod kthread;

@@ -76,9 +76,8 @@ enum Arrival {
 fn enqueue(rq: &mut RunQueue<Arc<Task>>, task: Arc<Task>, arrival: Arrival) {
     let mut e = task.entity.lock();
     let last = core::mem::take(&mut e.requeue_last);
-    if e.params.policy.is_realtime() {
+    if let Some(priority) = e.rt_priority() {
         let first = arrival == Arrival::Requeued && !last;
-        let priority = e.params.rt_priority;
         drop(e);
         rq.push_rt(task, priority, first);
         return;
@@ -105,12 +104,12 @@ fn should_preempt(current: &Task, task: &Task) -> bool {
         return false;
     }
     let (cur, new) = (current.entity.lock(), task.entity.lock());
-    match (cur.params.policy.is_realtime(), new.params.policy.is_realtime()) {
-        (false, true) => true,
-        (true, true) => new.params.rt_priority > cur.params.rt_priority,
-        (true, false) => false,
+    match (cur.rt_priority(), new.rt_priority()) {
+        (None, Some(_)) => true,
+        (Some(cur), Some(new)) => new > cur,
+        (Some(_), None) => false,
         // Linux's wake-up granularity: 1 ms of virtual runtime.
-        (false, false) => {
+        (None, None) => {
             new.params.policy != Policy::Idle
                 && new.vruntime + 1_000_000 < cur.vruntime
                 && cur.params.policy != Policy::Batch
@@ -184,20 +183,20 @@ fn charge_tick(task: &Task, rq: &mut RunQueue<Arc<Task>>) -> bool {
     let mut e = task.entity.lock();
     e.ran += TICK_NS;
     let higher_rt = |priority: u32| rq.top_rt_priority().is_some_and(|top| top > priority) && !rt_throttled();
-    match e.params.policy {
-        Policy::Fifo | Policy::Rr => {
+    match e.rt_priority() {
+        Some(priority) => {
             RT_USED_NS.fetch_add(TICK_NS, Ordering::Relaxed);
             if rt_throttled() && rq.has_fair() {
                 return true;
             }
-            if e.params.policy == Policy::Rr && e.ran >= RR_TIMESLICE_NS {
+            if e.params.policy == Policy::Rr && e.boost <= e.params.rt_priority && e.ran >= RR_TIMESLICE_NS {
                 e.ran = 0;
                 e.requeue_last = true;
                 return true;
             }
-            higher_rt(e.params.rt_priority)
+            higher_rt(priority)
         }
-        _ => {
+        None => {
             let w = weight(e.params.policy, e.params.nice);
             e.vruntime += vruntime_delta(TICK_NS, w);
             rq.advance_min_vruntime(e.vruntime);
@@ -248,7 +247,7 @@ fn pick_next(prev: &Arc<Task>) -> Arc<Task> {
     let next = rt.or_else(|| rq.pop_fair().map(|(task, _)| task));
     let Some(next) = next else { return IDLE.get().expect("sched::init ran").clone() };
     let mut e = next.entity.lock();
-    if !e.params.policy.is_realtime() {
+    if e.rt_priority().is_none() {
         e.ran = 0; // a new slice; RR keeps what is left of its quantum
     }
     drop(e);
@@ -268,6 +267,29 @@ pub fn set_params(task: &Arc<Task>, params: SchedParams) {
                 e.vruntime = rq.min_vruntime();
             }
             e.params = params;
+        }
+        if let Some(t) = queued {
+            enqueue(&mut rq, t, Arrival::Requeued);
+        }
+        NEED_RESCHED.store(true, Ordering::Relaxed);
+    });
+}
+
+/// Lends `task` the real-time priority `boost` (0: none) while it holds
+/// a priority-inheritance futex that a higher-priority task waits for.
+pub fn set_boost(task: &Arc<Task>, boost: u32) {
+    without_interrupts(|| {
+        let mut rq = RUN_QUEUE.lock();
+        if task.entity.lock().boost == boost {
+            return;
+        }
+        let queued = rq.remove(|t| Arc::ptr_eq(t, task));
+        {
+            let mut e = task.entity.lock();
+            if e.rt_priority().is_some() && boost == 0 && !e.params.policy.is_realtime() {
+                e.vruntime = rq.min_vruntime();
+            }
+            e.boost = boost;
         }
         if let Some(t) = queued {
             enqueue(&mut rq, t, Arrival::Requeued);

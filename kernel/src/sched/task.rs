@@ -97,6 +97,22 @@ pub(super) struct SchedEntity {
     /// Goes behind its equals when queued next (sched_yield, RR quantum
     /// spent) rather than before them (preempted).
     pub(super) requeue_last: bool,
+    /// A real-time priority lent by a waiter on a priority-inheritance
+    /// futex the task holds (0: none).
+    pub(super) boost: u32,
+}
+
+impl SchedEntity {
+    /// The real-time priority the task runs at, if any: its own, or a
+    /// lent one if higher (it then runs as SCHED_FIFO).
+    pub(super) fn rt_priority(&self) -> Option<u32> {
+        let own = self.params.policy.is_realtime().then_some(self.params.rt_priority);
+        match (own, self.boost) {
+            (own, 0) => own,
+            (Some(own), boost) => Some(own.max(boost)),
+            (None, boost) => Some(boost),
+        }
+    }
 }
 
 pub struct Task {
@@ -223,6 +239,11 @@ impl Task {
     /// The task's policy, priority and nice.
     pub fn sched_params(&self) -> SchedParams {
         self.entity.lock().params
+    }
+
+    /// The real-time priority the task runs at, a lent one included.
+    pub fn effective_rt_priority(&self) -> Option<u32> {
+        self.entity.lock().rt_priority()
     }
 
     pub fn set_fs_base(&self, v: u64) {

@@ -317,6 +317,11 @@ fn conformance_sched() {
     conformance("sched");
 }
 
+#[test]
+fn conformance_futexpi() {
+    conformance("futexpi");
+}
+
 /// The latency benchmark: every figure printed (speed is not checked).
 #[test]
 fn benchmark_prints_its_figures() {

@@ -1,0 +1,170 @@
+//! Priority-inheritance futexes: FUTEX_LOCK_PI, FUTEX_LOCK_PI2,
+//! FUTEX_TRYLOCK_PI and FUTEX_UNLOCK_PI (musl's PTHREAD_PRIO_INHERIT
+//! mutexes). The word holds the owner's thread id, FUTEX_WAITERS while
+//! threads wait, and FUTEX_OWNER_DIED after a robust owner's death. While
+//! a real-time thread waits, the owner runs at that thread's priority, so
+//! a task of a priority between theirs cannot keep it off the CPU.
+//!
+//! One CPU and no kernel preemption: a read and a write of the word in the
+//! kernel cannot interleave with the threads that change it.
+
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use abi::Errno;
+use spin::Mutex;
+
+use super::futex::{deadline, key_of, Key, FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS};
+use super::pid;
+use crate::arch::cpu::without_interrupts;
+use crate::sched::current;
+use crate::sched::task::{Pid, Task};
+use crate::sched::timer::wait_with_deadline;
+use crate::sched::wait::WaitQueue;
+use crate::uaccess::{read_user, write_user};
+
+struct PiWaiter {
+    task: Arc<Task>,
+    /// Set by the unlock that hands the futex over.
+    granted: AtomicBool,
+}
+
+/// A contended PI futex: its owner as last seen, and its waiters in order.
+struct PiState {
+    owner: Pid,
+    waiters: Vec<Arc<PiWaiter>>,
+}
+
+static PI_STATES: Mutex<BTreeMap<Key, PiState>> = Mutex::new(BTreeMap::new());
+/// PI waiters sleep here; each checks its own `granted` flag.
+static PI_QUEUE: WaitQueue = WaitQueue::new();
+
+/// The priority a waiter lends: its real-time priority (fair tasks lend
+/// none).
+fn lent_priority(task: &Task) -> u32 {
+    task.effective_rt_priority().unwrap_or(0)
+}
+
+/// Gives `owner` the highest priority its PI futexes' waiters lend.
+fn update_boost(owner: Pid) {
+    let Some(task) = pid::find(owner) else { return };
+    let boost = without_interrupts(|| {
+        PI_STATES
+            .lock()
+            .values()
+            .filter(|s| s.owner == owner)
+            .flat_map(|s| s.waiters.iter())
+            .map(|w| lent_priority(&w.task))
+            .max()
+            .unwrap_or(0)
+    });
+    crate::sched::set_boost(&task, boost);
+}
+
+/// Takes the futex if it is free: Ok(true) taken, Ok(false) held by
+/// another, EDEADLK when the caller holds it.
+fn try_take(uaddr: u64, key: Key, me: Pid) -> Result<bool, Errno> {
+    let word: u32 = read_user(uaddr)?;
+    let owner = word & FUTEX_TID_MASK;
+    if owner == me {
+        return Err(Errno::EDEADLK);
+    }
+    if owner != 0 {
+        return Ok(false);
+    }
+    let waiting = without_interrupts(|| PI_STATES.lock().get(&key).is_some_and(|s| !s.waiters.is_empty()));
+    let waiters_bit = if waiting { FUTEX_WAITERS } else { 0 };
+    write_user(uaddr, &(me | waiters_bit | (word & FUTEX_OWNER_DIED)))?;
+    if waiting {
+        without_interrupts(|| PI_STATES.lock().get_mut(&key).map(|s| s.owner = me));
+    }
+    Ok(true)
+}
+
+pub fn lock_pi(uaddr: u64, private: bool, timeout: u64, realtime: bool, trylock: bool) -> Result<usize, Errno> {
+    let key = key_of(uaddr, private)?;
+    let me = current();
+    if try_take(uaddr, key, me.pid)? {
+        return Ok(0);
+    }
+    if trylock {
+        return Err(Errno::EAGAIN);
+    }
+    let deadline = deadline(timeout, true, realtime)?;
+    let word: u32 = read_user(uaddr)?;
+    let owner = word & FUTEX_TID_MASK;
+    if pid::find(owner).is_none() {
+        // An owner that does not exist: the word is left marked contended,
+        // as Linux leaves it.
+        write_user(uaddr, &(word | FUTEX_WAITERS))?;
+        return Err(Errno::ESRCH);
+    }
+    write_user(uaddr, &(word | FUTEX_WAITERS))?;
+    let waiter = Arc::new(PiWaiter { task: me.clone(), granted: AtomicBool::new(false) });
+    without_interrupts(|| {
+        let mut states = PI_STATES.lock();
+        let state = states.entry(key).or_insert_with(|| PiState { owner, waiters: Vec::new() });
+        state.owner = owner;
+        state.waiters.push(waiter.clone());
+    });
+    update_boost(owner);
+    let result = wait_with_deadline(&PI_QUEUE, deadline, || waiter.granted.load(Ordering::Acquire).then_some(()));
+    if waiter.granted.load(Ordering::Acquire) {
+        return Ok(0);
+    }
+    // Timed out or interrupted: no longer a waiter.
+    let owner = without_interrupts(|| {
+        let mut states = PI_STATES.lock();
+        let state = states.get_mut(&key)?;
+        state.waiters.retain(|w| !Arc::ptr_eq(w, &waiter));
+        let owner = state.owner;
+        if state.waiters.is_empty() {
+            states.remove(&key);
+        }
+        Some(owner)
+    });
+    if let Some(owner) = owner {
+        update_boost(owner);
+    }
+    match result {
+        Ok(_) => Err(Errno::ETIMEDOUT),
+        // A signal: the lock is tried again after the handler.
+        Err(_) => Err(Errno::ERESTARTNOINTR),
+    }
+}
+
+pub fn unlock_pi(uaddr: u64, private: bool) -> Result<usize, Errno> {
+    let key = key_of(uaddr, private)?;
+    let me = current().pid;
+    let word: u32 = read_user(uaddr)?;
+    if word & FUTEX_TID_MASK != me {
+        return Err(Errno::EPERM);
+    }
+    // The highest-priority waiter, first come among equals, gets the futex.
+    let next = without_interrupts(|| {
+        let mut states = PI_STATES.lock();
+        let state = states.get_mut(&key)?;
+        let best = (0..state.waiters.len()).max_by_key(|&i| (lent_priority(&state.waiters[i].task), usize::MAX - i))?;
+        let waiter = state.waiters.remove(best);
+        let more = !state.waiters.is_empty();
+        state.owner = waiter.task.pid;
+        if !more {
+            states.remove(&key);
+        }
+        Some((waiter, more))
+    });
+    match next {
+        Some((waiter, more)) => {
+            let waiters_bit = if more { FUTEX_WAITERS } else { 0 };
+            write_user(uaddr, &(waiter.task.pid | waiters_bit))?;
+            waiter.granted.store(true, Ordering::Release);
+            update_boost(me);
+            update_boost(waiter.task.pid);
+            PI_QUEUE.wake_all();
+        }
+        None => write_user(uaddr, &0u32)?,
+    }
+    Ok(0)
+}
