@@ -93,9 +93,9 @@ pub struct Fixed {
 
 /// /proc itself.
 pub const ROOT: usize = 0;
-const SYS: usize = 13;
-const SYS_KERNEL: usize = 14;
-const SYS_VM: usize = 22;
+const SYS: usize = 14;
+const SYS_KERNEL: usize = 15;
+const SYS_VM: usize = 23;
 
 const fn dir(parent: usize, name: &'static str) -> Fixed {
     Fixed { parent, name, mode: S_IFDIR | 0o555, what: What::Dir(DirKind::Fixed) }
@@ -185,3 +185,23 @@ pub static PID_ENTRIES: [PidEntry; 19] = [
     pid_file("oom_score", 0o444, FileKind::OomScore),
     pid_file("oom_score_adj", 0o644, FileKind::OomScoreAdj),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_directory_indices_name_their_directories() {
+        for (index, name) in [(ROOT, ""), (SYS, "sys"), (SYS_KERNEL, "kernel"), (SYS_VM, "vm")] {
+            assert_eq!(FIXED[index].name, name);
+            assert!(matches!(FIXED[index].what, What::Dir(_)), "{name} is a directory");
+        }
+    }
+
+    #[test]
+    fn every_entry_has_a_directory_before_it_as_parent() {
+        for (i, f) in FIXED.iter().enumerate().skip(1) {
+            assert!(f.parent < i && matches!(FIXED[f.parent].what, What::Dir(_)), "{}", f.name);
+        }
+    }
+}
