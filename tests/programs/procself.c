@@ -244,6 +244,8 @@ static void check_maps(void)
 	if ((char *)syscall(SYS_brk, heap + 16 * page) == heap + 16 * page)
 		memset(heap, 1, 16 * page);
 	int local = 1;
+	/* Shared anonymous memory: Linux's unnamed shmem object. */
+	char *shm = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	long len = read_file("/proc/self/maps", buf, sizeof(buf));
 	int n = parse_maps(buf, maps, 512);
@@ -284,6 +286,14 @@ static void check_maps(void)
 		tpass("maps: memory from sbrk is in rw-p [heap]");
 	else
 		tfail("maps: sbrk memory in %s %s", m ? m->perms : "-", m ? m->path : "(nothing)");
+
+	m = map_of(maps, n, (unsigned long)shm);
+	if (m && m->start == (unsigned long)shm && strcmp(m->perms, "rw-s") == 0 && m->major == 0 && m->minor == 1 &&
+	    m->inode != 0 && m->offset == 0 && strcmp(m->path, "/dev/zero (deleted)") == 0)
+		tpass("maps: shared anonymous memory is rw-s 00:01 /dev/zero (deleted)");
+	else
+		tfail("maps: shared anonymous memory in %s %x:%x %lu \"%s\"", m ? m->perms : "-", m ? m->major : 0,
+		      m ? m->minor : 0, m ? m->inode : 0, m ? m->path : "(nothing)");
 
 	const struct map *lo = map_of(maps, n, (unsigned long)area);
 	const struct map *mid = map_of(maps, n, (unsigned long)area + page);

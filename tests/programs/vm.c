@@ -102,6 +102,18 @@ static void check_shared_anonymous(void)
 	waitpid(pid, NULL, 0);
 	EXPECT_RET("MAP_SHARED|MAP_ANONYMOUS: the child's write is seen after fork", *shared, 42);
 	munmap((void *)shared, PAGE);
+
+	/* A page neither touched before fork is still one page for both. */
+	shared = (volatile int *)map(2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED);
+	pid = fork();
+	if (pid == 0) {
+		shared[PAGE / sizeof(int)] = 7;
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	EXPECT_RET("MAP_SHARED|MAP_ANONYMOUS: a page first touched by the child after fork is shared", shared[PAGE / sizeof(int)], 7);
+	EXPECT_RET("MAP_SHARED|MAP_ANONYMOUS: an untouched page reads zero", shared[0], 0);
+	munmap((void *)shared, 2 * PAGE);
 }
 
 static void check_mprotect(void)

@@ -221,7 +221,9 @@ impl AddressSpace {
     pub fn write_bytes(&mut self, mut va: u64, mut data: &[u8]) -> Result<(), Errno> {
         while !data.is_empty() {
             let vma = *self.find_vma(va).ok_or(Errno::EFAULT)?;
-            if !self.is_mapped(va) {
+            if !self.is_mapped(va) && vma.file.is_some() {
+                self.fault_file_page(va, &vma, true).map_err(|_| Errno::EFAULT)?;
+            } else if !self.is_mapped(va) {
                 self.populate_page(va, &vma)?;
             }
             let entry = self.present(va).ok_or(Errno::EFAULT)?;

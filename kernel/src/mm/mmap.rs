@@ -6,6 +6,7 @@ use abi::{Errno, MapFlags, ProtFlags};
 
 use super::address_space::{page_up, MMAP_MIN_ADDR};
 use super::mapped::MappedFile;
+use super::shmem::SharedAnon;
 use super::vma::Vma;
 use crate::sched::current;
 use crate::uaccess::USER_LIMIT;
@@ -96,6 +97,13 @@ pub fn do_mmap(
         }
     };
     let mut vma = Vma::from_mmap(start, start + len, prot, flags);
+    // Shared anonymous memory lives in an object of its own, so that a
+    // page first touched after fork is still one page for both processes.
+    // Its pages count from the start of the mapping whatever the offset.
+    let (source, offset) = match source {
+        None if vma.shared => (Some(Arc::new(SharedAnon::new(len)) as Arc<dyn MappedFile>), 0),
+        source => (source, offset),
+    };
     if let Some(file) = source {
         vma.file = Some(mm.add_file(file));
         vma.pgoff = offset / PAGE;

@@ -12,6 +12,7 @@ pub mod mmap;
 pub mod mprotect;
 pub mod mremap;
 pub mod msync;
+pub mod shmem;
 pub mod vma;
 pub mod vma_tree;
 

@@ -1,0 +1,51 @@
+//! The memory behind a shared anonymous mapping (MAP_SHARED|MAP_ANONYMOUS,
+//! or MAP_SHARED of /dev/zero): an unnamed object holding the mapping's
+//! pages, so that processes forked from the mapper find the same page
+//! whichever of them touches it first. /proc/PID/maps names it as Linux
+//! does, "/dev/zero (deleted)" on device 00:01.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use abi::Errno;
+use machine::mm::Frame;
+use spin::Mutex;
+
+use super::mapped::{FileId, MappedFile};
+
+/// Inode numbers of the objects, one each, as Linux's internal shm mount.
+static NEXT_INO: AtomicU64 = AtomicU64::new(1);
+
+pub struct SharedAnon {
+    size: u64,
+    ino: u64,
+    /// Pages touched so far; the others are zero.
+    pages: Mutex<BTreeMap<u64, Frame>>,
+}
+
+impl SharedAnon {
+    pub fn new(size: u64) -> SharedAnon {
+        SharedAnon { size, ino: NEXT_INO.fetch_add(1, Ordering::Relaxed), pages: Mutex::new(BTreeMap::new()) }
+    }
+}
+
+impl MappedFile for SharedAnon {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn frame(&self, index: u64) -> Result<Frame, Errno> {
+        let mut pages = self.pages.lock();
+        if let Some(frame) = pages.get(&index) {
+            return Ok(frame.clone());
+        }
+        let frame = Frame::alloc_zeroed().ok_or(Errno::ENOMEM)?;
+        pages.insert(index, frame.clone());
+        Ok(frame)
+    }
+
+    fn id(&self) -> FileId {
+        FileId { dev: abi::makedev(0, 1), ino: self.ino, path: Vec::from(&b"/dev/zero (deleted)"[..]) }
+    }
+}
