@@ -1,14 +1,21 @@
 /*
  * Latency figures for the process and IPC paths: getpid, fork+exit+wait,
- * fork+exec+wait and a pipe round trip between two processes. Prints one
- * "bench: NAME: X us per op (N ops)" line each; speed is not checked.
+ * fork+exec+wait, a pipe round trip between two processes, context
+ * switches between two processes on one CPU (through a pipe and through
+ * futexes), and the wake-up latency of a real-time task while another
+ * spins. Prints one "bench: NAME: X us per op (N ops)" line each; speed is
+ * not checked.
  */
 #include "common.h"
 
+#include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/sysinfo.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -28,6 +35,76 @@ static void report(const char *name, double start, int ops)
 {
 	printf("bench: %s: %.3f us per op (%d ops)\n", name, (now_us() - start) / ops, ops);
 	fflush(stdout);
+}
+
+static void pin_to_cpu0(void)
+{
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+}
+
+/* Two processes on one CPU taking turns through a shared futex word: each
+ * turn is one context switch. */
+static void futex_switches(void)
+{
+	volatile uint32_t *turn = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int ops = 5000;
+	pin_to_cpu0();
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (int i = 0; i < ops; i++) {
+			while (*turn != 1)
+				syscall(SYS_futex, turn, FUTEX_WAIT, 0, NULL, NULL, 0);
+			*turn = 0;
+			syscall(SYS_futex, turn, FUTEX_WAKE, 1, NULL, NULL, 0);
+		}
+		_exit(0);
+	}
+	double t = now_us();
+	for (int i = 0; i < ops; i++) {
+		*turn = 1;
+		syscall(SYS_futex, turn, FUTEX_WAKE, 1, NULL, NULL, 0);
+		while (*turn != 0)
+			syscall(SYS_futex, turn, FUTEX_WAIT, 1, NULL, NULL, 0);
+	}
+	printf("bench: context switch (futex, one CPU): %.3f us per op (%d ops)\n", (now_us() - t) / (2 * ops), 2 * ops);
+	fflush(stdout);
+	waitpid(pid, NULL, 0);
+	munmap((void *)turn, 4096);
+}
+
+/* A SCHED_FIFO process sleeping 1 ms at a time beside a spinning one on
+ * the same CPU: how late it runs after its deadline. */
+static void rt_wakeup_latency(void)
+{
+	pin_to_cpu0();
+	pid_t spin = fork();
+	if (spin == 0) {
+		for (;;)
+			;
+	}
+	pid_t rt = fork();
+	if (rt == 0) {
+		struct sched_param p = {.sched_priority = 50};
+		if (sched_setscheduler(0, SCHED_FIFO, &p) != 0 && syscall(SYS_sched_setscheduler, 0, SCHED_FIFO, &p) != 0)
+			_exit(1);
+		int ops = 200;
+		double late = 0;
+		for (int i = 0; i < ops; i++) {
+			double before = now_us();
+			struct timespec ts = {0, 1000000};
+			nanosleep(&ts, NULL);
+			late += now_us() - before - 1000;
+		}
+		printf("bench: real-time wake-up latency beside a spinner: %.3f us per op (%d ops)\n", late / ops, ops);
+		fflush(stdout);
+		_exit(0);
+	}
+	waitpid(rt, NULL, 0);
+	kill(spin, SIGKILL);
+	waitpid(spin, NULL, 0);
 }
 
 int main(int argc, char **argv)
@@ -144,5 +221,7 @@ int main(int argc, char **argv)
 	report("pipe round trip", t, ops);
 	close(ping[1]);
 	waitpid(pid, NULL, 0);
+	futex_switches();
+	rt_wakeup_latency();
 	return 0;
 }

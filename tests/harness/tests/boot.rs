@@ -335,6 +335,8 @@ fn benchmark_prints_its_figures() {
         "mmap+munmap of 1 MiB",
         "pthread_create+join",
         "pipe round trip",
+        "context switch (futex, one CPU)",
+        "real-time wake-up latency beside a spinner",
     ];
     for name in names {
         let line = r.find_line(&format!("bench: {name}:")).unwrap_or_default().to_string();
