@@ -8,7 +8,8 @@
  * nice 10 share it about 9.3 to 1, as their weights (1024 and 110) say;
  * a SCHED_FIFO task that wakes while a SCHED_OTHER one spins runs at
  * once; two SCHED_RR tasks of one priority take turns; nanosleep(100 us)
- * wakes well within a tick of its deadline (one-shot timers).
+ * wakes well within a tick of its deadline (one-shot timers); and
+ * /proc/PID/schedstat's CPU time, run-queue wait and switch count.
  * The raw system calls are used where musl's wrappers change the answer.
  */
 #include "common.h"
@@ -417,6 +418,76 @@ static void check_nanosleep_precision(void)
 		tfail("nanosleep(100 us) returns %.1f us after its deadline on average", us);
 }
 
+/* /proc/self/schedstat: CPU time (ns), run-queue wait (ns), times run. */
+static int read_schedstat(const char *path, unsigned long long v[3])
+{
+	char buf[256];
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	return sscanf(buf, "%llu %llu %llu", &v[0], &v[1], &v[2]) == 3;
+}
+
+static void spin_for(double seconds)
+{
+	volatile unsigned long n = 0;
+	double until = now_s() + seconds;
+	while (now_s() < until)
+		for (int i = 0; i < 10000; i++)
+			n++;
+}
+
+/* Alone, spinning counts as CPU time; sleeping counts switches in; beside
+ * a spinner on the same CPU about half the time is spent waiting. */
+static void check_schedstat(void)
+{
+	unsigned long long a[3], b[3], c[3], d[3], t[3];
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/schedstat", (long)syscall(SYS_gettid));
+	if (!read_schedstat("/proc/self/schedstat", a) || !read_schedstat(path, t)) {
+		tfail("/proc/self/schedstat and %s do not hold three numbers", path);
+		return;
+	}
+	tpass("/proc/self/schedstat and task/TID/schedstat hold three numbers");
+	cpu_set_t all;
+	sched_getaffinity(0, sizeof(all), &all);
+	pin_to_cpu0();
+	double start = now_s();
+	spin_for(0.2);
+	double wall = now_s() - start;
+	read_schedstat("/proc/self/schedstat", b);
+	double ran = (b[0] - a[0]) / 1e9;
+	if (ran > wall * 0.5 && ran < wall + 0.02)
+		tpass("schedstat: spinning %.3f s alone ran %.3f s", wall, ran);
+	else
+		tfail("schedstat: spinning %.3f s alone ran %.3f s", wall, ran);
+	for (int i = 0; i < 5; i++) {
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	read_schedstat("/proc/self/schedstat", c);
+	if (c[2] >= b[2] + 5)
+		tpass("schedstat: five sleeps add %llu runs", c[2] - b[2]);
+	else
+		tfail("schedstat: five sleeps add %llu runs", c[2] - b[2]);
+	pid_t spin = fork();
+	if (spin == 0) {
+		spin_for(10);
+		_exit(0);
+	}
+	start = now_s();
+	spin_for(0.4);
+	wall = now_s() - start;
+	read_schedstat("/proc/self/schedstat", d);
+	kill(spin, SIGKILL);
+	waitpid(spin, NULL, 0);
+	double waited = (d[1] - c[1]) / 1e9;
+	if (waited > wall * 0.2 && waited < wall)
+		tpass("schedstat: %.3f s beside a spinner on one CPU waited %.3f s", wall, waited);
+	else
+		tfail("schedstat: %.3f s beside a spinner on one CPU waited %.3f s", wall, waited);
+	sched_setaffinity(0, sizeof(all), &all);
+}
+
 int main(void)
 {
 	proc_mount_if_needed();
@@ -429,5 +500,6 @@ int main(void)
 	check_fifo_wakeup();
 	check_rr_turns();
 	check_nanosleep_precision();
+	check_schedstat();
 	return tdone();
 }

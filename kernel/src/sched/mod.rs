@@ -75,6 +75,7 @@ enum Arrival {
 /// Queues `task` by its class.
 fn enqueue(rq: &mut RunQueue<Arc<Task>>, task: Arc<Task>, arrival: Arrival) {
     let mut e = task.entity.lock();
+    e.queued_at = crate::time::uptime_ns();
     let last = core::mem::take(&mut e.requeue_last);
     if let Some(priority) = e.rt_priority() {
         let first = arrival == Arrival::Requeued && !last;
@@ -332,6 +333,13 @@ fn switch_cpu_state(prev: Option<&Task>, next: &Task) {
     next.activate_page_table();
 }
 
+/// Charges `prev` its time on the CPU and `next` its wait for it.
+fn account_switch(prev: &Task, next: &Task) {
+    let now = crate::time::uptime_ns();
+    prev.entity.lock().switched_out(now);
+    next.entity.lock().switched_in(now);
+}
+
 /// Tasks runnable now (the running one included), for the load average.
 pub fn runnable_count() -> usize {
     without_interrupts(|| RUN_QUEUE.lock().len()) + usize::from(!current().is_idle())
@@ -353,6 +361,7 @@ pub fn schedule() {
             return;
         }
         switch_cpu_state(Some(&prev), &next);
+        account_switch(&prev, &next);
         stats::context_switched();
         // Preempted while runnable: an involuntary switch; else voluntary.
         let counter = if prev.is_runnable() { &prev.nivcsw } else { &prev.nvcsw };
@@ -374,6 +383,7 @@ pub fn exit_current() -> ! {
         let prev = current();
         let next = pick_next(&prev);
         switch_cpu_state(None, &next);
+        account_switch(&prev, &next);
         next
     };
     let context = next.context.clone();

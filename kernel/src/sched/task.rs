@@ -100,9 +100,30 @@ pub(super) struct SchedEntity {
     /// A real-time priority lent by a waiter on a priority-inheritance
     /// futex the task holds (0: none).
     pub(super) boost: u32,
+    /// /proc/PID/schedstat's figures: CPU time and time spent waiting on
+    /// the run queue (ns), and times run.
+    pub(super) exec_runtime: u64,
+    pub(super) run_delay: u64,
+    pub(super) pcount: u64,
+    /// Uptime (ns) when the task last joined the run queue, and when it
+    /// last went on the CPU.
+    pub(super) queued_at: u64,
+    pub(super) exec_start: u64,
 }
 
 impl SchedEntity {
+    /// The task goes on the CPU at `now` after waiting since it was queued.
+    pub(super) fn switched_in(&mut self, now: u64) {
+        self.run_delay += now.saturating_sub(self.queued_at);
+        self.pcount += 1;
+        self.exec_start = now;
+    }
+
+    /// The task leaves the CPU at `now`.
+    pub(super) fn switched_out(&mut self, now: u64) {
+        self.exec_runtime += now.saturating_sub(self.exec_start);
+    }
+
     /// The real-time priority the task runs at, if any: its own, or a
     /// lent one if higher (it then runs as SCHED_FIFO).
     pub(super) fn rt_priority(&self) -> Option<u32> {
@@ -237,6 +258,16 @@ impl Task {
     }
 
     /// The task's policy, priority and nice.
+    /// /proc/PID/schedstat: CPU time (ns, up to now if running), time
+    /// spent runnable waiting for the CPU (ns), and times switched in.
+    pub fn schedstat(&self) -> (u64, u64, u64) {
+        let running = core::ptr::eq(self, Arc::as_ptr(&super::current()));
+        let e = self.entity.lock();
+        let now = crate::time::uptime_ns();
+        let current_run = if running { now.saturating_sub(e.exec_start) } else { 0 };
+        (e.exec_runtime + current_run, e.run_delay, e.pcount)
+    }
+
     pub fn sched_params(&self) -> SchedParams {
         self.entity.lock().params
     }

@@ -431,6 +431,7 @@ fn generate(node: &ProcNode, kind: FileKind) -> Result<Vec<u8>, Errno> {
     match kind {
         FileKind::PidStat => Ok(pid_stat::stat(&task, pid, thread)),
         FileKind::Statm => Ok(pid_stat::statm(&task)),
+        FileKind::Schedstat => Ok(pid_stat::schedstat(&task)),
         FileKind::Status => Ok(pid_stat::status(&task, thread)),
         FileKind::Maps => Ok(maps::maps(&task)),
         FileKind::FdInfo => match node.kind {

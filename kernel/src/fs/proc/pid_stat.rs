@@ -1,4 +1,4 @@
-//! /proc/PID/stat, statm and status (and the same in task/TID), field for
+//! /proc/PID/stat, statm, status and schedstat (and the same in task/TID), field for
 //! field as Linux's fs/proc/array.c prints them. In a process's own
 //! directory the figures are the whole process's (CPU time, threads,
 //! pending signals); in task/TID they are the thread's.
@@ -159,6 +159,13 @@ pub fn statm(task: &Task) -> Vec<u8> {
     let p = |b: u64| b / 4096;
     format!("{} {} {} {} 0 {} 0\n", p(u.size), p(u.rss()), p(u.rss_file + u.rss_shmem), p(u.exe), p(u.data + u.stack))
         .into_bytes()
+}
+
+/// /proc/PID/schedstat: the thread's CPU time and run-queue wait (ns) and
+/// times run (a process directory shows its main thread's, as Linux).
+pub fn schedstat(task: &Task) -> Vec<u8> {
+    let (runtime, delay, count) = task.schedstat();
+    format!("{runtime} {delay} {count}\n").into_bytes()
 }
 
 fn kb_line(s: &mut String, name: &str, bytes: u64) {

@@ -31,6 +31,7 @@ pub enum FileKind {
     // Per process (or thread).
     PidStat,
     Statm,
+    Schedstat,
     Status,
     PidCmdline,
     Comm,
@@ -164,7 +165,7 @@ const fn pid_link(name: &'static str, kind: LinkKind) -> PidEntry {
 }
 
 /// A process directory's entries, in Linux's order (tgid_base_stuff).
-pub static PID_ENTRIES: [PidEntry; 19] = [
+pub static PID_ENTRIES: [PidEntry; 20] = [
     pid_dir("task", 0o555, DirKind::Task, true),
     pid_dir("fd", 0o500, DirKind::Fd, false),
     pid_dir("fdinfo", 0o555, DirKind::FdInfo, false),
@@ -182,6 +183,7 @@ pub static PID_ENTRIES: [PidEntry; 19] = [
     pid_link("exe", LinkKind::Exe),
     pid_file("mounts", 0o444, FileKind::Mounts),
     pid_file("mountinfo", 0o444, FileKind::Mountinfo),
+    pid_file("schedstat", 0o444, FileKind::Schedstat),
     pid_file("oom_score", 0o444, FileKind::OomScore),
     pid_file("oom_score_adj", 0o644, FileKind::OomScoreAdj),
 ];
