@@ -9,7 +9,8 @@
  * a SCHED_FIFO task that wakes while a SCHED_OTHER one spins runs at
  * once; two SCHED_RR tasks of one priority take turns; nanosleep(100 us)
  * wakes well within a tick of its deadline (one-shot timers); and
- * /proc/PID/schedstat's CPU time, run-queue wait and switch count.
+ * /proc/PID/schedstat's CPU time, run-queue wait and switch count, and
+ * /proc/PID/sched's layout and figures.
  * The raw system calls are used where musl's wrappers change the answer.
  */
 #include "common.h"
@@ -488,6 +489,71 @@ static void check_schedstat(void)
 	sched_setaffinity(0, sizeof(all), &all);
 }
 
+/* The value of line `name` of a /proc/PID/sched text (-1: absent). */
+static double sched_field(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (strncmp(line, name, n) != 0 || (line[n] != ' ' && line[n] != ':'))
+			continue;
+		const char *colon = strchr(line, ':');
+		return colon ? atof(colon + 1) : -1;
+	}
+	return -1;
+}
+
+/* /proc/self/sched: the header, Linux's layout, switch counts that add
+ * up, and the policy, priority and weight a nice value gives. */
+static void check_proc_sched(void)
+{
+	char text[4096], comm[32], header[96], path[64];
+	read_file("/proc/self/comm", comm, sizeof(comm));
+	comm[strcspn(comm, "\n")] = '\0';
+	struct timespec ts = {0, 1000000};
+	nanosleep(&ts, NULL);
+	if (read_file("/proc/self/sched", text, sizeof(text)) <= 0) {
+		tfail("/proc/self/sched cannot be read");
+		return;
+	}
+	snprintf(header, sizeof(header), "%s (%d, #threads: 1)\n", comm, getpid());
+	const char *second = strchr(text, '\n') ? strchr(text, '\n') + 1 : "";
+	if (strncmp(text, header, strlen(header)) == 0 && strspn(second, "-") == 67 && second[67] == '\n')
+		tpass("/proc/self/sched starts with \"%s (pid, #threads: 1)\" and 67 dashes", comm);
+	else
+		tfail("/proc/self/sched starts %.80s", text);
+	if (strstr(text, "\nse.sum_exec_runtime                          :") &&
+	    strstr(text, "\nnr_switches                                  :"))
+		tpass("/proc/self/sched: names padded to 45 columns");
+	else
+		tfail("/proc/self/sched: not Linux's layout");
+	double all = sched_field(text, "nr_switches"), vol = sched_field(text, "nr_voluntary_switches"),
+	       invol = sched_field(text, "nr_involuntary_switches");
+	if (vol >= 1 && invol >= 0 && all == vol + invol)
+		tpass("/proc/self/sched: %.0f switches, %.0f voluntary and %.0f involuntary", all, vol, invol);
+	else
+		tfail("/proc/self/sched: %.0f switches, %.0f voluntary and %.0f involuntary", all, vol, invol);
+	unsigned long long stat[3];
+	double runtime = sched_field(text, "se.sum_exec_runtime");
+	if (read_schedstat("/proc/self/schedstat", stat) && runtime > 0 && runtime <= stat[0] / 1e6)
+		tpass("/proc/self/sched: se.sum_exec_runtime %.6f ms, within schedstat's", runtime);
+	else
+		tfail("/proc/self/sched: se.sum_exec_runtime %.6f ms against schedstat's %llu ns", runtime, stat[0]);
+	pid_t child = fork();
+	if (child == 0) {
+		setpriority(PRIO_PROCESS, 0, 5);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/sched", getpid(), getpid());
+		read_file(path, text, sizeof(text));
+		_exit(sched_field(text, "policy") == 0 && sched_field(text, "prio") == 125 &&
+		      sched_field(text, "se.load.weight") == 335 * 1024 ? 0 : 1);
+	}
+	int status = -1;
+	waitpid(child, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		tpass("/proc/PID/task/TID/sched at nice 5: policy 0, prio 125, se.load.weight 343040");
+	else
+		tfail("/proc/PID/task/TID/sched at nice 5: wrong policy, prio or weight");
+}
+
 int main(void)
 {
 	proc_mount_if_needed();
@@ -501,5 +567,6 @@ int main(void)
 	check_rr_turns();
 	check_nanosleep_precision();
 	check_schedstat();
+	check_proc_sched();
 	return tdone();
 }

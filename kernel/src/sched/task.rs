@@ -86,6 +86,22 @@ impl Default for SchedParams {
     }
 }
 
+/// What /proc shows of a task's scheduling state (times in ns of uptime
+/// or of CPU time).
+pub struct SchedInfo {
+    /// When it last went on the CPU.
+    pub exec_start: u64,
+    pub vruntime: u64,
+    /// CPU time, up to now if it is running.
+    pub exec_runtime: u64,
+    /// Time spent runnable, waiting for the CPU.
+    pub run_delay: u64,
+    /// Times it went on the CPU.
+    pub pcount: u64,
+    /// Its fair-class weight (nice 0: 1024).
+    pub weight: u64,
+}
+
 /// A task's scheduling state.
 #[derive(Default)]
 pub(super) struct SchedEntity {
@@ -258,14 +274,22 @@ impl Task {
     }
 
     /// The task's policy, priority and nice.
-    /// /proc/PID/schedstat: CPU time (ns, up to now if running), time
-    /// spent runnable waiting for the CPU (ns), and times switched in.
-    pub fn schedstat(&self) -> (u64, u64, u64) {
+    /// The scheduler's view of the task now, as /proc/PID/sched and
+    /// schedstat show it.
+    pub fn sched_info(&self) -> SchedInfo {
         let running = core::ptr::eq(self, Arc::as_ptr(&super::current()));
         let e = self.entity.lock();
         let now = crate::time::uptime_ns();
         let current_run = if running { now.saturating_sub(e.exec_start) } else { 0 };
-        (e.exec_runtime + current_run, e.run_delay, e.pcount)
+        let fair_policy = if e.params.policy.is_realtime() { Policy::Normal } else { e.params.policy };
+        SchedInfo {
+            exec_start: e.exec_start,
+            vruntime: e.vruntime,
+            exec_runtime: e.exec_runtime + current_run,
+            run_delay: e.run_delay,
+            pcount: e.pcount,
+            weight: super::policy::weight(fair_policy, e.params.nice),
+        }
     }
 
     pub fn sched_params(&self) -> SchedParams {

@@ -27,6 +27,7 @@ mod cpuinfo;
 mod file;
 mod maps;
 mod pid_files;
+mod pid_sched;
 mod pid_stat;
 mod system;
 mod table;
@@ -431,7 +432,8 @@ fn generate(node: &ProcNode, kind: FileKind) -> Result<Vec<u8>, Errno> {
     match kind {
         FileKind::PidStat => Ok(pid_stat::stat(&task, pid, thread)),
         FileKind::Statm => Ok(pid_stat::statm(&task)),
-        FileKind::Schedstat => Ok(pid_stat::schedstat(&task)),
+        FileKind::Schedstat => Ok(pid_sched::schedstat(&task)),
+        FileKind::Sched => Ok(pid_sched::sched(&task, pid)),
         FileKind::Status => Ok(pid_stat::status(&task, thread)),
         FileKind::Maps => Ok(maps::maps(&task)),
         FileKind::FdInfo => match node.kind {

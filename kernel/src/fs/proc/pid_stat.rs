@@ -1,4 +1,4 @@
-//! /proc/PID/stat, statm, status and schedstat (and the same in task/TID), field for
+//! /proc/PID/stat, statm and status (and the same in task/TID), field for
 //! field as Linux's fs/proc/array.c prints them. In a process's own
 //! directory the figures are the whole process's (CPU time, threads,
 //! pending signals); in task/TID they are the thread's.
@@ -79,9 +79,7 @@ pub fn stat(task: &Arc<Task>, pid: Pid, thread: bool) -> Vec<u8> {
     let (ignored, caught) = ignored_and_caught(task);
     let pending = task.thread_signals.lock().pending;
     let sched = task.sched_params();
-    // Linux's prio - 100: 20 + nice for the fair classes, -1 - priority
-    // for the real-time ones.
-    let priority = if sched.policy.is_realtime() { -1 - sched.rt_priority as i32 } else { 20 + sched.nice };
+    let priority = super::pid_sched::prio(&sched) - 100;
     let blocked = task.signal_mask.load(Ordering::Relaxed);
     let rss_limit = task.rlimits.lock().get(abi::RLIMIT_RSS).rlim_cur;
     let mm = task.mm();
@@ -159,13 +157,6 @@ pub fn statm(task: &Task) -> Vec<u8> {
     let p = |b: u64| b / 4096;
     format!("{} {} {} {} 0 {} 0\n", p(u.size), p(u.rss()), p(u.rss_file + u.rss_shmem), p(u.exe), p(u.data + u.stack))
         .into_bytes()
-}
-
-/// /proc/PID/schedstat: the thread's CPU time and run-queue wait (ns) and
-/// times run (a process directory shows its main thread's, as Linux).
-pub fn schedstat(task: &Task) -> Vec<u8> {
-    let (runtime, delay, count) = task.schedstat();
-    format!("{runtime} {delay} {count}\n").into_bytes()
 }
 
 fn kb_line(s: &mut String, name: &str, bytes: u64) {

@@ -32,6 +32,7 @@ pub enum FileKind {
     PidStat,
     Statm,
     Schedstat,
+    Sched,
     Status,
     PidCmdline,
     Comm,
@@ -165,7 +166,7 @@ const fn pid_link(name: &'static str, kind: LinkKind) -> PidEntry {
 }
 
 /// A process directory's entries, in Linux's order (tgid_base_stuff).
-pub static PID_ENTRIES: [PidEntry; 20] = [
+pub static PID_ENTRIES: [PidEntry; 21] = [
     pid_dir("task", 0o555, DirKind::Task, true),
     pid_dir("fd", 0o500, DirKind::Fd, false),
     pid_dir("fdinfo", 0o555, DirKind::FdInfo, false),
@@ -173,6 +174,7 @@ pub static PID_ENTRIES: [PidEntry; 20] = [
     pid_file("auxv", 0o400, FileKind::Auxv),
     pid_file("status", 0o444, FileKind::Status),
     pid_file("limits", 0o444, FileKind::Limits),
+    pid_file("sched", 0o444, FileKind::Sched),
     pid_file("comm", 0o644, FileKind::Comm),
     pid_file("cmdline", 0o444, FileKind::PidCmdline),
     pid_file("stat", 0o444, FileKind::PidStat),
