@@ -10,7 +10,8 @@
  * once; two SCHED_RR tasks of one priority take turns; nanosleep(100 us)
  * wakes well within a tick of its deadline (one-shot timers); and
  * /proc/PID/schedstat's CPU time, run-queue wait and switch count, and
- * /proc/PID/sched's layout and figures.
+ * /proc/PID/sched's layout and figures; a vfork parent's uninterruptible
+ * sleep (D).
  * The raw system calls are used where musl's wrappers change the answer.
  */
 #include "common.h"
@@ -554,6 +555,28 @@ static void check_proc_sched(void)
 		tfail("/proc/PID/task/TID/sched at nice 5: wrong policy, prio or weight");
 }
 
+static volatile char vfork_parent_state;
+
+/* A vfork parent waits for its child uninterruptibly: "D" in /proc. */
+static void check_uninterruptible(void)
+{
+	pid_t parent = getpid();
+	vfork_parent_state = '?';
+	if (vfork() == 0) {
+		struct timespec ts = {0, 50000000};
+		nanosleep(&ts, NULL);
+		char path[64], buf[512];
+		snprintf(path, sizeof(path), "/proc/%d/stat", parent);
+		if (read_file(path, buf, sizeof(buf)) > 0 && strrchr(buf, ')'))
+			vfork_parent_state = strrchr(buf, ')')[2];
+		_exit(0);
+	}
+	if (vfork_parent_state == 'D')
+		tpass("a vfork parent waiting for its child is in state D");
+	else
+		tfail("a vfork parent waiting for its child is in state %c, not D", vfork_parent_state);
+}
+
 int main(void)
 {
 	proc_mount_if_needed();
@@ -568,5 +591,6 @@ int main(void)
 	check_nanosleep_precision();
 	check_schedstat();
 	check_proc_sched();
+	check_uninterruptible();
 	return tdone();
 }

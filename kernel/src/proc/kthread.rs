@@ -22,7 +22,9 @@ static KTHREADD_IDLE: WaitQueue = WaitQueue::new();
 
 fn kthreadd_main() -> ! {
     loop {
-        KTHREADD_IDLE.wait_until(|| None::<()>);
+        // Interruptible, as Linux's kthreadd ("S"), though no signal
+        // reaches a kernel thread: an idle thread is no load.
+        let _ = KTHREADD_IDLE.wait_interruptible(|| None::<()>);
     }
 }
 

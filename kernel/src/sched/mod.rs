@@ -130,10 +130,21 @@ fn make_runnable(task: Arc<Task>) {
     enqueue(&mut RUN_QUEUE.lock(), task, Arrival::Woken);
 }
 
+/// Makes a task in interruptible sleep runnable (a signal for it): one in
+/// uninterruptible sleep sleeps on.
+pub fn wake_interruptible(task: Arc<Task>) {
+    without_interrupts(|| {
+        if task.state() == task::TaskState::Sleeping {
+            task.set_state(task::TaskState::Runnable);
+            make_runnable(task);
+        }
+    });
+}
+
 /// Makes a sleeping task runnable.
 pub fn wake(task: Arc<Task>) {
     without_interrupts(|| {
-        if task.state() == task::TaskState::Sleeping {
+        if task.is_sleeping() {
             task.set_state(task::TaskState::Runnable);
             make_runnable(task);
         }
@@ -340,7 +351,7 @@ fn account_switch(prev: &Task, next: &Task) {
     next.entity.lock().switched_in(now);
 }
 
-/// Tasks runnable now (the running one included), for the load average.
+/// Tasks runnable now (the running one included).
 pub fn runnable_count() -> usize {
     without_interrupts(|| RUN_QUEUE.lock().len()) + usize::from(!current().is_idle())
 }

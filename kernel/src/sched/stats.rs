@@ -4,7 +4,7 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use super::task::Task;
+use super::task::{Task, TaskState};
 
 /// Ticks the CPU spent in user mode, in the kernel, and idle.
 static USER_TICKS: AtomicU64 = AtomicU64::new(0);
@@ -62,6 +62,23 @@ pub fn interrupt_counts() -> (u64, [u64; 16]) {
     (TIMER_INTERRUPTS.load(Ordering::Relaxed), core::array::from_fn(|i| ISA_INTERRUPTS[i].load(Ordering::Relaxed)))
 }
 
+/// Tasks in uninterruptible sleep now.
+static UNINTERRUPTIBLE: AtomicU64 = AtomicU64::new(0);
+
+/// A task went from state `old` to `new`: keeps the count of
+/// uninterruptible sleepers.
+pub fn state_changed(old: TaskState, new: TaskState) {
+    match (old == TaskState::DiskSleep, new == TaskState::DiskSleep) {
+        (false, true) => UNINTERRUPTIBLE.fetch_add(1, Ordering::Relaxed),
+        (true, false) => UNINTERRUPTIBLE.fetch_sub(1, Ordering::Relaxed),
+        _ => 0,
+    };
+}
+
+pub fn uninterruptible_count() -> usize {
+    UNINTERRUPTIBLE.load(Ordering::Relaxed) as usize
+}
+
 pub fn context_switched() {
     CONTEXT_SWITCHES.fetch_add(1, Ordering::Relaxed);
 }
@@ -89,14 +106,14 @@ pub fn loads() -> [u64; 3] {
 }
 
 /// Every 5 s: load = load * e + active * (1 - e), with `active` the
-/// runnable tasks (Linux also counts uninterruptible sleepers).
+/// runnable tasks and the uninterruptible sleepers, as Linux counts.
 pub fn update_load(now_ns: u64) {
     let due = NEXT_LOAD_UPDATE_NS.load(Ordering::Relaxed);
     if now_ns < due {
         return;
     }
     NEXT_LOAD_UPDATE_NS.store(due + LOAD_FREQ_NS, Ordering::Relaxed);
-    let active = super::runnable_count() as u64 * FIXED_1;
+    let active = (super::runnable_count() + uninterruptible_count()) as u64 * FIXED_1;
     for (load, exp) in LOADS.iter().zip(EXP) {
         let old = load.load(Ordering::Relaxed);
         let mut new = old * exp + active * (FIXED_1 - exp);
@@ -105,5 +122,22 @@ pub fn update_load(now_ns: u64) {
             new += FIXED_1 - 1;
         }
         load.store(new / FIXED_1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uninterruptible_sleepers_are_counted_until_they_wake() {
+        let before = uninterruptible_count();
+        state_changed(TaskState::Runnable, TaskState::DiskSleep);
+        state_changed(TaskState::DiskSleep, TaskState::DiskSleep);
+        assert_eq!(uninterruptible_count(), before + 1);
+        state_changed(TaskState::Runnable, TaskState::Sleeping);
+        assert_eq!(uninterruptible_count(), before + 1);
+        state_changed(TaskState::DiskSleep, TaskState::Runnable);
+        assert_eq!(uninterruptible_count(), before);
     }
 }

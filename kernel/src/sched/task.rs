@@ -31,8 +31,11 @@ pub enum ExitStatus {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskState {
     Runnable,
-    /// Waiting on a wait queue.
+    /// Waiting on a wait queue; a signal ends the wait.
     Sleeping,
+    /// Waiting where signals do not end the wait (Linux's
+    /// TASK_UNINTERRUPTIBLE, "D"): it counts in the load average.
+    DiskSleep,
     /// Stopped by a signal until SIGCONT (or SIGKILL).
     Stopped,
     Zombie(ExitStatus),
@@ -266,14 +269,19 @@ impl Task {
     }
 
     pub fn set_state(&self, s: TaskState) {
-        *self.state.lock() = s;
+        let old = core::mem::replace(&mut *self.state.lock(), s);
+        super::stats::state_changed(old, s);
+    }
+
+    /// Whether the task waits on a wait queue (either kind of sleep).
+    pub fn is_sleeping(&self) -> bool {
+        matches!(self.state(), TaskState::Sleeping | TaskState::DiskSleep)
     }
 
     pub fn is_runnable(&self) -> bool {
         self.state() == TaskState::Runnable
     }
 
-    /// The task's policy, priority and nice.
     /// The scheduler's view of the task now, as /proc/PID/sched and
     /// schedstat show it.
     pub fn sched_info(&self) -> SchedInfo {
@@ -292,6 +300,7 @@ impl Task {
         }
     }
 
+    /// The task's policy, priority and nice.
     pub fn sched_params(&self) -> SchedParams {
         self.entity.lock().params
     }

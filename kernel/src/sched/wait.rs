@@ -32,7 +32,8 @@ impl WaitQueue {
         WaitQueue { sleepers: Mutex::new(Vec::new()) }
     }
 
-    /// Sleeps until `condition` returns Some, and returns its value.
+    /// Sleeps until `condition` returns Some, and returns its value;
+    /// signals do not end the sleep (uninterruptible: "D" in /proc).
     pub fn wait_until<T>(&self, mut condition: impl FnMut() -> Option<T>) -> T {
         loop {
             let ready = without_interrupts(|| {
@@ -40,7 +41,7 @@ impl WaitQueue {
                     return Some(v);
                 }
                 let me = super::current();
-                me.set_state(TaskState::Sleeping);
+                me.set_state(TaskState::DiskSleep);
                 self.sleepers.lock().push(me);
                 super::schedule();
                 None

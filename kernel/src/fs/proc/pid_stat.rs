@@ -34,6 +34,7 @@ fn state(task: &Task) -> (char, &'static str) {
     match task.state() {
         TaskState::Runnable => ('R', "running"),
         TaskState::Sleeping => ('S', "sleeping"),
+        TaskState::DiskSleep => ('D', "disk sleep"),
         TaskState::Stopped => ('T', "stopped"),
         TaskState::Zombie(_) => ('Z', "zombie"),
         TaskState::Dead if task.is_leader() => ('Z', "zombie"),
@@ -89,7 +90,7 @@ pub fn stat(task: &Arc<Task>, pid: Pid, thread: bool) -> Vec<u8> {
         (m.exec.clone(), m.brk_start)
     });
     let (exec, start_brk) = info.unwrap_or_default();
-    let sleeping = permitted && task.state() == TaskState::Sleeping;
+    let sleeping = permitted && task.is_sleeping();
     let exit_signal = if task.is_leader() { SIGCHLD } else { -1 };
     let exit_code = match task.state() {
         TaskState::Zombie(s) if permitted => s.wait_status(),

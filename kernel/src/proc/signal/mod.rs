@@ -182,7 +182,7 @@ fn deliver_to(task: &Arc<Task>, sig: i32, info: Siginfo, thread_only: bool) {
     // thread that does not block it.
     let wake = if thread_only { Some(task.clone()) } else { threads.iter().find(|t| !t.signal_blocked(sig)).cloned() };
     match wake {
-        Some(t) => crate::sched::wake(t),
+        Some(t) => crate::sched::wake_interruptible(t),
         // Blocked everywhere: a sigtimedwait may be waiting for it.
         None => syscalls::SIGNAL_WAIT.wake_all(),
     }
