@@ -5,7 +5,9 @@
  * hand-over to a waiter; and the inheritance itself: a SCHED_OTHER thread
  * holding a PTHREAD_PRIO_INHERIT mutex that a SCHED_FIFO thread wants runs
  * at that thread's priority, so a spinning SCHED_FIFO thread of a middle
- * priority cannot keep the lock from being released (all on one CPU).
+ * priority cannot keep the lock from being released (all on one CPU);
+ * and an owner's exit, which hands the futex to a waiter marked
+ * FUTEX_OWNER_DIED.
  */
 #include "common.h"
 
@@ -191,10 +193,76 @@ static void check_inheritance(void)
 		tfail("the high thread waited %.3f s for the lock: its holder was not boosted", high_waited);
 }
 
+/* A process that takes the PI futex at `w` (registering it on its robust
+ * list if `robust`), tells the parent through `fd`, and exits holding it. */
+static void die_holding(uint32_t *w, int robust, int fd)
+{
+	if (pi(w, FUTEX_LOCK_PI, NULL) != 0)
+		_exit(1);
+	if (robust) {
+		/* head: {next, futex_offset, pending}; the entry sits 64 bytes
+		 * past the word, its pointer's low bit marking a PI futex. */
+		static uint64_t head[3];
+		uint64_t *entry = (uint64_t *)((char *)w + 64);
+		entry[0] = (uint64_t)head;
+		head[0] = (uint64_t)entry | 1;
+		head[1] = (uint64_t)-64;
+		head[2] = 0;
+		syscall(SYS_set_robust_list, head, sizeof(head));
+	}
+	if (write(fd, "x", 1) != 1)
+		_exit(1);
+	struct timespec ts = {0, 50000000};
+	nanosleep(&ts, NULL);
+	_exit(0);
+}
+
+/* A PI futex's owner exits while another waits in FUTEX_LOCK_PI: the
+ * waiter gets it, with FUTEX_OWNER_DIED when the owner listed it as
+ * robust. */
+static void check_owner_death(void)
+{
+	uint32_t *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	for (int robust = 0; robust < 2; robust++) {
+		*w = 0;
+		int fds[2];
+		char c;
+		if (pipe(fds) != 0)
+			return;
+		pid_t owner = fork();
+		if (owner == 0)
+			die_holding(w, robust, fds[1]);
+		if (read(fds[0], &c, 1) != 1)
+			tfail("the owner did not take the futex");
+		struct timespec limit;
+		clock_gettime(CLOCK_REALTIME, &limit);
+		limit.tv_sec += 5;
+		double start = now_s();
+		long r = pi(w, FUTEX_LOCK_PI, &limit);
+		double waited = now_s() - start;
+		uint32_t word = *w;
+		waitpid(owner, NULL, 0);
+		/* Linux marks the dead owner either way, and leaves the word
+		 * contended so that its unlock comes to the kernel. */
+		uint32_t expect = gettid() | FUTEX_WAITERS | FUTEX_OWNER_DIED;
+		if (r == 0 && word == expect && waited < 2)
+			tpass("%s owner's exit hands the PI futex to its waiter (word %#x after %.3f s)",
+			      robust ? "a robust" : "an", word, waited);
+		else
+			tfail("%s owner's exit: FUTEX_LOCK_PI gave %ld (%s), word %#x after %.3f s, expected %#x",
+			      robust ? "a robust" : "an", r, r ? errno_name(errno) : "-", word, waited, expect);
+		pi(w, FUTEX_UNLOCK_PI, NULL);
+		close(fds[0]);
+		close(fds[1]);
+	}
+	munmap(w, 4096);
+}
+
 int main(void)
 {
 	check_semantics();
 	check_handoff();
 	check_inheritance();
+	check_owner_death();
 	return tdone();
 }

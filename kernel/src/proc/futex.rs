@@ -277,6 +277,7 @@ pub fn exit_cleanup(tid: u32, robust_head: u64, clear_tid: u64) {
     if robust_head != 0 {
         release_robust_futexes(tid, robust_head);
     }
+    super::futex_pi::exit_handover(tid);
     if clear_tid != 0 && write_user(clear_tid, &0u32).is_ok() {
         if let Ok(key) = key_of(clear_tid, false) {
             wake_key(key, 1, BITSET_MATCH_ANY);
@@ -287,27 +288,30 @@ pub fn exit_cleanup(tid: u32, robust_head: u64, clear_tid: u64) {
 fn release_robust_futexes(tid: u32, head: u64) {
     // robust_list_head: { next, futex_offset, list_op_pending }.
     let Ok([first, offset, pending]) = read_user::<[u64; 3]>(head) else { return };
+    // An entry pointer's low bit marks a PI futex.
     let mut entry = first;
     for _ in 0..ROBUST_LIST_LIMIT {
-        if entry == head || entry == 0 {
+        if entry & !1 == head || entry & !1 == 0 {
             break;
         }
-        let next = read_user::<u64>(entry).unwrap_or(head);
-        handle_dead_owner(tid, entry.wrapping_add(offset));
+        let next = read_user::<u64>(entry & !1).unwrap_or(head);
+        handle_dead_owner(tid, (entry & !1).wrapping_add(offset), entry & 1 != 0);
         entry = next;
     }
-    if pending != 0 {
-        handle_dead_owner(tid, pending.wrapping_add(offset));
+    if pending & !1 != 0 {
+        handle_dead_owner(tid, (pending & !1).wrapping_add(offset), pending & 1 != 0);
     }
 }
 
-fn handle_dead_owner(tid: u32, uaddr: u64) {
+/// Marks a robust futex its dead owner held; a waiter of a plain one is
+/// woken to find it so (a PI futex's waiter gets it by `exit_handover`).
+fn handle_dead_owner(tid: u32, uaddr: u64, pi: bool) {
     let Ok(word) = read_user::<u32>(uaddr) else { return };
     if word & FUTEX_TID_MASK != tid {
         return;
     }
     let new = (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-    if write_user(uaddr, &new).is_ok() && word & FUTEX_WAITERS != 0 {
+    if write_user(uaddr, &new).is_ok() && word & FUTEX_WAITERS != 0 && !pi {
         if let Ok(key) = key_of(uaddr, false) {
             wake_key(key, 1, BITSET_MATCH_ANY);
         }

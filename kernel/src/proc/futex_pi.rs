@@ -1,7 +1,8 @@
 //! Priority-inheritance futexes: FUTEX_LOCK_PI, FUTEX_LOCK_PI2,
 //! FUTEX_TRYLOCK_PI and FUTEX_UNLOCK_PI (musl's PTHREAD_PRIO_INHERIT
 //! mutexes). The word holds the owner's thread id, FUTEX_WAITERS while
-//! threads wait, and FUTEX_OWNER_DIED after a robust owner's death. While
+//! threads wait, and FUTEX_OWNER_DIED after an owner's death (its exit
+//! hands the futex to a waiter, as an unlock would). While
 //! a real-time thread waits, the owner runs at that thread's priority, so
 //! a task of a priority between theirs cannot keep it off the CPU.
 //!
@@ -29,6 +30,9 @@ struct PiWaiter {
     task: Arc<Task>,
     /// Set by the unlock that hands the futex over.
     granted: AtomicBool,
+    /// The owner died holding it: the new owner writes the word itself
+    /// (the dead one's address space may map it elsewhere).
+    owner_died: AtomicBool,
 }
 
 /// A contended PI futex: its owner as last seen, and its waiters in order.
@@ -63,11 +67,23 @@ fn update_boost(owner: Pid) {
     crate::sched::set_boost(&task, boost);
 }
 
+/// The futex's owner: the word's, or while a dead owner's futex is being
+/// handed over (the word not yet rewritten), the waiter it went to.
+fn owner_of(word: u32, key: Key) -> Pid {
+    let handed = without_interrupts(|| {
+        PI_STATES.lock().get(&key).map(|s| s.owner).filter(|&o| o != word & FUTEX_TID_MASK && pid::find(o).is_some())
+    });
+    match handed {
+        Some(owner) if word & FUTEX_TID_MASK == 0 || pid::find(word & FUTEX_TID_MASK).is_none() => owner,
+        _ => word & FUTEX_TID_MASK,
+    }
+}
+
 /// Takes the futex if it is free: Ok(true) taken, Ok(false) held by
 /// another, EDEADLK when the caller holds it.
 fn try_take(uaddr: u64, key: Key, me: Pid) -> Result<bool, Errno> {
     let word: u32 = read_user(uaddr)?;
-    let owner = word & FUTEX_TID_MASK;
+    let owner = owner_of(word, key);
     if owner == me {
         return Err(Errno::EDEADLK);
     }
@@ -94,7 +110,7 @@ pub fn lock_pi(uaddr: u64, private: bool, timeout: u64, realtime: bool, trylock:
     }
     let deadline = deadline(timeout, true, realtime)?;
     let word: u32 = read_user(uaddr)?;
-    let owner = word & FUTEX_TID_MASK;
+    let owner = owner_of(word, key);
     if pid::find(owner).is_none() {
         // An owner that does not exist: the word is left marked contended,
         // as Linux leaves it.
@@ -102,7 +118,8 @@ pub fn lock_pi(uaddr: u64, private: bool, timeout: u64, realtime: bool, trylock:
         return Err(Errno::ESRCH);
     }
     write_user(uaddr, &(word | FUTEX_WAITERS))?;
-    let waiter = Arc::new(PiWaiter { task: me.clone(), granted: AtomicBool::new(false) });
+    let waiter =
+        Arc::new(PiWaiter { task: me.clone(), granted: AtomicBool::new(false), owner_died: AtomicBool::new(false) });
     without_interrupts(|| {
         let mut states = PI_STATES.lock();
         let state = states.entry(key).or_insert_with(|| PiState { owner, waiters: Vec::new() });
@@ -112,6 +129,17 @@ pub fn lock_pi(uaddr: u64, private: bool, timeout: u64, realtime: bool, trylock:
     update_boost(owner);
     let result = wait_with_deadline(&PI_QUEUE, deadline, || waiter.granted.load(Ordering::Acquire).then_some(()));
     if waiter.granted.load(Ordering::Acquire) {
+        if waiter.owner_died.load(Ordering::Acquire) {
+            // As Linux: marked, and left contended so that the unlock
+            // comes to the kernel.
+            write_user(uaddr, &(me.pid | FUTEX_WAITERS | FUTEX_OWNER_DIED))?;
+            without_interrupts(|| {
+                let mut states = PI_STATES.lock();
+                if states.get(&key).is_some_and(|s| s.waiters.is_empty()) {
+                    states.remove(&key);
+                }
+            });
+        }
         return Ok(0);
     }
     // Timed out or interrupted: no longer a waiter.
@@ -135,6 +163,12 @@ pub fn lock_pi(uaddr: u64, private: bool, timeout: u64, realtime: bool, trylock:
     }
 }
 
+/// The waiter an unlock hands the futex to: the highest priority, first
+/// come among equals. `waiters` is not empty.
+fn best_waiter(waiters: &[Arc<PiWaiter>]) -> usize {
+    (0..waiters.len()).max_by_key(|&i| (lent_priority(&waiters[i].task), usize::MAX - i)).unwrap_or(0)
+}
+
 pub fn unlock_pi(uaddr: u64, private: bool) -> Result<usize, Errno> {
     let key = key_of(uaddr, private)?;
     let me = current().pid;
@@ -146,8 +180,11 @@ pub fn unlock_pi(uaddr: u64, private: bool) -> Result<usize, Errno> {
     let next = without_interrupts(|| {
         let mut states = PI_STATES.lock();
         let state = states.get_mut(&key)?;
-        let best = (0..state.waiters.len()).max_by_key(|&i| (lent_priority(&state.waiters[i].task), usize::MAX - i))?;
-        let waiter = state.waiters.remove(best);
+        if state.waiters.is_empty() {
+            states.remove(&key);
+            return None;
+        }
+        let waiter = state.waiters.remove(best_waiter(&state.waiters));
         let more = !state.waiters.is_empty();
         state.owner = waiter.task.pid;
         if !more {
@@ -167,4 +204,29 @@ pub fn unlock_pi(uaddr: u64, private: bool) -> Result<usize, Errno> {
         None => write_user(uaddr, &0u32)?,
     }
     Ok(0)
+}
+
+/// A thread exits: each PI futex it owns and others wait for goes to its
+/// best waiter, as an unlock would, marked FUTEX_OWNER_DIED.
+pub fn exit_handover(tid: Pid) {
+    let handed: Vec<Arc<PiWaiter>> = without_interrupts(|| {
+        let mut states = PI_STATES.lock();
+        let mut handed = Vec::new();
+        for state in states.values_mut().filter(|s| s.owner == tid && !s.waiters.is_empty()) {
+            let waiter = state.waiters.remove(best_waiter(&state.waiters));
+            state.owner = waiter.task.pid;
+            handed.push(waiter);
+        }
+        states.retain(|_, s| !s.waiters.is_empty() || handed.iter().any(|w| w.task.pid == s.owner));
+        handed
+    });
+    if handed.is_empty() {
+        return;
+    }
+    for waiter in &handed {
+        waiter.owner_died.store(true, Ordering::Release);
+        waiter.granted.store(true, Ordering::Release);
+        update_boost(waiter.task.pid);
+    }
+    PI_QUEUE.wake_all();
 }
