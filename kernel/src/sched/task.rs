@@ -242,10 +242,14 @@ impl Task {
     }
 
     /// Loads the task's page table (the kernel's tables without one).
+    /// Loads the task's page table. A task without one (idle, a kernel
+    /// thread) runs on whichever is loaded, as Linux's lazy TLB mode: it
+    /// touches only the kernel half, which every table shares, and going
+    /// back to the task that ran before needs no reload and no TLB refill
+    /// (a freed table moves the CPU to the kernel's own first).
     pub(super) fn activate_page_table(&self) {
-        match &*self.page_table.lock() {
-            Some(table) => table.activate(),
-            None => machine::mm::kernel_map::load_kernel_tables(),
+        if let Some(table) = &*self.page_table.lock() {
+            table.activate();
         }
     }
 
