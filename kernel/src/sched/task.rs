@@ -165,7 +165,7 @@ pub struct Task {
     pub(super) fpu: Mutex<Box<FpuState>>,
     pub(super) fs_base: AtomicU64,
     pub(super) gs_base: AtomicU64,
-    /// The user page table the task runs on (none: the kernel's tables).
+    /// The user page table the task runs on (none: whichever is loaded).
     page_table: Mutex<Option<Arc<TableRoot>>>,
     state: Mutex<TaskState>,
     pub(super) is_idle: AtomicBool,
@@ -219,8 +219,8 @@ impl Task {
         Some(Task::with_context(pid, comm, context, owner))
     }
 
-    /// A kernel thread: it runs `entry` in kernel mode, on the kernel's
-    /// page tables, and never enters user mode.
+    /// A kernel thread: it runs `entry` in kernel mode, on the kernel half
+    /// of whichever page table is loaded, and never enters user mode.
     pub fn new_kernel(pid: Pid, comm: Comm, entry: fn() -> !, owner: Box<dyn Any + Send + Sync>) -> Option<Task> {
         let context = TaskContext::new_kernel(KernelStack::new()?, entry);
         Some(Task::with_context(pid, comm, context, owner))
@@ -241,7 +241,6 @@ impl Task {
         *self.page_table.lock() = table;
     }
 
-    /// Loads the task's page table (the kernel's tables without one).
     /// Loads the task's page table. A task without one (idle, a kernel
     /// thread) runs on whichever is loaded, as Linux's lazy TLB mode: it
     /// touches only the kernel half, which every table shares, and going
