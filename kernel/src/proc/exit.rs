@@ -48,6 +48,7 @@ pub fn do_exit(status: ExitStatus) -> ! {
             task.robust_list.load(Ordering::Relaxed),
             task.clear_child_tid.load(Ordering::Relaxed),
         );
+        super::cputime::thread_exited(&task);
         let last = task.live_threads.fetch_sub(1, Ordering::AcqRel) == 1;
         let status = if last { task.group_exit.lock().unwrap_or(status) } else { status };
         if last && task.tgid == 1 {

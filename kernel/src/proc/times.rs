@@ -18,6 +18,9 @@ pub struct CpuTimes {
     pub system: AtomicU64,
     pub children_user: AtomicU64,
     pub children_system: AtomicU64,
+    /// CPU time (ns) of the process's threads that have exited, for
+    /// CLOCK_PROCESS_CPUTIME_ID.
+    pub exited_threads_ns: AtomicU64,
 }
 
 impl CpuTimes {

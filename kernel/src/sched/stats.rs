@@ -6,8 +6,10 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use super::task::{Task, TaskState};
 
-/// Ticks the CPU spent in user mode, in the kernel, and idle.
+/// Ticks the CPU spent in user mode (of tasks at nice 0 or below, and of
+/// niced ones), in the kernel, and idle.
 static USER_TICKS: AtomicU64 = AtomicU64::new(0);
+static NICE_TICKS: AtomicU64 = AtomicU64::new(0);
 static SYSTEM_TICKS: AtomicU64 = AtomicU64::new(0);
 static IDLE_TICKS: AtomicU64 = AtomicU64::new(0);
 static CONTEXT_SWITCHES: AtomicU64 = AtomicU64::new(0);
@@ -34,7 +36,11 @@ pub fn tick(task: &Task, from_user: bool) {
         &IDLE_TICKS
     } else if from_user {
         task.utime.fetch_add(1, Ordering::Relaxed);
-        &USER_TICKS
+        if task.entity.lock().params.nice > 0 {
+            &NICE_TICKS
+        } else {
+            &USER_TICKS
+        }
     } else {
         task.stime.fetch_add(1, Ordering::Relaxed);
         &SYSTEM_TICKS
@@ -87,9 +93,18 @@ pub fn forked() {
     FORKS.fetch_add(1, Ordering::Relaxed);
 }
 
-/// (user, system, idle) ticks since boot.
-pub fn cpu_ticks() -> (u64, u64, u64) {
-    (USER_TICKS.load(Ordering::Relaxed), SYSTEM_TICKS.load(Ordering::Relaxed), IDLE_TICKS.load(Ordering::Relaxed))
+/// CPU time by state since boot, in ticks (/proc/stat's first columns).
+pub struct CpuTicks {
+    pub user: u64,
+    /// User time of tasks with a positive nice.
+    pub nice: u64,
+    pub system: u64,
+    pub idle: u64,
+}
+
+pub fn cpu_ticks() -> CpuTicks {
+    let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    CpuTicks { user: load(&USER_TICKS), nice: load(&NICE_TICKS), system: load(&SYSTEM_TICKS), idle: load(&IDLE_TICKS) }
 }
 
 pub fn context_switches() -> u64 {

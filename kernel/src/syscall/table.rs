@@ -197,8 +197,8 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         // Clocks (time/).
         nr::GETTIMEOFDAY => time::clock::sys_gettimeofday(a[0], a[1]),
         nr::TIME => time::clock::sys_time(a[0]),
-        nr::CLOCK_GETTIME => time::clock::sys_clock_gettime(int(a[0]), a[1]),
-        nr::CLOCK_GETRES => time::clock::sys_clock_getres(int(a[0]), a[1]),
+        nr::CLOCK_GETTIME => proc::cputime::sys_clock_gettime(int(a[0]), a[1]),
+        nr::CLOCK_GETRES => proc::cputime::sys_clock_getres(int(a[0]), a[1]),
         // The kernel log.
         nr::SYSLOG => syslog::sys_syslog(int(a[0]), a[1], int(a[2])),
         _ => return None,

@@ -11,7 +11,8 @@ fn read_clock(clock: i32) -> Result<Timespec, Errno> {
         // No suspend exists, so BOOTTIME equals MONOTONIC; no NTP slewing, so
         // MONOTONIC_RAW does too.
         CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => Ok(super::monotonic()),
-        // CPU-time clocks need per-task accounting, which does not exist yet.
+        // The CPU-time clocks are proc::cputime's; per-process and
+        // per-thread clock ids (clock_getcpuclockid) are not supported.
         _ => Err(Errno::EINVAL),
     }
 }

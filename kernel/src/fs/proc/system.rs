@@ -211,11 +211,12 @@ fn meminfo() -> String {
 /// /proc/stat: CPU time by state since boot (one CPU), then interrupts
 /// (all of them), context switches, boot time, forks and tasks.
 fn stat() -> String {
-    let (user, system, idle) = stats::cpu_ticks();
-    let (user, system, idle) = (clock_t(user), clock_t(system), clock_t(idle));
+    let t = stats::cpu_ticks();
+    let times =
+        format!("{} {} {} {} 0 0 0 0 0 0", clock_t(t.user), clock_t(t.nice), clock_t(t.system), clock_t(t.idle));
     let mut s = String::new();
-    let _ = writeln!(s, "cpu  {user} 0 {system} {idle} 0 0 0 0 0 0");
-    let _ = writeln!(s, "cpu0 {user} 0 {system} {idle} 0 0 0 0 0 0");
+    let _ = writeln!(s, "cpu  {times}");
+    let _ = writeln!(s, "cpu0 {times}");
     let (timer, isa) = stats::interrupt_counts();
     let _ = writeln!(s, "intr {}", timer + isa.iter().sum::<u64>());
     let _ = writeln!(s, "ctxt {}", stats::context_switches());
@@ -230,8 +231,7 @@ fn stat() -> String {
 /// /proc/uptime: seconds since boot and seconds the CPU was idle.
 fn uptime() -> String {
     let up = crate::time::uptime_ns() / (NSEC_PER_SEC / 100);
-    let (_, _, idle) = stats::cpu_ticks();
-    let idle = clock_t(idle);
+    let idle = clock_t(stats::cpu_ticks().idle);
     format!("{}.{:02} {}.{:02}\n", up / 100, up % 100, idle / 100, idle % 100)
 }
 
