@@ -664,6 +664,53 @@ static void check_cpu_clocks(void)
 		      process0, thread0);
 }
 
+/* The clocks clock_getcpuclockid and pthread_getcpuclockid name: the
+ * caller's own, another process's, and Linux's errors. */
+static void check_cpu_clock_ids(void)
+{
+	clockid_t mine, self;
+	EXPECT_RET("pthread_getcpuclockid(pthread_self())", pthread_getcpuclockid(pthread_self(), &mine), 0);
+	double a = cpu_clock_s(CLOCK_THREAD_CPUTIME_ID), b = cpu_clock_s(mine), c = cpu_clock_s(CLOCK_THREAD_CPUTIME_ID);
+	EXPECT_RET("the thread's clock id reads its CPU time", a <= b && b <= c, 1);
+	EXPECT_RET("clock_getcpuclockid(getpid())", clock_getcpuclockid(getpid(), &self), 0);
+	a = cpu_clock_s(CLOCK_PROCESS_CPUTIME_ID), b = cpu_clock_s(self), c = cpu_clock_s(CLOCK_PROCESS_CPUTIME_ID);
+	EXPECT_RET("the process's clock id reads its CPU time", a <= b && b <= c, 1);
+	int fds[2];
+	if (pipe(fds) != 0)
+		return;
+	pid_t child = fork();
+	if (child == 0) {
+		struct timespec cpu;
+		do
+			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+		while (cpu.tv_sec * 1e9 + cpu.tv_nsec < 0.1e9);
+		if (write(fds[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	char x;
+	clockid_t other;
+	double used = -1;
+	if (read(fds[0], &x, 1) == 1 && clock_getcpuclockid(child, &other) == 0)
+		used = cpu_clock_s(other);
+	if (used >= 0.1 && used < 1)
+		tpass("another process's clock reads its %.3f s of CPU", used);
+	else
+		tfail("another process's clock reads %.3f s, not its 0.1 s of CPU", used);
+	struct timespec ts;
+	/* A thread clock of another process's thread: EINVAL. */
+	clockid_t foreign = (clockid_t)((~(unsigned)child << 3) | 6);
+	EXPECT_ERRNO("a thread clock of another process's thread", clock_gettime(foreign, &ts), EINVAL);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	EXPECT_RET("clock_getcpuclockid of a process that does not exist (the kernel says EINVAL)",
+		   clock_getcpuclockid(0x3ffffff0, &other), EINVAL);
+	EXPECT_ERRNO("a CPU clock id counting nothing (3)", clock_gettime((clockid_t)((~0u << 3) | 3), &ts), EINVAL);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 int main(void)
 {
 	proc_mount_if_needed();
@@ -680,6 +727,7 @@ int main(void)
 	check_proc_sched();
 	check_uninterruptible();
 	check_cpu_clocks();
+	check_cpu_clock_ids();
 	check_nice_time();
 	return tdone();
 }

@@ -1,7 +1,9 @@
 //! The CPU-time clocks: CLOCK_THREAD_CPUTIME_ID reads the calling
 //! thread's CPU time and CLOCK_PROCESS_CPUTIME_ID its process's (every
 //! thread's, those that exited too), to the nanosecond, as the scheduler
-//! measures them at each switch. Other clocks are time::clock's.
+//! measures them at each switch; clock_getcpuclockid and
+//! pthread_getcpuclockid name another process's or thread's. Other clocks
+//! are time::clock's.
 
 use core::sync::atomic::Ordering;
 
@@ -9,7 +11,9 @@ use abi::time::{CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID};
 use abi::{Errno, Timespec};
 
 use crate::sched::current;
-use crate::sched::task::{Task, TaskState};
+use alloc::sync::Arc;
+
+use crate::sched::task::{Pid, Task, TaskState};
 use crate::time::NSEC_PER_SEC;
 use crate::uaccess::write_user;
 
@@ -32,12 +36,59 @@ pub fn thread_exited(task: &Task) {
     }
 }
 
-fn cpu_clock(clock: i32) -> Option<u64> {
-    match clock {
-        CLOCK_THREAD_CPUTIME_ID => Some(current().sched_info().exec_runtime),
-        CLOCK_PROCESS_CPUTIME_ID => Some(process_runtime(&current())),
-        _ => None,
+/// What a CPU clock counts (Linux's CPUCLOCK_PROF, VIRT and SCHED).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Counts {
+    /// User and system time.
+    Prof,
+    /// User time only.
+    Virt,
+    /// The scheduler's own CPU time, to the nanosecond.
+    Sched,
+}
+
+/// A clock id made by clock_getcpuclockid or pthread_getcpuclockid:
+/// (!pid << 3) | per-thread (4) | what it counts (0..2), pid 0 the caller.
+fn decode(clock: i32) -> Result<(Arc<Task>, bool, Counts), Errno> {
+    let counts = match clock & 3 {
+        0 => Counts::Prof,
+        1 => Counts::Virt,
+        2 => Counts::Sched,
+        _ => return Err(Errno::EINVAL),
+    };
+    let per_thread = clock & 4 != 0;
+    let pid = !(clock >> 3) as Pid;
+    let me = current();
+    let task = if pid == 0 { me.clone() } else { super::pid::find(pid).ok_or(Errno::EINVAL)? };
+    // A thread's clock is readable within its own process only; a
+    // process's is named by its leader's id.
+    let valid = if per_thread { task.tgid == me.tgid } else { task.is_leader() };
+    if !valid {
+        return Err(Errno::EINVAL);
     }
+    Ok((task, per_thread, counts))
+}
+
+/// The CPU time (ns) clock `clock` reads, or None for a clock that is not
+/// a CPU clock.
+fn cpu_clock(clock: i32) -> Result<Option<(u64, Counts)>, Errno> {
+    let (task, per_thread, counts) = match clock {
+        CLOCK_THREAD_CPUTIME_ID => (current(), true, Counts::Sched),
+        CLOCK_PROCESS_CPUTIME_ID => (current(), false, Counts::Sched),
+        c if c < 0 => decode(c)?,
+        _ => return Ok(None),
+    };
+    let ns = match (counts, per_thread) {
+        (Counts::Virt, true) => ticks_ns(task.utime.load(Ordering::Relaxed)),
+        (Counts::Virt, false) => ticks_ns(task.times.user.load(Ordering::Relaxed)),
+        (_, true) => task.sched_info().exec_runtime,
+        (_, false) => process_runtime(&task),
+    };
+    Ok(Some((ns, counts)))
+}
+
+fn ticks_ns(ticks: u64) -> u64 {
+    ticks * (NSEC_PER_SEC / crate::time::HZ)
 }
 
 fn timespec(ns: u64) -> Timespec {
@@ -45,16 +96,20 @@ fn timespec(ns: u64) -> Timespec {
 }
 
 pub fn sys_clock_gettime(clock: i32, tp: u64) -> Result<usize, Errno> {
-    match cpu_clock(clock) {
-        Some(ns) => write_user(tp, &timespec(ns)).map(|_| 0),
+    match cpu_clock(clock)? {
+        Some((ns, _)) => write_user(tp, &timespec(ns)).map(|_| 0),
         None => crate::time::clock::sys_clock_gettime(clock, tp),
     }
 }
 
-/// The CPU clocks count nanoseconds, as Linux's.
+/// The scheduler's clocks count nanoseconds; the user and system time
+/// clocks count ticks (Linux's resolutions).
 pub fn sys_clock_getres(clock: i32, tp: u64) -> Result<usize, Errno> {
-    match cpu_clock(clock) {
-        Some(_) if tp != 0 => write_user(tp, &timespec(1)).map(|_| 0),
+    match cpu_clock(clock)? {
+        Some((_, counts)) if tp != 0 => {
+            let res = if counts == Counts::Sched { 1 } else { NSEC_PER_SEC / crate::time::HZ };
+            write_user(tp, &timespec(res)).map(|_| 0)
+        }
         Some(_) => Ok(0),
         None => crate::time::clock::sys_clock_getres(clock, tp),
     }
