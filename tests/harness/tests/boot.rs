@@ -349,6 +349,21 @@ fn benchmark_prints_its_figures() {
     r.expect_contains("init exited with status 0");
 }
 
+/// Boots `init` with QEMU's `-icount` and checks it powered down; None
+/// (said on stdout) when the accelerator is not TCG, which alone counts
+/// instructions.
+fn boot_in_instruction_time(init: &str) -> Option<BootResult> {
+    let mut config = harness::QemuConfig::from_env();
+    if !config.accel.iter().any(|a| a.contains("tcg")) {
+        show(&format!("icount: {init} not run: KERNEL_ACCEL is not TCG"));
+        return None;
+    }
+    config.extra = ["-icount", "shift=0,sleep=off"].iter().map(std::ffi::OsString::from).collect();
+    let r = harness::Qemu::boot_with(&config, &format!("console=ttyS0 panic=-1 init={init}")).wait(BOOT_TIMEOUT);
+    r.expect_clean_power_down();
+    Some(r)
+}
+
 /// The benchmark again in instruction time (QEMU's `-icount`): the
 /// guest's clocks advance with the instructions it executes, so every run
 /// prints the same figures whatever the host's load, and two kernels'
@@ -356,14 +371,7 @@ fn benchmark_prints_its_figures() {
 /// Linux or with real time). TCG only: KVM has no instruction counter.
 #[test]
 fn benchmark_in_instruction_time() {
-    let mut config = harness::QemuConfig::from_env();
-    if !config.accel.iter().any(|a| a.contains("tcg")) {
-        show("icount: not measured: KERNEL_ACCEL is not TCG");
-        return;
-    }
-    config.extra = ["-icount", "shift=0,sleep=off"].iter().map(std::ffi::OsString::from).collect();
-    let r = harness::Qemu::boot_with(&config, "console=ttyS0 panic=-1 init=/bench").wait(BOOT_TIMEOUT);
-    r.expect_clean_power_down();
+    let Some(r) = boot_in_instruction_time("/bench") else { return };
     for name in ["getpid", "fork+exit+wait", "fork+exec+wait", "page fault (4 KiB, first touch)", "pipe round trip"] {
         let line = r.find_line(&format!("bench: {name}:")).unwrap_or_default().to_string();
         r.expect(line.contains(" us per op"), format!("no figure for {name}"));
@@ -386,14 +394,7 @@ fn figure_after(r: &BootResult, before: &str) -> Option<f64> {
 /// of its deadline on average: the kernel's own part of each latency.
 #[test]
 fn scheduler_latency_in_instruction_time() {
-    let mut config = harness::QemuConfig::from_env();
-    if !config.accel.iter().any(|a| a.contains("tcg")) {
-        show("icount: scheduler latency not measured: KERNEL_ACCEL is not TCG");
-        return;
-    }
-    config.extra = ["-icount", "shift=0,sleep=off"].iter().map(std::ffi::OsString::from).collect();
-    let r = harness::Qemu::boot_with(&config, "console=ttyS0 panic=-1 init=/sched").wait(BOOT_TIMEOUT);
-    r.expect_clean_power_down();
+    let Some(r) = boot_in_instruction_time("/sched") else { return };
     expect_all_pass(&r);
     let fifo = figure_after(&r, "a SCHED_FIFO task wakes ");
     let sleep = figure_after(&r, "nanosleep(100 us) returns ");
