@@ -6,15 +6,7 @@
 # processes exist: there only this script's processes are checked and
 # killed. Each check prints "ok: ..." or "FAIL: ..."; exits 0 when all pass.
 
-passed=0
-failed=0
-check() {
-    if [ "$2" = "$3" ]; then
-        passed=$((passed + 1)); echo "ok: $1"
-    else
-        failed=$((failed + 1)); echo "FAIL: $1: expected [$2], got [$3]"
-    fi
-}
+. "$(dirname "$0")/lib/check.sh"
 yes_if() { if "$@"; then echo yes; else echo no; fi; }
 # has TEXT REGEX: a line of TEXT matches the extended REGEX.
 has() { echo "$1" | grep -q -E "$2"; }

@@ -5,15 +5,7 @@
 # wakes close to its deadline. Each check prints "ok: ..." or "FAIL: ...";
 # exits 0 only when all passed.
 
-passed=0
-failed=0
-check() {
-    if [ "$2" = "$3" ]; then
-        passed=$((passed + 1)); echo "ok: $1"
-    else
-        failed=$((failed + 1)); echo "FAIL: $1: expected [$2], got [$3]"
-    fi
-}
+. "$(dirname "$0")/lib/check.sh"
 
 [ -e /proc/self/stat ] || mount -t proc proc /proc
 

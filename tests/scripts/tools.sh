@@ -3,15 +3,7 @@
 # archives, checksums, many processes and timing. Each check prints "ok: ..."
 # or "FAIL: ..."; exits 0 only when all passed.
 
-passed=0
-failed=0
-check() {
-    if [ "$2" = "$3" ]; then
-        passed=$((passed + 1)); echo "ok: $1"
-    else
-        failed=$((failed + 1)); echo "FAIL: $1: expected [$2], got [$3]"
-    fi
-}
+. "$(dirname "$0")/lib/check.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/toolsXXXXXX") || { echo "FAIL: mktemp -d"; exit 1; }
 cd "$work" || exit 1
