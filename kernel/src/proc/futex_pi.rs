@@ -67,16 +67,16 @@ fn update_boost(owner: Pid) {
     crate::sched::set_boost(&task, boost);
 }
 
-/// The futex's owner: the word's, or while a dead owner's futex is being
-/// handed over (the word not yet rewritten), the waiter it went to.
+/// The futex's owner: the word's if that thread lives; else, while a
+/// dead owner's futex is being handed over (the word not yet rewritten),
+/// the waiter it went to; else the word's (0, or a thread that is gone).
 fn owner_of(word: u32, key: Key) -> Pid {
-    let handed = without_interrupts(|| {
-        PI_STATES.lock().get(&key).map(|s| s.owner).filter(|&o| o != word & FUTEX_TID_MASK && pid::find(o).is_some())
-    });
-    match handed {
-        Some(owner) if word & FUTEX_TID_MASK == 0 || pid::find(word & FUTEX_TID_MASK).is_none() => owner,
-        _ => word & FUTEX_TID_MASK,
+    let in_word = word & FUTEX_TID_MASK;
+    if in_word != 0 && pid::find(in_word).is_some() {
+        return in_word;
     }
+    let handed = without_interrupts(|| PI_STATES.lock().get(&key).map(|s| s.owner));
+    handed.filter(|&owner| owner != in_word && pid::find(owner).is_some()).unwrap_or(in_word)
 }
 
 /// Takes the futex if it is free: Ok(true) taken, Ok(false) held by

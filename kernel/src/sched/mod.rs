@@ -72,10 +72,13 @@ enum Arrival {
     Requeued,
 }
 
-/// Queues `task` by its class.
-fn enqueue(rq: &mut RunQueue<Arc<Task>>, task: Arc<Task>, arrival: Arrival) {
+/// Queues `task` by its class; `waiting_since` starts its wait for the
+/// CPU (schedstat), None when a queued task only moves.
+fn enqueue(rq: &mut RunQueue<Arc<Task>>, task: Arc<Task>, arrival: Arrival, waiting_since: Option<u64>) {
     let mut e = task.entity.lock();
-    e.queued_at = crate::time::uptime_ns();
+    if let Some(now) = waiting_since {
+        e.queued_at = now;
+    }
     let last = core::mem::take(&mut e.requeue_last);
     if let Some(priority) = e.rt_priority() {
         let first = arrival == Arrival::Requeued && !last;
@@ -119,7 +122,7 @@ fn should_preempt(current: &Task, task: &Task) -> bool {
 }
 
 pub fn add_task(task: Arc<Task>) {
-    without_interrupts(|| enqueue(&mut RUN_QUEUE.lock(), task, Arrival::New));
+    without_interrupts(|| enqueue(&mut RUN_QUEUE.lock(), task, Arrival::New, Some(crate::time::uptime_ns())));
 }
 
 /// Makes a runnable-again task wait for the CPU (woken or continued).
@@ -127,28 +130,28 @@ fn make_runnable(task: Arc<Task>) {
     if should_preempt(&current(), &task) {
         NEED_RESCHED.store(true, Ordering::Relaxed);
     }
-    enqueue(&mut RUN_QUEUE.lock(), task, Arrival::Woken);
+    enqueue(&mut RUN_QUEUE.lock(), task, Arrival::Woken, Some(crate::time::uptime_ns()));
+}
+
+/// Makes `task` runnable if `asleep` says its state is a sleep to end.
+fn wake_if(task: Arc<Task>, asleep: impl Fn(&Task) -> bool) {
+    without_interrupts(|| {
+        if asleep(&task) {
+            task.set_state(task::TaskState::Runnable);
+            make_runnable(task);
+        }
+    });
 }
 
 /// Makes a task in interruptible sleep runnable (a signal for it): one in
 /// uninterruptible sleep sleeps on.
 pub fn wake_interruptible(task: Arc<Task>) {
-    without_interrupts(|| {
-        if task.state() == task::TaskState::Sleeping {
-            task.set_state(task::TaskState::Runnable);
-            make_runnable(task);
-        }
-    });
+    wake_if(task, |t| t.state() == task::TaskState::Sleeping);
 }
 
 /// Makes a sleeping task runnable.
 pub fn wake(task: Arc<Task>) {
-    without_interrupts(|| {
-        if task.is_sleeping() {
-            task.set_state(task::TaskState::Runnable);
-            make_runnable(task);
-        }
-    });
+    wake_if(task, Task::is_sleeping);
 }
 
 /// Called by the timer interrupt: when a tick is due, charges the running
@@ -249,11 +252,12 @@ pub fn resume_stopped(task: Arc<Task>) {
 
 /// The next task to run: a real-time one unless they are throttled and a
 /// fair one waits, else the fair one with the least virtual runtime, else
-/// the idle task. A runnable `prev` is queued again first.
-fn pick_next(prev: &Arc<Task>) -> Arc<Task> {
+/// the idle task. A runnable `prev` is queued again first, waiting from
+/// `now`.
+fn pick_next(prev: &Arc<Task>, now: u64) -> Arc<Task> {
     let mut rq = RUN_QUEUE.lock();
     if prev.is_runnable() && !prev.is_idle() {
-        enqueue(&mut rq, prev.clone(), Arrival::Requeued);
+        enqueue(&mut rq, prev.clone(), Arrival::Requeued, Some(now));
     }
     let rt = if rt_throttled() && rq.has_fair() { None } else { rq.pop_rt() };
     let next = rt.or_else(|| rq.pop_fair().map(|(task, _)| task));
@@ -281,7 +285,7 @@ pub fn set_params(task: &Arc<Task>, params: SchedParams) {
             e.params = params;
         }
         if let Some(t) = queued {
-            enqueue(&mut rq, t, Arrival::Requeued);
+            enqueue(&mut rq, t, Arrival::Requeued, None);
         }
         NEED_RESCHED.store(true, Ordering::Relaxed);
     });
@@ -304,7 +308,7 @@ pub fn set_boost(task: &Arc<Task>, boost: u32) {
             e.boost = boost;
         }
         if let Some(t) = queued {
-            enqueue(&mut rq, t, Arrival::Requeued);
+            enqueue(&mut rq, t, Arrival::Requeued, None);
         }
         NEED_RESCHED.store(true, Ordering::Relaxed);
     });
@@ -344,9 +348,8 @@ fn switch_cpu_state(prev: Option<&Task>, next: &Task) {
     next.activate_page_table();
 }
 
-/// Charges `prev` its time on the CPU and `next` its wait for it.
-fn account_switch(prev: &Task, next: &Task) {
-    let now = crate::time::uptime_ns();
+/// Charges `prev` its time on the CPU and `next` its wait for it, at `now`.
+fn account_switch(prev: &Task, next: &Task, now: u64) {
     prev.entity.lock().switched_out(now);
     next.entity.lock().switched_in(now);
 }
@@ -367,12 +370,13 @@ pub fn sys_sched_yield() -> Result<usize, abi::Errno> {
 pub fn schedule() {
     without_interrupts(|| {
         let prev = current();
-        let next = pick_next(&prev);
+        let now = crate::time::uptime_ns();
+        let next = pick_next(&prev, now);
         if Arc::ptr_eq(&prev, &next) {
             return;
         }
         switch_cpu_state(Some(&prev), &next);
-        account_switch(&prev, &next);
+        account_switch(&prev, &next, now);
         stats::context_switched();
         // Preempted while runnable: an involuntary switch; else voluntary.
         let counter = if prev.is_runnable() { &prev.nivcsw } else { &prev.nvcsw };
@@ -392,9 +396,10 @@ pub fn exit_current() -> ! {
     crate::arch::cpu::disable_interrupts();
     let next = {
         let prev = current();
-        let next = pick_next(&prev);
+        let now = crate::time::uptime_ns();
+        let next = pick_next(&prev, now);
         switch_cpu_state(None, &next);
-        account_switch(&prev, &next);
+        account_switch(&prev, &next, now);
         next
     };
     let context = next.context.clone();
