@@ -38,6 +38,9 @@ static FUTEX_QUEUE: WaitQueue = WaitQueue::new();
 
 const BITSET_MATCH_ANY: u32 = u32::MAX;
 
+/// The requeue-to-PI operations are refused with one log line.
+static REQUEUE_PI_LOGGED: AtomicBool = AtomicBool::new(false);
+
 /// The key of the word at `uaddr` (which is read first, so its page exists).
 pub(super) fn key_of(uaddr: u64, private: bool) -> Result<Key, Errno> {
     if !uaddr.is_multiple_of(4) {
@@ -238,7 +241,12 @@ pub fn sys_futex(uaddr: u64, op: i32, val: u32, timeout: u64, uaddr2: u64, val3:
         FUTEX_LOCK_PI2 => super::futex_pi::lock_pi(uaddr, private, timeout, realtime, false),
         FUTEX_TRYLOCK_PI => super::futex_pi::lock_pi(uaddr, private, 0, true, true),
         FUTEX_UNLOCK_PI => super::futex_pi::unlock_pi(uaddr, private),
-        // FUTEX_WAIT_REQUEUE_PI and FUTEX_CMP_REQUEUE_PI are not implemented.
+        FUTEX_WAIT_REQUEUE_PI | FUTEX_CMP_REQUEUE_PI => {
+            if !REQUEUE_PI_LOGGED.swap(true, Ordering::Relaxed) {
+                crate::pr_warn!("futex: FUTEX_WAIT_REQUEUE_PI and FUTEX_CMP_REQUEUE_PI are not implemented (ENOSYS)");
+            }
+            Err(Errno::ENOSYS)
+        }
         _ => Err(Errno::ENOSYS),
     }
 }
