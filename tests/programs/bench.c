@@ -1,19 +1,25 @@
 /*
- * Latency figures for the process and IPC paths: getpid, fork+exit+wait,
- * fork+exec+wait, a pipe round trip between two processes, context
- * switches between two processes on one CPU (through a pipe and through
- * futexes), and the wake-up latency of a real-time task while another
- * spins. Prints one "bench: NAME: X us per op (N ops)" line each; speed is
- * not checked.
+ * The project's benchmark program: latency of the process, memory and IPC
+ * paths (getpid, stat, open+close, fork+exit+wait, fork+exec+wait, page
+ * faults, mmap, threads, a pipe round trip, context switches between two
+ * processes on one CPU through a pipe and through futexes, the wake-up
+ * latency of a real-time task beside a spinning one), file throughput on
+ * the initramfs's /tmp, and the state at start (uptime, free memory).
+ * Run as init on kestrel and on Linux alike (scripts/bench compares the
+ * two). Prints one "bench: NAME: VALUE UNIT ..." line per figure, where
+ * UNIT is "us per op", "MiB/s", "ms" or "MiB free", then "bench: done".
+ * Speed is not checked.
  */
 #include "common.h"
 
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -107,82 +113,115 @@ static void rt_wakeup_latency(void)
 	waitpid(spin, NULL, 0);
 }
 
-int main(int argc, char **argv)
+/* Guest time since boot and free memory as init starts. */
+static void state_at_start(void)
 {
-	if (argc > 1 && strcmp(argv[1], "exit") == 0)
-		return 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	printf("bench: uptime at start: %.1f ms\n", ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
+	struct sysinfo si;
+	sysinfo(&si);
+	printf("bench: free memory at start: %.1f MiB free\n", (double)si.freeram * si.mem_unit / (1 << 20));
+	fflush(stdout);
+}
+
+static void getpid_latency(void)
+{
 	int ops = 100000;
 	double t = now_us();
 	for (int i = 0; i < ops; i++)
 		syscall(SYS_getpid);
 	report("getpid", t, ops);
+}
 
-	ops = 300;
+/* Path walk and inode lookup of a file two levels down. */
+static void stat_and_open(void)
+{
+	const char *path = "/bin/busybox";
+	struct stat st;
+	int ops = 20000;
+	double t = now_us();
+	for (int i = 0; i < ops; i++)
+		stat(path, &st);
+	report("stat", t, ops);
 	t = now_us();
+	for (int i = 0; i < ops; i++)
+		close(open(path, O_RDONLY));
+	report("open+close", t, ops);
+}
+
+static void fork_exit_wait(const char *name, int ops)
+{
+	double t = now_us();
 	for (int i = 0; i < ops; i++) {
 		pid_t pid = fork();
 		if (pid == 0)
 			_exit(0);
 		waitpid(pid, NULL, 0);
 	}
-	report("fork+exit+wait", t, ops);
+	report(name, t, ops);
+}
 
-	ops = 100;
-	t = now_us();
+static void fork_exec_wait(const char *name, char *const args[], int ops)
+{
+	double t = now_us();
 	for (int i = 0; i < ops; i++) {
 		pid_t pid = fork();
 		if (pid == 0) {
-			char *args[] = {argv[0], "exit", NULL};
-			execv(argv[0], args);
+			execv(args[0], args);
 			_exit(127);
 		}
 		waitpid(pid, NULL, 0);
 	}
-	report("fork+exec+wait", t, ops);
+	report(name, t, ops);
+}
 
-	/* fork+exit+wait of a process with 10 MiB of touched memory. */
+/* fork+exit+wait of a process with 10 MiB of touched memory. */
+static void fork_big_process(void)
+{
 	size_t big = 10 << 20;
 	char *mem = mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	for (size_t i = 0; i < big; i += 4096)
 		mem[i] = 1;
-	ops = 100;
-	t = now_us();
-	for (int i = 0; i < ops; i++) {
-		pid_t pid = fork();
-		if (pid == 0)
-			_exit(0);
-		waitpid(pid, NULL, 0);
-	}
-	report("fork+exit+wait with 10 MiB touched", t, ops);
+	fork_exit_wait("fork+exit+wait with 10 MiB touched", 100);
 	munmap(mem, big);
+}
 
-	/* Page-fault cost: first touch of each page of a fresh mapping. */
+/* First touch of each page of a fresh mapping, then map/unmap cycles. */
+static void memory_paths(void)
+{
 	size_t fault_len = 16 << 20;
-	mem = mmap(NULL, fault_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	t = now_us();
+	char *mem = mmap(NULL, fault_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	double t = now_us();
 	for (size_t i = 0; i < fault_len; i += 4096)
 		mem[i] = 1;
 	report("page fault (4 KiB, first touch)", t, (int)(fault_len / 4096));
 	munmap(mem, fault_len);
 
-	ops = 2000;
+	int ops = 2000;
 	t = now_us();
 	for (int i = 0; i < ops; i++) {
 		char *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		munmap(m, 1 << 20);
 	}
 	report("mmap+munmap of 1 MiB", t, ops);
+}
 
-	ops = 300;
-	t = now_us();
+static void thread_create_join(void)
+{
+	int ops = 300;
+	double t = now_us();
 	for (int i = 0; i < ops; i++) {
 		pthread_t th;
 		pthread_create(&th, NULL, nothing, NULL);
 		pthread_join(th, NULL);
 	}
 	report("pthread_create+join", t, ops);
+}
 
-	/* Free memory before and after 1,000 fork+exit+wait cycles. */
+/* Free memory before and after 1,000 fork+exit+wait cycles: a leak shows. */
+static void fork_leak_check(void)
+{
 	struct sysinfo si;
 	sysinfo(&si);
 	unsigned long before = si.freeram * si.mem_unit;
@@ -195,11 +234,16 @@ int main(int argc, char **argv)
 	sysinfo(&si);
 	printf("bench: free memory before 1000 forks: %lu KiB, after: %lu KiB\n", before / 1024,
 	       si.freeram * si.mem_unit / 1024);
+}
 
+/* One byte back and forth between two processes through two pipes; with
+ * both on one CPU each round trip is two context switches. */
+static void pipe_ping_pong(const char *name, int switches_per_op)
+{
 	int ping[2], pong[2];
 	if (pipe(ping) != 0 || pipe(pong) != 0)
-		return 1;
-	ops = 5000;
+		return;
+	int ops = 5000;
 	pid_t pid = fork();
 	if (pid == 0) {
 		char c;
@@ -212,16 +256,68 @@ int main(int argc, char **argv)
 	}
 	close(ping[0]);
 	close(pong[1]);
-	t = now_us();
+	double t = now_us();
 	for (int i = 0; i < ops; i++) {
 		char c = 'x';
 		if (write(ping[1], &c, 1) != 1 || read(pong[0], &c, 1) != 1)
-			return 1;
+			break;
 	}
-	report("pipe round trip", t, ops);
+	printf("bench: %s: %.3f us per op (%d ops)\n", name, (now_us() - t) / (ops * switches_per_op),
+	       ops * switches_per_op);
+	fflush(stdout);
 	close(ping[1]);
+	close(pong[0]);
 	waitpid(pid, NULL, 0);
+}
+
+/* Write a 32 MiB file in 64 KiB pieces on /tmp, read it back, remove it. */
+static void tmp_file_throughput(void)
+{
+	const char *path = "/tmp/bench.data";
+	size_t piece = 64 << 10, total = 32 << 20;
+	char *buf = malloc(piece);
+	memset(buf, 'k', piece);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || !buf)
+		return;
+	double t = now_us();
+	for (size_t done = 0; done < total; done += piece)
+		if (write(fd, buf, piece) != (ssize_t)piece)
+			break;
+	printf("bench: file write (/tmp): %.1f MiB/s\n", (total >> 20) / ((now_us() - t) / 1e6));
+	lseek(fd, 0, SEEK_SET);
+	t = now_us();
+	while (read(fd, buf, piece) > 0)
+		;
+	printf("bench: file read (/tmp): %.1f MiB/s\n", (total >> 20) / ((now_us() - t) / 1e6));
+	fflush(stdout);
+	close(fd);
+	unlink(path);
+	free(buf);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "exit") == 0)
+		return 0;
+	state_at_start();
+	getpid_latency();
+	stat_and_open();
+	fork_exit_wait("fork+exit+wait", 300);
+	char *self[] = {argv[0], "exit", NULL};
+	fork_exec_wait("fork+exec+wait", self, 100);
+	char *busybox_true[] = {"/bin/true", NULL};
+	fork_exec_wait("fork+exec+wait of busybox true", busybox_true, 100);
+	fork_big_process();
+	memory_paths();
+	thread_create_join();
+	fork_leak_check();
+	pipe_ping_pong("pipe round trip", 1);
+	pin_to_cpu0();
+	pipe_ping_pong("context switch (pipe, one CPU)", 2);
 	futex_switches();
 	rt_wakeup_latency();
+	tmp_file_throughput();
+	printf("bench: done\n");
 	return 0;
 }

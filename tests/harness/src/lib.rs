@@ -14,6 +14,7 @@
 //! Environment: `KERNEL_ELF` and `INITRAMFS` (defaults under `build/`),
 //! `KERNEL_ACCEL` (`tcg` or `kvm`), `PROGRAMS_DIR` (default `build/programs`).
 
+pub mod bench;
 pub mod elf;
 pub mod paths;
 pub mod qemu;

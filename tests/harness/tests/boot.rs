@@ -328,13 +328,17 @@ fn benchmark_prints_its_figures() {
     let r = boot("init=/bench");
     let names = [
         "getpid",
+        "stat",
+        "open+close",
         "fork+exit+wait",
         "fork+exec+wait",
+        "fork+exec+wait of busybox true",
         "fork+exit+wait with 10 MiB touched",
         "page fault (4 KiB, first touch)",
         "mmap+munmap of 1 MiB",
         "pthread_create+join",
         "pipe round trip",
+        "context switch (pipe, one CPU)",
         "context switch (futex, one CPU)",
         "real-time wake-up latency beside a spinner",
     ];
@@ -343,6 +347,11 @@ fn benchmark_prints_its_figures() {
         r.expect(line.contains(" us per op"), format!("no figure for {name}"));
         show(&line);
     }
+    for name in ["uptime at start", "free memory at start", "file write (/tmp)", "file read (/tmp)"] {
+        let figure = r.texts().filter_map(harness::bench::parse_figure).find(|f| f.name == name);
+        r.expect(figure.is_some(), format!("no figure for {name}"));
+    }
+    r.expect_contains("bench: done");
     let leak = r.find_line("bench: free memory before 1000 forks").unwrap_or_default().to_string();
     r.expect(leak.contains("after"), "no free-memory figure around 1000 forks");
     show(&leak);
