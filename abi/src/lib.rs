@@ -23,6 +23,7 @@ pub mod open;
 pub mod prctl;
 pub mod sched;
 pub mod signal;
+pub mod socket;
 pub mod syscall;
 pub mod time;
 pub mod types;

@@ -365,3 +365,59 @@ fn filesystem_numbers() {
     );
     assert_eq!(abi::SI_LOAD_SHIFT, 16);
 }
+
+#[test]
+fn sockets() {
+    same_consts!(
+        abi::socket,
+        i32,
+        [
+            AF_UNSPEC,
+            AF_UNIX,
+            SOCK_STREAM,
+            SOCK_DGRAM,
+            SOCK_RAW,
+            SOCK_RDM,
+            SOCK_SEQPACKET,
+            SOCK_NONBLOCK,
+            SOCK_CLOEXEC,
+            SHUT_RD,
+            SHUT_WR,
+            SHUT_RDWR,
+            SOL_SOCKET,
+            SO_DEBUG,
+            SO_REUSEADDR,
+            SO_TYPE,
+            SO_ERROR,
+            SO_DONTROUTE,
+            SO_BROADCAST,
+            SO_SNDBUF,
+            SO_RCVBUF,
+            SO_KEEPALIVE,
+            SO_LINGER,
+            SO_PASSCRED,
+            SO_PEERCRED,
+            SO_RCVLOWAT,
+            SO_SNDLOWAT,
+            SO_ACCEPTCONN,
+            SO_SNDBUFFORCE,
+            SO_RCVBUFFORCE,
+            SO_PROTOCOL,
+            SO_DOMAIN,
+            SCM_RIGHTS,
+            SCM_CREDENTIALS,
+        ]
+    );
+    same_consts!(
+        abi::socket,
+        i32 => u32,
+        [
+            MSG_OOB, MSG_PEEK, MSG_DONTROUTE, MSG_CTRUNC, MSG_TRUNC, MSG_DONTWAIT, MSG_EOR, MSG_WAITALL,
+            MSG_NOSIGNAL, MSG_MORE, MSG_WAITFORONE, MSG_CMSG_CLOEXEC,
+        ]
+    );
+    assert_eq!(abi::socket::SO_RCVTIMEO_OLD, 20);
+    assert_eq!(abi::socket::SO_SNDTIMEO_OLD, 21);
+    assert_eq!(abi::socket::SIOCINQ, libc::FIONREAD as u32);
+    assert_eq!(abi::socket::SIOCOUTQ, libc::TIOCOUTQ as u32);
+}

@@ -247,3 +247,22 @@ fn pod_and_default() {
     check::<Siginfo>();
     check::<SigSet>();
 }
+
+#[test]
+fn socket_structures() {
+    use abi::socket::*;
+    same_layout!(SockaddrUn, libc::sockaddr_un, [sun_family, sun_path]);
+    same_layout!(
+        Msghdr,
+        libc::msghdr,
+        [msg_name, msg_namelen, msg_iov, msg_iovlen, msg_control, msg_controllen, msg_flags]
+    );
+    same_layout!(Mmsghdr, libc::mmsghdr, [msg_hdr, msg_len]);
+    same_layout!(Cmsghdr, libc::cmsghdr, [cmsg_len, cmsg_level, cmsg_type]);
+    same_layout!(Ucred, libc::ucred, [pid, uid, gid]);
+    // glibc's CMSG_LEN and CMSG_SPACE for 0, 4, 8, 12 and 16 bytes of data.
+    let lens: Vec<usize> = [0, 4, 8, 12, 16].iter().map(|&n| cmsg_len(n)).collect();
+    let spaces: Vec<usize> = [0, 4, 8, 12, 16].iter().map(|&n| cmsg_space(n)).collect();
+    assert_eq!(lens, [16, 20, 24, 28, 32]);
+    assert_eq!(spaces, [16, 24, 24, 32, 32]);
+}

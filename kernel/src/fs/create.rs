@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 use abi::{AtFlags, Errno, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, S_ISVTX};
 
 use super::inode::{Content, Inode};
+use super::mount::Path;
 use super::namei::{self, LastKind, Parent};
 use super::perm::{current_cred, permission, MAY_EXEC, MAY_WRITE};
 use super::ramfs;
@@ -94,6 +95,14 @@ pub fn sys_mknodat(dirfd: i32, path: u64, mode: u32, dev: u32) -> Result<usize, 
 
 pub fn sys_mknod(path: u64, mode: u32, dev: u32) -> Result<usize, Errno> {
     sys_mknodat(abi::AT_FDCWD, path, mode, dev)
+}
+
+/// Makes the node a UNIX socket binds to `path` (mode 0777 less the
+/// umask, as Linux's unix_bind gives it); EEXIST if the name is taken.
+pub fn mknod_socket(path: &[u8]) -> Result<Path, Errno> {
+    let p = create_parent(abi::AT_FDCWD, path, false)?;
+    let inode = create_in(&p.dir, &p.name, S_IFSOCK | (0o777 & !umask()), 0)?;
+    Ok(Path::new(p.dir.mnt.clone(), inode))
 }
 
 /// Makes a symlink holding `target` (any bytes; not checked to exist).

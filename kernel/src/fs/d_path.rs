@@ -27,11 +27,12 @@ pub struct NamedPath {
 }
 
 /// The path of `path` from the root, as /proc's links and maps show it:
-/// a pipe as `pipe:[ino]`; a removed file with " (deleted)" after the
+/// a pipe as `pipe:[ino]`, a socket as `socket:[ino]`; a removed file with " (deleted)" after the
 /// name it had; a file with no known name as its inode number.
 pub fn d_path(path: &Path, link: Option<&Link>) -> Vec<u8> {
     if alloc::sync::Arc::ptr_eq(&path.mnt, &pipe_mount()) {
-        return format!("pipe:[{}]", path.ino).into_bytes();
+        let kind = if path.kind() == abi::S_IFSOCK { "socket" } else { "pipe" };
+        return format!("{kind}:[{}]", path.ino).into_bytes();
     }
     if path.is_dir() || path.is_mount_root() {
         return match path_name(path) {

@@ -9,6 +9,7 @@
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::any::Any;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use abi::{Errno, OpenFlags};
@@ -79,6 +80,12 @@ pub trait File: Send + Sync {
     /// are always ready (Linux's DEFAULT_POLLMASK).
     fn poll(&self) -> i16 {
         abi::POLLIN | abi::POLLOUT | abi::POLLRDNORM | abi::POLLWRNORM
+    }
+
+    /// A socket's protocol object, which the socket calls (net/) take
+    /// back by its type; None for every other file (ENOTSOCK).
+    fn socket(&self) -> Option<&dyn Any> {
+        None
     }
 }
 
@@ -252,6 +259,10 @@ impl OpenFile {
 
     pub fn poll(&self) -> i16 {
         self.file.poll()
+    }
+
+    pub fn socket(&self) -> Option<&dyn Any> {
+        self.file.socket()
     }
 }
 

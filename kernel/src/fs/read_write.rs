@@ -132,7 +132,7 @@ pub fn sys_pwrite64(fd: i32, buf: u64, count: usize, pos: i64) -> Result<usize, 
 }
 
 /// Reads and checks a whole iovec array before any transfer, as Linux does.
-fn read_iovecs(iov: u64, iovcnt: i32) -> Result<Vec<Iovec>, Errno> {
+pub fn read_iovecs(iov: u64, iovcnt: i32) -> Result<Vec<Iovec>, Errno> {
     let iovcnt = usize::try_from(iovcnt).map_err(|_| Errno::EINVAL)?;
     if iovcnt > IOV_MAX {
         return Err(Errno::EINVAL);

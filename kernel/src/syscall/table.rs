@@ -6,6 +6,7 @@ use abi::syscall::nr;
 use abi::Errno;
 
 use crate::arch::entry::TrapFrame;
+use crate::net::socket as net;
 use crate::proc::signal::syscalls as sig;
 use crate::{fs, mm, proc, sched, syslog, time};
 
@@ -112,6 +113,25 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::MADVISE => mm::madvise::sys_madvise(a[0], a[1], int(a[2])),
         nr::MINCORE => mm::mincore::sys_mincore(a[0], a[1], a[2]),
         nr::MREMAP => mm::mremap::sys_mremap(a[0], a[1], a[2], a[3] as u32, a[4]),
+        // Sockets (net/).
+        nr::SOCKET => net::sys_socket(int(a[0]), int(a[1]), int(a[2])),
+        nr::SOCKETPAIR => net::sys_socketpair(int(a[0]), int(a[1]), int(a[2]), a[3]),
+        nr::BIND => net::sys_bind(int(a[0]), a[1], u32v(a[2])),
+        nr::LISTEN => net::sys_listen(int(a[0]), int(a[1])),
+        nr::CONNECT => net::sys_connect(int(a[0]), a[1], u32v(a[2])),
+        nr::ACCEPT => net::sys_accept(int(a[0]), a[1], a[2]),
+        nr::ACCEPT4 => net::sys_accept4(int(a[0]), a[1], a[2], int(a[3])),
+        nr::SHUTDOWN => net::sys_shutdown(int(a[0]), int(a[1])),
+        nr::GETSOCKNAME => net::sys_getsockname(int(a[0]), a[1], a[2]),
+        nr::GETPEERNAME => net::sys_getpeername(int(a[0]), a[1], a[2]),
+        nr::SENDTO => net::sys_sendto(int(a[0]), a[1], a[2] as usize, u32v(a[3]), a[4], u32v(a[5])),
+        nr::RECVFROM => net::sys_recvfrom(int(a[0]), a[1], a[2] as usize, u32v(a[3]), a[4], a[5]),
+        nr::SENDMSG => net::sys_sendmsg(int(a[0]), a[1], u32v(a[2])),
+        nr::RECVMSG => net::sys_recvmsg(int(a[0]), a[1], u32v(a[2])),
+        nr::SENDMMSG => net::sys_sendmmsg(int(a[0]), a[1], u32v(a[2]), u32v(a[3])),
+        nr::RECVMMSG => net::sys_recvmmsg(int(a[0]), a[1], u32v(a[2]), u32v(a[3]), a[4]),
+        nr::SETSOCKOPT => net::sys_setsockopt(int(a[0]), int(a[1]), int(a[2]), a[3], u32v(a[4])),
+        nr::GETSOCKOPT => net::sys_getsockopt(int(a[0]), int(a[1]), int(a[2]), a[3], a[4]),
         // Processes, threads, signals, identities, limits (proc/).
         nr::RT_SIGPROCMASK => sig::sys_rt_sigprocmask(int(a[0]), a[1], a[2], a[3] as usize),
         nr::RT_SIGACTION => sig::sys_rt_sigaction(int(a[0]), a[1], a[2], a[3] as usize),

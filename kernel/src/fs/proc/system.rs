@@ -35,6 +35,7 @@ pub fn generate(kind: FileKind) -> Option<Result<Vec<u8>, Errno>> {
         FileKind::Filesystems => filesystems(),
         FileKind::Cmdline => format!("{}\n", crate::cmdline::saved()),
         FileKind::SysrqTrigger => return Some(Err(Errno::EINVAL)), // write-only
+        FileKind::NetUnix => return Some(Ok(crate::net::unix::proc_net_unix())),
         FileKind::Hostname => format!("{}\n", name_of(&uts::utsname().nodename)),
         FileKind::Domainname => format!("{}\n", name_of(&uts::utsname().domainname)),
         FileKind::Ostype => format!("{}\n", uts::SYSNAME),

@@ -28,6 +28,7 @@ pub enum FileKind {
     MinFreeKbytes,
     OvercommitMemory,
     OvercommitRatio,
+    NetUnix,
     // Per process (or thread).
     PidStat,
     Statm,
@@ -98,6 +99,7 @@ pub const ROOT: usize = 0;
 const SYS: usize = 14;
 const SYS_KERNEL: usize = 15;
 const SYS_VM: usize = 23;
+const NET: usize = 27;
 
 const fn dir(parent: usize, name: &'static str) -> Fixed {
     Fixed { parent, name, mode: S_IFDIR | 0o555, what: What::Dir(DirKind::Fixed) }
@@ -111,7 +113,7 @@ const fn link(parent: usize, name: &'static str, kind: LinkKind) -> Fixed {
     Fixed { parent, name, mode: S_IFLNK | 0o777, what: What::Link(kind) }
 }
 
-pub const FIXED_COUNT: usize = 27;
+pub const FIXED_COUNT: usize = 29;
 
 /// The fixed tree, each directory before its entries, in readdir order.
 pub static FIXED: [Fixed; FIXED_COUNT] = [
@@ -142,6 +144,8 @@ pub static FIXED: [Fixed; FIXED_COUNT] = [
     file(SYS_VM, "min_free_kbytes", 0o644, FileKind::MinFreeKbytes),
     file(SYS_VM, "overcommit_memory", 0o644, FileKind::OvercommitMemory),
     file(SYS_VM, "overcommit_ratio", 0o644, FileKind::OvercommitRatio),
+    dir(ROOT, "net"),
+    file(NET, "unix", 0o444, FileKind::NetUnix),
 ];
 
 /// An entry of a process (or thread) directory.

@@ -1,0 +1,66 @@
+//! A UNIX socket as an open file: read and write are recv and send
+//! without flags, poll and the socket ioctls reach the socket, and
+//! closing the last descriptor releases it.
+
+use alloc::sync::Arc;
+use core::any::Any;
+
+use abi::{Errno, OpenFlags};
+
+use super::scm::Scm;
+use super::socket::UnixSocket;
+use super::transfer::RecvFlags;
+use crate::fs::file::{File, OpenFile};
+
+pub struct SocketFile {
+    pub sock: Arc<UnixSocket>,
+}
+
+impl File for SocketFile {
+    fn read(&self, buf: &mut [u8], flags: OpenFlags) -> Result<usize, Errno> {
+        let flags = RecvFlags { nonblock: flags.contains(OpenFlags::O_NONBLOCK), ..RecvFlags::default() };
+        let got = self.sock.recv(buf.len(), flags)?;
+        buf[..got.data.len()].copy_from_slice(&got.data);
+        Ok(got.data.len())
+    }
+
+    fn write(&self, buf: &[u8], flags: OpenFlags) -> Result<usize, Errno> {
+        let nonblock = flags.contains(OpenFlags::O_NONBLOCK);
+        let sent = self.sock.send(buf, None, &mut Scm::default(), nonblock);
+        super::signal_broken_pipe(&self.sock, &sent, false);
+        sent
+    }
+
+    fn poll(&self) -> i16 {
+        self.sock.poll()
+    }
+
+    fn ioctl(&self, cmd: u32, arg: u64) -> Result<usize, Errno> {
+        self.sock.ioctl(cmd, arg)
+    }
+
+    fn socket(&self) -> Option<&dyn Any> {
+        Some(self)
+    }
+}
+
+impl Drop for SocketFile {
+    fn drop(&mut self) {
+        self.sock.release(false);
+    }
+}
+
+/// The UNIX socket an open file is, if it is one.
+pub fn socket_of_file(file: &OpenFile) -> Option<Arc<UnixSocket>> {
+    file.socket()?.downcast_ref::<SocketFile>().map(|f| f.sock.clone())
+}
+
+/// An open file for `sock` (read-write; O_NONBLOCK if asked).
+pub fn open_file(sock: Arc<UnixSocket>, nonblock: bool) -> Arc<OpenFile> {
+    let mut flags = OpenFlags::O_RDWR;
+    if nonblock {
+        flags |= OpenFlags::O_NONBLOCK;
+    }
+    let inode = sock.inode.clone();
+    OpenFile::with_inode(SocketFile { sock }, flags, inode)
+}
