@@ -1,7 +1,8 @@
 /*
  * The project's benchmark program: latency of the process, memory and IPC
  * paths (getpid, stat, open+close, fork+exit+wait, fork+exec+wait, page
- * faults, mmap, threads, a pipe round trip, context switches between two
+ * faults, mmap, threads, pipe and UNIX stream socket round trips and
+ * throughput, context switches between two
  * processes on one CPU through a pipe and through futexes, the wake-up
  * latency of a real-time task beside a spinning one), file throughput on
  * the initramfs's /tmp, and the state at start (uptime, free memory).
@@ -19,6 +20,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <signal.h>
@@ -236,38 +238,94 @@ static void fork_leak_check(void)
 	       si.freeram * si.mem_unit / 1024);
 }
 
-/* One byte back and forth between two processes through two pipes; with
- * both on one CPU each round trip is two context switches. */
-static void pipe_ping_pong(const char *name, int switches_per_op)
+/* Descriptors for a ping-pong: the parent writes to[0] and reads back[0],
+ * the child reads to[1] and writes back[1]. */
+struct channel {
+	int to[2], back[2];
+};
+
+static int pipe_channel(struct channel *ch)
 {
 	int ping[2], pong[2];
 	if (pipe(ping) != 0 || pipe(pong) != 0)
+		return -1;
+	*ch = (struct channel){{ping[1], ping[0]}, {pong[0], pong[1]}};
+	return 0;
+}
+
+static int unix_channel(struct channel *ch)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		return -1;
+	*ch = (struct channel){{sv[0], sv[1]}, {dup(sv[0]), dup(sv[1])}};
+	return 0;
+}
+
+/* One byte back and forth between two processes; with both on one CPU
+ * each round trip is two context switches. */
+static void ping_pong(const char *name, int (*make)(struct channel *), int switches_per_op)
+{
+	struct channel ch;
+	if (make(&ch) != 0)
 		return;
 	int ops = 5000;
 	pid_t pid = fork();
 	if (pid == 0) {
 		char c;
-		close(ping[1]);
-		close(pong[0]);
-		while (read(ping[0], &c, 1) == 1)
-			if (write(pong[1], &c, 1) != 1)
+		close(ch.to[0]);
+		close(ch.back[0]);
+		while (read(ch.to[1], &c, 1) == 1)
+			if (write(ch.back[1], &c, 1) != 1)
 				break;
 		_exit(0);
 	}
-	close(ping[0]);
-	close(pong[1]);
+	close(ch.to[1]);
+	close(ch.back[1]);
 	double t = now_us();
 	for (int i = 0; i < ops; i++) {
 		char c = 'x';
-		if (write(ping[1], &c, 1) != 1 || read(pong[0], &c, 1) != 1)
+		if (write(ch.to[0], &c, 1) != 1 || read(ch.back[0], &c, 1) != 1)
 			break;
 	}
 	printf("bench: %s: %.3f us per op (%d ops)\n", name, (now_us() - t) / (ops * switches_per_op),
 	       ops * switches_per_op);
 	fflush(stdout);
-	close(ping[1]);
-	close(pong[0]);
+	close(ch.to[0]);
+	close(ch.back[0]);
 	waitpid(pid, NULL, 0);
+}
+
+/* 64 MiB from a child to its parent in 64 KiB writes. */
+static void throughput(const char *name, int (*make)(struct channel *))
+{
+	struct channel ch;
+	size_t piece = 64 << 10, total = 64 << 20;
+	char *buf = malloc(piece);
+	if (!buf || make(&ch) != 0)
+		return;
+	memset(buf, 'k', piece);
+	double t = now_us();
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(ch.to[1]);
+		for (size_t done = 0; done < total; done += piece)
+			if (write(ch.to[0], buf, piece) != (ssize_t)piece)
+				_exit(1);
+		_exit(0);
+	}
+	close(ch.to[0]);
+	size_t got = 0;
+	ssize_t n;
+	while (got < total && (n = read(ch.to[1], buf, piece)) > 0)
+		got += n;
+	printf("bench: %s: %.1f MiB/s\n", name, (got >> 20) / ((now_us() - t) / 1e6));
+	fflush(stdout);
+	close(ch.to[1]);
+	close(ch.back[0]);
+	close(ch.back[1]);
+	waitpid(pid, NULL, 0);
+	free(buf);
 }
 
 /* Write a 32 MiB file in 64 KiB pieces on /tmp, read it back, remove it. */
@@ -312,9 +370,12 @@ int main(int argc, char **argv)
 	memory_paths();
 	thread_create_join();
 	fork_leak_check();
-	pipe_ping_pong("pipe round trip", 1);
+	ping_pong("pipe round trip", pipe_channel, 1);
+	ping_pong("UNIX stream round trip", unix_channel, 1);
+	throughput("pipe throughput", pipe_channel);
+	throughput("UNIX stream throughput", unix_channel);
 	pin_to_cpu0();
-	pipe_ping_pong("context switch (pipe, one CPU)", 2);
+	ping_pong("context switch (pipe, one CPU)", pipe_channel, 2);
 	futex_switches();
 	rt_wakeup_latency();
 	tmp_file_throughput();

@@ -322,6 +322,16 @@ fn conformance_futexpi() {
     conformance("futexpi");
 }
 
+#[test]
+fn conformance_unix() {
+    conformance("unix");
+}
+
+#[test]
+fn conformance_unixmsg() {
+    conformance("unixmsg");
+}
+
 /// The latency benchmark: every figure printed (speed is not checked).
 #[test]
 fn benchmark_prints_its_figures() {
@@ -338,6 +348,7 @@ fn benchmark_prints_its_figures() {
         "mmap+munmap of 1 MiB",
         "pthread_create+join",
         "pipe round trip",
+        "UNIX stream round trip",
         "context switch (pipe, one CPU)",
         "context switch (futex, one CPU)",
         "real-time wake-up latency beside a spinner",
@@ -347,7 +358,8 @@ fn benchmark_prints_its_figures() {
         r.expect(line.contains(" us per op"), format!("no figure for {name}"));
         show(&line);
     }
-    for name in ["uptime at start", "free memory at start", "file write (/tmp)", "file read (/tmp)"] {
+    let throughputs = ["pipe throughput", "UNIX stream throughput", "file write (/tmp)", "file read (/tmp)"];
+    for name in ["uptime at start", "free memory at start"].into_iter().chain(throughputs) {
         let figure = r.texts().filter_map(harness::bench::parse_figure).find(|f| f.name == name);
         r.expect(figure.is_some(), format!("no figure for {name}"));
     }
