@@ -46,9 +46,11 @@ struct Ring {
     written: usize,
     /// `written` at the last clear (syslog's SYSLOG_ACTION_CLEAR).
     cleared_at: usize,
+    /// `written` up to which syslog's SYSLOG_ACTION_READ has consumed.
+    read_at: usize,
 }
 
-static RING: Mutex<Ring> = Mutex::new(Ring { bytes: [0; RING_SIZE], written: 0, cleared_at: 0 });
+static RING: Mutex<Ring> = Mutex::new(Ring { bytes: [0; RING_SIZE], written: 0, cleared_at: 0, read_at: 0 });
 
 pub const LOG_BUFFER_SIZE: usize = RING_SIZE;
 
@@ -82,11 +84,30 @@ pub fn read_log(out: &mut [u8]) -> usize {
     })
 }
 
-/// Bytes held since the last clear.
+/// Bytes SYSLOG_ACTION_READ has not consumed yet (Linux's
+/// SYSLOG_ACTION_SIZE_UNREAD).
 pub fn unread_bytes() -> usize {
     without_interrupts(|| {
         let ring = RING.lock();
-        ring.written - ring.oldest()
+        ring.written - ring.read_at.max(ring.written.saturating_sub(RING_SIZE))
+    })
+}
+
+/// Consumes the oldest unread lines, as many whole ones as fit in `out`
+/// (part of one if not even one fits), each with its `<level>` prefix.
+pub fn consume_log(out: &mut [u8]) -> usize {
+    without_interrupts(|| {
+        let mut ring = RING.lock();
+        let start = ring.read_at.max(ring.written.saturating_sub(RING_SIZE));
+        let mut n = (ring.written - start).min(out.len());
+        if let Some(last_newline) = (0..n).rev().find(|&i| ring.bytes[(start + i) % RING_SIZE] == b'\n') {
+            n = last_newline + 1;
+        }
+        for (i, b) in out[..n].iter_mut().enumerate() {
+            *b = ring.bytes[(start + i) % RING_SIZE];
+        }
+        ring.read_at = start + n;
+        n
     })
 }
 

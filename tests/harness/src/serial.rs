@@ -114,6 +114,9 @@ impl BootResult {
         for (nr, n) in self.repeated_unimplemented() {
             problems.push(format!("unimplemented syscall {nr} reported {n} times (at most once per number)"));
         }
+        for l in self.texts().filter(|l| names_socket_call(l)) {
+            problems.push(format!("a socket call is unimplemented: {l:?}"));
+        }
         problems
     }
 
@@ -179,6 +182,36 @@ impl BootResult {
             self.expect(false, format_args!("the boot failed:\n  {}", problems.join("\n  ")));
         }
     }
+}
+
+/// The socket calls, which the kernel implements: none may be reported
+/// as unimplemented.
+const SOCKET_CALLS: [&str; 18] = [
+    "socket",
+    "socketpair",
+    "bind",
+    "listen",
+    "connect",
+    "accept",
+    "accept4",
+    "shutdown",
+    "getsockname",
+    "getpeername",
+    "sendto",
+    "recvfrom",
+    "sendmsg",
+    "recvmsg",
+    "sendmmsg",
+    "recvmmsg",
+    "setsockopt",
+    "getsockopt",
+];
+
+/// Whether `line` reports a socket call as unimplemented.
+pub fn names_socket_call(line: &str) -> bool {
+    let Some((_, rest)) = line.split_once("unimplemented syscall ") else { return false };
+    let name = rest.split(' ').next().unwrap_or("");
+    SOCKET_CALLS.contains(&name)
 }
 
 /// `line` without a leading Linux-style timestamp `[    0.123456] `.
@@ -421,6 +454,13 @@ mod tests {
         let log = r.log();
         assert!(log.contains("Run /demo as init process"));
         assert!(log.contains("exited by itself"));
+    }
+
+    #[test]
+    fn socket_calls_must_be_implemented() {
+        assert!(names_socket_call("[    0.5] unimplemented syscall sendto (44) by 3 syslogd"));
+        assert!(!names_socket_call("[    0.5] unimplemented syscall io_setup (206) by 3 x"));
+        assert!(!names_socket_call("bench: socket round trip"));
     }
 
     #[test]

@@ -293,3 +293,22 @@ fn stty_and_tty() {
     // musl's ttyname reads /proc/self/fd, which inittab's /proc mount gives.
     c.run_expect("tty", "/dev/ttyS0");
 }
+
+/// busybox syslogd and klogd, started by inittab, keep `logger`'s line (a
+/// datagram on the UNIX socket /dev/log) and the kernel's log in
+/// /var/log/messages.
+#[test]
+fn syslogd_keeps_logger_and_kernel_lines() {
+    let mut c = Console::boot();
+    c.run_expect("pidof syslogd >/dev/null && pidof klogd >/dev/null && echo loggers-up", "loggers-up");
+    c.run_expect("ls -l /dev/log | cut -c1", "s");
+    c.run("logger -t probe hello-from-logger");
+    // syslogd writes the line once it has read it: look until it is there
+    // (the step's timeout bounds the wait; the line must fit the terminal).
+    c.run("until grep -q hello-from /var/log/messages; do sleep 0.1; done");
+    c.run_expect("grep -c 'user.notice probe: hello-from-logger' /var/log/messages", "1");
+    c.run_expect("grep -q 'kern.*kernel: .*Command line' /var/log/messages && echo klogd-ok", "klogd-ok");
+    c.command("poweroff");
+    let r = c.q.wait(STEP);
+    r.expect_clean_power_down();
+}
