@@ -293,6 +293,14 @@ static void test_dgram(void)
 	EXPECT_RET("and received as 0 bytes", recv(srv, buf, sizeof buf, MSG_DONTWAIT), 0);
 	EXPECT_ERR("and consumed", recv(srv, buf, sizeof buf, MSG_DONTWAIT), EAGAIN);
 
+	/* A datagram socket connected to itself talks to itself. */
+	EXPECT_RET("a datagram socket connects to its own address", connect(srv, SA(&sa), slen), 0);
+	EXPECT_RET("sends to itself", send(srv, "me", 2, 0), 2);
+	EXPECT_RET("and polls POLLIN|POLLOUT", short_poll(srv, POLLIN | POLLOUT), POLLIN | POLLOUT);
+	EXPECT_RET("and receives its own datagram", recv(srv, buf, sizeof buf, MSG_DONTWAIT), 2);
+	struct sockaddr_un unspec = {.sun_family = AF_UNSPEC};
+	connect(srv, SA(&unspec), sizeof(sa_family_t));
+
 	int u = socket(AF_UNIX, SOCK_DGRAM, 0);
 	sendto(u, "u", 1, 0, SA(&sa), slen);
 	flen = sizeof from;

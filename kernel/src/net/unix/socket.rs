@@ -297,6 +297,7 @@ impl UnixSocket {
             }
         })?;
         let server_end = UnixSocket::new(self.kind);
+        let listener_addr = listener.state.lock().binding.as_ref().map(Binding::alias);
         {
             let mut s = self.state.lock();
             if !matches!(s.conn, Conn::None) {
@@ -309,7 +310,7 @@ impl UnixSocket {
             let mut e = server_end.state.lock();
             e.conn = Conn::Connected(self.clone());
             e.peercred = Some(super::scm::peer_ucred());
-            e.binding = listener.state.lock().binding.as_ref().map(Binding::alias);
+            e.binding = listener_addr;
         }
         let mut l = listener.state.lock();
         let dead = l.dead;
@@ -456,10 +457,11 @@ impl UnixSocket {
             events |= POLLHUP;
         }
         let mut writable = !s.is_listening() && self.wmem.load(Ordering::Relaxed) * 4 <= s.options.sndbuf;
-        if self.kind == Kind::Dgram {
-            if let Some(peer) = s.peer() {
-                writable &= !self.dgram_queue_full(peer);
-            }
+        let peer = s.peer().cloned();
+        drop(s);
+        // A datagram socket may be connected to itself: its lock is free now.
+        if let Some(peer) = peer.filter(|_| self.kind == Kind::Dgram) {
+            writable &= !self.dgram_queue_full(&peer);
         }
         if writable {
             events |= POLLOUT | POLLWRNORM | POLLWRBAND;
