@@ -111,6 +111,19 @@ static T_UNUSED const char *errno_name(int e)
 	case ENOTEMPTY: return "ENOTEMPTY";
 	case EFBIG: return "EFBIG";
 	case EXDEV: return "EXDEV";
+	case EADDRINUSE: return "EADDRINUSE";
+	case EAFNOSUPPORT: return "EAFNOSUPPORT";
+	case ECONNREFUSED: return "ECONNREFUSED";
+	case ECONNRESET: return "ECONNRESET";
+	case EDOM: return "EDOM";
+	case EISCONN: return "EISCONN";
+	case EMSGSIZE: return "EMSGSIZE";
+	case ENOPROTOOPT: return "ENOPROTOOPT";
+	case ENOTCONN: return "ENOTCONN";
+	case ENOTSOCK: return "ENOTSOCK";
+	case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+	case EPROTOTYPE: return "EPROTOTYPE";
+	case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
 	default: return "E?";
 	}
 }
