@@ -56,6 +56,10 @@ impl File for ReadWrite {
         self.0.ioctl(cmd, arg)
     }
 
+    fn can_poll(&self) -> bool {
+        true
+    }
+
     fn poll(&self) -> i16 {
         self.0.poll() | self.1.poll()
     }

@@ -82,6 +82,37 @@ pub trait File: Send + Sync {
         abi::POLLIN | abi::POLLOUT | abi::POLLRDNORM | abi::POLLWRNORM
     }
 
+    /// Whether the file has a poll of its own (Linux's file_can_poll):
+    /// epoll refuses the others with EPERM, though poll(2) calls them
+    /// always ready.
+    fn can_poll(&self) -> bool {
+        false
+    }
+
+    /// When the file turns ready by itself if nothing wakes a queue
+    /// before (a timer's expiry, in ns of uptime).
+    fn poll_deadline(&self) -> Option<u64> {
+        None
+    }
+
+    /// A count that grows with every event on the file (data arriving),
+    /// for edge-triggered epoll: a new event reports again even if the
+    /// file was ready already.
+    fn event_count(&self) -> u64 {
+        0
+    }
+
+    /// The kind an anonymous-inode file shows in /proc (`anon_inode:[eventfd]`).
+    fn anon_name(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The file's own object, for the calls that take it back by its type
+    /// (epoll_ctl's epoll, timerfd_settime's timer, signalfd's mask).
+    fn object(&self) -> Option<&dyn Any> {
+        None
+    }
+
     /// A socket's protocol object, which the socket calls (net/) take
     /// back by its type; None for every other file (ENOTSOCK).
     fn socket(&self) -> Option<&dyn Any> {
@@ -155,6 +186,9 @@ impl OpenFile {
 
     /// The file's name as /proc shows it (d_path.rs).
     pub fn name(&self) -> Vec<u8> {
+        if let Some(kind) = self.file.anon_name() {
+            return alloc::format!("anon_inode:[{kind}]").into_bytes();
+        }
         super::d_path::d_path(&self.path, self.link.as_ref())
     }
 
@@ -263,6 +297,23 @@ impl OpenFile {
 
     pub fn socket(&self) -> Option<&dyn Any> {
         self.file.socket()
+    }
+
+    /// The file's object as type `T`, if it is one.
+    pub fn object<T: 'static>(&self) -> Option<&T> {
+        self.file.object()?.downcast_ref::<T>()
+    }
+
+    pub fn can_poll(&self) -> bool {
+        self.file.can_poll()
+    }
+
+    pub fn poll_deadline(&self) -> Option<u64> {
+        self.file.poll_deadline()
+    }
+
+    pub fn event_count(&self) -> u64 {
+        self.file.event_count()
     }
 }
 

@@ -28,6 +28,8 @@ pub(super) struct State {
     /// one came, even if it has gone again (Linux's r_counter/w_counter).
     pub(super) reader_opens: u64,
     pub(super) writer_opens: u64,
+    /// Reads and writes so far (edge-triggered epoll's events).
+    events: u64,
 }
 
 pub(super) struct Pipe {
@@ -40,7 +42,8 @@ pub(super) struct Pipe {
 
 impl Pipe {
     pub(super) fn new() -> Arc<Pipe> {
-        let state = State { data: VecDeque::new(), readers: 0, writers: 0, reader_opens: 0, writer_opens: 0 };
+        let state =
+            State { data: VecDeque::new(), readers: 0, writers: 0, reader_opens: 0, writer_opens: 0, events: 0 };
         Arc::new(Pipe { state: Mutex::new(state), readable: WaitQueue::new(), writable: WaitQueue::new() })
     }
 }
@@ -85,6 +88,7 @@ impl File for ReadEnd {
                 for (dst, src) in buf.iter_mut().zip(s.data.drain(..n)) {
                     *dst = src;
                 }
+                s.events += 1;
                 Some(Ok(n))
             } else if s.writers == 0 {
                 Some(Ok(0))
@@ -103,6 +107,14 @@ impl File for ReadEnd {
     }
 
     /// Readable with data; POLLHUP once no writer is left.
+    fn can_poll(&self) -> bool {
+        true
+    }
+
+    fn event_count(&self) -> u64 {
+        self.0.state.lock().events
+    }
+
     fn poll(&self) -> i16 {
         let s = self.0.state.lock();
         let mut events = 0;
@@ -130,6 +142,14 @@ impl File for WriteEnd {
     }
 
     /// Writable while an atomic write fits; POLLERR once no reader is left.
+    fn can_poll(&self) -> bool {
+        true
+    }
+
+    fn event_count(&self) -> u64 {
+        self.0.state.lock().events
+    }
+
     fn poll(&self) -> i16 {
         let s = self.0.state.lock();
         let mut events = 0;
@@ -158,6 +178,7 @@ impl File for WriteEnd {
                 if room >= needed {
                     let n = room.min(left);
                     s.data.extend(&buf[done..done + n]);
+                    s.events += 1;
                     return Some(Ok(n));
                 }
                 if flags.contains(OpenFlags::O_NONBLOCK) {

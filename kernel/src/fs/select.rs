@@ -1,10 +1,11 @@
 //! poll(2), ppoll(2), select(2), pselect6(2): waiting until descriptors
 //! are ready.
 //!
-//! Readiness comes from each file's `poll`. There is no way yet to sleep
-//! on many wait queues at once, so a waiting call looks again at every
-//! timer tick (at most 10 ms late) until something is ready, the timeout
-//! passes, or a signal arrives.
+//! Readiness comes from each file's `poll`. A waiting call sleeps on the
+//! scheduler's poll queue, which every wait queue's wake also wakes, and
+//! looks again after each wake, until something is ready, the timeout
+//! passes (or a file's own deadline: a timerfd's expiry), or a signal
+//! arrives.
 
 use alloc::sync::Arc;
 use alloc::vec;
@@ -16,10 +17,11 @@ use abi::{POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLL
 
 use super::file::OpenFile;
 use crate::sched::current;
-use crate::time::{uptime_ns, HZ, NSEC_PER_SEC};
+use crate::sched::timer::wait_with_deadline;
+use crate::sched::wait::{Polling, POLL_QUEUE};
+use crate::time::{uptime_ns, NSEC_PER_SEC};
 use crate::uaccess::{copy_from_user, copy_to_user, read_user, write_user};
 
-const TICK_NS: u64 = NSEC_PER_SEC / HZ;
 /// The kernel's sigset_t is 8 bytes.
 const SIGSET_SIZE: usize = 8;
 
@@ -36,18 +38,42 @@ fn timespec_ns(ts: &Timespec) -> Result<u64, Errno> {
 
 /// Runs `scan` until it finds something ready (a count above 0) or the
 /// deadline passes; a signal ends the wait with ERESTARTNOHAND (restart
-/// unless a handler runs, then EINTR), as Linux's poll and select.
-fn wait_ready(deadline: Deadline, mut scan: impl FnMut() -> Result<usize, Errno>) -> Result<usize, Errno> {
+/// unless a handler runs, then EINTR), as Linux's poll and select. `scan`
+/// also says the earliest time a watched file may turn ready by itself.
+pub fn wait_ready(
+    deadline: Deadline,
+    mut scan: impl FnMut(&mut Option<u64>) -> Result<usize, Errno>,
+) -> Result<usize, Errno> {
+    let _polling = Polling::start();
+    let mut outcome = None;
+    let mut file_deadline = None;
     loop {
-        let ready = scan()?;
-        let now = uptime_ns();
-        if ready > 0 || deadline.is_some_and(|d| now >= d) {
-            return Ok(ready);
+        let wake_at = match (deadline, file_deadline) {
+            (Some(d), Some(f)) => Some(u64::min(d, f)),
+            (d, f) => d.or(f),
+        };
+        let waited = wait_with_deadline(&POLL_QUEUE, wake_at, || {
+            file_deadline = None;
+            match scan(&mut file_deadline) {
+                Ok(0) if deadline.is_none_or(|d| uptime_ns() < d) => None,
+                done => {
+                    outcome = Some(done);
+                    Some(())
+                }
+            }
+        });
+        match waited {
+            Ok(Some(())) => return outcome.take().expect("set with Some"),
+            Ok(None) => continue,
+            Err(_) => return Err(Errno::ERESTARTNOHAND),
         }
-        let wake = deadline.map_or(now + TICK_NS, |d| d.min(now + TICK_NS));
-        if crate::sched::timer::sleep_until(wake).is_err() {
-            return Err(Errno::ERESTARTNOHAND);
-        }
+    }
+}
+
+/// Folds a file's own deadline into the earliest one.
+pub fn earliest(at: &mut Option<u64>, file: &OpenFile) {
+    if let Some(d) = file.poll_deadline() {
+        *at = Some(at.map_or(d, |a| a.min(d)));
     }
 }
 
@@ -73,6 +99,15 @@ fn set_sigmask(sigmask: u64, size: usize) -> Result<Option<u64>, Errno> {
     Ok(Some(old))
 }
 
+/// Runs `wait` under the signal mask at `sigmask` (if given), as ppoll,
+/// pselect6 and epoll_pwait do.
+pub fn with_sigmask(sigmask: u64, size: usize, wait: impl FnOnce() -> Result<usize, Errno>) -> Result<usize, Errno> {
+    let old = set_sigmask(sigmask, size)?;
+    let result = wait();
+    restore_sigmask(old, &result);
+    result
+}
+
 /// SIGKILL and SIGSTOP: no mask blocks them.
 const UNBLOCKABLE: u64 = (1 << (abi::signal::SIGKILL - 1)) | (1 << (abi::signal::SIGSTOP - 1));
 
@@ -82,7 +117,7 @@ const UNBLOCKABLE: u64 = (1 << (abi::signal::SIGKILL - 1)) | (1 << (abi::signal:
 fn restore_sigmask(old: Option<u64>, result: &Result<usize, Errno>) {
     let Some(old) = old else { return };
     let task = current();
-    if matches!(result, Err(e) if *e == Errno::ERESTARTNOHAND) {
+    if matches!(result, Err(e) if *e == Errno::ERESTARTNOHAND || *e == Errno::EINTR) {
         *task.saved_mask.lock() = Some(old);
     } else {
         task.signal_mask.store(old, Ordering::Relaxed);
@@ -97,8 +132,11 @@ fn do_poll(fds: u64, nfds: u32, deadline: Deadline) -> Result<usize, Errno> {
     let mut polls = vec![PollFd::default(); nfds];
     copy_from_user(bytemuck::cast_slice_mut(&mut polls), fds)?;
     let files = files_of(polls.iter().map(|p| p.fd));
-    let ready = wait_ready(deadline, || {
+    let ready = wait_ready(deadline, |at| {
         let mut count = 0;
+        for file in files.iter().flatten() {
+            earliest(at, file);
+        }
         for (p, file) in polls.iter_mut().zip(&files) {
             p.revents = match (p.fd, file) {
                 (fd, _) if fd < 0 => 0,
@@ -165,12 +203,13 @@ fn do_select(n: i32, addrs: [u64; 3], deadline: Deadline) -> Result<usize, Errno
         return Err(Errno::EBADF);
     }
     let mut out: [Vec<u64>; 3] = [vec![0; words], vec![0; words], vec![0; words]];
-    let ready = wait_ready(deadline, || {
+    let ready = wait_ready(deadline, |at| {
         let mut count = 0;
         for o in out.iter_mut() {
             o.fill(0);
         }
         for (&fd, file) in watched.iter().zip(files.iter().flatten()) {
+            earliest(at, file);
             let events = file.poll();
             for (i, mask) in [READ_EVENTS, WRITE_EVENTS, EXCEPT_EVENTS].into_iter().enumerate() {
                 let asked = sets.sets[i].as_ref().is_some_and(|(_, b)| b[fd / 64] & (1 << (fd % 64)) != 0);

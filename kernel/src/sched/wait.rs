@@ -4,6 +4,7 @@
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use abi::Errno;
 use spin::{Mutex, Once};
@@ -25,6 +26,38 @@ fn signal_pending(task: &Task) -> bool {
 
 pub struct WaitQueue {
     sleepers: Mutex<Vec<Arc<Task>>>,
+}
+
+/// Where poll, select and epoll_wait sleep. A file's readiness changes
+/// only along with a wake of one of its queues, so every wake of any
+/// queue also wakes this one while someone is polling.
+pub static POLL_QUEUE: WaitQueue = WaitQueue::new();
+/// Tasks sleeping on `POLL_QUEUE` or about to: when none, waking a queue
+/// costs nothing more.
+static POLLERS: AtomicUsize = AtomicUsize::new(0);
+
+/// Marks the caller as polling while it lives (see `POLL_QUEUE`).
+pub struct Polling(());
+
+impl Polling {
+    pub fn start() -> Polling {
+        POLLERS.fetch_add(1, Ordering::SeqCst);
+        Polling(())
+    }
+}
+
+impl Drop for Polling {
+    fn drop(&mut self) {
+        POLLERS.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Wakes the pollers: for a readiness change that wakes no queue of its
+/// own (a signal queued for a signalfd).
+pub fn wake_pollers() {
+    if POLLERS.load(Ordering::SeqCst) > 0 {
+        POLL_QUEUE.wake_sleepers();
+    }
 }
 
 impl WaitQueue {
@@ -78,8 +111,16 @@ impl WaitQueue {
         }
     }
 
-    /// Makes every sleeper runnable again.
+    /// Makes every sleeper runnable again, and the pollers, who may be
+    /// watching a file this queue belongs to.
     pub fn wake_all(&self) {
+        self.wake_sleepers();
+        if !core::ptr::eq(self, &POLL_QUEUE) {
+            wake_pollers();
+        }
+    }
+
+    fn wake_sleepers(&self) {
         let sleepers: Vec<Arc<Task>> = without_interrupts(|| core::mem::take(&mut *self.sleepers.lock()));
         for task in sleepers {
             super::wake(task);

@@ -216,6 +216,10 @@ impl File for TtyFile {
         super::ioctl::ioctl(self, cmd, arg)
     }
 
+    fn can_poll(&self) -> bool {
+        true
+    }
+
     fn poll(&self) -> i16 {
         if self.hung_up() {
             return POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDNORM | POLLWRNORM;

@@ -396,7 +396,14 @@ fn link_text(node: &ProcNode) -> Result<Vec<u8>, Errno> {
         LinkKind::Mounts => b"self/mounts".to_vec(),
         _ => {
             let target = magic_link(node)?.ok_or(Errno::ENOENT)?;
-            d_path(&target.path, target.link.as_ref())
+            // A descriptor's file may name itself (anon_inode:[eventfd]).
+            match (kind, node.kind) {
+                (LinkKind::Fd, Kind::Fd(_, fd)) => match node.task()?.files.lock().get(fd as i32) {
+                    Ok(file) => file.name(),
+                    Err(_) => d_path(&target.path, target.link.as_ref()),
+                },
+                _ => d_path(&target.path, target.link.as_ref()),
+            }
         }
     })
 }

@@ -31,6 +31,14 @@ impl File for SocketFile {
         sent
     }
 
+    fn can_poll(&self) -> bool {
+        true
+    }
+
+    fn event_count(&self) -> u64 {
+        self.sock.events.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
     fn poll(&self) -> i16 {
         self.sock.poll()
     }

@@ -16,7 +16,7 @@
 use alloc::collections::VecDeque;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use abi::socket::{Ucred, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM};
 use abi::{Errno, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRBAND, POLLWRNORM};
@@ -170,6 +170,8 @@ pub struct UnixSocket {
     pub wait: WaitQueue,
     /// Bytes this socket sent that are not read yet.
     pub wmem: Arc<AtomicUsize>,
+    /// Wakes so far (edge-triggered epoll's events).
+    pub events: AtomicU64,
 }
 
 /// Every socket, for /proc/net/unix and the collector of descriptors in
@@ -194,11 +196,18 @@ impl UnixSocket {
             state: Mutex::new(state),
             wait: WaitQueue::new(),
             wmem: Arc::new(AtomicUsize::new(0)),
+            events: AtomicU64::new(0),
         });
         let mut all = ALL.lock();
         all.retain(|w| w.strong_count() > 0);
         all.push(Arc::downgrade(&sock));
         sock
+    }
+
+    /// Something changed for this socket's readers or writers: wake them.
+    pub fn notify(&self) {
+        self.events.fetch_add(1, Ordering::Relaxed);
+        self.wait.wake_all();
     }
 
     /// Every live socket.
@@ -264,7 +273,7 @@ impl UnixSocket {
         }
         drop(s);
         // A larger backlog may let waiting connects in.
-        self.wait.wake_all();
+        self.notify();
         Ok(())
     }
 
@@ -324,7 +333,7 @@ impl UnixSocket {
             }
         }
         drop(l);
-        listener.wait.wake_all();
+        listener.notify();
         Ok(())
     }
 
@@ -361,7 +370,7 @@ impl UnixSocket {
             }
         })?;
         // Room in the backlog for a waiting connect.
-        self.wait.wake_all();
+        self.notify();
         Ok(server_end)
     }
 
@@ -377,7 +386,7 @@ impl UnixSocket {
             s.shutdown |= mode;
             s.peer().cloned()
         };
-        self.wait.wake_all();
+        self.notify();
         if let Some(peer) = peer.filter(|_| self.kind.connection_oriented()) {
             let mut mirrored = 0;
             if mode & RCV_SHUTDOWN != 0 {
@@ -387,7 +396,7 @@ impl UnixSocket {
                 mirrored |= RCV_SHUTDOWN;
             }
             peer.state.lock().shutdown |= mirrored;
-            peer.wait.wake_all();
+            peer.notify();
         }
         Ok(())
     }
@@ -425,11 +434,11 @@ impl UnixSocket {
                     p.error = Some(Errno::ECONNRESET);
                 }
                 drop(p);
-                peer.wait.wake_all();
+                peer.notify();
             }
             _ => {}
         }
-        self.wait.wake_all();
+        self.notify();
         drop(binding);
         if had_rights || super::scm::rights_in_flight() {
             super::scm::collect_cycles();

@@ -118,7 +118,7 @@ impl UnixSocket {
             }
             p.queue.push_back(segment);
             drop(p);
-            peer.wait.wake_all();
+            peer.notify();
             sent += n;
         }
         Ok(sent)
@@ -188,7 +188,7 @@ impl UnixSocket {
         })?;
         match outcome {
             DgramOutcome::Sent => {
-                target.wait.wake_all();
+                target.notify();
                 Ok(data.len())
             }
             DgramOutcome::Failed(e) => Err(e),
