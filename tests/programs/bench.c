@@ -2,7 +2,8 @@
  * The project's benchmark program: latency of the process, memory and IPC
  * paths (getpid, stat, open+close, fork+exit+wait, fork+exec+wait, page
  * faults, mmap, threads, pipe and UNIX stream socket round trips and
- * throughput, context switches between two
+ * throughput, epoll_wait with 1 and 1,000 registered descriptors, an
+ * eventfd round trip, context switches between two
  * processes on one CPU through a pipe and through futexes, the wake-up
  * latency of a real-time task beside a spinning one), file throughput on
  * the initramfs's /tmp, and the state at start (uptime, free memory).
@@ -19,6 +20,8 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -328,6 +331,60 @@ static void throughput(const char *name, int (*make)(struct channel *))
 	free(buf);
 }
 
+/* epoll_wait on `registered` eventfds of which one is ready (level
+ * triggered, timeout 0): the cost of one call that reports one event. */
+static void epoll_wait_latency(int registered)
+{
+	int ep = epoll_create1(0);
+	int *fds = malloc(sizeof(int) * registered);
+	if (ep < 0 || !fds)
+		return;
+	for (int i = 0; i < registered; i++) {
+		fds[i] = eventfd(0, EFD_NONBLOCK);
+		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = i};
+		if (fds[i] < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) != 0)
+			return;
+	}
+	eventfd_write(fds[registered - 1], 1);
+	int ops = 20000;
+	struct epoll_event got;
+	double t = now_us();
+	for (int i = 0; i < ops; i++)
+		if (epoll_wait(ep, &got, 1, 0) != 1)
+			break;
+	char name[64];
+	snprintf(name, sizeof name, "epoll_wait, %d registered, 1 ready", registered);
+	report(name, t, ops);
+	for (int i = 0; i < registered; i++)
+		close(fds[i]);
+	close(ep);
+	free(fds);
+}
+
+/* Two processes on one CPU passing a count back and forth through two
+ * eventfds. */
+static void eventfd_round_trip(void)
+{
+	int ping = eventfd(0, 0), pong = eventfd(0, 0);
+	int ops = 5000;
+	eventfd_t v;
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (int i = 0; i < ops; i++)
+			if (eventfd_read(ping, &v) != 0 || eventfd_write(pong, 1) != 0)
+				_exit(1);
+		_exit(0);
+	}
+	double t = now_us();
+	for (int i = 0; i < ops; i++)
+		if (eventfd_write(ping, 1) != 0 || eventfd_read(pong, &v) != 0)
+			break;
+	report("eventfd round trip", t, ops);
+	waitpid(pid, NULL, 0);
+	close(ping);
+	close(pong);
+}
+
 /* Write a 32 MiB file in 64 KiB pieces on /tmp, read it back, remove it. */
 static void tmp_file_throughput(void)
 {
@@ -378,6 +435,9 @@ int main(int argc, char **argv)
 	ping_pong("context switch (pipe, one CPU)", pipe_channel, 2);
 	futex_switches();
 	rt_wakeup_latency();
+	epoll_wait_latency(1);
+	epoll_wait_latency(1000);
+	eventfd_round_trip();
 	tmp_file_throughput();
 	printf("bench: done\n");
 	return 0;

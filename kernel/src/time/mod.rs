@@ -66,6 +66,16 @@ pub fn monotonic() -> Timespec {
     to_timespec(uptime_ns() as i64)
 }
 
+/// CLOCK_REALTIME in ns since the epoch.
+pub fn realtime_ns() -> i64 {
+    BOOT_REALTIME_NS.load(Ordering::Relaxed) + uptime_ns() as i64
+}
+
+/// How far CLOCK_REALTIME is ahead of uptime, in ns.
+pub fn realtime_offset_ns() -> i64 {
+    BOOT_REALTIME_NS.load(Ordering::Relaxed)
+}
+
 pub fn realtime() -> Timespec {
     to_timespec(BOOT_REALTIME_NS.load(Ordering::Relaxed) + uptime_ns() as i64)
 }

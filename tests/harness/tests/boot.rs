@@ -332,6 +332,33 @@ fn conformance_unixmsg() {
     conformance("unixmsg");
 }
 
+#[test]
+fn conformance_epoll() {
+    conformance("epoll");
+}
+
+#[test]
+fn conformance_eventfd() {
+    conformance("eventfd");
+}
+
+#[test]
+fn conformance_timerfd() {
+    conformance("timerfd");
+}
+
+#[test]
+fn conformance_signalfd() {
+    conformance("signalfd");
+}
+
+/// An event loop: epoll over a UNIX socket server, a pipe fan-in of 100
+/// writers, a timerfd tick and a signalfd for SIGTERM, run to the end.
+#[test]
+fn event_loop_runs_to_completion() {
+    conformance("evloop");
+}
+
 /// The latency benchmark: every figure printed (speed is not checked).
 #[test]
 fn benchmark_prints_its_figures() {
@@ -352,6 +379,9 @@ fn benchmark_prints_its_figures() {
         "context switch (pipe, one CPU)",
         "context switch (futex, one CPU)",
         "real-time wake-up latency beside a spinner",
+        "epoll_wait, 1 registered, 1 ready",
+        "epoll_wait, 1000 registered, 1 ready",
+        "eventfd round trip",
     ];
     for name in names {
         let line = r.find_line(&format!("bench: {name}:")).unwrap_or_default().to_string();

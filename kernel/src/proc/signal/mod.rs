@@ -4,6 +4,7 @@
 
 pub mod deliver;
 pub mod frame;
+pub mod signalfd;
 pub mod syscalls;
 
 use alloc::collections::{BTreeMap, VecDeque};
@@ -183,9 +184,33 @@ fn deliver_to(task: &Arc<Task>, sig: i32, info: Siginfo, thread_only: bool) {
     let wake = if thread_only { Some(task.clone()) } else { threads.iter().find(|t| !t.signal_blocked(sig)).cloned() };
     match wake {
         Some(t) => crate::sched::wake_interruptible(t),
-        // Blocked everywhere: a sigtimedwait may be waiting for it.
+        // Blocked everywhere: a sigtimedwait or a signalfd reader may be
+        // waiting for it.
         None => syscalls::SIGNAL_WAIT.wake_all(),
     }
+    // A signalfd polled by epoll or poll turns readable.
+    crate::sched::wait::wake_pollers();
+}
+
+/// Takes the lowest pending signal of `wanted`, the thread's own first,
+/// then the process's (sigtimedwait, signalfd).
+pub fn take_pending(task: &Task, wanted: u64) -> Option<(i32, Siginfo)> {
+    let own = task.thread_signals.lock().pending & wanted;
+    if own != 0 {
+        let sig = own.trailing_zeros() as i32 + 1;
+        return Some((sig, task.thread_signals.lock().dequeue(sig)));
+    }
+    let mut state = task.signals.lock();
+    let ready = state.shared.pending & wanted;
+    (ready != 0).then(|| {
+        let sig = ready.trailing_zeros() as i32 + 1;
+        (sig, state.shared.dequeue(sig))
+    })
+}
+
+/// The signals pending for `task` (its own and its process's).
+pub fn pending_for(task: &Task) -> u64 {
+    task.thread_signals.lock().pending | task.signals.lock().shared.pending
 }
 
 /// SIGKILL straight to one thread, past every check: the kernel ending a

@@ -132,19 +132,7 @@ pub fn sys_rt_sigtimedwait(set: u64, info: u64, timeout: u64, sigsetsize: usize)
         None
     };
     let task = current();
-    let take = |task: &Task| -> Option<(i32, Siginfo)> {
-        let own = task.thread_signals.lock().pending & wanted;
-        if own != 0 {
-            let sig = own.trailing_zeros() as i32 + 1;
-            return Some((sig, task.thread_signals.lock().dequeue(sig)));
-        }
-        let mut state = task.signals.lock();
-        let ready = state.shared.pending & wanted;
-        (ready != 0).then(|| {
-            let sig = ready.trailing_zeros() as i32 + 1;
-            (sig, state.shared.dequeue(sig))
-        })
-    };
+    let take = |task: &Task| super::take_pending(task, wanted);
     let (sig, siginfo) = match take(&task) {
         Some(found) => found,
         None => {
@@ -268,6 +256,47 @@ pub fn sys_tgkill(tgid: i32, tid: i32, sig: i32) -> Result<usize, Errno> {
         return Err(Errno::EPERM);
     }
     let info = Siginfo::kill(sig, SI_TKILL, current().pid as i32, 0);
+    send_thread_signal(&task, sig, info);
+    Ok(0)
+}
+
+/// rt_sigqueueinfo and rt_tgsigqueueinfo carry the caller's own siginfo
+/// (sigqueue's value). Another process may not be sent a code that
+/// claims the kernel or kill sent it (Linux's rule against forgery).
+fn queued_info(uinfo: u64, sig: i32, target: i32) -> Result<Siginfo, Errno> {
+    let mut info: Siginfo = read_user(uinfo)?;
+    if (info.si_code >= 0 || info.si_code == SI_TKILL) && current().pid as i32 != target {
+        return Err(Errno::EPERM);
+    }
+    info.si_signo = sig;
+    Ok(info)
+}
+
+pub fn sys_rt_sigqueueinfo(tgid: i32, sig: i32, uinfo: u64) -> Result<usize, Errno> {
+    let info = queued_info(uinfo, sig, tgid)?;
+    let task = u32::try_from(tgid).ok().and_then(pid::find).filter(|t| t.tgid as i32 == tgid).ok_or(Errno::ESRCH)?;
+    if !(0..=64).contains(&sig) {
+        return Err(Errno::EINVAL);
+    }
+    if !may_signal(&current(), &task) {
+        return Err(Errno::EPERM);
+    }
+    send_signal(&task, sig, info);
+    Ok(0)
+}
+
+pub fn sys_rt_tgsigqueueinfo(tgid: i32, tid: i32, sig: i32, uinfo: u64) -> Result<usize, Errno> {
+    if tgid <= 0 || tid <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let info = queued_info(uinfo, sig, tid)?;
+    let task = pid::find(tid as Pid).filter(|t| t.tgid == tgid as Pid).ok_or(Errno::ESRCH)?;
+    if !(0..=64).contains(&sig) {
+        return Err(Errno::EINVAL);
+    }
+    if !may_signal(&current(), &task) {
+        return Err(Errno::EPERM);
+    }
     send_thread_signal(&task, sig, info);
     Ok(0)
 }
