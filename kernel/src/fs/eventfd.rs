@@ -96,6 +96,10 @@ impl File for EventFd {
         self.counter.lock().events
     }
 
+    fn wait_queues(&self) -> alloc::vec::Vec<&WaitQueue> {
+        alloc::vec![&self.wait]
+    }
+
     fn anon_name(&self) -> Option<&'static str> {
         Some("eventfd")
     }

@@ -1,15 +1,17 @@
 //! epoll (Linux's fs/eventpoll.c): an interest list of (file, descriptor)
 //! pairs with the events asked for; epoll_wait reports the ready ones.
 //!
-//! Readiness comes from each file's poll, looked at when epoll_wait runs
-//! and again after any wait queue's wake (fs/select.rs's wait). An entry
-//! holds its file weakly: it goes when the last reference to the file
-//! does, as in Linux, whatever descriptors were closed. Edge-triggered
-//! entries report a readiness once, and again after a new event on the
-//! file (its event count moved) or when it turns ready anew; one-shot
-//! entries report once until EPOLL_CTL_MOD arms them again.
+//! Each entry watches its file's wait queues: a wake puts the entry on
+//! the ready list, and epoll_wait polls only the entries there (and the
+//! few files without queues, a terminal or a timer, every time), so a
+//! wait costs what is ready, not what is registered. A level-triggered
+//! entry found ready stays on the list; an edge-triggered one comes back
+//! with the next wake of its file; a one-shot one waits for
+//! EPOLL_CTL_MOD. An entry holds its file weakly: it goes when the last
+//! reference to the file does, as in Linux, whatever descriptors were
+//! closed.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::any::Any;
@@ -19,6 +21,8 @@ use spin::Mutex;
 
 use super::file::{get_file, File, OpenFile};
 use super::select::{earliest, wait_ready};
+use crate::sched::wait::{WaitQueue, Watcher};
+use machine::sync::IrqSafeMutex;
 
 pub const EPOLLERR: u32 = 0x008;
 pub const EPOLLHUP: u32 = 0x010;
@@ -43,46 +47,119 @@ const EXCLUSIVE_OK: u32 =
 /// Flags that are not events: they say how to report.
 const CONTROL_FLAGS: u32 = EPOLLET | EPOLLONESHOT | EPOLLWAKEUP | EPOLLEXCLUSIVE;
 
+type Key = (usize, i32);
+
 struct Entry {
     file: Weak<OpenFile>,
     events: u32,
     data: u64,
     /// One-shot and reported: silent until EPOLL_CTL_MOD.
     disarmed: bool,
-    /// Edge-triggered state: the readiness and event count last seen.
+    /// The file has no wait queues to watch: looked at every time.
+    unwatched: bool,
+    /// Edge-triggered state of unwatched files: the readiness and event
+    /// count last seen.
     last_ready: u32,
     last_count: u64,
+    /// Keeps the entry's watch on the file's queues alive.
+    _watch: Option<Arc<EntryWatch>>,
+}
+
+/// The entries worth a look: woken since, or ready when last looked at
+/// (level-triggered). Shared with the watches on the files' queues.
+struct ReadyList {
+    keys: IrqSafeMutex<Vec<Key>>,
+    /// Woken when a key is added: a nested epoll's watchers and pollers.
+    wait: WaitQueue,
+}
+
+impl ReadyList {
+    fn push(&self, key: Key) {
+        self.keys.lock().push(key);
+        self.wait.wake_all();
+    }
+}
+
+/// An entry's watch on its file's wait queues.
+struct EntryWatch {
+    list: Weak<ReadyList>,
+    key: Key,
+}
+
+impl Watcher for EntryWatch {
+    fn woken(&self) {
+        if let Some(list) = self.list.upgrade() {
+            list.push(self.key);
+        }
+    }
 }
 
 pub struct EventPoll {
     /// Keyed by the file's address and the descriptor, as Linux's
     /// (file, fd) pairs.
-    entries: Mutex<BTreeMap<(usize, i32), Entry>>,
+    entries: Mutex<BTreeMap<Key, Entry>>,
+    ready: Arc<ReadyList>,
+    /// The entries whose files have no queues to watch (a leaf lock,
+    /// taken under `entries`).
+    unwatched: Mutex<BTreeSet<Key>>,
 }
 
-fn key(file: &Arc<OpenFile>, fd: i32) -> (usize, i32) {
+fn key(file: &Arc<OpenFile>, fd: i32) -> Key {
     (Arc::as_ptr(file) as usize, fd)
 }
 
+/// The events of `e`'s file that it asks for (errors and hang-ups always).
+fn events_of(e: &Entry, file: &OpenFile) -> u32 {
+    (file.poll() as u16 as u32) & (e.events | EPOLLERR | EPOLLHUP) & !CONTROL_FLAGS
+}
+
 impl EventPoll {
+    fn new() -> EventPoll {
+        let ready = Arc::new(ReadyList { keys: IrqSafeMutex::new(Vec::new()), wait: WaitQueue::new() });
+        EventPoll { entries: Mutex::new(BTreeMap::new()), ready, unwatched: Mutex::new(BTreeSet::new()) }
+    }
+
+    /// The keys to look at now: those woken or ready before, then the
+    /// unwatched ones; each once.
+    fn candidates(&self) -> Vec<Key> {
+        let mut keys = core::mem::take(&mut *self.ready.keys.lock());
+        keys.extend(self.unwatched.lock().iter().copied());
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
+    /// Forgets the entry at `k`.
+    fn remove(&self, entries: &mut BTreeMap<Key, Entry>, k: &Key) -> Option<Entry> {
+        self.unwatched.lock().remove(k);
+        entries.remove(k)
+    }
+
     /// The ready entries, at most `max`, as (events, data); updates the
-    /// edge-triggered and one-shot state of those reported.
+    /// edge-triggered and one-shot state of those reported. Level-triggered
+    /// entries found ready stay candidates for the next look.
     fn collect(&self, max: usize, at: &mut Option<u64>) -> Vec<(u32, u64)> {
         let mut ready = Vec::new();
         let mut entries = self.entries.lock();
-        entries.retain(|_, e| e.file.strong_count() > 0);
-        for e in entries.values_mut() {
+        let mut again = Vec::new();
+        let keys = self.candidates();
+        for (i, k) in keys.iter().enumerate() {
             if ready.len() >= max {
+                again.extend_from_slice(&keys[i..]);
                 break;
             }
-            let Some(file) = e.file.upgrade() else { continue };
+            let Some(e) = entries.get_mut(k) else { continue };
+            let Some(file) = e.file.upgrade() else {
+                self.remove(&mut entries, k);
+                continue;
+            };
             earliest(at, &file);
-            let now = (file.poll() as u16 as u32) & (e.events | EPOLLERR | EPOLLHUP) & !CONTROL_FLAGS;
+            let now = events_of(e, &file);
             if e.disarmed || now == 0 {
                 e.last_ready = now;
                 continue;
             }
-            if e.events & EPOLLET != 0 {
+            if e.events & EPOLLET != 0 && e.unwatched {
                 let count = file.event_count();
                 let fresh = now & !e.last_ready != 0 || count != e.last_count;
                 e.last_ready = now;
@@ -93,9 +170,13 @@ impl EventPoll {
             }
             if e.events & EPOLLONESHOT != 0 {
                 e.disarmed = true;
+            } else if e.events & EPOLLET == 0 && !e.unwatched {
+                again.push(*k);
             }
             ready.push((now, e.data));
         }
+        drop(entries);
+        self.ready.keys.lock().extend(again);
         ready
     }
 
@@ -108,6 +189,37 @@ impl EventPoll {
         let inner: Vec<Arc<OpenFile>> = target.entries.lock().values().filter_map(|e| e.file.upgrade()).collect();
         inner.iter().filter_map(|f| f.object::<EventPoll>()).any(|ep| self.would_loop(ep, depth + 1))
     }
+
+    /// Adds (or replaces) the entry for `file` at `fd` and looks at it
+    /// at the next wait.
+    fn insert(&self, entries: &mut BTreeMap<Key, Entry>, file: &Arc<OpenFile>, fd: i32, events: u32, data: u64) {
+        let k = key(file, fd);
+        let queues = file.wait_queues();
+        let watch = (!queues.is_empty()).then(|| Arc::new(EntryWatch { list: Arc::downgrade(&self.ready), key: k }));
+        if let Some(w) = &watch {
+            let weak: Weak<dyn Watcher> = Arc::downgrade(w) as Weak<dyn Watcher>;
+            for q in queues {
+                q.watch(weak.clone());
+            }
+        }
+        let entry = Entry {
+            file: Arc::downgrade(file),
+            events,
+            data,
+            disarmed: false,
+            unwatched: watch.is_none(),
+            last_ready: 0,
+            last_count: 0,
+            _watch: watch,
+        };
+        if entry.unwatched {
+            self.unwatched.lock().insert(k);
+        } else {
+            self.unwatched.lock().remove(&k);
+        }
+        entries.insert(k, entry);
+        self.ready.push(k);
+    }
 }
 
 impl File for EventPoll {
@@ -118,15 +230,21 @@ impl File for EventPoll {
     /// Readable while an entry is ready (without changing its state).
     fn poll(&self) -> i16 {
         let entries = self.entries.lock();
-        let ready = entries.values().any(|e| {
-            !e.disarmed
-                && e.file.upgrade().is_some_and(|f| (f.poll() as u16 as u32) & (e.events | EPOLLERR | EPOLLHUP) != 0)
+        let keys = self.candidates();
+        let ready = keys.iter().any(|k| {
+            entries.get(k).is_some_and(|e| !e.disarmed && e.file.upgrade().is_some_and(|f| events_of(e, &f) != 0))
         });
+        // Looking changed nothing: the candidates stay.
+        self.ready.keys.lock().extend(keys.iter().filter(|k| entries.get(k).is_some_and(|e| !e.unwatched)));
         if ready {
             POLLIN | POLLRDNORM
         } else {
             0
         }
+    }
+
+    fn wait_queues(&self) -> Vec<&WaitQueue> {
+        alloc::vec![&self.ready.wait]
     }
 
     fn anon_name(&self) -> Option<&'static str> {
@@ -142,7 +260,7 @@ pub fn sys_epoll_create1(flags: u32) -> Result<usize, Errno> {
     if flags & !EPOLL_CLOEXEC != 0 {
         return Err(Errno::EINVAL);
     }
-    let epoll = EventPoll { entries: Mutex::new(BTreeMap::new()) };
+    let epoll = EventPoll::new();
     super::eventfd::install_anon(epoll, OpenFlags::O_RDWR, flags & EPOLL_CLOEXEC != 0)
 }
 
@@ -187,23 +305,26 @@ pub fn sys_epoll_ctl(epfd: i32, op: i32, fd: i32, event: u64) -> Result<usize, E
     }
     let mut entries = ep.entries.lock();
     let k = key(&file, fd);
+    // An entry whose file has gone is no entry (its address may be reused).
+    if entries.get(&k).is_some_and(|e| e.file.strong_count() == 0) {
+        ep.remove(&mut entries, &k);
+    }
     match (op, wanted) {
         (EPOLL_CTL_ADD, Some((events, data))) => {
             if entries.contains_key(&k) {
                 return Err(Errno::EEXIST);
             }
-            let file = Arc::downgrade(&file);
-            entries.insert(k, Entry { file, events, data, disarmed: false, last_ready: 0, last_count: 0 });
+            ep.insert(&mut entries, &file, fd, events, data);
         }
         (EPOLL_CTL_MOD, Some((events, data))) => {
-            let e = entries.get_mut(&k).ok_or(Errno::ENOENT)?;
+            let e = entries.get(&k).ok_or(Errno::ENOENT)?;
             if e.events & EPOLLEXCLUSIVE != 0 {
                 return Err(Errno::EINVAL);
             }
-            *e = Entry { file: e.file.clone(), events, data, disarmed: false, last_ready: 0, last_count: 0 };
+            ep.insert(&mut entries, &file, fd, events, data);
         }
         (EPOLL_CTL_DEL, _) => {
-            entries.remove(&k).ok_or(Errno::ENOENT)?;
+            ep.remove(&mut entries, &k).ok_or(Errno::ENOENT)?;
         }
         _ => return Err(Errno::EINVAL),
     }

@@ -60,6 +60,10 @@ impl File for ReadWrite {
         true
     }
 
+    fn wait_queues(&self) -> alloc::vec::Vec<&crate::sched::wait::WaitQueue> {
+        self.0.wait_queues()
+    }
+
     fn poll(&self) -> i16 {
         self.0.poll() | self.1.poll()
     }

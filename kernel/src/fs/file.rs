@@ -17,6 +17,7 @@ use abi::{Errno, OpenFlags};
 use super::d_path::{Link, NamedPath};
 use super::inode::Inode;
 use super::mount::{pipe_mount, Path};
+use crate::sched::wait::WaitQueue;
 
 /// What an open file can do. Defaults are Linux's answers for a file that
 /// does not support the operation.
@@ -87,6 +88,13 @@ pub trait File: Send + Sync {
     /// always ready.
     fn can_poll(&self) -> bool {
         false
+    }
+
+    /// The queues woken whenever the file's readiness changes: epoll
+    /// watches them instead of polling the file each time. A pollable
+    /// file without them is looked at on every epoll_wait.
+    fn wait_queues(&self) -> Vec<&WaitQueue> {
+        Vec::new()
     }
 
     /// When the file turns ready by itself if nothing wakes a queue
@@ -310,6 +318,10 @@ impl OpenFile {
 
     pub fn poll_deadline(&self) -> Option<u64> {
         self.file.poll_deadline()
+    }
+
+    pub fn wait_queues(&self) -> Vec<&WaitQueue> {
+        self.file.wait_queues()
     }
 
     pub fn event_count(&self) -> u64 {

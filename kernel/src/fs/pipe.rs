@@ -115,6 +115,10 @@ impl File for ReadEnd {
         self.0.state.lock().events
     }
 
+    fn wait_queues(&self) -> alloc::vec::Vec<&WaitQueue> {
+        alloc::vec![&self.0.readable, &self.0.writable]
+    }
+
     fn poll(&self) -> i16 {
         let s = self.0.state.lock();
         let mut events = 0;
@@ -148,6 +152,10 @@ impl File for WriteEnd {
 
     fn event_count(&self) -> u64 {
         self.0.state.lock().events
+    }
+
+    fn wait_queues(&self) -> alloc::vec::Vec<&WaitQueue> {
+        alloc::vec![&self.0.readable, &self.0.writable]
     }
 
     fn poll(&self) -> i16 {

@@ -44,9 +44,14 @@ pub fn wait_ready(
     deadline: Deadline,
     mut scan: impl FnMut(&mut Option<u64>) -> Result<usize, Errno>,
 ) -> Result<usize, Errno> {
+    // Most calls find something ready, or do not wait: no sleeping set-up.
+    let mut file_deadline = None;
+    let ready = scan(&mut file_deadline)?;
+    if ready > 0 || deadline.is_some_and(|d| uptime_ns() >= d) {
+        return Ok(ready);
+    }
     let _polling = Polling::start();
     let mut outcome = None;
-    let mut file_deadline = None;
     loop {
         let wake_at = match (deadline, file_deadline) {
             (Some(d), Some(f)) => Some(u64::min(d, f)),

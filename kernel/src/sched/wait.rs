@@ -2,7 +2,7 @@
 //! changes the condition wakes the queue. One CPU: checking the condition
 //! with interrupts off and sleeping in the same step loses no wakeup.
 
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
@@ -26,6 +26,16 @@ fn signal_pending(task: &Task) -> bool {
 
 pub struct WaitQueue {
     sleepers: Mutex<Vec<Arc<Task>>>,
+    /// Told of every wake (epoll's entries on the queue's file).
+    watchers: Mutex<Vec<Weak<dyn Watcher>>>,
+}
+
+/// Something told when a queue is woken, without sleeping on it: an
+/// epoll entry marking its file as worth a look.
+pub trait Watcher: Send + Sync {
+    /// Called from wake_all, possibly with interrupts off: it must not
+    /// sleep, and takes its own locks with interrupts masked.
+    fn woken(&self);
 }
 
 /// Where poll, select and epoll_wait sleep. A file's readiness changes
@@ -62,7 +72,16 @@ pub fn wake_pollers() {
 
 impl WaitQueue {
     pub const fn new() -> WaitQueue {
-        WaitQueue { sleepers: Mutex::new(Vec::new()) }
+        WaitQueue { sleepers: Mutex::new(Vec::new()), watchers: Mutex::new(Vec::new()) }
+    }
+
+    /// Adds a watcher, told of each wake until it is dropped.
+    pub fn watch(&self, watcher: Weak<dyn Watcher>) {
+        without_interrupts(|| {
+            let mut w = self.watchers.lock();
+            w.retain(|x| x.strong_count() > 0);
+            w.push(watcher);
+        });
     }
 
     /// Sleeps until `condition` returns Some, and returns its value;
@@ -115,8 +134,22 @@ impl WaitQueue {
     /// watching a file this queue belongs to.
     pub fn wake_all(&self) {
         self.wake_sleepers();
+        self.tell_watchers();
         if !core::ptr::eq(self, &POLL_QUEUE) {
             wake_pollers();
+        }
+    }
+
+    fn tell_watchers(&self) {
+        let watchers: Vec<Arc<dyn Watcher>> = without_interrupts(|| {
+            let w = self.watchers.lock();
+            if w.is_empty() {
+                return Vec::new();
+            }
+            w.iter().filter_map(Weak::upgrade).collect()
+        });
+        for w in watchers {
+            w.woken();
         }
     }
 

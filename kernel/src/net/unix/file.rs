@@ -39,6 +39,10 @@ impl File for SocketFile {
         self.sock.events.load(core::sync::atomic::Ordering::Relaxed)
     }
 
+    fn wait_queues(&self) -> alloc::vec::Vec<&crate::sched::wait::WaitQueue> {
+        alloc::vec![&self.sock.wait]
+    }
+
     fn poll(&self) -> i16 {
         self.sock.poll()
     }
