@@ -99,10 +99,16 @@ fn kernel_main(info: Result<&'static BootInfo, PvhError>) -> ! {
         pending: None,
         deadline: Some(proc::itimer::next_deadline),
     });
+    sched::deferred::register(sched::deferred::DeferredWork {
+        run: proc::posix_timers::run_expired,
+        pending: None,
+        deadline: Some(proc::posix_timers::next_deadline),
+    });
     fs::pipe::set_sigpipe_sender(proc::signal::send_sigpipe);
     fs::chardev::register_driver(fs::chardev::TTY_MAJOR, tty::open);
     fs::chardev::register_driver(fs::chardev::TTYAUX_MAJOR, tty::open);
     proc::exit::register_exit_hook(tty::job::exit_notify);
+    proc::exit::register_exit_hook(proc::posix_timers::exit_hook);
     for kind in
         [&fs::tmpfs::TMPFS, &fs::proc::PROC, &fs::mount::PIPEFS, &fs::tmpfs::RAMFS, &fs::kestrel::ops::KESTRELFS]
     {

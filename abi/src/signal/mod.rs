@@ -5,10 +5,12 @@
 //! they travel in (`sa_flags` is an `unsigned long`, hence `u64`).
 
 mod sigaction;
+mod sigevent;
 mod siginfo;
 mod sigset;
 
 pub use sigaction::{KernelSigaction, StackT};
+pub use sigevent::*;
 pub use siginfo::{Siginfo, SIGINFO_SIZE};
 pub use sigset::SigSet;
 

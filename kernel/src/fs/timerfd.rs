@@ -30,12 +30,38 @@ struct State {
     ticks: u64,
     /// Expirations ever (edge-triggered epoll).
     events: u64,
+    /// TFD_TIMER_CANCEL_ON_SET on an absolute realtime timer: the wall
+    /// clock's set count when armed.
+    cancel_at_set: Option<u64>,
+}
+
+impl State {
+    /// The wall clock was set since the timer was armed (once: the next
+    /// look sees the new count).
+    fn cancelled(&mut self) -> bool {
+        let sets = crate::time::realtime_sets();
+        match self.cancel_at_set {
+            Some(armed) if armed != sets => {
+                self.cancel_at_set = Some(sets);
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 pub struct TimerFd {
     realtime: bool,
     state: Mutex<State>,
     wait: WaitQueue,
+}
+
+/// Woken when the wall clock is set, for timers that cancel then.
+static CLOCK_SET: WaitQueue = WaitQueue::new();
+
+/// clock_settime's notice: cancellable timers see it at their next look.
+pub fn clock_was_set() {
+    CLOCK_SET.wake_all();
 }
 
 impl TimerFd {
@@ -88,6 +114,10 @@ impl File for TimerFd {
         loop {
             let (ticks, wake_at) = {
                 let mut s = self.state.lock();
+                if s.cancelled() {
+                    s.ticks = 0;
+                    return Err(Errno::ECANCELED);
+                }
                 self.expire(&mut s);
                 (core::mem::take(&mut s.ticks), self.wake_at(&s))
             };
@@ -98,8 +128,10 @@ impl File for TimerFd {
             if nonblock {
                 return Err(Errno::EAGAIN);
             }
-            // Woken by settime, or at the expiry; then look again.
-            wait_with_deadline(&self.wait, wake_at, || None::<()>)?;
+            // Woken by settime, or at the expiry; then look again. A timer
+            // that cancels on a clock change also waits for that.
+            let queue = if self.state.lock().cancel_at_set.is_some() { &CLOCK_SET } else { &self.wait };
+            wait_with_deadline(queue, wake_at, || None::<()>)?;
         }
     }
 
@@ -110,7 +142,8 @@ impl File for TimerFd {
     fn poll(&self) -> i16 {
         let mut s = self.state.lock();
         self.expire(&mut s);
-        if s.ticks > 0 {
+        let cancelled = s.cancel_at_set.is_some_and(|armed| armed != crate::time::realtime_sets());
+        if s.ticks > 0 || cancelled {
             POLLIN | POLLRDNORM
         } else {
             0
@@ -147,7 +180,7 @@ pub fn sys_timerfd_create(clock: i32, flags: u32) -> Result<usize, Errno> {
     if (clock == CLOCK_REALTIME_ALARM || clock == CLOCK_BOOTTIME_ALARM) && !current_cred().is_privileged() {
         return Err(Errno::EPERM);
     }
-    let state = State { deadline: None, interval: 0, ticks: 0, events: 0 };
+    let state = State { deadline: None, interval: 0, ticks: 0, events: 0, cancel_at_set: None };
     let timer = TimerFd { realtime, state: Mutex::new(state), wait: WaitQueue::new() };
     let status = OpenFlags::O_RDWR | (OpenFlags::from_bits_retain(flags) & OpenFlags::O_NONBLOCK);
     super::eventfd::install_anon(timer, status, flags & TFD_CLOEXEC != 0)
@@ -170,6 +203,8 @@ pub fn sys_timerfd_settime(fd: i32, flags: u32, new: u64, old: u64) -> Result<us
         let previous = timer.current(&s);
         s.ticks = 0;
         s.interval = interval;
+        let cancels = flags & TFD_TIMER_ABSTIME != 0 && flags & TFD_TIMER_CANCEL_ON_SET != 0 && timer.realtime;
+        s.cancel_at_set = cancels.then(crate::time::realtime_sets);
         s.deadline = match value {
             0 => None,
             v if flags & TFD_TIMER_ABSTIME != 0 => Some(v as i64),

@@ -11,7 +11,7 @@ use abi::time::{CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID};
 use abi::{Errno, Timespec};
 
 use crate::sched::current;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 
 use crate::sched::task::{Pid, Task, TaskState};
 use crate::time::NSEC_PER_SEC;
@@ -69,22 +69,43 @@ fn decode(clock: i32) -> Result<(Arc<Task>, bool, Counts), Errno> {
     Ok((task, per_thread, counts))
 }
 
+/// A CPU-time clock, resolved to the thread or process it measures (a
+/// POSIX timer keeps one; it reads nothing once they are gone).
+pub struct CpuClock {
+    task: Weak<Task>,
+    per_thread: bool,
+    counts: Counts,
+}
+
+impl CpuClock {
+    /// The CPU clock `clock` names, or None for a clock that is not one.
+    pub fn resolve(clock: i32) -> Result<Option<CpuClock>, Errno> {
+        let (task, per_thread, counts) = match clock {
+            CLOCK_THREAD_CPUTIME_ID => (current(), true, Counts::Sched),
+            CLOCK_PROCESS_CPUTIME_ID => (current(), false, Counts::Sched),
+            c if c < 0 => decode(c)?,
+            _ => return Ok(None),
+        };
+        Ok(Some(CpuClock { task: Arc::downgrade(&task), per_thread, counts }))
+    }
+
+    /// The CPU time it counts now, in ns.
+    pub fn read(&self) -> Option<u64> {
+        let task = self.task.upgrade()?;
+        Some(match (self.counts, self.per_thread) {
+            (Counts::Virt, true) => ticks_ns(task.utime.load(Ordering::Relaxed)),
+            (Counts::Virt, false) => ticks_ns(task.times.user.load(Ordering::Relaxed)),
+            (_, true) => task.sched_info().exec_runtime,
+            (_, false) => process_runtime(&task),
+        })
+    }
+}
+
 /// The CPU time (ns) clock `clock` reads, or None for a clock that is not
 /// a CPU clock.
 fn cpu_clock(clock: i32) -> Result<Option<(u64, Counts)>, Errno> {
-    let (task, per_thread, counts) = match clock {
-        CLOCK_THREAD_CPUTIME_ID => (current(), true, Counts::Sched),
-        CLOCK_PROCESS_CPUTIME_ID => (current(), false, Counts::Sched),
-        c if c < 0 => decode(c)?,
-        _ => return Ok(None),
-    };
-    let ns = match (counts, per_thread) {
-        (Counts::Virt, true) => ticks_ns(task.utime.load(Ordering::Relaxed)),
-        (Counts::Virt, false) => ticks_ns(task.times.user.load(Ordering::Relaxed)),
-        (_, true) => task.sched_info().exec_runtime,
-        (_, false) => process_runtime(&task),
-    };
-    Ok(Some((ns, counts)))
+    let Some(c) = CpuClock::resolve(clock)? else { return Ok(None) };
+    Ok(Some((c.read().unwrap_or(0), c.counts)))
 }
 
 fn ticks_ns(ticks: u64) -> u64 {

@@ -197,6 +197,7 @@ pub fn sys_execve(frame: &mut TrapFrame, path: u64, argv: u64, envp: u64) -> Res
     task.vfork_wait.wake_all();
     task.files.lock().close_on_exec();
     task.signals.lock().reset_for_exec();
+    super::posix_timers::delete_all(task.tgid);
     task.set_comm(prepared.comm);
     task.set_fs_base(0);
     crate::arch::set_user_fs_base(0);

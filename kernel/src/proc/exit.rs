@@ -151,7 +151,7 @@ pub fn sys_exit_group(code: i32) -> Result<usize, Errno> {
 
 /// What other subsystems do when a process's thread exits (the tty
 /// layer: hang up a session leader's terminal), registered at boot.
-static EXIT_HOOKS: crate::hooks::Hooks<ExitHook, 4> = crate::hooks::Hooks::new();
+static EXIT_HOOKS: crate::hooks::Hooks<ExitHook, 8> = crate::hooks::Hooks::new();
 
 type ExitHook = fn(&Arc<Task>);
 

@@ -71,6 +71,20 @@ pub fn realtime_ns() -> i64 {
     BOOT_REALTIME_NS.load(Ordering::Relaxed) + uptime_ns() as i64
 }
 
+/// Times CLOCK_REALTIME was set (clock_settime): timers that asked to be
+/// cancelled when it jumps compare this.
+static REALTIME_SETS: AtomicU64 = AtomicU64::new(0);
+
+/// Sets CLOCK_REALTIME to `ns` since the epoch.
+pub fn set_realtime_ns(ns: i64) {
+    BOOT_REALTIME_NS.store(ns - uptime_ns() as i64, Ordering::Relaxed);
+    REALTIME_SETS.fetch_add(1, Ordering::Relaxed);
+}
+
+pub fn realtime_sets() -> u64 {
+    REALTIME_SETS.load(Ordering::Relaxed)
+}
+
 /// How far CLOCK_REALTIME is ahead of uptime, in ns.
 pub fn realtime_offset_ns() -> i64 {
     BOOT_REALTIME_NS.load(Ordering::Relaxed)

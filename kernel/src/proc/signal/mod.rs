@@ -59,6 +59,12 @@ impl SigQueue {
         info
     }
 
+    /// A queued signal of POSIX timer `timer_id` (si_code SI_TIMER).
+    fn timer_signal(&mut self, sig: i32, timer_id: i32) -> Option<&mut Siginfo> {
+        let queue = self.info.get_mut(&sig)?;
+        queue.iter_mut().find(|i| i.si_code == SI_TIMER && i.get_i32(16) == timer_id)
+    }
+
     pub fn discard(&mut self, bits: u64) {
         for sig in 1..=64 {
             if bits & sig_bit(sig) != 0 {
@@ -206,6 +212,22 @@ pub fn take_pending(task: &Task, wanted: u64) -> Option<(i32, Siginfo)> {
         let sig = ready.trailing_zeros() as i32 + 1;
         (sig, state.shared.dequeue(sig))
     })
+}
+
+/// If POSIX timer `timer_id`'s last signal is still queued for `task`,
+/// counts `by` more overruns in it (the timer fired again before it was
+/// taken) and returns true.
+pub fn bump_timer_overrun(task: &Task, sig: i32, timer_id: i32, by: i32) -> bool {
+    let bump = |info: &mut Siginfo| info.set_i32(20, info.get_i32(20).saturating_add(by));
+    if let Some(info) = task.thread_signals.lock().timer_signal(sig, timer_id) {
+        bump(info);
+        return true;
+    }
+    if let Some(info) = task.signals.lock().shared.timer_signal(sig, timer_id) {
+        bump(info);
+        return true;
+    }
+    false
 }
 
 /// The signals pending for `task` (its own and its process's).
