@@ -448,6 +448,14 @@ fn busybox_scheduling_tools() {
 }
 
 #[test]
+fn busybox_flock_between_processes() {
+    let r = shell_script("flock");
+    let line = r.find_containing("flock tests:").unwrap_or_default().to_string();
+    show(&line);
+    r.expect(line.ends_with(" 0 failed"), format!("flock tests did not all pass: {line}"));
+}
+
+#[test]
 fn kernel_threads_under_kthreadd() {
     let r = shell_script("kthreads");
     let line = r.find_containing("kthreads tests:").unwrap_or_default().to_string();

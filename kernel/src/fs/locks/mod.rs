@@ -27,7 +27,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 use spin::Mutex;
 
-use self::range::{LockKind, Owner, RecordLock, RecordLocks, OFFSET_MAX};
+use self::range::{LockKind, Owner, RecordLocks, OFFSET_MAX};
 use super::file::OpenFile;
 use super::inode::Inode;
 use crate::sched::wait::WaitQueue;
@@ -171,33 +171,50 @@ pub fn release_file(file: &OpenFile) {
     }
 }
 
-/// /proc/locks: one line per lock, in Linux's format.
+/// One lock as /proc/locks shows it.
+struct Listed {
+    key: FileKey,
+    class: &'static str,
+    kind: LockKind,
+    /// The locker's pid; None for OFD locks (shown as -1).
+    pid: Option<u32>,
+    start: u64,
+    end: u64,
+}
+
+/// /proc/locks: one line per lock, in Linux's format. The pid is the
+/// process that set the lock, even if it has exited since (a flock lock
+/// outlives its setter when the open file is shared).
 pub fn proc_locks() -> Vec<u8> {
-    let table = TABLE.lock();
     let mut out = Vec::new();
-    let mut id = 0;
-    for (key, locks) in &table.files {
-        let file = format!("{:02x}:{:02x}:{}", abi::major(key.dev), abi::minor(key.dev), key.ino);
-        for l in &locks.flocks {
-            id += 1;
-            let line = format!("{id}: FLOCK  ADVISORY  {} {} {file} 0 EOF\n", kind_name(l.kind), l.pid);
-            out.extend_from_slice(line.as_bytes());
-        }
-        for l in locks.records.iter() {
-            id += 1;
-            out.extend_from_slice(record_line(id, l, &file).as_bytes());
-        }
+    for (i, l) in snapshot().iter().enumerate() {
+        let file = format!("{:02x}:{:02x}:{}", abi::major(l.key.dev), abi::minor(l.key.dev), l.key.ino);
+        let pid = l.pid.map_or(-1, i64::from);
+        let end = if l.end == OFFSET_MAX { "EOF".into() } else { format!("{}", l.end) };
+        let kind = kind_name(l.kind);
+        let line = format!("{}: {} ADVISORY  {kind} {pid} {file} {} {end}\n", i + 1, l.class, l.start);
+        out.extend_from_slice(line.as_bytes());
     }
     out
 }
 
-fn record_line(id: usize, l: &RecordLock, file: &str) -> alloc::string::String {
-    let (class, pid) = match l.owner {
-        Owner::Process(_) => ("POSIX ", l.pid as i32),
-        Owner::File(_) => ("OFDLCK", -1),
-    };
-    let end = if l.end == OFFSET_MAX { "EOF".into() } else { format!("{}", l.end) };
-    format!("{id}: {class} ADVISORY  {} {pid} {file} {} {end}\n", kind_name(l.kind), l.start)
+/// Every lock, copied out so the table is not held while it is shown.
+fn snapshot() -> Vec<Listed> {
+    let table = TABLE.lock();
+    let mut all = Vec::new();
+    for (&key, locks) in &table.files {
+        for l in &locks.flocks {
+            all.push(Listed { key, class: "FLOCK ", kind: l.kind, pid: Some(l.pid), start: 0, end: OFFSET_MAX });
+        }
+        for l in locks.records.iter() {
+            let (class, pid) = match l.owner {
+                Owner::Process(_) => ("POSIX ", Some(l.pid)),
+                Owner::File(_) => ("OFDLCK", None),
+            };
+            all.push(Listed { key, class, kind: l.kind, pid, start: l.start, end: l.end });
+        }
+    }
+    all
 }
 
 fn kind_name(kind: LockKind) -> &'static str {
