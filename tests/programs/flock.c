@@ -254,28 +254,53 @@ static void check_flock_waits(struct helper *h)
 	close(fd);
 }
 
+/* Where a child's SIGALRM handler tells the parent it ran. */
+static int alarm_pipe = -1;
+
 static void on_alarm(int sig)
 {
 	(void)sig;
+	if (write(alarm_pipe, "!", 1) != 1)
+		_exit(99);
 }
 
-/* A child blocked on a lock the parent keeps is interrupted by SIGALRM. */
-static int interrupted_wait(int use_flock)
+/*
+ * A child blocks on a lock the parent holds and gets SIGALRM. Without
+ * SA_RESTART the wait ends with EINTR; with it, the call goes on waiting
+ * and takes the lock once the parent, told the handler ran, lets go.
+ */
+static int interrupted_wait(int fd, int use_flock, int restart)
 {
+	int p[2];
+	if (pipe(p))
+		return -1;
 	pid_t pid = fork();
 	if (pid == 0) {
+		alarm_pipe = p[1];
 		struct sigaction sa;
 		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_alarm; /* no SA_RESTART: EINTR */
+		sa.sa_handler = on_alarm;
+		sa.sa_flags = restart ? SA_RESTART : 0;
 		sigaction(SIGALRM, &sa, NULL);
-		int fd = open(PATH, O_RDWR);
+		int mine = open(PATH, O_RDWR);
 		alarm(1);
 		if (use_flock)
-			_exit(flock(fd, LOCK_EX) == 0 ? 0 : errno);
-		_exit(lock_err(fd, F_SETLKW, lk(F_WRLCK, SEEK_SET, 0, 1)));
+			_exit(flock(mine, LOCK_EX) == 0 ? 0 : errno);
+		_exit(lock_err(mine, F_SETLKW, lk(F_WRLCK, SEEK_SET, 0, 1)));
+	}
+	close(p[1]);
+	char c;
+	if (read(p[0], &c, 1) != 1)
+		tfail("the child's SIGALRM handler did not run");
+	close(p[0]);
+	if (restart) {
+		flock(fd, LOCK_UN);
+		lock_err(fd, F_SETLK, lk(F_UNLCK, SEEK_SET, 0, 0));
 	}
 	int status = -1;
 	waitpid(pid, &status, 0);
+	flock(fd, LOCK_EX);
+	lock_err(fd, F_SETLK, lk(F_WRLCK, SEEK_SET, 0, 1));
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -284,8 +309,13 @@ static void check_interrupted_waits(void)
 	int fd = open_file();
 	flock(fd, LOCK_EX);
 	lock_err(fd, F_SETLK, lk(F_WRLCK, SEEK_SET, 0, 1));
-	expect_err("a blocking flock interrupted by a signal", interrupted_wait(1), EINTR);
-	expect_err("F_SETLKW interrupted by a signal", interrupted_wait(0), EINTR);
+	expect_err("a blocking flock interrupted by a signal", interrupted_wait(fd, 1, 0), EINTR);
+	expect_err("F_SETLKW interrupted by a signal", interrupted_wait(fd, 0, 0), EINTR);
+	expect_err("a blocking flock restarted after an SA_RESTART handler", interrupted_wait(fd, 1, 1), 0);
+	expect_err("F_SETLKW restarted after an SA_RESTART handler", interrupted_wait(fd, 0, 1), 0);
+	int path = open(PATH, O_PATH);
+	EXPECT_ERRNO("flock on an O_PATH descriptor", flock(path, LOCK_SH), EBADF);
+	close(path);
 	close(fd);
 }
 
