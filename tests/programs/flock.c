@@ -26,6 +26,10 @@
 
 #define PATH "/tmp/flock.test"
 
+/* Linux's <asm-generic/fcntl.h> values, which musl's headers lack. */
+#define LOCK_MAND 32
+#define LOCK_READ 64
+
 enum op { OP_FCNTL, OP_FLOCK, OP_SETLKW_OR_DROP, OP_EXIT };
 
 struct request {
@@ -228,6 +232,8 @@ static void check_flock_basics(struct helper *h)
 	EXPECT_ERRNO("flock(fd, LOCK_SH|LOCK_EX)", flock(fd, LOCK_SH | LOCK_EX), EINVAL);
 	EXPECT_ERRNO("flock(fd, LOCK_NB) alone", flock(fd, LOCK_NB), EINVAL);
 	EXPECT_ERRNO("flock(-1, LOCK_EX)", flock(-1, LOCK_EX), EBADF);
+	EXPECT_ERRNO("a bad operation is EINVAL before a bad descriptor", flock(-1, 0), EINVAL);
+	EXPECT_RET("LOCK_MAND is ignored, even on a bad descriptor", flock(-1, LOCK_MAND | LOCK_READ), 0);
 	close(fd);
 	EXPECT_ERRNO("flock on a closed descriptor", flock(fd, LOCK_EX), EBADF);
 }
@@ -508,6 +514,52 @@ static void check_posix_waits(struct helper *h)
 	close(fd);
 }
 
+/*
+ * Three processes, each holding one byte and waiting for the next one's:
+ * the request that closes the circle fails with EDEADLK (its maker then
+ * lets go of everything), and the other two get their bytes in turn.
+ */
+static void check_deadlock_chain(void)
+{
+	struct helper hs[3];
+	for (int i = 0; i < 3; i++) {
+		hs[i] = helper_start();
+		helper_fcntl(&hs[i], F_SETLK, lk(F_WRLCK, SEEK_SET, i, 1));
+	}
+	for (int i = 0; i < 3; i++) {
+		helper_send(&hs[i], OP_SETLKW_OR_DROP, F_SETLKW, lk(F_WRLCK, SEEK_SET, (i + 1) % 3, 1));
+		helper_answered(&hs[i], 200); /* lets it sleep first; any order is checked */
+	}
+	int deadlocks = 0, granted = 0, other = 0;
+	for (int answers = 0; answers < 3;) {
+		struct pollfd p[3];
+		for (int i = 0; i < 3; i++)
+			p[i] = (struct pollfd){hs[i].from, POLLIN, 0};
+		if (poll(p, 3, -1) < 1)
+			break;
+		for (int i = 0; i < 3; i++) {
+			if (!(p[i].revents & POLLIN))
+				continue;
+			answers++;
+			int err = helper_reply(&hs[i]).err;
+			if (err == EDEADLK) {
+				deadlocks++;
+			} else if (err == 0) {
+				granted++;
+				helper_fcntl(&hs[i], F_SETLK, lk(F_UNLCK, SEEK_SET, 0, 0));
+			} else {
+				other++;
+			}
+		}
+	}
+	if (deadlocks == 1 && granted == 2 && other == 0)
+		tpass("a circle of three waiting processes: one EDEADLK, the other two get their locks");
+	else
+		tfail("a circle of three: %d EDEADLK, %d granted, %d other", deadlocks, granted, other);
+	for (int i = 0; i < 3; i++)
+		helper_stop(&hs[i]);
+}
+
 static void check_ofd(struct helper *h)
 {
 	int fd = open_file(), fd2 = open_file();
@@ -637,6 +689,7 @@ int main(void)
 	check_posix_errors();
 	check_posix_release(&h);
 	check_posix_waits(&h);
+	check_deadlock_chain();
 	check_ofd(&h);
 	helper_stop(&h);
 	check_proc_locks();

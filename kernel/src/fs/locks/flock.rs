@@ -2,8 +2,9 @@
 //! shared by dup and fork and released when its last descriptor closes.
 //! They meet only other flock locks.
 
-use abi::fcntl::{LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN};
+use abi::fcntl::{LOCK_EX, LOCK_MAND, LOCK_NB, LOCK_SH, LOCK_UN};
 use abi::Errno;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use super::range::LockKind;
 use super::{file_id, wake_waiters, FileKey, FlockLock, TABLE, WAITERS};
@@ -21,8 +22,14 @@ fn decode(operation: i32) -> Result<Option<LockKind>, Errno> {
 }
 
 pub fn sys_flock(fd: i32, operation: i32) -> Result<usize, Errno> {
-    let file = get_file(fd)?;
+    // Linux 6.1 ignores LOCK_MAND requests (with a warning), descriptor
+    // unchecked; a bad operation is EINVAL before a bad descriptor.
+    if operation & LOCK_MAND != 0 {
+        log_mand_once();
+        return Ok(0);
+    }
     let kind = decode(operation)?;
+    let file = get_file(fd)?;
     let key = FileKey::of(file.inode());
     let (id, pid) = (file_id(&file), current().tgid);
     let Some(kind) = kind else {
@@ -38,6 +45,14 @@ pub fn sys_flock(fd: i32, operation: i32) -> Result<usize, Errno> {
     // A conversion let go of the old lock, even if the new one failed.
     wake_waiters();
     result.map(|()| 0)
+}
+
+fn log_mand_once() {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if !WARNED.swap(true, Ordering::Relaxed) {
+        let (pid, comm) = crate::sched::current_pid_comm();
+        crate::pr_warn!("{}({pid}): LOCK_MAND flock requests are ignored", comm.as_str());
+    }
 }
 
 fn unlock(key: FileKey, id: usize) {

@@ -51,10 +51,10 @@ fn test_lock(file: &OpenFile, ofd: bool, fl: &mut Flock) -> Result<(), Errno> {
         Some(kind) => kind,
         None => return Err(Errno::EINVAL),
     };
+    let (start, end) = range_of(file, fl)?;
     if ofd && fl.l_pid != 0 {
         return Err(Errno::EINVAL);
     }
-    let (start, end) = range_of(file, fl)?;
     let owner = if ofd { Owner::File(file_id(file)) } else { Owner::Process(current().tgid) };
     let key = FileKey::of(file.inode());
     let conflict = TABLE.lock().files.get(&key).and_then(|f| f.records.conflict(owner, kind, start, end));
