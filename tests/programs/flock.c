@@ -662,6 +662,77 @@ static void check_proc_locks(void)
 		tfail("/proc/locks still shows \"%s\"", want);
 }
 
+/* The number of the /proc/locks line whose text (after "N: ") is `want`; -1 if none. */
+static int proc_locks_id(const char *want)
+{
+	FILE *f = fopen("/proc/locks", "r");
+	if (!f)
+		return -1;
+	char line[256];
+	int id = -1;
+	while (fgets(line, sizeof line, f)) {
+		char *text = strstr(line, ": ");
+		line[strcspn(line, "\n")] = 0;
+		if (text && strcmp(text + 2, want) == 0)
+			id = atoi(line);
+	}
+	fclose(f);
+	return id;
+}
+
+/* Waits (boundedly) for the helper's request to show as a waiter line. */
+static int proc_locks_waiter_id(const char *want)
+{
+	int id = -1;
+	for (int i = 0; i < 1000 && id < 0; i++) {
+		id = proc_locks_id(want);
+		if (id < 0)
+			usleep(10000);
+	}
+	return id;
+}
+
+static void check_proc_waiters(struct helper *h)
+{
+	int fd = open_file();
+	struct stat st;
+	fstat(fd, &st);
+	char id[64], holder[160], waiter[160];
+	snprintf(id, sizeof id, "%02x:%02x:%llu", major(st.st_dev), minor(st.st_dev), (unsigned long long)st.st_ino);
+
+	lock_err(fd, F_SETLK, lk(F_WRLCK, SEEK_SET, 0, 10));
+	helper_send(h, OP_FCNTL, F_SETLKW, lk(F_RDLCK, SEEK_SET, 5, 1));
+	snprintf(holder, sizeof holder, "POSIX  ADVISORY  WRITE %d %s 0 9", getpid(), id);
+	snprintf(waiter, sizeof waiter, "-> POSIX  ADVISORY  READ %d %s 5 5", h->pid, id);
+	int w = proc_locks_waiter_id(waiter), held = proc_locks_id(holder);
+	if (w > 0 && w == held)
+		tpass("/proc/locks shows a blocked F_SETLKW under the lock in its way: \"%d: %s\"", w, waiter);
+	else
+		tfail("/proc/locks: waiter \"%s\" at %d, holder at %d", waiter, w, held);
+	lock_err(fd, F_SETLK, lk(F_UNLCK, SEEK_SET, 0, 0));
+	expect_err("the listed waiter got its lock", helper_reply(h).err, 0);
+	if (proc_locks_id(waiter) < 0)
+		tpass("/proc/locks no longer lists it as waiting");
+	else
+		tfail("/proc/locks still lists \"%s\"", waiter);
+	helper_fcntl(h, F_SETLK, lk(F_UNLCK, SEEK_SET, 0, 0));
+
+	flock(fd, LOCK_EX);
+	helper_send(h, OP_FLOCK, LOCK_SH, lk(0, 0, 0, 0));
+	snprintf(holder, sizeof holder, "FLOCK  ADVISORY  WRITE %d %s 0 EOF", getpid(), id);
+	snprintf(waiter, sizeof waiter, "-> FLOCK  ADVISORY  READ %d %s 0 EOF", h->pid, id);
+	w = proc_locks_waiter_id(waiter);
+	held = proc_locks_id(holder);
+	if (w > 0 && w == held)
+		tpass("/proc/locks shows a blocked flock under the lock in its way: \"%d: %s\"", w, waiter);
+	else
+		tfail("/proc/locks: waiter \"%s\" at %d, holder at %d", waiter, w, held);
+	flock(fd, LOCK_UN);
+	expect_err("the waiting flock got its lock", helper_reply(h).err, 0);
+	helper_flock(h, LOCK_UN);
+	close(fd);
+}
+
 static int make_file(void)
 {
 	int fd = open(PATH, O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -691,8 +762,9 @@ int main(void)
 	check_posix_waits(&h);
 	check_deadlock_chain();
 	check_ofd(&h);
-	helper_stop(&h);
 	check_proc_locks();
+	check_proc_waiters(&h);
+	helper_stop(&h);
 	unlink(PATH);
 	return tdone();
 }

@@ -7,7 +7,7 @@ use abi::Errno;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use super::range::LockKind;
-use super::{file_id, wake_waiters, FileKey, FlockLock, TABLE, WAITERS};
+use super::{file_id, wake_waiters, FileKey, FlockLock, Waiter, Wanted, TABLE, WAITERS};
 use crate::fs::file::get_file;
 use crate::sched::current;
 
@@ -36,11 +36,14 @@ pub fn sys_flock(fd: i32, operation: i32) -> Result<usize, Errno> {
         unlock(key, id);
         return Ok(0);
     };
-    let attempt = || try_lock(key, FlockLock { file: id, kind, pid });
+    let want = FlockLock { file: id, kind, pid };
     let result = if operation & LOCK_NB != 0 {
-        attempt().ok_or(Errno::EWOULDBLOCK)
+        try_lock(key, want, None).ok_or(Errno::EWOULDBLOCK)
     } else {
-        WAITERS.wait_interruptible(attempt)
+        let tid = current().pid;
+        let result = WAITERS.wait_interruptible(|| try_lock(key, want, Some(tid)));
+        TABLE.lock().forget_waiter(tid);
+        result
     };
     // A conversion let go of the old lock, even if the new one failed.
     wake_waiters();
@@ -65,11 +68,15 @@ fn unlock(key: FileKey, id: usize) {
     wake_waiters();
 }
 
-/// Takes `want`, or None if another open file's lock is in the way.
+/// Takes `want`, or None if another open file's lock is in the way (then
+/// `waiter`, if the caller will sleep, is listed as waiting for it).
 /// A lock of another kind that the same open file holds goes first, as
 /// Linux does: a conversion that must wait holds nothing meanwhile.
-fn try_lock(key: FileKey, want: FlockLock) -> Option<()> {
+fn try_lock(key: FileKey, want: FlockLock, waiter: Option<u32>) -> Option<()> {
     let mut table = TABLE.lock();
+    if let Some(tid) = waiter {
+        table.forget_waiter(tid);
+    }
     let locks = table.locks_mut(key);
     if locks.flocks.iter().any(|l| l.file == want.file && l.kind == want.kind) {
         return Some(());
@@ -80,5 +87,8 @@ fn try_lock(key: FileKey, want: FlockLock) -> Option<()> {
         locks.flocks.push(want);
     }
     table.tidy(key);
+    if let (true, Some(tid)) = (blocked, waiter) {
+        table.waiters.push(Waiter { tid, key, wants: Wanted::Flock(want) });
+    }
     (!blocked).then_some(())
 }

@@ -17,17 +17,19 @@
 //! held, and waiters are woken after it is released.
 
 pub mod flock;
+mod list;
 pub mod posix;
 mod range;
 
+pub use list::proc_locks;
+
 use alloc::collections::BTreeMap;
-use alloc::format;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use spin::Mutex;
 
-use self::range::{LockKind, Owner, RecordLocks, OFFSET_MAX};
+use self::range::{LockKind, Owner, RecordLocks};
 use super::file::OpenFile;
 use super::inode::Inode;
 use crate::sched::wait::WaitQueue;
@@ -66,11 +68,17 @@ impl FileLocks {
     }
 }
 
-/// A POSIX lock request a thread sleeps on, for the deadlock check.
+/// A request a thread sleeps on: listed in /proc/locks under the lock in
+/// its way, and followed by the deadlock check (POSIX requests only).
 struct Waiter {
     tid: u32,
     key: FileKey,
-    request: range::Request,
+    wants: Wanted,
+}
+
+enum Wanted {
+    Flock(FlockLock),
+    Record(range::Request),
 }
 
 struct LockTable {
@@ -92,6 +100,11 @@ impl LockTable {
     }
 
     /// Forgets files left without locks, and counts the others.
+    /// The thread no longer waits (it got its lock, or gave up).
+    fn forget_waiter(&mut self, tid: u32) {
+        self.waiters.retain(|w| w.tid != tid);
+    }
+
     fn tidy(&mut self, key: FileKey) {
         if self.files.get(&key).is_some_and(FileLocks::is_empty) {
             self.files.remove(&key);
@@ -168,58 +181,5 @@ pub fn release_file(file: &OpenFile) {
     };
     if removed {
         wake_waiters();
-    }
-}
-
-/// One lock as /proc/locks shows it.
-struct Listed {
-    key: FileKey,
-    class: &'static str,
-    kind: LockKind,
-    /// The locker's pid; None for OFD locks (shown as -1).
-    pid: Option<u32>,
-    start: u64,
-    end: u64,
-}
-
-/// /proc/locks: one line per lock, in Linux's format. The pid is the
-/// process that set the lock, even if it has exited since (a flock lock
-/// outlives its setter when the open file is shared).
-pub fn proc_locks() -> Vec<u8> {
-    let mut out = Vec::new();
-    for (i, l) in snapshot().iter().enumerate() {
-        let file = format!("{:02x}:{:02x}:{}", abi::major(l.key.dev), abi::minor(l.key.dev), l.key.ino);
-        let pid = l.pid.map_or(-1, i64::from);
-        let end = if l.end == OFFSET_MAX { "EOF".into() } else { format!("{}", l.end) };
-        let kind = kind_name(l.kind);
-        let line = format!("{}: {} ADVISORY  {kind} {pid} {file} {} {end}\n", i + 1, l.class, l.start);
-        out.extend_from_slice(line.as_bytes());
-    }
-    out
-}
-
-/// Every lock, copied out so the table is not held while it is shown.
-fn snapshot() -> Vec<Listed> {
-    let table = TABLE.lock();
-    let mut all = Vec::new();
-    for (&key, locks) in &table.files {
-        for l in &locks.flocks {
-            all.push(Listed { key, class: "FLOCK ", kind: l.kind, pid: Some(l.pid), start: 0, end: OFFSET_MAX });
-        }
-        for l in locks.records.iter() {
-            let (class, pid) = match l.owner {
-                Owner::Process(_) => ("POSIX ", Some(l.pid)),
-                Owner::File(_) => ("OFDLCK", None),
-            };
-            all.push(Listed { key, class, kind: l.kind, pid, start: l.start, end: l.end });
-        }
-    }
-    all
-}
-
-fn kind_name(kind: LockKind) -> &'static str {
-    match kind {
-        LockKind::Read => "READ",
-        LockKind::Write => "WRITE",
     }
 }

@@ -9,7 +9,7 @@ use abi::fcntl::{
 use abi::Errno;
 
 use super::range::{LockKind, Owner, RecordLock, Request, OFFSET_MAX};
-use super::{file_id, wake_waiters, FileKey, LockTable, Waiter, TABLE, WAITERS};
+use super::{file_id, wake_waiters, FileKey, LockTable, Waiter, Wanted, TABLE, WAITERS};
 use crate::fs::file::OpenFile;
 use crate::sched::current;
 use crate::uaccess::{read_user, write_user};
@@ -162,7 +162,7 @@ fn set_waiting(key: FileKey, request: Request) -> Result<(), Errno> {
         Err(Blocked::Deadlock) => Some(Err(Errno::EDEADLK)),
         Err(Blocked::Waiting) => None,
     });
-    TABLE.lock().waiters.retain(|w| w.tid != tid);
+    TABLE.lock().forget_waiter(tid);
     result.and_then(|r| r)
 }
 
@@ -171,18 +171,18 @@ fn try_or_wait(key: FileKey, request: &Request, tid: u32) -> Result<(), Blocked>
     let mut table = TABLE.lock();
     let result = table.locks_mut(key).records.apply(request);
     table.tidy(key);
-    table.waiters.retain(|w| w.tid != tid);
+    table.forget_waiter(tid);
     let blocker = match result {
         Ok(()) => return Ok(()),
         Err(lock) => lock.owner,
     };
+    // OFD locks have no process to follow: only POSIX waits deadlock.
     if let Owner::Process(me) = request.owner {
         if waits_for(&table, blocker, me) {
             return Err(Blocked::Deadlock);
         }
-        // Only POSIX waiters are followed: OFD locks have no process.
-        table.waiters.push(Waiter { tid, key, request: *request });
     }
+    table.waiters.push(Waiter { tid, key, wants: Wanted::Record(*request) });
     Err(Blocked::Waiting)
 }
 
@@ -190,17 +190,23 @@ fn try_or_wait(key: FileKey, request: &Request, tid: u32) -> Result<(), Blocked>
 /// lock that `me` holds.
 fn waits_for(table: &LockTable, mut holder: Owner, me: u32) -> bool {
     for _ in 0..MAX_DEADLOCK_STEPS {
-        if holder == Owner::Process(me) {
-            return true;
+        match holder {
+            Owner::Process(p) if p == me => return true,
+            Owner::Process(_) => {}
+            Owner::File(_) => return false,
         }
-        let Some(w) = table.waiters.iter().find(|w| w.request.owner == holder) else {
+        let waiting = table.waiters.iter().find_map(|w| match &w.wants {
+            Wanted::Record(r) if r.owner == holder => Some((w.key, r)),
+            _ => None,
+        });
+        let Some((key, request)) = waiting else {
             return false;
         };
-        let Some(kind) = w.request.kind else {
+        let Some(kind) = request.kind else {
             return false;
         };
-        let records = table.files.get(&w.key).map(|f| &f.records);
-        match records.and_then(|r| r.conflict(holder, kind, w.request.start, w.request.end)) {
+        let records = table.files.get(&key).map(|f| &f.records);
+        match records.and_then(|r| r.conflict(holder, kind, request.start, request.end)) {
             Some(lock) => holder = lock.owner,
             None => return false,
         }
