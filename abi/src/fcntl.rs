@@ -82,6 +82,8 @@ pub const LOCK_SH: i32 = 1;
 pub const LOCK_EX: i32 = 2;
 pub const LOCK_NB: i32 = 4;
 pub const LOCK_UN: i32 = 8;
+/// Mandatory (Samba share-mode) flock locks, long broken: Linux ignores them.
+pub const LOCK_MAND: i32 = 32;
 
 // Sizes the ABI fixes; checked at compile time on every target.
 const _: () = assert!(core::mem::size_of::<Flock>() == 32);

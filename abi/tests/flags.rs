@@ -293,6 +293,7 @@ fn fcntl_and_friends() {
     );
     use abi::fcntl::*;
     assert_eq!([F_SETSIG, F_GETSIG, F_SETOWN_EX, F_GETOWN_EX, F_GETOWNER_UIDS], [10, 11, 15, 16, 17]);
+    assert_eq!(LOCK_MAND, 32); // not in the libc crate
     same_consts!(abi::fcntl, i16, [F_RDLCK, F_WRLCK, F_UNLCK]);
     assert_eq!(
         OpenFlags::SETFL_MASK.bits(),

@@ -80,6 +80,7 @@ static T_UNUSED const char *errno_name(int e)
 	case ENOENT: return "ENOENT";
 	case ESRCH: return "ESRCH";
 	case EDEADLK: return "EDEADLK";
+	case EOVERFLOW: return "EOVERFLOW";
 	case EINTR: return "EINTR";
 	case EIO: return "EIO";
 	case ENOEXEC: return "ENOEXEC";

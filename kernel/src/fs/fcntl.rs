@@ -39,6 +39,11 @@ pub fn sys_fcntl(fd: i32, cmd: i32, arg: u64) -> Result<usize, Errno> {
     if file.is_path() && !matches!(cmd, F_DUPFD | F_DUPFD_CLOEXEC | F_GETFD | F_SETFD | F_GETFL) {
         return Err(Errno::EBADF);
     }
+    if super::locks::posix::is_lock_command(cmd) {
+        // A lock may wait: not with the descriptor table locked.
+        drop(table);
+        return super::locks::posix::fcntl_lock(&file, cmd, arg);
+    }
     match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             let min = usize::try_from(arg as i32).map_err(|_| Errno::EINVAL)?;

@@ -331,6 +331,7 @@ impl OpenFile {
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
+        super::locks::release_file(self);
         if self.writer {
             self.path.mnt.put_write();
         }
@@ -409,12 +410,14 @@ impl FdTable {
         if self.slots.len() <= fd {
             self.slots.resize(fd + 1, None);
         }
-        self.slots[fd] = Some(FdEntry { file, cloexec });
+        if let Some(old) = self.slots[fd].replace(FdEntry { file, cloexec }) {
+            closed(old);
+        }
     }
 
     pub fn close(&mut self, fd: i32) -> Result<(), Errno> {
         let slot = usize::try_from(fd).ok().and_then(|i| self.slots.get_mut(i)).ok_or(Errno::EBADF)?;
-        slot.take().map(|_| ()).ok_or(Errno::EBADF)
+        slot.take().map(closed).ok_or(Errno::EBADF)
     }
 
     pub fn cloexec(&self, fd: i32) -> Result<bool, Errno> {
@@ -429,14 +432,14 @@ impl FdTable {
     /// Closes the descriptors marked close-on-exec (execve).
     pub fn close_on_exec(&mut self) {
         for slot in &mut self.slots {
-            if slot.as_ref().is_some_and(|e| e.cloexec) {
-                *slot = None;
+            if let Some(entry) = slot.take_if(|e| e.cloexec) {
+                closed(entry);
             }
         }
     }
 
     pub fn close_all(&mut self) {
-        self.slots.clear();
+        self.slots.drain(..).flatten().for_each(closed);
     }
 
     /// The open descriptors, lowest first, with their close-on-exec flag.
@@ -448,6 +451,12 @@ impl FdTable {
     pub fn capacity(&self) -> usize {
         self.slots.len()
     }
+}
+
+/// The calling process closed a descriptor: its POSIX locks on the file
+/// go, whichever descriptor set them (Linux's locks_remove_posix).
+fn closed(entry: FdEntry) {
+    super::locks::release_posix_on_close(entry.file.inode(), crate::sched::current().tgid);
 }
 
 /// The open file behind `fd` of the calling process for I/O and most

@@ -26,8 +26,10 @@
 //! Lock order: the namespace lock (ramfs.rs), then the mount table lock,
 //! then a mount's parent lock (mount.rs), then one inode lock at a time,
 //! then a disk filesystem's own lock (kestrel/mod.rs); the task's
-//! credentials lock, the mount id and anonymous device locks and procfs's
-//! inode cache lock are leaves. No lock is held across a copy to or from
+//! credentials lock, the mount id and anonymous device locks, procfs's
+//! inode cache lock and the file-lock table (locks/) are leaves; the
+//! file-lock table is also taken under a descriptor table's lock, since
+//! a close releases the process's POSIX locks. No lock is held across a copy to or from
 //! user memory.
 
 pub mod attr;
@@ -52,6 +54,7 @@ pub mod initramfs;
 pub mod inode;
 pub mod ioctl;
 pub mod kestrel;
+pub mod locks;
 pub mod mmap;
 pub mod mount;
 pub mod mount_options;

@@ -78,6 +78,8 @@ pub fn do_exit(status: ExitStatus) -> ! {
 /// to init, and its leader becomes a zombie for the parent.
 fn end_process(task: &Arc<Task>, status: ExitStatus) {
     task.files.lock().close_all();
+    // POSIX locks held through descriptors other processes still have.
+    crate::fs::locks::release_process(task.tgid);
     // Let go of the working directory, so its mount is no longer busy
     // while the zombie waits to be reaped (Linux's exit_fs).
     task.fs.lock().cwd = crate::fs::mount::root_path();

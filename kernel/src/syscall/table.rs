@@ -26,6 +26,7 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::DUP2 => fs::fcntl::sys_dup2(int(a[0]), int(a[1])),
         nr::DUP3 => fs::fcntl::sys_dup3(int(a[0]), int(a[1]), a[2] as u32),
         nr::FCNTL => fs::fcntl::sys_fcntl(int(a[0]), int(a[1]), a[2]),
+        nr::FLOCK => fs::locks::flock::sys_flock(int(a[0]), int(a[1])),
         nr::IOCTL => fs::ioctl::sys_ioctl(int(a[0]), a[1] as u32, a[2]),
         nr::MMAP => fs::mmap::sys_mmap(a[0], a[1], a[2] as u32, a[3] as u32, int(a[4]), a[5]),
         nr::OPEN => fs::open::sys_open(a[0], u32v(a[1]), u32v(a[2])),

@@ -323,6 +323,11 @@ fn conformance_futexpi() {
 }
 
 #[test]
+fn conformance_flock() {
+    conformance("flock");
+}
+
+#[test]
 fn conformance_unix() {
     conformance("unix");
 }
@@ -470,6 +475,14 @@ fn busybox_scheduling_tools() {
     let line = r.find_containing("schedtools tests:").unwrap_or_default().to_string();
     show(&line);
     r.expect(line.ends_with(" 0 failed"), format!("schedtools tests did not all pass: {line}"));
+}
+
+#[test]
+fn busybox_flock_between_processes() {
+    let r = shell_script("flock");
+    let line = r.find_containing("flock tests:").unwrap_or_default().to_string();
+    show(&line);
+    r.expect(line.ends_with(" 0 failed"), format!("flock tests did not all pass: {line}"));
 }
 
 #[test]

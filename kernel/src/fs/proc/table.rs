@@ -29,6 +29,7 @@ pub enum FileKind {
     OvercommitMemory,
     OvercommitRatio,
     NetUnix,
+    Locks,
     // Per process (or thread).
     PidStat,
     Statm,
@@ -113,7 +114,7 @@ const fn link(parent: usize, name: &'static str, kind: LinkKind) -> Fixed {
     Fixed { parent, name, mode: S_IFLNK | 0o777, what: What::Link(kind) }
 }
 
-pub const FIXED_COUNT: usize = 29;
+pub const FIXED_COUNT: usize = 30;
 
 /// The fixed tree, each directory before its entries, in readdir order.
 pub static FIXED: [Fixed; FIXED_COUNT] = [
@@ -146,6 +147,7 @@ pub static FIXED: [Fixed; FIXED_COUNT] = [
     file(SYS_VM, "overcommit_ratio", 0o644, FileKind::OvercommitRatio),
     dir(ROOT, "net"),
     file(NET, "unix", 0o444, FileKind::NetUnix),
+    file(ROOT, "locks", 0o444, FileKind::Locks),
 ];
 
 /// An entry of a process (or thread) directory.
