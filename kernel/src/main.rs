@@ -21,6 +21,7 @@ mod cmdline;
 mod drivers;
 mod fs;
 mod hooks;
+mod ipc;
 mod mm;
 mod net;
 #[cfg(not(test))]

@@ -323,6 +323,11 @@ fn conformance_futexpi() {
 }
 
 #[test]
+fn conformance_sysvshm() {
+    conformance("sysvshm");
+}
+
+#[test]
 fn conformance_unix() {
     conformance("unix");
 }
