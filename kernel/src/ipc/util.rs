@@ -167,6 +167,11 @@ impl<T: IpcObject> Ids<T> {
         Some((Self::id_of(index, obj.perm().seq), obj))
     }
 
+    /// Every object, to change.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.slots.iter_mut().flatten()
+    }
+
     /// Every object with its id.
     pub fn iter(&self) -> impl Iterator<Item = (i32, &T)> {
         self.slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|o| (Self::id_of(i, o.perm().seq), o)))

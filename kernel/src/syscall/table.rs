@@ -224,6 +224,10 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::SHMAT => ipc::shm::sys_shmat(int(a[0]), a[1], int(a[2])),
         nr::SHMDT => ipc::shm::sys_shmdt(a[0]),
         nr::SHMCTL => ipc::shm::sys_shmctl(int(a[0]), int(a[1]), a[2]),
+        nr::SEMGET => ipc::sem::sys_semget(int(a[0]), int(a[1]), int(a[2])),
+        nr::SEMOP => ipc::semop::sys_semop(int(a[0]), a[1], a[2] as usize),
+        nr::SEMTIMEDOP => ipc::semop::sys_semtimedop(int(a[0]), a[1], a[2] as usize, a[3]),
+        nr::SEMCTL => ipc::sem::sys_semctl(int(a[0]), int(a[1]), int(a[2]), a[3]),
         // The kernel log.
         nr::SYSLOG => syslog::sys_syslog(int(a[0]), a[1], int(a[2])),
         _ => return None,

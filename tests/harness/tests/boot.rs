@@ -328,6 +328,11 @@ fn conformance_sysvshm() {
 }
 
 #[test]
+fn conformance_sysvsem() {
+    conformance("sysvsem");
+}
+
+#[test]
 fn conformance_unix() {
     conformance("unix");
 }
