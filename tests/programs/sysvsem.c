@@ -5,7 +5,7 @@
  * signals), SEM_UNDO undone at exit, and the rights of an unprivileged
  * user.
  */
-#include "common.h"
+#include "sysvipc.h"
 
 #include <sched.h>
 #include <signal.h>
@@ -23,14 +23,6 @@ union semun {
 	unsigned short *array;
 	struct seminfo *info;
 };
-
-static int wait_child(pid_t pid)
-{
-	int status;
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 static int op(int id, unsigned short num, short delta, short flags)
 {
@@ -87,6 +79,7 @@ static void check_get_and_ctl(void)
 	else
 		tfail("IPC_STAT: nsems=%lu mode=%o otime=%ld", (unsigned long)ds.sem_nsems, ds.sem_perm.mode,
 		      (long)ds.sem_otime);
+	expect_sysvipc_line("sem", "       key      semid perms      nsems   uid", KEY, id, 0600);
 	ds.sem_perm.mode = 0660;
 	EXPECT_RET("IPC_SET", semctl(id, 0, IPC_SET, (union semun){.buf = &ds}), 0);
 	semctl(id, 0, IPC_STAT, (union semun){.buf = &ds});
@@ -196,8 +189,8 @@ static void check_undo(void)
 {
 	int id = semget(IPC_PRIVATE, 2, 0600);
 	semctl(id, 1, SETVAL, (union semun){.val = 2});
-	int done[2];
-	if (pipe(done)) {
+	int to_parent[2], to_child[2];
+	if (pipe(to_parent) || pipe(to_child)) {
 		tfail("pipe errno=%d", errno);
 		return;
 	}
@@ -214,15 +207,15 @@ static void check_undo(void)
 	if (pid == 0) {
 		char c;
 		int ok = op(id, 0, 5, SEM_UNDO) == 0;
-		if (write(done[1], "x", 1) != 1 || read(done[0], &c, 1) != 1)
+		if (write(to_parent[1], "x", 1) != 1 || read(to_child[0], &c, 1) != 1)
 			ok = 0;
 		_exit(ok ? 0 : 1);
 	}
 	char c;
-	if (read(done[0], &c, 1) != 1)
+	if (read(to_parent[0], &c, 1) != 1)
 		tfail("no word from the child");
 	EXPECT_RET("SETVAL while the child holds an adjustment", semctl(id, 0, SETVAL, (union semun){.val = 1}), 0);
-	if (write(done[1], "x", 1) != 1)
+	if (write(to_child[1], "x", 1) != 1)
 		tfail("write to the child");
 	EXPECT_RET("the child exits", wait_child(pid), 0);
 	EXPECT_RET("SETVAL cleared the adjustment: the value stays", value(id, 0), 1);
@@ -232,7 +225,7 @@ static void check_undo(void)
 	EXPECT_RET("a child's semop with SEM_UNDO, then its own SETVAL", wait_child(pid), 0);
 	EXPECT_RET("nothing undone after its SETVAL", value(id, 1), 32767);
 	semctl(id, 0, IPC_RMID);
-	close(done[0]), close(done[1]);
+	close(to_parent[0]), close(to_parent[1]), close(to_child[0]), close(to_child[1]);
 }
 
 static int unprivileged_checks(int private_set, int readable_set)
@@ -293,6 +286,7 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		return helper(argc, argv);
 	alarm(60);
+	expect_limit("sem", "32000\t1024000000\t500\t32000\n");
 	check_get_and_ctl();
 	check_operations();
 	check_sleep_and_wake();

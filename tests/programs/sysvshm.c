@@ -4,8 +4,7 @@
  * fork and exit, removal at the last detach, and the permission checks
  * for an unprivileged user.
  */
-#include "common.h"
-#include "procparse.h"
+#include "sysvipc.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -24,15 +23,6 @@ static struct shmid_ds stat_of(int id)
 	if (shmctl(id, IPC_STAT, &ds) != 0)
 		tfail("shmctl(IPC_STAT) errno=%d %s", errno, errno_name(errno));
 	return ds;
-}
-
-/* Waits for a child and returns its exit code, or 128 + the signal. */
-static int wait_child(pid_t pid)
-{
-	int status;
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 static void check_get_errors(void)
@@ -68,6 +58,7 @@ static void check_get_errors(void)
 	else
 		tfail("IPC_STAT: segsz=%zu cpid=%d lpid=%d nattch=%lu mode=%o key=%#x", ds.shm_segsz, ds.shm_cpid,
 		      ds.shm_lpid, (unsigned long)ds.shm_nattch, ds.shm_perm.mode, ds.shm_perm.__key);
+	expect_sysvipc_line("shm", "       key      shmid perms                  size  cpid  lpid nattch", KEY, id, 0600);
 	EXPECT_RET("shmctl(IPC_RMID) of the keyed segment", shmctl(id, IPC_RMID, NULL), 0);
 	EXPECT_ERRNO("shmget finds no key after IPC_RMID", shmget(KEY, 0, 0), ENOENT);
 }
@@ -316,6 +307,9 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		return helper(argc, argv);
 	alarm(60);
+	expect_limit("shmmax", "18446744073692774399\n");
+	expect_limit("shmall", "18446744073692774399\n");
+	expect_limit("shmmni", "4096\n");
 	check_get_errors();
 	check_sharing_with_a_child();
 	check_addresses();

@@ -5,6 +5,8 @@
 //! each then tries its operations again (simple, and right; sets are few).
 
 use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -241,4 +243,27 @@ fn set_all(id: i32, arg: u64) -> Result<usize, Errno> {
     }
     SEM_WAIT.wake_all();
     Ok(0)
+}
+
+/// One line of /proc/sysvipc/sem per set, in Linux's format.
+pub fn proc_lines() -> Vec<String> {
+    let sets = SEM.lock();
+    sets.iter()
+        .map(|(id, s)| {
+            let p = &s.perm;
+            format!(
+                "{:>10} {:>10}  {:>4o} {:>10} {:>5} {:>5} {:>5} {:>5} {:>10} {:>10}\n",
+                p.key,
+                id,
+                p.mode,
+                s.sems.len(),
+                p.uid,
+                p.gid,
+                p.cuid,
+                p.cgid,
+                s.otime,
+                s.ctime
+            )
+        })
+        .collect()
 }

@@ -341,3 +341,32 @@ pub fn sys_shmctl(id: i32, cmd: i32, buf: u64) -> Result<usize, Errno> {
         _ => Err(Errno::EINVAL),
     }
 }
+
+/// One line of /proc/sysvipc/shm per segment, in Linux's format.
+pub fn proc_lines() -> alloc::vec::Vec<alloc::string::String> {
+    let shm = SHM.lock();
+    shm.iter()
+        .map(|(id, s)| {
+            let p = &s.perm;
+            format!(
+                "{:>10} {:>10}  {:>4o} {:>21} {:>5} {:>5}  {:>5} {:>5} {:>5} {:>5} {:>5} {:>10} {:>10} {:>10} {:>21} {:>21}\n",
+                p.key,
+                id,
+                p.mode,
+                s.size,
+                s.cpid,
+                s.lpid,
+                s.attach_count(),
+                p.uid,
+                p.gid,
+                p.cuid,
+                p.cgid,
+                s.atime,
+                s.dtime,
+                s.ctime,
+                s.memory.resident_pages() * PAGE,
+                0
+            )
+        })
+        .collect()
+}

@@ -228,6 +228,10 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::SEMOP => ipc::semop::sys_semop(int(a[0]), a[1], a[2] as usize),
         nr::SEMTIMEDOP => ipc::semop::sys_semtimedop(int(a[0]), a[1], a[2] as usize, a[3]),
         nr::SEMCTL => ipc::sem::sys_semctl(int(a[0]), int(a[1]), int(a[2]), a[3]),
+        nr::MSGGET => ipc::msg::sys_msgget(int(a[0]), int(a[1])),
+        nr::MSGSND => ipc::msg::sys_msgsnd(int(a[0]), a[1], a[2] as usize, int(a[3])),
+        nr::MSGRCV => ipc::msg::sys_msgrcv(int(a[0]), a[1], a[2] as usize, a[3] as i64, int(a[4])),
+        nr::MSGCTL => ipc::msg::sys_msgctl(int(a[0]), int(a[1]), a[2]),
         // The kernel log.
         nr::SYSLOG => syslog::sys_syslog(int(a[0]), a[1], int(a[2])),
         _ => return None,

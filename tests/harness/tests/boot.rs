@@ -333,6 +333,11 @@ fn conformance_sysvsem() {
 }
 
 #[test]
+fn conformance_sysvmsg() {
+    conformance("sysvmsg");
+}
+
+#[test]
 fn conformance_unix() {
     conformance("unix");
 }
