@@ -458,6 +458,14 @@ fn busybox_scheduling_tools() {
 }
 
 #[test]
+fn busybox_ipcs_and_ipcrm() {
+    let r = shell_script("ipc");
+    let line = r.find_containing("ipc tests:").unwrap_or_default().to_string();
+    show(&line);
+    r.expect(line.ends_with(" 0 failed"), format!("ipc tests did not all pass: {line}"));
+}
+
+#[test]
 fn kernel_threads_under_kthreadd() {
     let r = shell_script("kthreads");
     let line = r.find_containing("kthreads tests:").unwrap_or_default().to_string();
