@@ -16,6 +16,9 @@
 #define KEY 0x4b455301
 #define PAGE 4096
 
+/* This program, to exec again. */
+static char *self;
+
 static struct shmid_ds stat_of(int id)
 {
 	struct shmid_ds ds;
@@ -121,6 +124,15 @@ static void check_sharing_with_a_child(void)
 		_exit(shmdt(p) == 0 && shmdt(p) == -1 && errno == EINVAL ? 0 : 1);
 	EXPECT_RET("a child's shmdt, then shmdt again is EINVAL", wait_child(pid), 0);
 	EXPECT_RET("shm_nattch after the child's shmdt and exit", stat_of(id).shm_nattch, 1);
+	/* exec leaves the old address space, and its attach with it. */
+	pid = fork();
+	if (pid == 0) {
+		char id_text[16];
+		snprintf(id_text, sizeof id_text, "%d", id);
+		execl(self, self, "nattch", id_text, (char *)NULL);
+		_exit(99);
+	}
+	EXPECT_RET("after a child's exec, shm_nattch counts only the parent (exit code)", wait_child(pid), 1);
 	EXPECT_ERRNO("shmdt of an address with nothing attached", shmdt(p + PAGE), EINVAL);
 	EXPECT_ERRNO("shmdt of an unaligned address", shmdt(p + 1), EINVAL);
 	EXPECT_RET("shmdt", shmdt(p), 0);
@@ -288,10 +300,16 @@ static void check_permissions(void)
 	shmctl(world_readable, IPC_RMID, NULL);
 }
 
-/* `sysvshm create`: makes a keyed segment for the ipcs/ipcrm script and
- * prints its id. */
+/* `sysvshm create KEY`: makes a keyed segment for the ipcs/ipcrm script
+ * and prints its id; `sysvshm nattch ID` exits with the attach count. */
 static int helper(int argc, char **argv)
 {
+	if (strcmp(argv[1], "nattch") == 0 && argc == 3) {
+		struct shmid_ds ds;
+		if (shmctl(atoi(argv[2]), IPC_STAT, &ds) != 0)
+			return 98;
+		return (int)ds.shm_nattch;
+	}
 	if (strcmp(argv[1], "create") == 0 && argc == 3) {
 		int id = shmget((key_t)strtoul(argv[2], NULL, 0), 2 * PAGE, IPC_CREAT | IPC_EXCL | 0640);
 		if (id < 0)
@@ -306,6 +324,9 @@ int main(int argc, char **argv)
 {
 	if (argc > 1)
 		return helper(argc, argv);
+	/* Found through PATH: the kernel's link to it. */
+	self = strchr(argv[0], '/') ? argv[0] : "/proc/self/exe";
+	proc_mount_if_needed();
 	alarm(60);
 	expect_limit("shmmax", "18446744073692774399\n");
 	expect_limit("shmall", "18446744073692774399\n");
