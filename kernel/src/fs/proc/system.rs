@@ -307,3 +307,17 @@ fn interrupts() -> String {
     let _ = writeln!(s, "LOC: {timer:>10}   Local timer interrupts");
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fixed_value_accepts_itself_only() {
+        assert!(same_numbers(b"18446744073692774399\n", &[SHMMAX]));
+        assert!(!same_numbers(b"4095\n", &[SHMMNI]));
+        assert!(same_numbers(b"32000 1024000000\t500 32000\n", &[32000, 1_024_000_000, 500, 32000]));
+        assert!(!same_numbers(b"32000 1024000000 500\n", &[32000, 1_024_000_000, 500, 32000]));
+        assert!(!same_numbers(b"32000 1024000000 500 32000 1\n", &[32000, 1_024_000_000, 500, 32000]));
+    }
+}
