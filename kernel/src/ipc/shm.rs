@@ -190,8 +190,6 @@ pub fn sys_shmat(id: i32, addr: u64, flags: i32) -> Result<usize, Errno> {
         let mut shm = SHM.lock();
         let seg = shm.get_mut(id)?;
         seg.perm.check(&cred, wanted)?;
-        seg.atime = now();
-        seg.lpid = current_pid();
         seg.attachment(id)
     };
     let mut map_flags = MapFlags::MAP_SHARED;
@@ -201,10 +199,15 @@ pub fn sys_shmat(id: i32, addr: u64, flags: i32) -> Result<usize, Errno> {
     }
     let size = attachment.size;
     let source: Arc<dyn MappedFile> = attachment;
-    match crate::mm::mmap::do_mmap(addr, size, prot, map_flags, Some(source), 0) {
-        Err(Errno::EEXIST) => Err(Errno::EINVAL),
-        result => result,
+    let start = match crate::mm::mmap::do_mmap(addr, size, prot, map_flags, Some(source), 0) {
+        Err(Errno::EEXIST) => return Err(Errno::EINVAL),
+        result => result?,
+    };
+    if let Ok(seg) = SHM.lock().get_mut(id) {
+        seg.atime = now();
+        seg.lpid = current_pid();
     }
+    Ok(start)
 }
 
 /// The segment id of an attachment mapped by an area, if it is one.
