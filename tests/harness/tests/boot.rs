@@ -325,6 +325,18 @@ fn conformance_futexpi() {
 #[test]
 fn conformance_flock() {
     conformance("flock");
+fn conformance_sysvshm() {
+    conformance("sysvshm");
+}
+
+#[test]
+fn conformance_sysvsem() {
+    conformance("sysvsem");
+}
+
+#[test]
+fn conformance_sysvmsg() {
+    conformance("sysvmsg");
 }
 
 #[test]
@@ -483,6 +495,11 @@ fn busybox_flock_between_processes() {
     let line = r.find_containing("flock tests:").unwrap_or_default().to_string();
     show(&line);
     r.expect(line.ends_with(" 0 failed"), format!("flock tests did not all pass: {line}"));
+fn busybox_ipcs_and_ipcrm() {
+    let r = shell_script("ipc");
+    let line = r.find_containing("ipc tests:").unwrap_or_default().to_string();
+    show(&line);
+    r.expect(line.ends_with(" 0 failed"), format!("ipc tests did not all pass: {line}"));
 }
 
 #[test]

@@ -30,6 +30,16 @@ pub enum FileKind {
     OvercommitRatio,
     NetUnix,
     Locks,
+    Shmmax,
+    Shmall,
+    Shmmni,
+    Sem,
+    Msgmax,
+    Msgmnb,
+    Msgmni,
+    SysvipcShm,
+    SysvipcSem,
+    SysvipcMsg,
     // Per process (or thread).
     PidStat,
     Statm,
@@ -101,6 +111,7 @@ const SYS: usize = 14;
 const SYS_KERNEL: usize = 15;
 const SYS_VM: usize = 23;
 const NET: usize = 27;
+const SYSVIPC: usize = 37;
 
 const fn dir(parent: usize, name: &'static str) -> Fixed {
     Fixed { parent, name, mode: S_IFDIR | 0o555, what: What::Dir(DirKind::Fixed) }
@@ -114,7 +125,7 @@ const fn link(parent: usize, name: &'static str, kind: LinkKind) -> Fixed {
     Fixed { parent, name, mode: S_IFLNK | 0o777, what: What::Link(kind) }
 }
 
-pub const FIXED_COUNT: usize = 30;
+pub const FIXED_COUNT: usize = 41;
 
 /// The fixed tree, each directory before its entries, in readdir order.
 pub static FIXED: [Fixed; FIXED_COUNT] = [
@@ -148,6 +159,17 @@ pub static FIXED: [Fixed; FIXED_COUNT] = [
     dir(ROOT, "net"),
     file(NET, "unix", 0o444, FileKind::NetUnix),
     file(ROOT, "locks", 0o444, FileKind::Locks),
+    file(SYS_KERNEL, "shmmax", 0o644, FileKind::Shmmax),
+    file(SYS_KERNEL, "shmall", 0o644, FileKind::Shmall),
+    file(SYS_KERNEL, "shmmni", 0o644, FileKind::Shmmni),
+    file(SYS_KERNEL, "sem", 0o644, FileKind::Sem),
+    file(SYS_KERNEL, "msgmax", 0o644, FileKind::Msgmax),
+    file(SYS_KERNEL, "msgmnb", 0o644, FileKind::Msgmnb),
+    file(SYS_KERNEL, "msgmni", 0o644, FileKind::Msgmni),
+    dir(ROOT, "sysvipc"),
+    file(SYSVIPC, "shm", 0o444, FileKind::SysvipcShm),
+    file(SYSVIPC, "sem", 0o444, FileKind::SysvipcSem),
+    file(SYSVIPC, "msg", 0o444, FileKind::SysvipcMsg),
 ];
 
 /// An entry of a process (or thread) directory.
@@ -202,7 +224,9 @@ mod tests {
 
     #[test]
     fn the_directory_indices_name_their_directories() {
-        for (index, name) in [(ROOT, ""), (SYS, "sys"), (SYS_KERNEL, "kernel"), (SYS_VM, "vm")] {
+        for (index, name) in
+            [(ROOT, ""), (SYS, "sys"), (SYS_KERNEL, "kernel"), (SYS_VM, "vm"), (NET, "net"), (SYSVIPC, "sysvipc")]
+        {
             assert_eq!(FIXED[index].name, name);
             assert!(matches!(FIXED[index].what, What::Dir(_)), "{name} is a directory");
         }
