@@ -325,6 +325,9 @@ fn conformance_futexpi() {
 #[test]
 fn conformance_flock() {
     conformance("flock");
+}
+
+#[test]
 fn conformance_sysvshm() {
     conformance("sysvshm");
 }
@@ -500,6 +503,9 @@ fn busybox_flock_between_processes() {
     let line = r.find_containing("flock tests:").unwrap_or_default().to_string();
     show(&line);
     r.expect(line.ends_with(" 0 failed"), format!("flock tests did not all pass: {line}"));
+}
+
+#[test]
 fn busybox_ipcs_and_ipcrm() {
     let r = shell_script("ipc");
     let line = r.find_containing("ipc tests:").unwrap_or_default().to_string();
