@@ -176,7 +176,11 @@ pub fn fcntl(file: &OpenFile, cmd: i32, arg: u64) -> Result<usize, Errno> {
         if !file.flags().writable() {
             return Err(Errno::EPERM);
         }
-        let seals = u32::try_from(arg).ok().filter(|s| s & !KNOWN_SEALS == 0).ok_or(Errno::EINVAL)?;
+        // Linux takes the seals as an unsigned int: higher bits are cut.
+        let seals = arg as u32;
+        if seals & !KNOWN_SEALS != 0 {
+            return Err(Errno::EINVAL);
+        }
         let mut i = file.inode().lock();
         let data = i.file_mut().map_err(|_| Errno::EINVAL)?;
         return data.seals_mut().ok_or(Errno::EINVAL)?.add(seals).map(|()| 0);
@@ -184,4 +188,69 @@ pub fn fcntl(file: &OpenFile, cmd: i32, arg: u64) -> Result<usize, Errno> {
     let i = file.inode().lock();
     let data = i.file().map_err(|_| Errno::EINVAL)?;
     Ok(data.seals().ok_or(Errno::EINVAL)?.bits as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(bits: i32) -> Seals {
+        Seals { bits: bits as u32, writable_maps: 0 }
+    }
+
+    #[test]
+    fn grow_seal_lets_a_write_fill_the_pages_before_the_end() {
+        let s = with(F_SEAL_GROW);
+        assert_eq!(s.writable_len(100, 50, 8192), Ok(50));
+        assert_eq!(s.writable_len(8190, 4, 8192), Ok(2));
+        assert_eq!(s.writable_len(8192, 4, 8192), Err(Errno::EPERM));
+        assert_eq!(s.writable_len(50, 100, 100), Err(Errno::EPERM));
+        assert_eq!(s.writable_len(4000, 2000, 5000), Ok(96));
+    }
+
+    #[test]
+    fn write_seals_refuse_every_write() {
+        assert_eq!(with(F_SEAL_WRITE).writable_len(0, 1, 10), Err(Errno::EPERM));
+        assert_eq!(with(F_SEAL_FUTURE_WRITE).writable_len(0, 1, 10), Err(Errno::EPERM));
+        assert_eq!(with(F_SEAL_SHRINK).writable_len(0, 100, 10), Ok(100));
+    }
+
+    #[test]
+    fn size_seals_refuse_only_their_direction() {
+        let s = with(F_SEAL_SHRINK);
+        assert_eq!(s.check_resize(10, 5), Err(Errno::EPERM));
+        assert_eq!(s.check_resize(10, 10), Ok(()));
+        assert_eq!(s.check_resize(10, 20), Ok(()));
+        assert_eq!(with(F_SEAL_GROW).check_resize(10, 20), Err(Errno::EPERM));
+    }
+
+    #[test]
+    fn write_seal_waits_for_shared_mappings_that_may_write() {
+        let mut s = with(0);
+        assert_eq!(s.map_shared(false, true), Ok(true));
+        assert_eq!(s.add(F_SEAL_WRITE as u32), Err(Errno::EBUSY));
+        s.unmap_shared();
+        assert_eq!(s.add(F_SEAL_WRITE as u32), Ok(()));
+        assert_eq!(s.map_shared(false, true), Err(Errno::EPERM));
+        assert_eq!(s.map_shared(false, false), Ok(true));
+    }
+
+    #[test]
+    fn future_write_keeps_old_mappings_and_refuses_new_writable_ones() {
+        let mut s = with(0);
+        assert_eq!(s.map_shared(true, true), Ok(true));
+        assert_eq!(s.add(F_SEAL_FUTURE_WRITE as u32), Ok(()));
+        assert_eq!(s.map_shared(true, true), Err(Errno::EPERM));
+        assert_eq!(s.map_shared(false, true), Ok(false));
+    }
+
+    #[test]
+    fn seal_seal_ends_sealing_and_flags_are_checked() {
+        let mut s = Seals::sealed();
+        assert_eq!(s.add(F_SEAL_GROW as u32), Err(Errno::EPERM));
+        assert_eq!(check_flags(MFD_CLOEXEC | MFD_ALLOW_SEALING), Ok(()));
+        assert_eq!(check_flags(0x100), Err(Errno::EINVAL));
+        assert_eq!(check_flags(21 << MFD_HUGE_SHIFT), Err(Errno::EINVAL));
+        assert_eq!(check_flags(MFD_HUGETLB), Err(Errno::EINVAL));
+    }
 }

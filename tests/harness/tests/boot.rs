@@ -368,6 +368,11 @@ fn conformance_timerfd() {
 }
 
 #[test]
+fn conformance_memfd() {
+    conformance("memfd");
+}
+
+#[test]
 fn conformance_signalfd() {
     conformance("signalfd");
 }
