@@ -14,8 +14,11 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <linux/magic.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 
 #ifndef MFD_CLOEXEC
@@ -304,6 +307,56 @@ static void test_write_seal(void)
 	close(fd);
 }
 
+/* A mapping inherited by a child counts until the child lets it go. */
+static void test_write_seal_after_fork(void)
+{
+	int fd = sealable("forked");
+	ftruncate(fd, PAGE);
+	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int go[2];
+	pipe(go);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char c;
+		close(go[1]);
+		read(go[0], &c, 1); /* until the parent has checked */
+		_exit(p[0] == 0 ? 0 : 1);
+	}
+	close(go[0]);
+	munmap(p, PAGE);
+	EXPECT_ERRNO("F_SEAL_WRITE while a child holds the shared mapping", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE),
+		     EBUSY);
+	close(go[1]);
+	int status = -1;
+	waitpid(pid, &status, 0);
+	EXPECT_RET("F_SEAL_WRITE once the child has exited", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), 0);
+	close(fd);
+}
+
+/* Files of a mounted tmpfs carry F_SEAL_SEAL: seals exist, none can be
+ * added. As init (here, inside the kernel under test) /dev/shm is mounted
+ * first if missing. */
+static void test_tmpfs_file(void)
+{
+	struct statfs sf;
+	if (getpid() == 1 && (statfs("/dev/shm", &sf) != 0 || sf.f_type != TMPFS_MAGIC)) {
+		mkdir("/dev", 0755);
+		mkdir("/dev/shm", 01777);
+		mount("tmpfs", "/dev/shm", "tmpfs", 0, NULL);
+	}
+	if (statfs("/dev/shm", &sf) != 0 || sf.f_type != TMPFS_MAGIC) {
+		tconf("no tmpfs on /dev/shm");
+		return;
+	}
+	char path[64];
+	snprintf(path, sizeof path, "/dev/shm/memfd-test-%d", getpid());
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	unlink(path);
+	EXPECT_RET("a tmpfs file's F_GET_SEALS", fcntl(fd, F_GET_SEALS), F_SEAL_SEAL);
+	EXPECT_ERRNO("F_ADD_SEALS on a tmpfs file", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EPERM);
+	close(fd);
+}
+
 static void test_future_write(void)
 {
 	int fd = sealable("future");
@@ -335,6 +388,8 @@ int main(void)
 	test_default_seals();
 	test_shrink_grow();
 	test_write_seal();
+	test_write_seal_after_fork();
 	test_future_write();
+	test_tmpfs_file();
 	return tdone();
 }
