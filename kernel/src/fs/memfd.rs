@@ -118,10 +118,11 @@ impl Seals {
     }
 }
 
+static MEMFD_MNT: Once<Arc<Mount>> = Once::new();
+
 /// The internal tmpfs that holds memfds (Linux's shm_mnt): no size or
 /// inode limits, as a kernel mount of tmpfs has none.
 fn memfd_mount() -> Arc<Mount> {
-    static MEMFD_MNT: Once<Arc<Mount>> = Once::new();
     MEMFD_MNT
         .call_once(|| {
             let sb = SuperBlock::new(&TMPFS, 0);
@@ -130,6 +131,11 @@ fn memfd_mount() -> Arc<Mount> {
             Mount::create_internal(sb, root, b"tmpfs".to_vec())
         })
         .clone()
+}
+
+/// The pages memfds hold, which /proc/meminfo counts as Shmem.
+pub fn pages() -> u64 {
+    MEMFD_MNT.get().map_or(0, |m| m.sb.usage().0)
 }
 
 /// memfd_create's flags: unknown ones are EINVAL, and huge page sizes only
