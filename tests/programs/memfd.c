@@ -379,8 +379,36 @@ static void test_future_write(void)
 	close(fd);
 }
 
-int main(void)
+/* A program copied into a memfd runs with fexecve, as runc and friends do. */
+static void test_exec(void)
 {
+	int exe = open("/proc/self/exe", O_RDONLY);
+	int fd = memfd("program", MFD_CLOEXEC);
+	char buf[65536];
+	long n, total = 0;
+	while ((n = read(exe, buf, sizeof buf)) > 0)
+		total += write(fd, buf, n) == n ? n : 0;
+	close(exe);
+	struct stat st;
+	fstat(fd, &st);
+	EXPECT_RET("the program was copied whole", total == st.st_size && total > 0, 1);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *argv[] = {"memfd", "exec-child", NULL};
+		char *envp[] = {NULL};
+		fexecve(fd, argv, envp);
+		_exit(99);
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	EXPECT_RET("fexecve of the memfd runs the program (exit 42)", WIFEXITED(status) ? WEXITSTATUS(status) : -1, 42);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "exec-child") == 0)
+		return 42;
 	proc_mount_if_needed();
 	test_flags();
 	test_file();
@@ -391,5 +419,6 @@ int main(void)
 	test_write_seal_after_fork();
 	test_future_write();
 	test_tmpfs_file();
+	test_exec();
 	return tdone();
 }
