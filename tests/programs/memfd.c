@@ -1,424 +1,544 @@
 /*
- * memfd: memfd_create (flags, CLOEXEC, names up to 249 bytes, bad pointers,
- * MFD_HUGETLB), the file it makes (a regular file of mode 0777 whatever
- * the umask, no links, read/write/lseek/ftruncate/fallocate, its
- * /proc/self/fd link and /proc/self/maps name "/memfd:NAME (deleted)", a
- * reopen through /proc/self/fd), a MAP_SHARED mapping shared across fork,
- * and file seals through fcntl F_ADD_SEALS / F_GET_SEALS: F_SEAL_SEAL by
- * default, SHRINK, GROW, WRITE (EBUSY while a shared mapping may write),
- * FUTURE_WRITE (existing mappings keep writing), unknown seals, files
- * that are not memfds, and a descriptor open read-only.
+ * memfd: memfd_create through the raw call and libc (the /proc/self/fd link
+ * "/memfd:NAME (deleted)", MFD_CLOEXEC, MFD_ALLOW_SEALING, bad flags, names
+ * too long or unreadable, the order of those checks), the file it makes (a
+ * regular file of size 0, mode 0777, no links; read, write, lseek,
+ * ftruncate, MAP_SHARED mappings seen by a forked child through its own
+ * mapping), and file sealing with fcntl F_ADD_SEALS and F_GET_SEALS:
+ * F_SEAL_SEAL on a memfd made without MFD_ALLOW_SEALING, F_SEAL_WRITE (write
+ * and shared writable mappings refused, EBUSY while a shared mapping
+ * exists), F_SEAL_SHRINK, F_SEAL_GROW (including writes that cross the end),
+ * F_SEAL_SEAL, F_SEAL_FUTURE_WRITE (existing mappings keep writing), unknown
+ * seal bits, and files that are not memfds (pipes, regular files of /tmp,
+ * tmpfs and ramfs).
+ *
+ * Only what Linux 6.1 does too: no MFD_NOEXEC_SEAL, MFD_EXEC or F_SEAL_EXEC.
  */
 #include "common.h"
 #include "procparse.h"
+#include "socktest.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
-#include <linux/magic.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
 
-#ifndef MFD_CLOEXEC
-#define MFD_CLOEXEC 0x0001U
-#define MFD_ALLOW_SEALING 0x0002U
-#endif
-#ifndef MFD_HUGETLB
-#define MFD_HUGETLB 0x0004U
-#endif
-#define MFD_HUGE_2MB (21U << 26)
-#ifndef F_ADD_SEALS
-#define F_ADD_SEALS 1033
-#define F_GET_SEALS 1034
-#define F_SEAL_SEAL 0x0001
-#define F_SEAL_SHRINK 0x0002
-#define F_SEAL_GROW 0x0004
-#define F_SEAL_WRITE 0x0008
-#endif
-#ifndef F_SEAL_FUTURE_WRITE
-#define F_SEAL_FUTURE_WRITE 0x0010
-#endif
-
+#define TMPFS_MAGIC 0x01021994
+#define RAMFS_MAGIC 0x858458f6
 #define PAGE 4096
 
-static int memfd(const char *name, unsigned flags)
+static long memfd(const char *name, unsigned flags)
 {
-	return (int)syscall(SYS_memfd_create, name, flags);
+	return syscall(SYS_memfd_create, name, flags);
 }
 
-static int sealable(const char *name)
+static int reaped_ok(pid_t pid)
 {
-	int fd = memfd(name, MFD_ALLOW_SEALING);
-	if (fd < 0)
-		tfail("memfd_create(%s, MFD_ALLOW_SEALING): %s", name, errno_name(errno));
-	return fd;
+	int status = -1;
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-/* The file open again through /proc/self/fd with `flags`. */
-static int reopen(int fd, int flags)
+static long size_of(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* readlink of /proc/self/fd/N into buf; returns its length or -1. */
+static long fd_link(int fd, char *buf, size_t size)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	return open(path, flags);
+	long n = readlink(path, buf, size - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
 }
 
-static void test_flags(void)
+static void check_fd(const char *what, long fd)
 {
-	int fd = memfd("plain", 0);
-	if (fd < 0) {
-		tfail("memfd_create(\"plain\", 0): %s", errno_name(errno));
-		return;
-	}
-	tpass("memfd_create(\"plain\", 0) gives a descriptor");
-	EXPECT_RET("F_GETFL access mode is O_RDWR", fcntl(fd, F_GETFL) & O_ACCMODE, O_RDWR);
-	EXPECT_RET("without MFD_CLOEXEC F_GETFD", fcntl(fd, F_GETFD), 0);
+	int e = errno;
+	if (fd >= 0)
+		tpass("%s -> a descriptor", what);
+	else
+		tfail("%s -> %ld errno=%d %s", what, fd, e, errno_name(e));
+}
+
+/* Whether the len bytes at p are all c. */
+static int all(const char *p, int c, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != c)
+			return 0;
+	return 1;
+}
+
+static void test_create(void)
+{
+	char link[512], want[512];
+	long fd = memfd("kestrel", 0);
+	check_fd("raw memfd_create(\"kestrel\", 0)", fd);
+	fd_link(fd, link, sizeof link);
+	if (strcmp(link, "/memfd:kestrel (deleted)") == 0)
+		tpass("readlink /proc/self/fd/N is \"/memfd:kestrel (deleted)\"");
+	else
+		tfail("readlink /proc/self/fd/N is \"%s\", expected \"/memfd:kestrel (deleted)\"", link);
+	EXPECT_RET("it is not close-on-exec", fcntl(fd, F_GETFD), 0);
+	EXPECT_RET("F_GETFL is O_RDWR|O_LARGEFILE", fcntl(fd, F_GETFL), O_RDWR | 0100000);
+	struct stat st;
+	EXPECT_RET("fstat", fstat(fd, &st), 0);
+	EXPECT_RET("it is a regular file", S_ISREG(st.st_mode), 1);
+	EXPECT_RET("of mode 0777", st.st_mode & 07777, 0777);
+	EXPECT_RET("of size 0", st.st_size, 0);
+	EXPECT_RET("with no links", st.st_nlink, 0);
+	EXPECT_RET("owned by us", st.st_uid == getuid() && st.st_gid == getgid(), 1);
+	EXPECT_RET("st_blksize is the page size", st.st_blksize, PAGE);
 	close(fd);
+
 	fd = memfd("cloexec", MFD_CLOEXEC);
 	EXPECT_RET("MFD_CLOEXEC sets FD_CLOEXEC", fcntl(fd, F_GETFD), FD_CLOEXEC);
 	close(fd);
-	EXPECT_ERRNO("unknown flag 0x100", memfd("x", 0x100), EINVAL);
-	EXPECT_ERRNO("unknown flag 0x80000000", memfd("x", 0x80000000U), EINVAL);
-	EXPECT_ERRNO("huge page size without MFD_HUGETLB", memfd("x", MFD_HUGE_2MB), EINVAL);
-	EXPECT_ERRNO("bad name pointer", memfd((const char *)8, 0), EFAULT);
+	fd = memfd("both", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	check_fd("MFD_CLOEXEC | MFD_ALLOW_SEALING", fd);
+	close(fd);
+	fd = memfd_create("libc", MFD_CLOEXEC);
+	check_fd("libc memfd_create", fd);
+	fd_link(fd, link, sizeof link);
+	EXPECT_RET("its link names it", strcmp(link, "/memfd:libc (deleted)"), 0);
+	close(fd);
 
+	/* Names: anything up to 249 bytes, even empty, even with a slash. */
+	fd = memfd("", 0);
+	check_fd("an empty name", fd);
+	fd_link(fd, link, sizeof link);
+	if (strcmp(link, "/memfd: (deleted)") == 0)
+		tpass("its link is \"/memfd: (deleted)\"");
+	else
+		tfail("its link is \"%s\", expected \"/memfd: (deleted)\"", link);
+	close(fd);
+	fd = memfd("a/b c", 0);
+	check_fd("a name with a slash and a space", fd);
+	fd_link(fd, link, sizeof link);
+	if (strcmp(link, "/memfd:a/b c (deleted)") == 0)
+		tpass("its link is \"/memfd:a/b c (deleted)\"");
+	else
+		tfail("its link is \"%s\", expected \"/memfd:a/b c (deleted)\"", link);
+	close(fd);
 	char name[300];
 	memset(name, 'n', sizeof name);
-	name[249] = 0;
+	name[249] = '\0';
 	fd = memfd(name, 0);
-	EXPECT_RET("a 249-byte name is accepted", fd >= 0, 1);
+	check_fd("a name of 249 bytes", fd);
+	snprintf(want, sizeof want, "/memfd:%s (deleted)", name);
+	EXPECT_RET("its whole name is in the link (266 bytes)", fd_link(fd, link, sizeof link) == 266 &&
+		   strcmp(link, want) == 0, 1);
 	close(fd);
 	name[249] = 'n';
-	name[250] = 0;
-	EXPECT_ERRNO("a 250-byte name", memfd(name, 0), EINVAL);
-	EXPECT_RET("an empty name is accepted", (fd = memfd("", 0)) >= 0, 1);
+	name[250] = '\0';
+	EXPECT_ERRNO("a name of 250 bytes", memfd(name, 0), EINVAL);
+	name[299] = '\0';
+	EXPECT_ERRNO("a name of 299 bytes", memfd(name, 0), EINVAL);
+	EXPECT_ERRNO("a NULL name", memfd(NULL, 0), EFAULT);
+	EXPECT_ERRNO("a bad name pointer", memfd((void *)1, 0), EFAULT);
+	char *two = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(two + PAGE, PAGE);
+	memcpy(two + PAGE - 3, "abc", 3);
+	EXPECT_ERRNO("a name running into an unmapped page", memfd(two + PAGE - 3, 0), EFAULT);
+	two[PAGE - 1] = '\0';
+	fd = memfd(two + PAGE - 3, 0);
+	check_fd("a name ending just before an unmapped page", fd);
 	close(fd);
+	munmap(two, PAGE);
 
-	/* Without huge pages a kernel refuses MFD_HUGETLB; Linux with
-	 * hugetlbfs makes the file. */
-	fd = memfd("huge", MFD_HUGETLB);
-	if (fd >= 0 || errno == EINVAL)
-		tpass("MFD_HUGETLB either works or is EINVAL (%s)", fd >= 0 ? "works" : "EINVAL");
-	else
-		tfail("MFD_HUGETLB -> %s", errno_name(errno));
-	if (fd >= 0)
-		close(fd);
+	EXPECT_ERRNO("flag 0x20", memfd("x", 0x20), EINVAL);
+	EXPECT_ERRNO("flag 0x100", memfd("x", 0x100), EINVAL);
+	EXPECT_ERRNO("flag 0x80000000", memfd("x", 0x80000000u), EINVAL);
+	EXPECT_ERRNO("a huge page size (MFD_HUGE_2MB) without MFD_HUGETLB", memfd("x", 21u << 26), EINVAL);
+	EXPECT_ERRNO("the flags are checked before the name is read", memfd((void *)1, 0x100), EINVAL);
+	EXPECT_ERRNO("and before its length", memfd(name, 0x100), EINVAL);
+
+	/* Two memfds of the same name are two files. */
+	int a = memfd("same", 0), b = memfd("same", 0);
+	write(a, "abc", 3);
+	EXPECT_RET("two memfds of one name: writing one leaves the other empty", size_of(b), 0);
+	close(a);
+	close(b);
 }
 
-static void test_file(void)
+static void test_io(void)
 {
-	mode_t old = umask(022);
-	int fd = memfd("file", 0);
-	umask(old);
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		tfail("fstat of a memfd: %s", errno_name(errno));
-		return;
-	}
-	EXPECT_RET("fstat: a regular file", S_ISREG(st.st_mode), 1);
-	EXPECT_RET("fstat: mode 0777 despite umask 022", st.st_mode & 07777, 0777);
-	EXPECT_RET("fstat: no links", st.st_nlink, 0);
-	EXPECT_RET("fstat: size 0", st.st_size, 0);
-	EXPECT_RET("fstat: owner is the caller", st.st_uid, getuid());
+	char buf[64];
+	int fd = memfd("io", 0);
+	EXPECT_RET("write 11 bytes", write(fd, "hello world", 11), 11);
+	EXPECT_RET("the size is 11", size_of(fd), 11);
+	EXPECT_RET("the offset is 11", lseek(fd, 0, SEEK_CUR), 11);
+	EXPECT_RET("read at the end: 0", read(fd, buf, sizeof buf), 0);
+	EXPECT_RET("lseek to 0", lseek(fd, 0, SEEK_SET), 0);
+	memset(buf, 0, sizeof buf);
+	EXPECT_RET("read reads 11", read(fd, buf, sizeof buf), 11);
+	EXPECT_RET("what was written", memcmp(buf, "hello world", 11), 0);
+	EXPECT_RET("pwrite at 6", pwrite(fd, "WORLD", 5, 6), 5);
+	memset(buf, 0, sizeof buf);
+	EXPECT_RET("pread at 0", pread(fd, buf, 11, 0), 11);
+	EXPECT_RET("sees it", memcmp(buf, "hello WORLD", 11), 0);
+	EXPECT_RET("lseek SEEK_END", lseek(fd, 0, SEEK_END), 11);
+	EXPECT_RET("ftruncate to 2 pages", ftruncate(fd, 2 * PAGE), 0);
+	EXPECT_RET("the size is 8192", size_of(fd), 2 * PAGE);
+	memset(buf, 'x', sizeof buf);
+	EXPECT_RET("read past the old end", pread(fd, buf, 16, 11), 16);
+	EXPECT_RET("reads zeros", all(buf, 0, 16), 1);
+	EXPECT_RET("ftruncate to 5", ftruncate(fd, 5), 0);
+	EXPECT_RET("the size is 5", size_of(fd), 5);
+	EXPECT_RET("pread of 64 at 0 reads 5", pread(fd, buf, sizeof buf, 0), 5);
+	EXPECT_RET("a write at 100 leaves a hole", pwrite(fd, "z", 1, 100), 1);
+	EXPECT_RET("the size is 101", size_of(fd), 101);
+	EXPECT_RET("pread at 50", pread(fd, buf, 1, 50) == 1 && buf[0] == 0, 1);
+	EXPECT_ERRNO("ftruncate to -1", ftruncate(fd, -1), EINVAL);
 
-	EXPECT_RET("write 5 bytes", write(fd, "hello", 5), 5);
-	EXPECT_RET("lseek SEEK_END", lseek(fd, 0, SEEK_END), 5);
-	char buf[16] = {0};
-	EXPECT_RET("pread 5 bytes", pread(fd, buf, sizeof buf, 0), 5);
-	EXPECT_RET("read back \"hello\"", memcmp(buf, "hello", 5), 0);
-	EXPECT_RET("ftruncate to 8192", ftruncate(fd, 8192), 0);
-	EXPECT_RET("fstat size 8192", (fstat(fd, &st), st.st_size), 8192);
-	EXPECT_RET("pread past the old end reads zeroes", pread(fd, buf, 4, 6000) == 4 && !memcmp(buf, "\0\0\0\0", 4), 1);
-	EXPECT_RET("fallocate to 16384", fallocate(fd, 0, 0, 16384), 0);
-	EXPECT_RET("fstat size 16384", (fstat(fd, &st), st.st_size), 16384);
-	EXPECT_RET("ftruncate to 3", ftruncate(fd, 3), 0);
-	EXPECT_RET("read after shrink", pread(fd, buf, sizeof buf, 0), 3);
-
-	char path[64], link[128] = {0};
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	long n = readlink(path, link, sizeof link - 1);
-	if (n > 0 && strcmp(link, "/memfd:file (deleted)") == 0)
-		tpass("readlink %s is \"/memfd:file (deleted)\"", path);
-	else
-		tfail("readlink %s -> %ld \"%s\" %s", path, n, link, errno_name(errno));
-
-	int again = reopen(fd, O_RDWR);
-	EXPECT_RET("reopen through /proc/self/fd", again >= 0, 1);
-	EXPECT_RET("the reopened file reads the same bytes", pread(again, buf, 3, 0) == 3 && !memcmp(buf, "hel", 3), 1);
-	EXPECT_RET("the reopened file has its own offset", lseek(again, 0, SEEK_CUR), 0);
-	close(again);
-	close(fd);
-}
-
-/* Whether /proc/self/maps has a line naming `name`. */
-static int maps_has(const char *name)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	char line[512];
-	int found = 0;
-	while (f && fgets(line, sizeof line, f))
-		if (strstr(line, name))
-			found = 1;
-	if (f)
-		fclose(f);
-	return found;
-}
-
-static void test_shared_mapping(void)
-{
-	int fd = memfd("shared", 0);
-	ftruncate(fd, PAGE);
-	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED) {
-		tfail("mmap MAP_SHARED of a memfd: %s", errno_name(errno));
-		close(fd);
-		return;
-	}
-	tpass("mmap MAP_SHARED|PROT_WRITE of a memfd");
-	EXPECT_RET("/proc/self/maps names /memfd:shared (deleted)", maps_has("/memfd:shared (deleted)"), 1);
-	pid_t pid = fork();
-	if (pid == 0) {
-		memcpy(p, "child", 5);
-		pwrite(fd, "FD", 2, 100);
-		_exit(0);
-	}
-	int status = -1;
-	waitpid(pid, &status, 0);
-	EXPECT_RET("the child's store shows in the parent's mapping", memcmp(p, "child", 5), 0);
-	EXPECT_RET("the child's write(2) shows in the mapping", memcmp(p + 100, "FD", 2), 0);
-	char buf[5] = {0};
-	EXPECT_RET("and read(2) sees the mapping's bytes", pread(fd, buf, 5, 0) == 5 && !memcmp(buf, "child", 5), 1);
-	munmap(p, PAGE);
-	close(fd);
-}
-
-static void test_default_seals(void)
-{
-	int fd = memfd("noseal", 0);
-	EXPECT_RET("without MFD_ALLOW_SEALING F_GET_SEALS", fcntl(fd, F_GET_SEALS), F_SEAL_SEAL);
-	EXPECT_ERRNO("F_ADD_SEALS without MFD_ALLOW_SEALING", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EPERM);
-	close(fd);
-
-	fd = sealable("seals");
-	EXPECT_RET("with MFD_ALLOW_SEALING F_GET_SEALS", fcntl(fd, F_GET_SEALS), 0);
-	EXPECT_ERRNO("F_ADD_SEALS of an unknown seal 0x100", fcntl(fd, F_ADD_SEALS, 0x100), EINVAL);
-	EXPECT_RET("F_ADD_SEALS of nothing", fcntl(fd, F_ADD_SEALS, 0), 0);
-	int ro = reopen(fd, O_RDONLY);
-	EXPECT_ERRNO("F_ADD_SEALS through a read-only descriptor", fcntl(ro, F_ADD_SEALS, F_SEAL_SHRINK), EPERM);
-	EXPECT_RET("F_GET_SEALS through a read-only descriptor", fcntl(ro, F_GET_SEALS), 0);
-	close(ro);
-	EXPECT_RET("F_ADD_SEALS F_SEAL_SEAL", fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL), 0);
-	EXPECT_ERRNO("F_ADD_SEALS after F_SEAL_SEAL", fcntl(fd, F_ADD_SEALS, F_SEAL_GROW), EPERM);
-	EXPECT_RET("F_GET_SEALS after F_SEAL_SEAL", fcntl(fd, F_GET_SEALS), F_SEAL_SEAL);
-	close(fd);
-
-	int pipefd[2];
-	pipe(pipefd);
-	/* fcntl's argument is cut to 32 bits: 1 << 32 | 2 adds F_SEAL_SHRINK. */
-	fd = sealable("wide");
-	EXPECT_RET("F_ADD_SEALS of (1 << 32) | F_SEAL_SHRINK", syscall(SYS_fcntl, fd, F_ADD_SEALS, 1UL << 32 | 2), 0);
-	EXPECT_RET("adds F_SEAL_SHRINK", fcntl(fd, F_GET_SEALS), F_SEAL_SHRINK);
-	close(fd);
-
-	EXPECT_ERRNO("F_GET_SEALS on a pipe", fcntl(pipefd[0], F_GET_SEALS), EINVAL);
-	EXPECT_ERRNO("F_ADD_SEALS on a pipe", fcntl(pipefd[1], F_ADD_SEALS, F_SEAL_SEAL), EINVAL);
-	close(pipefd[0]);
-	close(pipefd[1]);
-	int exe = open("/proc/self/exe", O_RDONLY);
-	EXPECT_ERRNO("F_GET_SEALS on a file not on tmpfs", fcntl(exe, F_GET_SEALS), EINVAL);
-	close(exe);
-}
-
-static void test_shrink_grow(void)
-{
-	int fd = sealable("size");
+	/* Shared mappings. */
 	ftruncate(fd, 2 * PAGE);
-	EXPECT_RET("F_ADD_SEALS F_SEAL_SHRINK", fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
-	EXPECT_ERRNO("SHRINK: ftruncate smaller", ftruncate(fd, PAGE), EPERM);
-	EXPECT_RET("SHRINK: ftruncate to the same size", ftruncate(fd, 2 * PAGE), 0);
-	EXPECT_RET("SHRINK: ftruncate larger", ftruncate(fd, 3 * PAGE), 0);
-	int again = -1;
-	EXPECT_ERRNO("SHRINK: open with O_TRUNC", again = reopen(fd, O_RDWR | O_TRUNC), EPERM);
-	if (again >= 0)
-		close(again);
-	EXPECT_RET("F_ADD_SEALS F_SEAL_GROW", fcntl(fd, F_ADD_SEALS, F_SEAL_GROW), 0);
-	EXPECT_RET("F_GET_SEALS is SHRINK|GROW", fcntl(fd, F_GET_SEALS), F_SEAL_SHRINK | F_SEAL_GROW);
-	EXPECT_ERRNO("GROW: ftruncate larger", ftruncate(fd, 4 * PAGE), EPERM);
-	/* Checked page by page: the bytes before the page that would grow
-	 * the file are written. */
-	EXPECT_RET("GROW: a write across the end stops there", pwrite(fd, "abcd", 4, 3 * PAGE - 2), 2);
-	EXPECT_ERRNO("GROW: write at the end", pwrite(fd, "abcd", 4, 3 * PAGE), EPERM);
-	EXPECT_RET("GROW: write inside the file", pwrite(fd, "abcd", 4, 100), 4);
-	EXPECT_ERRNO("GROW: fallocate beyond the end", fallocate(fd, 0, 0, 4 * PAGE), EPERM);
-	EXPECT_ERRNO("GROW: fallocate KEEP_SIZE beyond the end", fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 4 * PAGE),
-		     EPERM);
-	EXPECT_RET("GROW: fallocate inside", fallocate(fd, 0, 0, PAGE), 0);
-	struct stat st;
-	EXPECT_RET("the size never moved", (fstat(fd, &st), st.st_size), 3 * PAGE);
-	close(fd);
-}
-
-static void test_write_seal(void)
-{
-	int fd = sealable("write");
-	ftruncate(fd, PAGE);
-	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	EXPECT_ERRNO("F_SEAL_WRITE with a writable shared mapping", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY);
-	pid_t pid = fork();
-	if (pid == 0) {
-		munmap(p, PAGE);
-		_exit(0);
-	}
-	waitpid(pid, NULL, 0);
-	EXPECT_ERRNO("F_SEAL_WRITE while the parent still maps it", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY);
-	munmap(p, PAGE);
-	char *priv = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-	EXPECT_RET("F_SEAL_WRITE after munmap (a private mapping does not count)",
-		   fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), 0);
-	EXPECT_ERRNO("WRITE: write", write(fd, "x", 1), EPERM);
-	EXPECT_ERRNO("WRITE: pwrite", pwrite(fd, "x", 1, 10), EPERM);
-	EXPECT_RET("WRITE: an empty write", write(fd, "x", 0), 0);
-	EXPECT_ERRNO("WRITE: mmap MAP_SHARED|PROT_WRITE",
-		     (long)mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), EPERM);
-	EXPECT_ERRNO("WRITE: fallocate PUNCH_HOLE",
-		     fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, PAGE), EPERM);
-	priv[0] = 'p';
-	tpass("WRITE: a private mapping still takes stores");
-	char c = 1;
-	EXPECT_RET("WRITE: the file is untouched by them", pread(fd, &c, 1, 0) == 1 && c == 0, 1);
-	EXPECT_RET("WRITE: ftruncate still works without SHRINK/GROW", ftruncate(fd, 2 * PAGE), 0);
-	/* Linux 6.1 refuses any shared mapping of a writable descriptor once
-	 * sealed; later kernels allow a read-only one that mprotect cannot
-	 * make writable. */
-	char *ro = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
-	if (ro == MAP_FAILED && errno == EPERM)
-		tpass("WRITE: a read-only shared mapping is EPERM (Linux 6.1)");
-	else if (ro != MAP_FAILED && mprotect(ro, PAGE, PROT_READ | PROT_WRITE) == -1 && errno == EACCES)
-		tpass("WRITE: a read-only shared mapping cannot be made writable");
-	else
-		tfail("WRITE: read-only shared mapping %p errno %s", ro, errno_name(errno));
-	int rofd = reopen(fd, O_RDONLY);
-	char *viaro = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, rofd, 0);
-	EXPECT_RET("WRITE: a shared mapping through a read-only descriptor", viaro != MAP_FAILED, 1);
-	EXPECT_ERRNO("mprotect PROT_WRITE of a read-only descriptor's shared mapping",
-		     mprotect(viaro, PAGE, PROT_READ | PROT_WRITE), EACCES);
-	close(rofd);
-	close(fd);
-}
-
-/* A mapping inherited by a child counts until the child lets it go. */
-static void test_write_seal_after_fork(void)
-{
-	int fd = sealable("forked");
-	ftruncate(fd, PAGE);
-	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	int go[2];
-	pipe(go);
-	pid_t pid = fork();
-	if (pid == 0) {
-		char c;
-		close(go[1]);
-		read(go[0], &c, 1); /* until the parent has checked */
-		_exit(p[0] == 0 ? 0 : 1);
-	}
-	close(go[0]);
-	munmap(p, PAGE);
-	EXPECT_ERRNO("F_SEAL_WRITE while a child holds the shared mapping", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE),
-		     EBUSY);
-	close(go[1]);
-	int status = -1;
-	waitpid(pid, &status, 0);
-	EXPECT_RET("F_SEAL_WRITE once the child has exited", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), 0);
-	close(fd);
-}
-
-/* Files of a mounted tmpfs carry F_SEAL_SEAL: seals exist, none can be
- * added. As init (here, inside the kernel under test) /dev/shm is mounted
- * first if missing. */
-static void test_tmpfs_file(void)
-{
-	struct statfs sf;
-	if (getpid() == 1 && (statfs("/dev/shm", &sf) != 0 || sf.f_type != TMPFS_MAGIC)) {
-		mkdir("/dev", 0755);
-		mkdir("/dev/shm", 01777);
-		mount("tmpfs", "/dev/shm", "tmpfs", 0, NULL);
-	}
-	if (statfs("/dev/shm", &sf) != 0 || sf.f_type != TMPFS_MAGIC) {
-		tconf("no tmpfs on /dev/shm");
+	char *m = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	EXPECT_RET("mmap MAP_SHARED of 2 pages", m != MAP_FAILED, 1);
+	if (m == MAP_FAILED) {
+		close(fd);
 		return;
 	}
-	char path[64];
-	snprintf(path, sizeof path, "/dev/shm/memfd-test-%d", getpid());
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
-	unlink(path);
-	EXPECT_RET("a tmpfs file's F_GET_SEALS", fcntl(fd, F_GET_SEALS), F_SEAL_SEAL);
-	EXPECT_ERRNO("F_ADD_SEALS on a tmpfs file", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EPERM);
+	EXPECT_RET("the mapping shows the file", memcmp(m, "hello", 5), 0);
+	memcpy(m + PAGE, "mapped", 6);
+	memset(buf, 0, sizeof buf);
+	pread(fd, buf, 6, PAGE);
+	EXPECT_RET("a store through the mapping is read by pread", memcmp(buf, "mapped", 6), 0);
+	pwrite(fd, "written", 7, 200);
+	EXPECT_RET("a pwrite is seen through the mapping", memcmp(m + 200, "written", 7), 0);
+
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *cm = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (cm == MAP_FAILED)
+			_exit(2);
+		if (memcmp(cm + PAGE, "mapped", 6) != 0 || memcmp(cm + 200, "written", 7) != 0)
+			_exit(3);
+		memcpy(cm + 300, "from the child", 14);
+		memcpy(m + 400, "inherited", 9);
+		_exit(0);
+	}
+	EXPECT_RET("a forked child's own mapping sees the data and stores into it", reaped_ok(pid), 1);
+	EXPECT_RET("the parent's mapping sees the child's store", memcmp(m + 300, "from the child", 14), 0);
+	memset(buf, 0, sizeof buf);
+	pread(fd, buf, 14, 300);
+	EXPECT_RET("so does pread", memcmp(buf, "from the child", 14), 0);
+	EXPECT_RET("a store through the mapping the child inherited too", memcmp(m + 400, "inherited", 9), 0);
+
+	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	EXPECT_RET("mmap MAP_PRIVATE", p != MAP_FAILED, 1);
+	p[0] = 'P';
+	EXPECT_RET("a store to the private mapping stays private", m[0], 'h');
+	munmap(p, PAGE);
+	munmap(m, 2 * PAGE);
+	close(fd);
+}
+
+static void test_seals_basic(void)
+{
+	int fd = memfd("plain", 0);
+	EXPECT_RET("without MFD_ALLOW_SEALING, F_GET_SEALS is F_SEAL_SEAL", fcntl(fd, F_GET_SEALS), F_SEAL_SEAL);
+	EXPECT_ERRNO("F_ADD_SEALS F_SEAL_WRITE on it", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EPERM);
+	EXPECT_ERRNO("F_ADD_SEALS 0 on it", fcntl(fd, F_ADD_SEALS, 0), EPERM);
+	EXPECT_ERRNO("unknown seal bits on it: EINVAL before EPERM", fcntl(fd, F_ADD_SEALS, 0x100), EINVAL);
+	EXPECT_RET("it can be written", write(fd, "abc", 3), 3);
+	EXPECT_RET("and truncated", ftruncate(fd, 0), 0);
+	close(fd);
+
+	fd = memfd("sealable", MFD_ALLOW_SEALING);
+	EXPECT_RET("with MFD_ALLOW_SEALING, F_GET_SEALS is 0", fcntl(fd, F_GET_SEALS), 0);
+	EXPECT_RET("F_ADD_SEALS 0", fcntl(fd, F_ADD_SEALS, 0), 0);
+	EXPECT_ERRNO("F_ADD_SEALS 0x40", fcntl(fd, F_ADD_SEALS, 0x40), EINVAL);
+	EXPECT_ERRNO("F_ADD_SEALS 0x100", fcntl(fd, F_ADD_SEALS, 0x100), EINVAL);
+	EXPECT_ERRNO("F_ADD_SEALS 0x80000000", fcntl(fd, F_ADD_SEALS, 0x80000000u), EINVAL);
+	EXPECT_ERRNO("F_ADD_SEALS F_SEAL_SHRINK|0x100: nothing added", fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | 0x100),
+		     EINVAL);
+	EXPECT_RET("F_GET_SEALS still 0", fcntl(fd, F_GET_SEALS), 0);
+	EXPECT_RET("F_ADD_SEALS F_SEAL_SHRINK", fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	EXPECT_RET("F_ADD_SEALS F_SEAL_GROW", fcntl(fd, F_ADD_SEALS, F_SEAL_GROW), 0);
+	EXPECT_RET("seals add up: F_GET_SEALS is SHRINK|GROW", fcntl(fd, F_GET_SEALS), F_SEAL_SHRINK | F_SEAL_GROW);
+	EXPECT_RET("adding one that is there already", fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	EXPECT_RET("ftruncate to the same size with both", ftruncate(fd, 0), 0);
+	int d = dup(fd);
+	EXPECT_RET("a dup sees the seals", fcntl(d, F_GET_SEALS), F_SEAL_SHRINK | F_SEAL_GROW);
+	EXPECT_RET("F_ADD_SEALS through the dup", fcntl(d, F_ADD_SEALS, F_SEAL_WRITE), 0);
+	EXPECT_RET("the original sees it", fcntl(fd, F_GET_SEALS), F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+	close(d);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(fcntl(fd, F_GET_SEALS) == (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) &&
+		      fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL) == 0 ? 0 : 1);
+	EXPECT_RET("a forked child sees the seals and adds F_SEAL_SEAL", reaped_ok(pid), 1);
+	EXPECT_RET("the parent sees F_SEAL_SEAL", fcntl(fd, F_GET_SEALS) & F_SEAL_SEAL, F_SEAL_SEAL);
+	close(fd);
+}
+
+static void test_seal_write(void)
+{
+	char buf[PAGE];
+	int fd = memfd("write", MFD_ALLOW_SEALING);
+	memset(buf, 'a', sizeof buf);
+	write(fd, buf, PAGE);
+
+	char *m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	EXPECT_ERRNO("F_SEAL_WRITE while a writable shared mapping exists", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY);
+	EXPECT_RET("no seal was added", fcntl(fd, F_GET_SEALS), 0);
+	EXPECT_ERRNO("nor with F_SEAL_SHRINK alongside", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK), EBUSY);
+	EXPECT_RET("F_SEAL_SHRINK was not added either", fcntl(fd, F_GET_SEALS), 0);
+	munmap(m, PAGE);
+	m = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	EXPECT_ERRNO("a read-only shared mapping of the O_RDWR memfd blocks it too",
+		     fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY);
+	munmap(m, PAGE);
+	char *priv = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	EXPECT_RET("with only a private writable mapping: F_SEAL_WRITE", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), 0);
+	EXPECT_RET("F_GET_SEALS is F_SEAL_WRITE", fcntl(fd, F_GET_SEALS), F_SEAL_WRITE);
+	priv[0] = 'p';
+	EXPECT_RET("the private mapping still takes stores", priv[0], 'p');
+	munmap(priv, PAGE);
+
+	EXPECT_ERRNO("write", write(fd, "x", 1), EPERM);
+	EXPECT_ERRNO("pwrite at 0", pwrite(fd, "x", 1, 0), EPERM);
+	EXPECT_ERRNO("pwrite past the end", pwrite(fd, "x", 1, 2 * PAGE), EPERM);
+	EXPECT_RET("a write of 0 bytes", write(fd, "x", 0), 0);
+	EXPECT_RET("the contents are unchanged", pread(fd, buf, PAGE, 0) == PAGE && all(buf, 'a', PAGE), 1);
+	errno = 0;
+	void *w = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (w == MAP_FAILED && errno == EPERM)
+		tpass("mmap PROT_READ|PROT_WRITE MAP_SHARED -> EPERM");
+	else
+		tfail("mmap PROT_READ|PROT_WRITE MAP_SHARED -> %p errno=%s, expected EPERM", w, errno_name(errno));
+	errno = 0;
+	w = mmap(NULL, PAGE, PROT_WRITE, MAP_SHARED, fd, 0);
+	if (w == MAP_FAILED && errno == EPERM)
+		tpass("mmap PROT_WRITE MAP_SHARED -> EPERM");
+	else
+		tfail("mmap PROT_WRITE MAP_SHARED -> %p errno=%s, expected EPERM", w, errno_name(errno));
+	priv = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	EXPECT_RET("mmap PROT_READ|PROT_WRITE MAP_PRIVATE works", priv != MAP_FAILED, 1);
+	if (priv != MAP_FAILED) {
+		EXPECT_RET("and shows the file", priv[1], 'a');
+		priv[1] = 'q';
+		EXPECT_RET("a store to it does not reach the file", pread(fd, buf, 2, 0) == 2 && buf[1] == 'a', 1);
+		munmap(priv, PAGE);
+	}
+	/* The size is the business of F_SEAL_SHRINK and F_SEAL_GROW, not of F_SEAL_WRITE. */
+	EXPECT_RET("ftruncate larger is allowed", ftruncate(fd, 2 * PAGE), 0);
+	EXPECT_RET("ftruncate smaller is allowed", ftruncate(fd, 100), 0);
+	EXPECT_RET("the size is 100", size_of(fd), 100);
+	EXPECT_RET("adding F_SEAL_WRITE again", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), 0);
+	close(fd);
+}
+
+static void test_seal_size(void)
+{
+	char buf[2 * PAGE];
+	memset(buf, 'g', sizeof buf);
+	int fd = memfd("shrink", MFD_ALLOW_SEALING);
+	write(fd, buf, PAGE);
+	EXPECT_RET("F_SEAL_SHRINK", fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	EXPECT_ERRNO("ftruncate smaller", ftruncate(fd, 100), EPERM);
+	EXPECT_ERRNO("ftruncate to 0", ftruncate(fd, 0), EPERM);
+	EXPECT_RET("ftruncate to the same size", ftruncate(fd, PAGE), 0);
+	EXPECT_RET("ftruncate larger", ftruncate(fd, 2 * PAGE), 0);
+	EXPECT_RET("the size is 8192", size_of(fd), 2 * PAGE);
+	EXPECT_RET("a write past the end grows it", pwrite(fd, "x", 1, 3 * PAGE), 1);
+	EXPECT_RET("writes in the middle", pwrite(fd, "x", 1, 10), 1);
+	EXPECT_ERRNO("and it cannot come back", ftruncate(fd, 2 * PAGE), EPERM);
+	close(fd);
+
+	fd = memfd("grow", MFD_ALLOW_SEALING);
+	write(fd, buf, PAGE);
+	EXPECT_RET("F_SEAL_GROW", fcntl(fd, F_ADD_SEALS, F_SEAL_GROW), 0);
+	EXPECT_ERRNO("ftruncate larger", ftruncate(fd, PAGE + 1), EPERM);
+	EXPECT_RET("ftruncate to the same size", ftruncate(fd, PAGE), 0);
+	EXPECT_ERRNO("pwrite past the end", pwrite(fd, "x", 1, PAGE), EPERM);
+	EXPECT_ERRNO("pwrite far past the end", pwrite(fd, "x", 1, 10 * PAGE), EPERM);
+	lseek(fd, 0, SEEK_END);
+	EXPECT_ERRNO("write at the end", write(fd, "x", 1), EPERM);
+	EXPECT_RET("pwrite of the last byte", pwrite(fd, "y", 1, PAGE - 1), 1);
+	EXPECT_RET("pwrite of 10 bytes that end at the end", pwrite(fd, "0123456789", 10, PAGE - 10), 10);
+	EXPECT_RET("the size is still 4096", size_of(fd), PAGE);
+	/* A write is done a page at a time: the pages within the size are written. */
+	EXPECT_RET("pwrite of 8192 bytes at 0 writes the 4096 within the size", pwrite(fd, buf, 2 * PAGE, 0), PAGE);
+	EXPECT_RET("pwrite of 20 bytes at 4090 writes the 6 within it", pwrite(fd, "abcdefghijklmnopqrst", 20, PAGE - 6),
+		   6);
+	EXPECT_RET("the size is still 4096", size_of(fd), PAGE);
+	EXPECT_RET("ftruncate smaller is allowed", ftruncate(fd, 100), 0);
+	/* Within one page, a write crossing the end is refused whole. */
+	EXPECT_ERRNO("pwrite of 20 bytes at 90 crosses the end at 100", pwrite(fd, "abcdefghijklmnopqrst", 20, 90),
+		     EPERM);
+	char got[16];
+	EXPECT_RET("nothing of it was written", pread(fd, got, 16, 90) == 10 && all(got, 'g', 10), 1);
+	EXPECT_ERRNO("pwrite of 8192 bytes at 0 crosses it within the first page", pwrite(fd, buf, 2 * PAGE, 0),
+		     EPERM);
+	EXPECT_ERRNO("growing back with ftruncate", ftruncate(fd, PAGE), EPERM);
+	char *m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	EXPECT_RET("a shared writable mapping is allowed", m != MAP_FAILED, 1);
+	if (m != MAP_FAILED) {
+		m[5] = 'M';
+		EXPECT_RET("a store into it within the size", pread(fd, got, 1, 5) == 1 && got[0] == 'M', 1);
+		munmap(m, PAGE);
+	}
+	EXPECT_RET("F_SEAL_SHRINK too", fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	EXPECT_RET("ftruncate to the same size", ftruncate(fd, 100), 0);
+	EXPECT_ERRNO("ftruncate smaller", ftruncate(fd, 99), EPERM);
+	EXPECT_ERRNO("ftruncate larger", ftruncate(fd, 101), EPERM);
+	close(fd);
+}
+
+static void test_seal_seal(void)
+{
+	int fd = memfd("seal", MFD_ALLOW_SEALING);
+	EXPECT_RET("F_SEAL_SHRINK|F_SEAL_SEAL in one call", fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL), 0);
+	EXPECT_RET("F_GET_SEALS is SHRINK|SEAL", fcntl(fd, F_GET_SEALS), F_SEAL_SHRINK | F_SEAL_SEAL);
+	EXPECT_ERRNO("F_ADD_SEALS F_SEAL_GROW", fcntl(fd, F_ADD_SEALS, F_SEAL_GROW), EPERM);
+	EXPECT_ERRNO("F_ADD_SEALS of a seal already there", fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), EPERM);
+	EXPECT_ERRNO("F_ADD_SEALS 0", fcntl(fd, F_ADD_SEALS, 0), EPERM);
+	EXPECT_ERRNO("F_ADD_SEALS F_SEAL_SEAL", fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL), EPERM);
+	EXPECT_ERRNO("unknown bits: EINVAL first", fcntl(fd, F_ADD_SEALS, 0x100), EINVAL);
+	EXPECT_RET("F_GET_SEALS unchanged", fcntl(fd, F_GET_SEALS), F_SEAL_SHRINK | F_SEAL_SEAL);
+	EXPECT_RET("writes still work", write(fd, "abc", 3), 3);
 	close(fd);
 }
 
 static void test_future_write(void)
 {
-	int fd = sealable("future");
-	ftruncate(fd, PAGE);
-	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	EXPECT_RET("F_SEAL_FUTURE_WRITE with a writable mapping", fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE), 0);
-	EXPECT_ERRNO("FUTURE_WRITE: write", write(fd, "x", 1), EPERM);
-	memcpy(p, "still", 5);
-	char buf[5] = {0};
-	EXPECT_RET("FUTURE_WRITE: the old mapping still writes the file",
-		   pread(fd, buf, 5, 0) == 5 && !memcmp(buf, "still", 5), 1);
-	EXPECT_ERRNO("FUTURE_WRITE: a new writable shared mapping",
-		     (long)mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), EPERM);
-	char *ro = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
-	EXPECT_RET("FUTURE_WRITE: a read-only shared mapping", ro != MAP_FAILED, 1);
-	EXPECT_RET("FUTURE_WRITE: it reads the file", ro != MAP_FAILED && !memcmp(ro, "still", 5), 1);
-	EXPECT_ERRNO("FUTURE_WRITE: mprotect makes it writable", mprotect(ro, PAGE, PROT_READ | PROT_WRITE), EACCES);
-	EXPECT_RET("FUTURE_WRITE: F_GET_SEALS", fcntl(fd, F_GET_SEALS), F_SEAL_FUTURE_WRITE);
-	munmap(p, PAGE);
-	close(fd);
-}
-
-/* A program copied into a memfd runs with fexecve, as runc and friends do. */
-static void test_exec(void)
-{
-	int exe = open("/proc/self/exe", O_RDONLY);
-	int fd = memfd("program", MFD_CLOEXEC);
-	char buf[65536];
-	long n, total = 0;
-	while ((n = read(exe, buf, sizeof buf)) > 0)
-		total += write(fd, buf, n) == n ? n : 0;
-	close(exe);
-	struct stat st;
-	fstat(fd, &st);
-	EXPECT_RET("the program was copied whole", total == st.st_size && total > 0, 1);
-	pid_t pid = fork();
-	if (pid == 0) {
-		char *argv[] = {"memfd", "exec-child", NULL};
-		char *envp[] = {NULL};
-		fexecve(fd, argv, envp);
-		_exit(99);
+	char buf[PAGE];
+	memset(buf, 'f', sizeof buf);
+	int fd = memfd("future", MFD_ALLOW_SEALING);
+	write(fd, buf, PAGE);
+	char *m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	EXPECT_RET("F_SEAL_FUTURE_WRITE with a writable shared mapping: no EBUSY",
+		   fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE), 0);
+	EXPECT_RET("F_GET_SEALS is F_SEAL_FUTURE_WRITE", fcntl(fd, F_GET_SEALS), F_SEAL_FUTURE_WRITE);
+	EXPECT_ERRNO("write", write(fd, "x", 1), EPERM);
+	EXPECT_ERRNO("pwrite past the end", pwrite(fd, "x", 1, 2 * PAGE), EPERM);
+	m[10] = 'E';
+	char c = 0;
+	EXPECT_RET("the existing mapping still writes the file", pread(fd, &c, 1, 10) == 1 && c == 'E', 1);
+	errno = 0;
+	void *w = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (w == MAP_FAILED && errno == EPERM)
+		tpass("a new mmap PROT_READ|PROT_WRITE MAP_SHARED -> EPERM");
+	else
+		tfail("a new mmap PROT_READ|PROT_WRITE MAP_SHARED -> %p errno=%s, expected EPERM", w, errno_name(errno));
+	char *r = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	EXPECT_RET("a new mmap PROT_READ MAP_SHARED works", r != MAP_FAILED, 1);
+	if (r != MAP_FAILED) {
+		EXPECT_RET("and shows the store", r[10], 'E');
+		EXPECT_ERRNO("mprotect of it to PROT_WRITE", mprotect(r, PAGE, PROT_READ | PROT_WRITE), EACCES);
+		munmap(r, PAGE);
 	}
-	int status = -1;
-	waitpid(pid, &status, 0);
-	EXPECT_RET("fexecve of the memfd runs the program (exit 42)", WIFEXITED(status) ? WEXITSTATUS(status) : -1, 42);
+	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	EXPECT_RET("a new MAP_PRIVATE writable mapping works", p != MAP_FAILED, 1);
+	if (p != MAP_FAILED)
+		munmap(p, PAGE);
+	EXPECT_RET("ftruncate larger is allowed", ftruncate(fd, 2 * PAGE), 0);
+	EXPECT_RET("ftruncate back is allowed", ftruncate(fd, PAGE), 0);
+	EXPECT_ERRNO("F_SEAL_WRITE while the writable mapping exists", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY);
+	munmap(m, PAGE);
+	EXPECT_RET("F_SEAL_WRITE once it is gone", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), 0);
+	EXPECT_RET("F_GET_SEALS is FUTURE_WRITE|WRITE", fcntl(fd, F_GET_SEALS), F_SEAL_FUTURE_WRITE | F_SEAL_WRITE);
 	close(fd);
 }
 
-int main(int argc, char **argv)
+/* The seals of a regular file on a filesystem: tmpfs files are born sealed, others have none. */
+static void check_file_seals(const char *where, const char *path)
 {
-	if (argc > 1 && strcmp(argv[1], "exec-child") == 0)
-		return 42;
+	char what[160];
+	struct statfs sf;
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || fstatfs(fd, &sf) != 0) {
+		tfail("%s: cannot create %s: %s", where, path, errno_name(errno));
+		return;
+	}
+	if (sf.f_type == TMPFS_MAGIC) {
+		snprintf(what, sizeof what, "a regular file on %s (tmpfs): F_GET_SEALS is F_SEAL_SEAL", where);
+		EXPECT_RET(what, fcntl(fd, F_GET_SEALS), F_SEAL_SEAL);
+		snprintf(what, sizeof what, "a regular file on %s (tmpfs): F_ADD_SEALS", where);
+		EXPECT_ERRNO(what, fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EPERM);
+	} else {
+		snprintf(what, sizeof what, "a regular file on %s (f_type %#lx): F_GET_SEALS", where,
+			 (unsigned long)sf.f_type);
+		EXPECT_ERRNO(what, fcntl(fd, F_GET_SEALS), EINVAL);
+		snprintf(what, sizeof what, "a regular file on %s (f_type %#lx): F_ADD_SEALS", where,
+			 (unsigned long)sf.f_type);
+		EXPECT_ERRNO(what, fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EINVAL);
+	}
+	snprintf(what, sizeof what, "a regular file on %s: unknown seal bits", where);
+	EXPECT_ERRNO(what, fcntl(fd, F_ADD_SEALS, 0x100), EINVAL);
+	close(fd);
+	fd = open(path, O_RDONLY);
+	snprintf(what, sizeof what, "the file on %s opened O_RDONLY: F_ADD_SEALS is EPERM first", where);
+	EXPECT_ERRNO(what, fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EPERM);
+	snprintf(what, sizeof what, "the file on %s opened O_RDONLY: even with unknown bits", where);
+	EXPECT_ERRNO(what, fcntl(fd, F_ADD_SEALS, 0x100), EPERM);
+	close(fd);
+	unlink(path);
+}
+
+static void test_not_memfd(void)
+{
+	int p[2];
+	pipe(p);
+	EXPECT_ERRNO("F_GET_SEALS on a pipe", fcntl(p[0], F_GET_SEALS), EINVAL);
+	EXPECT_ERRNO("F_ADD_SEALS on a pipe's write end", fcntl(p[1], F_ADD_SEALS, F_SEAL_WRITE), EINVAL);
+	EXPECT_ERRNO("F_ADD_SEALS on a pipe's read end: EPERM, not open for writing",
+		     fcntl(p[0], F_ADD_SEALS, F_SEAL_WRITE), EPERM);
+	close(p[0]);
+	close(p[1]);
+	EXPECT_ERRNO("F_GET_SEALS on a closed descriptor", fcntl(999, F_GET_SEALS), EBADF);
+	EXPECT_ERRNO("F_ADD_SEALS on a closed descriptor", fcntl(999, F_ADD_SEALS, 0), EBADF);
+
+	check_file_seals("/tmp", "/tmp/memfd-seals");
+
+	char base[64], dir[80];
+	snprintf(base, sizeof base, "/tmp/memfd.%d", getpid());
+	mkdir(base, 0700);
+	snprintf(dir, sizeof dir, "%s/t", base);
+	mkdir(dir, 0700);
+	if (mount("tmpfs", dir, "tmpfs", 0, NULL) == 0) {
+		char path[100];
+		snprintf(path, sizeof path, "%s/f", dir);
+		check_file_seals("a new tmpfs", path);
+		umount(dir);
+	} else {
+		tconf("mount tmpfs: %s", errno_name(errno));
+	}
+	rmdir(dir);
+	snprintf(dir, sizeof dir, "%s/r", base);
+	mkdir(dir, 0700);
+	if (mount("ramfs", dir, "ramfs", 0, NULL) == 0) {
+		char path[100];
+		snprintf(path, sizeof path, "%s/f", dir);
+		check_file_seals("a new ramfs", path);
+		umount(dir);
+	} else {
+		tconf("mount ramfs: %s", errno_name(errno));
+	}
+	rmdir(dir);
+	rmdir(base);
+}
+
+int main(void)
+{
 	proc_mount_if_needed();
-	test_flags();
-	test_file();
-	test_shared_mapping();
-	test_default_seals();
-	test_shrink_grow();
-	test_write_seal();
-	test_write_seal_after_fork();
-	test_future_write();
-	test_tmpfs_file();
-	test_exec();
+	run(test_create);
+	run(test_io);
+	run(test_seals_basic);
+	run(test_seal_write);
+	run(test_seal_size);
+	run(test_seal_seal);
+	run(test_future_write);
+	run(test_not_memfd);
 	return tdone();
 }

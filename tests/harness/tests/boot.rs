@@ -373,6 +373,11 @@ fn conformance_memfd() {
 }
 
 #[test]
+fn conformance_memfdseal() {
+    conformance("memfdseal");
+}
+
+#[test]
 fn conformance_signalfd() {
     conformance("signalfd");
 }
