@@ -12,7 +12,7 @@ use alloc::sync::Arc;
 
 use abi::fcntl::{
     F_ADD_SEALS, F_SEAL_FUTURE_WRITE, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, MFD_ALLOW_SEALING,
-    MFD_CLOEXEC, MFD_HUGETLB, MFD_HUGE_MASK, MFD_HUGE_SHIFT,
+    MFD_CLOEXEC,
 };
 use abi::{Errno, OpenFlags, S_IFREG};
 use spin::Once;
@@ -138,14 +138,12 @@ pub fn pages() -> u64 {
     MEMFD_MNT.get().map_or(0, |m| m.sb.usage().0)
 }
 
-/// memfd_create's flags: unknown ones are EINVAL, and huge page sizes only
-/// with MFD_HUGETLB. Huge pages have no filesystem here, so MFD_HUGETLB is
-/// EINVAL too, as a flag this kernel does not offer.
+/// memfd_create's flags. Linux refuses unknown ones (EINVAL), and huge
+/// page sizes without MFD_HUGETLB; huge pages have no filesystem here, so
+/// MFD_HUGETLB itself, with or without a size, is EINVAL too, as a flag
+/// this kernel does not offer.
 fn check_flags(flags: u32) -> Result<(), Errno> {
-    let known = MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB;
-    let huge_sizes = MFD_HUGE_MASK << MFD_HUGE_SHIFT;
-    let allowed = if flags & MFD_HUGETLB != 0 { known | huge_sizes } else { known };
-    if flags & !allowed != 0 || flags & MFD_HUGETLB != 0 {
+    if flags & !(MFD_CLOEXEC | MFD_ALLOW_SEALING) != 0 {
         return Err(Errno::EINVAL);
     }
     Ok(())
@@ -199,6 +197,7 @@ pub fn fcntl(file: &OpenFile, cmd: i32, arg: u64) -> Result<usize, Errno> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use abi::fcntl::{MFD_HUGETLB, MFD_HUGE_SHIFT};
 
     fn with(bits: i32) -> Seals {
         Seals { bits: bits as u32, writable_maps: 0 }
