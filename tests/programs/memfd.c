@@ -257,7 +257,7 @@ static void test_seals_basic(void)
 	EXPECT_RET("F_ADD_SEALS 0", fcntl(fd, F_ADD_SEALS, 0), 0);
 	EXPECT_ERRNO("F_ADD_SEALS 0x40", fcntl(fd, F_ADD_SEALS, 0x40), EINVAL);
 	EXPECT_ERRNO("F_ADD_SEALS 0x100", fcntl(fd, F_ADD_SEALS, 0x100), EINVAL);
-	EXPECT_ERRNO("F_ADD_SEALS 0x80000000", fcntl(fd, F_ADD_SEALS, 0x80000000u), EINVAL);
+	EXPECT_ERRNO("F_ADD_SEALS 0x80000000", fcntl(fd, F_ADD_SEALS, 0x80000000UL), EINVAL);
 	EXPECT_ERRNO("F_ADD_SEALS F_SEAL_SHRINK|0x100: nothing added", fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | 0x100),
 		     EINVAL);
 	EXPECT_RET("F_GET_SEALS still 0", fcntl(fd, F_GET_SEALS), 0);
@@ -289,7 +289,8 @@ static void test_seal_write(void)
 	write(fd, buf, PAGE);
 
 	char *m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	EXPECT_ERRNO("F_SEAL_WRITE while a writable shared mapping exists", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY);
+	EXPECT_ERRNO("F_SEAL_WRITE while a writable shared mapping exists", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE),
+		     EBUSY);
 	EXPECT_RET("no seal was added", fcntl(fd, F_GET_SEALS), 0);
 	EXPECT_ERRNO("nor with F_SEAL_SHRINK alongside", fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK), EBUSY);
 	EXPECT_RET("F_SEAL_SHRINK was not added either", fcntl(fd, F_GET_SEALS), 0);
@@ -369,8 +370,8 @@ static void test_seal_size(void)
 	EXPECT_RET("the size is still 4096", size_of(fd), PAGE);
 	/* A write is done a page at a time: the pages within the size are written. */
 	EXPECT_RET("pwrite of 8192 bytes at 0 writes the 4096 within the size", pwrite(fd, buf, 2 * PAGE, 0), PAGE);
-	EXPECT_RET("pwrite of 20 bytes at 4090 writes the 6 within it", pwrite(fd, "abcdefghijklmnopqrst", 20, PAGE - 6),
-		   6);
+	EXPECT_RET("pwrite of 20 bytes at 4090 writes the 6 within it",
+		   pwrite(fd, "abcdefghijklmnopqrst", 20, PAGE - 6), 6);
 	EXPECT_RET("the size is still 4096", size_of(fd), PAGE);
 	EXPECT_RET("ftruncate smaller is allowed", ftruncate(fd, 100), 0);
 	/* Within one page, a write crossing the end is refused whole. */
@@ -430,7 +431,8 @@ static void test_future_write(void)
 	if (w == MAP_FAILED && errno == EPERM)
 		tpass("a new mmap PROT_READ|PROT_WRITE MAP_SHARED -> EPERM");
 	else
-		tfail("a new mmap PROT_READ|PROT_WRITE MAP_SHARED -> %p errno=%s, expected EPERM", w, errno_name(errno));
+		tfail("a new mmap PROT_READ|PROT_WRITE MAP_SHARED -> %p errno=%s, expected EPERM", w,
+		      errno_name(errno));
 	char *r = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
 	EXPECT_RET("a new mmap PROT_READ MAP_SHARED works", r != MAP_FAILED, 1);
 	if (r != MAP_FAILED) {
