@@ -49,6 +49,14 @@ pub const F_SEAL_WRITE: i32 = 0x0008;
 pub const F_SEAL_FUTURE_WRITE: i32 = 0x0010;
 pub const F_SEAL_EXEC: i32 = 0x0020;
 
+// Flags of `memfd_create(2)`.
+pub const MFD_CLOEXEC: u32 = 0x0001;
+pub const MFD_ALLOW_SEALING: u32 = 0x0002;
+pub const MFD_HUGETLB: u32 = 0x0004;
+/// With `MFD_HUGETLB`, bits 26..32 give the huge page size's log2.
+pub const MFD_HUGE_SHIFT: u32 = 26;
+pub const MFD_HUGE_MASK: u32 = 0x3f;
+
 /// `struct flock` of `F_GETLK`/`F_SETLK`/`F_SETLKW` (32 bytes).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
 #[repr(C)]

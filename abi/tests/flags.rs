@@ -295,6 +295,7 @@ fn fcntl_and_friends() {
     assert_eq!([F_SETSIG, F_GETSIG, F_SETOWN_EX, F_GETOWN_EX, F_GETOWNER_UIDS], [10, 11, 15, 16, 17]);
     assert_eq!(LOCK_MAND, 32); // not in the libc crate
     same_consts!(abi::fcntl, i16, [F_RDLCK, F_WRLCK, F_UNLCK]);
+    same_consts!(abi::fcntl, u32, [MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_HUGETLB, MFD_HUGE_SHIFT, MFD_HUGE_MASK]);
     assert_eq!(
         OpenFlags::SETFL_MASK.bits(),
         (libc::O_APPEND | libc::O_ASYNC | libc::O_NONBLOCK | libc::O_DIRECT | libc::O_NOATIME) as u32

@@ -102,7 +102,11 @@ pub fn truncate(inode: &Arc<Inode>, length: i64) -> Result<(), Errno> {
         return Err(Errno::EFBIG);
     }
     let mut i = inode.lock();
-    i.file_mut()?.truncate(size);
+    let data = i.file_mut()?;
+    if let Some(seals) = data.seals() {
+        seals.check_resize(data.size(), size)?;
+    }
+    data.truncate(size);
     i.modified();
     remove_privs(&mut i);
     Ok(())

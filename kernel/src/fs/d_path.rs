@@ -43,7 +43,9 @@ pub fn d_path(path: &Path, link: Option<&Link>) -> Vec<u8> {
     let Some(link) = link else {
         return format!("anon_inode:[{}]", path.ino).into_bytes();
     };
-    let mut name = path_name(&link.dir).unwrap_or_default();
+    // A file of an internal mount (a memfd) is named from that mount's
+    // root, which no path reaches: "/memfd:NAME".
+    let mut name = if link.dir.mnt.is_internal() { b"/".to_vec() } else { path_name(&link.dir).unwrap_or_default() };
     if name != b"/" {
         name.push(b'/');
     }

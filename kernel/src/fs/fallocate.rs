@@ -47,9 +47,16 @@ pub fn sys_fallocate(fd: i32, mode: i32, offset: i64, len: i64) -> Result<usize,
     let mut i = inode.lock();
     let data = i.file_mut()?;
     if mode & FALLOC_FL_PUNCH_HOLE != 0 {
+        if let Some(seals) = data.seals() {
+            seals.check_punch()?;
+        }
         data.punch_hole(offset as u64, end)?;
         i.modified();
         return Ok(0);
+    }
+    // F_SEAL_GROW refuses space past the end even with KEEP_SIZE (Linux).
+    if let Some(seals) = data.seals().filter(|_| end > data.size()) {
+        seals.check_resize(data.size(), end)?;
     }
     data.allocate(offset as u64, end)?;
     if mode & FALLOC_FL_KEEP_SIZE == 0 && end > data.size() {

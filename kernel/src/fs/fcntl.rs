@@ -1,6 +1,6 @@
 //! dup(2), dup2(2), dup3(2) and fcntl(2) for descriptors and status flags.
 
-use abi::fcntl::{FD_CLOEXEC, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL};
+use abi::fcntl::{FD_CLOEXEC, F_ADD_SEALS, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GET_SEALS, F_SETFD, F_SETFL};
 use abi::{Errno, OpenFlags};
 
 use crate::sched::current;
@@ -52,6 +52,10 @@ pub fn sys_fcntl(fd: i32, cmd: i32, arg: u64) -> Result<usize, Errno> {
         F_GETFD => Ok(if table.cloexec(fd)? { FD_CLOEXEC as usize } else { 0 }),
         F_SETFD => table.set_cloexec(fd, arg as i32 & FD_CLOEXEC != 0).map(|_| 0),
         F_GETFL => Ok(file.flags().bits() as usize),
+        F_ADD_SEALS | F_GET_SEALS => {
+            drop(table);
+            super::memfd::fcntl(&file, cmd, arg)
+        }
         F_SETFL => {
             file.set_status_flags(arg as u32);
             Ok(0)

@@ -17,8 +17,10 @@ use abi::Errno;
 use machine::mm::Frame;
 
 use super::backing::{Backing, WriteOp};
+use super::memfd::Seals;
 use super::page::{Page, PAGE_SIZE};
 use super::super_block::SuperBlock;
+use super::tmpfs::TMPFS;
 
 /// Linux's MAX_LFS_FILESIZE on 64-bit: the largest loff_t.
 pub const MAX_FILE_SIZE: u64 = i64::MAX as u64;
@@ -31,6 +33,8 @@ pub struct FileData {
     sb: Arc<SuperBlock>,
     /// The file's copy on a disk, if its filesystem has one.
     backing: Option<Box<Backing>>,
+    /// A tmpfs file's seals (memfd.rs); other files have none.
+    seals: Option<Seals>,
 }
 
 impl Drop for FileData {
@@ -41,12 +45,21 @@ impl Drop for FileData {
 
 impl FileData {
     pub fn new(sb: Arc<SuperBlock>) -> FileData {
-        FileData { size: 0, pages: BTreeMap::new(), sb, backing: None }
+        let seals = sb.is(&TMPFS).then(Seals::sealed);
+        FileData { size: 0, pages: BTreeMap::new(), sb, backing: None, seals }
     }
 
     /// A file of `size` bytes stored on a disk, read in when needed.
     pub fn with_backing(sb: Arc<SuperBlock>, size: u64, backing: Backing) -> FileData {
-        FileData { size, pages: BTreeMap::new(), sb, backing: Some(Box::new(backing)) }
+        FileData { size, pages: BTreeMap::new(), sb, backing: Some(Box::new(backing)), seals: None }
+    }
+
+    pub fn seals(&self) -> Option<&Seals> {
+        self.seals.as_ref()
+    }
+
+    pub fn seals_mut(&mut self) -> Option<&mut Seals> {
+        self.seals.as_mut()
     }
 
     /// Reads in the chunk holding page `index` from the disk, unless it

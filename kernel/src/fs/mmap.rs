@@ -30,6 +30,67 @@ impl MappedFile for OpenFile {
     }
 }
 
+/// A shared mapping of a regular file: the open file, whether mprotect
+/// may make it writable (Linux's VM_MAYWRITE), and whether it counts
+/// against F_SEAL_WRITE while any address space holds it (memfd.rs).
+struct SharedMapping {
+    file: Arc<OpenFile>,
+    may_write: bool,
+    counted: bool,
+}
+
+impl SharedMapping {
+    /// Linux keeps a shared mapping shared-writable only when the file is
+    /// open for writing; seals may refuse it (EPERM).
+    fn new(file: &Arc<OpenFile>, prot: ProtFlags) -> Result<SharedMapping, Errno> {
+        let writable_fd = file.flags().bits() & abi::open::O_ACCMODE == abi::open::O_RDWR;
+        let mut i = file.inode().lock();
+        // Files whose filesystem makes their bytes (procfs) have no seals.
+        let seals = i.file_mut().ok().and_then(|d| d.seals_mut());
+        let (may_write, counted) = match seals {
+            Some(seals) => {
+                let allowed = seals.map_shared(prot.contains(ProtFlags::PROT_WRITE), writable_fd)?;
+                (writable_fd && allowed, writable_fd)
+            }
+            None => (writable_fd, false),
+        };
+        Ok(SharedMapping { file: file.clone(), may_write, counted })
+    }
+}
+
+impl Drop for SharedMapping {
+    fn drop(&mut self) {
+        if self.counted {
+            let mut i = self.file.inode().lock();
+            if let Some(seals) = i.file_mut().ok().and_then(|d| d.seals_mut()) {
+                seals.unmap_shared();
+            }
+        }
+    }
+}
+
+impl MappedFile for SharedMapping {
+    fn size(&self) -> u64 {
+        MappedFile::size(&*self.file)
+    }
+
+    fn frame(&self, index: u64) -> Result<Frame, Errno> {
+        MappedFile::frame(&*self.file, index)
+    }
+
+    fn id(&self) -> FileId {
+        MappedFile::id(&*self.file)
+    }
+
+    fn sync(&self) -> Result<(), Errno> {
+        MappedFile::sync(&*self.file)
+    }
+
+    fn may_write(&self) -> bool {
+        self.may_write
+    }
+}
+
 /// What an mmap of `file` maps.
 pub enum Source {
     File(Arc<dyn MappedFile>),
@@ -39,7 +100,7 @@ pub enum Source {
 
 /// Linux's checks of mmap against the open file: it must be readable; a
 /// shared writable mapping needs it open for writing; O_APPEND files are
-/// not mapped shared-writable.
+/// not mapped shared-writable; a sealed file may refuse a shared mapping.
 pub fn source(file: &Arc<OpenFile>, prot: ProtFlags, flags: MapFlags) -> Result<Source, Errno> {
     let inode = file.inode();
     let mode = file.flags();
@@ -60,7 +121,10 @@ pub fn source(file: &Arc<OpenFile>, prot: ProtFlags, flags: MapFlags) -> Result<
                 return Err(Errno::EACCES);
             }
         }
-        return Ok(Source::File(file.clone()));
+        if !shared {
+            return Ok(Source::File(file.clone()));
+        }
+        return Ok(Source::File(Arc::new(SharedMapping::new(file, prot)?)));
     }
     let zero_device = abi::makedev(1, 5);
     if inode.kind() == abi::S_IFCHR && inode.lock().rdev == zero_device {

@@ -55,6 +55,7 @@ pub mod inode;
 pub mod ioctl;
 pub mod kestrel;
 pub mod locks;
+pub mod memfd;
 pub mod mmap;
 pub mod mount;
 pub mod mount_options;

@@ -91,6 +91,17 @@ impl Mount {
         Self::new(sb, root, source, flags, false)
     }
 
+    /// A kernel-internal mount that no path reaches (Linux's kern_mount):
+    /// no id, never in the mount table.
+    pub fn create_internal(sb: Arc<SuperBlock>, root: Arc<Inode>, source: Vec<u8>) -> Arc<Mount> {
+        Self::new(sb, root, source, 0, true)
+    }
+
+    /// True for a kernel-internal mount (pipes', memfds').
+    pub fn is_internal(&self) -> bool {
+        self.id == 0
+    }
+
     /// A bind mount: the same superblock from `root`, with `self`'s flags
     /// and source (Linux's clone_mnt).
     pub fn clone_at(&self, root: Arc<Inode>) -> Arc<Mount> {
@@ -260,7 +271,7 @@ pub fn pipe_mount() -> Arc<Mount> {
         .call_once(|| {
             let sb = SuperBlock::new(&PIPEFS, 0);
             let root = super::ramfs::new_root(&sb, 0o700, 0, 0);
-            Mount::new(sb, root, b"pipefs".to_vec(), 0, true)
+            Mount::create_internal(sb, root, b"pipefs".to_vec())
         })
         .clone()
 }

@@ -98,7 +98,11 @@ fn open_inode(inode: &Arc<Inode>, flags: OpenFlags, created: bool) -> Result<all
     if inode.is_regular() {
         if flags.contains(OpenFlags::O_TRUNC) && !created {
             let mut i = inode.lock();
-            i.file_mut()?.truncate(0);
+            let data = i.file_mut()?;
+            if let Some(seals) = data.seals() {
+                seals.check_resize(data.size(), 0)?;
+            }
+            data.truncate(0);
             i.modified();
             super::perm::remove_privs(&mut i);
         }

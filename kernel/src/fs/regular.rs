@@ -45,7 +45,10 @@ impl File for RegularFile {
         if pos >= MAX_FILE_SIZE {
             return Err(Errno::EFBIG);
         }
-        let len = buf.len().min((MAX_FILE_SIZE - pos) as usize);
+        let mut len = buf.len().min((MAX_FILE_SIZE - pos) as usize);
+        if let Some(seals) = data.seals() {
+            len = seals.writable_len(pos, len, data.size())?;
+        }
         let n = data.write(pos, &buf[..len])?;
         inode.modified();
         remove_privs(&mut inode);

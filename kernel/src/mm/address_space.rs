@@ -368,6 +368,9 @@ impl AddressSpace {
         if !self.fully_mapped(start, end) {
             return Err(Errno::ENOMEM);
         }
+        if prot.contains(ProtFlags::PROT_WRITE) && !self.may_write(start, end) {
+            return Err(Errno::EACCES);
+        }
         self.split_at(start);
         self.split_at(end);
         let mut areas = Vec::new();
@@ -392,6 +395,16 @@ impl AddressSpace {
         }
         self.merge_all();
         Ok(())
+    }
+
+    /// True unless a shared file mapping in [start, end) may not be made
+    /// writable (MappedFile::may_write).
+    fn may_write(&self, start: u64, end: u64) -> bool {
+        let files = &self.files;
+        self.vmas
+            .overlapping(start, end)
+            .filter(|v| v.shared)
+            .all(|v| v.file.and_then(|id| files.get(&id)).is_none_or(|f| f.may_write()))
     }
 
     /// Drops the pages of [start, end) (madvise's DONTNEED and FREE): the

@@ -31,4 +31,11 @@ pub trait MappedFile: Send + Sync {
     fn sync(&self) -> Result<(), Errno> {
         Ok(())
     }
+
+    /// Whether a shared mapping may be made writable by mprotect (Linux's
+    /// VM_MAYWRITE): not when the file was opened read-only, nor under
+    /// F_SEAL_FUTURE_WRITE.
+    fn may_write(&self) -> bool {
+        true
+    }
 }

@@ -112,6 +112,7 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::EPOLL_PWAIT2 => fs::eventpoll::sys_epoll_pwait2(int(a[0]), a[1], int(a[2]), a[3], a[4], a[5] as usize),
         nr::EVENTFD => fs::eventfd::sys_eventfd(u32v(a[0])),
         nr::EVENTFD2 => fs::eventfd::sys_eventfd2(u32v(a[0]), u32v(a[1])),
+        nr::MEMFD_CREATE => fs::memfd::sys_memfd_create(a[0], u32v(a[1])),
         nr::TIMERFD_CREATE => fs::timerfd::sys_timerfd_create(int(a[0]), u32v(a[1])),
         nr::TIMERFD_SETTIME => fs::timerfd::sys_timerfd_settime(int(a[0]), u32v(a[1]), a[2], a[3]),
         nr::TIMERFD_GETTIME => fs::timerfd::sys_timerfd_gettime(int(a[0]), a[1]),

@@ -368,6 +368,16 @@ fn conformance_timerfd() {
 }
 
 #[test]
+fn conformance_memfd() {
+    conformance("memfd");
+}
+
+#[test]
+fn conformance_memfdseal() {
+    conformance("memfdseal");
+}
+
+#[test]
 fn conformance_signalfd() {
     conformance("signalfd");
 }

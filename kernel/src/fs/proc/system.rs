@@ -169,7 +169,9 @@ fn fs_pages() -> (u64, u64) {
         }
         seen.push(m.sb.clone());
     }
-    (all, tmpfs)
+    // memfds live on a tmpfs no mount table lists.
+    let memfds = crate::fs::memfd::pages();
+    (all + memfds, tmpfs + memfds)
 }
 
 /// /proc/meminfo. Nothing here can be reclaimed (no swap, no disk behind
