@@ -22,6 +22,7 @@ mod drivers;
 mod fs;
 mod hooks;
 mod mm;
+mod mqueue;
 mod net;
 #[cfg(not(test))]
 mod panic;

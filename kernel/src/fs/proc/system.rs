@@ -1,6 +1,6 @@
 //! /proc's system-wide files: meminfo, stat, uptime, loadavg, version,
-//! filesystems, cmdline, sysrq-trigger, and /proc/sys/kernel and
-//! /proc/sys/vm, in Linux's formats.
+//! filesystems, cmdline, sysrq-trigger, and /proc/sys/kernel,
+//! /proc/sys/vm and /proc/sys/fs/mqueue, in Linux's formats.
 
 use alloc::format;
 use alloc::string::String;
@@ -61,6 +61,7 @@ fn tunable(kind: FileKind) -> Option<u64> {
         // Heuristic overcommit (mm/mmap.rs), the default ratio.
         FileKind::OvercommitMemory => 0,
         FileKind::OvercommitRatio => 50,
+        FileKind::Mqueue(t) => t.get(),
         _ => return None,
     })
 }
@@ -80,6 +81,7 @@ pub fn write(kind: FileKind, data: &[u8]) -> Option<Result<usize, Errno>> {
             let name = data.split(|&b| b == b'\n').next().unwrap_or_default();
             uts::set(kind == FileKind::Domainname, name).map(|_| data.len())
         }
+        FileKind::Mqueue(t) => parse_int(data).and_then(|v| t.set(v)).map(|_| data.len()),
         // The fixed values accept themselves only.
         _ => match tunable(kind) {
             Some(value) if parse_int(data).ok() == Some(value as i64) => Ok(data.len()),
