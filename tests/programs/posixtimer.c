@@ -370,7 +370,7 @@ static void test_cpu_clocks(void)
 	id = -1;
 	errno = 0;
 	check_created("timer_create on our process's CPU clock by our pid", t_create(PROCESS_CLOCK(getpid()), &sev, &id),
-		      id);
+		      &id);
 	t_delete(id);
 	EXPECT_ERRNO("a CPU clock of the invalid kind 3", t_create(PROCESS_CLOCK(getpid()) | 4 | 3, &sev, &id),
 		     EINVAL);
