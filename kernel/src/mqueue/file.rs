@@ -7,7 +7,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::any::Any;
 
-use abi::Errno;
+use abi::{Errno, OpenFlags};
 use abi::{POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
 
 use super::queue::Queue;
@@ -39,6 +39,11 @@ impl File for MqFile {
         let n = rest.len().min(buf.len());
         buf[..n].copy_from_slice(&rest[..n]);
         Ok(n)
+    }
+
+    /// A queue has no write operation: EINVAL, as Linux's mqueue files.
+    fn write_at(&self, _buf: &[u8], _pos: u64, _flags: OpenFlags) -> Result<(usize, u64), Errno> {
+        Err(Errno::EINVAL)
     }
 
     fn can_poll(&self) -> bool {

@@ -11,6 +11,10 @@ use abi::{Errno, Siginfo};
 use crate::proc::signal::send_signal;
 use crate::sched::current;
 use crate::sched::task::{Pid, Task};
+use crate::uaccess::copy_from_user;
+
+/// The bytes of SIGEV_THREAD's cookie (Linux's NOTIFY_COOKIE_LEN).
+const NOTIFY_COOKIE_LEN: usize = 32;
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -38,8 +42,9 @@ pub struct Notification {
 
 impl Registration {
     /// The caller's registration for `event`. SIGEV_THREAD's sigev_signo
-    /// names a netlink socket, which kestrel has none of: a descriptor
-    /// that is no socket is ENOTSOCK, a socket of another family EINVAL.
+    /// names a netlink socket and sigev_value its cookie; kestrel has no
+    /// netlink, so after the cookie is read, a descriptor that is no
+    /// socket is ENOTSOCK and a socket of another family EINVAL.
     pub fn for_current(event: &Sigevent) -> Result<Registration, Errno> {
         let kind = match event.sigev_notify {
             SIGEV_NONE => Kind::Nothing,
@@ -47,6 +52,9 @@ impl Registration {
                 Kind::Signal { signo: event.sigev_signo, value: event.sigev_value }
             }
             SIGEV_THREAD => {
+                // The C library's cookie for the netlink message comes first.
+                let mut cookie = [0u8; NOTIFY_COOKIE_LEN];
+                copy_from_user(&mut cookie, event.sigev_value)?;
                 let file = current().files.lock().get(event.sigev_signo)?;
                 return Err(if file.socket().is_some() { Errno::EINVAL } else { Errno::ENOTSOCK });
             }

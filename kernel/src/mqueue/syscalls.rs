@@ -93,9 +93,7 @@ fn lookup_or_create(name: &[u8], oflag: u32, mode: u32, attr: Option<MqAttr>) ->
         if oflag & OpenFlags::O_CREAT.bits() == 0 {
             return Err(Errno::ENOENT);
         }
-        if access == O_ACCMODE {
-            return Err(Errno::EINVAL);
-        }
+        // A creator may ask for O_ACCMODE (neither read nor write), as in Linux.
         let queue = create(mode, attr)?;
         table.insert(name.into(), queue.clone());
         Ok(queue)
@@ -109,8 +107,8 @@ pub fn sys_mq_open(name: u64, oflag: u32, mode: u32, attr: u64) -> Result<usize,
     let status = OpenFlags::from_bits_retain(oflag & (O_ACCMODE | OpenFlags::O_NONBLOCK.bits()));
     let inode = queue.inode.clone();
     let open = OpenFile::with_inode(MqFile { queue }, status, inode);
-    let cloexec = oflag & OpenFlags::O_CLOEXEC.bits() != 0;
-    current().files.lock().install(open, cloexec).map(|fd| fd as usize)
+    // Linux makes every queue descriptor close-on-exec, O_CLOEXEC or not.
+    current().files.lock().install(open, true).map(|fd| fd as usize)
 }
 
 /// Removes the name; descriptors keep the queue. As in Linux's sticky
