@@ -64,3 +64,20 @@ impl Tunable {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_keep_to_linux_ranges() {
+        assert_eq!(Tunable::MsgsizeDefault.get(), 8192);
+        assert_eq!(Tunable::MsgsizeDefault.set(127), Err(Errno::EINVAL));
+        assert_eq!(Tunable::MsgsizeDefault.set(-1), Err(Errno::EINVAL));
+        assert_eq!(Tunable::MsgsizeDefault.set(HARD_MSGSIZEMAX as i64 + 1), Err(Errno::EINVAL));
+        assert_eq!(Tunable::MsgsizeDefault.set(128), Ok(()));
+        assert_eq!(Tunable::MsgsizeDefault.get(), 128);
+        assert_eq!(Tunable::MsgsizeDefault.set(8192), Ok(()));
+        assert_eq!(Tunable::QueuesMax.range(), (0, i32::MAX as u64));
+    }
+}

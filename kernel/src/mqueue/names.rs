@@ -35,3 +35,19 @@ pub fn check_name(name: &[u8]) -> Result<(), Errno> {
 pub fn with_table<T>(f: impl FnOnce(&mut BTreeMap<Vec<u8>, Arc<Queue>>) -> T) -> T {
     f(&mut QUEUES.lock())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_one_component() {
+        assert_eq!(check_name(b"queue"), Ok(()));
+        assert_eq!(check_name(b""), Err(Errno::ENOENT));
+        for bad in [&b"."[..], b"..", b"a/b", b"/"] {
+            assert_eq!(check_name(bad), Err(Errno::EACCES));
+        }
+        assert_eq!(check_name(&[b'q'; NAME_MAX]), Ok(()));
+        assert_eq!(check_name(&[b'q'; NAME_MAX + 1]), Err(Errno::ENAMETOOLONG));
+    }
+}

@@ -175,3 +175,32 @@ impl Drop for Queue {
         LIVE_QUEUES.fetch_sub(1, Ordering::Relaxed);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_highest_priority_comes_first_and_each_in_arrival_order() {
+        let mut s = State::default();
+        for (text, priority) in [("a", 1), ("b", 5), ("c", 5), ("d", 0)] {
+            assert!(s.push(text.into(), priority).is_none());
+        }
+        assert_eq!((s.count, s.bytes), (4, 4));
+        let order: Vec<(Vec<u8>, u32)> = core::iter::from_fn(|| s.pop()).collect();
+        let expected: Vec<(Vec<u8>, u32)> =
+            [("b", 5), ("c", 5), ("a", 1), ("d", 0)].iter().map(|&(t, p)| (t.into(), p)).collect();
+        assert_eq!(order, expected);
+        assert_eq!((s.count, s.bytes, s.messages.len()), (0, 0, 0));
+    }
+
+    #[test]
+    fn every_send_and_receive_is_an_event() {
+        let mut s = State::default();
+        s.push(Vec::new(), 0);
+        s.pop();
+        assert_eq!(s.events, 2);
+        assert!(s.pop().is_none());
+        assert_eq!(s.events, 2);
+    }
+}
