@@ -639,6 +639,25 @@ static void test_notify(void)
 	EXPECT_RET("  read() shows none", notify_pid_of(fd), 0);
 	EXPECT_RET("mq_notify NULL without a registration", mqnotify(fd, NULL), 0);
 
+	/* Closing any descriptor of the queue ends the closer's registration. */
+	EXPECT_RET("register again", mqnotify(fd, &ev), 0);
+	pid = fork();
+	if (pid == 0) {
+		close((int)fd);
+		_exit(0);
+	}
+	reaped_ok(pid);
+	EXPECT_RET("  a child's close leaves it", notify_pid_of(fd), me);
+	long other = mqopen(qname(0), O_RDONLY, 0, NULL);
+	close((int)other);
+	EXPECT_RET("  the owner's close of another descriptor ends it", notify_pid_of(fd), 0);
+	pid = fork();
+	if (pid == 0)
+		_exit(mqnotify(fd, &ev) == 0 ? 0 : 1);
+	EXPECT_RET("a child registers and exits", reaped_ok(pid), 1);
+	EXPECT_RET("  its registration went with it", mqnotify(fd, &ev), 0);
+	mqnotify(fd, NULL);
+
 	/* SIGEV_NONE: registered, consumed by the first message, no signal. */
 	struct sigevent none = {.sigev_notify = SIGEV_NONE};
 	EXPECT_RET("mq_notify SIGEV_NONE", mqnotify(fd, &none), 0);

@@ -46,6 +46,15 @@ impl File for MqFile {
         Err(Errno::EINVAL)
     }
 
+    /// Closing any descriptor of the queue ends the closer's registration.
+    fn flush(&self, tgid: u32) {
+        self.queue.with_registration(|r| {
+            if r.as_ref().is_some_and(|r| r.owner_tgid == tgid) {
+                *r = None;
+            }
+        });
+    }
+
     fn can_poll(&self) -> bool {
         true
     }
