@@ -1,7 +1,7 @@
 /*
  * POSIX message queues: mq_open (creation, O_EXCL, access modes, names,
- * attributes and their limits in /proc/sys/fs/mqueue, the mode against
- * another user, O_NONBLOCK and O_CLOEXEC), mq_unlink, mq_timedsend and
+ * attributes and their limits in /proc/sys/fs/mqueue and RLIMIT_MSGQUEUE,
+ * the mode against another user, O_NONBLOCK and O_CLOEXEC), mq_unlink, mq_timedsend and
  * mq_timedreceive (priority order, sizes, full and empty queues with
  * O_NONBLOCK and timeouts, descriptors of the wrong kind), mq_getsetattr,
  * mq_notify (the signal's siginfo, one registration per queue, when it
@@ -21,6 +21,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -335,6 +336,41 @@ static int other_small_queue(void)
 	return mqopen(qname(2), O_CREAT | O_RDWR, 0600, &a) == -1 && errno == EINVAL ? 0 : 1;
 }
 
+/*
+ * RLIMIT_MSGQUEUE: a default queue (10 x 8192) costs 82880 bytes (each
+ * slot's data, header and tree node); the charge lasts until the queue
+ * is freed, unlinked and closed.
+ */
+static int other_runs_out_of_bytes(void)
+{
+	struct rlimit r = {2 * 82880, 2 * 82880};
+	if (setrlimit(RLIMIT_MSGQUEUE, &r) != 0)
+		return 10;
+	long a = mqopen(qname(3), O_CREAT | O_RDWR, 0600, NULL);
+	long b = mqopen(qname(4), O_CREAT | O_RDWR, 0600, NULL);
+	if (a < 0 || b < 0)
+		return 11;
+	errno = 0;
+	int emfile = mqopen(qname(5), O_CREAT | O_RDWR, 0600, NULL) == -1 && errno == EMFILE;
+	mqunlink(qname(4));
+	errno = 0;
+	int held = mqopen(qname(5), O_CREAT | O_RDWR, 0600, NULL) == -1 && errno == EMFILE;
+	close((int)b);
+	long c = mqopen(qname(5), O_CREAT | O_RDWR, 0600, NULL);
+	struct mq_attr small = attr_of(1, 128);
+	errno = 0;
+	int small_too = mqopen(qname(6), O_CREAT | O_RDWR, 0600, &small) == -1 && errno == EMFILE;
+	mqunlink(qname(3));
+	mqunlink(qname(5));
+	if (!emfile)
+		return 12;
+	if (!held)
+		return 13;
+	if (c < 0)
+		return 14;
+	return small_too ? 0 : 15;
+}
+
 static void test_permissions(void)
 {
 	mqunlink(qname(1));
@@ -352,6 +388,8 @@ static void test_permissions(void)
 	EXPECT_RET("its owner unlinks it", mqunlink(qname(1)), 0);
 	EXPECT_RET("an unprivileged user is held to msg_max and msgsize_max (EINVAL)",
 		   as_other_user(other_exceeds_limits), 0);
+	EXPECT_RET("RLIMIT_MSGQUEUE 2 x 82880 holds two default queues, not a third (EMFILE) until one is freed",
+		   as_other_user(other_runs_out_of_bytes), 0);
 
 	/* The tunables bind new queues at once. */
 	long queues_max = read_sys("/proc/sys/fs/mqueue/queues_max");

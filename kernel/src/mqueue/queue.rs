@@ -11,6 +11,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use abi::Errno;
 use spin::Mutex;
 
+use super::charge::Charge;
 use super::notify::{Notification, Registration};
 use crate::fs::inode::Inode;
 use crate::sched::timer::wait_with_deadline;
@@ -90,14 +91,17 @@ pub struct Queue {
     pub inode: Arc<Inode>,
     pub max_messages: usize,
     pub message_size: usize,
+    /// The creator's RLIMIT_MSGQUEUE charge, given back with the queue.
+    _charge: Charge,
     state: Mutex<State>,
     wait: WaitQueue,
 }
 
 impl Queue {
-    pub fn new(inode: Arc<Inode>, max_messages: usize, message_size: usize) -> Queue {
+    pub fn new(inode: Arc<Inode>, max_messages: usize, message_size: usize, charge: Charge) -> Queue {
         LIVE_QUEUES.fetch_add(1, Ordering::Relaxed);
-        Queue { inode, max_messages, message_size, state: Mutex::new(State::default()), wait: WaitQueue::new() }
+        let state = Mutex::new(State::default());
+        Queue { inode, max_messages, message_size, _charge: charge, state, wait: WaitQueue::new() }
     }
 
     /// Queues `message`, waiting for room as `how` allows.

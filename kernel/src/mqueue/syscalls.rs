@@ -5,8 +5,9 @@ use alloc::sync::Arc;
 use alloc::vec;
 
 use abi::signal::Sigevent;
-use abi::{Errno, MqAttr, OpenFlags, Timespec, MQ_PRIO_MAX, S_IFREG};
+use abi::{Errno, MqAttr, OpenFlags, Timespec, MQ_PRIO_MAX, RLIMIT_MSGQUEUE, S_IFREG};
 
+use super::charge::{cost, Charge};
 use super::file::MqFile;
 use super::limits::{Tunable, HARD_MSGMAX, HARD_MSGSIZEMAX};
 use super::names::{self, check_name};
@@ -61,9 +62,13 @@ fn create(mode: u32, attr: Option<MqAttr>) -> Result<Arc<Queue>, Errno> {
     if live_queues() as u64 >= Tunable::QueuesMax.get() && !has_sys_resource() {
         return Err(Errno::ENOSPC);
     }
-    let umask = current().fs.lock().umask;
+    let me = current();
+    let uid = me.cred.lock().uid;
+    let limit = me.rlimits.lock().get(RLIMIT_MSGQUEUE).rlim_cur;
+    let charge = Charge::take(uid, cost(max_messages as u64, message_size as u64), limit)?;
+    let umask = me.fs.lock().umask;
     let inode = Inode::new_anonymous(S_IFREG | (mode & 0o777 & !umask));
-    Ok(Arc::new(Queue::new(inode, max_messages, message_size)))
+    Ok(Arc::new(Queue::new(inode, max_messages, message_size, charge)))
 }
 
 /// May the caller open `queue` for `access` (O_RDONLY, O_WRONLY, O_RDWR)?
