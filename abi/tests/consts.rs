@@ -421,3 +421,50 @@ fn sockets() {
     assert_eq!(abi::socket::SIOCINQ, libc::FIONREAD as u32);
     assert_eq!(abi::socket::SIOCOUTQ, libc::TIOCOUTQ as u32);
 }
+
+#[test]
+fn sysv_ipc() {
+    same_consts!(
+        abi::ipc,
+        i32,
+        [
+            IPC_CREAT,
+            IPC_EXCL,
+            IPC_NOWAIT,
+            IPC_RMID,
+            IPC_SET,
+            IPC_INFO,
+            SHM_RDONLY,
+            SHM_RND,
+            SHM_REMAP,
+            SHM_EXEC,
+            SHM_LOCK,
+            SHM_UNLOCK,
+            SHM_HUGETLB,
+            SHM_NORESERVE,
+            GETPID,
+            GETVAL,
+            GETALL,
+            GETNCNT,
+            GETZCNT,
+            SETVAL,
+            SETALL,
+            SEM_STAT,
+            SEM_INFO,
+            MSG_STAT,
+            MSG_INFO,
+            MSG_NOERROR,
+            MSG_EXCEPT,
+            MSG_COPY,
+        ]
+    );
+    assert_eq!(abi::ipc::IPC_PRIVATE, libc::IPC_PRIVATE);
+    assert_eq!(abi::ipc::IPC_STAT, 2);
+    assert_eq!(i32::from(abi::ipc::SEM_UNDO), libc::SEM_UNDO);
+}
+
+/// The shmctl commands libc does not name, from linux/shm.h.
+#[test]
+fn sysv_shm_commands() {
+    assert_eq!((abi::ipc::SHM_STAT, abi::ipc::SHM_INFO, abi::ipc::SHM_STAT_ANY), (13, 14, 15));
+}

@@ -253,6 +253,43 @@ fn pod_and_default() {
     check::<StackT>();
     check::<Siginfo>();
     check::<SigSet>();
+    check::<abi::ipc::IpcPerm>();
+    check::<abi::ipc::ShmidDs>();
+    check::<abi::ipc::SemidDs>();
+    check::<abi::ipc::MsqidDs>();
+}
+
+#[test]
+fn sysv_ipc() {
+    use abi::ipc::*;
+    same_fields!(IpcPerm, libc::ipc_perm, [uid, gid, cuid, cgid]);
+    assert_eq!(size_of::<IpcPerm>(), size_of::<libc::ipc_perm>());
+    assert_eq!(offset_of!(IpcPerm, key), offset_of!(libc::ipc_perm, __key));
+    assert_eq!(offset_of!(IpcPerm, mode), offset_of!(libc::ipc_perm, mode));
+    assert_eq!(offset_of!(IpcPerm, seq), offset_of!(libc::ipc_perm, __seq));
+    same_layout!(
+        ShmidDs,
+        libc::shmid_ds,
+        [shm_perm, shm_segsz, shm_atime, shm_dtime, shm_ctime, shm_cpid, shm_lpid, shm_nattch]
+    );
+    same_layout!(
+        MsqidDs,
+        libc::msqid_ds,
+        [msg_perm, msg_stime, msg_rtime, msg_ctime, msg_qnum, msg_qbytes, msg_lspid, msg_lrpid]
+    );
+    assert_eq!(offset_of!(MsqidDs, msg_cbytes), offset_of!(libc::msqid_ds, __msg_cbytes));
+    same_layout!(SemidDs, libc::semid_ds, [sem_perm, sem_otime, sem_ctime, sem_nsems]);
+    same_layout!(Sembuf, libc::sembuf, [sem_num, sem_op, sem_flg]);
+    same_layout!(
+        SemInfo,
+        libc::seminfo,
+        [semmap, semmni, semmns, semmnu, semmsl, semopm, semume, semusz, semvmx, semaem]
+    );
+    same_layout!(MsgInfo, libc::msginfo, [msgpool, msgmap, msgmax, msgmnb, msgmni, msgssz, msgtql, msgseg]);
+    // shminfo and shm_info: the kernel's numbers (libc lacks them).
+    assert_eq!(size_of::<ShmInfo64>(), 72);
+    assert_eq!(size_of::<ShmInfo>(), 48);
+    assert_eq!(offset_of!(ShmInfo, shm_tot), 8);
 }
 
 #[test]

@@ -21,6 +21,7 @@ mod cmdline;
 mod drivers;
 mod fs;
 mod hooks;
+mod ipc;
 mod mm;
 mod mqueue;
 mod net;
@@ -110,6 +111,7 @@ fn kernel_main(info: Result<&'static BootInfo, PvhError>) -> ! {
     fs::chardev::register_driver(fs::chardev::TTYAUX_MAJOR, tty::open);
     proc::exit::register_exit_hook(tty::job::exit_notify);
     proc::exit::register_exit_hook(proc::posix_timers::exit_hook);
+    proc::exit::register_exit_hook(ipc::semop::exit_sem);
     for kind in
         [&fs::tmpfs::TMPFS, &fs::proc::PROC, &fs::mount::PIPEFS, &fs::tmpfs::RAMFS, &fs::kestrel::ops::KESTRELFS]
     {

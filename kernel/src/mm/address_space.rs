@@ -125,6 +125,11 @@ impl AddressSpace {
         ids.iter().filter_map(|id| self.files.get(id).cloned()).collect()
     }
 
+    /// The file that areas carrying `id` map.
+    pub fn mapped_file(&self, id: u32) -> Option<Arc<dyn MappedFile>> {
+        self.files.get(&id).cloned()
+    }
+
     /// The device, inode number and path of the file an area maps.
     pub fn file_id(&self, id: u32) -> Option<super::mapped::FileId> {
         self.files.get(&id).map(|f| f.id())

@@ -30,6 +30,13 @@ impl SharedAnon {
     }
 }
 
+impl SharedAnon {
+    /// How many pages have been touched (and so hold memory).
+    pub fn resident_pages(&self) -> u64 {
+        self.pages.lock().len() as u64
+    }
+}
+
 impl MappedFile for SharedAnon {
     fn size(&self) -> u64 {
         self.size

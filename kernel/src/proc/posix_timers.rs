@@ -14,8 +14,11 @@ use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use abi::signal::{Sigevent, SIGALRM, SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD_ID};
-use abi::time::{CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, TIMER_ABSTIME};
+use abi::signal::{Sigevent, SIGALRM, SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD, SIGEV_THREAD_ID};
+use abi::time::{
+    CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW, CLOCK_REALTIME,
+    CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, TIMER_ABSTIME,
+};
 use abi::{Errno, ItimerSpec, Siginfo, Timespec};
 use spin::Mutex;
 
@@ -51,7 +54,10 @@ impl Clock {
 enum Notify {
     None,
     /// A signal to the process, or to one of its threads.
-    Signal { signo: i32, thread: Option<Weak<Task>> },
+    Signal {
+        signo: i32,
+        thread: Option<Weak<Task>>,
+    },
 }
 
 struct Timer {
@@ -187,10 +193,16 @@ pub fn next_deadline() -> Option<u64> {
     })
 }
 
+/// A dynamic clock id (a clock behind a descriptor, as `~fd << 3 | 3`).
+const CLOCKFD: i32 = 3;
+
 fn clock_of(clock: i32) -> Result<Clock, Errno> {
     match clock {
         CLOCK_REALTIME | CLOCK_REALTIME_ALARM => Ok(Clock::Realtime),
         CLOCK_MONOTONIC | CLOCK_BOOTTIME | CLOCK_BOOTTIME_ALARM => Ok(Clock::Monotonic),
+        // Clocks that can be read but carry no timers.
+        CLOCK_MONOTONIC_RAW | CLOCK_REALTIME_COARSE | CLOCK_MONOTONIC_COARSE => Err(Errno::EOPNOTSUPP),
+        c if c < 0 && c & 7 == CLOCKFD => Err(Errno::EOPNOTSUPP),
         c => CpuClock::resolve(c)?.map(Clock::Cpu).ok_or(Errno::EINVAL),
     }
 }
@@ -204,7 +216,8 @@ fn notify_of(event: Option<Sigevent>, id: i32, me: &Arc<Task>) -> Result<(Notify
     let valid_signal = (1..=64).contains(&ev.sigev_signo);
     let notify = match ev.sigev_notify {
         SIGEV_NONE => Notify::None,
-        SIGEV_SIGNAL if valid_signal => Notify::Signal { signo: ev.sigev_signo, thread: None },
+        // SIGEV_THREAD is the C library's: the kernel signals the process.
+        SIGEV_SIGNAL | SIGEV_THREAD if valid_signal => Notify::Signal { signo: ev.sigev_signo, thread: None },
         SIGEV_THREAD_ID if valid_signal => {
             let thread = u32::try_from(ev.sigev_tid).ok().and_then(super::pid::find);
             let thread = thread.filter(|t| t.tgid == me.tgid).ok_or(Errno::EINVAL)?;
@@ -252,7 +265,8 @@ pub fn sys_timer_settime(id: i32, flags: i32, new: u64, old: u64) -> Result<usiz
     let previous = with_timer(id, |t| {
         t.expire();
         let previous = t.current();
-        t.interval = interval;
+        // A disarmed timer keeps no interval (unlike a timerfd).
+        t.interval = if value == 0 { 0 } else { interval };
         t.overrun = 0;
         t.overrun_last = 0;
         t.deadline = match (value, t.clock.now()) {

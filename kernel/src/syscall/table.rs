@@ -8,7 +8,7 @@ use abi::Errno;
 use crate::arch::entry::TrapFrame;
 use crate::net::socket as net;
 use crate::proc::signal::syscalls as sig;
-use crate::{fs, mm, mqueue, proc, sched, syslog, time};
+use crate::{fs, ipc, mm, mqueue, proc, sched, syslog, time};
 
 /// The handler's result for call `number`; None when there is none.
 pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Result<usize, Errno>> {
@@ -249,6 +249,19 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::TIME => time::clock::sys_time(a[0]),
         nr::CLOCK_GETTIME => proc::cputime::sys_clock_gettime(int(a[0]), a[1]),
         nr::CLOCK_GETRES => proc::cputime::sys_clock_getres(int(a[0]), a[1]),
+        // System V IPC (ipc/).
+        nr::SHMGET => ipc::shm::sys_shmget(int(a[0]), a[1], int(a[2])),
+        nr::SHMAT => ipc::shm::sys_shmat(int(a[0]), a[1], int(a[2])),
+        nr::SHMDT => ipc::shm::sys_shmdt(a[0]),
+        nr::SHMCTL => ipc::shm::sys_shmctl(int(a[0]), int(a[1]), a[2]),
+        nr::SEMGET => ipc::sem::sys_semget(int(a[0]), int(a[1]), int(a[2])),
+        nr::SEMOP => ipc::semop::sys_semop(int(a[0]), a[1], a[2] as usize),
+        nr::SEMTIMEDOP => ipc::semop::sys_semtimedop(int(a[0]), a[1], a[2] as usize, a[3]),
+        nr::SEMCTL => ipc::sem::sys_semctl(int(a[0]), int(a[1]), int(a[2]), a[3]),
+        nr::MSGGET => ipc::msg::sys_msgget(int(a[0]), int(a[1])),
+        nr::MSGSND => ipc::msg::sys_msgsnd(int(a[0]), a[1], a[2] as usize, int(a[3])),
+        nr::MSGRCV => ipc::msg::sys_msgrcv(int(a[0]), a[1], a[2] as usize, a[3] as i64, int(a[4])),
+        nr::MSGCTL => ipc::msg::sys_msgctl(int(a[0]), int(a[1]), a[2]),
         // The kernel log.
         nr::SYSLOG => syslog::sys_syslog(int(a[0]), a[1], int(a[2])),
         _ => return None,

@@ -328,6 +328,21 @@ fn conformance_flock() {
 }
 
 #[test]
+fn conformance_sysvshm() {
+    conformance("sysvshm");
+}
+
+#[test]
+fn conformance_sysvsem() {
+    conformance("sysvsem");
+}
+
+#[test]
+fn conformance_sysvmsg() {
+    conformance("sysvmsg");
+}
+
+#[test]
 fn conformance_unix() {
     conformance("unix");
 }
@@ -355,6 +370,11 @@ fn conformance_timerfd() {
 #[test]
 fn conformance_signalfd() {
     conformance("signalfd");
+}
+
+#[test]
+fn conformance_posixtimer() {
+    conformance("posixtimer");
 }
 
 #[test]
@@ -488,6 +508,14 @@ fn busybox_flock_between_processes() {
     let line = r.find_containing("flock tests:").unwrap_or_default().to_string();
     show(&line);
     r.expect(line.ends_with(" 0 failed"), format!("flock tests did not all pass: {line}"));
+}
+
+#[test]
+fn busybox_ipcs_and_ipcrm() {
+    let r = shell_script("ipc");
+    let line = r.find_containing("ipc tests:").unwrap_or_default().to_string();
+    show(&line);
+    r.expect(line.ends_with(" 0 failed"), format!("ipc tests did not all pass: {line}"));
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! /proc's system-wide files: meminfo, stat, uptime, loadavg, version,
-//! filesystems, cmdline, sysrq-trigger, and /proc/sys/kernel,
-//! /proc/sys/vm and /proc/sys/fs/mqueue, in Linux's formats.
+//! filesystems, cmdline, sysrq-trigger, /proc/sys/kernel, /proc/sys/vm
+//! and /proc/sys/fs/mqueue, and /proc/sysvipc, in Linux's formats.
 
 use alloc::format;
 use alloc::string::String;
@@ -8,6 +8,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
 
+use abi::ipc::{MSGMAX, MSGMNB, MSGMNI, SEMMNI, SEMMNS, SEMMSL, SEMOPM, SHMALL, SHMMAX, SHMMNI};
 use abi::Errno;
 
 use super::super::mount;
@@ -42,6 +43,10 @@ pub fn generate(kind: FileKind) -> Option<Result<Vec<u8>, Errno>> {
         FileKind::Ostype => format!("{}\n", uts::SYSNAME),
         FileKind::Osrelease => format!("{}\n", uts::RELEASE),
         FileKind::KernelVersion => format!("{}\n", uts::VERSION),
+        FileKind::Sem => format!("{SEMMSL}\t{SEMMNS}\t{SEMOPM}\t{SEMMNI}\n"),
+        FileKind::SysvipcShm => sysvipc(SHM_HEADER, crate::ipc::shm::proc_lines()),
+        FileKind::SysvipcSem => sysvipc(SEM_HEADER, crate::ipc::sem::proc_lines()),
+        FileKind::SysvipcMsg => sysvipc(MSG_HEADER, crate::ipc::msg::proc_lines()),
         _ => format!("{}\n", tunable(kind)?),
     };
     Some(Ok(text.into_bytes()))
@@ -61,6 +66,13 @@ fn tunable(kind: FileKind) -> Option<u64> {
         // Heuristic overcommit (mm/mmap.rs), the default ratio.
         FileKind::OvercommitMemory => 0,
         FileKind::OvercommitRatio => 50,
+        // System V IPC's limits (ipc/), Linux's defaults.
+        FileKind::Shmmax => SHMMAX,
+        FileKind::Shmall => SHMALL,
+        FileKind::Shmmni => SHMMNI,
+        FileKind::Msgmax => MSGMAX as u64,
+        FileKind::Msgmnb => MSGMNB as u64,
+        FileKind::Msgmni => MSGMNI as u64,
         FileKind::Mqueue(t) => t.get(),
         _ => return None,
     })
@@ -81,15 +93,37 @@ pub fn write(kind: FileKind, data: &[u8]) -> Option<Result<usize, Errno>> {
             let name = data.split(|&b| b == b'\n').next().unwrap_or_default();
             uts::set(kind == FileKind::Domainname, name).map(|_| data.len())
         }
+        FileKind::Sem if same_numbers(data, &[SEMMSL as u64, SEMMNS as u64, SEMOPM as u64, SEMMNI as u64]) => {
+            Ok(data.len())
+        }
+        FileKind::Sem => Err(Errno::EINVAL),
         FileKind::Mqueue(t) => parse_int(data).and_then(|v| t.set(v)).map(|_| data.len()),
         // The fixed values accept themselves only.
         _ => match tunable(kind) {
-            Some(value) if parse_int(data).ok() == Some(value as i64) => Ok(data.len()),
+            Some(value) if same_numbers(data, &[value]) => Ok(data.len()),
             Some(_) => Err(Errno::EINVAL),
             None => return None,
         },
     };
     Some(result)
+}
+
+/// Whether `data` is these numbers, separated by white space.
+fn same_numbers(data: &[u8], values: &[u64]) -> bool {
+    let Ok(text) = core::str::from_utf8(data) else { return false };
+    let mut words = text.split_ascii_whitespace();
+    values.iter().all(|v| words.next().and_then(|w| w.parse::<u64>().ok()) == Some(*v)) && words.next().is_none()
+}
+
+const SHM_HEADER: &str = "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap\n";
+const SEM_HEADER: &str = "       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n";
+const MSG_HEADER: &str = "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n";
+
+/// A /proc/sysvipc file: its header, then a line per object.
+fn sysvipc(header: &str, lines: Vec<String>) -> String {
+    let mut text = String::from(header);
+    lines.iter().for_each(|line| text.push_str(line));
+    text
 }
 
 /// /proc/sysrq-trigger: the first byte names the action (Linux's
@@ -276,4 +310,18 @@ fn interrupts() -> String {
     }
     let _ = writeln!(s, "LOC: {timer:>10}   Local timer interrupts");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fixed_value_accepts_itself_only() {
+        assert!(same_numbers(b"18446744073692774399\n", &[SHMMAX]));
+        assert!(!same_numbers(b"4095\n", &[SHMMNI]));
+        assert!(same_numbers(b"32000 1024000000\t500 32000\n", &[32000, 1_024_000_000, 500, 32000]));
+        assert!(!same_numbers(b"32000 1024000000 500\n", &[32000, 1_024_000_000, 500, 32000]));
+        assert!(!same_numbers(b"32000 1024000000 500 32000 1\n", &[32000, 1_024_000_000, 500, 32000]));
+    }
 }

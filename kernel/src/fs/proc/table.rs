@@ -32,6 +32,16 @@ pub enum FileKind {
     OvercommitRatio,
     NetUnix,
     Locks,
+    Shmmax,
+    Shmall,
+    Shmmni,
+    Sem,
+    Msgmax,
+    Msgmnb,
+    Msgmni,
+    SysvipcShm,
+    SysvipcSem,
+    SysvipcMsg,
     /// /proc/sys/fs/mqueue's limits.
     Mqueue(Tunable),
     // Per process (or thread).
@@ -105,8 +115,9 @@ const SYS: usize = 14;
 const SYS_KERNEL: usize = 15;
 const SYS_VM: usize = 23;
 const NET: usize = 27;
-const SYS_FS: usize = 30;
-const SYS_FS_MQUEUE: usize = 31;
+const SYSVIPC: usize = 37;
+const SYS_FS: usize = 41;
+const SYS_FS_MQUEUE: usize = 42;
 
 const fn dir(parent: usize, name: &'static str) -> Fixed {
     Fixed { parent, name, mode: S_IFDIR | 0o555, what: What::Dir(DirKind::Fixed) }
@@ -120,7 +131,7 @@ const fn link(parent: usize, name: &'static str, kind: LinkKind) -> Fixed {
     Fixed { parent, name, mode: S_IFLNK | 0o777, what: What::Link(kind) }
 }
 
-pub const FIXED_COUNT: usize = 37;
+pub const FIXED_COUNT: usize = 48;
 
 /// The fixed tree, each directory before its entries, in readdir order.
 pub static FIXED: [Fixed; FIXED_COUNT] = [
@@ -154,6 +165,17 @@ pub static FIXED: [Fixed; FIXED_COUNT] = [
     dir(ROOT, "net"),
     file(NET, "unix", 0o444, FileKind::NetUnix),
     file(ROOT, "locks", 0o444, FileKind::Locks),
+    file(SYS_KERNEL, "shmmax", 0o644, FileKind::Shmmax),
+    file(SYS_KERNEL, "shmall", 0o644, FileKind::Shmall),
+    file(SYS_KERNEL, "shmmni", 0o644, FileKind::Shmmni),
+    file(SYS_KERNEL, "sem", 0o644, FileKind::Sem),
+    file(SYS_KERNEL, "msgmax", 0o644, FileKind::Msgmax),
+    file(SYS_KERNEL, "msgmnb", 0o644, FileKind::Msgmnb),
+    file(SYS_KERNEL, "msgmni", 0o644, FileKind::Msgmni),
+    dir(ROOT, "sysvipc"),
+    file(SYSVIPC, "shm", 0o444, FileKind::SysvipcShm),
+    file(SYSVIPC, "sem", 0o444, FileKind::SysvipcSem),
+    file(SYSVIPC, "msg", 0o444, FileKind::SysvipcMsg),
     dir(SYS, "fs"),
     dir(SYS_FS, "mqueue"),
     file(SYS_FS_MQUEUE, "queues_max", 0o644, FileKind::Mqueue(Tunable::QueuesMax)),
@@ -220,6 +242,8 @@ mod tests {
             (SYS, "sys"),
             (SYS_KERNEL, "kernel"),
             (SYS_VM, "vm"),
+            (NET, "net"),
+            (SYSVIPC, "sysvipc"),
             (SYS_FS, "fs"),
             (SYS_FS_MQUEUE, "mqueue"),
         ] {
