@@ -589,6 +589,51 @@ static void test_across_fork(void)
 	mqunlink(qname(0));
 }
 
+static void on_usr2(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A child blocked in mq_timedreceive takes SIGUSR2: without SA_RESTART the
+ * call fails with EINTR; with it, the call goes on and gets the message
+ * sent after.
+ */
+static void test_interrupted(void)
+{
+	long fd = fresh(0, 0, 2, 16);
+	int restart;
+	for (restart = 0; restart < 2; restart++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			struct sigaction sa = {.sa_handler = on_usr2, .sa_flags = restart ? SA_RESTART : 0};
+			sigaction(SIGUSR2, &sa, NULL);
+			char b[16];
+			errno = 0;
+			long n = mqrecv(fd, b, sizeof b, NULL, NULL);
+			if (restart)
+				_exit(n == 1 ? 0 : 1);
+			_exit(n == -1 && errno == EINTR ? 0 : 1);
+		}
+		if (!wait_asleep(pid))
+			tfail("the child never slept in mq_timedreceive");
+		kill(pid, SIGUSR2);
+		if (restart) {
+			/* Most likely after the handler ran; either order must receive it. */
+			sched_yield();
+			wait_asleep(pid);
+			mqsend(fd, "r", 1, 0, NULL);
+		}
+		if (restart)
+			EXPECT_RET("a signal with SA_RESTART: the receive goes on and gets the next message",
+				   reaped_ok(pid), 1);
+		else
+			EXPECT_RET("a signal without SA_RESTART: the blocked receive fails with EINTR", reaped_ok(pid), 1);
+	}
+	close(fd);
+	mqunlink(qname(0));
+}
+
 static int sigusr1_pending(void)
 {
 	sigset_t set;
@@ -801,6 +846,7 @@ int main(void)
 	run(test_full_and_empty);
 	run(test_unlink);
 	run(test_across_fork);
+	run(test_interrupted);
 	run(test_notify);
 	run(test_poll);
 	return tdone();
