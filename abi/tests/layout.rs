@@ -126,6 +126,13 @@ fn utsname() {
 }
 
 #[test]
+fn mq_attr() {
+    same_layout!(MqAttr, libc::mq_attr, [mq_flags, mq_maxmsg, mq_msgsize, mq_curmsgs]);
+    assert_eq!(size_of::<MqAttr>(), 64);
+    assert_eq!(MQ_PRIO_MAX, 32768);
+}
+
+#[test]
 fn iovec_pollfd() {
     same_layout!(Iovec, libc::iovec, [iov_base, iov_len]);
     same_layout!(PollFd, libc::pollfd, [fd, events, revents]);

@@ -23,6 +23,7 @@ mod fs;
 mod hooks;
 mod ipc;
 mod mm;
+mod mqueue;
 mod net;
 #[cfg(not(test))]
 mod panic;

@@ -15,7 +15,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use super::{SIGCHLD, SI_QUEUE, SI_TIMER, SI_USER};
+use super::{SIGCHLD, SI_MESGQ, SI_QUEUE, SI_TIMER, SI_USER};
 
 /// Size of `siginfo_t` on every Linux architecture.
 pub const SIGINFO_SIZE: usize = 128;
@@ -65,6 +65,14 @@ impl Siginfo {
     /// A signal from `sigqueue`, carrying a `sigval`.
     pub fn queue(signo: i32, pid: i32, uid: u32, value: u64) -> Siginfo {
         let mut info = Siginfo::kill(signo, SI_QUEUE, pid, uid);
+        info.set_u64(24, value);
+        info
+    }
+
+    /// A message arrived in an empty POSIX message queue (mq_notify):
+    /// the sender's process id and real user id, and the registered value.
+    pub fn mesgq(signo: i32, pid: i32, uid: u32, value: u64) -> Siginfo {
+        let mut info = Siginfo::kill(signo, SI_MESGQ, pid, uid);
         info.set_u64(24, value);
         info
     }

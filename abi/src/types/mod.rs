@@ -7,6 +7,7 @@
 
 mod dirent;
 mod io;
+mod mqueue;
 mod resource;
 mod stat;
 mod statfs;
@@ -18,6 +19,7 @@ mod utsname;
 
 pub use dirent::*;
 pub use io::*;
+pub use mqueue::*;
 pub use resource::*;
 pub use stat::*;
 pub use statfs::*;

@@ -72,6 +72,11 @@ pub trait File: Send + Sync {
         Err(Errno::ENOTDIR)
     }
 
+    /// A process (`tgid`) closed a descriptor of the file, one of maybe
+    /// several (Linux's f_op->flush): a message queue forgets the
+    /// process's mq_notify registration.
+    fn flush(&self, _tgid: u32) {}
+
     /// fsync/fdatasync: files that cannot be synced say EINVAL, as Linux.
     fn fsync(&self) -> Result<(), Errno> {
         Err(Errno::EINVAL)
@@ -453,10 +458,13 @@ impl FdTable {
     }
 }
 
-/// The calling process closed a descriptor: its POSIX locks on the file
-/// go, whichever descriptor set them (Linux's locks_remove_posix).
+/// The calling process closed a descriptor: the file is told, and the
+/// process's POSIX locks on it go, whichever descriptor set them (Linux's
+/// locks_remove_posix).
 fn closed(entry: FdEntry) {
-    super::locks::release_posix_on_close(entry.file.inode(), crate::sched::current().tgid);
+    let tgid = crate::sched::current().tgid;
+    entry.file.file.flush(tgid);
+    super::locks::release_posix_on_close(entry.file.inode(), tgid);
 }
 
 /// The open file behind `fd` of the calling process for I/O and most

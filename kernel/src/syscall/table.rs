@@ -8,7 +8,7 @@ use abi::Errno;
 use crate::arch::entry::TrapFrame;
 use crate::net::socket as net;
 use crate::proc::signal::syscalls as sig;
-use crate::{fs, ipc, mm, proc, sched, syslog, time};
+use crate::{fs, ipc, mm, mqueue, proc, sched, syslog, time};
 
 /// The handler's result for call `number`; None when there is none.
 pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Result<usize, Errno>> {
@@ -160,6 +160,13 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::TKILL => sig::sys_tkill(int(a[0]), int(a[1])),
         nr::TGKILL => sig::sys_tgkill(int(a[0]), int(a[1]), int(a[2])),
         nr::RT_SIGQUEUEINFO => sig::sys_rt_sigqueueinfo(int(a[0]), int(a[1]), a[2]),
+        // POSIX message queues (mqueue/).
+        nr::MQ_OPEN => mqueue::syscalls::sys_mq_open(a[0], u32v(a[1]), u32v(a[2]), a[3]),
+        nr::MQ_UNLINK => mqueue::syscalls::sys_mq_unlink(a[0]),
+        nr::MQ_TIMEDSEND => mqueue::syscalls::sys_mq_timedsend(int(a[0]), a[1], a[2] as usize, u32v(a[3]), a[4]),
+        nr::MQ_TIMEDRECEIVE => mqueue::syscalls::sys_mq_timedreceive(int(a[0]), a[1], a[2] as usize, a[3], a[4]),
+        nr::MQ_NOTIFY => mqueue::syscalls::sys_mq_notify(int(a[0]), a[1]),
+        nr::MQ_GETSETATTR => mqueue::syscalls::sys_mq_getsetattr(int(a[0]), a[1], a[2]),
         nr::TIMER_CREATE => proc::posix_timers::sys_timer_create(int(a[0]), a[1], a[2]),
         nr::TIMER_SETTIME => proc::posix_timers::sys_timer_settime(int(a[0]), int(a[1]), a[2], a[3]),
         nr::TIMER_GETTIME => proc::posix_timers::sys_timer_gettime(int(a[0]), a[1]),

@@ -387,6 +387,11 @@ fn conformance_posixtimer() {
     conformance("posixtimer");
 }
 
+#[test]
+fn conformance_mqueue() {
+    conformance("mqueue");
+}
+
 /// An event loop: epoll over a UNIX socket server, a pipe fan-in of 100
 /// writers, a timerfd tick and a signalfd for SIGTERM, run to the end.
 #[test]

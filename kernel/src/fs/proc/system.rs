@@ -1,6 +1,6 @@
 //! /proc's system-wide files: meminfo, stat, uptime, loadavg, version,
-//! filesystems, cmdline, sysrq-trigger, /proc/sys/kernel and /proc/sys/vm,
-//! and /proc/sysvipc, in Linux's formats.
+//! filesystems, cmdline, sysrq-trigger, /proc/sys/kernel, /proc/sys/vm
+//! and /proc/sys/fs/mqueue, and /proc/sysvipc, in Linux's formats.
 
 use alloc::format;
 use alloc::string::String;
@@ -12,6 +12,7 @@ use abi::ipc::{MSGMAX, MSGMNB, MSGMNI, SEMMNI, SEMMNS, SEMMSL, SEMOPM, SHMALL, S
 use abi::Errno;
 
 use super::super::mount;
+use super::pid_files::parse_int;
 use super::pid_stat::clock_t;
 use super::table::FileKind;
 use crate::mm::frame;
@@ -72,6 +73,7 @@ fn tunable(kind: FileKind) -> Option<u64> {
         FileKind::Msgmax => MSGMAX as u64,
         FileKind::Msgmnb => MSGMNB as u64,
         FileKind::Msgmni => MSGMNI as u64,
+        FileKind::Mqueue(t) => t.get(),
         _ => return None,
     })
 }
@@ -95,6 +97,7 @@ pub fn write(kind: FileKind, data: &[u8]) -> Option<Result<usize, Errno>> {
             Ok(data.len())
         }
         FileKind::Sem => Err(Errno::EINVAL),
+        FileKind::Mqueue(t) => parse_int(data).and_then(|v| t.set(v)).map(|_| data.len()),
         // The fixed values accept themselves only.
         _ => match tunable(kind) {
             Some(value) if same_numbers(data, &[value]) => Ok(data.len()),

@@ -5,6 +5,8 @@
 
 use abi::{S_IFDIR, S_IFLNK, S_IFREG};
 
+use crate::mqueue::limits::Tunable;
+
 /// A file whose bytes are made when it is read.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum FileKind {
@@ -40,6 +42,8 @@ pub enum FileKind {
     SysvipcShm,
     SysvipcSem,
     SysvipcMsg,
+    /// /proc/sys/fs/mqueue's limits.
+    Mqueue(Tunable),
     // Per process (or thread).
     PidStat,
     Statm,
@@ -112,6 +116,8 @@ const SYS_KERNEL: usize = 15;
 const SYS_VM: usize = 23;
 const NET: usize = 27;
 const SYSVIPC: usize = 37;
+const SYS_FS: usize = 41;
+const SYS_FS_MQUEUE: usize = 42;
 
 const fn dir(parent: usize, name: &'static str) -> Fixed {
     Fixed { parent, name, mode: S_IFDIR | 0o555, what: What::Dir(DirKind::Fixed) }
@@ -125,7 +131,7 @@ const fn link(parent: usize, name: &'static str, kind: LinkKind) -> Fixed {
     Fixed { parent, name, mode: S_IFLNK | 0o777, what: What::Link(kind) }
 }
 
-pub const FIXED_COUNT: usize = 41;
+pub const FIXED_COUNT: usize = 48;
 
 /// The fixed tree, each directory before its entries, in readdir order.
 pub static FIXED: [Fixed; FIXED_COUNT] = [
@@ -170,6 +176,13 @@ pub static FIXED: [Fixed; FIXED_COUNT] = [
     file(SYSVIPC, "shm", 0o444, FileKind::SysvipcShm),
     file(SYSVIPC, "sem", 0o444, FileKind::SysvipcSem),
     file(SYSVIPC, "msg", 0o444, FileKind::SysvipcMsg),
+    dir(SYS, "fs"),
+    dir(SYS_FS, "mqueue"),
+    file(SYS_FS_MQUEUE, "queues_max", 0o644, FileKind::Mqueue(Tunable::QueuesMax)),
+    file(SYS_FS_MQUEUE, "msg_max", 0o644, FileKind::Mqueue(Tunable::MsgMax)),
+    file(SYS_FS_MQUEUE, "msgsize_max", 0o644, FileKind::Mqueue(Tunable::MsgsizeMax)),
+    file(SYS_FS_MQUEUE, "msg_default", 0o644, FileKind::Mqueue(Tunable::MsgDefault)),
+    file(SYS_FS_MQUEUE, "msgsize_default", 0o644, FileKind::Mqueue(Tunable::MsgsizeDefault)),
 ];
 
 /// An entry of a process (or thread) directory.
@@ -224,9 +237,16 @@ mod tests {
 
     #[test]
     fn the_directory_indices_name_their_directories() {
-        for (index, name) in
-            [(ROOT, ""), (SYS, "sys"), (SYS_KERNEL, "kernel"), (SYS_VM, "vm"), (NET, "net"), (SYSVIPC, "sysvipc")]
-        {
+        for (index, name) in [
+            (ROOT, ""),
+            (SYS, "sys"),
+            (SYS_KERNEL, "kernel"),
+            (SYS_VM, "vm"),
+            (NET, "net"),
+            (SYSVIPC, "sysvipc"),
+            (SYS_FS, "fs"),
+            (SYS_FS_MQUEUE, "mqueue"),
+        ] {
             assert_eq!(FIXED[index].name, name);
             assert!(matches!(FIXED[index].what, What::Dir(_)), "{name} is a directory");
         }

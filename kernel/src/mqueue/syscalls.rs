@@ -1,0 +1,240 @@
+//! mq_open, mq_unlink, mq_timedsend, mq_timedreceive, mq_notify and
+//! mq_getsetattr, with Linux 6.1's checks in Linux's order.
+
+use alloc::sync::Arc;
+use alloc::vec;
+
+use abi::signal::Sigevent;
+use abi::{Errno, MqAttr, OpenFlags, Timespec, MQ_PRIO_MAX, RLIMIT_MSGQUEUE, S_IFREG};
+
+use super::charge::{cost, Charge};
+use super::file::MqFile;
+use super::limits::{Tunable, HARD_MSGMAX, HARD_MSGSIZEMAX};
+use super::names::{self, check_name};
+use super::notify::Registration;
+use super::queue::{live_queues, Queue, Wait};
+use crate::fs::file::{get_file, OpenFile};
+use crate::fs::inode::Inode;
+use crate::fs::perm::{current_cred, permission, MAY_READ, MAY_WRITE};
+use crate::sched::current;
+use crate::uaccess::{copy_from_user, copy_to_user, read_user, read_user_cstr, write_user};
+
+/// The longest name a caller may pass (Linux's PATH_MAX with its NUL).
+const PATH_MAX: usize = 4095;
+const O_ACCMODE: u32 = 3;
+
+/// Whether the caller holds CAP_SYS_RESOURCE (root's effective id).
+fn has_sys_resource() -> bool {
+    current().cred.lock().euid == 0
+}
+
+fn read_name(addr: u64) -> Result<alloc::vec::Vec<u8>, Errno> {
+    let name = read_user_cstr(addr, PATH_MAX, Errno::ENAMETOOLONG)?;
+    check_name(&name)?;
+    Ok(name)
+}
+
+/// The size limits of a new queue: the caller's, checked against the
+/// tunables (or, for a privileged caller, Linux's hard ceilings), else
+/// the defaults.
+fn new_queue_size(attr: Option<MqAttr>) -> Result<(usize, usize), Errno> {
+    let Some(attr) = attr else {
+        let messages = Tunable::MsgDefault.get().min(Tunable::MsgMax.get());
+        let size = Tunable::MsgsizeDefault.get().min(Tunable::MsgsizeMax.get());
+        return Ok((messages as usize, size as usize));
+    };
+    if attr.mq_maxmsg <= 0 || attr.mq_msgsize <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (max_messages, max_size) = if has_sys_resource() {
+        (HARD_MSGMAX, HARD_MSGSIZEMAX)
+    } else {
+        (Tunable::MsgMax.get(), Tunable::MsgsizeMax.get())
+    };
+    if attr.mq_maxmsg as u64 > max_messages || attr.mq_msgsize as u64 > max_size {
+        return Err(Errno::EINVAL);
+    }
+    Ok((attr.mq_maxmsg as usize, attr.mq_msgsize as usize))
+}
+
+fn create(mode: u32, attr: Option<MqAttr>) -> Result<Arc<Queue>, Errno> {
+    let (max_messages, message_size) = new_queue_size(attr)?;
+    if live_queues() as u64 >= Tunable::QueuesMax.get() && !has_sys_resource() {
+        return Err(Errno::ENOSPC);
+    }
+    let me = current();
+    let uid = me.cred.lock().uid;
+    let limit = me.rlimits.lock().get(RLIMIT_MSGQUEUE).rlim_cur;
+    let charge = Charge::take(uid, cost(max_messages as u64, message_size as u64), limit)?;
+    let umask = me.fs.lock().umask;
+    let inode = Inode::new_anonymous(S_IFREG | (mode & 0o777 & !umask));
+    Ok(Arc::new(Queue::new(inode, max_messages, message_size, charge)))
+}
+
+/// May the caller open `queue` for `access` (O_RDONLY, O_WRONLY, O_RDWR)?
+fn may_open(queue: &Queue, access: u32) -> Result<(), Errno> {
+    let mask = match access {
+        0 => MAY_READ,
+        1 => MAY_WRITE,
+        _ => MAY_READ | MAY_WRITE,
+    };
+    permission(&queue.inode, mask)
+}
+
+/// The queue named `name`, found or created as `oflag` says.
+fn lookup_or_create(name: &[u8], oflag: u32, mode: u32, attr: Option<MqAttr>) -> Result<Arc<Queue>, Errno> {
+    let access = oflag & O_ACCMODE;
+    names::with_table(|table| {
+        if let Some(queue) = table.get(name) {
+            if oflag & OpenFlags::O_CREAT.bits() != 0 && oflag & OpenFlags::O_EXCL.bits() != 0 {
+                return Err(Errno::EEXIST);
+            }
+            if access == O_ACCMODE {
+                return Err(Errno::EINVAL);
+            }
+            may_open(queue, access)?;
+            return Ok(queue.clone());
+        }
+        if oflag & OpenFlags::O_CREAT.bits() == 0 {
+            return Err(Errno::ENOENT);
+        }
+        // A creator may ask for O_ACCMODE (neither read nor write), as in Linux.
+        let queue = create(mode, attr)?;
+        table.insert(name.into(), queue.clone());
+        Ok(queue)
+    })
+}
+
+pub fn sys_mq_open(name: u64, oflag: u32, mode: u32, attr: u64) -> Result<usize, Errno> {
+    let attr: Option<MqAttr> = if attr == 0 { None } else { Some(read_user(attr)?) };
+    let name = read_name(name)?;
+    let queue = lookup_or_create(&name, oflag, mode, attr)?;
+    let status = OpenFlags::from_bits_retain(oflag & (O_ACCMODE | OpenFlags::O_NONBLOCK.bits()));
+    let inode = queue.inode.clone();
+    let open = OpenFile::with_inode(MqFile { queue }, status, inode);
+    // Linux makes every queue descriptor close-on-exec, O_CLOEXEC or not.
+    current().files.lock().install(open, true).map(|fd| fd as usize)
+}
+
+/// Removes the name; descriptors keep the queue. As in Linux's sticky
+/// /dev/mqueue, only the queue's owner or root may (EPERM).
+pub fn sys_mq_unlink(name: u64) -> Result<usize, Errno> {
+    let name = read_name(name)?;
+    names::with_table(|table| {
+        let queue = table.get(&name).ok_or(Errno::ENOENT)?;
+        let cred = current_cred();
+        if !cred.is_privileged() && queue.inode.lock().uid != cred.uid {
+            return Err(Errno::EPERM);
+        }
+        table.remove(&name);
+        Ok(0)
+    })
+}
+
+/// The queue behind `fd` and its file's status flags; EBADF if it is no
+/// queue.
+fn queue_of(fd: i32) -> Result<(Arc<OpenFile>, Arc<Queue>), Errno> {
+    let file = get_file(fd)?;
+    let queue = file.object::<MqFile>().ok_or(Errno::EBADF)?.queue.clone();
+    Ok((file, queue))
+}
+
+/// The absolute CLOCK_REALTIME deadline at `timeout` (ns), checked
+/// before anything else as Linux does.
+fn read_deadline(timeout: u64) -> Result<Option<i64>, Errno> {
+    if timeout == 0 {
+        return Ok(None);
+    }
+    let ts: Timespec = read_user(timeout)?;
+    let ns = ts.to_nanos().ok_or(Errno::EINVAL)?;
+    Ok(Some(ns.min(i64::MAX as u64) as i64))
+}
+
+fn wait_of(file: &OpenFile, deadline: Option<i64>) -> Wait {
+    Wait { nonblock: file.flags().contains(OpenFlags::O_NONBLOCK), deadline }
+}
+
+pub fn sys_mq_timedsend(fd: i32, msg: u64, len: usize, priority: u32, timeout: u64) -> Result<usize, Errno> {
+    if priority >= MQ_PRIO_MAX {
+        return Err(Errno::EINVAL);
+    }
+    let deadline = read_deadline(timeout)?;
+    let (file, queue) = queue_of(fd)?;
+    if !file.flags().writable() {
+        return Err(Errno::EBADF);
+    }
+    if len > queue.message_size {
+        return Err(Errno::EMSGSIZE);
+    }
+    let mut message = vec![0; len];
+    copy_from_user(&mut message, msg)?;
+    queue.send(message, priority, wait_of(&file, deadline))?;
+    Ok(0)
+}
+
+pub fn sys_mq_timedreceive(fd: i32, msg: u64, len: usize, priority: u64, timeout: u64) -> Result<usize, Errno> {
+    let deadline = read_deadline(timeout)?;
+    let (file, queue) = queue_of(fd)?;
+    if !file.flags().readable() {
+        return Err(Errno::EBADF);
+    }
+    if len < queue.message_size {
+        return Err(Errno::EMSGSIZE);
+    }
+    let (message, prio) = queue.receive(wait_of(&file, deadline))?;
+    copy_to_user(msg, &message)?;
+    if priority != 0 {
+        write_user(priority, &prio)?;
+    }
+    Ok(message.len())
+}
+
+/// Registers the caller for a notification, or with a null `event`
+/// removes its own registration (another process's stays).
+pub fn sys_mq_notify(fd: i32, event: u64) -> Result<usize, Errno> {
+    let registration = if event == 0 {
+        None
+    } else {
+        let event: Sigevent = read_user(event)?;
+        Some(Registration::for_current(&event)?)
+    };
+    let (_, queue) = queue_of(fd)?;
+    let me = current().tgid;
+    queue.with_registration(|current| match registration {
+        None => {
+            if current.as_ref().is_some_and(|r| r.owner_tgid == me) {
+                *current = None;
+            }
+            Ok(0)
+        }
+        Some(_) if current.is_some() => Err(Errno::EBUSY),
+        Some(r) => {
+            *current = Some(r);
+            Ok(0)
+        }
+    })
+}
+
+pub fn sys_mq_getsetattr(fd: i32, new: u64, old: u64) -> Result<usize, Errno> {
+    let nonblock = OpenFlags::O_NONBLOCK.bits();
+    let new: Option<MqAttr> = if new == 0 { None } else { Some(read_user(new)?) };
+    if new.is_some_and(|a| a.mq_flags & !i64::from(nonblock) != 0) {
+        return Err(Errno::EINVAL);
+    }
+    let (file, queue) = queue_of(fd)?;
+    let flags = file.flags().bits();
+    let previous = MqAttr {
+        mq_flags: i64::from(flags & nonblock),
+        mq_maxmsg: queue.max_messages as i64,
+        mq_msgsize: queue.message_size as i64,
+        mq_curmsgs: queue.current_messages() as i64,
+        _reserved: [0; 4],
+    };
+    if let Some(attr) = new {
+        file.set_status_flags((flags & !nonblock) | attr.mq_flags as u32);
+    }
+    if old != 0 {
+        write_user(old, &previous)?;
+    }
+    Ok(0)
+}
