@@ -85,9 +85,12 @@ impl File for ReadEnd {
             let mut s = pipe.state.lock();
             if !s.data.is_empty() {
                 let n = buf.len().min(s.data.len());
-                for (dst, src) in buf.iter_mut().zip(s.data.drain(..n)) {
-                    *dst = src;
-                }
+                // The queue's two halves, copied whole, then dropped.
+                let (front, back) = s.data.as_slices();
+                let first = n.min(front.len());
+                buf[..first].copy_from_slice(&front[..first]);
+                buf[first..n].copy_from_slice(&back[..n - first]);
+                s.data.drain(..n);
                 s.events += 1;
                 Some(Ok(n))
             } else if s.writers == 0 {

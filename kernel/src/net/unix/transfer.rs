@@ -41,6 +41,32 @@ pub struct Received {
     pub rights: Vec<Arc<OpenFile>>,
 }
 
+/// Where received stream bytes go: a growing buffer (recvmsg's), or the
+/// reader's own buffer (read(2)), which saves a copy.
+enum Dest<'a> {
+    Vec(&'a mut Vec<u8>),
+    Slice(&'a mut [u8], usize),
+}
+
+impl Dest<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Dest::Vec(v) => v.len(),
+            Dest::Slice(_, n) => *n,
+        }
+    }
+
+    fn put(&mut self, bytes: &[u8]) {
+        match self {
+            Dest::Vec(v) => v.extend_from_slice(bytes),
+            Dest::Slice(buf, n) => {
+                buf[*n..*n + bytes.len()].copy_from_slice(bytes);
+                *n += bytes.len();
+            }
+        }
+    }
+}
+
 /// How a send on a datagram socket ended, decided under the target's lock.
 enum DgramOutcome {
     Sent,
@@ -205,7 +231,10 @@ impl UnixSocket {
     /// Receives up to `max` bytes.
     pub fn recv(&self, max: usize, flags: RecvFlags) -> Result<Received, Errno> {
         let got = match self.kind {
-            Kind::Stream => self.recv_stream(max, flags),
+            Kind::Stream => {
+                let mut data = Vec::new();
+                self.recv_stream(&mut Dest::Vec(&mut data), max, flags).map(|out| Received { data, ..out })
+            }
             _ => self.recv_message(max, flags),
         };
         if !flags.peek {
@@ -215,7 +244,24 @@ impl UnixSocket {
         got
     }
 
-    fn recv_stream(&self, max: usize, flags: RecvFlags) -> Result<Received, Errno> {
+    /// read(2): received bytes straight into `buf`; control data is
+    /// dropped (descriptors in flight are closed), as Linux's read does.
+    pub fn recv_into(&self, buf: &mut [u8], flags: RecvFlags) -> Result<usize, Errno> {
+        if self.kind != Kind::Stream {
+            let got = self.recv(buf.len(), flags)?;
+            buf[..got.data.len()].copy_from_slice(&got.data);
+            return Ok(got.data.len());
+        }
+        let max = buf.len();
+        let mut dest = Dest::Slice(buf, 0);
+        self.recv_stream(&mut dest, max, flags)?;
+        if !flags.peek {
+            self.wait.wake_all();
+        }
+        Ok(dest.len())
+    }
+
+    fn recv_stream(&self, dest: &mut Dest, max: usize, flags: RecvFlags) -> Result<Received, Errno> {
         let timeout = {
             let s = self.state.lock();
             if s.peer().is_none() {
@@ -228,7 +274,7 @@ impl UnixSocket {
             let step = wait_for(&self.wait, timeout, flags.nonblock, || {
                 let mut s = self.state.lock();
                 if !s.queue.is_empty() {
-                    return Some(Ok(take_stream(&mut s, max, flags.peek, &mut out)));
+                    return Some(Ok(take_stream(&mut s, max, flags.peek, &mut out, dest)));
                 }
                 if let Some(e) = s.take_error() {
                     return Some(Err(e));
@@ -236,13 +282,13 @@ impl UnixSocket {
                 (s.shutdown & RCV_SHUTDOWN != 0).then_some(Ok(true))
             });
             match step {
-                Ok(stop) if !stop && flags.waitall && !flags.peek && out.data.len() < max => continue,
+                Ok(stop) if !stop && flags.waitall && !flags.peek && dest.len() < max => continue,
                 Ok(_) => break,
-                Err(_) if !out.data.is_empty() || !out.rights.is_empty() => break,
+                Err(_) if dest.len() > 0 || !out.rights.is_empty() => break,
                 Err(e) => return Err(e),
             }
         }
-        out.len = out.data.len();
+        out.len = dest.len();
         Ok(out)
     }
 
@@ -272,13 +318,13 @@ fn peer_closed(peer: &UnixSocket) -> bool {
     p.dead || p.shutdown & RCV_SHUTDOWN != 0
 }
 
-/// Takes (or peeks at) stream bytes into `out`, from as many segments as
+/// Takes (or peeks at) stream bytes into `dest`, from as many segments as
 /// fit; a segment with descriptors is the last one read. Returns true
 /// when the read must end here (descriptors received).
-fn take_stream(s: &mut State, max: usize, peek: bool, out: &mut Received) -> bool {
+fn take_stream(s: &mut State, max: usize, peek: bool, out: &mut Received, dest: &mut Dest) -> bool {
     let passcred = s.options.passcred;
     let mut i = 0;
-    while out.data.len() < max && i < s.queue.len() {
+    while dest.len() < max && i < s.queue.len() {
         let seg = &mut s.queue[i];
         match out.cred {
             // With SO_PASSCRED, one read returns one sender's bytes.
@@ -289,8 +335,8 @@ fn take_stream(s: &mut State, max: usize, peek: bool, out: &mut Received) -> boo
                 out.from = seg.from.clone();
             }
         }
-        let n = (max - out.data.len()).min(seg.unread());
-        out.data.extend_from_slice(&seg.data[seg.read..seg.read + n]);
+        let n = (max - dest.len()).min(seg.unread());
+        dest.put(&seg.data[seg.read..seg.read + n]);
         let has_rights = !seg.rights.is_empty();
         if peek {
             if has_rights {
