@@ -3,11 +3,12 @@
 //! stack) happens before the old address space is touched, so a failed
 //! execve returns to the old program unharmed.
 
+use alloc::format;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 
-use abi::Errno;
+use abi::{AtFlags, Errno};
 use spin::Mutex;
 
 use super::elf;
@@ -78,11 +79,10 @@ fn basename(path: &[u8]) -> &[u8] {
     path.rsplit(|&b| b == b'/').next().unwrap_or(path)
 }
 
-/// Reads an executable file (relative paths from the working directory),
-/// checking Linux's permission rules: a regular file with execute access.
-/// Returns the bytes and the file (/proc/PID/exe).
-fn read_executable(path: &[u8]) -> Result<(Vec<u8>, NamedPath), Errno> {
-    let named = namei::lookup_named(abi::AT_FDCWD, path, true)?;
+/// Reads an executable file, checking Linux's permission rules: a
+/// regular file with execute access. Returns the bytes and the file
+/// (/proc/PID/exe).
+fn read_executable(named: NamedPath) -> Result<(Vec<u8>, NamedPath), Errno> {
     let inode = &named.path;
     if !inode.is_regular() {
         return Err(Errno::EACCES);
@@ -106,11 +106,24 @@ fn parse_shebang(bytes: &[u8]) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
     Some((interp, (!arg.is_empty()).then(|| arg.to_vec())))
 }
 
-/// Resolves `#!` scripts and loads the final ELF program.
-pub fn prepare(path: &[u8], mut argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> Result<Prepared, Errno> {
+/// Resolves `#!` scripts and loads the final ELF program at `path`
+/// (relative paths from the working directory).
+pub fn prepare(path: &[u8], argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> Result<Prepared, Errno> {
+    let named = namei::lookup_named(abi::AT_FDCWD, path, true)?;
+    prepare_named(named, path, argv, envp)
+}
+
+/// `prepare` for a file already found; `path` is the name the program
+/// is told it was started as (AT_EXECFN, the script's argument).
+fn prepare_named(first: NamedPath, path: &[u8], mut argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> Result<Prepared, Errno> {
     let mut file = path.to_vec();
+    let mut found = Some(first);
     for _ in 0..=MAX_SCRIPT_DEPTH {
-        let (bytes, exe) = read_executable(&file)?;
+        let named = match found.take() {
+            Some(named) => named,
+            None => namei::lookup_named(abi::AT_FDCWD, &file, true)?,
+        };
+        let (bytes, exe) = read_executable(named)?;
         if let Some((interp, arg)) = parse_shebang(&bytes) {
             // argv becomes: interpreter, its argument, the script, the rest.
             let mut new_argv = alloc::vec![interp.clone()];
@@ -178,14 +191,46 @@ pub fn initial_frame(entry: u64, sp: u64) -> TrapFrame {
 }
 
 pub fn sys_execve(frame: &mut TrapFrame, path: u64, argv: u64, envp: u64) -> Result<usize, Errno> {
+    sys_execveat(frame, abi::AT_FDCWD, path, argv, envp, 0)
+}
+
+/// execveat(2): `path` from directory `dirfd`, or with AT_EMPTY_PATH and
+/// an empty path the file `dirfd` itself (fexecve). The program's name
+/// (AT_EXECFN) is then `/dev/fd/N` or `/dev/fd/N/path`, as Linux gives.
+pub fn sys_execveat(
+    frame: &mut TrapFrame,
+    dirfd: i32,
+    path: u64,
+    argv: u64,
+    envp: u64,
+    flags: u32,
+) -> Result<usize, Errno> {
+    let flags = AtFlags::from_bits(flags)
+        .filter(|f| (AtFlags::AT_EMPTY_PATH | AtFlags::AT_SYMLINK_NOFOLLOW).contains(*f))
+        .ok_or(Errno::EINVAL)?;
     let path = read_user_cstr(path, PATH_MAX - 1, Errno::ENAMETOOLONG)?;
-    if path.is_empty() {
-        return Err(Errno::ENOENT);
-    }
+    let (named, name) = if path.is_empty() {
+        if !flags.contains(AtFlags::AT_EMPTY_PATH) {
+            return Err(Errno::ENOENT);
+        }
+        (crate::fs::file::get_raw(dirfd)?.named_path(), format!("/dev/fd/{dirfd}").into_bytes())
+    } else {
+        let follow = !flags.contains(AtFlags::AT_SYMLINK_NOFOLLOW);
+        let named = namei::lookup_named(dirfd, &path, follow)?;
+        if !follow && named.path.is_symlink() {
+            return Err(Errno::ELOOP);
+        }
+        let name = if path.starts_with(b"/") || dirfd == abi::AT_FDCWD {
+            path
+        } else {
+            [format!("/dev/fd/{dirfd}/").into_bytes(), path].concat()
+        };
+        (named, name)
+    };
     let mut total = 0;
     let argv = read_string_array(argv, &mut total)?;
     let envp = read_string_array(envp, &mut total)?;
-    let prepared = prepare(&path, argv, envp)?;
+    let prepared = prepare_named(named, &name, argv, envp)?;
 
     // The point of no return: the other threads go, then the new program.
     let task = current();

@@ -185,6 +185,7 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::CLONE => proc::fork::sys_clone(frame, a[0], a[1], a[2], a[3], a[4]),
         nr::CLONE3 => proc::fork::sys_clone3(frame, a[0], a[1] as usize),
         nr::EXECVE => proc::exec::sys_execve(frame, a[0], a[1], a[2]),
+        nr::EXECVEAT => proc::exec::sys_execveat(frame, int(a[0]), a[1], a[2], a[3], u32v(a[4])),
         nr::WAIT4 => proc::wait::sys_wait4(int(a[0]), a[1], a[2] as u32, a[3]),
         nr::SETPGID => proc::pgrp::sys_setpgid(int(a[0]), int(a[1])),
         nr::GETPGID => proc::pgrp::sys_getpgid(int(a[0])),

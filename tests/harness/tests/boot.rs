@@ -383,6 +383,11 @@ fn conformance_signalfd() {
 }
 
 #[test]
+fn conformance_execveat() {
+    conformance("execveat");
+}
+
+#[test]
 fn conformance_posixtimer() {
     conformance("posixtimer");
 }
