@@ -282,8 +282,8 @@ impl Inode {
             Content::File(data) => (data.size(), data.blocks()),
             Content::Dir(dir) => (BOGO_DIRENT_SIZE * (dir.len() as u64 + 2), 0),
             Content::Symlink(target) => (target.len() as u64, 0),
-            // A node reports no size: what a read gives is made then.
-            Content::Special | Content::Node(_) => (0, 0),
+            Content::Node(node) => (node.size(), 0),
+            Content::Special => (0, 0),
         };
         Stat {
             st_dev: self.sb.dev,
