@@ -79,10 +79,6 @@ impl File for MqFile {
         alloc::vec![self.queue.wait_queue()]
     }
 
-    fn anon_name(&self) -> Option<&'static str> {
-        Some("mqueue")
-    }
-
     fn object(&self) -> Option<&dyn Any> {
         Some(self)
     }
