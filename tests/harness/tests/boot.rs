@@ -392,6 +392,11 @@ fn conformance_mqueue() {
     conformance("mqueue");
 }
 
+#[test]
+fn conformance_mqueuefs() {
+    conformance("mqueuefs");
+}
+
 /// An event loop: epoll over a UNIX socket server, a pipe fan-in of 100
 /// writers, a timerfd tick and a signalfd for SIGTERM, run to the end.
 #[test]
