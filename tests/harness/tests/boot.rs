@@ -533,6 +533,15 @@ fn busybox_ipcs_and_ipcrm() {
     r.expect(line.ends_with(" 0 failed"), format!("ipc tests did not all pass: {line}"));
 }
 
+/// The mqueue filesystem from busybox: mount, touch, ls, cat, rm.
+#[test]
+fn busybox_on_the_mqueue_filesystem() {
+    let r = shell_script("mqueue");
+    let line = r.find_containing("mqueue tests:").unwrap_or_default().to_string();
+    show(&line);
+    r.expect(line.ends_with(" 0 failed"), format!("mqueue tests did not all pass: {line}"));
+}
+
 #[test]
 fn kernel_threads_under_kthreadd() {
     let r = shell_script("kthreads");
