@@ -113,6 +113,7 @@ static void test_mount(void)
 	struct stat st;
 	EXPECT_RET("stat the root", stat(dir, &st), 0);
 	EXPECT_RET("  a sticky directory for all", st.st_mode, S_IFDIR | 01777);
+	EXPECT_RET("  two links", st.st_nlink, 2);
 	EXPECT_RET("/proc/mounts shows it",
 		   slurp("/proc/mounts", text, sizeof text) > 0 && strstr(text, " mqueue rw") != NULL, 1);
 }

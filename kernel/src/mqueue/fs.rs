@@ -47,6 +47,8 @@ pub fn internal_mount() -> Arc<Mount> {
             let sb = SuperBlock::new(&MQUEUE, 0);
             sb.set_ops(Arc::new(MqueueOps));
             let root = ramfs::new_root(&sb, S_ISVTX | 0o777, 0, 0);
+            // Two links, as Linux counts any directory: its name and `.`.
+            root.lock().nlink = 2;
             Mount::create_internal(sb, root, b"mqueue".to_vec())
         })
         .clone()
