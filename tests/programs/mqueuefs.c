@@ -6,8 +6,9 @@
  * mknod make a queue of the default sizes that mq_open finds, open(2) of
  * a queue gives a descriptor mq_timedsend takes, what makes or moves
  * other names is EPERM, every mount shows the same queues, another user
- * may create but not remove root's queues, and /proc/self/fd names a
- * queue descriptor "/NAME". Runs as root; cleans up after itself.
+ * may create but not remove root's queues, a read-only remount stops
+ * creation (EROFS), and /proc/self/fd names a queue descriptor "/NAME".
+ * Runs as root; cleans up after itself.
  */
 #include "common.h"
 #include "procparse.h"
@@ -208,6 +209,33 @@ static void test_refused(void)
 	EXPECT_ERRNO("open(O_CREAT|O_EXCL) of a queue", open(in(dir, 1), O_CREAT | O_EXCL | O_RDWR, 0600), EEXIST);
 }
 
+/*
+ * A read-only remount of one mount makes the one filesystem read-only:
+ * mq_open can no longer create, nor mq_unlink remove (EROFS), opening an
+ * existing queue still works. It would stop every queue creation on the
+ * machine for a moment, so natively it runs only when asked
+ * (MQUEUEFS_REMOUNT=1); as init in the kernel under test, always.
+ */
+static void test_read_only(void)
+{
+	if (getpid() != 1 && !getenv("MQUEUEFS_REMOUNT")) {
+		printf("TINFO: the read-only remount is not tried on this host (MQUEUEFS_REMOUNT=1 does)\n");
+		return;
+	}
+	EXPECT_RET("remount read-only", mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY, NULL), 0);
+	EXPECT_ERRNO("  mq_open cannot create", mqopen(qname(3), O_CREAT | O_RDWR, 0600, NULL), EROFS);
+	EXPECT_ERRNO("  nor open(O_CREAT) in the other mount", open(in(dir2, 3), O_CREAT | O_RDWR, 0600), EROFS);
+	long q = mqopen(qname(1), O_RDONLY, 0, NULL);
+	EXPECT_RET("  an existing queue opens", q >= 0, 1);
+	close((int)q);
+	EXPECT_ERRNO("  mq_unlink cannot remove", mqunlink(qname(1)), EROFS);
+	EXPECT_RET("remount read-write", mount(NULL, dir, NULL, MS_REMOUNT, NULL), 0);
+	q = mqopen(qname(3), O_CREAT | O_EXCL | O_RDWR, 0600, NULL);
+	EXPECT_RET("  mq_open creates again", q >= 0, 1);
+	close((int)q);
+	EXPECT_RET("  and mq_unlink removes", mqunlink(qname(3)), 0);
+}
+
 /* As another user: may make a queue in the sticky directory, and remove
  * it, but not root's. */
 static int other_user(void)
@@ -255,6 +283,7 @@ int main(void)
 	test_listing();
 	test_create();
 	test_refused();
+	test_read_only();
 	test_other_user();
 	for (int n = 0; n < 4; n++)
 		mqunlink(qname(n));

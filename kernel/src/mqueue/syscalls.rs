@@ -18,6 +18,7 @@ use crate::fs::create::may_create;
 use crate::fs::d_path::Link;
 use crate::fs::file::{get_file, OpenFile};
 use crate::fs::inode::Inode;
+use crate::fs::mount::Path;
 use crate::fs::perm::{current_cred, may_delete, permission, MAY_READ, MAY_WRITE};
 use crate::fs::ramfs;
 use crate::sched::current;
@@ -88,15 +89,17 @@ fn may_open(inode: &Arc<Inode>, access: u32) -> Result<(), Errno> {
 
 /// The inode of the queue named `name` in `dir`, found or created as
 /// `oflag` says (Linux's prepare_open). Creating is making a name in the
-/// queues' directory, checked as such.
+/// queues' directory, checked as such: EROFS once a remount made the
+/// filesystem read-only.
 fn lookup_or_create(
-    dir: &Arc<Inode>,
+    path: &Path,
     name: &[u8],
     oflag: u32,
     mode: u32,
     attr: Option<MqAttr>,
 ) -> Result<Arc<Inode>, Errno> {
     let access = oflag & O_ACCMODE;
+    let dir = &path.inode;
     let _ns = ramfs::namespace_lock();
     if let Some(inode) = dir.lookup(name)? {
         if oflag & OpenFlags::O_CREAT.bits() != 0 && oflag & OpenFlags::O_EXCL.bits() != 0 {
@@ -112,6 +115,7 @@ fn lookup_or_create(
         return Err(Errno::ENOENT);
     }
     // A creator may ask for O_ACCMODE (neither read nor write), as in Linux.
+    path.mnt.want_write()?;
     may_create(dir, name)?;
     let queue = new_queue(attr)?;
     let umask = current().fs.lock().umask;
@@ -125,7 +129,7 @@ pub fn sys_mq_open(name: u64, oflag: u32, mode: u32, attr: u64) -> Result<usize,
     let attr: Option<MqAttr> = if attr == 0 { None } else { Some(read_user(attr)?) };
     let name = read_name(name)?;
     let dir = queue_dir();
-    let inode = lookup_or_create(&dir.inode, &name, oflag, mode, attr)?;
+    let inode = lookup_or_create(&dir, &name, oflag, mode, attr)?;
     let status = OpenFlags::from_bits_retain(oflag & (O_ACCMODE | OpenFlags::O_NONBLOCK.bits()));
     let node = inode.node_ops().ok_or(Errno::ENOENT)?;
     let file = node.open(&inode, status)?;
@@ -137,10 +141,13 @@ pub fn sys_mq_open(name: u64, oflag: u32, mode: u32, attr: u64) -> Result<usize,
 }
 
 /// Removes the name; descriptors keep the queue. The queues' directory
-/// is sticky, so only the queue's owner or root may (EPERM).
+/// is sticky, so only the queue's owner or root may (EPERM); a read-only
+/// one refuses first (EROFS).
 pub fn sys_mq_unlink(name: u64) -> Result<usize, Errno> {
     let name = read_name(name)?;
-    let dir = queue_dir().inode.clone();
+    let path = queue_dir();
+    path.mnt.want_write()?;
+    let dir = path.inode.clone();
     let _ns = ramfs::namespace_lock();
     let inode = dir.lookup(&name)?.ok_or(Errno::ENOENT)?;
     may_delete(&dir, &inode, false)?;
