@@ -1,7 +1,9 @@
 /*
  * The mqueue filesystem: mount -t mqueue lists the system's message
  * queues as regular files (mode, owner, size 80, the sticky 1777
- * directory, statfs's magic), a read gives the queue's "QSIZE:..." line,
+ * directory, statfs's magic; times in whole seconds, set by sends and
+ * reads), a
+ * read gives the queue's "QSIZE:..." line,
  * unlink is mq_unlink (a descriptor keeps the queue), open(O_CREAT) and
  * mknod make a queue of the default sizes that mq_open finds, open(2) of
  * a queue gives a descriptor mq_timedsend takes, what makes or moves
@@ -22,6 +24,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #define MQUEUE_MAGIC 0x19800202
 #define OTHER_UID 1000
@@ -86,6 +89,32 @@ static long slurp(const char *path, char *buf, size_t size)
 	return n;
 }
 
+static long long ns_of(struct timespec t)
+{
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* Waits past the next whole second: the filesystem keeps whole seconds
+ * (Linux's mqueue never sets a finer s_time_gran). */
+static void next_second(void)
+{
+	struct timespec pause = {1, 100000000L};
+	nanosleep(&pause, NULL);
+}
+
+static struct stat stat_of(const char *path)
+{
+	struct stat st;
+	memset(&st, 0, sizeof st);
+	stat(path, &st);
+	return st;
+}
+
+static int whole_seconds(const struct stat *st)
+{
+	return st->st_atim.tv_nsec == 0 && st->st_mtim.tv_nsec == 0 && st->st_ctim.tv_nsec == 0;
+}
+
 /* d_type of `name` in directory `d`, or -1 when it is not listed. */
 static int listed(const char *d, const char *name)
 {
@@ -133,12 +162,30 @@ static void test_listing(void)
 	EXPECT_RET("  one link", st.st_nlink, 1);
 	EXPECT_RET("  size FILENT_SIZE", st.st_size, FILENT_SIZE);
 
+	struct stat dirst;
+	EXPECT_RET("  times in whole seconds, the directory's too",
+		   stat(dir, &dirst) == 0 && whole_seconds(&st) && whole_seconds(&dirst), 1);
+
+	struct stat before = st;
+	next_second();
 	EXPECT_RET("send 5 bytes at priority 1", mqsend(q, "hello", 5, 1), 0);
 	EXPECT_RET("send 6 bytes at priority 0", mqsend(q, "world!", 6, 0), 0);
+	struct stat after = stat_of(in(dir, 0));
+	EXPECT_RET("  a send sets access, modification and change time",
+		   ns_of(after.st_atim) > ns_of(before.st_atim) && ns_of(after.st_mtim) > ns_of(before.st_mtim) &&
+			   ns_of(after.st_ctim) > ns_of(before.st_ctim),
+		   1);
 	char text[256], expected[256];
 	snprintf(expected, sizeof expected, "QSIZE:%-10lu NOTIFY:%-5d SIGNO:%-5d NOTIFY_PID:%-6d\n", 11UL, 0, 0, 0);
+	before = after;
+	next_second();
 	EXPECT_RET("read the file", slurp(in(dir, 0), text, sizeof text), (long)strlen(expected));
 	EXPECT_RET("  the QSIZE line", strcmp(text, expected), 0);
+	after = stat_of(in(dir, 0));
+	EXPECT_RET("  a read sets access and change time, not modification time",
+		   ns_of(after.st_atim) > ns_of(before.st_atim) && ns_of(after.st_mtim) == ns_of(before.st_mtim) &&
+			   ns_of(after.st_ctim) > ns_of(before.st_ctim),
+		   1);
 	EXPECT_RET("  size still FILENT_SIZE", stat(in(dir, 0), &st) == 0 && st.st_size == FILENT_SIZE, 1);
 
 	char link[128], want[128];

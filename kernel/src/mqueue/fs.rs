@@ -137,8 +137,8 @@ impl NodeOperations for QueueNode {
         b""
     }
 
-    fn open(self: Arc<Self>, _inode: &Arc<Inode>, _flags: OpenFlags) -> Result<Box<dyn File>, Errno> {
-        Ok(Box::new(MqFile { queue: self.queue.clone() }))
+    fn open(self: Arc<Self>, inode: &Arc<Inode>, _flags: OpenFlags) -> Result<Box<dyn File>, Errno> {
+        Ok(Box::new(MqFile::new(self.queue.clone(), inode.clone())))
     }
 
     fn size(&self) -> u64 {
@@ -150,6 +150,11 @@ impl NodeOperations for QueueNode {
 struct MqueueOps;
 
 impl SuperOperations for MqueueOps {
+    /// Whole seconds: Linux's mqueue never sets a finer s_time_gran.
+    fn time_granularity(&self) -> u32 {
+        1_000_000_000
+    }
+
     /// open(O_CREAT) or mknod of a regular file makes a queue of the
     /// default sizes (Linux's mqueue_create); mkdir, symlink and other
     /// nodes are EPERM.

@@ -174,6 +174,13 @@ fn read_deadline(timeout: u64) -> Result<Option<i64>, Errno> {
     Ok(Some(ns.min(i64::MAX as u64) as i64))
 }
 
+/// A message went in or out of the queue behind `file`.
+fn stamp_transfer(file: &OpenFile) {
+    if let Some(mq) = file.object::<MqFile>() {
+        mq.stamp_transfer();
+    }
+}
+
 fn wait_of(file: &OpenFile, deadline: Option<i64>) -> Wait {
     Wait { nonblock: file.flags().contains(OpenFlags::O_NONBLOCK), deadline }
 }
@@ -193,6 +200,7 @@ pub fn sys_mq_timedsend(fd: i32, msg: u64, len: usize, priority: u32, timeout: u
     let mut message = vec![0; len];
     copy_from_user(&mut message, msg)?;
     queue.send(message, priority, wait_of(&file, deadline))?;
+    stamp_transfer(&file);
     Ok(0)
 }
 
@@ -206,6 +214,7 @@ pub fn sys_mq_timedreceive(fd: i32, msg: u64, len: usize, priority: u64, timeout
         return Err(Errno::EMSGSIZE);
     }
     let (message, prio) = queue.receive(wait_of(&file, deadline))?;
+    stamp_transfer(&file);
     copy_to_user(msg, &message)?;
     if priority != 0 {
         write_user(priority, &prio)?;
