@@ -112,9 +112,14 @@ fn kernel_main(info: Result<&'static BootInfo, PvhError>) -> ! {
     proc::exit::register_exit_hook(tty::job::exit_notify);
     proc::exit::register_exit_hook(proc::posix_timers::exit_hook);
     proc::exit::register_exit_hook(ipc::semop::exit_sem);
-    for kind in
-        [&fs::tmpfs::TMPFS, &fs::proc::PROC, &fs::mount::PIPEFS, &fs::tmpfs::RAMFS, &fs::kestrel::ops::KESTRELFS]
-    {
+    for kind in [
+        &fs::tmpfs::TMPFS,
+        &fs::proc::PROC,
+        &fs::mount::PIPEFS,
+        &fs::tmpfs::RAMFS,
+        &fs::kestrel::ops::KESTRELFS,
+        &mqueue::fs::MQUEUE,
+    ] {
         fs::fs_type::register_filesystem(kind);
     }
     reboot::register_shutdown_work(fs::kestrel::writeback::sync_all);

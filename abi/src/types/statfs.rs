@@ -35,6 +35,7 @@ pub const SYSFS_MAGIC: i64 = 0x6265_6572;
 pub const DEVPTS_SUPER_MAGIC: i64 = 0x1cd1;
 pub const EXT4_SUPER_MAGIC: i64 = 0xef53;
 pub const PIPEFS_MAGIC: i64 = 0x5049_5045;
+pub const MQUEUE_MAGIC: i64 = 0x1980_0202;
 
 // `f_flags` bits.
 pub const ST_RDONLY: i64 = 0x0001;

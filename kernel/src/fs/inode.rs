@@ -282,9 +282,10 @@ impl Inode {
             Content::File(data) => (data.size(), data.blocks()),
             Content::Dir(dir) => (BOGO_DIRENT_SIZE * (dir.len() as u64 + 2), 0),
             Content::Symlink(target) => (target.len() as u64, 0),
-            // A node reports no size: what a read gives is made then.
-            Content::Special | Content::Node(_) => (0, 0),
+            Content::Node(node) => (node.size(), 0),
+            Content::Special => (0, 0),
         };
+        let [atime, mtime, ctime] = [i.atime, i.mtime, i.ctime].map(|t| self.sb.round_time(t));
         Stat {
             st_dev: self.sb.dev,
             st_ino: self.ino,
@@ -296,12 +297,12 @@ impl Inode {
             st_size: size as i64,
             st_blksize: 4096,
             st_blocks: blocks as i64,
-            st_atime: i.atime.tv_sec,
-            st_atime_nsec: i.atime.tv_nsec,
-            st_mtime: i.mtime.tv_sec,
-            st_mtime_nsec: i.mtime.tv_nsec,
-            st_ctime: i.ctime.tv_sec,
-            st_ctime_nsec: i.ctime.tv_nsec,
+            st_atime: atime.tv_sec,
+            st_atime_nsec: atime.tv_nsec,
+            st_mtime: mtime.tv_sec,
+            st_mtime_nsec: mtime.tv_nsec,
+            st_ctime: ctime.tv_sec,
+            st_ctime_nsec: ctime.tv_nsec,
             ..Stat::default()
         }
     }

@@ -35,6 +35,12 @@ pub trait NodeOperations: Send + Sync {
     /// Opens the node (`inode` is the inode that shows it).
     fn open(self: Arc<Self>, inode: &Arc<Inode>, flags: OpenFlags) -> Result<Box<dyn File>, Errno>;
 
+    /// What stat(2) reports as the size: procfs files report none, as
+    /// what a read gives is made then; a filesystem may say otherwise.
+    fn size(&self) -> u64 {
+        0
+    }
+
     /// Whether mmap(2) can map the node (procfs files cannot: ENODEV).
     fn mappable(&self) -> bool {
         false

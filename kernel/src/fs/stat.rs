@@ -50,7 +50,7 @@ pub fn sys_statx(dirfd: i32, path: u64, flags: u32, mask: u32, buf: u64) -> Resu
     let path = namei::read_path(path)?;
     let inode = namei::lookup_at(dirfd, &path, flags)?;
     let s = inode.stat();
-    let btime = inode.lock().btime;
+    let btime = inode.sb.round_time(inode.lock().btime);
     let stx = Statx {
         stx_mask: STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID,
         stx_mnt_id: u64::from(inode.mnt.id),

@@ -14,7 +14,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
-use abi::{makedev, Errno, Statfs};
+use abi::{makedev, Errno, Statfs, Timespec};
 use spin::{Mutex, Once};
 
 use super::fs_type::FileSystemType;
@@ -219,6 +219,12 @@ impl SuperBlock {
                 self.ops().put_super();
             }
         }
+    }
+
+    /// `t` as the filesystem keeps times: rounded down to its granularity.
+    pub fn round_time(&self, t: Timespec) -> Timespec {
+        let granularity = i64::from(self.ops().time_granularity().max(1));
+        Timespec { tv_sec: t.tv_sec, tv_nsec: t.tv_nsec - t.tv_nsec % granularity }
     }
 
     /// statfs(2)'s figures, as the filesystem reports them.

@@ -47,6 +47,12 @@ pub trait SuperOperations: Send + Sync {
         Ok(())
     }
 
+    /// The granularity of the filesystem's timestamps in ns (Linux's
+    /// s_time_gran): stat reports times rounded down to it.
+    fn time_granularity(&self) -> u32 {
+        1
+    }
+
     /// The last reference to an inode is gone.
     fn forget(&self, _ino: u64) {}
 

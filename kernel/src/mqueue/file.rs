@@ -12,13 +12,28 @@ use abi::{POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
 
 use super::queue::Queue;
 use crate::fs::file::File;
+use crate::fs::inode::{now as inode_now, Inode};
 use crate::sched::wait::WaitQueue;
 
 pub struct MqFile {
     pub queue: Arc<Queue>,
+    /// The queue's file, whose times follow its use.
+    inode: Arc<Inode>,
 }
 
 impl MqFile {
+    pub fn new(queue: Arc<Queue>, inode: Arc<Inode>) -> MqFile {
+        MqFile { queue, inode }
+    }
+
+    /// A message went in or out: access, modification and change time
+    /// are now, as Linux's send and receive set them.
+    pub fn stamp_transfer(&self) {
+        let mut i = self.inode.lock();
+        i.modified();
+        i.atime = i.mtime;
+    }
+
     /// The text a read returns: bytes queued, and the registration's
     /// kind, signal and process (zeros when there is none).
     fn report(&self) -> Vec<u8> {
@@ -35,6 +50,12 @@ impl File for MqFile {
 
     fn read_at(&self, buf: &mut [u8], pos: u64) -> Result<usize, Errno> {
         let text = self.report();
+        // Linux's mqueue_read_file sets access and change time.
+        {
+            let mut i = self.inode.lock();
+            i.atime = inode_now();
+            i.ctime = i.atime;
+        }
         let rest = usize::try_from(pos).ok().and_then(|p| text.get(p..)).unwrap_or_default();
         let n = rest.len().min(buf.len());
         buf[..n].copy_from_slice(&rest[..n]);
@@ -77,10 +98,6 @@ impl File for MqFile {
 
     fn wait_queues(&self) -> Vec<&WaitQueue> {
         alloc::vec![self.queue.wait_queue()]
-    }
-
-    fn anon_name(&self) -> Option<&'static str> {
-        Some("mqueue")
     }
 
     fn object(&self) -> Option<&dyn Any> {

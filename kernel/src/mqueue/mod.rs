@@ -3,13 +3,12 @@
 //! messages and its waiters, `notify` the mq_notify registration, `file`
 //! the descriptor, `names` the system's queues by name, `limits` the
 //! /proc/sys/fs/mqueue tunables, `charge` RLIMIT_MSGQUEUE's accounting,
+//! `fs` the mqueue filesystem whose directory holds the queues by name,
 //! and `syscalls` the six calls.
-//!
-//! The queues live in a kernel table: there is no mountable mqueue
-//! filesystem, so they are not listed under /dev/mqueue.
 
 pub mod charge;
 pub mod file;
+pub mod fs;
 pub mod limits;
 pub mod names;
 pub mod notify;

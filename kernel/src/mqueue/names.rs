@@ -1,20 +1,11 @@
-//! The system's queues by name. A name is what mq_open's caller passed
-//! after the C library stripped its leading '/': one path component.
-//! An unlinked queue lives on while descriptors hold it.
-
-use alloc::collections::BTreeMap;
-use alloc::sync::Arc;
-use alloc::vec::Vec;
+//! Queue names. A name is what mq_open's caller passed after the C
+//! library stripped its leading '/': one path component of the queues'
+//! directory (fs.rs), where the queues are found by name.
 
 use abi::Errno;
-use spin::Mutex;
-
-use super::queue::Queue;
 
 /// Linux's NAME_MAX: a longer name is ENAMETOOLONG.
 pub const NAME_MAX: usize = 255;
-
-static QUEUES: Mutex<BTreeMap<Vec<u8>, Arc<Queue>>> = Mutex::new(BTreeMap::new());
 
 /// Checks a name as Linux's lookup of one component in the queues'
 /// directory does: "." and ".." and names with '/' are EACCES.
@@ -29,11 +20,6 @@ pub fn check_name(name: &[u8]) -> Result<(), Errno> {
         return Err(Errno::ENAMETOOLONG);
     }
     Ok(())
-}
-
-/// Runs `f` with the table locked, so that a lookup and a creation are one step.
-pub fn with_table<T>(f: impl FnOnce(&mut BTreeMap<Vec<u8>, Arc<Queue>>) -> T) -> T {
-    f(&mut QUEUES.lock())
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 //! (and pollers) wait for a change.
 
 use alloc::collections::{BTreeMap, VecDeque};
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
@@ -13,7 +12,6 @@ use spin::Mutex;
 
 use super::charge::Charge;
 use super::notify::{Notification, Registration};
-use crate::fs::inode::Inode;
 use crate::sched::timer::wait_with_deadline;
 use crate::sched::wait::WaitQueue;
 use crate::time::{realtime_ns, uptime_ns};
@@ -87,8 +85,6 @@ impl State {
 }
 
 pub struct Queue {
-    /// Owner, group and mode, which opens are checked against.
-    pub inode: Arc<Inode>,
     pub max_messages: usize,
     pub message_size: usize,
     /// The creator's RLIMIT_MSGQUEUE charge, given back with the queue.
@@ -98,10 +94,10 @@ pub struct Queue {
 }
 
 impl Queue {
-    pub fn new(inode: Arc<Inode>, max_messages: usize, message_size: usize, charge: Charge) -> Queue {
+    pub fn new(max_messages: usize, message_size: usize, charge: Charge) -> Queue {
         LIVE_QUEUES.fetch_add(1, Ordering::Relaxed);
         let state = Mutex::new(State::default());
-        Queue { inode, max_messages, message_size, _charge: charge, state, wait: WaitQueue::new() }
+        Queue { max_messages, message_size, _charge: charge, state, wait: WaitQueue::new() }
     }
 
     /// Queues `message`, waiting for room as `how` allows.

@@ -5,17 +5,22 @@ use alloc::sync::Arc;
 use alloc::vec;
 
 use abi::signal::Sigevent;
-use abi::{Errno, MqAttr, OpenFlags, Timespec, MQ_PRIO_MAX, RLIMIT_MSGQUEUE, S_IFREG};
+use abi::{Errno, MqAttr, OpenFlags, Timespec, MQ_PRIO_MAX, RLIMIT_MSGQUEUE};
 
 use super::charge::{cost, Charge};
 use super::file::MqFile;
+use super::fs::{queue_dir, queue_inode};
 use super::limits::{Tunable, HARD_MSGMAX, HARD_MSGSIZEMAX};
-use super::names::{self, check_name};
+use super::names::check_name;
 use super::notify::Registration;
 use super::queue::{live_queues, Queue, Wait};
+use crate::fs::create::may_create;
+use crate::fs::d_path::Link;
 use crate::fs::file::{get_file, OpenFile};
 use crate::fs::inode::Inode;
-use crate::fs::perm::{current_cred, permission, MAY_READ, MAY_WRITE};
+use crate::fs::mount::Path;
+use crate::fs::perm::{current_cred, may_delete, permission, MAY_READ, MAY_WRITE};
+use crate::fs::ramfs;
 use crate::sched::current;
 use crate::uaccess::{copy_from_user, copy_to_user, read_user, read_user_cstr, write_user};
 
@@ -57,7 +62,9 @@ fn new_queue_size(attr: Option<MqAttr>) -> Result<(usize, usize), Errno> {
     Ok((attr.mq_maxmsg as usize, attr.mq_msgsize as usize))
 }
 
-fn create(mode: u32, attr: Option<MqAttr>) -> Result<Arc<Queue>, Errno> {
+/// A new queue of the sizes `attr` asks (None: the defaults), within
+/// queues_max and charged to the caller's RLIMIT_MSGQUEUE.
+pub fn new_queue(attr: Option<MqAttr>) -> Result<Arc<Queue>, Errno> {
     let (max_messages, message_size) = new_queue_size(attr)?;
     if live_queues() as u64 >= Tunable::QueuesMax.get() && !has_sys_resource() {
         return Err(Errno::ENOSPC);
@@ -66,69 +73,86 @@ fn create(mode: u32, attr: Option<MqAttr>) -> Result<Arc<Queue>, Errno> {
     let uid = me.cred.lock().uid;
     let limit = me.rlimits.lock().get(RLIMIT_MSGQUEUE).rlim_cur;
     let charge = Charge::take(uid, cost(max_messages as u64, message_size as u64), limit)?;
-    let umask = me.fs.lock().umask;
-    let inode = Inode::new_anonymous(S_IFREG | (mode & 0o777 & !umask));
-    Ok(Arc::new(Queue::new(inode, max_messages, message_size, charge)))
+    Ok(Arc::new(Queue::new(max_messages, message_size, charge)))
 }
 
-/// May the caller open `queue` for `access` (O_RDONLY, O_WRONLY, O_RDWR)?
-fn may_open(queue: &Queue, access: u32) -> Result<(), Errno> {
+/// May the caller open the queue `inode` for `access` (O_RDONLY,
+/// O_WRONLY, O_RDWR)?
+fn may_open(inode: &Arc<Inode>, access: u32) -> Result<(), Errno> {
     let mask = match access {
         0 => MAY_READ,
         1 => MAY_WRITE,
         _ => MAY_READ | MAY_WRITE,
     };
-    permission(&queue.inode, mask)
+    permission(inode, mask)
 }
 
-/// The queue named `name`, found or created as `oflag` says.
-fn lookup_or_create(name: &[u8], oflag: u32, mode: u32, attr: Option<MqAttr>) -> Result<Arc<Queue>, Errno> {
+/// The inode of the queue named `name` in `dir`, found or created as
+/// `oflag` says (Linux's prepare_open). Creating is making a name in the
+/// queues' directory, checked as such: EROFS once a remount made the
+/// filesystem read-only.
+fn lookup_or_create(
+    path: &Path,
+    name: &[u8],
+    oflag: u32,
+    mode: u32,
+    attr: Option<MqAttr>,
+) -> Result<Arc<Inode>, Errno> {
     let access = oflag & O_ACCMODE;
-    names::with_table(|table| {
-        if let Some(queue) = table.get(name) {
-            if oflag & OpenFlags::O_CREAT.bits() != 0 && oflag & OpenFlags::O_EXCL.bits() != 0 {
-                return Err(Errno::EEXIST);
-            }
-            if access == O_ACCMODE {
-                return Err(Errno::EINVAL);
-            }
-            may_open(queue, access)?;
-            return Ok(queue.clone());
+    let dir = &path.inode;
+    let _ns = ramfs::namespace_lock();
+    if let Some(inode) = dir.lookup(name)? {
+        if oflag & OpenFlags::O_CREAT.bits() != 0 && oflag & OpenFlags::O_EXCL.bits() != 0 {
+            return Err(Errno::EEXIST);
         }
-        if oflag & OpenFlags::O_CREAT.bits() == 0 {
-            return Err(Errno::ENOENT);
+        if access == O_ACCMODE {
+            return Err(Errno::EINVAL);
         }
-        // A creator may ask for O_ACCMODE (neither read nor write), as in Linux.
-        let queue = create(mode, attr)?;
-        table.insert(name.into(), queue.clone());
-        Ok(queue)
-    })
+        may_open(&inode, access)?;
+        return Ok(inode);
+    }
+    if oflag & OpenFlags::O_CREAT.bits() == 0 {
+        return Err(Errno::ENOENT);
+    }
+    // A creator may ask for O_ACCMODE (neither read nor write), as in Linux.
+    path.mnt.want_write()?;
+    may_create(dir, name)?;
+    let queue = new_queue(attr)?;
+    let umask = current().fs.lock().umask;
+    let cred = current_cred();
+    let inode = queue_inode(&dir.sb, queue, mode & 0o777 & !umask, cred.uid, cred.gid)?;
+    ramfs::add_entry(dir, name, &inode)?;
+    Ok(inode)
 }
 
 pub fn sys_mq_open(name: u64, oflag: u32, mode: u32, attr: u64) -> Result<usize, Errno> {
     let attr: Option<MqAttr> = if attr == 0 { None } else { Some(read_user(attr)?) };
     let name = read_name(name)?;
-    let queue = lookup_or_create(&name, oflag, mode, attr)?;
+    let dir = queue_dir();
+    let inode = lookup_or_create(&dir, &name, oflag, mode, attr)?;
     let status = OpenFlags::from_bits_retain(oflag & (O_ACCMODE | OpenFlags::O_NONBLOCK.bits()));
-    let inode = queue.inode.clone();
-    let open = OpenFile::with_inode(MqFile { queue }, status, inode);
+    let node = inode.node_ops().ok_or(Errno::ENOENT)?;
+    let file = node.open(&inode, status)?;
+    // Found in the internal mount's root: /proc shows "/NAME".
+    let link = Link { dir: dir.clone(), name };
+    let open = OpenFile::from_box_named(file, status, dir.child(inode), Some(link));
     // Linux makes every queue descriptor close-on-exec, O_CLOEXEC or not.
     current().files.lock().install(open, true).map(|fd| fd as usize)
 }
 
-/// Removes the name; descriptors keep the queue. As in Linux's sticky
-/// /dev/mqueue, only the queue's owner or root may (EPERM).
+/// Removes the name; descriptors keep the queue. The queues' directory
+/// is sticky, so only the queue's owner or root may (EPERM); a read-only
+/// one refuses first (EROFS).
 pub fn sys_mq_unlink(name: u64) -> Result<usize, Errno> {
     let name = read_name(name)?;
-    names::with_table(|table| {
-        let queue = table.get(&name).ok_or(Errno::ENOENT)?;
-        let cred = current_cred();
-        if !cred.is_privileged() && queue.inode.lock().uid != cred.uid {
-            return Err(Errno::EPERM);
-        }
-        table.remove(&name);
-        Ok(0)
-    })
+    let path = queue_dir();
+    path.mnt.want_write()?;
+    let dir = path.inode.clone();
+    let _ns = ramfs::namespace_lock();
+    let inode = dir.lookup(&name)?.ok_or(Errno::ENOENT)?;
+    may_delete(&dir, &inode, false)?;
+    ramfs::remove_entry(&dir, &name)?;
+    Ok(0)
 }
 
 /// The queue behind `fd` and its file's status flags; EBADF if it is no
@@ -150,6 +174,13 @@ fn read_deadline(timeout: u64) -> Result<Option<i64>, Errno> {
     Ok(Some(ns.min(i64::MAX as u64) as i64))
 }
 
+/// A message went in or out of the queue behind `file`.
+fn stamp_transfer(file: &OpenFile) {
+    if let Some(mq) = file.object::<MqFile>() {
+        mq.stamp_transfer();
+    }
+}
+
 fn wait_of(file: &OpenFile, deadline: Option<i64>) -> Wait {
     Wait { nonblock: file.flags().contains(OpenFlags::O_NONBLOCK), deadline }
 }
@@ -169,6 +200,7 @@ pub fn sys_mq_timedsend(fd: i32, msg: u64, len: usize, priority: u32, timeout: u
     let mut message = vec![0; len];
     copy_from_user(&mut message, msg)?;
     queue.send(message, priority, wait_of(&file, deadline))?;
+    stamp_transfer(&file);
     Ok(0)
 }
 
@@ -182,6 +214,7 @@ pub fn sys_mq_timedreceive(fd: i32, msg: u64, len: usize, priority: u64, timeout
         return Err(Errno::EMSGSIZE);
     }
     let (message, prio) = queue.receive(wait_of(&file, deadline))?;
+    stamp_transfer(&file);
     copy_to_user(msg, &message)?;
     if priority != 0 {
         write_user(priority, &prio)?;

@@ -397,6 +397,11 @@ fn conformance_mqueue() {
     conformance("mqueue");
 }
 
+#[test]
+fn conformance_mqueuefs() {
+    conformance("mqueuefs");
+}
+
 /// An event loop: epoll over a UNIX socket server, a pipe fan-in of 100
 /// writers, a timerfd tick and a signalfd for SIGTERM, run to the end.
 #[test]
@@ -531,6 +536,15 @@ fn busybox_ipcs_and_ipcrm() {
     let line = r.find_containing("ipc tests:").unwrap_or_default().to_string();
     show(&line);
     r.expect(line.ends_with(" 0 failed"), format!("ipc tests did not all pass: {line}"));
+}
+
+/// The mqueue filesystem from busybox: mount, touch, ls, cat, rm.
+#[test]
+fn busybox_on_the_mqueue_filesystem() {
+    let r = shell_script("mqueue");
+    let line = r.find_containing("mqueue tests:").unwrap_or_default().to_string();
+    show(&line);
+    r.expect(line.ends_with(" 0 failed"), format!("mqueue tests did not all pass: {line}"));
 }
 
 #[test]
