@@ -159,19 +159,21 @@ pub fn wake(task: Arc<Task>) {
 /// mode when its slice is over or a task of a higher class waits; then
 /// programs the timer's next firing. True when it was a tick.
 pub fn timer_tick(from_user: bool) -> bool {
-    let ticked = timer::tick_due(crate::time::uptime_ns());
-    if ticked {
-        tick(from_user);
+    let ticks = timer::tick_due(crate::time::uptime_ns());
+    if ticks > 0 {
+        tick(from_user, ticks);
     }
     // The idle loop programs the timer itself when it sleeps.
     timer::program_timer(true, u64::MAX);
-    ticked
+    ticks > 0
 }
 
-fn tick(from_user: bool) {
+/// A tick, standing for `ticks` of them in the CPU-time statistics (a
+/// late interrupt's missed ticks went to what was running).
+fn tick(from_user: bool, ticks: u64) {
     let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
     let task = current();
-    stats::tick(&task, from_user);
+    stats::tick(&task, from_user, ticks);
     if now - RT_PERIOD_START.load(Ordering::Relaxed) >= RT_PERIOD_NS / TICK_NS {
         RT_PERIOD_START.store(now, Ordering::Relaxed);
         RT_USED_NS.store(0, Ordering::Relaxed);

@@ -29,23 +29,23 @@ const FIXED_1: u64 = 1 << FSHIFT;
 const EXP: [u64; 3] = [1884, 2014, 2037];
 const LOAD_FREQ_NS: u64 = 5_000_000_000;
 
-/// The timer interrupt's share: one tick to the CPU state it found, and
+/// The timer interrupt's share: `ticks` to the CPU state it found, and
 /// to the running thread's own user or system time.
-pub fn tick(task: &Task, from_user: bool) {
+pub fn tick(task: &Task, from_user: bool, ticks: u64) {
     let counter = if task.is_idle.load(Ordering::Relaxed) {
         &IDLE_TICKS
     } else if from_user {
-        task.utime.fetch_add(1, Ordering::Relaxed);
+        task.utime.fetch_add(ticks, Ordering::Relaxed);
         if task.entity.lock().params.nice > 0 {
             &NICE_TICKS
         } else {
             &USER_TICKS
         }
     } else {
-        task.stime.fetch_add(1, Ordering::Relaxed);
+        task.stime.fetch_add(ticks, Ordering::Relaxed);
         &SYSTEM_TICKS
     };
-    counter.fetch_add(1, Ordering::Relaxed);
+    counter.fetch_add(ticks, Ordering::Relaxed);
 }
 
 /// Idle time the ticks did not see (the CPU slept without them).

@@ -9,7 +9,7 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use abi::Errno;
 use spin::Mutex;
@@ -37,6 +37,9 @@ const MIN_DELAY_NS: u64 = 10_000;
 /// Programs the timer for the next tick (`ticking`: tasks run) or, on an
 /// idle CPU, `idle_until`, or the earliest deadline if that comes first.
 pub fn program_timer(ticking: bool, idle_until: u64) {
+    if !ticking {
+        TICK_STOPPED.store(true, Ordering::Relaxed);
+    }
     let now = uptime_ns();
     let mut next = if ticking { NEXT_TICK_NS.load(Ordering::Relaxed) } else { idle_until };
     if let Some(deadline) = next_deadline() {
@@ -47,17 +50,32 @@ pub fn program_timer(ticking: bool, idle_until: u64) {
     crate::time::timer_in_ns(next - now);
 }
 
-/// Whether a timer interrupt at `now` is a scheduler tick (or only a
-/// sleeper's deadline); a tick sets the next one 1 ms on, or 1 ms from
-/// now after a tickless stretch.
-pub fn tick_due(now: u64) -> bool {
+/// The idle CPU stopped the tick: the next tick ends a tickless stretch
+/// (whose time the idle loop accounts), not a late one.
+static TICK_STOPPED: AtomicBool = AtomicBool::new(false);
+/// The most ticks one late interrupt accounts (a hypervisor may run the
+/// CPU in bursts; this bounds what one interrupt can claim).
+const MAX_LATE_TICKS: u64 = 1000;
+
+/// How many scheduler ticks a timer interrupt at `now` stands for: 0 for
+/// a sleeper's deadline only, 1 on time or after a tickless stretch, and
+/// more when the interrupt came late while the tick ran (the CPU was
+/// busy, as under an emulator that ran another thread meanwhile). The
+/// next tick is set 1 ms on.
+pub fn tick_due(now: u64) -> u64 {
     let due = NEXT_TICK_NS.load(Ordering::Relaxed);
     if now + MIN_DELAY_NS < due {
-        return false;
+        return 0;
     }
-    let next = if now >= due + TICK_NS { now + TICK_NS } else { due + TICK_NS };
+    let stopped = TICK_STOPPED.swap(false, Ordering::Relaxed);
+    let late = now.saturating_sub(due) / TICK_NS;
+    let next = if late > 0 { now + TICK_NS } else { due + TICK_NS };
     NEXT_TICK_NS.store(next, Ordering::Relaxed);
-    true
+    if stopped {
+        1
+    } else {
+        1 + late.min(MAX_LATE_TICKS)
+    }
 }
 
 /// Sleeps on `queue` until `condition` holds (Ok(Some)), the deadline
