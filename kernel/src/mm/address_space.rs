@@ -45,8 +45,10 @@ pub const fn page_down(a: u64) -> u64 {
     a & !(PAGE - 1)
 }
 
+/// `a` rounded up to a page; an address in the last page of the 64-bit
+/// space stays in it (it cannot wrap to 0), so range checks refuse it.
 pub const fn page_up(a: u64) -> u64 {
-    (a + PAGE - 1) & !(PAGE - 1)
+    a.saturating_add(PAGE - 1) & !(PAGE - 1)
 }
 
 pub struct AddressSpace {

@@ -3,10 +3,14 @@
 
 use abi::Errno;
 
-use super::mprotect::{range, with_mm};
+use super::mprotect::{range, with_mm, PAGE};
 
 pub fn sys_madvise(addr: u64, len: u64, advice: i32) -> Result<usize, Errno> {
     use abi::mman::*;
+    // A length that overflows the address space is EINVAL here, as Linux.
+    if len > u64::MAX - PAGE {
+        return Err(Errno::EINVAL);
+    }
     let end = range(addr, len)?;
     let known_hint = matches!(
         advice,

@@ -6,6 +6,10 @@ use super::mprotect::{range, with_mm, PAGE};
 use crate::uaccess::copy_to_user;
 
 pub fn sys_mincore(addr: u64, len: u64, vec: u64) -> Result<usize, Errno> {
+    // The vector, one byte a page, must be writable before the range is
+    // looked at (EFAULT first, as Linux).
+    let pages = len / PAGE + u64::from(!len.is_multiple_of(PAGE));
+    crate::uaccess::check_user_range(vec, usize::try_from(pages).map_err(|_| Errno::EFAULT)?)?;
     let end = range(addr, len)?;
     let resident = with_mm(|mm| {
         if !mm.fully_mapped(addr, end) {

@@ -12,6 +12,10 @@ use crate::uaccess::{copy_from_user, copy_to_user, read_user, write_user};
 
 /// `sizeof(struct sockaddr_storage)`: the longest address any call takes.
 const SOCKADDR_STORAGE: usize = 128;
+/// Linux 6.1's net.core.optmem_max: the most control data one send takes.
+const OPTMEM_MAX: u64 = 20480;
+/// Linux's MAX_RW_COUNT: the most bytes one call moves.
+pub const MAX_RW_COUNT: usize = 0x7fff_f000;
 
 /// Reads a socket address of `len` bytes (EINVAL if longer than any
 /// address).
@@ -71,15 +75,26 @@ impl UserMsg {
         self.iovecs.iter().map(|v| v.iov_len as usize).sum()
     }
 
-    /// The bytes the buffers hold, in order.
-    pub fn gather(&self) -> Result<Vec<u8>, Errno> {
-        let mut data = vec![0u8; self.total_len()];
-        let mut at = 0;
+    /// `len` bytes of the buffers, from byte `offset` of them on (the
+    /// caller bounds `len`: it is allocated).
+    pub fn gather(&self, offset: usize, len: usize) -> Result<Vec<u8>, Errno> {
+        let mut data = vec![0u8; len];
+        let (mut skip, mut at) = (offset, 0);
         for v in &self.iovecs {
-            let len = v.iov_len as usize;
-            copy_from_user(&mut data[at..at + len], v.iov_base)?;
-            at += len;
+            if at == len {
+                break;
+            }
+            let iov_len = v.iov_len as usize;
+            if skip >= iov_len {
+                skip -= iov_len;
+                continue;
+            }
+            let n = (iov_len - skip).min(len - at);
+            copy_from_user(&mut data[at..at + n], v.iov_base + skip as u64)?;
+            at += n;
+            skip = 0;
         }
+        data.truncate(at);
         Ok(data)
     }
 
@@ -104,9 +119,10 @@ impl UserMsg {
         read_sockaddr(self.hdr.msg_name, self.hdr.msg_namelen).map(Some)
     }
 
-    /// The control data of a send (ENOBUFS beyond INT_MAX bytes).
+    /// The control data of a send: ENOBUFS beyond Linux's default
+    /// net.core.optmem_max, the most a socket may hold of it.
     pub fn control(&self) -> Result<Vec<u8>, Errno> {
-        if self.hdr.msg_controllen > i32::MAX as u64 {
+        if self.hdr.msg_controllen > OPTMEM_MAX {
             return Err(Errno::ENOBUFS);
         }
         if self.hdr.msg_control == 0 {

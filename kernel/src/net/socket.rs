@@ -9,10 +9,10 @@ use alloc::vec::Vec;
 use abi::socket::*;
 use abi::{Errno, OpenFlags};
 
-use super::msg::{read_sockaddr, write_sockaddr, UserMsg};
+use super::msg::{read_sockaddr, write_sockaddr, UserMsg, MAX_RW_COUNT};
 use super::unix::addr::{family, UnixAddr};
 use super::unix::file::{open_file, socket_of_file};
-use super::unix::scm::{parse_control, ControlOut};
+use super::unix::scm::{parse_control, ControlOut, Scm};
 use super::unix::socket::{Kind, UnixSocket, SOMAXCONN};
 use super::unix::transfer::RecvFlags;
 use crate::fs::file::{get_file, OpenFile};
@@ -147,9 +147,13 @@ pub fn sys_getpeername(fd: i32, addr: u64, lenp: u64) -> Result<usize, Errno> {
     write_sockaddr(addr, lenp, &sock.name(true)?).map(|_| 0)
 }
 
-/// Sends one message: its bytes, destination and control data.
-fn send_msg(fd: i32, msg: &UserMsg, control: &[u8], flags: u32) -> Result<usize, Errno> {
-    let (file, sock) = socket_of(fd)?;
+/// How much of a stream send is copied into the kernel at a time.
+const STREAM_PIECE: usize = 64 * 1024;
+
+/// Sends one message: its bytes, destination and control data. A
+/// datagram too big for the send buffer is EMSGSIZE before anything is
+/// copied; a stream is copied and sent a piece at a time.
+fn send_msg(sock: &Arc<UnixSocket>, file: &OpenFile, msg: &UserMsg, flags: u32) -> Result<usize, Errno> {
     if flags & MSG_OOB != 0 {
         return Err(Errno::EOPNOTSUPP);
     }
@@ -157,24 +161,58 @@ fn send_msg(fd: i32, msg: &UserMsg, control: &[u8], flags: u32) -> Result<usize,
         Some(raw) => Some(UnixAddr::parse(&raw)?),
         None => None,
     };
-    let mut scm = parse_control(control)?;
-    let data = msg.gather()?;
-    let sent = sock.send(&data, to.as_ref(), &mut scm, nonblocking(&file, flags));
-    super::unix::signal_broken_pipe(&sock, &sent, flags & MSG_NOSIGNAL != 0);
+    let mut scm = parse_control(&msg.control()?)?;
+    let total = msg.total_len().min(MAX_RW_COUNT);
+    let nonblock = nonblocking(file, flags);
+    let sent = if sock.kind == Kind::Stream {
+        send_in_pieces(sock, msg, total, to.as_ref(), &mut scm, nonblock)
+    } else if total > sock.max_message() {
+        Err(Errno::EMSGSIZE)
+    } else {
+        msg.gather(0, total).and_then(|data| sock.send(&data, to.as_ref(), &mut scm, nonblock))
+    };
+    super::unix::signal_broken_pipe(sock, &sent, flags & MSG_NOSIGNAL != 0);
     sent
 }
 
+/// A stream send, copied in pieces; an error after some bytes went ends
+/// it with their count.
+fn send_in_pieces(
+    sock: &Arc<UnixSocket>,
+    msg: &UserMsg,
+    total: usize,
+    to: Option<&UnixAddr>,
+    scm: &mut Scm,
+    nonblock: bool,
+) -> Result<usize, Errno> {
+    let mut sent = 0;
+    loop {
+        let n = (total - sent).min(STREAM_PIECE);
+        let step = msg.gather(sent, n).and_then(|data| sock.send(&data, to, scm, nonblock));
+        match step {
+            Ok(k) => {
+                sent += k;
+                if k < n || sent >= total {
+                    return Ok(sent);
+                }
+            }
+            Err(_) if sent > 0 => return Ok(sent),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 pub fn sys_sendto(fd: i32, buf: u64, len: usize, flags: u32, addr: u64, addrlen: u32) -> Result<usize, Errno> {
-    let mut msg = UserMsg::single(buf, len)?;
+    let (file, sock) = socket_of(fd)?;
+    let mut msg = UserMsg::single(buf, len.min(MAX_RW_COUNT))?;
     msg.hdr.msg_name = addr;
     msg.hdr.msg_namelen = if addr == 0 { 0 } else { addrlen };
-    send_msg(fd, &msg, &[], flags)
+    send_msg(&sock, &file, &msg, flags)
 }
 
 pub fn sys_sendmsg(fd: i32, msg: u64, flags: u32) -> Result<usize, Errno> {
-    let msg = UserMsg::read(msg)?;
-    let control = msg.control()?;
-    send_msg(fd, &msg, &control, flags)
+    let (file, sock) = socket_of(fd)?;
+    send_msg(&sock, &file, &UserMsg::read(msg)?, flags)
 }
 
 /// What one receive gives back to user memory besides the bytes.
@@ -268,10 +306,7 @@ pub fn sys_sendmmsg(fd: i32, vec: u64, vlen: u32, flags: u32) -> Result<usize, E
     let mut sent = 0;
     while sent < vlen {
         let at = vec + sent as u64 * MMSGHDR;
-        let step = UserMsg::read(at).and_then(|msg| {
-            let control = msg.control()?;
-            send_msg(fd, &msg, &control, flags)
-        });
+        let step = socket_of(fd).and_then(|(file, sock)| send_msg(&sock, &file, &UserMsg::read(at)?, flags));
         match step {
             Ok(n) => write_user(at + MSG_LEN_OFFSET, &(n as u32))?,
             Err(e) if sent == 0 => return Err(e),

@@ -89,6 +89,11 @@ impl UnixSocket {
         }
     }
 
+    /// The largest datagram or record the send buffer takes.
+    pub fn max_message(&self) -> usize {
+        self.state.lock().options.sndbuf.saturating_sub(DGRAM_OVERHEAD)
+    }
+
     /// Sends `data` (to `to`, for an unconnected datagram socket) with
     /// the control data in `scm`; EPIPE is the caller's to signal.
     pub fn send(
