@@ -1,5 +1,5 @@
 /*
- * A system-call fuzzer: `fuzz SEED CALLS [root] [verbose]`.
+ * A system-call fuzzer: `fuzz SEED CALLS [root] [verbose] [trace]`.
  *
  * The parent forks NWORKERS workers. Each sets up a private scratch directory
  * /tmp/fuzz.W, opens one descriptor of every kind the kernel has (files,
@@ -22,7 +22,9 @@
  * kernel hang). Each worker's PRNG (xorshift64*) is seeded from SEED, its
  * slot and its generation, so a run is reproducible up to timing. The last
  * RING calls of each worker are kept in a shared ring the parent prints when
- * a worker hangs, and for every death with `verbose`.
+ * a worker hangs, and for every death with `verbose`; with `trace` every
+ * worker writes each call to the console before making it (for a call that
+ * panics the kernel).
  *
  * At the end the parent removes what the workers made, checks the system
  * still works (fork and wait, a file round trip in /tmp, a pipe, exec of
@@ -112,7 +114,10 @@ struct shared {
 
 static struct shared *sh;
 static unsigned long seed;
-static int root_mode, verbose;
+static int root_mode, verbose, trace;
+
+/* With `trace`, where each worker writes every call before making it. */
+#define TRACE_FD 1000
 
 /* ---- the worker's state and its PRNG ---- */
 
@@ -397,8 +402,13 @@ static long gen_timeout(void)
 /* A signal set that never blocks or waits for SIGALRM, the watchdog. */
 static long gen_sigset(void)
 {
-	if (one_in(5))
-		return gen_ptr();
+	if (one_in(5)) {
+		long p = gen_ptr();
+		/* Random bytes in the buffer are a set too. */
+		if (p >= (long)W.buf && p <= (long)(W.buf + BUF_PAGES * PAGE - 8))
+			*(uint64_t *)p &= ~(1ULL << (SIGALRM - 1));
+		return p;
+	}
 	uint64_t *set = arg_alloc(16);
 	set[0] = one_in(3) ? ~0ULL : rnd();
 	set[1] = rnd();
@@ -708,7 +718,9 @@ static long do_sigaction(long *a)
 	sigfillset(&sa.sa_mask);
 	if (one_in(2))
 		sigemptyset(&sa.sa_mask);
-	return sigaction(sig, a[1] ? &sa : NULL, a[2] == 0 || one_in(2) ? NULL : (struct sigaction *)a[2]);
+	/* musl copies the old action in user space: only into the buffer. */
+	int old_ok = a[2] >= (long)W.buf && a[2] < (long)(W.buf + BUF_PAGES * PAGE) - 256;
+	return sigaction(sig, a[1] ? &sa : NULL, old_ok ? (struct sigaction *)a[2] : NULL);
 }
 
 static void remember_ipc(int kind, long id)
@@ -744,18 +756,33 @@ static void arm_watchdog(void)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
+/* Makes the calls that need more than the bare system call. */
+static long special(long nr, long *a)
+{
+	long ret;
+	switch (nr) {
+	case SYS_fork:
+		return do_fork();
+	case SYS_rt_sigaction:
+		return do_sigaction(a);
+	default: /* alarm, setitimer: then the watchdog timer again */
+		ret = syscall(nr, a[0], a[1], a[2]);
+		if (ret == -1)
+			ret = -errno;
+		arm_watchdog();
+		return ret;
+	}
+}
+
 /*
  * Adjusts the arguments of the calls that could otherwise end or wreck the
- * worker or the test; returns 1 when the call is made here instead.
+ * worker or the test; returns 1 when special() must make the call.
  */
-static int tame(long nr, long *a, long *ret)
+static int tame(long nr, long *a)
 {
 	switch (nr) {
 	case SYS_fork:
-		*ret = do_fork();
-		return 1;
 	case SYS_rt_sigaction:
-		*ret = do_sigaction(a);
 		return 1;
 	case SYS_kill:
 	case SYS_tkill:
@@ -822,8 +849,6 @@ static int tame(long nr, long *a, long *ret)
 		break;
 	case SYS_setitimer:
 	case SYS_alarm:
-		*ret = syscall(nr, a[0], a[1], a[2]);
-		arm_watchdog();
 		return 1;
 	case SYS_rt_sigprocmask:
 		a[3] = one_in(4) ? a[3] : 8;
@@ -955,29 +980,64 @@ static void record_result(long nr, long ret)
 		remember_ipc(2, ret);
 }
 
+static const struct call *find_call(long nr)
+{
+	for (long i = 0; i < NCALLS; i++)
+		if (calls[i].nr == nr)
+			return &calls[i];
+	return NULL;
+}
+
+/* A ring entry as text: the call with the arguments it uses, and its result. */
+static void format_entry(char *line, size_t size, const struct entry *e)
+{
+	const struct call *c = find_call(e->nr);
+	size_t n = (size_t)snprintf(line, size, "#%ld %s(", e->seq, c ? c->name : "?");
+	for (int i = 0; i < 6 && c && c->a[i] != X && n < size; i++)
+		n += (size_t)snprintf(line + n, size - n, "%s%#lx", i ? ", " : "", e->a[i]);
+	if (n >= size)
+		return;
+	if (e->done)
+		snprintf(line + n, size - n, ") = %ld", e->ret);
+	else
+		snprintf(line + n, size - n, ")%s", trace ? "" : " (no return)");
+}
+
+static void trace_call(const struct entry *e)
+{
+	char line[280];
+	int pre = snprintf(line, sizeof line, "[%d] ", (int)getpid());
+	format_entry(line + pre, sizeof line - (size_t)pre, e);
+	size_t n = strlen(line);
+	line[n++] = '\n';
+	if (write(TRACE_FD, line, n) < 0)
+		trace = 0;
+}
+
 static void one_call(struct slot *s)
 {
 	const struct call *c = &calls[below(NCALLS)];
 	long a[6] = { 0 };
 	for (int i = 0; i < 6; i++)
 		a[i] = c->a[i] == X ? (long)rnd() : gen_arg(c->a[i], a, i);
-	long ret = 0;
-	int done = 0;
+	long ret;
+	int spec = tame(c->nr, a);
 	struct entry *e = &s->ring[s->pos % RING];
 	e->done = 0;
 	e->nr = c->nr;
 	e->seq = __sync_fetch_and_add(&sh->calls, 1);
-	/* The arguments as they are at the call, after taming. */
-	long b[6];
-	memcpy(b, a, sizeof b);
-	done = tame(c->nr, b, &ret);
-	memcpy(e->a, b, sizeof b);
+	memcpy(e->a, a, sizeof e->a);
 	__sync_synchronize();
 	s->pos++;
-	if (!done)
-		ret = syscall(c->nr, b[0], b[1], b[2], b[3], b[4], b[5]);
-	if (ret == -1)
-		ret = -errno;
+	if (trace)
+		trace_call(e);
+	if (spec) {
+		ret = special(c->nr, a);
+	} else {
+		ret = syscall(c->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		if (ret == -1)
+			ret = -errno;
+	}
 	e->ret = ret;
 	e->done = 1;
 	record_result(c->nr, ret);
@@ -1177,6 +1237,8 @@ static void worker_setup(int idx, int gen)
 		rnd();
 	snprintf(W.dir, sizeof W.dir, "/tmp/fuzz.%d", idx);
 	snprintf(W.mqname, sizeof W.mqname, "/fuzz.%d", idx);
+	if (trace)
+		dup2(1, TRACE_FD);
 	int null = open("/dev/null", O_RDWR);
 	for (int fd = 0; fd < 3; fd++)
 		dup2(null, fd);
@@ -1234,35 +1296,29 @@ static const char *signame(int sig)
 	return b;
 }
 
-static const char *call_name(long nr)
+/* One ring entry: the call with the arguments it uses, and its result. */
+static void print_entry(const struct entry *e)
 {
-	for (long i = 0; i < NCALLS; i++)
-		if (calls[i].nr == nr)
-			return calls[i].name;
-	return "?";
+	char line[256];
+	format_entry(line, sizeof line, e);
+	printf("  %s\n", line);
 }
 
-static void print_ring(int idx)
+static void print_ring(int idx, pid_t pid)
 {
 	struct slot *s = &sh->w[idx];
 	long end = s->pos, start = end > RING ? end - RING : 0;
 	printf("fuzz: worker %d (pid %d, generation %d, seed %lu): its last %ld calls:\n", idx,
-	       (int)s->pid, s->gen, seed, end - start);
-	for (long i = start; i < end; i++) {
-		struct entry *e = &s->ring[i % RING];
-		printf("  #%ld %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx)", e->seq, call_name(e->nr),
-		       e->a[0], e->a[1], e->a[2], e->a[3], e->a[4], e->a[5]);
-		if (e->done)
-			printf(" = %ld\n", e->ret);
-		else
-			printf(" (no return)\n");
-	}
+	       (int)pid, s->gen, seed, end - start);
+	for (long i = start; i < end; i++)
+		print_entry(&s->ring[i % RING]);
 	fflush(stdout);
 }
 
 struct stats {
 	int deaths;
 	int hangs;
+	int stopped;
 	int by_signal[65];
 	int spawned;
 };
@@ -1289,11 +1345,36 @@ static void spawn(int idx, struct stats *st)
 	s->pid = pid < 0 ? 0 : pid;
 }
 
+/* The state and blocked signals of a worker that hangs, from /proc. */
+static void print_state(pid_t pid)
+{
+	char path[64], text[4096];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, text, sizeof text - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	text[n] = 0;
+	for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n"))
+		if (!strncmp(l, "State:", 6) || !strncmp(l, "SigBlk:", 7) || !strncmp(l, "SigPnd:", 7) ||
+		    !strncmp(l, "ShdPnd:", 7) || !strncmp(l, "SigIgn:", 7) || !strncmp(l, "SigCgt:", 7))
+			printf("  %s\n", l);
+}
+
 static void reap(pid_t pid, int status, struct stats *st)
 {
 	for (int i = 0; i < NWORKERS; i++) {
 		if (sh->w[i].pid != pid)
 			continue;
+		if (WIFSTOPPED(status)) {
+			/* A signal the worker sent itself, e.g. by a timer: not a hang. */
+			st->stopped++;
+			kill(pid, SIGKILL);
+			return;
+		}
 		sh->w[i].pid = 0;
 		if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0) {
 			st->deaths++;
@@ -1304,7 +1385,7 @@ static void reap(pid_t pid, int status, struct stats *st)
 					printf("fuzz: worker %d killed by %s\n", i, signame(WTERMSIG(status)));
 				else
 					printf("fuzz: worker %d exited with %d\n", i, WEXITSTATUS(status));
-				print_ring(i);
+				print_ring(i, pid);
 			}
 		}
 		if (sh->calls < sh->target)
@@ -1318,7 +1399,7 @@ static void watch(struct stats *st)
 	for (;;) {
 		int status, alive = 0;
 		pid_t pid;
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		while ((pid = waitpid(-1, &status, WNOHANG | WUNTRACED)) > 0)
 			reap(pid, status, st);
 		for (int i = 0; i < NWORKERS; i++) {
 			struct slot *s = &sh->w[i];
@@ -1331,7 +1412,8 @@ static void watch(struct stats *st)
 			} else if (now() - s->since > HANG_SECONDS) {
 				printf("fuzz: worker %d made no progress for %d s: killing it\n", i,
 				       HANG_SECONDS);
-				print_ring(i);
+				print_ring(i, s->pid);
+				print_state(s->pid);
 				st->hangs++;
 				kill(s->pid, SIGKILL);
 				s->since = now();
@@ -1341,8 +1423,8 @@ static void watch(struct stats *st)
 			break;
 		if (report && sh->calls >= report) {
 			printf("fuzz: %ld calls\n", sh->calls);
-			fflush(stdout);
-			report += sh->target / 10;
+			while (sh->calls >= report)
+				report += sh->target / 10;
 		}
 		struct timespec ts = { 0, 20000000 };
 		nanosleep(&ts, NULL);
@@ -1471,7 +1553,8 @@ static void report(struct stats *st)
 			any = 1;
 		}
 	}
-	printf("%s), %d workers started\n", any ? "" : " none", st->spawned);
+	printf("%s), %d stopped and killed, %d workers started\n", any ? "" : " none", st->stopped,
+	       st->spawned);
 	fflush(stdout);
 	EXPECT_RET("no worker hung in a call", st->hangs, 0);
 }
@@ -1479,7 +1562,7 @@ static void report(struct stats *st)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: fuzz SEED CALLS [root] [verbose]\n");
+		fprintf(stderr, "usage: fuzz SEED CALLS [root] [verbose] [trace]\n");
 		return 2;
 	}
 	seed = strtoul(argv[1], NULL, 0);
@@ -1487,6 +1570,7 @@ int main(int argc, char **argv)
 	for (int i = 3; i < argc; i++) {
 		root_mode |= strcmp(argv[i], "root") == 0;
 		verbose |= strcmp(argv[i], "verbose") == 0;
+		trace |= strcmp(argv[i], "trace") == 0;
 	}
 	if (geteuid() == 0 && getpid() != 1) {
 		fprintf(stderr, "fuzz: refusing to run as root outside the test VM (run it as init)\n");
