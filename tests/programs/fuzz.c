@@ -75,6 +75,7 @@
 #define PAGE 4096UL
 #define BUF_PAGES 8
 #define MEM_PAGES 16
+#define ARG_PAGES 6
 #define LEAK_LIMIT_KB (20 * 1024)
 #define FUZZ_UID 1000
 #define IPC_KEY_BASE 0x46555a00
@@ -106,6 +107,8 @@ struct shared {
 	volatile long calls;
 	long target;
 	struct slot w[NWORKERS];
+	volatile long made[256]; /* by index in calls[] */
+	volatile long succeeded[256];
 	volatile int nipc;
 	struct {
 		int kind;
@@ -163,12 +166,12 @@ static int one_in(unsigned n)
 	return below(n) == 0;
 }
 
-/* Space for one argument structure in the arg page. */
+/* Space for one argument structure in the arg area, which each call starts afresh. */
 static void *arg_alloc(size_t n)
 {
 	n = (n + 15) & ~15UL;
-	if (W.argoff + n > 2 * PAGE)
-		W.argoff = 0;
+	if (W.argoff + n > ARG_PAGES * PAGE)
+		W.argoff = 0; /* not reached: a call needs less than the area */
 	void *p = W.arg + W.argoff;
 	W.argoff += n;
 	return p;
@@ -637,10 +640,10 @@ static const struct call calls[] = {
 	C(syncfs, D), C(sendmmsg, D, P, I, F), C(sched_setattr, PD, P, F), C(sched_getattr, PD, P, L, F),
 	C(renameat2, D, WP, D, WP, F), C(memfd_create, NM, F), C(statx, D, RP, F, I, P),
 	C(epoll_pwait2, D, P, I, TO, SS, I), C(faccessat2, D, RP, I, F), C(epoll_create, I),
-	C(getdents64, D, P, L),
 };
 
 #define NCALLS ((long)(sizeof calls / sizeof calls[0]))
+_Static_assert(sizeof calls / sizeof calls[0] <= 256, "made[] and succeeded[] hold 256 calls");
 
 static long gen_arg(int type, long *args, int i)
 {
@@ -758,30 +761,57 @@ static void arm_watchdog(void)
 }
 
 /*
- * Unless `all` is given, steers clear of a kernel defect found by this
- * fuzzer and not fixed yet, so that the other calls get their turn: a send
- * whose data (sendto's len, the iovecs' total) or control data (up to
- * INT_MAX) is beyond memory makes the kernel allocate that much at once,
- * and the failed allocation panics it.
+ * Unless `all` is given, the fuzzer steers clear of a kernel defect it found
+ * and that is not fixed yet, so that the other calls get their turn: a send
+ * whose data (sendto's len, the iovecs' total of sendmsg or sendmmsg) or
+ * control data (up to INT_MAX) is beyond memory makes the kernel allocate
+ * that much at once, and the failed allocation panics it ("memory
+ * allocation of 2147483647 bytes failed" for 0x7fffffff).
  */
+static int in_arg_area(const void *p, size_t n)
+{
+	uintptr_t a = (uintptr_t)p, base = (uintptr_t)W.arg;
+	return a >= base && a - base <= ARG_PAGES * PAGE - n;
+}
+
+static void clamp_msghdr(struct msghdr *m)
+{
+	const size_t most = 1 << 20;
+	if (m->msg_controllen > most && m->msg_controllen <= 0x7fffffff)
+		m->msg_controllen = most;
+	struct iovec *iov = m->msg_iov;
+	if (!in_arg_area(iov, 5 * sizeof *iov)) {
+		m->msg_iovlen = 0; /* random bytes: lengths of any size */
+		return;
+	}
+	for (size_t i = 0; i < m->msg_iovlen && i < 5; i++)
+		if (iov[i].iov_len > most)
+			iov[i].iov_len = most;
+}
+
 static void avoid_known_bugs(long nr, long *a)
 {
-	const long most = 1 << 20;
 	if (all_calls)
 		return;
-	if (nr == SYS_sendto && a[2] > most && a[2] < (1L << 47))
-		a[2] = most;
-	if (nr != SYS_sendmsg || a[1] < (long)W.arg || a[1] >= (long)(W.arg + 2 * PAGE))
-		return;
-	struct msghdr *m = (struct msghdr *)a[1];
-	if (m->msg_controllen > (size_t)most && m->msg_controllen <= 0x7fffffff)
-		m->msg_controllen = (size_t)most;
-	struct iovec *iov = m->msg_iov;
-	if ((char *)iov < W.arg || (char *)iov >= W.arg + 2 * PAGE - 5 * sizeof *iov)
-		return;
-	for (size_t i = 0; i < m->msg_iovlen && i < 5; i++)
-		if (iov[i].iov_len > (size_t)most)
-			iov[i].iov_len = (size_t)most;
+	if (nr == SYS_sendto && a[2] > (1 << 20) && a[2] < (1L << 47))
+		a[2] = 1 << 20;
+	if (nr == SYS_sendmsg && in_arg_area((void *)a[1], sizeof(struct msghdr)))
+		clamp_msghdr((struct msghdr *)a[1]);
+	if (nr == SYS_sendmmsg && a[1] >= (long)W.buf && a[1] < (long)(W.buf + BUF_PAGES * PAGE)) {
+		/* Messages built here rather than random bytes. */
+		struct mmsghdr *v = arg_alloc(2 * sizeof *v);
+		for (int i = 0; i < 2; i++) {
+			long m = gen_msghdr();
+			if (in_arg_area((void *)m, sizeof v[i].msg_hdr))
+				memcpy(&v[i].msg_hdr, (void *)m, sizeof v[i].msg_hdr);
+			else
+				memset(&v[i].msg_hdr, 0, sizeof v[i].msg_hdr);
+			clamp_msghdr(&v[i].msg_hdr);
+			v[i].msg_len = 0;
+		}
+		a[1] = (long)v;
+		a[2] = (long)below(3);
+	}
 }
 
 /* Makes the calls that need more than the bare system call. */
@@ -873,6 +903,7 @@ static int tame(long nr, long *a)
 	}
 	case SYS_sendto:
 	case SYS_sendmsg:
+	case SYS_sendmmsg:
 		avoid_known_bugs(nr, a);
 		break;
 	case SYS_sendfile:
@@ -1048,7 +1079,9 @@ static void trace_call(const struct entry *e)
 
 static void one_call(struct slot *s)
 {
-	const struct call *c = &calls[below(NCALLS)];
+	long ci = (long)below(NCALLS);
+	W.argoff = 0;
+	const struct call *c = &calls[ci];
 	long a[6] = { 0 };
 	for (int i = 0; i < 6; i++)
 		a[i] = c->a[i] == X ? (long)rnd() : gen_arg(c->a[i], a, i);
@@ -1072,6 +1105,9 @@ static void one_call(struct slot *s)
 	}
 	e->ret = ret;
 	e->done = 1;
+	__sync_fetch_and_add(&sh->made[ci], 1);
+	if (ret >= 0)
+		__sync_fetch_and_add(&sh->succeeded[ci], 1);
 	record_result(c->nr, ret);
 	s->progress++;
 }
@@ -1244,7 +1280,7 @@ static void map_regions(void)
 	fill_random(W.buf, BUF_PAGES * PAGE);
 	W.mem = map_pages(MEM_PAGES);
 	W.alt = map_pages(4);
-	W.arg = map_pages(2);
+	W.arg = map_pages(ARG_PAGES);
 }
 
 static void drop_privileges(void)
@@ -1590,6 +1626,14 @@ static void report(struct stats *st)
 	printf("%s), %d stopped and killed, %d workers started\n", any ? "" : " none", st->stopped,
 	       st->spawned);
 	fflush(stdout);
+	int ok = 0;
+	for (long i = 0; i < NCALLS; i++)
+		ok += sh->succeeded[i] > 0;
+	printf("fuzz: %d of %ld system calls succeeded at least once; never:", ok, NCALLS);
+	for (long i = 0; i < NCALLS; i++)
+		if (sh->made[i] && !sh->succeeded[i])
+			printf(" %s", calls[i].name);
+	printf("\n");
 	EXPECT_RET("no worker hung in a call", st->hangs, 0);
 }
 
