@@ -39,6 +39,7 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <linux/falloc.h>
 #include <mqueue.h>
 #include <poll.h>
 #include <signal.h>
@@ -136,6 +137,10 @@ struct worker {
 	pid_t kids[MAX_KIDS];
 	int nkids;
 	int ipc_ids[3];
+	/* Descriptors of the kinds some calls need, to pick half the time. */
+	int mqfd, epfd, timerfd, sigfd, socks[10], nsocks;
+	int timers[8], ntimers;
+	long shm_addr;
 	char *buf; /* BUF_PAGES pages, then an unmapped page */
 	char *mem; /* MEM_PAGES pages the memory calls may change */
 	char *hole; /* an unmapped page */
@@ -447,6 +452,8 @@ static long gen_sockaddr(void)
 
 static long gen_socklen(void)
 {
+	if (one_in(2))
+		return sizeof(struct sockaddr_un);
 	static const long v[] = { 0, 1, 2, 3, 16, 50, 110, 111, 112, 128, 4096, -1, 0x7fffffff };
 	return v[below(sizeof v / sizeof v[0])];
 }
@@ -814,6 +821,170 @@ static void avoid_known_bugs(long nr, long *a)
 	}
 }
 
+static long pick_sock(long fd)
+{
+	return W.nsocks && one_in(2) ? W.socks[below(W.nsocks)] : fd;
+}
+
+static long gen_sembuf(void)
+{
+	struct sembuf *sb = arg_alloc(3 * sizeof *sb);
+	for (int i = 0; i < 3; i++) {
+		sb[i].sem_num = (unsigned short)below(4);
+		sb[i].sem_op = (short)((long)below(5) - 2);
+		sb[i].sem_flg = (short)((one_in(2) ? IPC_NOWAIT : 0) | (one_in(2) ? SEM_UNDO : 0));
+	}
+	return (long)sb;
+}
+
+/*
+ * Half the time, arguments that get past the first checks: a descriptor of
+ * the right kind, valid flags, sizes the kernel expects, so that the calls
+ * reach their deeper paths too.
+ */
+static void aim(long nr, long *a)
+{
+	if (one_in(2))
+		return;
+	switch (nr) {
+	case SYS_socket:
+	case SYS_socketpair:
+		a[0] = AF_UNIX;
+		a[1] = (long)(1 + below(5)) | (one_in(2) ? SOCK_NONBLOCK : 0) | (one_in(2) ? SOCK_CLOEXEC : 0);
+		a[2] = 0;
+		break;
+	case SYS_connect: case SYS_accept: case SYS_accept4: case SYS_recvfrom: case SYS_sendto:
+	case SYS_sendmsg: case SYS_recvmsg: case SYS_sendmmsg: case SYS_recvmmsg: case SYS_bind:
+	case SYS_listen: case SYS_shutdown: case SYS_getsockname: case SYS_getpeername:
+		a[0] = pick_sock(a[0]);
+		if (nr == SYS_accept4)
+			a[3] &= SOCK_NONBLOCK | SOCK_CLOEXEC;
+		if (nr == SYS_recvfrom || nr == SYS_sendto || nr == SYS_recvmsg || nr == SYS_sendmsg)
+			a[nr == SYS_sendto || nr == SYS_recvfrom ? 3 : 2] = MSG_DONTWAIT;
+		break;
+	case SYS_setsockopt:
+	case SYS_getsockopt: {
+		int *len = arg_alloc(sizeof *len);
+		*len = 4;
+		a[0] = pick_sock(a[0]);
+		a[1] = SOL_SOCKET;
+		a[2] = (long)below(64);
+		a[3] = (long)(W.buf + 64);
+		a[4] = nr == SYS_setsockopt ? 4 : (long)len;
+		break;
+	}
+	case SYS_mq_timedsend: case SYS_mq_timedreceive: case SYS_mq_notify: case SYS_mq_getsetattr:
+		a[0] = W.mqfd;
+		if (nr == SYS_mq_timedsend)
+			a[2] = (long)below(80);
+		if (nr == SYS_mq_timedreceive)
+			a[2] = 64;
+		break;
+	case SYS_epoll_ctl: case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_epoll_pwait2:
+		a[0] = W.epfd;
+		if (nr == SYS_epoll_ctl)
+			a[1] = (long)(1 + below(3));
+		else
+			a[2] = (long)(1 + below(8));
+		if (nr == SYS_epoll_pwait || nr == SYS_epoll_pwait2)
+			a[5] = 8;
+		break;
+	case SYS_timerfd_settime:
+	case SYS_timerfd_gettime:
+		a[0] = W.timerfd;
+		if (nr == SYS_timerfd_settime) {
+			struct itimerspec *its = arg_alloc(sizeof *its);
+			its->it_value.tv_sec = 0;
+			its->it_value.tv_nsec = (long)below(20000000);
+			its->it_interval = its->it_value;
+			a[1] &= TFD_TIMER_ABSTIME;
+			a[2] = (long)its;
+		}
+		break;
+	case SYS_signalfd4:
+	case SYS_signalfd:
+		a[0] = one_in(2) ? W.sigfd : -1;
+		a[2] = 8;
+		if (nr == SYS_signalfd4)
+			a[3] &= SFD_NONBLOCK | SFD_CLOEXEC;
+		break;
+	case SYS_timer_create: {
+		struct sigevent *ev = arg_alloc(sizeof *ev);
+		memset(ev, 0, sizeof *ev);
+		ev->sigev_notify = one_in(2) ? SIGEV_NONE : SIGEV_SIGNAL;
+		ev->sigev_signo = one_in(2) ? SIGALRM : SIGCHLD;
+		a[1] = (long)ev;
+		a[2] = (long)arg_alloc(sizeof(int));
+		break;
+	}
+	case SYS_timer_settime: case SYS_timer_gettime: case SYS_timer_getoverrun: case SYS_timer_delete:
+		if (W.ntimers)
+			a[0] = W.timers[below(W.ntimers)];
+		if (nr == SYS_timer_settime) {
+			struct itimerspec *its = arg_alloc(sizeof *its);
+			its->it_value.tv_sec = 0;
+			its->it_value.tv_nsec = 1 + (long)below(20000000);
+			its->it_interval = its->it_value;
+			a[1] &= TIMER_ABSTIME;
+			a[2] = (long)its;
+		}
+		break;
+	case SYS_semop:
+	case SYS_semtimedop:
+		a[1] = gen_sembuf();
+		a[2] = (long)(1 + below(3));
+		break;
+	case SYS_shmdt:
+		a[0] = W.shm_addr;
+		break;
+	case SYS_shmat:
+		a[1] = 0;
+		break;
+	case SYS_sched_setscheduler: {
+		struct sched_param *sp = arg_alloc(sizeof *sp);
+		sp->sched_priority = 0;
+		a[1] = (long)below(6);
+		a[2] = (long)sp;
+		break;
+	}
+	case SYS_sched_setattr:
+		a[2] = 0;
+		break;
+	case SYS_waitid:
+		a[3] = WEXITED | WNOHANG | (one_in(2) ? WSTOPPED : 0);
+		break;
+	case SYS_set_robust_list:
+		a[1] = 24;
+		break;
+	case SYS_fallocate:
+		a[1] = one_in(2) ? 0 : FALLOC_FL_KEEP_SIZE;
+		a[2] = (long)below(1 << 16);
+		a[3] = (long)below(1 << 16);
+		break;
+	case SYS_rt_sigtimedwait:
+		a[3] = 8;
+		break;
+	case SYS_setxattr: case SYS_lsetxattr: case SYS_fsetxattr:
+		a[3] = (long)below(64);
+		a[4] = (long)below(3);
+		break;
+	case SYS_getxattr: case SYS_lgetxattr: case SYS_fgetxattr:
+		a[3] = (long)below(128);
+		break;
+	}
+}
+
+/* What some calls made, for later calls to use. */
+static void remember(long nr, const long *a, long ret)
+{
+	if (ret < 0)
+		return;
+	if (nr == SYS_timer_create && in_arg_area((void *)a[2], sizeof(int)) && W.ntimers < 8)
+		W.timers[W.ntimers++] = *(int *)a[2];
+	if (nr == SYS_shmat)
+		W.shm_addr = ret;
+}
+
 /* Makes the calls that need more than the bare system call. */
 static long special(long nr, long *a)
 {
@@ -1086,6 +1257,7 @@ static void one_call(struct slot *s)
 	for (int i = 0; i < 6; i++)
 		a[i] = c->a[i] == X ? (long)rnd() : gen_arg(c->a[i], a, i);
 	long ret;
+	aim(c->nr, a);
 	int spec = tame(c->nr, a);
 	struct entry *e = &s->ring[s->pos % RING];
 	e->done = 0;
@@ -1109,6 +1281,7 @@ static void one_call(struct slot *s)
 	if (ret >= 0)
 		__sync_fetch_and_add(&sh->succeeded[ci], 1);
 	record_result(c->nr, ret);
+	remember(c->nr, a, ret);
 	s->progress++;
 }
 
@@ -1194,25 +1367,34 @@ static int unix_socket(int type, const char *name, int do_listen)
 	return fd;
 }
 
+static void add_sock(int fd)
+{
+	add_fd(fd);
+	if (fd >= 0 && W.nsocks < 10)
+		W.socks[W.nsocks++] = fd;
+}
+
 static void open_sockets(void)
 {
 	static const int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
 	for (int i = 0; i < 3; i++) {
 		int sv[2];
 		if (socketpair(AF_UNIX, types[i], 0, sv) == 0) {
-			add_fd(sv[0]);
-			add_fd(sv[1]);
+			add_sock(sv[0]);
+			add_sock(sv[1]);
 		}
 	}
-	add_fd(unix_socket(SOCK_STREAM, "lsock", 1));
-	add_fd(unix_socket(SOCK_DGRAM, "bsock", 0));
-	add_fd(socket(AF_UNIX, SOCK_STREAM, 0));
+	add_sock(unix_socket(SOCK_STREAM, "lsock", 1));
+	add_sock(unix_socket(SOCK_DGRAM, "bsock", 0));
+	add_sock(unix_socket(SOCK_SEQPACKET, "s0", 1));
+	add_sock(socket(AF_UNIX, SOCK_STREAM, 0));
 }
 
 static void open_event_fds(void)
 {
 	int ep = epoll_create1(0);
 	add_fd(ep);
+	W.epfd = ep;
 	for (int i = 0; i < W.nfds; i++) {
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.fd = W.fds[i] };
 		epoll_ctl(ep, EPOLL_CTL_ADD, W.fds[i], &ev);
@@ -1222,15 +1404,18 @@ static void open_event_fds(void)
 	struct itimerspec its = { { 0, 5000000 }, { 0, 5000000 } };
 	timerfd_settime(tfd, 0, &its, NULL);
 	add_fd(tfd);
+	W.timerfd = tfd;
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
-	add_fd(signalfd(-1, &set, SFD_NONBLOCK));
+	W.sigfd = signalfd(-1, &set, SFD_NONBLOCK);
+	add_fd(W.sigfd);
 	int mfd = (int)syscall(SYS_memfd_create, "fuzz", MFD_ALLOW_SEALING);
 	if (mfd >= 0 && ftruncate(mfd, 3 * PAGE) == 0)
 		add_fd(mfd);
 	struct mq_attr attr = { .mq_maxmsg = 4, .mq_msgsize = 64 };
-	add_fd(mq_open(W.mqname, O_RDWR | O_CREAT | O_NONBLOCK, 0600, &attr));
+	W.mqfd = mq_open(W.mqname, O_RDWR | O_CREAT | O_NONBLOCK, 0600, &attr);
+	add_fd(W.mqfd);
 }
 
 static void open_misc_fds(void)
