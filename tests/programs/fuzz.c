@@ -8,8 +8,10 @@
  * /dev/null, /proc files) and System V objects, drops to uid/gid 1000 (unless
  * `root`), and then makes random calls from the list of implemented ones with
  * arguments that know their types: descriptors of every kind, -1, closed and
- * huge ones; valid, NULL, unmapped, kernel-half and non-canonical pointers
- * and a buffer that ends at a page boundary before an unmapped page; lengths,
+ * huge ones; valid, NULL, unmapped, kernel-half and non-canonical pointers,
+ * a buffer that ends at a page boundary before an inaccessible page and one
+ * low in the address space (where a huge length still ends below the top of
+ * user space, so the kernel must not trust it before copying); lengths,
  * flags, paths, signals, clocks. Calls that would end or wreck the test are
  * left out or tamed: no exit, exec, clone, mount, reboot or clock setting;
  * memory calls only touch a scratch region; destructive path calls only the
@@ -77,6 +79,8 @@
 #define BUF_PAGES 8
 #define MEM_PAGES 16
 #define ARG_PAGES 6
+#define LOW_PAGES 4
+#define LOW_ADDR 0x10000000UL
 #define LEAK_LIMIT_KB (20 * 1024)
 #define FUZZ_UID 1000
 #define IPC_KEY_BASE 0x46555a00
@@ -146,6 +150,7 @@ struct worker {
 	char *hole; /* an unmapped page */
 	char *alt; /* an alternate signal stack */
 	char *arg; /* where structures for the calls are built */
+	char *low; /* LOW_PAGES pages low in the address space: huge lengths stay below its top */
 	size_t argoff;
 };
 
@@ -236,6 +241,7 @@ static long gen_ptr(void)
 	case 5: return (long)(W.buf + BUF_PAGES * PAGE - 8 * below(8));
 	case 6: return (long)(W.buf + below(16));
 	case 7: return -1;
+	case 8: return W.low ? (long)(W.low + below(LOW_PAGES * PAGE / 2)) : (long)W.buf;
 	default: return (long)(W.buf + below(BUF_PAGES * PAGE / 2));
 	}
 }
@@ -366,7 +372,7 @@ static long gen_pid(void)
 	case 0: return 0;
 	case 1: return getpid();
 	case 2: return -getpid(); /* the worker leads its own group */
-	case 3: return 0x3fffff; /* no such process */
+	case 3: return 0x7ffffff0; /* above any pid_max: no such process */
 	case 4: return syscall(SYS_gettid);
 	default: return W.nkids ? W.kids[below(W.nkids)] : getpid();
 	}
@@ -1466,6 +1472,12 @@ static void map_regions(void)
 	W.mem = map_pages(MEM_PAGES);
 	W.alt = map_pages(4);
 	W.arg = map_pages(ARG_PAGES);
+	W.low = mmap((void *)LOW_ADDR, LOW_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (W.low != (char *)LOW_ADDR)
+		W.low = NULL;
+	else
+		fill_random(W.low, LOW_PAGES * PAGE);
 }
 
 static void drop_privileges(void)
