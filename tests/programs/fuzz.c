@@ -1009,26 +1009,10 @@ static long special(long nr, long *a)
 	}
 }
 
-/*
- * Adjusts the arguments of the calls that could otherwise end or wreck the
- * worker or the test; returns 1 when special() must make the call.
- */
-static int tame(long nr, long *a)
+/* Memory calls stay in the scratch region; sizes stay within what the guest can hold. */
+static void tame_memory(long nr, long *a)
 {
 	switch (nr) {
-	case SYS_fork:
-	case SYS_rt_sigaction:
-		return 1;
-	case SYS_kill:
-	case SYS_tkill:
-	case SYS_rt_sigqueueinfo:
-		a[1] = tame_sig(a[1]);
-		break;
-	case SYS_tgkill:
-	case SYS_rt_tgsigqueueinfo:
-		a[0] = getpid();
-		a[2] = tame_sig(a[2]);
-		break;
 	case SYS_brk:
 		if (a[0] > 0 && a[0] < (long)NONCANON_PTR)
 			a[0] = syscall(SYS_brk, 0) + (long)(below(4) * PAGE);
@@ -1057,6 +1041,30 @@ static int tame(long nr, long *a)
 	case SYS_shmat:
 		a[2] &= ~(long)SHM_REMAP;
 		break;
+	case SYS_sendto:
+	case SYS_sendmsg:
+	case SYS_sendmmsg:
+		avoid_known_bugs(nr, a);
+		break;
+	case SYS_sendfile:
+		if (a[3] > 65536)
+			a[3] = one_in(2) ? 65536 : -1;
+		break;
+	case SYS_shmget:
+		if (a[1] > (1L << 24))
+			a[1] = one_in(2) ? (long)PAGE : a[1] | (1L << 62);
+		break;
+	case SYS_fallocate:
+		if (a[3] > (1L << 24) && a[3] < (1L << 60))
+			a[3] = (long)PAGE;
+		break;
+	}
+}
+
+/* As root, calls that change what a path names only change the scratch directory. */
+static void tame_paths(long nr, long *a)
+{
+	switch (nr) {
 	case SYS_open:
 	case SYS_openat:
 		if (root_mode && (a[nr == SYS_open ? 1 : 2] & (O_ACCMODE | O_TRUNC | O_CREAT)))
@@ -1078,46 +1086,13 @@ static int tame(long nr, long *a)
 		a[nr == SYS_mknod ? 2 : 3] = devs[below(sizeof devs / sizeof devs[0])];
 		break;
 	}
-	case SYS_sendto:
-	case SYS_sendmsg:
-	case SYS_sendmmsg:
-		avoid_known_bugs(nr, a);
-		break;
-	case SYS_sendfile:
-		if (a[3] > 65536)
-			a[3] = one_in(2) ? 65536 : -1;
-		break;
-	case SYS_setitimer:
-	case SYS_alarm:
-		return 1;
-	case SYS_rt_sigprocmask:
-		a[3] = one_in(4) ? a[3] : 8;
-		break;
-	case SYS_rt_sigsuspend:
-	case SYS_rt_sigtimedwait:
-	case SYS_signalfd:
-	case SYS_signalfd4:
-	case SYS_epoll_pwait:
-	case SYS_ppoll:
-		break;
-	case SYS_syslog:
-		if (a[0] >= 6 && a[0] <= 8)
-			a[0] = 3;
-		break;
-	case SYS_arch_prctl:
-		a[0] = one_in(2) ? 0x1003 /* ARCH_GET_FS */ : 0x1004 /* ARCH_GET_GS */;
-		break;
-	case SYS_prctl:
-		a[0] = (long)below(60);
-		if (a[0] == PR_SET_MM || a[0] == PR_SET_SECCOMP || a[0] == 16 /* PR_SET_ENDIAN */)
-			a[0] = PR_GET_NAME;
-		if (a[0] == PR_SET_NAME || a[0] == PR_GET_NAME)
-			a[1] = gen_ptr();
-		break;
-	case SYS_sched_setscheduler:
-		if ((a[1] & ~0x40000000L) == SCHED_FIFO || (a[1] & ~0x40000000L) == SCHED_RR)
-			a[1] = SCHED_OTHER;
-		break;
+	}
+}
+
+/* Structures the calls read, built so that they cannot wreck the worker. */
+static void tame_structs(long nr, long *a)
+{
+	switch (nr) {
 	case SYS_sched_setattr:
 		if (a[1] >= (long)W.buf && a[1] < (long)(W.buf + BUF_PAGES * PAGE - 64)) {
 			uint32_t *attr = (uint32_t *)a[1];
@@ -1180,6 +1155,44 @@ static int tame(long nr, long *a)
 			a[1] = 0x5401;
 		break;
 	}
+	}
+}
+
+/* Signals only to the worker itself, no console or TLS changes, no real-time policies. */
+static void tame_misc(long nr, long *a)
+{
+	switch (nr) {
+	case SYS_kill:
+	case SYS_tkill:
+	case SYS_rt_sigqueueinfo:
+		a[1] = tame_sig(a[1]);
+		break;
+	case SYS_tgkill:
+	case SYS_rt_tgsigqueueinfo:
+		a[0] = getpid();
+		a[2] = tame_sig(a[2]);
+		break;
+	case SYS_rt_sigprocmask:
+		a[3] = one_in(4) ? a[3] : 8;
+		break;
+	case SYS_syslog:
+		if (a[0] >= 6 && a[0] <= 8)
+			a[0] = 3;
+		break;
+	case SYS_arch_prctl:
+		a[0] = one_in(2) ? 0x1003 /* ARCH_GET_FS */ : 0x1004 /* ARCH_GET_GS */;
+		break;
+	case SYS_prctl:
+		a[0] = (long)below(60);
+		if (a[0] == PR_SET_MM || a[0] == PR_SET_SECCOMP || a[0] == 16 /* PR_SET_ENDIAN */)
+			a[0] = PR_GET_NAME;
+		if (a[0] == PR_SET_NAME || a[0] == PR_GET_NAME)
+			a[1] = gen_ptr();
+		break;
+	case SYS_sched_setscheduler:
+		if ((a[1] & ~0x40000000L) == SCHED_FIFO || (a[1] & ~0x40000000L) == SCHED_RR)
+			a[1] = SCHED_OTHER;
+		break;
 	case SYS_getpriority:
 	case SYS_setpriority:
 		a[0] = (long)below(4);
@@ -1196,15 +1209,27 @@ static int tame(long nr, long *a)
 	case SYS_futex:
 		a[1] = one_in(6) ? a[1] : (long)below(14) | (one_in(2) ? 128 : 0);
 		break;
-	case SYS_shmget:
-		if (a[1] > (1L << 24))
-			a[1] = one_in(2) ? (long)PAGE : a[1] | (1L << 62);
-		break;
-	case SYS_fallocate:
-		if (a[3] > (1L << 24) && a[3] < (1L << 60))
-			a[3] = (long)PAGE;
-		break;
 	}
+}
+
+/*
+ * Adjusts the arguments of the calls that could otherwise end or wreck the
+ * worker or the test; returns 1 when special() must make the call.
+ */
+static int tame(long nr, long *a)
+{
+	switch (nr) {
+	case SYS_fork:
+	case SYS_rt_sigaction:
+		return 1;
+	case SYS_setitimer:
+	case SYS_alarm:
+		return 1;
+	}
+	tame_memory(nr, a);
+	tame_paths(nr, a);
+	tame_structs(nr, a);
+	tame_misc(nr, a);
 	return 0;
 }
 
