@@ -12,7 +12,9 @@
  * a buffer that ends at a page boundary before an inaccessible page and one
  * low in the address space (where a huge length still ends below the top of
  * user space, so the kernel must not trust it before copying); lengths,
- * flags, paths, signals, clocks. Calls that would end or wreck the test are
+ * flags, paths, signals, clocks. Half the time a call's arguments are aimed
+ * past its first checks instead (aim: a descriptor of the right kind, valid
+ * flags, the sizes the kernel expects). Calls that would end or wreck the test are
  * left out or tamed: no exit, exec, clone, mount, reboot or clock setting;
  * memory calls only touch a scratch region; destructive path calls only the
  * scratch directory; signals only go to the worker itself and its children;
@@ -21,7 +23,8 @@
  * Each worker runs WORKER_LIFE calls and exits; the parent respawns workers
  * (and those that die) until CALLS calls were made in all, counted in shared
  * memory, and kills a worker that makes no progress for HANG_SECONDS (a
- * kernel hang). Each worker's PRNG (xorshift64*) is seeded from SEED, its
+ * kernel hang, unless the worker blocked SIGALRM itself; a stopped worker
+ * is killed too). Each worker's PRNG (xorshift64*) is seeded from SEED, its
  * slot and its generation, so a run is reproducible up to timing. The last
  * RING calls of each worker are kept in a shared ring the parent prints when
  * a worker hangs, and for every death with `verbose`; with `trace` every
