@@ -805,7 +805,9 @@ static void clamp_msghdr(struct msghdr *m)
 		m->msg_iovlen = 0; /* random bytes: lengths of any size */
 		return;
 	}
-	for (size_t i = 0; i < m->msg_iovlen && i < 5; i++)
+	if (m->msg_iovlen > 5)
+		m->msg_iovlen = 5; /* beyond the array: other bytes of the arg area */
+	for (size_t i = 0; i < m->msg_iovlen; i++)
 		if (iov[i].iov_len > most)
 			iov[i].iov_len = most;
 }
