@@ -805,9 +805,10 @@ static void clamp_msghdr(struct msghdr *m)
 		m->msg_iovlen = 0; /* random bytes: lengths of any size */
 		return;
 	}
-	if (m->msg_iovlen > 5)
+	/* musl's msg_iovlen is an int: a negative count is huge to the kernel. */
+	if (m->msg_iovlen < 0 || m->msg_iovlen > 5)
 		m->msg_iovlen = 5; /* beyond the array: other bytes of the arg area */
-	for (size_t i = 0; i < m->msg_iovlen; i++)
+	for (int i = 0; i < m->msg_iovlen; i++)
 		if (iov[i].iov_len > most)
 			iov[i].iov_len = most;
 }
