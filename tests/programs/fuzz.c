@@ -1738,6 +1738,8 @@ static void reap(pid_t pid, int status, struct stats *st)
 	}
 }
 
+static long mem_free_kb(void);
+
 static void watch(struct stats *st)
 {
 	long report = sh->target / 10;
@@ -1771,7 +1773,10 @@ static void watch(struct stats *st)
 		if (!alive && sh->calls >= sh->target)
 			break;
 		if (report && sh->calls >= report) {
-			printf("fuzz: %ld calls\n", sh->calls);
+			if (getpid() == 1)
+				printf("fuzz: %ld calls, MemFree %ld kB\n", sh->calls, mem_free_kb());
+			else
+				printf("fuzz: %ld calls\n", sh->calls);
 			while (sh->calls >= report)
 				report += sh->target / 10;
 		}
