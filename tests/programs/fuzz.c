@@ -1071,8 +1071,9 @@ static void tame_memory(long nr, long *a)
 		avoid_known_bugs(nr, a);
 		break;
 	case SYS_sendfile:
-		if (a[3] > 65536)
-			a[3] = one_in(2) ? 65536 : -1;
+		/* From /dev/zero, a huge count fills tmpfs, and so the guest's memory. */
+		if (a[3] < 0 || a[3] > 65536)
+			a[3] = 65536;
 		break;
 	case SYS_shmget:
 		if (a[1] > (1L << 24))
@@ -1741,6 +1742,34 @@ static void reap(pid_t pid, int status, struct stats *st)
 
 static long mem_free_kb(void);
 
+/*
+ * In the test VM, when free memory runs low, what each worker is doing and
+ * how much memory it holds: the call in flight that eats the memory.
+ */
+static void check_low_memory(void)
+{
+	static double last;
+	if (getpid() != 1 || now() - last < 5)
+		return;
+	long free_kb = mem_free_kb();
+	if (free_kb < 0 || free_kb > 64 * 1024)
+		return;
+	last = now();
+	printf("fuzz: low memory, MemFree %ld kB; the workers:\n", free_kb);
+	for (int i = 0; i < NWORKERS; i++) {
+		struct slot *s = &sh->w[i];
+		char text[4096];
+		if (!s->pid || s->pos == 0 || !read_status(s->pid, text, sizeof text))
+			continue;
+		char *rss = strstr(text, "VmRSS:");
+		char *nl = rss ? strchr(rss, '\n') : NULL;
+		if (nl)
+			*nl = 0;
+		printf("fuzz: worker %d pid %d %s, in:\n", i, (int)s->pid, rss ? rss : "");
+		print_entry(&s->ring[(s->pos - 1) % RING]);
+	}
+}
+
 static void watch(struct stats *st)
 {
 	long report = sh->target / 10;
@@ -1773,6 +1802,7 @@ static void watch(struct stats *st)
 		}
 		if (!alive && sh->calls >= sh->target)
 			break;
+		check_low_memory();
 		if (report && sh->calls >= report) {
 			if (getpid() == 1)
 				printf("fuzz: %ld calls, MemFree %ld kB\n", sh->calls, mem_free_kb());
