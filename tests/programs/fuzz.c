@@ -1,5 +1,5 @@
 /*
- * A system-call fuzzer: `fuzz SEED CALLS [root] [verbose] [trace] [all]`.
+ * A system-call fuzzer: `fuzz SEED CALLS [root] [verbose] [trace]`.
  *
  * The parent forks NWORKERS workers. Each sets up a private scratch directory
  * /tmp/fuzz.W, opens one descriptor of every kind the kernel has (files,
@@ -29,8 +29,7 @@
  * RING calls of each worker are kept in a shared ring the parent prints when
  * a worker hangs, and for every death with `verbose`; with `trace` every
  * worker writes each call to the console before making it (for a call that
- * panics the kernel). Known kernel defects that would end every long run
- * are steered clear of unless `all` is given (avoid_known_bugs).
+ * panics the kernel).
  *
  * At the end the parent removes what the workers made, checks the system
  * still works (fork and wait, a file round trip in /tmp, a pipe, exec of
@@ -126,7 +125,7 @@ struct shared {
 
 static struct shared *sh;
 static unsigned long seed;
-static int root_mode, verbose, trace, all_calls;
+static int root_mode, verbose, trace;
 
 /* With `trace`, where each worker writes every call before making it. */
 #define TRACE_FD 1000
@@ -781,74 +780,11 @@ static void arm_watchdog(void)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
-/*
- * Unless `all` is given, the fuzzer steers clear of a kernel defect it found
- * and that is not fixed yet, so that the other calls get their turn: a send
- * whose data (sendto's len, the iovecs' total of sendmsg or sendmmsg) or
- * control data (up to INT_MAX) is beyond memory makes the kernel allocate
- * that much at once, and the failed allocation panics it ("memory
- * allocation of 2147483647 bytes failed" for 0x7fffffff).
- */
+/* Whether n bytes at p lie in the worker's argument area. */
 static int in_arg_area(const void *p, size_t n)
 {
 	uintptr_t a = (uintptr_t)p, base = (uintptr_t)W.arg;
 	return a >= base && a - base <= ARG_PAGES * PAGE - n;
-}
-
-static void clamp_msghdr(struct msghdr *m)
-{
-	const size_t most = 1 << 20;
-	if (m->msg_controllen > most && m->msg_controllen <= 0x7fffffff)
-		m->msg_controllen = most;
-	struct iovec *iov = m->msg_iov;
-	if (!in_arg_area(iov, 5 * sizeof *iov)) {
-		m->msg_iovlen = 0; /* random bytes: lengths of any size */
-		return;
-	}
-	/* musl's msg_iovlen is an int: a negative count is huge to the kernel. */
-	if (m->msg_iovlen < 0 || m->msg_iovlen > 5)
-		m->msg_iovlen = 5; /* beyond the array: other bytes of the arg area */
-	for (int i = 0; i < m->msg_iovlen; i++)
-		if (iov[i].iov_len > most)
-			iov[i].iov_len = most;
-}
-
-/* Whether p points into one of the buffers of random bytes. */
-static int random_bytes(long p)
-{
-	return (p >= (long)W.buf && p < (long)(W.buf + BUF_PAGES * PAGE)) ||
-	       (W.low && p >= (long)W.low && p < (long)(W.low + LOW_PAGES * PAGE));
-}
-
-static void avoid_known_bugs(long nr, long *a)
-{
-	if (all_calls)
-		return;
-	if (nr == SYS_sendto && a[2] > (1 << 20) && a[2] < (1L << 47))
-		a[2] = 1 << 20;
-	if (nr == SYS_sendmsg && random_bytes(a[1])) {
-		/* A message built here rather than random bytes. */
-		do
-			a[1] = gen_msghdr();
-		while (!in_arg_area((void *)a[1], sizeof(struct msghdr)));
-	}
-	if (nr == SYS_sendmsg && in_arg_area((void *)a[1], sizeof(struct msghdr)))
-		clamp_msghdr((struct msghdr *)a[1]);
-	if (nr == SYS_sendmmsg && random_bytes(a[1])) {
-		/* Messages built here rather than random bytes. */
-		struct mmsghdr *v = arg_alloc(2 * sizeof *v);
-		for (int i = 0; i < 2; i++) {
-			long m = gen_msghdr();
-			if (in_arg_area((void *)m, sizeof v[i].msg_hdr))
-				memcpy(&v[i].msg_hdr, (void *)m, sizeof v[i].msg_hdr);
-			else
-				memset(&v[i].msg_hdr, 0, sizeof v[i].msg_hdr);
-			clamp_msghdr(&v[i].msg_hdr);
-			v[i].msg_len = 0;
-		}
-		a[1] = (long)v;
-		a[2] = (long)below(3);
-	}
 }
 
 static long pick_sock(long fd)
@@ -1064,11 +1000,6 @@ static void tame_memory(long nr, long *a)
 		break;
 	case SYS_shmat:
 		a[2] &= ~(long)SHM_REMAP;
-		break;
-	case SYS_sendto:
-	case SYS_sendmsg:
-	case SYS_sendmmsg:
-		avoid_known_bugs(nr, a);
 		break;
 	case SYS_sendfile:
 		/* From /dev/zero, a huge count fills tmpfs, and so the guest's memory. */
@@ -1960,7 +1891,7 @@ static void report(struct stats *st)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: fuzz SEED CALLS [root] [verbose] [trace] [all]\n");
+		fprintf(stderr, "usage: fuzz SEED CALLS [root] [verbose] [trace]\n");
 		return 2;
 	}
 	seed = strtoul(argv[1], NULL, 0);
@@ -1969,7 +1900,6 @@ int main(int argc, char **argv)
 		root_mode |= strcmp(argv[i], "root") == 0;
 		verbose |= strcmp(argv[i], "verbose") == 0;
 		trace |= strcmp(argv[i], "trace") == 0;
-		all_calls |= strcmp(argv[i], "all") == 0;
 	}
 	if (geteuid() == 0 && getpid() != 1) {
 		fprintf(stderr, "fuzz: refusing to run as root outside the test VM (run it as init)\n");
