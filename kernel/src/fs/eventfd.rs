@@ -7,9 +7,7 @@ use core::any::Any;
 use abi::{Errno, OpenFlags, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
 use spin::Mutex;
 
-use super::file::{File, OpenFile};
-use super::inode::Inode;
-use crate::sched::current;
+use super::file::{install_anon, File};
 use crate::sched::wait::WaitQueue;
 
 pub const EFD_SEMAPHORE: u32 = 1;
@@ -124,11 +122,4 @@ pub fn sys_eventfd2(initval: u32, flags: u32) -> Result<usize, Errno> {
 
 pub fn sys_eventfd(initval: u32) -> Result<usize, Errno> {
     sys_eventfd2(initval, 0)
-}
-
-/// Installs an anonymous-inode file (eventfd, timerfd, signalfd, epoll)
-/// at the lowest free descriptor.
-pub fn install_anon(file: impl File + 'static, flags: OpenFlags, cloexec: bool) -> Result<usize, Errno> {
-    let open = OpenFile::with_inode(file, flags, Inode::new_anonymous(0o600));
-    current().files.lock().install(open, cloexec).map(|fd| fd as usize)
 }

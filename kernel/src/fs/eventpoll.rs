@@ -261,7 +261,7 @@ pub fn sys_epoll_create1(flags: u32) -> Result<usize, Errno> {
         return Err(Errno::EINVAL);
     }
     let epoll = EventPoll::new();
-    super::eventfd::install_anon(epoll, OpenFlags::O_RDWR, flags & EPOLL_CLOEXEC != 0)
+    super::file::install_anon(epoll, OpenFlags::O_RDWR, flags & EPOLL_CLOEXEC != 0)
 }
 
 pub fn sys_epoll_create(size: i32) -> Result<usize, Errno> {

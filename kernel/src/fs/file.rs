@@ -482,3 +482,10 @@ pub fn get_file(fd: i32) -> Result<Arc<OpenFile>, Errno> {
 pub fn get_raw(fd: i32) -> Result<Arc<OpenFile>, Errno> {
     crate::sched::current().files.lock().get(fd)
 }
+
+/// Installs a file with an inode of its own that no path reaches (eventfd,
+/// timerfd, signalfd, epoll) at the caller's lowest free descriptor.
+pub fn install_anon(file: impl File + 'static, flags: OpenFlags, cloexec: bool) -> Result<usize, Errno> {
+    let open = OpenFile::with_inode(file, flags, Inode::new_anonymous(0o600));
+    crate::sched::current().files.lock().install(open, cloexec).map(|fd| fd as usize)
+}

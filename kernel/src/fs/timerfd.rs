@@ -183,7 +183,7 @@ pub fn sys_timerfd_create(clock: i32, flags: u32) -> Result<usize, Errno> {
     let state = State { deadline: None, interval: 0, ticks: 0, events: 0, cancel_at_set: None };
     let timer = TimerFd { realtime, state: Mutex::new(state), wait: WaitQueue::new() };
     let status = OpenFlags::O_RDWR | (OpenFlags::from_bits_retain(flags) & OpenFlags::O_NONBLOCK);
-    super::eventfd::install_anon(timer, status, flags & TFD_CLOEXEC != 0)
+    super::file::install_anon(timer, status, flags & TFD_CLOEXEC != 0)
 }
 
 pub fn sys_timerfd_settime(fd: i32, flags: u32, new: u64, old: u64) -> Result<usize, Errno> {

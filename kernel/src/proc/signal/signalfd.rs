@@ -12,8 +12,7 @@ use spin::Mutex;
 
 use super::syscalls::SIGNAL_WAIT;
 use super::{pending_for, take_pending, UNBLOCKABLE};
-use crate::fs::eventfd::install_anon;
-use crate::fs::file::{get_file, File};
+use crate::fs::file::{get_file, install_anon, File};
 use crate::sched::current;
 use crate::uaccess::read_user;
 
