@@ -7,10 +7,24 @@
  * processes on one CPU through a pipe and through futexes, the wake-up
  * latency of a real-time task beside a spinning one), file throughput on
  * the initramfs's /tmp, and the state at start (uptime, free memory).
+ *
+ *   bench                  the figures above
+ *   bench smp [procs=N]    for SMP: the wall time of N processes (2 by
+ *                          default) doing the same work side by side (pure
+ *                          user-mode integer work; busybox shell pipelines,
+ *                          all fork, exec and pipes), which scripts/bench
+ *                          takes at -smp 1 and -smp N for the speedup;
+ *                          then, with at least 2 CPUs, a munmap that needs
+ *                          a TLB shootdown and round trips between threads
+ *                          pinned on CPUs 0 and 1 (through a futex, and
+ *                          spinning on shared memory); with fewer, "bench:
+ *                          smp: unavailable (...)" instead
+ *
  * Run as init on kestrel and on Linux alike (scripts/bench compares the
- * two). Prints one "bench: NAME: VALUE UNIT ..." line per figure, where
- * UNIT is "us per op", "MiB/s", "ms" or "MiB free", then "bench: done".
- * Speed is not checked.
+ * two; arguments come after "--" on the kernel command line). Prints
+ * "bench: cpus: K" (the CPUs sched_getaffinity shows), one "bench: NAME:
+ * VALUE UNIT ..." line per figure, where UNIT is "us per op", "MiB/s",
+ * "ms" or "MiB free", then "bench: done". Speed is not checked.
  */
 #include "common.h"
 
@@ -18,6 +32,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -48,12 +63,17 @@ static void report(const char *name, double start, int ops)
 	fflush(stdout);
 }
 
-static void pin_to_cpu0(void)
+static int pin_to_cpu(int cpu)
 {
 	cpu_set_t one;
 	CPU_ZERO(&one);
-	CPU_SET(0, &one);
-	sched_setaffinity(0, sizeof(one), &one);
+	CPU_SET(cpu, &one);
+	return sched_setaffinity(0, sizeof(one), &one);
+}
+
+static void pin_to_cpu0(void)
+{
+	pin_to_cpu(0);
 }
 
 /* Two processes on one CPU taking turns through a shared futex word: each
@@ -411,10 +431,231 @@ static void tmp_file_throughput(void)
 	free(buf);
 }
 
+/* The same fixed amount of integer work in each process: a xorshift
+ * generator, all in registers, no system call. */
+static uint64_t crunch(long rounds)
+{
+	uint64_t x = 88172645463325252ull, sum = 0;
+	for (long i = 0; i < rounds; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		sum += x;
+	}
+	return sum;
+}
+
+static volatile uint64_t crunch_sink;
+
+/* `procs` processes, each running `work` (forked from this one): the wall
+ * time from the first fork to the last wait in ms, the best of 3 runs (a
+ * busy host slows some). */
+static void side_by_side(const char *what, int procs, void (*work)(void))
+{
+	pid_t pids[64];
+	if (procs > 64)
+		procs = 64;
+	double best = 0;
+	int failed = 0;
+	for (int run = 0; run < 3 && !failed; run++) {
+		double t = now_us();
+		for (int i = 0; i < procs; i++) {
+			pids[i] = fork();
+			if (pids[i] == 0) {
+				work();
+				_exit(0);
+			}
+		}
+		for (int i = 0; i < procs; i++) {
+			int status = 0;
+			if (pids[i] < 0 || waitpid(pids[i], &status, 0) != pids[i] || !WIFEXITED(status) ||
+			    WEXITSTATUS(status) != 0)
+				failed = 1;
+		}
+		double ms = (now_us() - t) / 1e3;
+		if (run == 0 || ms < best)
+			best = ms;
+	}
+	if (failed)
+		printf("bench: %d %s failed\n", procs, what);
+	else
+		printf("bench: %d %s: %.1f ms (best of 3)\n", procs, what, best);
+	fflush(stdout);
+}
+
+static void cpu_work(void)
+{
+	crunch_sink = crunch(200000000);
+}
+
+/* A shell loop of three-process pipelines: every pass forks the shell
+ * three times, execs busybox twice and passes bytes through two pipes. */
+static void pipeline_work(void)
+{
+	execl("/bin/sh", "sh", "-c",
+	      "i=0; while [ $i -lt 40 ]; do echo kestrel | cat | wc -c >/dev/null || exit 1; i=$((i+1)); done",
+	      (char *)NULL);
+	_exit(127);
+}
+
+static void parallel_work(int procs)
+{
+	side_by_side("CPU-bound processes", procs, cpu_work);
+	side_by_side("shell pipeline loops", procs, pipeline_work);
+}
+
+/* A thread of this process pinned on CPU 1, spinning in user mode until
+ * told to stop: its CPU has the address space loaded, so an unmap on CPU 0
+ * must flush CPU 1's TLB too. */
+struct spinner {
+	atomic_int running, stop;
+};
+
+static void *spin_on_cpu1(void *arg)
+{
+	struct spinner *s = arg;
+	if (pin_to_cpu(1) != 0)
+		return NULL;
+	atomic_store(&s->running, 1);
+	while (!atomic_load_explicit(&s->stop, memory_order_relaxed))
+		;
+	return NULL;
+}
+
+/* mmap, touch 4 pages, munmap, in a loop (at most 1,000 times or 5 s). */
+static void map_touch_unmap(const char *name)
+{
+	int ops = 0;
+	double t = now_us();
+	while (ops < 1000 && (ops % 64 != 0 || now_us() - t < 5e6)) {
+		char *m = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
+			return;
+		for (int p = 0; p < 4; p++)
+			m[p * 4096] = 1;
+		munmap(m, 4 * 4096);
+		ops++;
+	}
+	report(name, t, ops);
+}
+
+static void tlb_shootdown(void)
+{
+	pin_to_cpu0();
+	map_touch_unmap("mmap+touch+munmap of 4 pages, alone");
+	static struct spinner s;
+	pthread_t th;
+	if (pthread_create(&th, NULL, spin_on_cpu1, &s) != 0)
+		return;
+	while (!atomic_load(&s.running))
+		sched_yield();
+	map_touch_unmap("mmap+touch+munmap of 4 pages, a thread spinning on CPU 1");
+	atomic_store(&s.stop, 1);
+	pthread_join(th, NULL);
+}
+
+/* Two threads on CPUs 0 and 1 taking turns through one word: `turn` is 1
+ * when the partner's turn, 0 when the main thread's. With futexes each
+ * waits asleep (FUTEX_WAIT) and each wake-up of the other CPU's thread is
+ * a reschedule IPI; spinning, neither enters the kernel. */
+struct pingpong {
+	_Atomic uint32_t turn;
+	atomic_int stop, ready;
+	int use_futex;
+};
+
+static void wait_turn(struct pingpong *p, uint32_t other)
+{
+	while (atomic_load(&p->turn) == other) {
+		if (p->use_futex)
+			syscall(SYS_futex, &p->turn, FUTEX_WAIT_PRIVATE, other, NULL, NULL, 0);
+		else
+			__builtin_ia32_pause();
+	}
+}
+
+static void give_turn(struct pingpong *p, uint32_t to)
+{
+	atomic_store(&p->turn, to);
+	if (p->use_futex)
+		syscall(SYS_futex, &p->turn, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void *partner_on_cpu1(void *arg)
+{
+	struct pingpong *p = arg;
+	if (pin_to_cpu(1) != 0)
+		return NULL;
+	atomic_store(&p->ready, 1);
+	for (;;) {
+		wait_turn(p, 0);
+		if (atomic_load(&p->stop))
+			return NULL;
+		give_turn(p, 0);
+	}
+}
+
+/* Round trips (at most `max` or 5 s) between this thread on CPU 0 and a
+ * partner on CPU 1. */
+static void cross_cpu_ping_pong(const char *name, int use_futex, int max)
+{
+	static struct pingpong p;
+	p = (struct pingpong){.use_futex = use_futex};
+	pin_to_cpu0();
+	pthread_t th;
+	if (pthread_create(&th, NULL, partner_on_cpu1, &p) != 0)
+		return;
+	while (!atomic_load(&p.ready))
+		sched_yield();
+	int ops = 0;
+	double t = now_us();
+	while (ops < max && (ops % 64 != 0 || now_us() - t < 5e6)) {
+		give_turn(&p, 1);
+		wait_turn(&p, 1);
+		ops++;
+	}
+	report(name, t, ops);
+	atomic_store(&p.stop, 1);
+	give_turn(&p, 1);
+	pthread_join(th, NULL);
+}
+
+static void smp_figures(int cpus)
+{
+	if (cpus < 2) {
+		printf("bench: smp: unavailable (sched_getaffinity shows %d CPU%s)\n", cpus, cpus == 1 ? "" : "s");
+		fflush(stdout);
+		return;
+	}
+	tlb_shootdown();
+	cross_cpu_ping_pong("futex round trip, threads on CPUs 0 and 1", 1, 2000);
+	cross_cpu_ping_pong("spinning round trip, threads on CPUs 0 and 1", 0, 10000);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "exit") == 0)
 		return 0;
+	int smp = 0, procs = 2;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "smp") == 0)
+			smp = 1;
+		else if (strncmp(argv[i], "procs=", 6) == 0)
+			procs = atoi(argv[i] + 6);
+	}
+	if (procs < 1)
+		procs = 1;
+	cpu_set_t all;
+	CPU_ZERO(&all);
+	int cpus = sched_getaffinity(0, sizeof(all), &all) == 0 ? CPU_COUNT(&all) : 1;
+	printf("bench: cpus: %d\n", cpus);
+	fflush(stdout);
+	if (smp) {
+		parallel_work(procs);
+		smp_figures(cpus);
+		printf("bench: done\n");
+		return 0;
+	}
 	state_at_start();
 	getpid_latency();
 	stat_and_open();

@@ -1,6 +1,7 @@
 //! The benchmark comparison: figures parsed from the benchmark program's
-//! `bench: NAME: VALUE UNIT` lines, medians over rounds, and the kestrel
-//! against Linux table and bar chart that `scripts/bench` prints and writes.
+//! `bench: NAME: VALUE UNIT` lines, medians over rounds, the parallel
+//! speedups between a 1-CPU boot and an SMP boot, and the kestrel against
+//! Linux table and bar chart that `scripts/bench` prints and writes.
 
 use std::fmt::Write as _;
 
@@ -13,13 +14,15 @@ pub enum Better {
     Higher,
 }
 
-/// The units the benchmark prints, and which way each is better.
-const UNITS: [(&str, Better); 5] = [
+/// The units the benchmark prints (and "x", the speedups the runner
+/// computes), and which way each is better.
+const UNITS: [(&str, Better); 6] = [
     ("us per op", Better::Lower),
     ("ms", Better::Lower),
     ("MiB/s", Better::Higher),
     ("MiB free", Better::Higher),
     ("MB/s", Better::Higher),
+    ("x", Better::Higher),
 ];
 
 /// One figure of one run.
@@ -51,6 +54,81 @@ pub fn parse_figure(line: &str) -> Option<Figure> {
     Some(Figure { name: name.to_string(), value, unit })
 }
 
+/// The CPUs the benchmark program saw: `bench: cpus: K`.
+pub fn parse_cpus(line: &str) -> Option<usize> {
+    crate::serial::strip_timestamp(line).strip_prefix("bench: cpus: ")?.trim().parse().ok()
+}
+
+/// Why an SMP boot printed no SMP figures: the text of
+/// `bench: smp: unavailable (...)`.
+pub fn parse_smp_unavailable(line: &str) -> Option<&str> {
+    let rest = crate::serial::strip_timestamp(line).strip_prefix("bench: smp: unavailable")?;
+    Some(rest.trim().trim_start_matches('(').trim_end_matches(')'))
+}
+
+/// The table's name for a figure of the boot with `cpus` CPUs.
+pub fn smp_name(name: &str, cpus: usize) -> String {
+    format!("{name}, -smp {cpus}")
+}
+
+/// The table's name for the speedup of a figure timed in both boots.
+pub fn speedup_name(name: &str, cpus: usize) -> String {
+    format!("parallel speedup at -smp {cpus}, {name}")
+}
+
+/// One round of one kernel: the figures of its 1-CPU boot (`one`), and
+/// of the benchmark's SMP mode booted at -smp 1 (`base`) and at -smp
+/// `cpus` (`smp`). The 1-CPU figures keep their names; then each time (ms)
+/// the SMP boot printed, named by [`smp_name`], comes after the same at
+/// -smp 1 and before the speedup (the time at -smp 1 over the time at
+/// -smp `cpus`, "x", named by [`speedup_name`]); then the other figures of
+/// the two boots, named by [`smp_name`].
+pub fn merge_smp(one: &[Figure], base: &[Figure], smp: &[Figure], cpus: usize) -> Vec<Figure> {
+    let timed = |f: &Figure, g: &Figure| f.name == g.name && f.unit == "ms" && g.unit == "ms";
+    let renamed = |f: &Figure, cpus| Figure { name: smp_name(&f.name, cpus), ..f.clone() };
+    let mut out = one.to_vec();
+    for g in smp {
+        let Some(f) = base.iter().find(|f| timed(f, g)) else { continue };
+        out.push(renamed(f, 1));
+        out.push(renamed(g, cpus));
+        if g.value > 0.0 {
+            out.push(Figure { name: speedup_name(&g.name, cpus), value: f.value / g.value, unit: "x" });
+        }
+    }
+    out.extend(base.iter().filter(|f| !smp.iter().any(|g| timed(f, g))).map(|f| renamed(f, 1)));
+    out.extend(smp.iter().filter(|g| !base.iter().any(|f| timed(f, g))).map(|g| renamed(g, cpus)));
+    out
+}
+
+/// Whether row `name` is a figure only the boot with `cpus` CPUs prints,
+/// one that needs two CPUs: named by [`smp_name`] with no figure of the
+/// same name at -smp 1 among `rows`.
+pub fn smp_only(rows: &[Comparison], name: &str, cpus: usize) -> bool {
+    name.strip_suffix(&format!(", -smp {cpus}")).is_some_and(|base| !rows.iter().any(|r| r.name == smp_name(base, 1)))
+}
+
+/// Marks as not applicable (n/a) the figures a kernel could not produce
+/// because its SMP boot showed fewer CPUs than the `cpus` asked: those only
+/// the SMP boot prints. Any other missing figure stays missing, a failure.
+pub fn mark_unavailable(rows: &mut [Comparison], cpus: usize, kestrel_short: bool, linux_short: bool) {
+    for i in 0..rows.len() {
+        if !smp_only(rows, &rows[i].name, cpus) {
+            continue;
+        }
+        let r = &mut rows[i];
+        r.kestrel_na = kestrel_short && r.kestrel.is_none();
+        r.linux_na = linux_short && r.linux.is_none();
+    }
+}
+
+/// The rows missing a figure on either kernel and not marked n/a.
+pub fn missing(rows: &[Comparison]) -> Vec<&str> {
+    rows.iter()
+        .filter(|r| (r.kestrel.is_none() && !r.kestrel_na) || (r.linux.is_none() && !r.linux_na))
+        .map(|r| r.name.as_str())
+        .collect()
+}
+
 /// The median of `values` (the mean of the middle two for an even count);
 /// None when empty.
 pub fn median(values: &[f64]) -> Option<f64> {
@@ -70,6 +148,9 @@ pub struct Comparison {
     pub unit: &'static str,
     pub linux: Option<f64>,
     pub kestrel: Option<f64>,
+    /// The figure is missing for a reason given (see [`mark_unavailable`]).
+    pub linux_na: bool,
+    pub kestrel_na: bool,
 }
 
 impl Comparison {
@@ -108,15 +189,23 @@ pub fn compare(kestrel: &[Vec<Figure>], linux: &[Vec<Figure>]) -> Vec<Comparison
     };
     names
         .into_iter()
-        .map(|(name, unit)| Comparison { linux: medians(linux, &name), kestrel: medians(kestrel, &name), name, unit })
+        .map(|(name, unit)| Comparison {
+            linux: medians(linux, &name),
+            kestrel: medians(kestrel, &name),
+            name,
+            unit,
+            linux_na: false,
+            kestrel_na: false,
+        })
         .collect()
 }
 
-fn show(v: Option<f64>) -> String {
+fn show(v: Option<f64>, na: bool) -> String {
     match v {
         Some(x) if x >= 100.0 => format!("{x:.0}"),
         Some(x) if x >= 10.0 => format!("{x:.1}"),
         Some(x) => format!("{x:.2}"),
+        None if na => "n/a".to_string(),
         None => "-".to_string(),
     }
 }
@@ -138,9 +227,9 @@ pub fn table(rows: &[Comparison]) -> String {
             "{:width$}  {:>9}  {:>9}  {:>9}  {:>6}  {better}",
             r.name,
             r.unit,
-            show(r.linux),
-            show(r.kestrel),
-            show(r.ratio())
+            show(r.linux, r.linux_na),
+            show(r.kestrel, r.kestrel_na),
+            show(r.ratio(), false)
         );
     }
     s
@@ -177,7 +266,12 @@ pub fn svg(rows: &[Comparison], title: &str) -> String {
         let y = TOP + ROW * i as f64;
         let _ = writeln!(s, r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#, LABEL - 8.0, y + 15.0, xml(&r.name));
         let Some(a) = r.advantage() else {
-            let _ = writeln!(s, r##"<text x="{}" y="{}" fill="#555">no figure</text>"##, centre + 6.0, y + 15.0);
+            let words = match (r.kestrel_na, r.linux_na) {
+                (true, _) => "n/a on kestrel",
+                (_, true) => "n/a on Linux",
+                _ => "no figure",
+            };
+            let _ = writeln!(s, r##"<text x="{}" y="{}" fill="#555">{words}</text>"##, centre + 6.0, y + 15.0);
             continue;
         };
         let len = (a.log2() / 3.0).clamp(-1.0, 1.0) * HALF;
@@ -247,5 +341,86 @@ mod tests {
         let chart = svg(&rows, "a <b>");
         assert!(chart.starts_with("<svg") && chart.trim_end().ends_with("</svg>"));
         assert!(chart.contains("4.00x worse") && chart.contains("2.00x better") && chart.contains("a &lt;b&gt;"));
+    }
+
+    #[test]
+    fn parses_the_cpu_count_and_the_smp_excuse() {
+        assert_eq!(parse_cpus("bench: cpus: 2"), Some(2));
+        assert_eq!(parse_cpus("[    0.5] bench: cpus: 1"), Some(1));
+        assert_eq!(parse_cpus("bench: cpus: two"), None);
+        assert!(parse_figure("bench: cpus: 2").is_none());
+        let why = parse_smp_unavailable("bench: smp: unavailable (sched_getaffinity shows 1 CPU)");
+        assert_eq!(why, Some("sched_getaffinity shows 1 CPU"));
+        assert_eq!(parse_smp_unavailable("bench: done"), None);
+        assert!(parse_figure("bench: smp: unavailable (sched_getaffinity shows 1 CPU)").is_none());
+        let f = parse_figure("bench: 2 CPU-bound processes: 812.5 ms").unwrap();
+        assert_eq!((f.name.as_str(), f.value, f.unit), ("2 CPU-bound processes", 812.5, "ms"));
+    }
+
+    #[test]
+    fn merges_the_smp_boots_with_speedups() {
+        let one = [fig("getpid", 1.0, "us per op")];
+        let base = [fig("2 CPU-bound processes", 800.0, "ms"), fig("2 loops", 600.0, "ms")];
+        let smp = [
+            fig("2 CPU-bound processes", 400.0, "ms"),
+            fig("2 loops", 500.0, "ms"),
+            fig("futex round trip", 30.0, "us per op"),
+        ];
+        let merged = merge_smp(&one, &base, &smp, 2);
+        let names: Vec<&str> = merged.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "getpid",
+                "2 CPU-bound processes, -smp 1",
+                "2 CPU-bound processes, -smp 2",
+                "parallel speedup at -smp 2, 2 CPU-bound processes",
+                "2 loops, -smp 1",
+                "2 loops, -smp 2",
+                "parallel speedup at -smp 2, 2 loops",
+                "futex round trip, -smp 2",
+            ]
+        );
+        assert_eq!((merged[3].value, merged[3].unit, merged[3].better()), (2.0, "x", Better::Higher));
+        assert_eq!(merged[6].value, 1.2);
+        // A time missing from the SMP boot has no speedup; the -smp 1 one stays.
+        let merged = merge_smp(&one, &base, &smp[1..], 2);
+        assert!(merged.iter().any(|f| f.name == "2 CPU-bound processes, -smp 1"));
+        assert!(!merged.iter().any(|f| f.name.contains("speedup at -smp 2, 2 CPU-bound")));
+    }
+
+    #[test]
+    fn a_kernel_short_of_cpus_is_excused_only_the_smp_only_figures() {
+        let one = [fig("getpid", 1.0, "us per op")];
+        let base = [fig("2 CPU-bound processes", 800.0, "ms")];
+        let linux_smp = [fig("2 CPU-bound processes", 420.0, "ms"), fig("futex round trip", 30.0, "us per op")];
+        let kestrel_smp = [fig("2 CPU-bound processes", 790.0, "ms")];
+        let k = vec![merge_smp(&one, &base, &kestrel_smp, 2)];
+        let l = vec![merge_smp(&one, &base, &linux_smp, 2)];
+        let mut rows = compare(&k, &l);
+        assert_eq!(missing(&rows), ["futex round trip, -smp 2"]);
+        assert!(smp_only(&rows, "futex round trip, -smp 2", 2));
+        assert!(!smp_only(&rows, "2 CPU-bound processes, -smp 2", 2));
+        assert!(!smp_only(&rows, "2 CPU-bound processes, -smp 1", 2));
+        assert!(!smp_only(&rows, "getpid", 2));
+        mark_unavailable(&mut rows, 2, false, true);
+        assert_eq!(missing(&rows), ["futex round trip, -smp 2"], "Linux was not short, kestrel was not excused");
+        mark_unavailable(&mut rows, 2, true, false);
+        assert!(missing(&rows).is_empty());
+        let futex = rows.iter().find(|r| r.name == "futex round trip, -smp 2").unwrap();
+        assert!(futex.kestrel_na && !futex.linux_na);
+        let speedup = rows.iter().find(|r| r.name.starts_with("parallel speedup")).unwrap();
+        assert!(speedup.kestrel.is_some_and(|x| x < 1.02) && speedup.linux.is_some_and(|x| x > 1.9));
+        let t = table(&rows);
+        assert!(t.lines().any(|l| l.starts_with("futex round trip, -smp 2") && l.contains("n/a")), "{t}");
+        assert!(svg(&rows, "t").contains("n/a on kestrel"));
+        // A time missing from the SMP boot is a failure whatever the CPUs.
+        let k = vec![merge_smp(&one, &base, &[], 2)];
+        let mut rows = compare(&k, &l);
+        mark_unavailable(&mut rows, 2, true, false);
+        assert_eq!(
+            missing(&rows),
+            ["2 CPU-bound processes, -smp 2", "parallel speedup at -smp 2, 2 CPU-bound processes"]
+        );
     }
 }

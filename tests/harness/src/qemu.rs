@@ -29,6 +29,13 @@ pub fn accel_args(accel: Option<&str>) -> Result<Vec<String>, String> {
     Ok(args.iter().map(|s| s.to_string()).collect())
 }
 
+/// `accel` with TCG asked to run each vCPU in a host thread of its own
+/// (`-accel tcg,thread=multi`), for guests with several CPUs; other
+/// accelerators as they are.
+pub fn multi_threaded(accel: &[String]) -> Vec<String> {
+    accel.iter().map(|a| if a == "tcg" { "tcg,thread=multi".to_string() } else { a.clone() }).collect()
+}
+
 /// Accelerator arguments for the `KERNEL_ACCEL` environment variable.
 pub fn accel_args_from_env() -> Result<Vec<String>, String> {
     match std::env::var("KERNEL_ACCEL") {
@@ -421,6 +428,10 @@ mod tests {
         assert_eq!(accel_args(Some("tcg")).unwrap(), ["-accel", "tcg", "-cpu", "max"]);
         assert_eq!(accel_args(Some("kvm")).unwrap(), ["-accel", "kvm", "-cpu", "host"]);
         assert!(accel_args(Some("hvf")).unwrap_err().contains("tcg or kvm"));
+        let tcg = accel_args(Some("tcg")).unwrap();
+        assert_eq!(multi_threaded(&tcg), ["-accel", "tcg,thread=multi", "-cpu", "max"]);
+        let kvm = accel_args(Some("kvm")).unwrap();
+        assert_eq!(multi_threaded(&kvm), kvm);
     }
 
     #[test]

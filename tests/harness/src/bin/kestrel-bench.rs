@@ -2,8 +2,15 @@
 //! QEMU, alternating the two kernels round by round (the host's speed
 //! drifts over minutes), and prints the medians side by side with their
 //! ratio; writes the table and a bar chart (SVG) into the output folder.
+//! Each kernel boots three times a round: with one CPU for the benchmark's
+//! figures, then twice in the benchmark's SMP mode (multi-threaded TCG),
+//! at `-smp 1` and at `-smp N`, for the time of N processes side by side
+//! (whose ratio between the two boots is the parallel speedup) and, at
+//! `-smp N`, for the figures that need two CPUs (a munmap with a TLB
+//! shootdown, cross-CPU round trips).
 //!
-//! Usage: kestrel-bench --linux VMLINUX [--rounds N] [--out DIR]
+//! Usage: kestrel-bench --linux VMLINUX [--rounds N] [--smp N] [--out DIR]
+//! (`--smp 1` leaves the SMP boots out.)
 //! The kernel, initramfs and accelerator come from `KERNEL_ELF`,
 //! `INITRAMFS` and `KERNEL_ACCEL`, as for the tests.
 
@@ -15,7 +22,7 @@ use std::time::Duration;
 use harness::bench::{self, Figure};
 use harness::{BootResult, Qemu, QemuConfig};
 
-/// Both kernels get this much memory and one CPU.
+/// Both kernels get this much memory, and one CPU in the first boot.
 const MEMORY: &str = "1G";
 const BOOT_TIMEOUT: Duration = Duration::from_secs(600);
 /// The line the benchmark program prints first and last.
@@ -25,12 +32,15 @@ const LAST: &str = "bench: done";
 struct Options {
     linux: PathBuf,
     rounds: usize,
+    /// The CPUs of the SMP boot, and the processes of the parallel figures.
+    smp: usize,
     out: PathBuf,
 }
 
 fn parse_args() -> Result<Options, String> {
     let mut linux = None;
     let mut rounds = 3;
+    let mut smp = 2;
     let mut out = harness::paths::build_dir().join("bench");
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -38,6 +48,7 @@ fn parse_args() -> Result<Options, String> {
         match a.as_str() {
             "--linux" => linux = Some(PathBuf::from(value()?)),
             "--rounds" => rounds = value()?.parse().map_err(|_| "--rounds takes a number".to_string())?,
+            "--smp" => smp = value()?.parse().map_err(|_| "--smp takes a number".to_string())?,
             "--out" => out = PathBuf::from(value()?),
             _ => return Err(format!("unknown argument {a}")),
         }
@@ -46,7 +57,10 @@ fn parse_args() -> Result<Options, String> {
     if rounds == 0 {
         return Err("--rounds must be at least 1".into());
     }
-    Ok(Options { linux, rounds, out })
+    if !(1..=64).contains(&smp) {
+        return Err("--smp must be from 1 to 64".into());
+    }
+    Ok(Options { linux, rounds, smp, out })
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -64,11 +78,26 @@ impl Kernel {
     }
 }
 
-/// Boots `kernel` with the benchmark as init and returns its figures, plus
-/// the host time from QEMU's start to the program's first line.
-fn run_once(kernel: Kernel, opts: &Options) -> Result<Vec<Figure>, String> {
+/// What one boot printed.
+struct Boot {
+    figures: Vec<Figure>,
+    /// The CPUs the program saw (`bench: cpus: K`).
+    cpus: Option<usize>,
+    /// Why it printed no SMP figures, if it said.
+    smp_unavailable: Option<String>,
+}
+
+/// Boots `kernel` with the benchmark as init, with one CPU (`smp` None)
+/// or in the program's SMP mode with `smp` CPUs, and returns what it
+/// printed; the first adds the host time from QEMU's start to the
+/// program's first line.
+fn run_once(kernel: Kernel, opts: &Options, smp: Option<usize>) -> Result<Boot, String> {
     let mut config = QemuConfig::from_env();
-    config.extra = ["-m", MEMORY, "-smp", "1"].iter().map(OsString::from).collect();
+    let cpus = smp.unwrap_or(1).to_string();
+    config.extra = ["-m", MEMORY, "-smp", &cpus].iter().map(OsString::from).collect();
+    if smp.is_some() {
+        config.accel = harness::qemu::multi_threaded(&config.accel);
+    }
     let init = match kernel {
         Kernel::Kestrel => "init=/bench",
         Kernel::Linux => {
@@ -76,19 +105,52 @@ fn run_once(kernel: Kernel, opts: &Options) -> Result<Vec<Figure>, String> {
             "rdinit=/bench"
         }
     };
-    let r = Qemu::boot_with(&config, &format!("console=ttyS0 panic=-1 quiet {init}")).wait(BOOT_TIMEOUT);
+    let mode = if smp.is_some() { format!(" -- smp procs={}", opts.smp) } else { String::new() };
+    let cmdline = format!("console=ttyS0 panic=-1 quiet {init}{mode}");
+    let r = Qemu::boot_with(&config, &cmdline).wait(BOOT_TIMEOUT);
+    let which = format!("{} (-smp {cpus})", kernel.name());
     if !r.contains(LAST) {
-        return Err(format!("{} did not finish the benchmark:\n{}", kernel.name(), tail(&r)));
+        return Err(format!("{which} did not finish the benchmark:\n{}", tail(&r)));
     }
     let mut figures: Vec<Figure> = r.texts().filter_map(bench::parse_figure).collect();
-    if let Some(started) = r.time_of(FIRST) {
-        figures.push(Figure {
-            name: "QEMU start to init (host)".into(),
-            value: started.as_secs_f64() * 1e3,
-            unit: "ms",
-        });
+    if smp.is_none() {
+        if let Some(started) = r.time_of(FIRST) {
+            figures.push(Figure {
+                name: "QEMU start to init (host)".into(),
+                value: started.as_secs_f64() * 1e3,
+                unit: "ms",
+            });
+        }
     }
-    Ok(figures)
+    let smp_unavailable = r.texts().find_map(bench::parse_smp_unavailable).map(str::to_string);
+    let cpus = r.texts().find_map(bench::parse_cpus);
+    Ok(Boot { figures, cpus, smp_unavailable })
+}
+
+/// One round of `kernel`: the 1-CPU boot, then the SMP mode at -smp 1 and
+/// at -smp N unless `--smp 1`. Returns the figures (see
+/// [`bench::merge_smp`]) and whether the last boot showed fewer CPUs than
+/// asked (said on stderr).
+fn run_round(kernel: Kernel, opts: &Options) -> Result<(Vec<Figure>, bool), String> {
+    let one = run_once(kernel, opts, None)?;
+    if opts.smp == 1 {
+        return Ok((one.figures, false));
+    }
+    let base = run_once(kernel, opts, Some(1))?;
+    let smp = run_once(kernel, opts, Some(opts.smp))?;
+    let short = smp.cpus.is_some_and(|c| c < opts.smp);
+    if short {
+        let shown = smp.cpus.unwrap_or(0);
+        let why = smp.smp_unavailable.as_deref().map_or(String::new(), |w| format!(" ({w})"));
+        let plural = if shown == 1 { "" } else { "s" };
+        eprintln!(
+            "warning: {} booted with -smp {} showed {shown} CPU{plural}{why}: its speedups are those of \
+             {shown} CPU{plural}, and the figures it did not print for want of CPUs are n/a",
+            kernel.name(),
+            opts.smp,
+        );
+    }
+    Ok((bench::merge_smp(&one.figures, &base.figures, &smp.figures, opts.smp), short))
 }
 
 fn tail(r: &BootResult) -> String {
@@ -105,22 +167,31 @@ fn linux_release(vmlinux: &Path) -> String {
 fn run(opts: &Options) -> Result<(), String> {
     let mut kestrel = Vec::new();
     let mut linux = Vec::new();
+    let (mut kestrel_short, mut linux_short) = (false, false);
     for round in 0..opts.rounds {
         let order = if round % 2 == 0 { [Kernel::Kestrel, Kernel::Linux] } else { [Kernel::Linux, Kernel::Kestrel] };
         for kernel in order {
             eprintln!("==> round {} of {}: {}", round + 1, opts.rounds, kernel.name());
-            let figures = run_once(kernel, opts)?;
-            match kernel {
-                Kernel::Kestrel => kestrel.push(figures),
-                Kernel::Linux => linux.push(figures),
-            }
+            let (figures, short) = run_round(kernel, opts)?;
+            let (runs, was_short) = match kernel {
+                Kernel::Kestrel => (&mut kestrel, &mut kestrel_short),
+                Kernel::Linux => (&mut linux, &mut linux_short),
+            };
+            runs.push(figures);
+            *was_short |= short;
         }
     }
-    let rows = bench::compare(&kestrel, &linux);
-    let accel = harness::qemu::accel_args_from_env()?.join(" ");
+    let mut rows = bench::compare(&kestrel, &linux);
+    bench::mark_unavailable(&mut rows, opts.smp, kestrel_short, linux_short);
+    let accel = harness::qemu::accel_args_from_env()?;
+    let smp = match opts.smp {
+        1 => String::new(),
+        _ => format!("; rows with -smp: {}", harness::qemu::multi_threaded(&accel).join(" ")),
+    };
     let title = format!(
-        "kestrel and Linux {} in the same QEMU ({accel}, 1 vCPU, {MEMORY}iB), medians of {} round{}",
+        "kestrel and Linux {} in the same QEMU ({}, 1 vCPU{smp}, {MEMORY}iB), medians of {} round{}",
         linux_release(&opts.linux),
+        accel.join(" "),
         opts.rounds,
         if opts.rounds == 1 { "" } else { "s" }
     );
@@ -134,8 +205,15 @@ fn run(opts: &Options) -> Result<(), String> {
     write("bench.txt", &text)?;
     write("bench.svg", &bench::svg(&rows, &title))?;
     println!("\ntable and chart: {}/bench.txt, {}/bench.svg", opts.out.display(), opts.out.display());
-    let missing: Vec<&str> =
-        rows.iter().filter(|r| r.kestrel.is_none() || r.linux.is_none()).map(|r| r.name.as_str()).collect();
+    let na: Vec<String> = rows
+        .iter()
+        .filter(|r| r.kestrel_na || r.linux_na)
+        .map(|r| format!("{} ({})", r.name, if r.kestrel_na { "kestrel" } else { "Linux" }))
+        .collect();
+    if !na.is_empty() {
+        eprintln!("warning: n/a, the SMP boot showed fewer CPUs than asked: {}", na.join(", "));
+    }
+    let missing = bench::missing(&rows);
     if !missing.is_empty() {
         return Err(format!("figures missing on one kernel: {}", missing.join(", ")));
     }
