@@ -12,9 +12,23 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 qemu_accel_args() {
     case "${KERNEL_ACCEL:-tcg}" in
         kvm) echo "-accel kvm -cpu host" ;;
-        tcg) echo "-accel tcg -cpu max" ;;
+        tcg) if [ "$(qemu_smp)" -gt 1 ]; then echo "-accel tcg,thread=multi -cpu max"; else echo "-accel tcg -cpu max"; fi ;;
         *) die "KERNEL_ACCEL must be tcg or kvm, not '${KERNEL_ACCEL}'" ;;
     esac
+}
+
+# The guest's vCPUs: KERNEL_SMP, else as many as the host has cores, at
+# most 4 (each vCPU is a host thread under multi-threaded TCG).
+qemu_smp() {
+    local n="${KERNEL_SMP:-}"
+    if [ -z "$n" ]; then
+        n=$(nproc 2>/dev/null || echo 1)
+        [ "$n" -gt 4 ] && n=4
+    fi
+    case "$n" in
+        '' | *[!0-9]* | 0) die "KERNEL_SMP must be a CPU count, not '$n'" ;;
+    esac
+    echo "$n"
 }
 
 # The firmware: qboot is faster than SeaBIOS and ships with Debian's QEMU.

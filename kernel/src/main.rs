@@ -132,8 +132,33 @@ fn kernel_main(info: Result<&'static BootInfo, PvhError>) -> ! {
     unpack_initramfs(info);
     fs::devfs::init();
     fs::kestrel::mount::mount_root(info.cmdline());
+    start_secondary_cpus(info.cmdline(), cal.tsc_hz);
     start_init(info.cmdline());
     start_kernel_threads();
+    sched::idle_loop()
+}
+
+/// Starts the other CPUs the firmware lists (at most `nr_cpus=` or
+/// `maxcpus=` in all, as Linux; `maxcpus=0` and `nosmp` keep to the boot
+/// CPU).
+fn start_secondary_cpus(cmdline: &str, tsc_hz: u64) {
+    let limit = ["nr_cpus", "maxcpus"]
+        .iter()
+        .filter_map(|key| cmdline::param(cmdline, key).and_then(|v| v.parse::<usize>().ok()))
+        .min()
+        .map(|n| n.max(1));
+    let limit = if cmdline::has_flag(cmdline, "nosmp") { Some(1) } else { limit };
+    let online = arch::smp::start_secondary_cpus(limit.unwrap_or(usize::MAX), tsc_hz, secondary_main);
+    pr_info!("smp: Brought up 1 node, {} CPU{}", online, if online == 1 { "" } else { "s" });
+}
+
+/// A secondary CPU's life once the base set it up: its idle task, its
+/// local timer, then the idle loop, from which it runs whatever it is
+/// given or takes.
+fn secondary_main(cpu: usize) -> ! {
+    sched::init(proc::task::new_idle_task());
+    sched::timer::program_timer(true, u64::MAX);
+    pr_debug!("smp: CPU {} (APIC id {}) online", cpu, arch::apic::id());
     sched::idle_loop()
 }
 

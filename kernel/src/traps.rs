@@ -6,7 +6,9 @@
 use abi::signal::*;
 use machine::arch::apic;
 use machine::arch::entry::TrapFrame;
-use machine::arch::traps::{exception_name, set_hooks, TrapHooks, COM1_VECTOR, ISA_IRQ_BASE, TIMER_VECTOR};
+use machine::arch::traps::{
+    exception_name, set_hooks, TrapHooks, COM1_VECTOR, ISA_IRQ_BASE, RESCHEDULE_VECTOR, TIMER_VECTOR,
+};
 
 use crate::mm::fault::{handle_user_fault, Access};
 
@@ -31,6 +33,12 @@ fn interrupt(frame: &mut TrapFrame) {
             if crate::sched::timer_tick(frame.came_from_user()) && !task.is_idle() {
                 crate::proc::times::account_tick(&task, frame.came_from_user());
             }
+        }
+        // The work is the return path's (reschedule, signals) or the idle
+        // loop's, which the interrupt woke.
+        RESCHEDULE_VECTOR => {
+            crate::sched::stats::count_reschedule_interrupt();
+            apic::end_of_interrupt();
         }
         COM1_VECTOR => {
             crate::sched::stats::count_isa_interrupt((COM1_VECTOR - ISA_IRQ_BASE) as usize);

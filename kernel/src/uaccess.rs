@@ -56,6 +56,12 @@ pub fn write_user<T: Pod>(addr: u64, value: &T) -> Result<(), Errno> {
     copy_to_user(addr, bytemuck::bytes_of(value))
 }
 
+/// Replaces the user word at `addr` with `new` if it holds `old`, as one
+/// atomic step against threads on other CPUs; returns what it held.
+pub fn compare_exchange_user(addr: u64, old: u32, new: u32) -> Result<u32, Errno> {
+    machine::user::compare_exchange_user_u32(addr, old, new).ok_or(Errno::EFAULT)
+}
+
 /// Reads a NUL-terminated string of at most `max` bytes (without the NUL).
 /// Copies page by page, so a string that ends just before an unmapped page
 /// is read correctly. ENAMETOOLONG-style callers pass their own limit error.

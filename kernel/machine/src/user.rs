@@ -3,4 +3,4 @@
 //! pointer is a short copy, never a kernel crash. With SMAP on, user pages
 //! are reachable only inside the copy routine.
 
-pub use crate::arch::uaccess::{copy_from_user, copy_to_user, USER_LIMIT};
+pub use crate::arch::uaccess::{compare_exchange_user_u32, copy_from_user, copy_to_user, USER_LIMIT};

@@ -56,7 +56,7 @@ pub fn do_exit(status: ExitStatus) -> ! {
             crate::reboot::power_off();
         }
         // Leave the address space before letting go of it.
-        machine::mm::kernel_map::load_kernel_tables();
+        machine::mm::load_kernel_tables();
         drop(task.take_mm());
         task.vfork_done.store(true, Ordering::Release);
         task.vfork_wait.wake_all();

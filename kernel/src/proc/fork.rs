@@ -147,6 +147,7 @@ pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
     };
     child.inherit_cpu_state_from_current();
     crate::sched::inherit(&child, &parent);
+    child.inherit_affinity(&parent);
     if !is_thread {
         child.set_pgid(parent.pgid());
         child.set_sid(parent.sid());

@@ -77,12 +77,19 @@ fn wait(uaddr: u64, private: bool, val: u32, deadline: Option<u64>, bitset: u32)
     }
     let key = key_of(uaddr, private)?;
     let waiter = Arc::new(Waiter { key: Mutex::new(key), bitset, woken: AtomicBool::new(false) });
-    // No preemption in the kernel: nothing can change the word between this
-    // read and joining the queue but this task.
-    if read_user::<u32>(uaddr)? != val {
-        return Err(Errno::EAGAIN);
-    }
+    // Queued before the word is read: a thread on another CPU that changes
+    // the word after the read then wakes through the queue (its wake takes
+    // the queue's lock after its write).
     without_interrupts(|| WAITERS.lock().entry(key).or_default().push(waiter.clone()));
+    let current = read_user::<u32>(uaddr);
+    if current != Ok(val) {
+        remove_waiter(&waiter);
+        // A wake that already chose this waiter counts as its wake-up.
+        if waiter.woken.load(Ordering::Acquire) {
+            return Ok(0);
+        }
+        return current.and(Err(Errno::EAGAIN));
+    }
     let result = wait_with_deadline(&FUTEX_QUEUE, deadline, || waiter.woken.load(Ordering::Acquire).then_some(()));
     remove_waiter(&waiter);
     match result {

@@ -6,8 +6,9 @@
 //! a real-time thread waits, the owner runs at that thread's priority, so
 //! a task of a priority between theirs cannot keep it off the CPU.
 //!
-//! One CPU and no kernel preemption: a read and a write of the word in the
-//! kernel cannot interleave with the threads that change it.
+//! The kernel's side of each operation runs under one lock (`PI_OPS`),
+//! and changes the word only with compare-and-exchange, since threads on
+//! other CPUs change it from user mode at any time.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -24,7 +25,7 @@ use crate::sched::current;
 use crate::sched::task::{Pid, Task};
 use crate::sched::timer::wait_with_deadline;
 use crate::sched::wait::WaitQueue;
-use crate::uaccess::{read_user, write_user};
+use crate::uaccess::{compare_exchange_user, read_user, write_user};
 
 struct PiWaiter {
     task: Arc<Task>,
@@ -42,6 +43,10 @@ struct PiState {
 }
 
 static PI_STATES: Mutex<BTreeMap<Key, PiState>> = Mutex::new(BTreeMap::new());
+/// Held across the kernel's read-check-write of a PI word and the state
+/// change that goes with it (never across a sleep). Taken before
+/// PI_STATES.
+static PI_OPS: Mutex<()> = Mutex::new(());
 /// PI waiters sleep here; each checks its own `granted` flag.
 static PI_QUEUE: WaitQueue = WaitQueue::new();
 
@@ -80,58 +85,86 @@ fn owner_of(word: u32, key: Key) -> Pid {
 }
 
 /// Takes the futex if it is free: Ok(true) taken, Ok(false) held by
-/// another, EDEADLK when the caller holds it.
+/// another, EDEADLK when the caller holds it. Under PI_OPS.
 fn try_take(uaddr: u64, key: Key, me: Pid) -> Result<bool, Errno> {
-    let word: u32 = read_user(uaddr)?;
-    let owner = owner_of(word, key);
-    if owner == me {
-        return Err(Errno::EDEADLK);
+    let mut word: u32 = read_user(uaddr)?;
+    loop {
+        let owner = owner_of(word, key);
+        if owner == me {
+            return Err(Errno::EDEADLK);
+        }
+        if owner != 0 {
+            return Ok(false);
+        }
+        let waiting = without_interrupts(|| PI_STATES.lock().get(&key).is_some_and(|s| !s.waiters.is_empty()));
+        let waiters_bit = if waiting { FUTEX_WAITERS } else { 0 };
+        let found = compare_exchange_user(uaddr, word, me | waiters_bit | (word & FUTEX_OWNER_DIED))?;
+        if found != word {
+            // A thread changed it meanwhile: look again.
+            word = found;
+            continue;
+        }
+        if waiting {
+            without_interrupts(|| PI_STATES.lock().get_mut(&key).map(|s| s.owner = me));
+        }
+        return Ok(true);
     }
-    if owner != 0 {
-        return Ok(false);
+}
+
+/// Marks the futex contended for the caller about to wait, and joins its
+/// waiters: Ok(Some(owner)); Ok(None) when it turned out free and was
+/// taken. Under PI_OPS.
+fn join_waiters(uaddr: u64, key: Key, waiter: &Arc<PiWaiter>) -> Result<Option<Pid>, Errno> {
+    loop {
+        if try_take(uaddr, key, waiter.task.pid)? {
+            return Ok(None);
+        }
+        let word: u32 = read_user(uaddr)?;
+        let owner = owner_of(word, key);
+        if owner == 0 {
+            continue;
+        }
+        // The owner may unlock from user mode until the bit is set.
+        if compare_exchange_user(uaddr, word, word | FUTEX_WAITERS)? != word {
+            continue;
+        }
+        if pid::find(owner).is_none() {
+            // An owner that does not exist: the word is left marked
+            // contended, as Linux leaves it.
+            return Err(Errno::ESRCH);
+        }
+        without_interrupts(|| {
+            let mut states = PI_STATES.lock();
+            let state = states.entry(key).or_insert_with(|| PiState { owner, waiters: Vec::new() });
+            state.owner = owner;
+            state.waiters.push(waiter.clone());
+        });
+        return Ok(Some(owner));
     }
-    let waiting = without_interrupts(|| PI_STATES.lock().get(&key).is_some_and(|s| !s.waiters.is_empty()));
-    let waiters_bit = if waiting { FUTEX_WAITERS } else { 0 };
-    write_user(uaddr, &(me | waiters_bit | (word & FUTEX_OWNER_DIED)))?;
-    if waiting {
-        without_interrupts(|| PI_STATES.lock().get_mut(&key).map(|s| s.owner = me));
-    }
-    Ok(true)
 }
 
 pub fn lock_pi(uaddr: u64, private: bool, timeout: u64, realtime: bool, trylock: bool) -> Result<usize, Errno> {
     let key = key_of(uaddr, private)?;
     let me = current();
-    if try_take(uaddr, key, me.pid)? {
-        return Ok(0);
-    }
     if trylock {
-        return Err(Errno::EAGAIN);
+        let _ops = PI_OPS.lock();
+        return if try_take(uaddr, key, me.pid)? { Ok(0) } else { Err(Errno::EAGAIN) };
     }
     let deadline = deadline(timeout, true, realtime)?;
-    let word: u32 = read_user(uaddr)?;
-    let owner = owner_of(word, key);
-    if pid::find(owner).is_none() {
-        // An owner that does not exist: the word is left marked contended,
-        // as Linux leaves it.
-        write_user(uaddr, &(word | FUTEX_WAITERS))?;
-        return Err(Errno::ESRCH);
-    }
-    write_user(uaddr, &(word | FUTEX_WAITERS))?;
     let waiter =
         Arc::new(PiWaiter { task: me.clone(), granted: AtomicBool::new(false), owner_died: AtomicBool::new(false) });
-    without_interrupts(|| {
-        let mut states = PI_STATES.lock();
-        let state = states.entry(key).or_insert_with(|| PiState { owner, waiters: Vec::new() });
-        state.owner = owner;
-        state.waiters.push(waiter.clone());
-    });
+    let joined = {
+        let _ops = PI_OPS.lock();
+        join_waiters(uaddr, key, &waiter)?
+    };
+    let Some(owner) = joined else { return Ok(0) };
     update_boost(owner);
     let result = wait_with_deadline(&PI_QUEUE, deadline, || waiter.granted.load(Ordering::Acquire).then_some(()));
     if waiter.granted.load(Ordering::Acquire) {
         if waiter.owner_died.load(Ordering::Acquire) {
             // As Linux: marked, and left contended so that the unlock
             // comes to the kernel.
+            let _ops = PI_OPS.lock();
             write_user(uaddr, &(me.pid | FUTEX_WAITERS | FUTEX_OWNER_DIED))?;
             without_interrupts(|| {
                 let mut states = PI_STATES.lock();
@@ -143,6 +176,11 @@ pub fn lock_pi(uaddr: u64, private: bool, timeout: u64, realtime: bool, trylock:
         return Ok(0);
     }
     // Timed out or interrupted: no longer a waiter.
+    let ops = PI_OPS.lock();
+    if waiter.granted.load(Ordering::Acquire) {
+        // Handed over just now, after the wait ended.
+        return Ok(0);
+    }
     let owner = without_interrupts(|| {
         let mut states = PI_STATES.lock();
         let state = states.get_mut(&key)?;
@@ -153,6 +191,7 @@ pub fn lock_pi(uaddr: u64, private: bool, timeout: u64, realtime: bool, trylock:
         }
         Some(owner)
     });
+    drop(ops);
     if let Some(owner) = owner {
         update_boost(owner);
     }
@@ -172,6 +211,7 @@ fn best_waiter(waiters: &[Arc<PiWaiter>]) -> usize {
 pub fn unlock_pi(uaddr: u64, private: bool) -> Result<usize, Errno> {
     let key = key_of(uaddr, private)?;
     let me = current().pid;
+    let ops = PI_OPS.lock();
     let word: u32 = read_user(uaddr)?;
     if word & FUTEX_TID_MASK != me {
         return Err(Errno::EPERM);
@@ -192,16 +232,29 @@ pub fn unlock_pi(uaddr: u64, private: bool) -> Result<usize, Errno> {
         }
         Some((waiter, more))
     });
+    // Only the owner changes an owned word from user mode (the others'
+    // compare-and-exchange expects it free), so it holds `word` still,
+    // but for a waiter's FUTEX_WAITERS: exchange until it is ours.
+    let replace = |new: u32| -> Result<(), Errno> {
+        let mut current = word;
+        loop {
+            match compare_exchange_user(uaddr, current, new)? {
+                found if found == current => return Ok(()),
+                found => current = found,
+            }
+        }
+    };
     match next {
         Some((waiter, more)) => {
             let waiters_bit = if more { FUTEX_WAITERS } else { 0 };
-            write_user(uaddr, &(waiter.task.pid | waiters_bit))?;
+            replace(waiter.task.pid | waiters_bit)?;
             waiter.granted.store(true, Ordering::Release);
+            drop(ops);
             update_boost(me);
             update_boost(waiter.task.pid);
             PI_QUEUE.wake_all();
         }
-        None => write_user(uaddr, &0u32)?,
+        None => replace(0)?,
     }
     Ok(0)
 }
@@ -209,6 +262,7 @@ pub fn unlock_pi(uaddr: u64, private: bool) -> Result<usize, Errno> {
 /// A thread exits: each PI futex it owns and others wait for goes to its
 /// best waiter, as an unlock would, marked FUTEX_OWNER_DIED.
 pub fn exit_handover(tid: Pid) {
+    let ops = PI_OPS.lock();
     let handed: Vec<Arc<PiWaiter>> = without_interrupts(|| {
         let mut states = PI_STATES.lock();
         let mut handed = Vec::new();
@@ -226,6 +280,9 @@ pub fn exit_handover(tid: Pid) {
     for waiter in &handed {
         waiter.owner_died.store(true, Ordering::Release);
         waiter.granted.store(true, Ordering::Release);
+    }
+    drop(ops);
+    for waiter in &handed {
         update_boost(waiter.task.pid);
     }
     PI_QUEUE.wake_all();

@@ -50,7 +50,7 @@ pub fn sys_getpriority(which: i32, who: i32) -> Result<usize, Errno> {
 }
 
 /// Whether the caller may change `task`'s scheduling: its own, or root.
-fn may_change(task: &Task) -> bool {
+pub(super) fn may_change(task: &Task) -> bool {
     let me = current().cred.lock().clone();
     let target = task.cred.lock().clone();
     me.is_privileged() || target.uid == me.euid || target.euid == me.euid

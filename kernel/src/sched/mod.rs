@@ -1,15 +1,20 @@
-//! The scheduler: Linux's classes on one run queue (runqueue.rs):
-//! SCHED_FIFO and SCHED_RR by priority, ahead of SCHED_OTHER, SCHED_BATCH
-//! and SCHED_IDLE, which share the CPU by virtual runtime weighted by nice
-//! (policy.rs); the idle task (the boot context) when nothing is runnable.
+//! The scheduler: Linux's classes on a run queue per CPU (runqueue.rs,
+//! cpu.rs): SCHED_FIFO and SCHED_RR by priority, ahead of SCHED_OTHER,
+//! SCHED_BATCH and SCHED_IDLE, which share the CPU by virtual runtime
+//! weighted by nice (policy.rs); the CPU's idle task (its start-up
+//! context) when nothing is runnable. A woken task goes to an idle CPU it
+//! may use, or back to its last one; idle and lightly loaded CPUs pull
+//! queued tasks from the busiest (cpu.rs).
 //! The timer tick charges the running task and asks for preemption, which
 //! happens at the return to user mode (the kernel itself is not
 //! preempted); a wake-up asks for it when the woken task should run first.
-//! Real-time tasks may use 950 ms of each second while others wait.
+//! Real-time tasks may use 950 ms of each second of a CPU while others
+//! wait there.
 //!
 //! Rule for exits: a task's last switch (`exit_current`) holds no Arc of its
 //! own on the stack, so its Task can be freed once it is reaped.
 
+pub mod cpu;
 pub mod deferred;
 pub mod policy;
 pub mod runqueue;
@@ -20,38 +25,35 @@ pub mod timer;
 pub mod wait;
 
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-
-use spin::{Mutex, Once};
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::arch::cpu::without_interrupts;
 use crate::arch::entry::{switch_final, switch_to};
 use crate::arch::fpu;
+use cpu::{cpu, resched_cpu, select_cpu, this_cpu, CpuSched};
 use policy::{ideal_slice, vruntime_delta, weight, Policy, RR_TIMESLICE_NS, RT_PERIOD_NS, RT_RUNTIME_NS};
 use runqueue::RunQueue;
-use task::{Comm, Pid, SchedParams, Task};
+use task::{Comm, Pid, SchedParams, Task, TaskState};
 
-static IDLE: Once<Arc<Task>> = Once::new();
-/// The running task (per CPU once SMP exists).
-static CURRENT: Mutex<Option<Arc<Task>>> = Mutex::new(None);
-static RUN_QUEUE: Mutex<RunQueue<Arc<Task>>> = Mutex::new(RunQueue::new());
-static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
-static TICKS: AtomicU64 = AtomicU64::new(0);
 /// The CPU time one tick stands for.
 const TICK_NS: u64 = crate::time::NSEC_PER_SEC / crate::time::HZ;
-/// Real-time CPU time in the current throttling period, and the tick the
-/// period began at.
-static RT_USED_NS: AtomicU64 = AtomicU64::new(0);
-static RT_PERIOD_START: AtomicU64 = AtomicU64::new(0);
+/// Ticks between two balancing passes of a busy CPU.
+const BALANCE_TICKS: u64 = 4;
 
-/// Makes the boot context the idle task.
+/// Makes the calling CPU's start-up context its idle task.
 pub fn init(idle: Task) {
-    let idle = IDLE.call_once(|| Arc::new(idle));
-    *CURRENT.lock() = Some(idle.clone());
+    let c = this_cpu();
+    let idle = c.idle.call_once(|| Arc::new(idle));
+    *c.current.lock() = Some(idle.clone());
 }
 
 pub fn current() -> Arc<Task> {
-    without_interrupts(|| CURRENT.lock().clone().expect("sched::init ran"))
+    this_cpu().current().expect("sched::init ran")
+}
+
+/// Whether `task` is on a CPU now.
+pub fn is_running(task: &Task) -> bool {
+    cpu(task.cpu()).current.lock().as_ref().is_some_and(|t| core::ptr::eq(Arc::as_ptr(t), task))
 }
 
 /// Pid and command name of the running task, for log lines.
@@ -99,6 +101,44 @@ fn enqueue(rq: &mut RunQueue<Arc<Task>>, task: Arc<Task>, arrival: Arrival, wait
     rq.push_fair(task, vruntime, w);
 }
 
+/// A task moved from another CPU's queue: its virtual runtime keeps its
+/// distance to the queue's minimum (Linux renormalises the same way).
+pub(super) fn enqueue_migrated(rq: &mut RunQueue<Arc<Task>>, task: Arc<Task>, src_min: u64, dst_min: u64) {
+    {
+        let mut e = task.entity.lock();
+        e.vruntime = e.vruntime.saturating_sub(src_min) + dst_min;
+    }
+    enqueue(rq, task, Arrival::Requeued, None);
+}
+
+/// Queues `task` on CPU `target` and asks that CPU to reschedule when the
+/// task should run before what it runs.
+fn enqueue_on(target: usize, task: Arc<Task>, arrival: Arrival) {
+    task.cpu.store(target, Ordering::Relaxed);
+    let c = cpu(target);
+    {
+        let mut rq = c.rq.lock();
+        enqueue(&mut rq, task.clone(), arrival, Some(crate::time::uptime_ns()));
+        c.queued.store(rq.len(), Ordering::Relaxed);
+    }
+    if c.current().is_none_or(|running| should_preempt(&running, &task)) {
+        resched_cpu(target);
+    }
+}
+
+/// What preemption compares of a task, read under its lock alone (two
+/// tasks' locks are never held together).
+struct Standing {
+    rt: Option<u32>,
+    vruntime: u64,
+    policy: Policy,
+}
+
+fn standing(task: &Task) -> Standing {
+    let e = task.entity.lock();
+    Standing { rt: e.rt_priority(), vruntime: e.vruntime, policy: e.params.policy }
+}
+
 /// Whether `task`, just made runnable, should run before the current one.
 fn should_preempt(current: &Task, task: &Task) -> bool {
     if current.is_idle() {
@@ -107,51 +147,63 @@ fn should_preempt(current: &Task, task: &Task) -> bool {
     if core::ptr::eq(current, task) {
         return false;
     }
-    let (cur, new) = (current.entity.lock(), task.entity.lock());
-    match (cur.rt_priority(), new.rt_priority()) {
+    let (cur, new) = (standing(current), standing(task));
+    match (cur.rt, new.rt) {
         (None, Some(_)) => true,
         (Some(cur), Some(new)) => new > cur,
         (Some(_), None) => false,
         // Linux's wake-up granularity: 1 ms of virtual runtime.
         (None, None) => {
-            new.params.policy != Policy::Idle
-                && new.vruntime + 1_000_000 < cur.vruntime
-                && cur.params.policy != Policy::Batch
+            new.policy != Policy::Idle && new.vruntime + 1_000_000 < cur.vruntime && cur.policy != Policy::Batch
         }
     }
 }
 
 pub fn add_task(task: Arc<Task>) {
-    without_interrupts(|| enqueue(&mut RUN_QUEUE.lock(), task, Arrival::New, Some(crate::time::uptime_ns())));
+    let mut run = task.run.lock();
+    run.on_rq = true;
+    enqueue_on(select_cpu(&task), task.clone(), Arrival::New);
+    drop(run);
 }
 
-/// Makes a runnable-again task wait for the CPU (woken or continued).
-fn make_runnable(task: Arc<Task>) {
-    if should_preempt(&current(), &task) {
-        NEED_RESCHED.store(true, Ordering::Relaxed);
+/// Makes `task` runnable if `asleep` says its state is a sleep to end. A
+/// task still on its CPU (about to sleep) only becomes runnable again: its
+/// own switch keeps it.
+fn wake_if(task: Arc<Task>, asleep: impl Fn(TaskState) -> bool) {
+    let mut run = task.run.lock();
+    if !asleep(run.state) {
+        return;
     }
-    enqueue(&mut RUN_QUEUE.lock(), task, Arrival::Woken, Some(crate::time::uptime_ns()));
-}
-
-/// Makes `task` runnable if `asleep` says its state is a sleep to end.
-fn wake_if(task: Arc<Task>, asleep: impl Fn(&Task) -> bool) {
-    without_interrupts(|| {
-        if asleep(&task) {
-            task.set_state(task::TaskState::Runnable);
-            make_runnable(task);
-        }
-    });
+    run.set(TaskState::Runnable);
+    if run.on_rq {
+        return;
+    }
+    run.on_rq = true;
+    drop(run);
+    // It may still be leaving the CPU it slept on: no other CPU may take
+    // it before its registers are saved. (`on_rq` keeps other wakers out.)
+    task.context.wait_off_cpu();
+    enqueue_on(select_cpu(&task), task.clone(), Arrival::Woken);
 }
 
 /// Makes a task in interruptible sleep runnable (a signal for it): one in
 /// uninterruptible sleep sleeps on.
 pub fn wake_interruptible(task: Arc<Task>) {
-    wake_if(task, |t| t.state() == task::TaskState::Sleeping);
+    wake_if(task, |s| s == TaskState::Sleeping);
 }
 
 /// Makes a sleeping task runnable.
 pub fn wake(task: Arc<Task>) {
-    wake_if(task, Task::is_sleeping);
+    wake_if(task, |s| matches!(s, TaskState::Sleeping | TaskState::DiskSleep));
+}
+
+/// Makes a task running on another CPU pass through its return-to-user
+/// work soon (a signal was queued for it).
+pub fn kick(task: &Task) {
+    let target = task.cpu();
+    if target != crate::arch::percpu::cpu_index() && is_running(task) {
+        cpu::kick_cpu(target);
+    }
 }
 
 /// Called by the timer interrupt: when a tick is due, charges the running
@@ -171,39 +223,43 @@ pub fn timer_tick(from_user: bool) -> bool {
 /// A tick, standing for `ticks` of them in the CPU-time statistics (a
 /// late interrupt's missed ticks went to what was running).
 fn tick(from_user: bool, ticks: u64) {
-    let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
+    let c = this_cpu();
+    let now = c.ticks.fetch_add(1, Ordering::Relaxed) + 1;
     let task = current();
     stats::tick(&task, from_user, ticks);
-    if now - RT_PERIOD_START.load(Ordering::Relaxed) >= RT_PERIOD_NS / TICK_NS {
-        RT_PERIOD_START.store(now, Ordering::Relaxed);
-        RT_USED_NS.store(0, Ordering::Relaxed);
+    if now - c.rt_period_start.load(Ordering::Relaxed) >= RT_PERIOD_NS / TICK_NS {
+        c.rt_period_start.store(now, Ordering::Relaxed);
+        c.rt_used_ns.store(0, Ordering::Relaxed);
     }
-    let mut rq = RUN_QUEUE.lock();
+    if now.is_multiple_of(BALANCE_TICKS) {
+        c.balance_due.store(true, Ordering::Relaxed);
+    }
+    let mut rq = c.rq.lock();
     if task.is_idle() {
         if !rq.is_empty() {
-            NEED_RESCHED.store(true, Ordering::Relaxed);
+            c.need_resched.store(true, Ordering::Relaxed);
         }
         return;
     }
-    if charge_tick(&task, &mut rq) {
-        NEED_RESCHED.store(true, Ordering::Relaxed);
+    if charge_tick(c, &task, &mut rq) {
+        c.need_resched.store(true, Ordering::Relaxed);
     }
 }
 
-/// True while real-time tasks have used up their share of the period.
-fn rt_throttled() -> bool {
-    RT_USED_NS.load(Ordering::Relaxed) >= RT_RUNTIME_NS
+/// True while real-time tasks have used up this CPU's share of the period.
+fn rt_throttled(c: &CpuSched) -> bool {
+    c.rt_used_ns.load(Ordering::Relaxed) >= RT_RUNTIME_NS
 }
 
 /// Charges the running task one tick; true when it should give way.
-fn charge_tick(task: &Task, rq: &mut RunQueue<Arc<Task>>) -> bool {
+fn charge_tick(c: &CpuSched, task: &Task, rq: &mut RunQueue<Arc<Task>>) -> bool {
     let mut e = task.entity.lock();
     e.ran += TICK_NS;
-    let higher_rt = |priority: u32| rq.top_rt_priority().is_some_and(|top| top > priority) && !rt_throttled();
+    let higher_rt = |priority: u32| rq.top_rt_priority().is_some_and(|top| top > priority) && !rt_throttled(c);
     match e.rt_priority() {
         Some(priority) => {
-            RT_USED_NS.fetch_add(TICK_NS, Ordering::Relaxed);
-            if rt_throttled() && rq.has_fair() {
+            c.rt_used_ns.fetch_add(TICK_NS, Ordering::Relaxed);
+            if rt_throttled(c) && rq.has_fair() {
                 return true;
             }
             if e.params.policy == Policy::Rr && e.boost <= e.params.rt_priority && e.ran >= RR_TIMESLICE_NS {
@@ -217,7 +273,7 @@ fn charge_tick(task: &Task, rq: &mut RunQueue<Arc<Task>>) -> bool {
             let w = weight(e.params.policy, e.params.nice);
             e.vruntime += vruntime_delta(TICK_NS, w);
             rq.advance_min_vruntime(e.vruntime);
-            if rq.top_rt_priority().is_some() && !rt_throttled() {
+            if rq.top_rt_priority().is_some() && !rt_throttled(c) {
                 return true;
             }
             rq.has_fair() && e.ran >= ideal_slice(w, rq.fair_weight() + w)
@@ -225,45 +281,50 @@ fn charge_tick(task: &Task, rq: &mut RunQueue<Arc<Task>>) -> bool {
     }
 }
 
+/// Set while a CPU runs the deferred work: one CPU at a time does it.
+static DEFERRED_RUNNING: AtomicBool = AtomicBool::new(false);
+
 /// Work that interrupt handlers leave for process context: expired
 /// timers, then what the subsystems registered (terminal input, the
-/// periodic writeback of disk filesystems).
+/// periodic writeback of disk filesystems). When another CPU is at it,
+/// this one leaves it to that one.
 fn run_deferred_work() {
+    if DEFERRED_RUNNING.swap(true, Ordering::Acquire) {
+        return;
+    }
     timer::run_expired();
     deferred::run_all();
+    DEFERRED_RUNNING.store(false, Ordering::Release);
 }
 
 /// The scheduler's work before a return to user mode: deferred work,
-/// then preemption.
+/// load balancing when due, then preemption.
 pub fn return_to_user_work() {
     run_deferred_work();
-    if NEED_RESCHED.swap(false, Ordering::Relaxed) {
+    let c = this_cpu();
+    if c.balance_due.swap(false, Ordering::Relaxed) && cpu::pull_task(2) {
+        c.need_resched.store(true, Ordering::Relaxed);
+    }
+    if c.need_resched.swap(false, Ordering::Acquire) {
         schedule();
     }
 }
 
 /// Resumes a task stopped by a signal.
 pub fn resume_stopped(task: Arc<Task>) {
-    without_interrupts(|| {
-        if task.state() == task::TaskState::Stopped {
-            task.set_state(task::TaskState::Runnable);
-            make_runnable(task);
-        }
-    });
+    wake_if(task, |s| s == TaskState::Stopped);
 }
 
-/// The next task to run: a real-time one unless they are throttled and a
-/// fair one waits, else the fair one with the least virtual runtime, else
-/// the idle task. A runnable `prev` is queued again first, waiting from
-/// `now`.
-fn pick_next(prev: &Arc<Task>, now: u64) -> Arc<Task> {
-    let mut rq = RUN_QUEUE.lock();
-    if prev.is_runnable() && !prev.is_idle() {
-        enqueue(&mut rq, prev.clone(), Arrival::Requeued, Some(now));
-    }
-    let rt = if rt_throttled() && rq.has_fair() { None } else { rq.pop_rt() };
+/// The next task to run on CPU `c`: a real-time one unless they are
+/// throttled and a fair one waits, else the fair one with the least
+/// virtual runtime, else the idle task.
+fn pick_next(c: &CpuSched) -> Arc<Task> {
+    let mut rq = c.rq.lock();
+    let rt = if rt_throttled(c) && rq.has_fair() { None } else { rq.pop_rt() };
     let next = rt.or_else(|| rq.pop_fair().map(|(task, _)| task));
-    let Some(next) = next else { return IDLE.get().expect("sched::init ran").clone() };
+    c.queued.store(rq.len(), Ordering::Relaxed);
+    drop(rq);
+    let Some(next) = next else { return c.idle.get().expect("sched::init ran").clone() };
     let mut e = next.entity.lock();
     if e.rt_priority().is_none() {
         e.ran = 0; // a new slice; RR keeps what is left of its quantum
@@ -272,13 +333,27 @@ fn pick_next(prev: &Arc<Task>, now: u64) -> Arc<Task> {
     next
 }
 
+/// Runs `f` on the run queue that holds `task` if it is queued (with the
+/// queue's CPU), or with None; the task's CPU cannot change meanwhile.
+fn with_queue_of<R>(task: &Arc<Task>, f: impl FnOnce(&mut RunQueue<Arc<Task>>, Option<Arc<Task>>, usize) -> R) -> R {
+    loop {
+        let c = task.cpu();
+        let mut rq = cpu(c).rq.lock();
+        if task.cpu() != c {
+            continue;
+        }
+        let queued = rq.remove(|t| Arc::ptr_eq(t, task));
+        let r = f(&mut rq, queued, c);
+        cpu(c).queued.store(rq.len(), Ordering::Relaxed);
+        return r;
+    }
+}
+
 /// The scheduling parameters of a task change (sched_setscheduler,
-/// setpriority...): a queued task moves to its new place, and the CPU is
+/// setpriority...): a queued task moves to its new place, and its CPU is
 /// rescheduled when the change may put another task first.
 pub fn set_params(task: &Arc<Task>, params: SchedParams) {
-    without_interrupts(|| {
-        let mut rq = RUN_QUEUE.lock();
-        let queued = rq.remove(|t| Arc::ptr_eq(t, task));
+    let c = with_queue_of(task, |rq, queued, c| {
         {
             let mut e = task.entity.lock();
             if e.params.policy.is_realtime() && !params.policy.is_realtime() {
@@ -287,22 +362,19 @@ pub fn set_params(task: &Arc<Task>, params: SchedParams) {
             e.params = params;
         }
         if let Some(t) = queued {
-            enqueue(&mut rq, t, Arrival::Requeued, None);
+            enqueue(rq, t, Arrival::Requeued, None);
         }
-        NEED_RESCHED.store(true, Ordering::Relaxed);
+        c
     });
+    resched_cpu(c);
 }
 
 /// Lends `task` the real-time priority `boost` (0: none) while it holds
 /// a priority-inheritance futex that a higher-priority task waits for.
 pub fn set_boost(task: &Arc<Task>, boost: u32) {
-    without_interrupts(|| {
-        let mut rq = RUN_QUEUE.lock();
-        if task.entity.lock().boost == boost {
-            return;
-        }
-        let queued = rq.remove(|t| Arc::ptr_eq(t, task));
-        {
+    let changed = with_queue_of(task, |rq, queued, c| {
+        let same = task.entity.lock().boost == boost;
+        if !same {
             let mut e = task.entity.lock();
             if e.rt_priority().is_some() && boost == 0 && !e.params.policy.is_realtime() {
                 e.vruntime = rq.min_vruntime();
@@ -310,10 +382,36 @@ pub fn set_boost(task: &Arc<Task>, boost: u32) {
             e.boost = boost;
         }
         if let Some(t) = queued {
-            enqueue(&mut rq, t, Arrival::Requeued, None);
+            enqueue(rq, t, Arrival::Requeued, None);
         }
-        NEED_RESCHED.store(true, Ordering::Relaxed);
+        (!same).then_some(c)
     });
+    if let Some(c) = changed {
+        resched_cpu(c);
+    }
+}
+
+/// Restricts `task` to the CPUs of `mask` (online ones; the caller checked
+/// it names one): a queued task moves to a CPU it may use, a running one
+/// moves at its CPU's next reschedule.
+pub fn set_affinity(task: &Arc<Task>, mask: u64) {
+    let run = task.run.lock();
+    task.affinity.store(mask, Ordering::Relaxed);
+    if task.affinity() & (1 << task.cpu()) != 0 {
+        return;
+    }
+    let moved = with_queue_of(task, |_, queued, c| queued.ok_or(c));
+    let on_rq = run.on_rq;
+    drop(run);
+    match moved {
+        Ok(t) => {
+            // Not under its lock: the CPU it may be leaving needs that.
+            t.context.wait_off_cpu();
+            enqueue_on(select_cpu(&t), t, Arrival::Requeued)
+        }
+        Err(c) if on_rq => resched_cpu(c),
+        Err(_) => {}
+    }
 }
 
 /// A new task's scheduling state, from the task that forked it: the same
@@ -356,9 +454,9 @@ fn account_switch(prev: &Task, next: &Task, now: u64) {
     next.entity.lock().switched_in(now);
 }
 
-/// Tasks runnable now (the running one included).
+/// Tasks runnable now (the running ones included).
 pub fn runnable_count() -> usize {
-    without_interrupts(|| RUN_QUEUE.lock().len()) + usize::from(!current().is_idle())
+    cpu::online().map(|c| cpu(c).load()).sum()
 }
 
 /// sched_yield(2): behind the tasks of the same class and priority.
@@ -368,65 +466,118 @@ pub fn sys_sched_yield() -> Result<usize, abi::Errno> {
     Ok(0)
 }
 
+/// Takes `prev` off this CPU: a task still runnable is queued again (here,
+/// or on a CPU it may use if this one is no longer allowed); any other
+/// leaves the run queues until woken.
+/// Returns whether it stayed runnable (preempted rather than asleep).
+fn put_prev(c: &CpuSched, prev: &Arc<Task>, now: u64) -> bool {
+    if prev.is_idle() {
+        return true;
+    }
+    let mut run = prev.run.lock();
+    if run.state != TaskState::Runnable {
+        run.on_rq = false;
+        return false;
+    }
+    let me = crate::arch::percpu::cpu_index();
+    if cpu::allowed(prev) & (1 << me) == 0 {
+        *c.migrating.lock() = Some(prev.clone());
+        return true;
+    }
+    let mut rq = c.rq.lock();
+    enqueue(&mut rq, prev.clone(), Arrival::Requeued, Some(now));
+    c.queued.store(rq.len(), Ordering::Relaxed);
+    true
+}
+
+/// Makes `next` this CPU's running task.
+fn set_current(c: &CpuSched, next: &Arc<Task>) {
+    next.cpu.store(crate::arch::percpu::cpu_index(), Ordering::Relaxed);
+    c.idle_now.store(next.is_idle(), Ordering::Relaxed);
+    *c.current.lock() = Some(next.clone());
+}
+
 /// Gives the CPU to the next runnable task, if any other.
 pub fn schedule() {
     without_interrupts(|| {
+        let c = this_cpu();
         let prev = current();
         let now = crate::time::uptime_ns();
-        let next = pick_next(&prev, now);
+        let preempted = put_prev(c, &prev, now);
+        let next = pick_next(c);
         if Arc::ptr_eq(&prev, &next) {
             return;
         }
+        // A task that just left another CPU: its registers are saved there.
+        next.context.wait_off_cpu();
         switch_cpu_state(Some(&prev), &next);
         account_switch(&prev, &next, now);
         stats::context_switched();
         // Preempted while runnable: an involuntary switch; else voluntary.
-        let counter = if prev.is_runnable() { &prev.nivcsw } else { &prev.nvcsw };
+        let counter = if preempted { &prev.nivcsw } else { &prev.nvcsw };
         counter.fetch_add(1, Ordering::Relaxed);
-        *CURRENT.lock() = Some(next.clone());
+        set_current(c, &next);
         let context = next.context.clone();
         drop(next);
         drop(prev);
         switch_to(context);
+        finish_task_switch();
     });
 }
 
+/// After a switch, on the CPU's new task: the task switched out, now off
+/// the CPU, goes to another CPU if it may no longer run on this one.
+fn finish_task_switch() {
+    if let Some(task) = this_cpu().migrating.lock().take() {
+        enqueue_on(select_cpu(&task), task, Arrival::Requeued);
+    }
+}
+
 /// The exiting task's last switch. The caller holds no Arc of the task;
-/// its parent's list of children keeps it (and the kernel stack this runs
-/// on) alive until it is reaped, which happens only after this switch.
+/// its parent's list of children keeps it alive until it is reaped, and
+/// this CPU keeps its kernel stack until it left it.
 pub fn exit_current() -> ! {
     crate::arch::cpu::disable_interrupts();
+    let c = this_cpu();
     let next = {
         let prev = current();
         let now = crate::time::uptime_ns();
-        let next = pick_next(&prev, now);
+        put_prev(c, &prev, now);
+        let next = pick_next(c);
+        next.context.wait_off_cpu();
         switch_cpu_state(None, &next);
         account_switch(&prev, &next, now);
         next
     };
     let context = next.context.clone();
-    *CURRENT.lock() = Some(next);
+    set_current(c, &next);
+    drop(next);
     switch_final(context)
 }
 
 /// Run by a new task on its first switch-in, before it returns to user
-/// mode through its prepared TrapFrame. Nothing to finish yet.
-pub fn schedule_tail() {}
+/// mode through its prepared TrapFrame.
+pub fn schedule_tail() {
+    finish_task_switch();
+}
 
 /// The longest the idle CPU sleeps without a deadline.
 const MAX_IDLE_NS: u64 = crate::time::NSEC_PER_SEC;
 
-/// The idle loop of the boot CPU. With nothing to run it stops the tick
-/// and sleeps until the next deadline (a sleeper's, or deferred work's)
-/// or an interrupt: tickless idle.
+/// A CPU's idle loop. It takes work queued on busier CPUs; with nothing
+/// to run it stops the tick and sleeps until the next deadline (a
+/// sleeper's, or deferred work's) or an interrupt: tickless idle.
 pub fn idle_loop() -> ! {
+    let c = this_cpu();
     loop {
         run_deferred_work();
+        cpu::pull_task(1);
+        c.need_resched.store(false, Ordering::Relaxed);
         schedule();
         // Sleep only if no interrupt left work since: checked with
         // interrupts off, then `sti; hlt` cannot miss the next one.
         crate::arch::cpu::disable_interrupts();
-        let busy = deferred::any_pending() || !RUN_QUEUE.lock().is_empty();
+        let busy = deferred::any_pending() || !c.rq.lock().is_empty() || c.need_resched.load(Ordering::Acquire);
         let now = crate::time::uptime_ns();
         let next = [timer::next_deadline(), deferred::next_deadline()].into_iter().flatten().min();
         if busy || next.is_some_and(|d| d <= now) {
@@ -435,12 +586,12 @@ pub fn idle_loop() -> ! {
         }
         let idle_until = deferred::next_deadline().map_or(now + MAX_IDLE_NS, |d| d.min(now + MAX_IDLE_NS));
         timer::program_timer(false, idle_until);
-        let ticks = TICKS.load(Ordering::Relaxed);
+        let ticks = c.ticks.load(Ordering::Relaxed);
         crate::arch::cpu::wait_for_interrupt();
         crate::arch::cpu::disable_interrupts();
         timer::program_timer(true, u64::MAX);
         let slept = crate::time::uptime_ns() - now;
-        let counted = TICKS.load(Ordering::Relaxed) - ticks;
+        let counted = c.ticks.load(Ordering::Relaxed) - ticks;
         stats::add_idle_ns(slept.saturating_sub(counted * TICK_NS));
         crate::arch::cpu::enable_interrupts();
     }

@@ -96,6 +96,18 @@ impl<T> RunQueue<T> {
         Some(item)
     }
 
+    /// Takes out the last-placed item `is` matches: a fair one furthest
+    /// behind, else the lowest real-time one (the best to move away).
+    pub fn remove_last(&mut self, is: impl Fn(&T) -> bool) -> Option<T> {
+        if let Some(key) = self.fair.iter().rev().find(|(_, (item, _))| is(item)).map(|(&k, _)| k) {
+            let (item, weight) = self.fair.remove(&key)?;
+            self.fair_weight -= weight;
+            return Some(item);
+        }
+        let key = self.rt.iter().rev().find(|(_, item)| is(item)).map(|(&k, _)| k)?;
+        self.rt.remove(&key)
+    }
+
     pub fn len(&self) -> usize {
         self.rt.len() + self.fair.len()
     }
@@ -139,6 +151,12 @@ mod tests {
         assert_eq!(q.min_vruntime(), 1000);
         assert_eq!(q.pop_fair(), Some(('b', 2000)), "equal runtimes keep their order");
         assert_eq!(q.remove(|&c| c == 'c'), Some('c'));
+        q.push_fair('d', 3000, 1024);
+        q.push_fair('e', 4000, 1024);
+        q.push_rt('r', 10, false);
+        assert_eq!(q.remove_last(|&c| c != 'e'), Some('d'), "the furthest-behind fair item that matches");
+        assert_eq!(q.remove_last(|&c| c == 'r'), Some('r'));
+        assert_eq!(q.remove_last(|_| true), Some('e'));
         assert!(q.is_empty());
         assert_eq!(q.fair_weight(), 0);
     }

@@ -4,18 +4,40 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
+use machine::arch::percpu::{cpu_index, MAX_CPUS};
+
 use super::task::{Task, TaskState};
 
-/// Ticks the CPU spent in user mode (of tasks at nice 0 or below, and of
-/// niced ones), in the kernel, and idle.
-static USER_TICKS: AtomicU64 = AtomicU64::new(0);
-static NICE_TICKS: AtomicU64 = AtomicU64::new(0);
-static SYSTEM_TICKS: AtomicU64 = AtomicU64::new(0);
-static IDLE_TICKS: AtomicU64 = AtomicU64::new(0);
+/// One CPU's counters: ticks spent in user mode (of tasks at nice 0 or
+/// below, and of niced ones), in the kernel, and idle; interrupts by
+/// source (the local timer, reschedule requests, the ISA IRQs).
+struct CpuStats {
+    user: AtomicU64,
+    nice: AtomicU64,
+    system: AtomicU64,
+    idle: AtomicU64,
+    timer_interrupts: AtomicU64,
+    reschedule_interrupts: AtomicU64,
+    isa_interrupts: [AtomicU64; 16],
+}
+
+static CPU_STATS: [CpuStats; MAX_CPUS] = [const {
+    CpuStats {
+        user: AtomicU64::new(0),
+        nice: AtomicU64::new(0),
+        system: AtomicU64::new(0),
+        idle: AtomicU64::new(0),
+        timer_interrupts: AtomicU64::new(0),
+        reschedule_interrupts: AtomicU64::new(0),
+        isa_interrupts: [const { AtomicU64::new(0) }; 16],
+    }
+}; MAX_CPUS];
+
+fn this_cpu() -> &'static CpuStats {
+    &CPU_STATS[cpu_index()]
+}
+
 static CONTEXT_SWITCHES: AtomicU64 = AtomicU64::new(0);
-/// Interrupts by source: the local timer, and the ISA IRQs (/proc/interrupts).
-static TIMER_INTERRUPTS: AtomicU64 = AtomicU64::new(0);
-static ISA_INTERRUPTS: [AtomicU64; 16] = [const { AtomicU64::new(0) }; 16];
 static FORKS: AtomicU64 = AtomicU64::new(0);
 
 /// Load averages in Linux's fixed point (FSHIFT = 11), and when they were
@@ -32,40 +54,58 @@ const LOAD_FREQ_NS: u64 = 5_000_000_000;
 /// The timer interrupt's share: `ticks` to the CPU state it found, and
 /// to the running thread's own user or system time.
 pub fn tick(task: &Task, from_user: bool, ticks: u64) {
+    let c = this_cpu();
     let counter = if task.is_idle.load(Ordering::Relaxed) {
-        &IDLE_TICKS
+        &c.idle
     } else if from_user {
         task.utime.fetch_add(ticks, Ordering::Relaxed);
         if task.entity.lock().params.nice > 0 {
-            &NICE_TICKS
+            &c.nice
         } else {
-            &USER_TICKS
+            &c.user
         }
     } else {
         task.stime.fetch_add(ticks, Ordering::Relaxed);
-        &SYSTEM_TICKS
+        &c.system
     };
     counter.fetch_add(ticks, Ordering::Relaxed);
 }
 
 /// Idle time the ticks did not see (the CPU slept without them).
 pub fn add_idle_ns(ns: u64) {
-    IDLE_TICKS.fetch_add(ns / (crate::time::NSEC_PER_SEC / crate::time::HZ), Ordering::Relaxed);
+    this_cpu().idle.fetch_add(ns / (crate::time::NSEC_PER_SEC / crate::time::HZ), Ordering::Relaxed);
 }
 
 pub fn count_timer_interrupt() {
-    TIMER_INTERRUPTS.fetch_add(1, Ordering::Relaxed);
+    this_cpu().timer_interrupts.fetch_add(1, Ordering::Relaxed);
+}
+
+pub fn count_reschedule_interrupt() {
+    this_cpu().reschedule_interrupts.fetch_add(1, Ordering::Relaxed);
 }
 
 pub fn count_isa_interrupt(irq: usize) {
-    if let Some(counter) = ISA_INTERRUPTS.get(irq) {
+    if let Some(counter) = this_cpu().isa_interrupts.get(irq) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 }
 
-/// Local timer interrupts, and each ISA IRQ's count.
-pub fn interrupt_counts() -> (u64, [u64; 16]) {
-    (TIMER_INTERRUPTS.load(Ordering::Relaxed), core::array::from_fn(|i| ISA_INTERRUPTS[i].load(Ordering::Relaxed)))
+/// CPU `cpu`'s interrupts: local timer, reschedule requests, and each
+/// ISA IRQ's count.
+pub struct InterruptCounts {
+    pub timer: u64,
+    pub reschedule: u64,
+    pub isa: [u64; 16],
+}
+
+pub fn interrupt_counts(cpu: usize) -> InterruptCounts {
+    let c = &CPU_STATS[cpu];
+    let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    InterruptCounts {
+        timer: load(&c.timer_interrupts),
+        reschedule: load(&c.reschedule_interrupts),
+        isa: core::array::from_fn(|i| load(&c.isa_interrupts[i])),
+    }
 }
 
 /// Tasks in uninterruptible sleep now.
@@ -102,9 +142,28 @@ pub struct CpuTicks {
     pub idle: u64,
 }
 
+/// CPU `cpu`'s time by state.
+pub fn cpu_ticks_of(cpu: usize) -> CpuTicks {
+    let c = &CPU_STATS[cpu];
+    let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    CpuTicks { user: load(&c.user), nice: load(&c.nice), system: load(&c.system), idle: load(&c.idle) }
+}
+
+/// The online CPUs' time by state, summed.
 pub fn cpu_ticks() -> CpuTicks {
-    let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
-    CpuTicks { user: load(&USER_TICKS), nice: load(&NICE_TICKS), system: load(&SYSTEM_TICKS), idle: load(&IDLE_TICKS) }
+    let mut sum = CpuTicks { user: 0, nice: 0, system: 0, idle: 0 };
+    for t in online_cpus().map(cpu_ticks_of) {
+        sum.user += t.user;
+        sum.nice += t.nice;
+        sum.system += t.system;
+        sum.idle += t.idle;
+    }
+    sum
+}
+
+/// The online CPUs' numbers.
+pub fn online_cpus() -> impl Iterator<Item = usize> {
+    super::cpu::online()
 }
 
 pub fn context_switches() -> u64 {

@@ -8,7 +8,7 @@
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::any::Any;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use machine::arch::entry::{TaskContext, TrapFrame};
 use machine::arch::fpu::FpuState;
@@ -155,6 +155,20 @@ impl SchedEntity {
     }
 }
 
+/// A task's run state and where it is (see `Task::run`).
+pub(super) struct RunState {
+    pub(super) state: TaskState,
+    pub(super) on_rq: bool,
+}
+
+impl RunState {
+    /// Changes the state, keeping the count of uninterruptible sleepers.
+    pub(super) fn set(&mut self, s: TaskState) {
+        let old = core::mem::replace(&mut self.state, s);
+        super::stats::state_changed(old, s);
+    }
+}
+
 pub struct Task {
     /// The thread id (the process id for the leader).
     pub pid: Pid,
@@ -167,8 +181,15 @@ pub struct Task {
     pub(super) gs_base: AtomicU64,
     /// The user page table the task runs on (none: whichever is loaded).
     page_table: Mutex<Option<Arc<TableRoot>>>,
-    state: Mutex<TaskState>,
+    /// Its run state, and whether it is on a CPU or a run queue (set
+    /// while running or queued; a task woken while still on its CPU
+    /// stays there). Taken before a run queue's lock where both are held.
+    pub(super) run: IrqSafeMutex<RunState>,
     pub(super) is_idle: AtomicBool,
+    /// The CPU it runs on, or whose run queue holds it, or ran on last.
+    pub(super) cpu: AtomicUsize,
+    /// The CPUs it may run on (sched_setaffinity), bit per CPU.
+    pub(super) affinity: AtomicU64,
     /// Taken by the timer interrupt too: interrupts are masked while held.
     pub(super) entity: IrqSafeMutex<SchedEntity>,
     /// When the task was created, in ns of uptime (/proc's starttime).
@@ -194,8 +215,10 @@ impl Task {
             fs_base: AtomicU64::new(0),
             gs_base: AtomicU64::new(0),
             page_table: Mutex::new(None),
-            state: Mutex::new(TaskState::Runnable),
+            run: IrqSafeMutex::new(RunState { state: TaskState::Runnable, on_rq: false }),
             is_idle: AtomicBool::new(false),
+            cpu: AtomicUsize::new(0),
+            affinity: AtomicU64::new(u64::MAX),
             entity: IrqSafeMutex::new(SchedEntity::default()),
             start_time: crate::time::uptime_ns(),
             nvcsw: AtomicU64::new(0),
@@ -206,10 +229,16 @@ impl Task {
         }
     }
 
-    /// The boot CPU's idle task: the boot code itself, on the boot stack.
+    /// The calling CPU's idle task: the code the CPU started with, on the
+    /// stack it started on (Linux's swapper/N, pid 0).
     pub fn new_idle(owner: Box<dyn Any + Send + Sync>) -> Task {
-        let t = Task::with_context(0, Comm::new(b"swapper/0"), TaskContext::boot(), owner);
+        let cpu = crate::arch::percpu::cpu_index();
+        let mut name = alloc::format!("swapper/{cpu}").into_bytes();
+        name.truncate(15);
+        let t = Task::with_context(0, Comm::new(&name), TaskContext::boot(), owner);
         t.is_idle.store(true, Ordering::Relaxed);
+        t.cpu.store(cpu, Ordering::Relaxed);
+        t.affinity.store(1 << cpu, Ordering::Relaxed);
         t
     }
 
@@ -234,6 +263,12 @@ impl Task {
 
     pub fn is_idle(&self) -> bool {
         self.is_idle.load(Ordering::Relaxed)
+    }
+
+    /// The same CPUs as `parent` (fork).
+    pub fn inherit_affinity(&self, parent: &Task) {
+        self.affinity.store(parent.affinity(), Ordering::Relaxed);
+        self.cpu.store(parent.cpu(), Ordering::Relaxed);
     }
 
     /// Sets the page table the task runs on from its next switch-in.
@@ -268,12 +303,21 @@ impl Task {
     }
 
     pub fn state(&self) -> TaskState {
-        *self.state.lock()
+        self.run.lock().state
     }
 
     pub fn set_state(&self, s: TaskState) {
-        let old = core::mem::replace(&mut *self.state.lock(), s);
-        super::stats::state_changed(old, s);
+        self.run.lock().set(s);
+    }
+
+    /// The CPUs the task may run on.
+    pub fn affinity(&self) -> u64 {
+        self.affinity.load(Ordering::Relaxed)
+    }
+
+    /// The CPU the task runs on or last ran on.
+    pub fn cpu(&self) -> usize {
+        self.cpu.load(Ordering::Relaxed)
     }
 
     /// Whether the task waits on a wait queue (either kind of sleep).
@@ -281,14 +325,10 @@ impl Task {
         matches!(self.state(), TaskState::Sleeping | TaskState::DiskSleep)
     }
 
-    pub fn is_runnable(&self) -> bool {
-        self.state() == TaskState::Runnable
-    }
-
     /// The scheduler's view of the task now, as /proc/PID/sched and
     /// schedstat show it.
     pub fn sched_info(&self) -> SchedInfo {
-        let running = core::ptr::eq(self, Arc::as_ptr(&super::current()));
+        let running = super::is_running(self);
         let e = self.entity.lock();
         let now = crate::time::uptime_ns();
         let current_run = if running { now.saturating_sub(e.exec_start) } else { 0 };

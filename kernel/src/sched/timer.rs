@@ -17,6 +17,7 @@ use spin::Mutex;
 use super::task::Task;
 use super::wait::WaitQueue;
 use crate::arch::cpu::without_interrupts;
+use crate::arch::percpu::MAX_CPUS;
 use crate::time::uptime_ns;
 
 /// Sleepers by deadline (the second key keeps equal deadlines apart); an
@@ -26,10 +27,27 @@ static SLEEPERS: Mutex<BTreeMap<(u64, u64), Weak<Task>>> = Mutex::new(BTreeMap::
 static SLEEP_QUEUE: WaitQueue = WaitQueue::new();
 static NEXT_KEY: Mutex<u64> = Mutex::new(0);
 
-/// When the next scheduler tick is due, and when the timer fires next
-/// (ns of uptime).
-static NEXT_TICK_NS: AtomicU64 = AtomicU64::new(0);
-static PROGRAMMED_NS: AtomicU64 = AtomicU64::new(u64::MAX);
+/// Each CPU's local timer: when its next scheduler tick is due, when the
+/// timer fires next (ns of uptime), and whether the idle CPU stopped the
+/// tick (the next tick ends a tickless stretch, whose time the idle loop
+/// accounts, not a late one).
+struct LocalTimer {
+    next_tick_ns: AtomicU64,
+    programmed_ns: AtomicU64,
+    tick_stopped: AtomicBool,
+}
+
+static LOCAL: [LocalTimer; MAX_CPUS] = [const {
+    LocalTimer {
+        next_tick_ns: AtomicU64::new(0),
+        programmed_ns: AtomicU64::new(u64::MAX),
+        tick_stopped: AtomicBool::new(false),
+    }
+}; MAX_CPUS];
+
+fn local() -> &'static LocalTimer {
+    &LOCAL[crate::arch::percpu::cpu_index()]
+}
 const TICK_NS: u64 = crate::time::NSEC_PER_SEC / crate::time::HZ;
 /// The shortest delay the timer is programmed for.
 const MIN_DELAY_NS: u64 = 10_000;
@@ -37,22 +55,20 @@ const MIN_DELAY_NS: u64 = 10_000;
 /// Programs the timer for the next tick (`ticking`: tasks run) or, on an
 /// idle CPU, `idle_until`, or the earliest deadline if that comes first.
 pub fn program_timer(ticking: bool, idle_until: u64) {
+    let t = local();
     if !ticking {
-        TICK_STOPPED.store(true, Ordering::Relaxed);
+        t.tick_stopped.store(true, Ordering::Relaxed);
     }
     let now = uptime_ns();
-    let mut next = if ticking { NEXT_TICK_NS.load(Ordering::Relaxed) } else { idle_until };
+    let mut next = if ticking { t.next_tick_ns.load(Ordering::Relaxed) } else { idle_until };
     if let Some(deadline) = next_deadline() {
         next = next.min(deadline);
     }
     let next = next.max(now + MIN_DELAY_NS);
-    PROGRAMMED_NS.store(next, Ordering::Relaxed);
+    t.programmed_ns.store(next, Ordering::Relaxed);
     crate::time::timer_in_ns(next - now);
 }
 
-/// The idle CPU stopped the tick: the next tick ends a tickless stretch
-/// (whose time the idle loop accounts), not a late one.
-static TICK_STOPPED: AtomicBool = AtomicBool::new(false);
 /// The most ticks one late interrupt accounts (a hypervisor may run the
 /// CPU in bursts; this bounds what one interrupt can claim).
 const MAX_LATE_TICKS: u64 = 1000;
@@ -63,14 +79,15 @@ const MAX_LATE_TICKS: u64 = 1000;
 /// busy, as under an emulator that ran another thread meanwhile). The
 /// next tick is set 1 ms on.
 pub fn tick_due(now: u64) -> u64 {
-    let due = NEXT_TICK_NS.load(Ordering::Relaxed);
+    let t = local();
+    let due = t.next_tick_ns.load(Ordering::Relaxed);
     if now + MIN_DELAY_NS < due {
         return 0;
     }
-    let stopped = TICK_STOPPED.swap(false, Ordering::Relaxed);
+    let stopped = t.tick_stopped.swap(false, Ordering::Relaxed);
     let late = now.saturating_sub(due) / TICK_NS;
     let next = if late > 0 { now + TICK_NS } else { due + TICK_NS };
-    NEXT_TICK_NS.store(next, Ordering::Relaxed);
+    t.next_tick_ns.store(next, Ordering::Relaxed);
     if stopped {
         1
     } else {
@@ -93,7 +110,7 @@ pub fn wait_with_deadline<T>(
             let key = (d, *k);
             SLEEPERS.lock().insert(key, me);
             // A deadline before the timer's next firing brings it forward.
-            if d < PROGRAMMED_NS.load(Ordering::Relaxed) {
+            if d < local().programmed_ns.load(Ordering::Relaxed) {
                 program_timer(true, u64::MAX);
             }
             key

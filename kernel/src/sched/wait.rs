@@ -1,6 +1,7 @@
 //! Wait queues: a task sleeps on one until a condition holds; whoever
-//! changes the condition wakes the queue. One CPU: checking the condition
-//! with interrupts off and sleeping in the same step loses no wakeup.
+//! changes the condition wakes the queue. The sleeper marks itself asleep
+//! and joins the queue before it checks the condition, so no wakeup is
+//! lost to a waker on another CPU or in an interrupt.
 
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
@@ -87,20 +88,15 @@ impl WaitQueue {
     /// Sleeps until `condition` returns Some, and returns its value;
     /// signals do not end the sleep (uninterruptible: "D" in /proc).
     pub fn wait_until<T>(&self, mut condition: impl FnMut() -> Option<T>) -> T {
+        let me = super::current();
         loop {
-            let ready = without_interrupts(|| {
-                if let Some(v) = condition() {
-                    return Some(v);
-                }
-                let me = super::current();
-                me.set_state(TaskState::DiskSleep);
-                self.sleepers.lock().push(me);
-                super::schedule();
-                None
-            });
-            if let Some(v) = ready {
+            self.prepare(&me, TaskState::DiskSleep);
+            if let Some(v) = condition() {
+                self.finish(&me);
                 return v;
             }
+            super::schedule();
+            self.finish(&me);
         }
     }
 
@@ -108,26 +104,35 @@ impl WaitQueue {
     /// does not block arrives (ERESTARTSYS: the caller's system call is
     /// restarted or fails with EINTR, as the signal's disposition decides).
     pub fn wait_interruptible<T>(&self, mut condition: impl FnMut() -> Option<T>) -> Result<T, Errno> {
+        let me = super::current();
         loop {
-            let outcome = without_interrupts(|| {
-                if let Some(v) = condition() {
-                    return Some(Ok(v));
-                }
-                let me = super::current();
-                if signal_pending(&me) {
-                    return Some(Err(Errno::ERESTARTSYS));
-                }
-                me.set_state(TaskState::Sleeping);
-                self.sleepers.lock().push(me.clone());
-                super::schedule();
-                // Woken by a signal or a timer, maybe not by this queue.
-                self.sleepers.lock().retain(|t| !Arc::ptr_eq(t, &me));
-                None
-            });
-            if let Some(result) = outcome {
-                return result;
+            self.prepare(&me, TaskState::Sleeping);
+            if let Some(v) = condition() {
+                self.finish(&me);
+                return Ok(v);
             }
+            if signal_pending(&me) {
+                self.finish(&me);
+                return Err(Errno::ERESTARTSYS);
+            }
+            super::schedule();
+            // Woken by a signal or a timer, maybe not by this queue.
+            self.finish(&me);
         }
+    }
+
+    /// The sleeper's first step: asleep and on the queue *before* it looks
+    /// at its condition, so a waker on any CPU that changes the condition
+    /// after the look finds it there and wakes it.
+    fn prepare(&self, me: &Arc<Task>, state: TaskState) {
+        me.set_state(state);
+        without_interrupts(|| self.sleepers.lock().push(me.clone()));
+    }
+
+    /// The sleeper's last step: runnable, and off the queue.
+    fn finish(&self, me: &Arc<Task>) {
+        without_interrupts(|| self.sleepers.lock().retain(|t| !Arc::ptr_eq(t, me)));
+        me.set_state(TaskState::Runnable);
     }
 
     /// Makes every sleeper runnable again, and the pollers, who may be

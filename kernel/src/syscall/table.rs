@@ -229,6 +229,7 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::SCHED_GETATTR => proc::priority::sys_sched_getattr(int(a[0]), a[1], u32v(a[2]), u32v(a[3])),
         nr::SCHED_GETAFFINITY => proc::affinity::sys_sched_getaffinity(int(a[0]), a[1] as usize, a[2]),
         nr::SCHED_SETAFFINITY => proc::affinity::sys_sched_setaffinity(int(a[0]), a[1] as usize, a[2]),
+        nr::GETCPU => proc::affinity::sys_getcpu(a[0], a[1]),
         nr::CAPGET => proc::capability::sys_capget(a[0], a[1]),
         nr::TIMES => proc::times::sys_times(a[0]),
         nr::GETRUSAGE => proc::times::sys_getrusage(int(a[0]), a[1]),

@@ -56,9 +56,29 @@ pub struct QemuConfig {
     pub accel: Vec<String>,
     /// The firmware passed with `-bios`, if any.
     pub bios: Option<PathBuf>,
+    /// Virtual CPUs (`-smp`); several run in parallel under TCG with
+    /// multi-threaded translation.
+    pub smp: usize,
     /// More arguments, after the standard ones: disks, another `-cpu`
     /// (QEMU takes the last one), more memory.
     pub extra: Vec<OsString>,
+}
+
+/// The vCPU count for a `KERNEL_SMP` value: 1 when unset or empty.
+pub fn smp_from(value: Option<&str>) -> Result<usize, String> {
+    match value.unwrap_or("") {
+        "" => Ok(1),
+        v => v
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| (1..=64).contains(&n))
+            .ok_or(format!("KERNEL_SMP must be 1..64, not {v:?}")),
+    }
+}
+
+/// The vCPU count the `KERNEL_SMP` environment variable asks for.
+pub fn smp_from_env() -> Result<usize, String> {
+    smp_from(std::env::var("KERNEL_SMP").ok().as_deref())
 }
 
 impl QemuConfig {
@@ -72,12 +92,19 @@ impl QemuConfig {
         paths::require_file(&initrd, "the initramfs", "INITRAMFS");
         let accel = accel_args_from_env().unwrap_or_else(|e| panic!("{e}"));
         let bios = Some(PathBuf::from(QBOOT)).filter(|p| p.is_file());
-        QemuConfig { kernel, initrd, accel, bios, extra: Vec::new() }
+        let smp = smp_from_env().unwrap_or_else(|e| panic!("{e}"));
+        QemuConfig { kernel, initrd, accel, bios, smp, extra: Vec::new() }
     }
 
     /// QEMU's arguments to boot with kernel command line `cmdline`.
     pub fn args(&self, cmdline: &str) -> Vec<OsString> {
-        let mut a: Vec<OsString> = self.accel.iter().map(OsString::from).collect();
+        let mut a: Vec<OsString> = self
+            .accel
+            .iter()
+            .map(|s| if s == "tcg" && self.smp > 1 { OsString::from("tcg,thread=multi") } else { OsString::from(s) })
+            .collect();
+        a.push("-smp".into());
+        a.push(self.smp.to_string().into());
         if let Some(bios) = &self.bios {
             a.push("-bios".into());
             a.push(bios.into());
@@ -417,8 +444,20 @@ mod tests {
             initrd: PathBuf::from("/k/initramfs.cpio"),
             accel: accel_args(None).unwrap(),
             bios: Some(PathBuf::from(QBOOT)),
+            smp: 1,
             extra: Vec::new(),
         }
+    }
+
+    #[test]
+    fn several_cpus_use_multi_threaded_translation() {
+        let config = QemuConfig { smp: 4, ..config() };
+        let args: Vec<String> = config.args("").iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        assert_eq!(args[..6], ["-accel", "tcg,thread=multi", "-cpu", "max", "-smp", "4"]);
+        assert_eq!(smp_from(None), Ok(1));
+        assert_eq!(smp_from(Some("2")), Ok(2));
+        assert!(smp_from(Some("0")).unwrap_err().contains("1..64"));
+        assert!(smp_from(Some("x")).is_err());
     }
 
     #[test]
@@ -445,6 +484,8 @@ mod tests {
                 "tcg",
                 "-cpu",
                 "max",
+                "-smp",
+                "1",
                 "-bios",
                 QBOOT,
                 "-machine",

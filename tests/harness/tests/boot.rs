@@ -21,6 +21,15 @@ fn boot(args: &str) -> BootResult {
     r
 }
 
+/// As `boot`, on at least `cpus` vCPUs (more if KERNEL_SMP asks for more).
+fn boot_on_cpus(args: &str, cpus: usize) -> BootResult {
+    let mut config = harness::QemuConfig::from_env();
+    config.smp = config.smp.max(cpus);
+    let r = harness::Qemu::boot_with(&config, &format!("console=ttyS0 panic=-1 {args}")).wait(BOOT_TIMEOUT);
+    r.expect_clean_power_down();
+    r
+}
+
 /// Checks that `r` has at least one TPASS line and no TFAIL line.
 #[track_caller]
 fn expect_all_pass(r: &BootResult) {
@@ -266,14 +275,30 @@ fn busybox_shell_script_with_files_jobs_and_traps() {
     r.expect(line.ends_with(" 0 failed"), format!("shell tests did not all pass: {line}"));
 }
 
-/// The conformance programs through the LTP-format runner, in one boot.
+/// The conformance programs through the LTP-format runner, in one boot
+/// (on several CPUs: the list has the SMP program).
 #[test]
 fn ltp_subset_runs_every_conformance_program() {
-    let r = boot("init=/bin/sh -- /ltp/runltp /ltp/runtest/syscalls /ltp/bin 120");
+    let r = boot_on_cpus("init=/bin/sh -- /ltp/runltp /ltp/runtest/syscalls /ltp/bin 120", 2);
     let summary = r.find_containing(" passed, ").unwrap_or_default().to_string();
     show(&format!("ltp-subset in the kernel: {summary}"));
     r.expect_absent(" FAIL");
     r.expect(summary.contains(" 0 failed"), format!("ltp-subset summary: {summary:?}"));
+    r.expect_contains("init exited with status 0");
+}
+
+/// The SMP stress tests (tests/programs/smp.c): a futex mutex contended
+/// from every CPU, fork/exec storms, pipes and sockets across CPUs, TLB
+/// shootdown after munmap and mprotect, signals to a thread spinning on
+/// another CPU, parallel execution; on 2 CPUs at least.
+#[test]
+fn smp_stress_on_several_cpus() {
+    let r = boot_on_cpus("init=/smp", 2);
+    r.expect_contains("Run /smp as init process");
+    expect_all_pass(&r);
+    if let Some(line) = r.find_containing("smp: signal latency") {
+        show(line);
+    }
     r.expect_contains("init exited with status 0");
 }
 
@@ -459,6 +484,8 @@ fn boot_in_instruction_time(init: &str) -> Option<BootResult> {
         show(&format!("icount: {init} not run: KERNEL_ACCEL is not TCG"));
         return None;
     }
+    // Instruction counting needs single-threaded translation: one vCPU.
+    config.smp = 1;
     config.extra = ["-icount", "shift=0,sleep=off"].iter().map(std::ffi::OsString::from).collect();
     let r = harness::Qemu::boot_with(&config, &format!("console=ttyS0 panic=-1 init={init}")).wait(BOOT_TIMEOUT);
     r.expect_clean_power_down();

@@ -12,6 +12,8 @@ use crate::mmio::Mmio;
 const REG_ID: u64 = 0x20;
 const REG_EOI: u64 = 0xB0;
 const REG_SPURIOUS: u64 = 0xF0;
+const REG_ICR_LOW: u64 = 0x300;
+const REG_ICR_HIGH: u64 = 0x310;
 const REG_LVT_TIMER: u64 = 0x320;
 const REG_TIMER_INITIAL: u64 = 0x380;
 const REG_TIMER_CURRENT: u64 = 0x390;
@@ -58,8 +60,46 @@ pub fn init() {
     // SAFETY: APIC_BASE names the local APIC's 4 KiB register page, in
     // the uncached hole; only this module touches it.
     REGISTERS.call_once(|| unsafe { Mmio::new(base, 4096) });
+    init_this_cpu();
+}
+
+/// Enables this CPU's local APIC, its timer masked (every CPU; the boot
+/// CPU through `init`).
+pub fn init_this_cpu() {
     write(REG_SPURIOUS, 0x100 | SPURIOUS_VECTOR as u32);
     write(REG_LVT_TIMER, LVT_MASKED);
+}
+
+const ICR_DELIVERY_PENDING: u32 = 1 << 12;
+const ICR_LEVEL_ASSERT: u32 = 1 << 14;
+const ICR_INIT: u32 = 5 << 8;
+const ICR_STARTUP: u32 = 6 << 8;
+
+/// Writes the interrupt command register: `low` to the CPU whose local
+/// APIC id is `apic_id`, after the previous command left.
+fn send_command(apic_id: u32, low: u32) {
+    crate::arch::cpu::without_interrupts(|| {
+        while read(REG_ICR_LOW) & ICR_DELIVERY_PENDING != 0 {
+            core::hint::spin_loop();
+        }
+        write(REG_ICR_HIGH, apic_id << 24);
+        write(REG_ICR_LOW, low);
+    });
+}
+
+/// Sends fixed interrupt `vector` to the CPU with local APIC id `apic_id`.
+pub fn send_ipi(apic_id: u32, vector: u8) {
+    send_command(apic_id, u32::from(vector) | ICR_LEVEL_ASSERT);
+}
+
+/// The INIT of the INIT-SIPI-SIPI start-up sequence.
+pub(crate) fn send_init(apic_id: u32) {
+    send_command(apic_id, ICR_INIT | ICR_LEVEL_ASSERT);
+}
+
+/// A start-up IPI: the CPU starts in real mode at `page` * 4 KiB.
+pub(crate) fn send_startup(apic_id: u32, page: u8) {
+    send_command(apic_id, ICR_STARTUP | u32::from(page));
 }
 
 /// This CPU's local APIC id (the destination I/O APIC entries name).

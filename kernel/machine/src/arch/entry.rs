@@ -7,10 +7,9 @@
 use alloc::sync::Arc;
 #[cfg(target_os = "none")]
 use core::arch::global_asm;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use spin::{Mutex, Once};
-
+use super::percpu::this;
 use crate::mm::kstack::KernelStack;
 
 /// Registers saved on entry, in the order the entry code pushes them.
@@ -235,13 +234,14 @@ extern "C" fn syscall_handler(frame: &mut TrapFrame) {
 
 #[no_mangle]
 extern "C" fn schedule_tail() {
+    finish_switch();
     (super::traps::hooks().schedule_tail)();
 }
 
 /// A kernel thread's first Rust code: its context's function.
 #[no_mangle]
 extern "C" fn kernel_thread_main() -> ! {
-    let entry = RUNNING.lock().as_ref().and_then(|ctx| ctx.kernel_entry);
+    let entry = this().running.lock().as_ref().and_then(|ctx| ctx.kernel_entry);
     match entry {
         Some(entry) => entry(),
         None => panic!("a kernel thread without a function"),
@@ -265,21 +265,21 @@ pub(crate) fn syscall_entry_address() -> u64 {
     syscall_entry as *const () as u64
 }
 
-/// A task's saved kernel context: its own kernel stack (none for the boot
-/// CPU's idle task, which keeps the boot stack) and, while it is switched
-/// out, the stack pointer at which its callee-saved registers wait. Only
-/// `new_user` and the switches store saved stack pointers, so a switch
-/// always resumes a context this module saved; the context the CPU runs
-/// is held in RUNNING, so it cannot be freed under the CPU.
+/// A task's saved kernel context: its own kernel stack (none for a CPU's
+/// idle task, which keeps the stack the CPU started on) and, while it is
+/// switched out, the stack pointer at which its callee-saved registers
+/// wait. Only `new_user` and the switches store saved stack pointers, so a
+/// switch always resumes a context this module saved. The context a CPU
+/// runs is held in its per-CPU data, so it cannot be freed under the CPU;
+/// `on_cpu` stays set until its registers are saved and the CPU left its
+/// stack, and no other CPU resumes it before.
 pub struct TaskContext {
     stack: Option<KernelStack>,
     saved_rsp: AtomicU64,
+    on_cpu: AtomicBool,
     /// A kernel thread's function.
     kernel_entry: Option<fn() -> !>,
 }
-
-/// The context the CPU runs now (per CPU once there are several).
-static RUNNING: Mutex<Option<Arc<TaskContext>>> = Mutex::new(None);
 
 impl TaskContext {
     /// A context whose first run enters `task_entry`: the kernel's
@@ -301,7 +301,12 @@ impl TaskContext {
             core::ptr::write(ret_addr as *mut u64, task_entry as *const () as u64);
             core::ptr::write_bytes(saved_regs as *mut u8, 0, 6 * 8);
         }
-        Arc::new(TaskContext { stack: Some(stack), saved_rsp: AtomicU64::new(saved_regs), kernel_entry: None })
+        Arc::new(TaskContext {
+            stack: Some(stack),
+            saved_rsp: AtomicU64::new(saved_regs),
+            on_cpu: AtomicBool::new(false),
+            kernel_entry: None,
+        })
     }
 
     /// A kernel thread's context: its first run calls the kernel's
@@ -317,21 +322,42 @@ impl TaskContext {
             core::ptr::write(ret_addr as *mut u64, kernel_task_entry as *const () as u64);
             core::ptr::write_bytes(saved_regs as *mut u8, 0, 6 * 8);
         }
-        Arc::new(TaskContext { stack: Some(stack), saved_rsp: AtomicU64::new(saved_regs), kernel_entry: Some(entry) })
+        Arc::new(TaskContext {
+            stack: Some(stack),
+            saved_rsp: AtomicU64::new(saved_regs),
+            on_cpu: AtomicBool::new(false),
+            kernel_entry: Some(entry),
+        })
     }
 
-    /// The context of the boot code running now on the boot stack (the
-    /// idle task). The same one on every call.
+    /// The context of the code this CPU started with, on the stack it
+    /// started on (its idle task): the same one on every call on one CPU.
     pub fn boot() -> Arc<TaskContext> {
-        static BOOT: Once<Arc<TaskContext>> = Once::new();
-        BOOT.call_once(|| {
-            let ctx = Arc::new(TaskContext { stack: None, saved_rsp: AtomicU64::new(0), kernel_entry: None });
-            let mut running = RUNNING.lock();
-            assert!(running.is_none(), "the boot context is made before any switch");
-            *running = Some(ctx.clone());
-            ctx
-        })
-        .clone()
+        let mut running = this().running.lock();
+        running
+            .get_or_insert_with(|| {
+                Arc::new(TaskContext {
+                    stack: None,
+                    saved_rsp: AtomicU64::new(0),
+                    on_cpu: AtomicBool::new(true),
+                    kernel_entry: None,
+                })
+            })
+            .clone()
+    }
+
+    /// True while a CPU runs this context (or is still leaving it).
+    pub fn is_on_cpu(&self) -> bool {
+        self.on_cpu.load(Ordering::Acquire)
+    }
+
+    /// Waits until no CPU runs this context any more (a task that just
+    /// left another CPU, whose registers and FPU state are saved once it
+    /// is off).
+    pub fn wait_off_cpu(&self) {
+        while self.on_cpu.load(Ordering::Acquire) {
+            core::hint::spin_loop();
+        }
     }
 
     /// The top of the kernel stack, where entries from user mode land;
@@ -350,34 +376,57 @@ impl TaskContext {
     }
 }
 
-/// Makes `next` the running context; returns the one running until now.
+/// Makes `next` this CPU's running context once no other CPU runs it any
+/// more (it may still be leaving another CPU's stack); returns the context
+/// running until now.
 fn install(next: Arc<TaskContext>) -> Arc<TaskContext> {
     assert!(!super::cpu::interrupts_enabled(), "context switch with interrupts on");
+    while next.on_cpu.load(Ordering::Acquire) {
+        core::hint::spin_loop();
+    }
+    next.on_cpu.store(true, Ordering::Relaxed);
     super::percpu::use_kernel_stack_of(&next);
-    RUNNING.lock().replace(next).expect("TaskContext::boot ran")
+    this().running.lock().replace(next).expect("TaskContext::boot ran")
+}
+
+/// The first thing a context does once it runs on its own stack after a
+/// switch: the context switched away from is released (another CPU may
+/// now resume it, or free it if it exited).
+pub fn finish_switch() {
+    if let Some(prev) = this().finishing.lock().take() {
+        prev.on_cpu.store(false, Ordering::Release);
+    }
 }
 
 /// Saves the running context and resumes `next` (with interrupts off);
 /// returns when something switches back.
 pub fn switch_to(next: Arc<TaskContext>) {
-    if RUNNING.lock().as_ref().is_some_and(|running| Arc::ptr_eq(running, &next)) {
+    if this().running.lock().as_ref().is_some_and(|running| Arc::ptr_eq(running, &next)) {
         return;
     }
+    let prev = install(next.clone());
     let next_rsp = next.saved_rsp_checked();
-    let prev = install(next);
+    drop(next);
+    let prev_rsp = prev.saved_rsp.as_ptr();
+    *this().finishing.lock() = Some(prev);
     // SAFETY: `next_rsp` was stored by an earlier switch (or by new_user)
-    // on `next`'s stack, which RUNNING now keeps alive, so it points at
-    // saved callee-saved registers and a return address; the running
-    // context is saved into `prev`, which this frame keeps alive.
-    unsafe { switch_context(prev.saved_rsp.as_ptr(), next_rsp) }
+    // on `next`'s stack, which the per-CPU data now keeps alive, and no
+    // other CPU runs it (`install` waited), so it points at saved
+    // callee-saved registers and a return address; the running context is
+    // saved into `prev`, which `finishing` keeps alive until the switch is
+    // over.
+    unsafe { switch_context(prev_rsp, next_rsp) };
+    finish_switch();
 }
 
 /// Resumes `next`, abandoning the running context (an exiting task's last
-/// switch; its stack is freed later, by whoever drops its context, and
-/// refuses to be freed while still in use).
+/// switch; its stack is freed later, by whoever drops its context, which
+/// `finishing` keeps until this CPU left the stack).
 pub fn switch_final(next: Arc<TaskContext>) -> ! {
+    let prev = install(next.clone());
     let next_rsp = next.saved_rsp_checked();
-    drop(install(next));
+    drop(next);
+    *this().finishing.lock() = Some(prev);
     // SAFETY: as switch_to; nothing of the running context is kept.
     unsafe { core::arch::asm!("mov rsp, {}", "jmp {}", in(reg) next_rsp, sym switch_context_load, options(noreturn)) }
 }

@@ -72,19 +72,26 @@ extern "C" {
     static IST_STACKS_TOP: [u64; 3];
 }
 
+/// The boot CPU's IST stacks (static, in the image).
+pub(crate) fn boot_ist_stacks() -> [u64; 3] {
+    // SAFETY: a table of three addresses in the image, written by the
+    // assembler and never changed.
+    unsafe { core::ptr::addr_of!(IST_STACKS_TOP).read() }
+}
+
 #[repr(C, packed)]
 struct DescriptorPointer {
     limit: u16,
     base: u64,
 }
 
-/// Loads the GDT and TSS and reloads every segment register.
-pub(crate) fn init() {
+/// Loads this CPU's GDT and TSS, with `ist` as its IST stacks, and reloads
+/// every segment register.
+pub(crate) fn init(ist: [u64; 3]) {
     let cpu = this_cpu();
-    // SAFETY: boot, single-threaded, interrupts off; the GDT and TSS live in
-    // the static per-CPU block, so they outlive their use by the CPU.
+    // SAFETY: CPU start-up, interrupts off, and only this CPU touches its
+    // PerCpu's GDT and TSS, which live for the kernel's life.
     unsafe {
-        let ist = core::ptr::addr_of!(IST_STACKS_TOP).read();
         (*cpu).tss.ist[0] = ist[0];
         (*cpu).tss.ist[1] = ist[1];
         (*cpu).tss.ist[2] = ist[2];

@@ -65,8 +65,14 @@ pub(crate) fn init() {
                 reserved: 0,
             };
         }
-        let ptr =
-            DescriptorPointer { limit: (core::mem::size_of::<[Gate; 256]>() - 1) as u16, base: IDT.0.get() as u64 };
-        asm!("lidt [{}]", in(reg) &ptr, options(nostack));
     }
+    load();
+}
+
+/// Loads the IDT into this CPU (every CPU shares the one table).
+pub(crate) fn load() {
+    let ptr = DescriptorPointer { limit: (core::mem::size_of::<[Gate; 256]>() - 1) as u16, base: IDT.0.get() as u64 };
+    // SAFETY: the table is static and filled by `init` before any CPU
+    // loads it; nothing writes it afterwards.
+    unsafe { asm!("lidt [{}]", in(reg) &ptr, options(nostack)) };
 }

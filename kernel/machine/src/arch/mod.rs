@@ -12,6 +12,7 @@ pub mod gdt;
 mod idt;
 pub mod ioapic;
 pub mod percpu;
+pub mod smp;
 pub mod stack;
 pub mod traps;
 pub(crate) mod uaccess;
@@ -21,12 +22,38 @@ pub use features::cpu_features;
 use cpu::*;
 use x86_64::registers::control::Cr4Flags;
 
-/// Brings up the boot CPU: descriptor tables, per-CPU data, SYSCALL,
+/// The initial local APIC id of the calling CPU (CPUID leaf 1).
+fn initial_apic_id() -> u32 {
+    cpuid(1, 0).ebx >> 24
+}
+
+/// Brings up the boot CPU: per-CPU data, descriptor tables, SYSCALL,
 /// protection features (NX, SMEP, SMAP, WP) and the FPU.
 pub fn init_cpu() {
-    gdt::init();
-    percpu::init();
+    // SAFETY: the boot CPU's own data, at start-up with interrupts off.
+    unsafe { percpu::install(percpu::boot_cpu(), initial_apic_id()) };
+    percpu::set_online();
+    gdt::init(gdt::boot_ist_stacks());
     idt::init();
+    init_cpu_features();
+}
+
+/// Brings up another CPU the same way, on its own data and IST stacks.
+///
+/// # Safety
+///
+/// `cpu` must be a fresh `percpu::new_cpu`, used by no other CPU; the
+/// caller runs at start-up with interrupts off.
+pub(crate) unsafe fn init_secondary_cpu(cpu: *mut percpu::PerCpu, ist: [u64; 3]) {
+    // SAFETY: the caller's contract.
+    unsafe { percpu::install(cpu, initial_apic_id()) };
+    gdt::init(ist);
+    idt::load();
+    init_cpu_features();
+    crate::mm::kernel_map::enable_global_pages();
+}
+
+fn init_cpu_features() {
     init_syscall_msrs();
     let features = features::cpu_features();
     let mut cr4 = read_cr4();

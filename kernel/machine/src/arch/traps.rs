@@ -16,6 +16,10 @@ pub const TIMER_VECTOR: u64 = 0x20;
 pub const ISA_IRQ_BASE: u64 = 0x30;
 /// COM1, ISA IRQ 4.
 pub const COM1_VECTOR: u64 = ISA_IRQ_BASE + 4;
+/// Inter-processor interrupts: a reschedule request (Linux's
+/// RESCHEDULE_VECTOR), and a TLB shootdown, which this crate answers.
+pub const RESCHEDULE_VECTOR: u64 = 0xE0;
+pub const TLB_SHOOTDOWN_VECTOR: u64 = 0xE1;
 pub const SPURIOUS_VECTOR: u64 = 0xFF;
 
 static EXCEPTION_NAMES: [&str; 32] = [
@@ -95,13 +99,35 @@ pub fn exception_name(vector: u64) -> &'static str {
 #[no_mangle]
 extern "C" fn trap_handler(frame: &mut TrapFrame) {
     match frame.vector {
-        14 => page_fault(frame),
-        0..=31 => exception(frame),
+        14 => {
+            restore_interrupts(frame);
+            page_fault(frame)
+        }
+        2 | 8 | 18 => exception(frame),
+        0..=31 => {
+            restore_interrupts(frame);
+            exception(frame)
+        }
         SPURIOUS_VECTOR => {}
+        TLB_SHOOTDOWN_VECTOR => {
+            crate::mm::tlb::answer_pending();
+            super::apic::end_of_interrupt();
+        }
         _ => (hooks().interrupt)(frame),
     }
     if frame.came_from_user() {
         return_to_user(frame);
+    }
+}
+
+/// An exception handler runs with interrupts on when the code it
+/// interrupted had them on (as Linux): a page fault may wait for the
+/// address space's lock while its holder waits for this CPU to answer a
+/// TLB shootdown. The exit path turns them off again.
+fn restore_interrupts(frame: &TrapFrame) {
+    const IF: u64 = 1 << 9;
+    if frame.rflags & IF != 0 {
+        super::cpu::enable_interrupts();
     }
 }
 

@@ -15,6 +15,7 @@ use super::acpi::DirectMap;
 
 const MAX_IOAPICS: usize = 8;
 const MAX_OVERRIDES: usize = 16;
+const MAX_LOCAL_APICS: usize = crate::arch::percpu::MAX_CPUS;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct IoApicEntry {
@@ -35,12 +36,29 @@ pub struct SourceOverride {
     pub flags: u16,
 }
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Madt {
     pub ioapics: [IoApicEntry; MAX_IOAPICS],
     pub ioapic_count: usize,
     pub overrides: [SourceOverride; MAX_OVERRIDES],
     pub override_count: usize,
+    /// The local APIC ids of the usable processors, in table order (the
+    /// boot CPU among them).
+    pub local_apics: [u32; MAX_LOCAL_APICS],
+    pub local_apic_count: usize,
+}
+
+impl Default for Madt {
+    fn default() -> Self {
+        Madt {
+            ioapics: Default::default(),
+            ioapic_count: 0,
+            overrides: Default::default(),
+            override_count: 0,
+            local_apics: [0; MAX_LOCAL_APICS],
+            local_apic_count: 0,
+        }
+    }
 }
 
 /// How an ISA IRQ reaches an I/O APIC.
@@ -52,6 +70,19 @@ pub struct IsaRoute {
 }
 
 impl Madt {
+    /// The local APIC ids of the processors the firmware lists as usable.
+    pub fn local_apics(&self) -> &[u32] {
+        &self.local_apics[..self.local_apic_count]
+    }
+
+    fn add_local_apic(&mut self, apic_id: u32, flags: u32) {
+        // Bit 0: enabled; bit 1: online capable (may be enabled later).
+        if flags & 3 != 0 && self.local_apic_count < MAX_LOCAL_APICS {
+            self.local_apics[self.local_apic_count] = apic_id;
+            self.local_apic_count += 1;
+        }
+    }
+
     pub fn ioapics(&self) -> &[IoApicEntry] {
         &self.ioapics[..self.ioapic_count]
     }
@@ -89,6 +120,8 @@ fn parse(table: Pin<&acpi::madt::Madt>) -> Madt {
                     SourceOverride { irq: e.irq, gsi: e.global_system_interrupt, flags: e.flags };
                 madt.override_count += 1;
             }
+            MadtEntry::LocalApic(e) => madt.add_local_apic(u32::from(e.apic_id), e.flags),
+            MadtEntry::LocalX2Apic(e) => madt.add_local_apic(e.x2apic_id, e.flags),
             _ => {}
         }
     }

@@ -93,6 +93,13 @@ pub(crate) fn init(info: &BootInfo) {
     }
 }
 
+/// Makes global entries survive CR3 loads on this CPU (another CPU than
+/// the boot one, which does it in `init`).
+pub(crate) fn enable_global_pages() {
+    // SAFETY: PGE only keeps global (kernel-half) entries across CR3 loads.
+    unsafe { cpu::write_cr4(cpu::read_cr4() | Cr4Flags::PAGE_GLOBAL) };
+}
+
 /// # Safety
 ///
 /// `root` must be the kernel's tables or a user table made by
@@ -128,19 +135,6 @@ pub(crate) fn load_root(root: u64) {
         // SAFETY: `root` comes from a live PageTable, whose drop switches
         // the CPU away first (`leave_root`).
         unsafe { write_cr3(root) };
-    }
-}
-
-/// Makes the CPU run on the kernel's tables (tasks without a user space).
-pub fn load_kernel_tables() {
-    load_root(kernel_pml4());
-}
-
-/// Called before a user table is freed: if the CPU runs on it, it moves to
-/// the kernel's tables.
-pub(crate) fn leave_root(root: u64) {
-    if current_root() == root {
-        load_kernel_tables();
     }
 }
 

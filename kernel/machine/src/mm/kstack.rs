@@ -9,7 +9,7 @@ use super::frame::Frame;
 use super::kernel_map::{kernel_pml4, KSTACK_AREA, KSTACK_AREA_SIZE, NO_EXECUTE};
 use super::paging::{leaf_slot_or_create, leaf_table, table_index, PTE_ADDR_MASK};
 use super::phys::{self, PAGE_SIZE};
-use crate::arch::cpu::{invlpg, without_interrupts};
+use crate::arch::cpu::without_interrupts;
 
 const PRESENT: u64 = 1 << 0;
 const WRITABLE: u64 = 1 << 1;
@@ -35,34 +35,41 @@ fn map_stack_page(va: u64) -> Option<()> {
     Some(())
 }
 
-/// Unmaps a page of the kernel-stack area and frees its frame.
-fn unmap_stack_page(va: u64) {
+/// Unmaps a page of the kernel-stack area; returns its frame, to free
+/// once no CPU caches the mapping.
+fn unmap_stack_page(va: u64) -> Option<Frame> {
     assert!((KSTACK_AREA..KSTACK_AREA + KSTACK_AREA_SIZE).contains(&va));
     // SAFETY: the kernel's tables.
-    let Some(table) = (unsafe { leaf_table(kernel_pml4(), va) }) else { return };
+    let table = unsafe { leaf_table(kernel_pml4(), va) }?;
     let slot = table + table_index(va, 1) as u64 * 8;
     // SAFETY: the entry of a page of a stack being dropped, which nothing
     // runs on (checked by the caller).
     let e = unsafe { phys::read::<u64>(slot) };
     if e & PRESENT == 0 {
-        return;
+        return None;
     }
     // SAFETY: as above; the entry's frame reference is taken back below.
     unsafe { phys::write::<u64>(slot, 0) };
-    invlpg(va);
     // SAFETY: `map_stack_page` gave the entry this reference.
-    drop(unsafe { Frame::from_raw(e & PTE_ADDR_MASK) });
+    Some(unsafe { Frame::from_raw(e & PTE_ADDR_MASK) })
 }
 
 pub const KSTACK_PAGES: usize = 4;
 const SLOT_SIZE: u64 = ((KSTACK_PAGES + 1) * PAGE_SIZE) as u64;
 
+/// Stacks freed while still mapped are kept for reuse, up to this many:
+/// unmapping one means a TLB shootdown on every CPU.
+const CACHED_STACKS: usize = 64;
+
 struct Slots {
     next: u64,
+    /// Unmapped slots.
     free: Vec<u64>,
+    /// Slots whose pages are still mapped, ready for a new stack.
+    cached: Vec<u64>,
 }
 
-static SLOTS: Mutex<Slots> = Mutex::new(Slots { next: 0, free: Vec::new() });
+static SLOTS: Mutex<Slots> = Mutex::new(Slots { next: 0, free: Vec::new(), cached: Vec::new() });
 
 /// A kernel stack; unmapped and its frames freed on drop.
 pub struct KernelStack {
@@ -71,6 +78,9 @@ pub struct KernelStack {
 
 impl KernelStack {
     pub fn new() -> Option<KernelStack> {
+        if let Some(slot) = without_interrupts(|| SLOTS.lock().cached.pop()) {
+            return Some(KernelStack { slot });
+        }
         let slot = without_interrupts(|| {
             let mut s = SLOTS.lock();
             s.free.pop().or_else(|| {
@@ -124,10 +134,18 @@ impl Drop for KernelStack {
     fn drop(&mut self) {
         let rsp = crate::arch::stack::stack_pointer();
         assert!(!(self.bottom()..self.top()).contains(&rsp), "kernel stack freed while in use");
-        for page in 0..KSTACK_PAGES as u64 {
-            unmap_stack_page(self.bottom() + page * PAGE_SIZE as u64);
-        }
         let slot = self.slot;
+        let kept = without_interrupts(|| {
+            let mut s = SLOTS.lock();
+            (s.cached.len() < CACHED_STACKS).then(|| s.cached.push(slot)).is_some()
+        });
+        if kept {
+            return;
+        }
+        let pages: Vec<u64> = (0..KSTACK_PAGES as u64).map(|page| self.bottom() + page * PAGE_SIZE as u64).collect();
+        let frames: Vec<Frame> = pages.iter().filter_map(|&va| unmap_stack_page(va)).collect();
+        super::tlb::shootdown_kernel(&pages);
+        drop(frames);
         without_interrupts(|| SLOTS.lock().free.push(slot));
     }
 }

@@ -6,10 +6,12 @@ pub mod kernel_map;
 pub mod kstack;
 pub mod paging;
 pub mod phys;
+pub(crate) mod tlb;
 
 pub use frame::Frame;
-pub use paging::{OutOfMemory, PageTable, Pte, PteFlags, TableRoot, PTE_PROTNONE};
+pub use paging::{load_kernel_tables, OutOfMemory, PageTable, Pte, PteFlags, TableRoot, PTE_PROTNONE};
 pub use phys::PAGE_SIZE;
+pub use tlb::shootdowns_answered;
 
 use crate::boot::BootInfo;
 

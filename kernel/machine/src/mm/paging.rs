@@ -8,11 +8,16 @@
 //! through the crate-private functions at the end.
 
 use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+
 use x86_64::structures::paging::PageTableFlags;
 
 use super::frame::Frame;
 use super::phys;
+use super::tlb::{shootdown, TlbFlush};
 use crate::arch::cpu::invlpg;
+use crate::arch::percpu;
 
 /// Entry flags, as the `x86_64` crate names them.
 pub type PteFlags = PageTableFlags;
@@ -150,39 +155,79 @@ pub(crate) unsafe fn leaf_table(pml4: u64, vaddr: u64) -> Option<u64> {
 /// The top-level table of a user address space, which the scheduler
 /// loads (`activate`) while the `PageTable` that fills it may change or go:
 /// a root whose table is gone has an empty user half, and the root's frame
-/// is freed only when the last handle goes, after the CPU left it.
+/// is freed only when the last handle goes. A CPU that has the root loaded
+/// holds a handle (its per-CPU data), so that is after every CPU left it.
 pub struct TableRoot {
     paddr: u64,
+    /// The CPUs that have this root loaded, and may cache its entries.
+    cpus: AtomicU64,
 }
 
 impl TableRoot {
     /// Makes this the CPU's address space.
-    pub fn activate(&self) {
-        super::kernel_map::load_root(self.paddr);
+    pub fn activate(self: &Arc<Self>) {
+        let me = 1u64 << percpu::cpu_index();
+        crate::arch::cpu::without_interrupts(|| {
+            let mut loaded = percpu::this().loaded_root.lock();
+            if loaded.as_ref().is_some_and(|r| Arc::ptr_eq(r, self)) {
+                return;
+            }
+            self.cpus.fetch_or(me, Ordering::SeqCst);
+            super::kernel_map::load_root(self.paddr);
+            if let Some(old) = loaded.replace(self.clone()) {
+                old.cpus.fetch_and(!me, Ordering::SeqCst);
+            }
+        });
+    }
+}
+
+/// Makes this CPU run on the kernel's own tables, leaving the user
+/// address space it had loaded (an exiting task's last steps).
+pub fn load_kernel_tables() {
+    let me = 1u64 << percpu::cpu_index();
+    let old = crate::arch::cpu::without_interrupts(|| {
+        super::kernel_map::load_root(super::kernel_map::kernel_pml4());
+        percpu::this().loaded_root.lock().take()
+    });
+    if let Some(old) = old {
+        old.cpus.fetch_and(!me, Ordering::SeqCst);
     }
 }
 
 impl Drop for TableRoot {
     fn drop(&mut self) {
-        super::kernel_map::leave_root(self.paddr);
+        assert!(!super::kernel_map::is_loaded(self.paddr), "a loaded table root is freed");
         // SAFETY: the root's reference was given up by `new_user_root`,
-        // and the CPU no longer runs on it.
+        // and no CPU runs on it (each loaded root holds a handle).
         drop(unsafe { Frame::from_raw(self.paddr) });
     }
 }
 
 /// A user address space's page table: edits take `&mut self`, so its
-/// owner (the address space, under its lock) is the only editor.
+/// owner (the address space, under its lock) is the only editor. Edits
+/// that remove or narrow a mapping shoot its TLB entries down on every
+/// CPU that runs on the table before they return (once for a whole
+/// `batch`), and only then release the frames they unmapped.
 pub struct PageTable {
     root: u64,
     handle: Arc<TableRoot>,
+    flush: TlbFlush,
+    /// Frames unmapped, released after the shootdown.
+    unmapped: Vec<Frame>,
+    batch_depth: u32,
 }
 
 impl PageTable {
     /// An empty user half over the shared kernel half.
     pub fn new_user() -> Option<PageTable> {
         let root = super::kernel_map::new_user_root()?;
-        Some(PageTable { root, handle: Arc::new(TableRoot { paddr: root }) })
+        Some(PageTable {
+            root,
+            handle: Arc::new(TableRoot { paddr: root, cpus: AtomicU64::new(0) }),
+            flush: TlbFlush::new(),
+            unmapped: Vec::new(),
+            batch_depth: 0,
+        })
     }
 
     /// Physical address of the root (what CR3 holds while it runs).
@@ -201,6 +246,31 @@ impl PageTable {
         self.handle.activate();
     }
 
+    /// Runs `f`'s edits with one shootdown at the end for all of them.
+    pub fn batch<R>(&mut self, f: impl FnOnce(&mut PageTable) -> R) -> R {
+        self.batch_depth += 1;
+        let r = f(self);
+        self.batch_depth -= 1;
+        self.end_edit();
+        r
+    }
+
+    /// The end of an edit: outside a batch, the TLB entries it made stale
+    /// go from every CPU that runs on the table, then its unmapped frames.
+    fn end_edit(&mut self) {
+        if self.batch_depth > 0 {
+            return;
+        }
+        shootdown(self.root, &self.handle.cpus, &self.flush);
+        self.flush = TlbFlush::new();
+        self.unmapped.clear();
+    }
+
+    /// A present entry of `va` was removed or narrowed.
+    fn stale(&mut self, va: u64) {
+        self.flush.add(va);
+    }
+
     fn check_user(va: u64) {
         assert!(va < USER_TOP && va.is_multiple_of(4096), "bad user page address {va:#x}");
     }
@@ -217,22 +287,46 @@ impl PageTable {
         unsafe { phys::read::<u64>(slot) }
     }
 
-    /// Writes a leaf entry and drops its TLB entry.
+    /// Writes a leaf entry; a present old entry's TLB entries become
+    /// stale (dropped at the end of the edit).
     ///
     /// # Safety
     ///
     /// `slot` must be the leaf entry of `va` in this table; the caller has
     /// taken over the old entry's frame reference and gives the new
     /// entry's.
-    unsafe fn write_slot(slot: u64, va: u64, value: u64) {
+    unsafe fn write_slot(&mut self, slot: u64, va: u64, value: u64) {
+        let old = Self::read_slot(slot);
         // SAFETY: the caller's contract.
         unsafe { phys::write::<u64>(slot, value) };
-        invlpg(va);
+        if old & PRESENT != 0 && !Self::widens(old, value) {
+            self.stale(va);
+        } else if old & PRESENT != 0 {
+            // A wider entry: another CPU's cached narrower one faults,
+            // and the fault drops it there.
+            invlpg(va);
+        }
+    }
+
+    /// True when `new` maps the same frame as the present `old` with at
+    /// least its rights.
+    fn widens(old: u64, new: u64) -> bool {
+        let rights = |e: u64| {
+            (e & PRESENT != 0, e & PageTableFlags::WRITABLE.bits() != 0, e & PageTableFlags::NO_EXECUTE.bits() == 0)
+        };
+        let (op, ow, ox) = rights(old);
+        let (np, nw, nx) = rights(new);
+        old & PTE_ADDR_MASK == new & PTE_ADDR_MASK && np && (nw || !ow) && (nx || !ox) && op
+    }
+
+    /// Keeps an unmapped frame until the edit's shootdown is over.
+    fn release_later(&mut self, frame: Frame) {
+        self.unmapped.push(frame);
     }
 
     /// Maps `frame` at `va` with `flags` (PRESENT added unless the entry
-    /// is a PROT_NONE one). Returns the frame the entry held before.
-    pub fn map(&mut self, va: u64, frame: Frame, flags: PteFlags) -> Result<Option<Frame>, OutOfMemory> {
+    /// is a PROT_NONE one). A frame the entry held before is released.
+    pub fn map(&mut self, va: u64, frame: Frame, flags: PteFlags) -> Result<(), OutOfMemory> {
         Self::check_user(va);
         // SAFETY: the root belongs to this table.
         let slot = unsafe { leaf_slot_or_create(self.root, va)? };
@@ -241,29 +335,15 @@ impl PageTable {
         if !flags.contains(PTE_PROTNONE) {
             flags |= PageTableFlags::PRESENT;
         }
-        let value = frame.into_raw() | flags.bits();
         // SAFETY: the new entry holds `frame`'s reference; the old one's
-        // is taken over below. The TLB holds nothing for a page that was
-        // not present.
-        unsafe {
-            if old & PRESENT != 0 {
-                Self::write_slot(slot, va, value);
-            } else {
-                phys::write::<u64>(slot, value);
-            }
+        // is taken over below.
+        unsafe { self.write_slot(slot, va, frame.into_raw() | flags.bits()) };
+        if let Some(pte) = Pte::decode(old) {
+            // SAFETY: a frame-holding entry holds one reference, now ours.
+            self.release_later(unsafe { Frame::from_raw(pte.paddr) });
         }
-        // SAFETY: a frame-holding entry holds one reference, now ours.
-        Ok(Pte::decode(old).map(|pte| unsafe { Frame::from_raw(pte.paddr) }))
-    }
-
-    /// Removes the mapping of `va`, returning the frame it held.
-    pub fn unmap(&mut self, va: u64) -> Option<Frame> {
-        let slot = self.slot(va)?;
-        let pte = Pte::decode(Self::read_slot(slot))?;
-        // SAFETY: the entry's reference is taken over just below.
-        unsafe { Self::write_slot(slot, va, 0) };
-        // SAFETY: the cleared entry held one reference to this frame.
-        Some(unsafe { Frame::from_raw(pte.paddr) })
+        self.end_edit();
+        Ok(())
     }
 
     /// The entry of `va` if it holds a frame, present or not.
@@ -288,7 +368,8 @@ impl PageTable {
             flags |= PageTableFlags::PRESENT;
         }
         // SAFETY: the same frame and its same reference.
-        unsafe { Self::write_slot(slot, va, pte.paddr | flags.bits()) };
+        unsafe { self.write_slot(slot, va, pte.paddr | flags.bits()) };
+        self.end_edit();
     }
 
     /// Moves the entry of `from` to `to` (mremap), keeping its frame and
@@ -302,9 +383,10 @@ impl PageTable {
         let from_slot = self.slot(from).expect("entry found above");
         // SAFETY: the reference moves from one entry to the other.
         unsafe {
-            Self::write_slot(slot, to, pte.paddr | pte.flags.bits());
-            Self::write_slot(from_slot, from, 0);
+            self.write_slot(slot, to, pte.paddr | pte.flags.bits());
+            self.write_slot(from_slot, from, 0);
         }
+        self.end_edit();
         Ok(())
     }
 
@@ -320,7 +402,7 @@ impl PageTable {
     /// Shares every page of [start, end) with `child` (fork): the child's
     /// entries map the same frames, one more reference each; with
     /// `private`, both lose write access (copy-on-write). One walk of this
-    /// table and one TLB flush.
+    /// table and one shootdown.
     pub fn share_into(
         &mut self,
         child: &mut PageTable,
@@ -330,7 +412,7 @@ impl PageTable {
     ) -> Result<(), OutOfMemory> {
         assert!(end <= USER_TOP && !core::ptr::eq(self, child));
         let mut result = Ok(());
-        let mut flush = TlbFlush::new();
+        let mut flush = core::mem::replace(&mut self.flush, TlbFlush::new());
         walk_slots(self.root, 4, 0, start, end, &mut |va, slot| {
             if result.is_err() {
                 return;
@@ -354,11 +436,14 @@ impl PageTable {
                 phys::write::<u64>(child_slot, frame.into_raw() | (shared & !PTE_ADDR_MASK));
                 if shared != e {
                     phys::write::<u64>(slot, shared);
-                    flush.add(va);
+                    if e & PRESENT != 0 {
+                        flush.add(va);
+                    }
                 }
             }
         });
-        flush.finish(self.root);
+        self.flush = flush;
+        self.end_edit();
         result
     }
 
@@ -366,13 +451,16 @@ impl PageTable {
     /// references; visits only the tables that exist.
     pub fn unmap_range(&mut self, start: u64, end: u64) {
         assert!(end <= USER_TOP);
-        walk_slots(self.root, 4, 0, start, end, &mut |va, slot| {
+        let mut slots = Vec::new();
+        walk_slots(self.root, 4, 0, start, end, &mut |va, slot| slots.push((va, slot)));
+        for (va, slot) in slots {
             let e = Self::read_slot(slot);
             // SAFETY: the entry's reference is taken over just below.
-            unsafe { Self::write_slot(slot, va, 0) };
+            unsafe { self.write_slot(slot, va, 0) };
             // SAFETY: the cleared entry held one reference to this frame.
-            drop(unsafe { Frame::from_raw(e & PTE_ADDR_MASK) });
-        });
+            self.release_later(unsafe { Frame::from_raw(e & PTE_ADDR_MASK) });
+        }
+        self.end_edit();
     }
 
     /// A write to the present, read-only page at `va` of a private area
@@ -388,50 +476,19 @@ impl PageTable {
         // The entry's reference and `old` make two when it is alone.
         if old.ref_count() == 2 {
             // SAFETY: the same frame and its same reference.
-            unsafe { Self::write_slot(slot, va, pte.paddr | flags.bits()) };
+            unsafe { self.write_slot(slot, va, pte.paddr | flags.bits()) };
+            self.end_edit();
             return Ok(());
         }
         let new = Frame::alloc().ok_or(OutOfMemory)?;
         new.copy_from(&old);
         // SAFETY: the entry takes the new frame's reference; the old
         // entry's reference is given back below.
-        unsafe { Self::write_slot(slot, va, new.into_raw() | flags.bits()) };
+        unsafe { self.write_slot(slot, va, new.into_raw() | flags.bits()) };
         // SAFETY: the replaced entry held one reference to the old frame.
-        drop(unsafe { Frame::from_raw(pte.paddr) });
+        self.release_later(unsafe { Frame::from_raw(pte.paddr) });
+        self.end_edit();
         Ok(())
-    }
-}
-
-/// The TLB entries to drop after editing many entries of one table: page
-/// by page while they are few (a whole flush makes every later access
-/// miss, costly under emulation), the whole user TLB past that.
-struct TlbFlush {
-    pages: [u64; 32],
-    count: usize,
-}
-
-impl TlbFlush {
-    fn new() -> TlbFlush {
-        TlbFlush { pages: [0; 32], count: 0 }
-    }
-
-    fn add(&mut self, va: u64) {
-        if let Some(slot) = self.pages.get_mut(self.count) {
-            *slot = va;
-        }
-        self.count += 1;
-    }
-
-    /// Drops the entries, if `root` is the table the CPU runs on.
-    fn finish(&self, root: u64) {
-        if self.count == 0 || !super::kernel_map::is_loaded(root) {
-            return;
-        }
-        if self.count <= self.pages.len() {
-            self.pages[..self.count].iter().for_each(|&va| invlpg(va));
-        } else {
-            x86_64::instructions::tlb::flush_all();
-        }
     }
 }
 
@@ -487,18 +544,25 @@ unsafe fn free_table(table: u64, level: u32) {
 impl Drop for PageTable {
     /// Empties the user half; the root itself goes with its last handle.
     fn drop(&mut self) {
-        // Never free the tables the CPU runs on.
-        super::kernel_map::leave_root(self.root);
+        let mut tables = Vec::new();
         for i in 0..256 {
             // SAFETY: the root's user half belongs to this table.
             let e = unsafe { entry(self.root, i) };
             if e & PRESENT != 0 {
-                // SAFETY: the slot's table goes below; a root a handle
+                // SAFETY: the slot's table is freed below; a root a handle
                 // still loads later sees an empty user half.
                 unsafe { set_entry(self.root, i, 0) };
-                // SAFETY: a user-half table of this address space.
-                unsafe { free_table(e & PTE_ADDR_MASK, 3) };
+                tables.push(e & PTE_ADDR_MASK);
             }
+        }
+        // No CPU may walk or cache the tables once they are freed.
+        self.batch_depth = 0;
+        self.flush.add_all();
+        self.end_edit();
+        for table in tables {
+            // SAFETY: a user-half table of this address space, unlinked
+            // and flushed from every CPU above.
+            unsafe { free_table(table, 3) };
         }
     }
 }

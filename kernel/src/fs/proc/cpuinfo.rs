@@ -1,4 +1,4 @@
-//! /proc/cpuinfo: one block per CPU (one CPU runs), with Linux's fields,
+//! /proc/cpuinfo: one block per online CPU, with Linux's fields,
 //! labels and tabs (arch/x86/kernel/cpu/proc.c), everything read from
 //! CPUID except the clock, which is the TSC's as calibrated at boot.
 
@@ -99,14 +99,55 @@ fn bugs(vendor: &str) -> &'static str {
     }
 }
 
+/// How APIC ids split into package, core and thread (CPUID leaves 1 and
+/// 0xB): the bits below `package_shift` number the logical CPUs of one
+/// package, those below `smt_shift` the threads of one core.
+struct Topology {
+    package_shift: u32,
+    smt_shift: u32,
+}
+
+fn topology() -> Topology {
+    let leaf1 = cpuid(1, 0);
+    let bits = |n: u32| if n <= 1 { 0 } else { 32 - (n - 1).leading_zeros() };
+    // HTT: leaf 1 counts the logical CPUs a package may hold.
+    let package_shift = if leaf1.edx & (1 << 28) != 0 { bits((leaf1.ebx >> 16) & 0xff) } else { 0 };
+    let smt_shift =
+        if cpuid(0, 0).eax >= 0xb && cpuid(0xb, 0).ebx & 0xffff != 0 { cpuid(0xb, 0).eax & 0x1f } else { 0 };
+    Topology { package_shift, smt_shift: smt_shift.min(package_shift) }
+}
+
+/// The online CPUs' numbers and APIC ids.
+fn online_cpus() -> Vec<(usize, u32)> {
+    crate::sched::stats::online_cpus().filter_map(|c| machine::arch::percpu::apic_id_of(c).map(|id| (c, id))).collect()
+}
+
 pub fn cpuinfo() -> String {
+    let cpus = online_cpus();
+    let topo = topology();
+    let mut s = String::new();
+    for &(cpu, apicid) in &cpus {
+        let package = apicid >> topo.package_shift;
+        let siblings = cpus.iter().filter(|(_, id)| id >> topo.package_shift == package).count();
+        let cores = cpus
+            .iter()
+            .filter(|(_, id)| id >> topo.package_shift == package && id & ((1 << topo.smt_shift) - 1) == 0)
+            .count();
+        let core = (apicid & ((1 << topo.package_shift) - 1)) >> topo.smt_shift;
+        cpu_block(&mut s, cpu, apicid, [package, core], siblings, cores);
+    }
+    s
+}
+
+/// One CPU's block: its number, APIC id, package and core ids, and its
+/// package's online logical CPUs and cores.
+fn cpu_block(s: &mut String, cpu: usize, apicid: u32, [package, core]: [u32; 2], siblings: usize, cores: usize) {
     let leaf0 = cpuid(0, 0);
     let vendor = regs_text(&[leaf0.ebx, leaf0.edx, leaf0.ecx]);
     let leaf1 = cpuid(1, 0);
     let (family, model, stepping) = signature(leaf1.eax);
     let khz = crate::time::tsc_hz() / 1000;
-    let mut s = String::new();
-    let _ = write!(s, "processor\t: 0\nvendor_id\t: {vendor}\ncpu family\t: {family}\nmodel\t\t: {model}\n");
+    let _ = write!(s, "processor\t: {cpu}\nvendor_id\t: {vendor}\ncpu family\t: {family}\nmodel\t\t: {model}\n");
     let _ = write!(s, "model name\t: {}\nstepping\t: {stepping}\n", model_name());
     if leaf1.edx & (1 << 4) != 0 {
         let _ = writeln!(s, "cpu MHz\t\t: {}.{:03}", khz / 1000, khz % 1000);
@@ -115,8 +156,7 @@ pub fn cpuinfo() -> String {
     if cache != 0 {
         let _ = writeln!(s, "cache size\t: {cache} KB");
     }
-    let apicid = leaf1.ebx >> 24;
-    let _ = write!(s, "physical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\n");
+    let _ = write!(s, "physical id\t: {package}\nsiblings\t: {siblings}\ncore id\t\t: {core}\ncpu cores\t: {cores}\n");
     let _ = write!(s, "apicid\t\t: {apicid}\ninitial apicid\t: {apicid}\n");
     let fpu = if leaf1.edx & 1 != 0 { "yes" } else { "no" };
     let _ = write!(s, "fpu\t\t: {fpu}\nfpu_exception\t: {fpu}\ncpuid level\t: {}\nwp\t\t: yes\n", leaf0.eax);
@@ -166,5 +206,4 @@ pub fn cpuinfo() -> String {
         }
     }
     s.push_str("\n\n");
-    s
 }

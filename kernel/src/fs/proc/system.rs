@@ -248,17 +248,22 @@ fn meminfo() -> String {
     s
 }
 
-/// /proc/stat: CPU time by state since boot (one CPU), then interrupts
-/// (all of them), context switches, boot time, forks and tasks.
+/// /proc/stat: CPU time by state since boot (all CPUs, then each), then
+/// interrupts (all of them), context switches, boot time, forks and tasks.
 fn stat() -> String {
-    let t = stats::cpu_ticks();
-    let times =
-        format!("{} {} {} {} 0 0 0 0 0 0", clock_t(t.user), clock_t(t.nice), clock_t(t.system), clock_t(t.idle));
+    let times = |t: stats::CpuTicks| {
+        format!("{} {} {} {} 0 0 0 0 0 0", clock_t(t.user), clock_t(t.nice), clock_t(t.system), clock_t(t.idle))
+    };
     let mut s = String::new();
-    let _ = writeln!(s, "cpu  {times}");
-    let _ = writeln!(s, "cpu0 {times}");
-    let (timer, isa) = stats::interrupt_counts();
-    let _ = writeln!(s, "intr {}", timer + isa.iter().sum::<u64>());
+    let _ = writeln!(s, "cpu  {}", times(stats::cpu_ticks()));
+    for cpu in stats::online_cpus() {
+        let _ = writeln!(s, "cpu{cpu} {}", times(stats::cpu_ticks_of(cpu)));
+    }
+    let interrupts: u64 = stats::online_cpus()
+        .map(stats::interrupt_counts)
+        .map(|c| c.timer + c.reschedule + c.isa.iter().sum::<u64>())
+        .sum();
+    let _ = writeln!(s, "intr {interrupts}");
     let _ = writeln!(s, "ctxt {}", stats::context_switches());
     let boot = crate::time::realtime().tv_sec - (crate::time::uptime_ns() / NSEC_PER_SEC) as i64;
     let _ = writeln!(s, "btime {boot}");
@@ -301,16 +306,32 @@ fn filesystems() -> String {
     out
 }
 
-/// /proc/interrupts in Linux's layout: the ISA IRQs that fired (through the
-/// I/O APIC), then the local timer.
+/// /proc/interrupts in Linux's layout: a column per CPU; the ISA IRQs
+/// that fired (through the I/O APIC), then the local timer, reschedule
+/// and TLB shootdown interrupts.
 fn interrupts() -> String {
-    let (timer, isa) = stats::interrupt_counts();
-    let mut s = format!("{:11}{:<11}\n", "", "CPU0");
-    for (irq, &count) in isa.iter().enumerate().filter(|&(_, &c)| c > 0) {
-        let name = if irq == 4 { "ttyS0" } else { "" };
-        let _ = writeln!(s, "{irq:>3}: {count:>10}   IO-APIC  {irq:>3}-edge      {name}");
+    let cpus: Vec<usize> = stats::online_cpus().collect();
+    let counts: Vec<stats::InterruptCounts> = cpus.iter().map(|&c| stats::interrupt_counts(c)).collect();
+    let mut s = format!("{:11}", "");
+    for cpu in &cpus {
+        let _ = write!(s, "CPU{cpu:<8}");
     }
-    let _ = writeln!(s, "LOC: {timer:>10}   Local timer interrupts");
+    s.push('\n');
+    let row = |s: &mut String, label: &str, values: &mut dyn Iterator<Item = u64>, tail: &str| {
+        let _ = write!(s, "{label:>3}: ");
+        for v in values {
+            let _ = write!(s, "{v:>10} ");
+        }
+        let _ = writeln!(s, "{tail}");
+    };
+    for irq in (0..16).filter(|&i| counts.iter().any(|c| c.isa[i] > 0)) {
+        let name = if irq == 4 { "ttyS0" } else { "" };
+        let tail = format!(" IO-APIC  {irq:>3}-edge      {name}");
+        row(&mut s, &format!("{irq}"), &mut counts.iter().map(|c| c.isa[irq]), &tail);
+    }
+    row(&mut s, "LOC", &mut counts.iter().map(|c| c.timer), "  Local timer interrupts");
+    row(&mut s, "RES", &mut counts.iter().map(|c| c.reschedule), "  Rescheduling interrupts");
+    row(&mut s, "TLB", &mut cpus.iter().map(|&c| machine::mm::shootdowns_answered(c)), "  TLB shootdowns");
     s
 }
 

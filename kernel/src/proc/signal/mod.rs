@@ -189,7 +189,11 @@ fn deliver_to(task: &Arc<Task>, sig: i32, info: Siginfo, thread_only: bool) {
     // thread that does not block it.
     let wake = if thread_only { Some(task.clone()) } else { threads.iter().find(|t| !t.signal_blocked(sig)).cloned() };
     match wake {
-        Some(t) => crate::sched::wake_interruptible(t),
+        Some(t) => {
+            // Running on another CPU, it notices at its next return to user.
+            crate::sched::kick(&t);
+            crate::sched::wake_interruptible(t)
+        }
         // Blocked everywhere: a sigtimedwait or a signalfd reader may be
         // waiting for it.
         None => syscalls::SIGNAL_WAIT.wake_all(),
@@ -240,6 +244,7 @@ pub fn pending_for(task: &Task) -> u64 {
 pub fn kill_thread(task: &Arc<Task>) {
     task.thread_signals.lock().enqueue(SIGKILL, Siginfo::new(SIGKILL, SI_KERNEL));
     crate::sched::resume_stopped(task.clone());
+    crate::sched::kick(task);
     crate::sched::wake(task.clone());
 }
 

@@ -93,8 +93,9 @@ struct Boot {
 /// program's first line.
 fn run_once(kernel: Kernel, opts: &Options, smp: Option<usize>) -> Result<Boot, String> {
     let mut config = QemuConfig::from_env();
-    let cpus = smp.unwrap_or(1).to_string();
-    config.extra = ["-m", MEMORY, "-smp", &cpus].iter().map(OsString::from).collect();
+    config.smp = smp.unwrap_or(1);
+    let cpus = config.smp.to_string();
+    config.extra = ["-m", MEMORY].iter().map(OsString::from).collect();
     if smp.is_some() {
         config.accel = harness::qemu::multi_threaded(&config.accel);
     }
