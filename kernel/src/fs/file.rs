@@ -136,9 +136,9 @@ pub trait File: Send + Sync {
 pub struct OpenFile {
     file: Box<dyn File>,
     flags: AtomicU32,
-    /// The file offset (f_pos). The kernel is not preempted and one CPU
-    /// runs, so a read or write that uses it is not interleaved with
-    /// another; with SMP this needs Linux's f_pos_lock.
+    /// The file offset (f_pos). Two threads on different CPUs that read or
+    /// write one descriptor at once may both use the same offset: Linux
+    /// serialises them with f_pos_lock, which is not done here yet.
     pos: AtomicU64,
     path: Path,
     /// Where the path walk found the file, for its name in /proc.

@@ -38,7 +38,7 @@ fn count_line(s: &mut String, name: &str, value: i64) {
 
 /// /proc/PID/sched: the thread's times, switches, weight, policy and
 /// priority. Per-entity load tracking and NUMA figures are not kept, so
-/// their lines are absent; one CPU means no migrations.
+/// their lines are absent, as is the migration count, not kept either.
 pub fn sched(task: &Arc<Task>, pid: Pid) -> Vec<u8> {
     let info = task.sched_info();
     let params = task.sched_params();
