@@ -153,6 +153,12 @@ fn lock_pair(a: usize, b: usize) -> (QueueGuard, QueueGuard) {
 /// this CPU's, when that CPU has `margin` more runnable tasks than this
 /// one. True when a task moved.
 pub(super) fn pull_task(margin: usize) -> bool {
+    // Interrupts stay off throughout: the two guards may be dropped in
+    // either order, and each restores what it found when taken.
+    crate::arch::cpu::without_interrupts(|| pull_task_locked(margin))
+}
+
+fn pull_task_locked(margin: usize) -> bool {
     let me = cpu_index();
     let mine = cpu(me).load();
     let Some(busiest) = online().filter(|&c| c != me).max_by_key(|&c| cpu(c).load()) else { return false };
