@@ -58,12 +58,12 @@ fn next_signal() -> Next {
 fn stop(sig: i32) {
     let task = current();
     task.signals.lock().stop_report = Some(sig);
+    // Stopped before the parent hears of it: a parent on another CPU
+    // checks the state as soon as it is woken.
+    task.set_state(TaskState::Stopped);
     super::notify_parent(&task, CLD_STOPPED, sig);
-    crate::arch::cpu::without_interrupts(|| {
-        task.set_state(TaskState::Stopped);
-        drop(task);
-        crate::sched::schedule();
-    });
+    drop(task);
+    crate::sched::schedule();
 }
 
 fn interrupted_errno(frame: &TrapFrame) -> Option<Errno> {
