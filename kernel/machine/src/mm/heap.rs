@@ -2,7 +2,11 @@
 //! run of frames, reached through the direct map, with a cache per CPU of
 //! freed small blocks in front of it (size classes 16 B to 2 KiB): the
 //! allocations of the hot paths (fork, open, pipes, sockets) are served
-//! from the caller's CPU's cache without the global lock.
+//! from the caller's CPU's cache without the global lock. The global lock
+//! is held with interrupts off: code holding a lock that interrupt
+//! handlers take may allocate, so a CPU must never be interrupted while
+//! it holds the heap (another CPU could hold that lock and wait for the
+//! heap).
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
@@ -83,7 +87,7 @@ unsafe impl GlobalAlloc for Heap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let Some(class) = class_of(layout) else {
             // SAFETY: the caller's contract, passed on.
-            return unsafe { self.global.alloc(layout) };
+            return without_interrupts(|| unsafe { self.global.alloc(layout) });
         };
         let cached = self.with_cache(|cache| {
             let head = cache.heads[class];
@@ -98,14 +102,14 @@ unsafe impl GlobalAlloc for Heap {
         match cached {
             Some(block) if !block.is_null() => block,
             // SAFETY: a valid non-zero-sized layout.
-            _ => unsafe { self.global.alloc(class_layout(class)) },
+            _ => without_interrupts(|| unsafe { self.global.alloc(class_layout(class)) }),
         }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         let Some(class) = class_of(layout) else {
             // SAFETY: the caller's contract: allocated with this layout.
-            return unsafe { self.global.dealloc(ptr, layout) };
+            return without_interrupts(|| unsafe { self.global.dealloc(ptr, layout) });
         };
         let kept = self.with_cache(|cache| {
             if cache.counts[class] >= CACHE_DEPTH {
@@ -120,7 +124,7 @@ unsafe impl GlobalAlloc for Heap {
         if kept != Some(true) {
             // SAFETY: the block came from the global heap with its class's
             // layout.
-            unsafe { self.global.dealloc(ptr, class_layout(class)) };
+            without_interrupts(|| unsafe { self.global.dealloc(ptr, class_layout(class)) });
         }
     }
 }
