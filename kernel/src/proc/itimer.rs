@@ -42,6 +42,19 @@ fn disarm(key: u32) {
     });
 }
 
+/// Forgets `task`'s entry if its timer is disarmed, checked under the
+/// table's lock: a setitimer on another CPU arms the timer before it
+/// (re)inserts the entry, so an entry armed meanwhile stays.
+fn disarm_if_idle(key: u32, task: &Task) {
+    without_interrupts(|| {
+        let mut timers = REAL_TIMERS.lock();
+        if task.real_timer.lock().0 == 0 {
+            timers.remove(&key);
+            ARMED.store(timers.len(), Ordering::Relaxed);
+        }
+    });
+}
+
 /// The earliest armed ITIMER_REAL's expiry.
 pub fn next_deadline() -> Option<u64> {
     if ARMED.load(Ordering::Relaxed) == 0 {
@@ -74,10 +87,7 @@ pub fn run_expired() {
                 false
             }
         };
-        let disarmed = task.real_timer.lock().0 == 0;
-        if disarmed {
-            disarm(key);
-        }
+        disarm_if_idle(key, &task);
         if fire {
             let info = abi::Siginfo::new(abi::signal::SIGALRM, abi::signal::SI_KERNEL);
             super::signal::send_signal(&task, abi::signal::SIGALRM, info);

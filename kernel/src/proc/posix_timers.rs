@@ -84,6 +84,11 @@ fn count_armed(timers: &BTreeMap<(Pid, i32), Timer>) {
     ARMED.store(timers.values().filter(|t| t.deadline.is_some()).count(), Ordering::Relaxed);
 }
 
+/// Held by every operation on the table from process context: expiry and
+/// timer_getoverrun take a timer out while they look at signal queues,
+/// and no other CPU may find it missing (or delete it) meanwhile.
+static OPS: Mutex<()> = Mutex::new(());
+
 fn with_timers<T>(f: impl FnOnce(&mut BTreeMap<(Pid, i32), Timer>) -> T) -> T {
     without_interrupts(|| {
         let mut timers = TIMERS.lock();
@@ -158,6 +163,7 @@ pub fn run_expired() {
     if ARMED.load(Ordering::Relaxed) == 0 {
         return;
     }
+    let _ops = OPS.lock();
     // Signals are sent with the table unlocked: take the due ones out.
     let due: Vec<((Pid, i32), i32)> = with_timers(|timers| {
         timers.retain(|_, t| t.process.strong_count() > 0);
@@ -233,6 +239,7 @@ pub fn sys_timer_create(clock: i32, sevp: u64, timerid: u64) -> Result<usize, Er
     let clock = clock_of(clock)?;
     let me = current();
     let tgid = me.tgid;
+    let _ops = OPS.lock();
     let id = with_timers(|timers| {
         let mine = timers.range((tgid, 0)..=(tgid, i32::MAX)).count();
         if mine >= MAX_TIMERS {
@@ -262,6 +269,7 @@ pub fn sys_timer_settime(id: i32, flags: i32, new: u64, old: u64) -> Result<usiz
     let (Some(value), Some(interval)) = (spec.it_value.to_nanos(), spec.it_interval.to_nanos()) else {
         return Err(Errno::EINVAL);
     };
+    let ops = OPS.lock();
     let previous = with_timer(id, |t| {
         t.expire();
         let previous = t.current();
@@ -276,6 +284,7 @@ pub fn sys_timer_settime(id: i32, flags: i32, new: u64, old: u64) -> Result<usiz
         };
         previous
     })?;
+    drop(ops);
     if old != 0 {
         write_user(old, &previous)?;
     }
@@ -285,18 +294,21 @@ pub fn sys_timer_settime(id: i32, flags: i32, new: u64, old: u64) -> Result<usiz
 }
 
 pub fn sys_timer_gettime(id: i32, curr: u64) -> Result<usize, Errno> {
+    let ops = OPS.lock();
     let now = with_timer(id, |t| {
         if matches!(t.notify, Notify::None) {
             t.expire();
         }
         t.current()
     })?;
+    drop(ops);
     write_user(curr, &now).map(|_| 0)
 }
 
 pub fn sys_timer_getoverrun(id: i32) -> Result<usize, Errno> {
     // The signal queue is looked at with the timer table unlocked.
     let tgid = current().tgid;
+    let _ops = OPS.lock();
     let timer = with_timers(|timers| timers.remove(&(tgid, id))).ok_or(Errno::EINVAL)?;
     let n = overruns(id, &timer);
     with_timers(|timers| {
@@ -307,11 +319,13 @@ pub fn sys_timer_getoverrun(id: i32) -> Result<usize, Errno> {
 
 pub fn sys_timer_delete(id: i32) -> Result<usize, Errno> {
     let tgid = current().tgid;
+    let _ops = OPS.lock();
     with_timers(|timers| timers.remove(&(tgid, id))).map(|_| 0).ok_or(Errno::EINVAL)
 }
 
 /// A process's timers go at exec and at exit.
 pub fn delete_all(tgid: Pid) {
+    let _ops = OPS.lock();
     with_timers(|timers| timers.retain(|k, _| k.0 != tgid));
 }
 

@@ -294,6 +294,7 @@ fn run_deferred_work() {
     }
     timer::run_expired();
     deferred::run_all();
+    machine::mm::kstack::trim();
     DEFERRED_RUNNING.store(false, Ordering::Release);
 }
 
@@ -569,6 +570,7 @@ const MAX_IDLE_NS: u64 = crate::time::NSEC_PER_SEC;
 /// sleeper's, or deferred work's) or an interrupt: tickless idle.
 pub fn idle_loop() -> ! {
     let c = this_cpu();
+    crate::arch::cpu::enable_interrupts();
     loop {
         run_deferred_work();
         cpu::pull_task(1);

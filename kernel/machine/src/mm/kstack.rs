@@ -71,7 +71,12 @@ struct Slots {
 
 static SLOTS: Mutex<Slots> = Mutex::new(Slots { next: 0, free: Vec::new(), cached: Vec::new() });
 
-/// A kernel stack; unmapped and its frames freed on drop.
+/// The lowest usable address of the stack in `slot`.
+fn slot_bottom(slot: u64) -> u64 {
+    KSTACK_AREA + slot * SLOT_SIZE + PAGE_SIZE as u64
+}
+
+/// A kernel stack; kept mapped for reuse on drop (see `trim`).
 pub struct KernelStack {
     slot: u64,
 }
@@ -98,7 +103,7 @@ impl KernelStack {
 
     /// Lowest usable address (just above the guard page).
     pub fn bottom(&self) -> u64 {
-        KSTACK_AREA + self.slot * SLOT_SIZE + PAGE_SIZE as u64
+        slot_bottom(self.slot)
     }
 
     /// The initial stack pointer: one past the highest byte.
@@ -131,21 +136,39 @@ pub(crate) fn alloc_large(pages: usize) -> Option<u64> {
 }
 
 impl Drop for KernelStack {
+    /// The stack stays mapped, ready for the next one: unmapping it takes a
+    /// TLB shootdown on every CPU, which a drop (in whatever context, under
+    /// whatever lock) must not wait for. `trim` unmaps the surplus later.
     fn drop(&mut self) {
         let rsp = crate::arch::stack::stack_pointer();
         assert!(!(self.bottom()..self.top()).contains(&rsp), "kernel stack freed while in use");
         let slot = self.slot;
-        let kept = without_interrupts(|| {
+        without_interrupts(|| SLOTS.lock().cached.push(slot));
+    }
+}
+
+/// Unmaps the freed stacks kept beyond `CACHED_STACKS` and frees their
+/// frames, a few at a time per TLB shootdown. For a context that holds no
+/// lock and may wait for every CPU (the kernel's deferred work).
+pub fn trim() {
+    const PER_ROUND: usize = super::tlb::MAX_PAGES / KSTACK_PAGES;
+    loop {
+        let slots: Vec<u64> = without_interrupts(|| {
             let mut s = SLOTS.lock();
-            (s.cached.len() < CACHED_STACKS).then(|| s.cached.push(slot)).is_some()
+            let surplus = s.cached.len().saturating_sub(CACHED_STACKS).min(PER_ROUND);
+            let at = s.cached.len() - surplus;
+            s.cached.split_off(at)
         });
-        if kept {
+        if slots.is_empty() {
             return;
         }
-        let pages: Vec<u64> = (0..KSTACK_PAGES as u64).map(|page| self.bottom() + page * PAGE_SIZE as u64).collect();
+        let pages: Vec<u64> = slots
+            .iter()
+            .flat_map(|&slot| (0..KSTACK_PAGES as u64).map(move |p| slot_bottom(slot) + p * PAGE_SIZE as u64))
+            .collect();
         let frames: Vec<Frame> = pages.iter().filter_map(|&va| unmap_stack_page(va)).collect();
         super::tlb::shootdown_kernel(&pages);
         drop(frames);
-        without_interrupts(|| SLOTS.lock().free.push(slot));
+        without_interrupts(|| SLOTS.lock().free.extend(slots));
     }
 }

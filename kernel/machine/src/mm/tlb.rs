@@ -94,6 +94,9 @@ fn send(root: u64, cpus: &AtomicU64, flush: &TlbFlush) {
     if targets == 0 {
         return;
     }
+    if !crate::arch::cpu::interrupts_enabled() {
+        warn_masked_shootdown();
+    }
     let _turn = loop {
         if let Some(guard) = IN_FLIGHT.try_lock() {
             break guard;
@@ -130,6 +133,17 @@ pub(crate) fn shootdown_kernel(pages: &[u64]) {
     pages.iter().for_each(|&va| invlpg(va));
     let everyone = AtomicU64::new(percpu::online_mask());
     send(KERNEL_HALF, &everyone, &flush);
+}
+
+/// A shootdown sent with interrupts off may be waiting for a CPU that
+/// spins, interrupts off, on a lock the sender holds: said once, with the
+/// caller's backtrace, to find such a caller.
+fn warn_masked_shootdown() {
+    static SAID: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+    if !SAID.swap(true, Ordering::Relaxed) {
+        crate::console::emergency_write(format_args!("tlb: shootdown sent with interrupts off\n"));
+        crate::arch::traps::backtrace_here();
+    }
 }
 
 /// Answers the request in flight if it names this CPU: from the IPI's
