@@ -286,13 +286,15 @@ static DEFERRED_RUNNING: AtomicBool = AtomicBool::new(false);
 
 /// Work that interrupt handlers leave for process context: expired
 /// timers, then what the subsystems registered (terminal input, the
-/// periodic writeback of disk filesystems). When another CPU is at it,
-/// this one leaves it to that one.
+/// periodic writeback of disk filesystems). When another CPU is at the
+/// registered work, this one leaves it to that one.
 fn run_deferred_work() {
+    // Every CPU wakes expired sleepers (waking twice does no harm), so a
+    // CPU whose timer fired for a deadline never waits for another one.
+    timer::run_expired();
     if DEFERRED_RUNNING.swap(true, Ordering::Acquire) {
         return;
     }
-    timer::run_expired();
     deferred::run_all();
     machine::mm::kstack::trim();
     DEFERRED_RUNNING.store(false, Ordering::Release);

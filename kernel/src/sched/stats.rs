@@ -183,10 +183,12 @@ pub fn loads() -> [u64; 3] {
 /// runnable tasks and the uninterruptible sleepers, as Linux counts.
 pub fn update_load(now_ns: u64) {
     let due = NEXT_LOAD_UPDATE_NS.load(Ordering::Relaxed);
-    if now_ns < due {
+    // One CPU takes each update (every CPU calls this).
+    if now_ns < due
+        || NEXT_LOAD_UPDATE_NS.compare_exchange(due, due + LOAD_FREQ_NS, Ordering::AcqRel, Ordering::Relaxed).is_err()
+    {
         return;
     }
-    NEXT_LOAD_UPDATE_NS.store(due + LOAD_FREQ_NS, Ordering::Relaxed);
     let active = (super::runnable_count() + uninterruptible_count()) as u64 * FIXED_1;
     for (load, exp) in LOADS.iter().zip(EXP) {
         let old = load.load(Ordering::Relaxed);
