@@ -339,21 +339,27 @@ static int fifo_lateness(void)
 }
 
 /* The same beside a SCHED_OTHER process spinning on that CPU: the
- * real-time task runs as soon as it wakes, not after the spinner's slice,
+ * real-time task runs as soon as it wakes, not after the spinner's slice
+ * (in one of three tries),
  * so it is at most 2 ms later than alone (medians) (Linux: no later at all; an
  * emulated CPU takes its interrupts late while it runs a busy loop). */
 static void check_fifo_wakeup(void)
 {
-	int alone = fifo_lateness();
-	pid_t spin = fork();
-	if (spin == 0) {
-		pin_to_cpu0();
-		for (;;)
-			;
+	int alone = 0, busy = 255;
+	/* Up to three tries: a scheduler that lets the spinner finish its
+	 * slice is late every time, a busy host only now and then. */
+	for (int attempt = 0; attempt < 3 && busy > alone + 20; attempt++) {
+		alone = fifo_lateness();
+		pid_t spin = fork();
+		if (spin == 0) {
+			pin_to_cpu0();
+			for (;;)
+				;
+		}
+		busy = fifo_lateness();
+		kill(spin, SIGKILL);
+		waitpid(spin, NULL, 0);
 	}
-	int busy = fifo_lateness();
-	kill(spin, SIGKILL);
-	waitpid(spin, NULL, 0);
 	if (busy <= alone + 20)
 		tpass("a SCHED_FIFO task wakes %d.%d ms late beside a spinning SCHED_OTHER one (%d.%d ms alone)",
 		      busy / 10, busy % 10, alone / 10, alone % 10);

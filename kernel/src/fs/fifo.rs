@@ -74,9 +74,11 @@ pub fn open(inode: &Inode, flags: OpenFlags) -> Result<Box<dyn File>, Errno> {
     let nonblock = flags.contains(OpenFlags::O_NONBLOCK);
     match flags.access_mode() {
         O_RDONLY => {
+            // Counted before this end attaches: a writer that opens (and
+            // perhaps closes) on another CPU meanwhile still counts.
+            let seen = pipe.state.lock().writer_opens;
             let end = ReadEnd::attach(&pipe);
             if !nonblock {
-                let seen = pipe.state.lock().writer_opens;
                 pipe.readable.wait_interruptible(|| {
                     let s = pipe.state.lock();
                     (s.writers > 0 || s.writer_opens != seen).then_some(())
@@ -88,9 +90,9 @@ pub fn open(inode: &Inode, flags: OpenFlags) -> Result<Box<dyn File>, Errno> {
             if nonblock && pipe.state.lock().readers == 0 {
                 return Err(Errno::ENXIO);
             }
+            let seen = pipe.state.lock().reader_opens;
             let end = WriteEnd::attach(&pipe);
             if !nonblock {
-                let seen = pipe.state.lock().reader_opens;
                 pipe.writable.wait_interruptible(|| {
                     let s = pipe.state.lock();
                     (s.readers > 0 || s.reader_opens != seen).then_some(())
