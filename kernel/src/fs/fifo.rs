@@ -74,15 +74,12 @@ pub fn open(inode: &Inode, flags: OpenFlags) -> Result<Box<dyn File>, Errno> {
     let nonblock = flags.contains(OpenFlags::O_NONBLOCK);
     match flags.access_mode() {
         O_RDONLY => {
-            // Counted before this end attaches: a writer that opens (and
-            // perhaps closes) on another CPU meanwhile still counts.
-            let seen = pipe.state.lock().writer_opens;
-            let end = ReadEnd::attach(&pipe);
-            if !nonblock {
-                pipe.readable.wait_interruptible(|| {
-                    let s = pipe.state.lock();
-                    (s.writers > 0 || s.writer_opens != seen).then_some(())
-                })?;
+            // Linux's wait_for_partner: with no writer when this end
+            // attaches (looked at in the same step), wait until a writer
+            // opens, even if it has closed again since.
+            let (end, waiting) = ReadEnd::attach_seeing(&pipe, |s| (s.writers == 0).then_some(s.writer_opens));
+            if let (Some(seen), false) = (waiting, nonblock) {
+                pipe.readable.wait_interruptible(|| (pipe.state.lock().writer_opens != seen).then_some(()))?;
             }
             Ok(Box::new(end))
         }
@@ -90,13 +87,9 @@ pub fn open(inode: &Inode, flags: OpenFlags) -> Result<Box<dyn File>, Errno> {
             if nonblock && pipe.state.lock().readers == 0 {
                 return Err(Errno::ENXIO);
             }
-            let seen = pipe.state.lock().reader_opens;
-            let end = WriteEnd::attach(&pipe);
-            if !nonblock {
-                pipe.writable.wait_interruptible(|| {
-                    let s = pipe.state.lock();
-                    (s.readers > 0 || s.reader_opens != seen).then_some(())
-                })?;
+            let (end, waiting) = WriteEnd::attach_seeing(&pipe, |s| (s.readers == 0).then_some(s.reader_opens));
+            if let (Some(seen), false) = (waiting, nonblock) {
+                pipe.writable.wait_interruptible(|| (pipe.state.lock().reader_opens != seen).then_some(()))?;
             }
             Ok(Box::new(end))
         }

@@ -53,23 +53,36 @@ pub struct WriteEnd(Arc<Pipe>);
 
 impl ReadEnd {
     pub(super) fn attach(pipe: &Arc<Pipe>) -> ReadEnd {
+        Self::attach_seeing(pipe, |_| ()).0
+    }
+
+    /// Attaches, and returns what `look` sees of the state in the same
+    /// step (a FIFO open: is there a writer now?).
+    pub(super) fn attach_seeing<R>(pipe: &Arc<Pipe>, look: impl FnOnce(&State) -> R) -> (ReadEnd, R) {
         let mut s = pipe.state.lock();
         s.readers += 1;
         s.reader_opens += 1;
+        let seen = look(&s);
         drop(s);
         pipe.writable.wake_all();
-        ReadEnd(pipe.clone())
+        (ReadEnd(pipe.clone()), seen)
     }
 }
 
 impl WriteEnd {
     pub(super) fn attach(pipe: &Arc<Pipe>) -> WriteEnd {
+        Self::attach_seeing(pipe, |_| ()).0
+    }
+
+    /// As `ReadEnd::attach_seeing`.
+    pub(super) fn attach_seeing<R>(pipe: &Arc<Pipe>, look: impl FnOnce(&State) -> R) -> (WriteEnd, R) {
         let mut s = pipe.state.lock();
         s.writers += 1;
         s.writer_opens += 1;
+        let seen = look(&s);
         drop(s);
         pipe.readable.wake_all();
-        WriteEnd(pipe.clone())
+        (WriteEnd(pipe.clone()), seen)
     }
 }
 

@@ -262,6 +262,16 @@ fn shell_script(name: &str) -> BootResult {
     r
 }
 
+/// A FIFO's writer and reader opening it at once, on two CPUs at least,
+/// 200 times: every round meets and carries its line.
+#[test]
+fn fifo_opens_meet_on_several_cpus() {
+    let r = boot_on_cpus("init=/bin/sh -- /tests/fifos.sh", 2);
+    r.expect_absent("FAIL:");
+    r.expect_contains("fifo tests: 1 passed, 0 failed");
+    r.expect_contains("init exited with status 0");
+}
+
 #[test]
 fn busybox_shell_features() {
     shell_script("smoke").expect_contains("loop: 4");
