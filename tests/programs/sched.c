@@ -482,8 +482,10 @@ static void check_schedstat(void)
 		tpass("schedstat: spinning %.3f s alone ran %.3f s", wall, ran);
 	else
 		tfail("schedstat: spinning %.3f s alone ran %.3f s", wall, ran);
+	/* 10 ms each: long enough that the sleep has not ended before the
+	 * task leaves the CPU, even on an emulator's busy host. */
 	for (int i = 0; i < 5; i++) {
-		struct timespec ts = {0, 1000000};
+		struct timespec ts = {0, 10000000};
 		nanosleep(&ts, NULL);
 	}
 	read_schedstat("/proc/self/schedstat", c);
