@@ -529,7 +529,7 @@ fn figure_after(r: &BootResult, before: &str) -> Option<f64> {
 /// clocks follow its instructions, so the host's load and the emulator's
 /// late interrupt delivery drop out). A SCHED_FIFO task woken beside a
 /// spinner runs within 1 ms, and nanosleep(100 us) returns within 100 us
-/// of its deadline on average: the kernel's own part of each latency.
+/// of its deadline (median): the kernel's own part of each latency.
 #[test]
 fn scheduler_latency_in_instruction_time() {
     let Some(r) = boot_in_instruction_time("/sched") else { return };
