@@ -63,14 +63,6 @@ static void report(const char *name, double start, int ops)
 	fflush(stdout);
 }
 
-static int pin_to_cpu(int cpu)
-{
-	cpu_set_t one;
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
-	return sched_setaffinity(0, sizeof(one), &one);
-}
-
 static void pin_to_cpu0(void)
 {
 	pin_to_cpu(0);

@@ -16,6 +16,7 @@
 #endif
 
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,6 +62,15 @@ static T_UNUSED T_PRINTF(1, 2) void tconf(const char *fmt, ...)
 	va_start(ap, fmt);
 	t_line("TCONF", fmt, ap);
 	va_end(ap);
+}
+
+/* Pins the calling thread to CPU `cpu` alone; sched_setaffinity's result. */
+static T_UNUSED int pin_to_cpu(int cpu)
+{
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	return sched_setaffinity(0, sizeof(one), &one);
 }
 
 /* Exit status for main: 0 only when nothing failed. */

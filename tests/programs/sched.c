@@ -298,10 +298,7 @@ static void check_fairness(void)
 
 static void pin_to_cpu0(void)
 {
-	cpu_set_t one;
-	CPU_ZERO(&one);
-	CPU_SET(0, &one);
-	sched_setaffinity(0, sizeof(one), &one);
+	pin_to_cpu(0);
 }
 
 static int compare_doubles(const void *a, const void *b)

@@ -69,15 +69,6 @@ static long long now_ns(clockid_t clk)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* Pins the calling thread to one CPU; 0 on success. */
-static int pin(int cpu)
-{
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
 static void unpin(void)
 {
 	sched_setaffinity(0, sizeof(all_cpus), &all_cpus);
@@ -171,7 +162,7 @@ static void *getcpu_thread(void *arg)
 	int *bad = arg;
 	for (int i = 0; i < ncpus; i++) {
 		int k = cpus[i];
-		if (pin(k) != 0) {
+		if (pin_to_cpu(k) != 0) {
 			tfail("sched_setaffinity to CPU %d: %s", k, errno_name(errno));
 			(*bad)++;
 			continue;
@@ -250,7 +241,7 @@ static void mutex_unlock(void)
 static void *mutex_thread(void *arg)
 {
 	int cpu = (int)(intptr_t)arg;
-	if (pin(cpu) != 0)
+	if (pin_to_cpu(cpu) != 0)
 		return (void *)1;
 	for (int i = 0; i < MUTEX_INCREMENTS; i++) {
 		mutex_lock();
@@ -306,7 +297,7 @@ static void run_true(struct storm *s)
 /* One worker per CPU, pinned there, forks, execs and waits its share. */
 static void storm_worker(struct storm *s, int cpu, int count)
 {
-	if (pin(cpu) != 0)
+	if (pin_to_cpu(cpu) != 0)
 		_exit(3);
 	for (int i = 0; i < count; i++) {
 		pid_t pid = fork();
@@ -429,7 +420,7 @@ static void fill(uint64_t *x, unsigned char *buf, size_t len)
 /* Writes STREAM_BYTES in chunks of pseudo-random sizes, then closes. */
 static void producer(int fd, int cpu)
 {
-	if (pin(cpu) != 0)
+	if (pin_to_cpu(cpu) != 0)
 		_exit(3);
 	static unsigned char buf[65536];
 	uint64_t data = STREAM_SEED, sizes = 12345;
@@ -460,7 +451,7 @@ struct verdict {
 /* Reads to end of file, comparing each byte with the stream it regenerates. */
 static void consumer(int fd, int cpu, struct verdict *v)
 {
-	if (pin(cpu) != 0)
+	if (pin_to_cpu(cpu) != 0)
 		_exit(3);
 	static unsigned char buf[65536], want[65536];
 	uint64_t data = STREAM_SEED;
@@ -565,7 +556,7 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
 static void *tlb_thread(void *arg)
 {
 	int cpu = (int)(intptr_t)arg;
-	if (pin(cpu) != 0)
+	if (pin_to_cpu(cpu) != 0)
 		return (void *)1;
 	if (sigsetjmp(tlb_jmp, 1))
 		return NULL;
@@ -666,7 +657,7 @@ static void check_tlb(void)
 {
 	struct sigaction sa = {.sa_sigaction = on_segv, .sa_flags = SA_SIGINFO};
 	sigaction(SIGSEGV, &sa, NULL);
-	pin(cpus[0]);
+	pin_to_cpu(cpus[0]);
 	check_tlb_mode("munmap of a page read", TLB_MUNMAP);
 	check_tlb_mode("mprotect(PROT_NONE) of a page read", TLB_PROT_NONE);
 	check_tlb_mode("mprotect(PROT_READ) of a page written", TLB_PROT_READ);
@@ -692,7 +683,7 @@ static void on_usr1(int sig)
 static void *spinner(void *arg)
 {
 	int cpu = (int)(intptr_t)arg;
-	if (pin(cpu) != 0)
+	if (pin_to_cpu(cpu) != 0)
 		return (void *)1;
 	while (!__atomic_load_n(&sig_stop, __ATOMIC_RELAXED))
 		__atomic_fetch_add(&sig_spins, 1, __ATOMIC_RELEASE);
@@ -708,7 +699,7 @@ static int cmp_ll(const void *a, const void *b)
 static void check_signal_latency(void)
 {
 	signal(SIGUSR1, on_usr1);
-	pin(cpus[0]);
+	pin_to_cpu(cpus[0]);
 	pthread_t t;
 	pthread_create(&t, NULL, spinner, (void *)(intptr_t)cpus[1]);
 	long long lat[SIG_ROUNDS];
@@ -762,7 +753,7 @@ static long spin_done;
 static void *spin_thread(void *arg)
 {
 	int cpu = (int)(intptr_t)arg;
-	if (pin(cpu) != 0)
+	if (pin_to_cpu(cpu) != 0)
 		return (void *)-1;
 	while (!__atomic_load_n(&spin_go, __ATOMIC_ACQUIRE))
 		;
