@@ -149,3 +149,17 @@ pub const SCHED_RESET_ON_FORK: i32 = 0x4000_0000;
 // Sizes the ABI fixes; checked at compile time on every target.
 const _: () = assert!(core::mem::size_of::<CloneArgs>() == 88);
 const _: () = assert!(core::mem::size_of::<SchedAttr>() == SCHED_ATTR_SIZE_VER1);
+
+/// membarrier(2) commands (bits: QUERY answers with those supported).
+pub const MEMBARRIER_CMD_QUERY: i32 = 0;
+pub const MEMBARRIER_CMD_GLOBAL: i32 = 1 << 0;
+pub const MEMBARRIER_CMD_GLOBAL_EXPEDITED: i32 = 1 << 1;
+pub const MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED: i32 = 1 << 2;
+pub const MEMBARRIER_CMD_PRIVATE_EXPEDITED: i32 = 1 << 3;
+pub const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: i32 = 1 << 4;
+pub const MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE: i32 = 1 << 5;
+pub const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE: i32 = 1 << 6;
+pub const MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ: i32 = 1 << 7;
+pub const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ: i32 = 1 << 8;
+/// The one flag, for the RSEQ command: act on one CPU.
+pub const MEMBARRIER_CMD_FLAG_CPU: u32 = 1;

@@ -15,7 +15,8 @@
  *                          all fork, exec and pipes), which scripts/bench
  *                          takes at -smp 1 and -smp N for the speedup;
  *                          then, with at least 2 CPUs, a munmap that needs
- *                          a TLB shootdown and round trips between threads
+ *                          a TLB shootdown, an IPI round trip (membarrier)
+ *                          and round trips between threads
  *                          pinned on CPUs 0 and 1 (through a futex, and
  *                          spinning on shared memory); with fewer, "bench:
  *                          smp: unavailable (...)" instead
@@ -30,6 +31,7 @@
 
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -531,6 +533,21 @@ static void map_touch_unmap(const char *name)
 	report(name, t, ops);
 }
 
+/* membarrier(PRIVATE_EXPEDITED) while a thread spins on CPU 1: one IPI
+ * to that CPU and the wait for its answer (at most 5,000 or 5 s). */
+static void ipi_round_trip(void)
+{
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) != 0)
+		return;
+	int ops = 0;
+	double t = now_us();
+	while (ops < 5000 && (ops % 64 != 0 || now_us() - t < 5e6)) {
+		syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+		ops++;
+	}
+	report("IPI round trip (membarrier, a thread spinning on CPU 1)", t, ops);
+}
+
 static void tlb_shootdown(void)
 {
 	pin_to_cpu0();
@@ -542,6 +559,7 @@ static void tlb_shootdown(void)
 	while (!atomic_load(&s.running))
 		sched_yield();
 	map_touch_unmap("mmap+touch+munmap of 4 pages, a thread spinning on CPU 1");
+	ipi_round_trip();
 	atomic_store(&s.stop, 1);
 	pthread_join(th, NULL);
 }

@@ -39,6 +39,10 @@ pub fn sys_fallocate(fd: i32, mode: i32, offset: i64, len: i64) -> Result<usize,
     if !inode.is_regular() {
         return Err(Errno::ENODEV);
     }
+    // ramfs has no fallocate (nor a limit it could keep).
+    if core::ptr::eq(inode.sb.kind, &super::tmpfs::RAMFS) {
+        return Err(Errno::EOPNOTSUPP);
+    }
     let end = (offset as u64).checked_add(len as u64).filter(|&e| e <= MAX_FILE_SIZE).ok_or(Errno::EFBIG)?;
     // tmpfs does these two; zero-range, collapse and insert it does not.
     if mode & !(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE) != 0 {

@@ -231,15 +231,30 @@ impl FileData {
         self.size = size;
     }
 
-    /// Gives every page of `pos..end` memory (fallocate); ENOSPC when RAM
-    /// runs out, keeping what was allocated, as tmpfs does.
+    /// Gives every page of `pos..end` memory (fallocate). The pages are
+    /// charged to the filesystem's limit before any is taken: ENOSPC with
+    /// nothing allocated when they do not fit (tmpfs's way), so a huge
+    /// range cannot eat the RAM that other programs need.
     pub fn allocate(&mut self, pos: u64, end: u64) -> Result<(), Errno> {
+        let range = pos / PAGE..end.div_ceil(PAGE);
+        let (max_blocks, _) = self.sb.limits();
+        if max_blocks != 0 && range.end - range.start > max_blocks {
+            return Err(Errno::ENOSPC);
+        }
         self.ensure_range(pos, end.min(self.size))?;
-        for index in pos / PAGE..end.div_ceil(PAGE) {
-            if !self.pages.contains_key(&index) {
-                let page = self.new_page().ok_or(Errno::ENOSPC)?;
-                self.pages.insert(index, page);
+        let present = self.pages.range(range.clone()).count() as u64;
+        let mut missing = range.end - range.start - present;
+        self.sb.charge_blocks(missing)?;
+        for index in range {
+            if self.pages.contains_key(&index) {
+                continue;
             }
+            let Some(page) = Page::new() else {
+                self.sb.release_blocks(missing);
+                return Err(Errno::ENOSPC);
+            };
+            self.pages.insert(index, page);
+            missing -= 1;
         }
         Ok(())
     }

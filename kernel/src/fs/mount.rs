@@ -248,6 +248,10 @@ pub fn root_path() -> Path {
     ROOT.call_once(|| {
         let sb = SuperBlock::new(&super::tmpfs::ROOTFS, 0);
         sb.set_ops(super::tmpfs::RamOps::new(&sb));
+        // Linux's rootfs is a tmpfs with tmpfs's default limits: no
+        // program can fill all of RAM with files.
+        let (blocks, inodes) = super::mount_options::tmpfs_default_limits();
+        sb.set_limits(blocks, inodes);
         let root = super::ramfs::new_root(&sb, 0o755, 0, 0);
         let mnt = Mount::create(sb, root.clone(), b"rootfs".to_vec(), MNT_RELATIME);
         TABLE.lock().push(mnt.clone());

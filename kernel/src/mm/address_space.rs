@@ -63,6 +63,10 @@ pub struct AddressSpace {
     peak_size: u64,
     /// What execve recorded for /proc.
     pub exec: ExecInfo,
+    /// The membarrier(2) commands this address space registered for
+    /// (their MEMBARRIER_CMD_REGISTER_* bits): a fork's copy keeps them,
+    /// exec's new space has none.
+    pub membarrier_registered: u32,
 }
 
 impl AddressSpace {
@@ -77,6 +81,7 @@ impl AddressSpace {
             brk: 0,
             peak_size: 0,
             exec: ExecInfo::default(),
+            membarrier_registered: 0,
         })
     }
 
@@ -267,6 +272,7 @@ impl AddressSpace {
         copy.exec = self.exec.clone();
         copy.files = self.files.clone();
         copy.next_file_id = self.next_file_id;
+        copy.membarrier_registered = self.membarrier_registered;
         copy.vmas = self.vmas.clone();
         for vma in self.vmas.iter() {
             self.table.share_into(&mut copy.table, vma.start, vma.end, !vma.shared).map_err(|_| Errno::ENOMEM)?;

@@ -16,6 +16,7 @@
 
 pub mod cpu;
 pub mod deferred;
+pub mod membarrier;
 pub mod policy;
 pub mod runqueue;
 pub mod sleep;

@@ -247,6 +247,7 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::NANOSLEEP => sched::sleep::sys_nanosleep(a[0], a[1]),
         nr::CLOCK_NANOSLEEP => sched::sleep::sys_clock_nanosleep(int(a[0]), int(a[1]), a[2], a[3]),
         nr::SCHED_YIELD => sched::sys_sched_yield(),
+        nr::MEMBARRIER => sched::membarrier::sys_membarrier(int(a[0]), u32v(a[1]), int(a[2])),
         // Clocks (time/).
         nr::GETTIMEOFDAY => time::clock::sys_gettimeofday(a[0], a[1]),
         nr::TIME => time::clock::sys_time(a[0]),

@@ -11,6 +11,7 @@ pub mod fpu;
 pub mod gdt;
 mod idt;
 pub mod ioapic;
+pub mod ipi;
 pub mod percpu;
 pub mod smp;
 pub mod stack;

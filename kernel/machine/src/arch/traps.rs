@@ -17,9 +17,11 @@ pub const ISA_IRQ_BASE: u64 = 0x30;
 /// COM1, ISA IRQ 4.
 pub const COM1_VECTOR: u64 = ISA_IRQ_BASE + 4;
 /// Inter-processor interrupts: a reschedule request (Linux's
-/// RESCHEDULE_VECTOR), and a TLB shootdown, which this crate answers.
+/// RESCHEDULE_VECTOR), and a TLB shootdown and a synchronising function
+/// call, which this crate answers.
 pub const RESCHEDULE_VECTOR: u64 = 0xE0;
 pub const TLB_SHOOTDOWN_VECTOR: u64 = 0xE1;
+pub const CALL_FUNCTION_VECTOR: u64 = 0xE2;
 pub const SPURIOUS_VECTOR: u64 = 0xFF;
 
 static EXCEPTION_NAMES: [&str; 32] = [
@@ -111,6 +113,10 @@ extern "C" fn trap_handler(frame: &mut TrapFrame) {
         SPURIOUS_VECTOR => {}
         TLB_SHOOTDOWN_VECTOR => {
             crate::mm::tlb::answer_pending();
+            super::apic::end_of_interrupt();
+        }
+        CALL_FUNCTION_VECTOR => {
+            super::ipi::answer_pending();
             super::apic::end_of_interrupt();
         }
         _ => (hooks().interrupt)(frame),

@@ -164,6 +164,11 @@ pub struct TableRoot {
 }
 
 impl TableRoot {
+    /// The CPUs that have this root loaded now (a mask by CPU number).
+    pub fn loaded_on(&self) -> u64 {
+        self.cpus.load(Ordering::SeqCst)
+    }
+
     /// Makes this the CPU's address space.
     pub fn activate(self: &Arc<Self>) {
         let me = 1u64 << percpu::cpu_index();

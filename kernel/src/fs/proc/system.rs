@@ -307,8 +307,8 @@ fn filesystems() -> String {
 }
 
 /// /proc/interrupts in Linux's layout: a column per CPU; the ISA IRQs
-/// that fired (through the I/O APIC), then the local timer, reschedule
-/// and TLB shootdown interrupts.
+/// that fired (through the I/O APIC), then the local timer, reschedule,
+/// function-call and TLB shootdown interrupts.
 fn interrupts() -> String {
     let cpus: Vec<usize> = stats::online_cpus().collect();
     let counts: Vec<stats::InterruptCounts> = cpus.iter().map(|&c| stats::interrupt_counts(c)).collect();
@@ -331,6 +331,7 @@ fn interrupts() -> String {
     }
     row(&mut s, "LOC", &mut counts.iter().map(|c| c.timer), "  Local timer interrupts");
     row(&mut s, "RES", &mut counts.iter().map(|c| c.reschedule), "  Rescheduling interrupts");
+    row(&mut s, "CAL", &mut cpus.iter().map(|&c| machine::arch::ipi::calls_answered(c)), "  Function call interrupts");
     row(&mut s, "TLB", &mut cpus.iter().map(|&c| machine::mm::shootdowns_answered(c)), "  TLB shootdowns");
     s
 }

@@ -1,6 +1,10 @@
 //! Signals: per-task dispositions, pending sets and the sending side.
 //! Delivery (handlers, default actions, syscall restart) is in `deliver`,
 //! the user-visible frame in `frame`, the system calls in `syscalls`.
+//!
+//! Lock order: a process's `signals`, then a thread's `thread_signals`
+//! (never the other way round: a thread's lock guard must be gone before
+//! its process's lock is taken).
 
 pub mod deliver;
 pub mod frame;
@@ -236,7 +240,8 @@ pub fn bump_timer_overrun(task: &Task, sig: i32, timer_id: i32, by: i32) -> bool
 
 /// The signals pending for `task` (its own and its process's).
 pub fn pending_for(task: &Task) -> u64 {
-    task.thread_signals.lock().pending | task.signals.lock().shared.pending
+    let shared = task.signals.lock().shared.pending;
+    shared | task.thread_signals.lock().pending
 }
 
 /// SIGKILL straight to one thread, past every check: the kernel ending a
@@ -273,8 +278,7 @@ pub fn send_sigpipe() {
 
 /// True when a signal is pending that the task does not block.
 pub fn has_deliverable(task: &Task) -> bool {
-    let pending = task.thread_signals.lock().pending | task.signals.lock().shared.pending;
-    pending & !task.signal_mask.load(Ordering::Relaxed) != 0
+    pending_for(task) & !task.signal_mask.load(Ordering::Relaxed) != 0
 }
 
 /// SIGCHLD to the parent when a child exits, stops or continues.

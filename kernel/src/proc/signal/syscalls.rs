@@ -84,8 +84,7 @@ pub fn sys_rt_sigpending(set: u64, sigsetsize: usize) -> Result<usize, Errno> {
         return Err(Errno::EINVAL);
     }
     let task = current();
-    let pending = (task.thread_signals.lock().pending | task.signals.lock().shared.pending)
-        & task.signal_mask.load(Ordering::Relaxed);
+    let pending = super::pending_for(&task) & task.signal_mask.load(Ordering::Relaxed);
     let bytes = pending.to_le_bytes();
     crate::uaccess::copy_to_user(set, &bytes[..sigsetsize])?;
     Ok(0)
