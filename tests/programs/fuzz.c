@@ -103,6 +103,9 @@ struct entry {
 struct slot {
 	volatile pid_t pid;
 	int gen;
+	/* The step of worker_setup under way (a string of the program, the
+	 * same address in parent and worker), NULL once it is done. */
+	const char *volatile setup;
 	volatile long progress;
 	volatile long pos;
 	long last; /* the parent's view: progress at `since` */
@@ -1291,9 +1294,21 @@ static int rm_one(const char *path, const struct stat *st, int type, struct FTW 
 }
 
 /* Removes what an earlier worker left in dir, or dir itself when keep is NULL. */
+/* Makes each directory readable and searchable again (an earlier worker
+ * may have chmod-ed one shut), before the walk that removes. */
+static int open_up(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	if (type == FTW_D || type == FTW_DNR)
+		chmod(path, 0700);
+	return 0;
+}
+
 static void wipe_dir(const char *keep)
 {
 	wipe_root = keep;
+	nftw(W.dir, open_up, 16, FTW_PHYS);
 	nftw(W.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -1307,7 +1322,7 @@ static void make_scratch_files(void)
 {
 	char p[128];
 	snprintf(p, sizeof p, "%s/file", W.dir);
-	int fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	int fd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_NONBLOCK, 0644);
 	if (fd >= 0) {
 		char data[3000];
 		fill_random(data, sizeof data);
@@ -1318,8 +1333,9 @@ static void make_scratch_files(void)
 	snprintf(p, sizeof p, "%s/dir", W.dir);
 	mkdir(p, 0755);
 	add_fd(open(p, O_RDONLY | O_DIRECTORY));
+	/* O_NONBLOCK: a FIFO an earlier worker left here must not block. */
 	snprintf(p, sizeof p, "%s/dir/f", W.dir);
-	close(open(p, O_WRONLY | O_CREAT, 0600));
+	close(open(p, O_WRONLY | O_CREAT | O_NONBLOCK, 0600));
 	snprintf(p, sizeof p, "%s/fifo", W.dir);
 	mkfifo(p, 0600);
 	add_fd(open(p, O_RDWR | O_NONBLOCK));
@@ -1337,8 +1353,8 @@ static void make_scratch_files(void)
 	snprintf(p, sizeof p, "%s/hard", W.dir);
 	link(f, p);
 	snprintf(p, sizeof p, "%s/ro", W.dir);
-	close(open(p, O_WRONLY | O_CREAT, 0400));
-	add_fd(open(p, O_RDONLY));
+	close(open(p, O_WRONLY | O_CREAT | O_NONBLOCK, 0400));
+	add_fd(open(p, O_RDONLY | O_NONBLOCK));
 }
 
 static int unix_socket(int type, const char *name, int do_listen)
@@ -1475,8 +1491,15 @@ static void drop_privileges(void)
 		_exit(101);
 }
 
+/* Notes the setup step about to run, for the parent's hang report. */
+static void setup_step(int idx, const char *what)
+{
+	sh->w[idx].setup = what;
+}
+
 static void worker_setup(int idx, int gen)
 {
+	setup_step(idx, "start");
 	memset(&W, 0, sizeof W);
 	W.idx = idx;
 	W.rng = (seed * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)(idx + 1) << 32) ^ (uint64_t)(gen + 1);
@@ -1491,17 +1514,26 @@ static void worker_setup(int idx, int gen)
 		dup2(null, fd);
 	if (null > 2)
 		close(null);
+	setup_step(idx, "setsid()");
 	setsid();
+	setup_step(idx, "drop_privileges()");
 	drop_privileges();
 	chmod(W.dir, 0755);
 	if (chdir(W.dir) != 0)
 		_exit(102);
+	setup_step(idx, "wipe_dir(W.dir)");
 	wipe_dir(W.dir);
+	setup_step(idx, "map_regions()");
 	map_regions();
+	setup_step(idx, "make_scratch_files()");
 	make_scratch_files();
+	setup_step(idx, "open_misc_fds()");
 	open_misc_fds();
+	setup_step(idx, "open_sockets()");
 	open_sockets();
+	setup_step(idx, "open_event_fds()");
 	open_event_fds();
+	setup_step(idx, "make_ipc()");
 	make_ipc();
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -1511,7 +1543,9 @@ static void worker_setup(int idx, int gen)
 	sigset_t all;
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
+	setup_step(idx, "arm_watchdog()");
 	arm_watchdog();
+	setup_step(idx, NULL);
 }
 
 static void worker(int idx, int gen)
@@ -1551,12 +1585,18 @@ static void print_entry(const struct entry *e)
 	printf("  %s\n", line);
 }
 
+static void list_dir(int idx);
+
 static void print_ring(int idx, pid_t pid)
 {
 	struct slot *s = &sh->w[idx];
 	long end = s->pos, start = end > RING ? end - RING : 0;
 	printf("fuzz: worker %d (pid %d, generation %d, seed %lu): its last %ld calls:\n", idx,
 	       (int)pid, s->gen, seed, end - start);
+	if (s->setup) {
+		printf("  (still setting up, in %s)\n", s->setup);
+		list_dir(idx);
+	}
 	for (long i = start; i < end; i++)
 		print_entry(&s->ring[i % RING]);
 	fflush(stdout);
@@ -1588,6 +1628,7 @@ static void spawn(int idx, struct stats *st)
 	s->progress = 0;
 	s->last = 0;
 	s->since = now();
+	s->setup = "fork()";
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0)
@@ -1631,6 +1672,23 @@ static int alarm_off(pid_t pid)
 }
 
 /* The state and blocked signals of a worker that hangs, from /proc. */
+/* One line per entry of a worker's directory tree: what its setup met. */
+static int list_one(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)type;
+	(void)f;
+	printf("    %06o %5ld %s\n", (unsigned)st->st_mode, (long)st->st_size, path);
+	return 0;
+}
+
+static void list_dir(int idx)
+{
+	char dir[64];
+	snprintf(dir, sizeof dir, "/tmp/fuzz.%d", idx);
+	printf("  its directory:\n");
+	nftw(dir, list_one, 16, FTW_PHYS);
+}
+
 static void print_state(pid_t pid)
 {
 	char text[4096];
