@@ -141,3 +141,22 @@ const _: () = assert!(core::mem::size_of::<Msghdr>() == 56);
 const _: () = assert!(core::mem::size_of::<Mmsghdr>() == 64);
 const _: () = assert!(core::mem::size_of::<Cmsghdr>() == 16);
 const _: () = assert!(core::mem::size_of::<Ucred>() == 12);
+
+// Internet sockets (netinet/in.h, netinet/tcp.h).
+pub const AF_INET: i32 = 2;
+pub const AF_INET6: i32 = 10;
+pub const IPPROTO_IP: i32 = 0;
+pub const IPPROTO_ICMP: i32 = 1;
+pub const IPPROTO_TCP: i32 = 6;
+pub const IPPROTO_UDP: i32 = 17;
+pub const IPPROTO_IPV6: i32 = 41;
+pub const IPPROTO_ICMPV6: i32 = 58;
+pub const SOL_TCP: i32 = 6;
+pub const TCP_NODELAY: i32 = 1;
+pub const TCP_MAXSEG: i32 = 2;
+pub const TCP_KEEPIDLE: i32 = 4;
+pub const TCP_KEEPINTVL: i32 = 5;
+pub const TCP_KEEPCNT: i32 = 6;
+/// sizeof(struct sockaddr_in) and sizeof(struct sockaddr_in6).
+pub const SOCKADDR_IN_LEN: usize = 16;
+pub const SOCKADDR_IN6_LEN: usize = 28;

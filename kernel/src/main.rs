@@ -129,6 +129,7 @@ fn kernel_main(info: Result<&'static BootInfo, PvhError>) -> ! {
         pending: Some(tty::deferred_pending),
         deadline: Some(tty::next_deadline),
     });
+    net::inet::stack::init();
     unpack_initramfs(info);
     fs::devfs::init();
     fs::kestrel::mount::mount_root(info.cmdline());

@@ -133,3 +133,28 @@ impl UserMsg {
         Ok(buf)
     }
 }
+
+/// A stream send of `total` bytes of `msg`, copied into the kernel in
+/// pieces of at most `piece` bytes and handed to `send`, which may take
+/// less; an error after some bytes went ends it with their count.
+pub fn send_in_pieces(
+    msg: &UserMsg,
+    total: usize,
+    piece: usize,
+    mut send: impl FnMut(&[u8]) -> Result<usize, Errno>,
+) -> Result<usize, Errno> {
+    let mut sent = 0;
+    loop {
+        let n = (total - sent).min(piece);
+        match msg.gather(sent, n).and_then(|data| send(&data)) {
+            Ok(k) => {
+                sent += k;
+                if k < n || sent >= total {
+                    return Ok(sent);
+                }
+            }
+            Err(_) if sent > 0 => return Ok(sent),
+            Err(e) => return Err(e),
+        }
+    }
+}

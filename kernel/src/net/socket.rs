@@ -1,7 +1,7 @@
 //! The socket system calls (Linux's net/socket.c): they find the socket
 //! behind a descriptor, copy addresses and messages between user memory
-//! and the kernel, and hand the work to the address family, AF_UNIX
-//! being the only one (others are EAFNOSUPPORT until networking exists).
+//! and the kernel, and hand the work to the address family: AF_UNIX
+//! (unix/), AF_INET and AF_INET6 (inet/); others are EAFNOSUPPORT.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -9,22 +9,32 @@ use alloc::vec::Vec;
 use abi::socket::*;
 use abi::{Errno, OpenFlags};
 
-use super::msg::{read_sockaddr, write_sockaddr, UserMsg, MAX_RW_COUNT};
+use super::inet::socket::InetSocket;
+use super::msg::{read_sockaddr, send_in_pieces, write_sockaddr, UserMsg, MAX_RW_COUNT};
 use super::unix::addr::{family, UnixAddr};
 use super::unix::file::{open_file, socket_of_file};
-use super::unix::scm::{parse_control, ControlOut, Scm};
+use super::unix::scm::{parse_control, ControlOut};
 use super::unix::socket::{Kind, UnixSocket, SOMAXCONN};
 use super::unix::transfer::RecvFlags;
 use crate::fs::file::{get_file, OpenFile};
 use crate::sched::current;
 use crate::uaccess::{read_user, write_user};
 
+/// A socket of one of the address families.
+enum Sock {
+    Unix(Arc<UnixSocket>),
+    Inet(Arc<InetSocket>),
+}
+
 /// The socket behind `fd`: EBADF for no descriptor, ENOTSOCK for another
 /// kind of file.
-fn socket_of(fd: i32) -> Result<(Arc<OpenFile>, Arc<UnixSocket>), Errno> {
+fn socket_of(fd: i32) -> Result<(Arc<OpenFile>, Sock), Errno> {
     let file = get_file(fd)?;
-    let sock = socket_of_file(&file).ok_or(Errno::ENOTSOCK)?;
-    Ok((file, sock))
+    if let Some(sock) = socket_of_file(&file) {
+        return Ok((file, Sock::Unix(sock)));
+    }
+    let sock = super::inet::file::socket_of_file(&file).ok_or(Errno::ENOTSOCK)?;
+    Ok((file, Sock::Inet(sock)))
 }
 
 fn nonblocking(file: &OpenFile, flags: u32) -> bool {
@@ -59,11 +69,22 @@ fn install(sock: Arc<UnixSocket>, nonblock: bool, cloexec: bool) -> Result<i32, 
 }
 
 pub fn sys_socket(domain: i32, ty: i32, protocol: i32) -> Result<usize, Errno> {
+    if domain == AF_INET || domain == AF_INET6 {
+        if ty & !(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let sock = InetSocket::create(domain == AF_INET6, ty & SOCK_TYPE_MASK, protocol)?;
+        let file = super::inet::file::open_file(sock, ty & SOCK_NONBLOCK != 0);
+        return current().files.lock().install(file, ty & SOCK_CLOEXEC != 0).map(|fd| fd as usize);
+    }
     let (kind, nonblock, cloexec) = socket_kind(domain, ty, protocol)?;
     install(UnixSocket::new(kind), nonblock, cloexec).map(|fd| fd as usize)
 }
 
 pub fn sys_socketpair(domain: i32, ty: i32, protocol: i32, sv: u64) -> Result<usize, Errno> {
+    if domain == AF_INET || domain == AF_INET6 {
+        return Err(Errno::EOPNOTSUPP);
+    }
     let (kind, nonblock, cloexec) = socket_kind(domain, ty, protocol)?;
     let (a, b) = UnixSocket::pair(kind);
     let task = current();
@@ -89,6 +110,10 @@ pub fn sys_socketpair(domain: i32, ty: i32, protocol: i32, sv: u64) -> Result<us
 pub fn sys_bind(fd: i32, addr: u64, len: u32) -> Result<usize, Errno> {
     let (_, sock) = socket_of(fd)?;
     let raw = read_sockaddr(addr, len)?;
+    let sock = match sock {
+        Sock::Inet(inet) => return inet.bind(&raw).map(|_| 0),
+        Sock::Unix(sock) => sock,
+    };
     if raw.len() == 2 && family(&raw) == Some(AF_UNIX) {
         return sock.autobind().map(|_| 0);
     }
@@ -96,14 +121,21 @@ pub fn sys_bind(fd: i32, addr: u64, len: u32) -> Result<usize, Errno> {
 }
 
 pub fn sys_listen(fd: i32, backlog: i32) -> Result<usize, Errno> {
-    let (_, sock) = socket_of(fd)?;
-    sock.listen((backlog as u32 as usize).min(SOMAXCONN)).map(|_| 0)
+    let backlog = (backlog as u32 as usize).min(SOMAXCONN);
+    match socket_of(fd)?.1 {
+        Sock::Unix(sock) => sock.listen(backlog).map(|_| 0),
+        Sock::Inet(sock) => sock.listen(backlog).map(|_| 0),
+    }
 }
 
 pub fn sys_connect(fd: i32, addr: u64, len: u32) -> Result<usize, Errno> {
     let (file, sock) = socket_of(fd)?;
     let raw = read_sockaddr(addr, len)?;
     let nonblock = file.flags().contains(OpenFlags::O_NONBLOCK);
+    let sock = match sock {
+        Sock::Inet(inet) => return inet.connect(&raw, nonblock).map(|_| 0),
+        Sock::Unix(sock) => sock,
+    };
     if sock.kind == Kind::Dgram {
         if raw.len() >= 2 && family(&raw) == Some(AF_UNSPEC) {
             return sock.connect_dgram(None).map(|_| 0);
@@ -118,9 +150,25 @@ pub fn sys_accept4(fd: i32, addr: u64, lenp: u64, flags: i32) -> Result<usize, E
         return Err(Errno::EINVAL);
     }
     let (file, sock) = socket_of(fd)?;
-    let server_end = sock.accept(file.flags().contains(OpenFlags::O_NONBLOCK))?;
+    let nonblock = file.flags().contains(OpenFlags::O_NONBLOCK);
+    let sock = match sock {
+        Sock::Inet(inet) => return accept_inet(&inet, nonblock, addr, lenp, flags),
+        Sock::Unix(sock) => sock,
+    };
+    let server_end = sock.accept(nonblock)?;
     let peer = server_end.name(true).unwrap_or_else(|_| UnixAddr::unnamed());
     let new_fd = install(server_end, flags & SOCK_NONBLOCK != 0, flags & SOCK_CLOEXEC != 0)?;
+    if let Err(e) = write_sockaddr(addr, lenp, &peer) {
+        let _ = current().files.lock().close(new_fd);
+        return Err(e);
+    }
+    Ok(new_fd as usize)
+}
+
+fn accept_inet(sock: &InetSocket, nonblock: bool, addr: u64, lenp: u64, flags: i32) -> Result<usize, Errno> {
+    let (conn, peer) = sock.accept(nonblock)?;
+    let file = super::inet::file::open_file(conn, flags & SOCK_NONBLOCK != 0);
+    let new_fd = current().files.lock().install(file, flags & SOCK_CLOEXEC != 0)?;
     if let Err(e) = write_sockaddr(addr, lenp, &peer) {
         let _ = current().files.lock().close(new_fd);
         return Err(e);
@@ -133,18 +181,28 @@ pub fn sys_accept(fd: i32, addr: u64, lenp: u64) -> Result<usize, Errno> {
 }
 
 pub fn sys_shutdown(fd: i32, how: i32) -> Result<usize, Errno> {
-    let (_, sock) = socket_of(fd)?;
-    sock.shutdown(how).map(|_| 0)
+    match socket_of(fd)?.1 {
+        Sock::Unix(sock) => sock.shutdown(how).map(|_| 0),
+        Sock::Inet(_) if !(SHUT_RD..=SHUT_RDWR).contains(&how) => Err(Errno::EINVAL),
+        Sock::Inet(sock) => sock.shutdown(how).map(|_| 0),
+    }
+}
+
+/// getsockname (`peer` false) or getpeername.
+fn sockname(fd: i32, addr: u64, lenp: u64, peer: bool) -> Result<usize, Errno> {
+    let name = match socket_of(fd)?.1 {
+        Sock::Unix(sock) => sock.name(peer)?,
+        Sock::Inet(sock) => sock.name(peer)?,
+    };
+    write_sockaddr(addr, lenp, &name).map(|_| 0)
 }
 
 pub fn sys_getsockname(fd: i32, addr: u64, lenp: u64) -> Result<usize, Errno> {
-    let (_, sock) = socket_of(fd)?;
-    write_sockaddr(addr, lenp, &sock.name(false)?).map(|_| 0)
+    sockname(fd, addr, lenp, false)
 }
 
 pub fn sys_getpeername(fd: i32, addr: u64, lenp: u64) -> Result<usize, Errno> {
-    let (_, sock) = socket_of(fd)?;
-    write_sockaddr(addr, lenp, &sock.name(true)?).map(|_| 0)
+    sockname(fd, addr, lenp, true)
 }
 
 /// How much of a stream send is copied into the kernel at a time.
@@ -165,7 +223,7 @@ fn send_msg(sock: &Arc<UnixSocket>, file: &OpenFile, msg: &UserMsg, flags: u32) 
     let total = msg.total_len().min(MAX_RW_COUNT);
     let nonblock = nonblocking(file, flags);
     let sent = if sock.kind == Kind::Stream {
-        send_in_pieces(sock, msg, total, to.as_ref(), &mut scm, nonblock)
+        send_in_pieces(msg, total, STREAM_PIECE, |data| sock.send(data, to.as_ref(), &mut scm, nonblock))
     } else if total > sock.max_message() {
         Err(Errno::EMSGSIZE)
     } else {
@@ -175,44 +233,26 @@ fn send_msg(sock: &Arc<UnixSocket>, file: &OpenFile, msg: &UserMsg, flags: u32) 
     sent
 }
 
-/// A stream send, copied in pieces; an error after some bytes went ends
-/// it with their count.
-fn send_in_pieces(
-    sock: &Arc<UnixSocket>,
-    msg: &UserMsg,
-    total: usize,
-    to: Option<&UnixAddr>,
-    scm: &mut Scm,
-    nonblock: bool,
-) -> Result<usize, Errno> {
-    let mut sent = 0;
-    loop {
-        let n = (total - sent).min(STREAM_PIECE);
-        let step = msg.gather(sent, n).and_then(|data| sock.send(&data, to, scm, nonblock));
-        match step {
-            Ok(k) => {
-                sent += k;
-                if k < n || sent >= total {
-                    return Ok(sent);
-                }
-            }
-            Err(_) if sent > 0 => return Ok(sent),
-            Err(e) => return Err(e),
-        }
+/// Sends one message on a socket of any family.
+fn send_any(fd: i32, msg: &UserMsg, flags: u32) -> Result<usize, Errno> {
+    match socket_of(fd)? {
+        (file, Sock::Unix(sock)) => send_msg(&sock, &file, msg, flags),
+        (_, Sock::Inet(_)) if flags & MSG_OOB != 0 => Err(Errno::EOPNOTSUPP),
+        (file, Sock::Inet(sock)) => super::inet::transfer::send_msg(&sock, msg, flags, nonblocking(&file, flags)),
     }
 }
 
 pub fn sys_sendto(fd: i32, buf: u64, len: usize, flags: u32, addr: u64, addrlen: u32) -> Result<usize, Errno> {
-    let (file, sock) = socket_of(fd)?;
+    socket_of(fd)?;
     let mut msg = UserMsg::single(buf, len.min(MAX_RW_COUNT))?;
     msg.hdr.msg_name = addr;
     msg.hdr.msg_namelen = if addr == 0 { 0 } else { addrlen };
-    send_msg(&sock, &file, &msg, flags)
+    send_any(fd, &msg, flags)
 }
 
 pub fn sys_sendmsg(fd: i32, msg: u64, flags: u32) -> Result<usize, Errno> {
-    let (file, sock) = socket_of(fd)?;
-    send_msg(&sock, &file, &UserMsg::read(msg)?, flags)
+    socket_of(fd)?;
+    send_any(fd, &UserMsg::read(msg)?, flags)
 }
 
 /// What one receive gives back to user memory besides the bytes.
@@ -226,7 +266,17 @@ struct RecvResult {
 /// Receives one message into `msg`'s buffers; control data goes into at
 /// most `control_room` bytes.
 fn recv_msg(fd: i32, msg: &UserMsg, control_room: usize, flags: u32) -> Result<RecvResult, Errno> {
-    let (file, sock) = socket_of(fd)?;
+    let (file, sock) = match socket_of(fd)? {
+        (file, Sock::Unix(sock)) => (file, sock),
+        (file, Sock::Inet(sock)) => {
+            if flags & MSG_OOB != 0 {
+                return Err(Errno::EOPNOTSUPP);
+            }
+            let got = super::inet::transfer::recv_msg(&sock, msg, flags, nonblocking(&file, flags))?;
+            let control = ControlOut::new(0);
+            return Ok(RecvResult { len: got.len, from: got.from, control, flags: got.flags });
+        }
+    };
     if flags & MSG_OOB != 0 {
         return Err(Errno::EOPNOTSUPP);
     }
@@ -306,7 +356,7 @@ pub fn sys_sendmmsg(fd: i32, vec: u64, vlen: u32, flags: u32) -> Result<usize, E
     let mut sent = 0;
     while sent < vlen {
         let at = vec + sent as u64 * MMSGHDR;
-        let step = socket_of(fd).and_then(|(file, sock)| send_msg(&sock, &file, &UserMsg::read(at)?, flags));
+        let step = UserMsg::read(at).and_then(|msg| send_any(fd, &msg, flags));
         match step {
             Ok(n) => write_user(at + MSG_LEN_OFFSET, &(n as u32))?,
             Err(e) if sent == 0 => return Err(e),
@@ -352,14 +402,20 @@ pub fn sys_setsockopt(fd: i32, level: i32, name: i32, value: u64, len: u32) -> R
     // No option's value is longer than a timeval.
     let mut bytes = alloc::vec![0u8; len.min(16)];
     crate::uaccess::copy_from_user(&mut bytes, value)?;
-    sock.set_option(level, name, &bytes).map(|_| 0)
+    match sock {
+        Sock::Unix(sock) => sock.set_option(level, name, &bytes).map(|_| 0),
+        Sock::Inet(sock) => sock.set_option(level, name, &bytes).map(|_| 0),
+    }
 }
 
 pub fn sys_getsockopt(fd: i32, level: i32, name: i32, value: u64, lenp: u64) -> Result<usize, Errno> {
     let (_, sock) = socket_of(fd)?;
     let room: i32 = read_user(lenp)?;
     let room = usize::try_from(room).map_err(|_| Errno::EINVAL)?;
-    let bytes = sock.get_option(level, name)?;
+    let bytes = match sock {
+        Sock::Unix(sock) => sock.get_option(level, name)?,
+        Sock::Inet(sock) => sock.get_option(level, name)?,
+    };
     let n = room.min(bytes.len());
     crate::uaccess::copy_to_user(value, &bytes[..n])?;
     write_user(lenp, &(n as u32)).map(|_| 0)

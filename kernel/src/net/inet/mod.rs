@@ -1,0 +1,14 @@
+//! Internet sockets (Linux's net/ipv4 and net/ipv6): AF_INET and AF_INET6,
+//! TCP and UDP, over the smoltcp TCP/IP stack (stack.rs), which stays
+//! behind these files: the socket calls see only `InetSocket`.
+
+pub mod addr;
+pub mod file;
+pub mod loopback;
+pub mod options;
+pub mod ports;
+pub mod socket;
+pub mod stack;
+pub mod tcp;
+pub mod transfer;
+pub mod udp;

@@ -1,0 +1,116 @@
+//! Options of internet sockets that the socket keeps for itself
+//! (SOL_SOCKET's, TCP's), as setsockopt and getsockopt see them.
+
+use alloc::vec::Vec;
+
+use abi::socket::*;
+use abi::Errno;
+
+/// Linux's default receive and send buffer sizes for TCP and UDP
+/// (net.core.rmem_default, wmem_default), as SO_RCVBUF shows them.
+const DEFAULT_BUF: usize = 212_992;
+/// The smallest SO_RCVBUF and SO_SNDBUF Linux gives (SOCK_MIN_RCVBUF,
+/// SOCK_MIN_SNDBUF, as 6.1 computes them on x86_64).
+const MIN_RCVBUF: usize = 2304;
+const MIN_SNDBUF: usize = 4608;
+/// net.core.rmem_max and wmem_max: what an unprivileged SO_*BUF may ask.
+const MAX_BUF: usize = 212_992;
+
+#[derive(Clone, Copy)]
+pub struct Options {
+    pub reuseaddr: bool,
+    pub keepalive: bool,
+    pub broadcast: bool,
+    pub nodelay: bool,
+    pub rcvbuf: usize,
+    pub sndbuf: usize,
+    /// TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT (seconds, seconds, probes).
+    pub keepidle: u32,
+    pub keepintvl: u32,
+    pub keepcnt: u32,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            reuseaddr: false,
+            keepalive: false,
+            broadcast: false,
+            nodelay: false,
+            rcvbuf: DEFAULT_BUF,
+            sndbuf: DEFAULT_BUF,
+            keepidle: 7200,
+            keepintvl: 75,
+            keepcnt: 9,
+        }
+    }
+}
+
+fn int_of(value: &[u8]) -> Result<i32, Errno> {
+    let bytes: [u8; 4] = value.get(..4).and_then(|b| b.try_into().ok()).ok_or(Errno::EINVAL)?;
+    Ok(i32::from_ne_bytes(bytes))
+}
+
+/// Linux doubles the size asked (for its bookkeeping) within its limits.
+fn buffer_size(asked: i32, min: usize) -> usize {
+    (asked.max(0) as usize).min(MAX_BUF).saturating_mul(2).max(min)
+}
+
+/// What the caller must know of an option that changed.
+pub enum Changed {
+    Nothing,
+    NoDelay,
+    KeepAlive,
+}
+
+impl Options {
+    /// setsockopt(2) on the options kept here; ENOPROTOOPT for others.
+    pub fn set(&mut self, level: i32, name: i32, value: &[u8], tcp: bool) -> Result<Changed, Errno> {
+        let int = int_of(value)?;
+        match (level, name) {
+            (SOL_SOCKET, SO_REUSEADDR) => self.reuseaddr = int != 0,
+            (SOL_SOCKET, SO_BROADCAST) => self.broadcast = int != 0,
+            (SOL_SOCKET, SO_RCVBUF) => self.rcvbuf = buffer_size(int, MIN_RCVBUF),
+            (SOL_SOCKET, SO_SNDBUF) => self.sndbuf = buffer_size(int, MIN_SNDBUF),
+            (SOL_SOCKET, SO_KEEPALIVE) => {
+                self.keepalive = int != 0;
+                return Ok(Changed::KeepAlive);
+            }
+            (SOL_TCP, TCP_NODELAY) if tcp => {
+                self.nodelay = int != 0;
+                return Ok(Changed::NoDelay);
+            }
+            (SOL_TCP, TCP_KEEPIDLE | TCP_KEEPINTVL) if tcp => {
+                let secs = u32::try_from(int).ok().filter(|s| (1..=32767).contains(s)).ok_or(Errno::EINVAL)?;
+                if name == TCP_KEEPIDLE {
+                    self.keepidle = secs;
+                } else {
+                    self.keepintvl = secs;
+                }
+                return Ok(Changed::KeepAlive);
+            }
+            (SOL_TCP, TCP_KEEPCNT) if tcp => {
+                self.keepcnt = u32::try_from(int).ok().filter(|c| (1..=127).contains(c)).ok_or(Errno::EINVAL)?;
+            }
+            _ => return Err(Errno::ENOPROTOOPT),
+        }
+        Ok(Changed::Nothing)
+    }
+
+    /// getsockopt(2) on the options kept here; None for others.
+    pub fn get(&self, level: i32, name: i32, tcp: bool) -> Option<Vec<u8>> {
+        let v = match (level, name) {
+            (SOL_SOCKET, SO_REUSEADDR) => i32::from(self.reuseaddr),
+            (SOL_SOCKET, SO_KEEPALIVE) => i32::from(self.keepalive),
+            (SOL_SOCKET, SO_BROADCAST) => i32::from(self.broadcast),
+            (SOL_SOCKET, SO_RCVBUF) => self.rcvbuf as i32,
+            (SOL_SOCKET, SO_SNDBUF) => self.sndbuf as i32,
+            (SOL_TCP, TCP_NODELAY) if tcp => i32::from(self.nodelay),
+            (SOL_TCP, TCP_KEEPIDLE) if tcp => self.keepidle as i32,
+            (SOL_TCP, TCP_KEEPINTVL) if tcp => self.keepintvl as i32,
+            (SOL_TCP, TCP_KEEPCNT) if tcp => self.keepcnt as i32,
+            _ => return None,
+        };
+        Some(v.to_ne_bytes().to_vec())
+    }
+}

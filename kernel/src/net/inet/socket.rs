@@ -1,0 +1,188 @@
+//! An internet socket as the socket calls see it: AF_INET or AF_INET6,
+//! TCP or UDP, taking and giving addresses in their user form.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use abi::socket::*;
+use abi::Errno;
+
+use super::addr::{self, Family, Parsed};
+use super::tcp::TcpSocket;
+use super::udp::UdpSocket;
+use crate::fs::inode::Inode;
+
+pub enum Proto {
+    Tcp(TcpSocket),
+    Udp(UdpSocket),
+}
+
+pub struct InetSocket {
+    pub proto: Proto,
+    /// The socket's own inode (fstat, /proc/PID/fd's socket:[ino]).
+    pub inode: Arc<Inode>,
+}
+
+/// What one receive got: bytes copied, the message's whole length (a
+/// datagram's), and where it came from (datagrams only).
+pub struct Received {
+    pub copied: usize,
+    pub len: usize,
+    pub from: Option<Vec<u8>>,
+}
+
+impl InetSocket {
+    /// socket(2) for AF_INET (`v6` false) or AF_INET6: the protocol must
+    /// be the type's own (or 0).
+    pub fn create(v6: bool, base_type: i32, protocol: i32) -> Result<Arc<InetSocket>, Errno> {
+        let family = if v6 { Family::V6 } else { Family::V4 };
+        let proto = match base_type {
+            SOCK_STREAM if protocol == 0 || protocol == IPPROTO_TCP => Proto::Tcp(TcpSocket::new(family)),
+            SOCK_DGRAM if protocol == 0 || protocol == IPPROTO_UDP => Proto::Udp(UdpSocket::new(family)),
+            SOCK_STREAM | SOCK_DGRAM => return Err(Errno::EPROTONOSUPPORT),
+            SOCK_RAW if !crate::fs::perm::current_cred().is_privileged() => return Err(Errno::EPERM),
+            _ => return Err(Errno::ESOCKTNOSUPPORT),
+        };
+        Ok(Arc::new(InetSocket { proto, inode: Inode::new_anonymous(abi::S_IFSOCK | 0o777) }))
+    }
+
+    fn family(&self) -> Family {
+        match &self.proto {
+            Proto::Tcp(t) => t.family,
+            Proto::Udp(u) => u.family,
+        }
+    }
+
+    pub fn is_stream(&self) -> bool {
+        matches!(self.proto, Proto::Tcp(_))
+    }
+
+    pub fn bind(&self, raw: &[u8]) -> Result<(), Errno> {
+        let endpoint = match addr::parse(raw, self.family())? {
+            Parsed::Endpoint(e) => e,
+            // Linux takes AF_UNSPEC for INADDR_ANY on an IPv4 socket.
+            Parsed::Unspec if self.family() == Family::V4 && raw.len() >= SOCKADDR_IN_LEN && raw[4..8] == [0; 4] => {
+                smoltcp::wire::IpEndpoint::new(self.family().any(), u16::from_be_bytes([raw[2], raw[3]]))
+            }
+            Parsed::Unspec => return Err(Errno::EAFNOSUPPORT),
+        };
+        match &self.proto {
+            Proto::Tcp(t) => t.bind(endpoint),
+            Proto::Udp(u) => u.bind(endpoint),
+        }
+    }
+
+    pub fn listen(&self, backlog: usize) -> Result<(), Errno> {
+        match &self.proto {
+            Proto::Tcp(t) => t.listen(backlog),
+            Proto::Udp(_) => Err(Errno::EOPNOTSUPP),
+        }
+    }
+
+    pub fn connect(&self, raw: &[u8], nonblock: bool) -> Result<(), Errno> {
+        let parsed = addr::parse(raw, self.family())?;
+        match (&self.proto, parsed) {
+            (Proto::Tcp(t), Parsed::Endpoint(e)) => t.connect(e, nonblock),
+            (Proto::Tcp(_), Parsed::Unspec) => Err(Errno::EAFNOSUPPORT),
+            (Proto::Udp(u), Parsed::Endpoint(e)) => u.connect(Some(e)),
+            (Proto::Udp(u), Parsed::Unspec) => u.connect(None),
+        }
+    }
+
+    /// accept(2): the new connection's socket and its peer's address.
+    pub fn accept(&self, nonblock: bool) -> Result<(Arc<InetSocket>, Vec<u8>), Errno> {
+        let Proto::Tcp(t) = &self.proto else { return Err(Errno::EOPNOTSUPP) };
+        let (conn, peer) = t.accept(nonblock)?;
+        let sock = InetSocket { proto: Proto::Tcp(conn), inode: Inode::new_anonymous(abi::S_IFSOCK | 0o777) };
+        Ok((Arc::new(sock), addr::to_user(peer, self.family())))
+    }
+
+    pub fn send(&self, data: &[u8], to: Option<&[u8]>, nonblock: bool) -> Result<usize, Errno> {
+        match &self.proto {
+            // TCP ignores a destination address, as Linux.
+            Proto::Tcp(t) => t.send(data, nonblock),
+            Proto::Udp(u) => {
+                let to = match to.map(|raw| addr::parse(raw, self.family())).transpose()? {
+                    Some(Parsed::Endpoint(e)) => Some(e),
+                    Some(Parsed::Unspec) | None => None,
+                };
+                u.send(data, to, nonblock)
+            }
+        }
+    }
+
+    pub fn recv(&self, buf: &mut [u8], flags: u32, nonblock: bool) -> Result<Received, Errno> {
+        let peek = flags & MSG_PEEK != 0;
+        match &self.proto {
+            Proto::Tcp(t) => {
+                let n = t.recv(buf, nonblock, peek, flags & MSG_WAITALL != 0)?;
+                Ok(Received { copied: n, len: n, from: None })
+            }
+            Proto::Udp(u) => {
+                let d = u.recv(buf, nonblock, peek)?;
+                Ok(Received { copied: d.copied, len: d.len, from: Some(addr::to_user(d.from, self.family())) })
+            }
+        }
+    }
+
+    pub fn shutdown(&self, how: i32) -> Result<(), Errno> {
+        match &self.proto {
+            Proto::Tcp(t) => t.shutdown(how),
+            Proto::Udp(u) => u.peer().map(|_| ()),
+        }
+    }
+
+    /// getsockname (`peer` false) or getpeername.
+    pub fn name(&self, peer: bool) -> Result<Vec<u8>, Errno> {
+        let endpoint = match (&self.proto, peer) {
+            (Proto::Tcp(t), false) => t.local(),
+            (Proto::Tcp(t), true) => t.peer()?,
+            (Proto::Udp(u), false) => u.local(),
+            (Proto::Udp(u), true) => u.peer()?,
+        };
+        Ok(addr::to_user(endpoint, self.family()))
+    }
+
+    pub fn set_option(&self, level: i32, name: i32, value: &[u8]) -> Result<(), Errno> {
+        match &self.proto {
+            Proto::Tcp(t) => t.set_option(level, name, value),
+            Proto::Udp(u) => u.set_option(level, name, value),
+        }
+    }
+
+    pub fn get_option(&self, level: i32, name: i32) -> Result<Vec<u8>, Errno> {
+        match &self.proto {
+            Proto::Tcp(t) => t.get_option(level, name),
+            Proto::Udp(u) => u.get_option(level, name),
+        }
+    }
+
+    pub fn poll(&self) -> i16 {
+        match &self.proto {
+            Proto::Tcp(t) => t.poll(),
+            Proto::Udp(u) => u.poll(),
+        }
+    }
+
+    /// SIOCINQ (FIONREAD) and SIOCOUTQ.
+    pub fn ioctl(&self, cmd: u32, arg: u64) -> Result<usize, Errno> {
+        let inq = match cmd {
+            SIOCINQ => true,
+            SIOCOUTQ => false,
+            _ => return Err(Errno::ENOTTY),
+        };
+        let n = match &self.proto {
+            Proto::Tcp(t) => t.queued(inq)?,
+            Proto::Udp(u) => u.queued(inq),
+        };
+        crate::uaccess::write_user(arg, &(n as i32))?;
+        Ok(0)
+    }
+
+    pub fn release(&self) {
+        match &self.proto {
+            Proto::Tcp(t) => t.release(),
+            Proto::Udp(u) => u.release(),
+        }
+    }
+}

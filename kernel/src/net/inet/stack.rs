@@ -1,0 +1,216 @@
+//! The TCP/IP stack: one smoltcp interface per network device, each with
+//! the set of protocol sockets that use it. Every socket operation runs
+//! under the stack's lock and is followed by a poll of the interfaces,
+//! which moves packets (a loopback send is received at once) and runs the
+//! protocols' timers; a poll is also due at the time the protocols ask
+//! for (retransmissions, delayed ACKs), which deferred work keeps. A poll
+//! that changed some socket's state wakes `NET_WAIT`, where every blocked
+//! internet socket operation waits for its condition.
+//!
+//! The stack's lock is taken in process context only (system calls and
+//! deferred work), never in an interrupt handler; a socket's own lock is
+//! taken before it, never inside it.
+
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use smoltcp::iface::{Config, Interface, PollResult, SocketHandle, SocketSet};
+use smoltcp::socket::tcp;
+use smoltcp::time::Instant;
+use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr, Ipv4Address, Ipv6Address};
+use spin::Mutex;
+
+use super::loopback::Loopback;
+use crate::sched::deferred::{self, DeferredWork};
+use crate::sched::wait::WaitQueue;
+use crate::time::uptime_ns;
+
+/// The loopback interface's index: always the first.
+pub const LO: usize = 0;
+
+pub enum NetDevice {
+    Loopback(Loopback),
+}
+
+impl NetDevice {
+    fn has_pending(&self) -> bool {
+        match self {
+            NetDevice::Loopback(lo) => lo.has_pending(),
+        }
+    }
+}
+
+pub struct NetIface {
+    pub iface: Interface,
+    pub device: NetDevice,
+    pub sockets: SocketSet<'static>,
+    /// TCP sockets whose descriptors are closed, finishing their
+    /// connection, with the port reservation they keep meanwhile (owner,
+    /// port): freed once it is over.
+    orphans: Vec<(SocketHandle, Option<(u64, u16)>)>,
+}
+
+impl NetIface {
+    fn poll(&mut self, now: Instant) -> bool {
+        let mut changed = false;
+        loop {
+            let result = match &mut self.device {
+                NetDevice::Loopback(lo) => self.iface.poll(now, lo, &mut self.sockets),
+            };
+            changed |= matches!(result, PollResult::SocketStateChanged);
+            if !self.device.has_pending() {
+                break;
+            }
+        }
+        self.reap_orphans();
+        changed
+    }
+
+    /// Frees the orphans whose connection is over (TIME_WAIT included:
+    /// the port stays reserved until then), and resets those that
+    /// received data nobody will read (Linux answers it with RST).
+    fn reap_orphans(&mut self) {
+        let sockets = &mut self.sockets;
+        self.orphans.retain(|&(h, reservation)| {
+            let sock = sockets.get_mut::<tcp::Socket>(h);
+            if sock.recv_queue() > 0 {
+                sock.abort();
+            }
+            // An aborted connection is over once its RST went out.
+            let over = sock.state() == tcp::State::Closed && sock.remote_endpoint().is_none();
+            if over {
+                sockets.remove(h);
+                if let Some((owner, port)) = reservation {
+                    super::ports::release(super::ports::Proto::Tcp, port, owner);
+                }
+            }
+            !over
+        });
+    }
+
+    /// Hands a closed socket's TCP connection over to the stack, which
+    /// frees it, and the port reservation, when the connection is over.
+    pub fn orphan(&mut self, handle: SocketHandle, reservation: Option<(u64, u16)>) {
+        self.orphans.push((handle, reservation));
+    }
+
+    /// True when `addr` is one of this interface's addresses.
+    pub fn has_addr(&self, addr: &IpAddress) -> bool {
+        self.iface.ip_addrs().iter().any(|cidr| cidr.address() == *addr)
+    }
+}
+
+pub struct Stack {
+    pub ifaces: Vec<NetIface>,
+}
+
+impl Stack {
+    fn new() -> Stack {
+        Stack { ifaces: alloc::vec![loopback_iface()] }
+    }
+
+    /// The interface packets to `dst` leave by; None when there is no
+    /// route to it.
+    pub fn route(&self, dst: &IpAddress) -> Option<usize> {
+        if is_loopback(dst) || self.ifaces.iter().any(|n| n.has_addr(dst)) {
+            return Some(LO);
+        }
+        None
+    }
+
+    /// True when a socket may bind to `addr`: the wildcard, an address of
+    /// an interface, or anywhere in 127.0.0.0/8 (lo's whole network).
+    pub fn is_local(&self, addr: &IpAddress) -> bool {
+        addr.is_unspecified() || is_loopback(addr) || self.ifaces.iter().any(|n| n.has_addr(addr))
+    }
+
+    /// The interfaces a socket bound to `addr` receives on: all of them
+    /// for the wildcard, else the one that has the address.
+    pub fn ifaces_for(&self, addr: &IpAddress) -> Vec<usize> {
+        if addr.is_unspecified() {
+            return (0..self.ifaces.len()).collect();
+        }
+        self.route(addr).into_iter().collect()
+    }
+
+    fn poll(&mut self) -> bool {
+        let now = now();
+        let mut changed = false;
+        for nif in &mut self.ifaces {
+            changed |= nif.poll(now);
+        }
+        let next = self.ifaces.iter_mut().filter_map(|n| n.iface.poll_at(now, &n.sockets)).min();
+        NEXT_POLL_NS.store(next.map_or(u64::MAX, |t| t.total_micros().max(0) as u64 * 1000), Ordering::Relaxed);
+        changed
+    }
+}
+
+/// 127.0.0.0/8 and ::1.
+fn is_loopback(addr: &IpAddress) -> bool {
+    match addr {
+        IpAddress::Ipv4(a) => a.is_loopback(),
+        IpAddress::Ipv6(a) => a.is_loopback(),
+    }
+}
+
+fn loopback_iface() -> NetIface {
+    let mut device = Loopback::default();
+    let mut config = Config::new(HardwareAddress::Ip);
+    config.random_seed = crate::random::next_u64();
+    let mut iface = Interface::new(config, &mut device, now());
+    iface.update_ip_addrs(|addrs| {
+        let _ = addrs.push(IpCidr::new(IpAddress::Ipv4(Ipv4Address::new(127, 0, 0, 1)), 8));
+        let _ = addrs.push(IpCidr::new(IpAddress::Ipv6(Ipv6Address::LOCALHOST), 128));
+    });
+    NetIface { iface, device: NetDevice::Loopback(device), sockets: SocketSet::new(Vec::new()), orphans: Vec::new() }
+}
+
+static STACK: Mutex<Option<Stack>> = Mutex::new(None);
+/// Where blocked internet socket operations wait; woken by every poll
+/// that changed a socket's state.
+pub static NET_WAIT: WaitQueue = WaitQueue::new();
+/// Polls that changed some socket's state (epoll's event count).
+static EVENTS: AtomicU64 = AtomicU64::new(0);
+/// When the protocols next need a poll (ns of uptime; MAX: never).
+static NEXT_POLL_NS: AtomicU64 = AtomicU64::new(u64::MAX);
+
+fn now() -> Instant {
+    Instant::from_micros((uptime_ns() / 1000) as i64)
+}
+
+/// Runs `f` on the stack, then polls it; wakes the waiters if the poll
+/// changed a socket's state.
+pub fn with<R>(f: impl FnOnce(&mut Stack) -> R) -> R {
+    let (r, changed) = {
+        let mut guard = STACK.lock();
+        let stack = guard.get_or_insert_with(Stack::new);
+        let r = f(stack);
+        (r, stack.poll())
+    };
+    if changed {
+        EVENTS.fetch_add(1, Ordering::Relaxed);
+        NET_WAIT.wake_all();
+    }
+    r
+}
+
+/// Polls changed socket states so far.
+pub fn event_count() -> u64 {
+    EVENTS.load(Ordering::Relaxed)
+}
+
+fn poll_if_due() {
+    if NEXT_POLL_NS.load(Ordering::Relaxed) <= uptime_ns() {
+        with(|_| ());
+    }
+}
+
+fn next_deadline() -> Option<u64> {
+    let at = NEXT_POLL_NS.load(Ordering::Relaxed);
+    (at != u64::MAX).then_some(at)
+}
+
+/// Registers the protocols' timers with the deferred work (at boot).
+pub fn init() {
+    deferred::register(DeferredWork { run: poll_if_due, pending: None, deadline: Some(next_deadline) });
+}
