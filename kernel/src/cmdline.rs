@@ -79,8 +79,8 @@ fn words(cmdline: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-const KERNEL_PARAMS: [&str; 9] =
-    ["console", "root", "init", "rdinit", "loglevel", "panic", "rootfstype", "rootflags", "earlyprintk"];
+const KERNEL_PARAMS: [&str; 10] =
+    ["console", "root", "init", "rdinit", "loglevel", "panic", "rootfstype", "rootflags", "earlyprintk", "ip"];
 const KERNEL_FLAGS: [&str; 4] = ["quiet", "debug", "ro", "rw"];
 
 /// The command line as the boot loader gave it (/proc/cmdline).

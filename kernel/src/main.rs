@@ -88,7 +88,7 @@ fn kernel_main(info: Result<&'static BootInfo, PvhError>) -> ! {
         drivers::uart16550::enable_interrupts();
     }
 
-    drivers::virtio_blk::probe();
+    drivers::virtio::blk::probe();
     sched::init(proc::task::new_idle_task());
     sched::wait::set_signal_pending_check(proc::signal::has_deliverable);
     sched::deferred::register(sched::deferred::DeferredWork {
@@ -129,7 +129,7 @@ fn kernel_main(info: Result<&'static BootInfo, PvhError>) -> ! {
         pending: Some(tty::deferred_pending),
         deadline: Some(tty::next_deadline),
     });
-    net::inet::stack::init();
+    start_network(info.cmdline());
     unpack_initramfs(info);
     fs::devfs::init();
     fs::kestrel::mount::mount_root(info.cmdline());
@@ -161,6 +161,24 @@ fn secondary_main(cpu: usize) -> ! {
     sched::timer::program_timer(true, u64::MAX);
     pr_debug!("smp: CPU {} (APIC id {}) online", cpu, arch::apic::id());
     sched::idle_loop()
+}
+
+/// The network: the virtio-net card, if any (its interrupt routed), and
+/// the address `ip=` gives it.
+fn start_network(cmdline: &str) {
+    let nic = drivers::virtio::net::probe();
+    if let Some(dev) = &nic {
+        if !arch::ioapic::route_pci_gsi(dev.gsi, arch::traps::NET_VECTOR as u8) {
+            pr_warn!("virtio-net: no I/O APIC input for GSI {}", dev.gsi);
+        }
+        let m = dev.mac;
+        pr_info!("eth0: virtio-net, MAC {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5]);
+    }
+    let config = cmdline::param(cmdline, "ip").and_then(net::inet::ipconfig::parse);
+    if let Some(c) = config {
+        pr_info!("ip: eth0 {}/{}, gateway {:?}", c.addr, c.prefix_len, c.gateway);
+    }
+    net::inet::stack::init(nic, config);
 }
 
 fn unpack_initramfs(info: &BootInfo) {

@@ -7,7 +7,7 @@ use abi::signal::*;
 use machine::arch::apic;
 use machine::arch::entry::TrapFrame;
 use machine::arch::traps::{
-    exception_name, set_hooks, TrapHooks, COM1_VECTOR, ISA_IRQ_BASE, RESCHEDULE_VECTOR, TIMER_VECTOR,
+    exception_name, set_hooks, TrapHooks, COM1_VECTOR, ISA_IRQ_BASE, NET_VECTOR, RESCHEDULE_VECTOR, TIMER_VECTOR,
 };
 
 use crate::mm::fault::{handle_user_fault, Access};
@@ -41,8 +41,15 @@ fn interrupt(frame: &mut TrapFrame) {
             apic::end_of_interrupt();
         }
         COM1_VECTOR => {
-            crate::sched::stats::count_isa_interrupt((COM1_VECTOR - ISA_IRQ_BASE) as usize);
+            crate::sched::stats::count_irq((COM1_VECTOR - ISA_IRQ_BASE) as usize);
             crate::drivers::uart16550::interrupt();
+            apic::end_of_interrupt();
+        }
+        NET_VECTOR => {
+            if let Some(gsi) = crate::drivers::virtio::net::gsi() {
+                crate::sched::stats::count_irq(gsi as usize);
+            }
+            crate::drivers::virtio::net::interrupt();
             apic::end_of_interrupt();
         }
         v => {

@@ -3,4 +3,4 @@
 pub mod pci;
 pub mod rtc;
 pub mod uart16550;
-pub mod virtio_blk;
+pub mod virtio;

@@ -18,7 +18,7 @@ struct CpuStats {
     idle: AtomicU64,
     timer_interrupts: AtomicU64,
     reschedule_interrupts: AtomicU64,
-    isa_interrupts: [AtomicU64; 16],
+    irq_interrupts: [AtomicU64; IRQS],
 }
 
 static CPU_STATS: [CpuStats; MAX_CPUS] = [const {
@@ -29,7 +29,7 @@ static CPU_STATS: [CpuStats; MAX_CPUS] = [const {
         idle: AtomicU64::new(0),
         timer_interrupts: AtomicU64::new(0),
         reschedule_interrupts: AtomicU64::new(0),
-        isa_interrupts: [const { AtomicU64::new(0) }; 16],
+        irq_interrupts: [const { AtomicU64::new(0) }; IRQS],
     }
 }; MAX_CPUS];
 
@@ -84,18 +84,22 @@ pub fn count_reschedule_interrupt() {
     this_cpu().reschedule_interrupts.fetch_add(1, Ordering::Relaxed);
 }
 
-pub fn count_isa_interrupt(irq: usize) {
-    if let Some(counter) = this_cpu().isa_interrupts.get(irq) {
+/// The device interrupt lines counted: the I/O APIC's 24 inputs (ISA
+/// IRQs 0-15 and PCI's 16-23).
+pub const IRQS: usize = 24;
+
+pub fn count_irq(irq: usize) {
+    if let Some(counter) = this_cpu().irq_interrupts.get(irq) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 }
 
 /// CPU `cpu`'s interrupts: local timer, reschedule requests, and each
-/// ISA IRQ's count.
+/// device interrupt line's count.
 pub struct InterruptCounts {
     pub timer: u64,
     pub reschedule: u64,
-    pub isa: [u64; 16],
+    pub irq: [u64; IRQS],
 }
 
 pub fn interrupt_counts(cpu: usize) -> InterruptCounts {
@@ -104,7 +108,7 @@ pub fn interrupt_counts(cpu: usize) -> InterruptCounts {
     InterruptCounts {
         timer: load(&c.timer_interrupts),
         reschedule: load(&c.reschedule_interrupts),
-        isa: core::array::from_fn(|i| load(&c.isa_interrupts[i])),
+        irq: core::array::from_fn(|i| load(&c.irq_interrupts[i])),
     }
 }
 

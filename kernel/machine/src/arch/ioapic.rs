@@ -109,3 +109,18 @@ pub fn route_isa_irq(irq: u8, vector: u8) -> bool {
         true
     })
 }
+
+/// Delivers GSI `gsi` as `vector` to the boot CPU's local APIC, level
+/// triggered and active low: a PCI INTx line. False if no I/O APIC serves
+/// the GSI.
+pub fn route_pci_gsi(gsi: u32, vector: u8) -> bool {
+    let entry = u64::from(vector) | (u64::from(super::apic::id()) << 56) | ACTIVE_LOW | LEVEL_TRIGGERED;
+    without_interrupts(|| {
+        let apics = IOAPICS.lock();
+        let Some(apic) = apics.iter().find(|a| (a.gsi_base..a.gsi_base + a.pins).contains(&gsi)) else {
+            return false;
+        };
+        apic.set_entry(gsi - apic.gsi_base, entry);
+        true
+    })
+}

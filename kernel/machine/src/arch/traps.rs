@@ -16,6 +16,8 @@ pub const TIMER_VECTOR: u64 = 0x20;
 pub const ISA_IRQ_BASE: u64 = 0x30;
 /// COM1, ISA IRQ 4.
 pub const COM1_VECTOR: u64 = ISA_IRQ_BASE + 4;
+/// The network device's PCI interrupt.
+pub const NET_VECTOR: u64 = 0x50;
 /// Inter-processor interrupts: a reschedule request (Linux's
 /// RESCHEDULE_VECTOR), and a TLB shootdown and a synchronising function
 /// call, which this crate answers.

@@ -261,7 +261,7 @@ fn stat() -> String {
     }
     let interrupts: u64 = stats::online_cpus()
         .map(stats::interrupt_counts)
-        .map(|c| c.timer + c.reschedule + c.isa.iter().sum::<u64>())
+        .map(|c| c.timer + c.reschedule + c.irq.iter().sum::<u64>())
         .sum();
     let _ = writeln!(s, "intr {interrupts}");
     let _ = writeln!(s, "ctxt {}", stats::context_switches());
@@ -324,10 +324,16 @@ fn interrupts() -> String {
         }
         let _ = writeln!(s, "{tail}");
     };
-    for irq in (0..16).filter(|&i| counts.iter().any(|c| c.isa[i] > 0)) {
-        let name = if irq == 4 { "ttyS0" } else { "" };
-        let tail = format!(" IO-APIC  {irq:>3}-edge      {name}");
-        row(&mut s, &format!("{irq}"), &mut counts.iter().map(|c| c.isa[irq]), &tail);
+    let nic_gsi = crate::drivers::virtio::net::gsi();
+    for irq in (0..stats::IRQS).filter(|&i| counts.iter().any(|c| c.irq[i] > 0)) {
+        let tail = if irq == 4 {
+            format!(" IO-APIC  {irq:>3}-edge      ttyS0")
+        } else if Some(irq as u32) == nic_gsi {
+            format!(" IO-APIC  {irq:>3}-fasteoi   virtio0")
+        } else {
+            format!(" IO-APIC  {irq:>3}-edge")
+        };
+        row(&mut s, &format!("{irq}"), &mut counts.iter().map(|c| c.irq[irq]), &tail);
     }
     row(&mut s, "LOC", &mut counts.iter().map(|c| c.timer), "  Local timer interrupts");
     row(&mut s, "RES", &mut counts.iter().map(|c| c.reschedule), "  Rescheduling interrupts");

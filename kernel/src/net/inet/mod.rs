@@ -3,7 +3,9 @@
 //! behind these files: the socket calls see only `InetSocket`.
 
 pub mod addr;
+pub mod ethernet;
 pub mod file;
+pub mod ipconfig;
 pub mod loopback;
 pub mod options;
 pub mod ports;

@@ -11,16 +11,20 @@
 //! deferred work), never in an interrupt handler; a socket's own lock is
 //! taken before it, never inside it.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use smoltcp::iface::{Config, Interface, PollResult, SocketHandle, SocketSet};
 use smoltcp::socket::tcp;
 use smoltcp::time::Instant;
-use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr, Ipv4Address, Ipv6Address};
-use spin::Mutex;
+use smoltcp::wire::{EthernetAddress, HardwareAddress, IpAddress, IpCidr, Ipv4Address, Ipv6Address};
+use spin::{Mutex, Once};
 
+use super::ethernet::Ethernet;
+use super::ipconfig::IpConfig;
 use super::loopback::Loopback;
+use crate::drivers::virtio::net::{self as nic, VirtioNet};
 use crate::sched::deferred::{self, DeferredWork};
 use crate::sched::wait::WaitQueue;
 use crate::time::uptime_ns;
@@ -30,12 +34,15 @@ pub const LO: usize = 0;
 
 pub enum NetDevice {
     Loopback(Loopback),
+    Ethernet(Ethernet),
 }
 
 impl NetDevice {
+    /// True while packets the stack sent to itself wait to be received.
     fn has_pending(&self) -> bool {
         match self {
             NetDevice::Loopback(lo) => lo.has_pending(),
+            NetDevice::Ethernet(_) => false,
         }
     }
 }
@@ -44,6 +51,8 @@ pub struct NetIface {
     pub iface: Interface,
     pub device: NetDevice,
     pub sockets: SocketSet<'static>,
+    /// The IPv4 default route's gateway through this interface.
+    pub gateway: Option<Ipv4Address>,
     /// TCP sockets whose descriptors are closed, finishing their
     /// connection, with the port reservation they keep meanwhile (owner,
     /// port): freed once it is over.
@@ -56,6 +65,7 @@ impl NetIface {
         loop {
             let result = match &mut self.device {
                 NetDevice::Loopback(lo) => self.iface.poll(now, lo, &mut self.sockets),
+                NetDevice::Ethernet(eth) => self.iface.poll(now, eth, &mut self.sockets),
             };
             changed |= matches!(result, PollResult::SocketStateChanged);
             if !self.device.has_pending() {
@@ -98,6 +108,13 @@ impl NetIface {
     pub fn has_addr(&self, addr: &IpAddress) -> bool {
         self.iface.ip_addrs().iter().any(|cidr| cidr.address() == *addr)
     }
+
+    /// True when `dst` is on one of this interface's networks, or its
+    /// default route leads there.
+    fn reaches(&self, dst: &IpAddress) -> bool {
+        self.iface.ip_addrs().iter().any(|cidr| cidr.contains_addr(dst))
+            || (matches!(dst, IpAddress::Ipv4(_)) && self.gateway.is_some())
+    }
 }
 
 pub struct Stack {
@@ -106,16 +123,20 @@ pub struct Stack {
 
 impl Stack {
     fn new() -> Stack {
-        Stack { ifaces: alloc::vec![loopback_iface()] }
+        let mut ifaces = alloc::vec![loopback_iface()];
+        if let Some((nic, config)) = ETHERNET.get() {
+            ifaces.push(ethernet_iface(nic.clone(), *config));
+        }
+        Stack { ifaces }
     }
 
-    /// The interface packets to `dst` leave by; None when there is no
-    /// route to it.
+    /// The interface packets to `dst` leave by (this host's own addresses
+    /// are reached through lo, as on Linux); None when there is no route.
     pub fn route(&self, dst: &IpAddress) -> Option<usize> {
         if is_loopback(dst) || self.ifaces.iter().any(|n| n.has_addr(dst)) {
             return Some(LO);
         }
-        None
+        (LO + 1..self.ifaces.len()).find(|&i| self.ifaces[i].reaches(dst))
     }
 
     /// True when a socket may bind to `addr`: the wildcard, an address of
@@ -162,10 +183,44 @@ fn loopback_iface() -> NetIface {
         let _ = addrs.push(IpCidr::new(IpAddress::Ipv4(Ipv4Address::new(127, 0, 0, 1)), 8));
         let _ = addrs.push(IpCidr::new(IpAddress::Ipv6(Ipv6Address::LOCALHOST), 128));
     });
-    NetIface { iface, device: NetDevice::Loopback(device), sockets: SocketSet::new(Vec::new()), orphans: Vec::new() }
+    NetIface {
+        iface,
+        device: NetDevice::Loopback(device),
+        sockets: SocketSet::new(Vec::new()),
+        gateway: None,
+        orphans: Vec::new(),
+    }
+}
+
+fn ethernet_iface(nic: Arc<VirtioNet>, config: Option<IpConfig>) -> NetIface {
+    let mut device = Ethernet { nic };
+    let mac = EthernetAddress(device.nic.mac);
+    let mut iface_config = Config::new(HardwareAddress::Ethernet(mac));
+    iface_config.random_seed = crate::random::next_u64();
+    let mut iface = Interface::new(iface_config, &mut device, now());
+    let mut gateway = None;
+    if let Some(c) = config {
+        iface.update_ip_addrs(|addrs| {
+            let _ = addrs.push(IpCidr::new(IpAddress::Ipv4(c.addr), c.prefix_len));
+        });
+        if let Some(gw) = c.gateway {
+            if iface.routes_mut().add_default_ipv4_route(gw).is_ok() {
+                gateway = Some(gw);
+            }
+        }
+    }
+    NetIface {
+        iface,
+        device: NetDevice::Ethernet(device),
+        sockets: SocketSet::new(Vec::new()),
+        gateway,
+        orphans: Vec::new(),
+    }
 }
 
 static STACK: Mutex<Option<Stack>> = Mutex::new(None);
+/// The network card and its boot-time configuration, if there is one.
+static ETHERNET: Once<(Arc<VirtioNet>, Option<IpConfig>)> = Once::new();
 /// Where blocked internet socket operations wait; woken by every poll
 /// that changed a socket's state.
 pub static NET_WAIT: WaitQueue = WaitQueue::new();
@@ -199,8 +254,9 @@ pub fn event_count() -> u64 {
     EVENTS.load(Ordering::Relaxed)
 }
 
+/// Deferred work: a poll when the card interrupted or a timer is due.
 fn poll_if_due() {
-    if NEXT_POLL_NS.load(Ordering::Relaxed) <= uptime_ns() {
+    if nic::take_interrupted() || NEXT_POLL_NS.load(Ordering::Relaxed) <= uptime_ns() {
         with(|_| ());
     }
 }
@@ -210,7 +266,17 @@ fn next_deadline() -> Option<u64> {
     (at != u64::MAX).then_some(at)
 }
 
-/// Registers the protocols' timers with the deferred work (at boot).
-pub fn init() {
-    deferred::register(DeferredWork { run: poll_if_due, pending: None, deadline: Some(next_deadline) });
+/// Brings the stack up at boot: lo, and eth0 on `nic` with the address
+/// `config` gives (else none until one is set); the card's interrupts
+/// and the protocols' timers run its polls.
+pub fn init(nic: Option<Arc<VirtioNet>>, config: Option<IpConfig>) {
+    if let Some(nic) = nic {
+        ETHERNET.call_once(|| (nic, config));
+    }
+    deferred::register(DeferredWork {
+        run: poll_if_due,
+        pending: Some(nic::interrupted),
+        deadline: Some(next_deadline),
+    });
+    with(|_| ());
 }
