@@ -1,5 +1,6 @@
 /*
- * AF_INET sockets on the loopback interface (127.0.0.1 only). socket (types,
+ * AF_INET sockets on the loopback interface (127.0.0.1 only), and ping
+ * sockets where the host lets this group open them. socket (types,
  * protocols, flags), bind (kernel-chosen ports, address checks, EADDRINUSE,
  * SO_REUSEADDR over a TIME_WAIT port), TCP (connect, accept and the peer
  * addresses, 1 MiB from client to server and a reply, shutdown, EPIPE
@@ -21,6 +22,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/ip_icmp.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -653,6 +655,45 @@ static void test_read_write(void)
 	close(c);
 }
 
+/*
+ * 6. Ping sockets (SOCK_DGRAM, IPPROTO_ICMP), where net.ipv4.ping_group_range
+ * lets this group open one (Linux's default lets no group): an echo request
+ * to 127.0.0.1 comes back as a reply with the same sequence and data; the
+ * kernel sets the identifier (the socket's port); other message types are
+ * refused.
+ */
+static void test_ping_socket(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+	if (s < 0 && errno == EACCES) {
+		tconf("ping sockets are closed to this group (net.ipv4.ping_group_range)");
+		return;
+	}
+	EXPECT_RET("socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)", s >= 0, 1);
+	if (s < 0)
+		return;
+	struct sockaddr_in to, from, name;
+	lo_addr(&to, 0);
+	unsigned char req[8 + 16] = {ICMP_ECHO, 0};
+	req[6] = 0;
+	req[7] = 7; /* sequence 7 */
+	memcpy(req + 8, "kestrel-ping-123", 16);
+	EXPECT_RET("sendto of an echo request to " LOOPBACK, sendto(s, req, sizeof req, 0, SA(&to), sizeof to),
+		   (long)sizeof req);
+	unsigned char reply[64];
+	socklen_t len = sizeof from;
+	ssize_t n = wait_for(s, POLLIN) ? recvfrom(s, reply, sizeof reply, 0, SA(&from), &len) : -1;
+	int ok = n == (ssize_t)sizeof req && reply[0] == ICMP_ECHOREPLY && reply[7] == 7 &&
+		 memcmp(reply + 8, req + 8, 16) == 0 && is_loopback(&from);
+	EXPECT_RET("the echo reply comes back from " LOOPBACK " with the sequence and data", ok, 1);
+	int port = local_addr(s, &name);
+	EXPECT_RET("the identifier is the socket's port", port > 0 && n >= 8 && ((reply[4] << 8) | reply[5]) == port, 1);
+	unsigned char timestamp[20] = {13, 0};
+	EXPECT_ERRNO("a message that is not an echo request", sendto(s, timestamp, sizeof timestamp, 0, SA(&to), sizeof to),
+		     EINVAL);
+	close(s);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -667,5 +708,6 @@ int main(void)
 	run(test_udp_datagrams);
 	run(test_udp_connect);
 	run(test_read_write);
+	run(test_ping_socket);
 	return tdone();
 }

@@ -2,7 +2,8 @@
 //! host's loopback is 10.0.2.2 to it): busybox wget in the guest fetches a
 //! file from a server this test runs on 127.0.0.1; the test fetches a file
 //! from busybox httpd in the guest through a forwarded port; nc carries
-//! data both ways; a UDP datagram goes to an echo server here and back.
+//! data both ways; a UDP datagram goes to an echo server here and back;
+//! ping reaches lo and the host.
 //! Only addresses on this machine are used.
 
 use std::io::{Read, Write};
@@ -160,8 +161,10 @@ fn host_fetches_from_guest_httpd_and_nc_carries_data_both_ways() {
     r.expect(got == "from-guest\n", format_args!("nc from the guest sent {got:?}"));
 }
 
+/// A UDP datagram goes to an echo server here and back, and busybox ping
+/// (raw ICMP sockets) reaches lo and the host.
 #[test]
-fn udp_datagram_goes_to_an_echo_server_and_back() {
+fn udp_echo_and_ping() {
     let server = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = server.local_addr().unwrap().port();
     server.set_read_timeout(Some(BOOT_TIMEOUT)).unwrap();
@@ -173,8 +176,10 @@ fn udp_datagram_goes_to_an_echo_server_and_back() {
             let _ = server.send_to(&reply, from);
         }
     });
-    let q = boot_script(&net_config(&[]), &format!("echo udp-hello | nc -u -w 3 10.0.2.2 {port}; poweroff -f"));
-    let r = finish(q);
+    let script =
+        format!("echo udp-hello | nc -u -w 3 10.0.2.2 {port}; ping -c 2 127.0.0.1; ping -c 2 10.0.2.2; poweroff -f");
+    let r = finish(boot_script(&net_config(&[]), &script));
     echo.join().unwrap();
     r.expect_contains("echo:udp-hello");
+    r.expect(r.count("2 packets transmitted, 2 packets received") == 2, "ping lost packets (to 127.0.0.1 or 10.0.2.2)");
 }

@@ -1,10 +1,11 @@
 //! Internet sockets (Linux's net/ipv4 and net/ipv6): AF_INET and AF_INET6,
-//! TCP and UDP, over the smoltcp TCP/IP stack (stack.rs), which stays
+//! TCP and UDP, and IPv4's ICMP sockets (raw and ping), over the smoltcp TCP/IP stack (stack.rs), which stays
 //! behind these files: the socket calls see only `InetSocket`.
 
 pub mod addr;
 pub mod ethernet;
 pub mod file;
+pub mod icmp;
 pub mod ipconfig;
 pub mod loopback;
 pub mod options;

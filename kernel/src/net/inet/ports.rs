@@ -14,6 +14,8 @@ use spin::Mutex;
 pub enum Proto {
     Tcp,
     Udp,
+    /// Ping sockets' echo identifiers.
+    Icmp,
 }
 
 const EPHEMERAL_FIRST: u16 = 32768;

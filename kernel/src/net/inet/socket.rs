@@ -8,6 +8,7 @@ use abi::socket::*;
 use abi::Errno;
 
 use super::addr::{self, Family, Parsed};
+use super::icmp::{IcmpSocket, Kind};
 use super::tcp::TcpSocket;
 use super::udp::UdpSocket;
 use crate::fs::inode::Inode;
@@ -15,6 +16,7 @@ use crate::fs::inode::Inode;
 pub enum Proto {
     Tcp(TcpSocket),
     Udp(UdpSocket),
+    Icmp(IcmpSocket),
 }
 
 pub struct InetSocket {
@@ -39,8 +41,11 @@ impl InetSocket {
         let proto = match base_type {
             SOCK_STREAM if protocol == 0 || protocol == IPPROTO_TCP => Proto::Tcp(TcpSocket::new(family)),
             SOCK_DGRAM if protocol == 0 || protocol == IPPROTO_UDP => Proto::Udp(UdpSocket::new(family)),
+            SOCK_DGRAM if protocol == IPPROTO_ICMP && !v6 => Proto::Icmp(IcmpSocket::new(Kind::Ping)),
             SOCK_STREAM | SOCK_DGRAM => return Err(Errno::EPROTONOSUPPORT),
             SOCK_RAW if !crate::fs::perm::current_cred().is_privileged() => return Err(Errno::EPERM),
+            SOCK_RAW if protocol == IPPROTO_ICMP && !v6 => Proto::Icmp(IcmpSocket::new(Kind::Raw)),
+            SOCK_RAW => return Err(Errno::EPROTONOSUPPORT),
             _ => return Err(Errno::ESOCKTNOSUPPORT),
         };
         Ok(Arc::new(InetSocket { proto, inode: Inode::new_anonymous(abi::S_IFSOCK | 0o777) }))
@@ -50,6 +55,7 @@ impl InetSocket {
         match &self.proto {
             Proto::Tcp(t) => t.family,
             Proto::Udp(u) => u.family,
+            Proto::Icmp(_) => Family::V4,
         }
     }
 
@@ -69,13 +75,14 @@ impl InetSocket {
         match &self.proto {
             Proto::Tcp(t) => t.bind(endpoint),
             Proto::Udp(u) => u.bind(endpoint),
+            Proto::Icmp(i) => i.bind(endpoint.addr, endpoint.port),
         }
     }
 
     pub fn listen(&self, backlog: usize) -> Result<(), Errno> {
         match &self.proto {
             Proto::Tcp(t) => t.listen(backlog),
-            Proto::Udp(_) => Err(Errno::EOPNOTSUPP),
+            Proto::Udp(_) | Proto::Icmp(_) => Err(Errno::EOPNOTSUPP),
         }
     }
 
@@ -86,6 +93,8 @@ impl InetSocket {
             (Proto::Tcp(_), Parsed::Unspec) => Err(Errno::EAFNOSUPPORT),
             (Proto::Udp(u), Parsed::Endpoint(e)) => u.connect(Some(e)),
             (Proto::Udp(u), Parsed::Unspec) => u.connect(None),
+            (Proto::Icmp(i), Parsed::Endpoint(e)) => i.connect(Some(e.addr)),
+            (Proto::Icmp(i), Parsed::Unspec) => i.connect(None),
         }
     }
 
@@ -101,13 +110,16 @@ impl InetSocket {
         match &self.proto {
             // TCP ignores a destination address, as Linux.
             Proto::Tcp(t) => t.send(data, nonblock),
-            Proto::Udp(u) => {
-                let to = match to.map(|raw| addr::parse(raw, self.family())).transpose()? {
-                    Some(Parsed::Endpoint(e)) => Some(e),
-                    Some(Parsed::Unspec) | None => None,
-                };
-                u.send(data, to, nonblock)
-            }
+            Proto::Udp(u) => u.send(data, self.destination(to)?, nonblock),
+            Proto::Icmp(i) => i.send(data, self.destination(to)?.map(|e| e.addr), nonblock),
+        }
+    }
+
+    /// A send's destination address, if it names one.
+    fn destination(&self, to: Option<&[u8]>) -> Result<Option<smoltcp::wire::IpEndpoint>, Errno> {
+        match to.map(|raw| addr::parse(raw, self.family())).transpose()? {
+            Some(Parsed::Endpoint(e)) => Ok(Some(e)),
+            Some(Parsed::Unspec) | None => Ok(None),
         }
     }
 
@@ -122,6 +134,11 @@ impl InetSocket {
                 let d = u.recv(buf, nonblock, peek)?;
                 Ok(Received { copied: d.copied, len: d.len, from: Some(addr::to_user(d.from, self.family())) })
             }
+            Proto::Icmp(i) => {
+                let p = i.recv(buf, nonblock, peek)?;
+                let from = smoltcp::wire::IpEndpoint::new(p.from, 0);
+                Ok(Received { copied: p.copied, len: p.len, from: Some(addr::to_user(from, Family::V4)) })
+            }
         }
     }
 
@@ -129,6 +146,7 @@ impl InetSocket {
         match &self.proto {
             Proto::Tcp(t) => t.shutdown(how),
             Proto::Udp(u) => u.peer().map(|_| ()),
+            Proto::Icmp(i) => i.peer().map(|_| ()),
         }
     }
 
@@ -139,6 +157,8 @@ impl InetSocket {
             (Proto::Tcp(t), true) => t.peer()?,
             (Proto::Udp(u), false) => u.local(),
             (Proto::Udp(u), true) => u.peer()?,
+            (Proto::Icmp(i), false) => smoltcp::wire::IpEndpoint::new(Family::V4.any(), i.ident()),
+            (Proto::Icmp(i), true) => smoltcp::wire::IpEndpoint::new(i.peer()?, 0),
         };
         Ok(addr::to_user(endpoint, self.family()))
     }
@@ -147,6 +167,7 @@ impl InetSocket {
         match &self.proto {
             Proto::Tcp(t) => t.set_option(level, name, value),
             Proto::Udp(u) => u.set_option(level, name, value),
+            Proto::Icmp(i) => i.set_option(level, name, value),
         }
     }
 
@@ -154,6 +175,7 @@ impl InetSocket {
         match &self.proto {
             Proto::Tcp(t) => t.get_option(level, name),
             Proto::Udp(u) => u.get_option(level, name),
+            Proto::Icmp(i) => i.get_option(level, name),
         }
     }
 
@@ -161,6 +183,7 @@ impl InetSocket {
         match &self.proto {
             Proto::Tcp(t) => t.poll(),
             Proto::Udp(u) => u.poll(),
+            Proto::Icmp(i) => i.poll(),
         }
     }
 
@@ -174,6 +197,7 @@ impl InetSocket {
         let n = match &self.proto {
             Proto::Tcp(t) => t.queued(inq)?,
             Proto::Udp(u) => u.queued(inq),
+            Proto::Icmp(_) => 0,
         };
         crate::uaccess::write_user(arg, &(n as i32))?;
         Ok(0)
@@ -183,6 +207,7 @@ impl InetSocket {
         match &self.proto {
             Proto::Tcp(t) => t.release(),
             Proto::Udp(u) => u.release(),
+            Proto::Icmp(i) => i.release(),
         }
     }
 }

@@ -123,11 +123,23 @@ pub struct Stack {
 
 impl Stack {
     fn new() -> Stack {
-        let mut ifaces = alloc::vec![loopback_iface()];
+        let mut stack = Stack { ifaces: alloc::vec![loopback_iface()] };
         if let Some((nic, config)) = ETHERNET.get() {
-            ifaces.push(ethernet_iface(nic.clone(), *config));
+            stack.ifaces.push(ethernet_iface(nic.clone(), *config));
+            if let Some(c) = config {
+                stack.add_local(IpAddress::Ipv4(c.addr));
+            }
         }
-        Stack { ifaces }
+        stack
+    }
+
+    /// Makes lo answer for `addr`, an address of another interface: the
+    /// host's packets to its own addresses go through lo, as on Linux.
+    fn add_local(&mut self, addr: IpAddress) {
+        self.ifaces[LO].iface.update_ip_addrs(|addrs| {
+            let _ =
+                addrs.push(IpCidr::new(addr, if addr.version() == smoltcp::wire::IpVersion::Ipv4 { 32 } else { 128 }));
+        });
     }
 
     /// The interface packets to `dst` leave by (this host's own addresses
