@@ -3,7 +3,7 @@
 //! file from a server this test runs on 127.0.0.1; the test fetches a file
 //! from busybox httpd in the guest through a forwarded port; nc carries
 //! data both ways; a UDP datagram goes to an echo server here and back;
-//! ping reaches lo and the host.
+//! ping reaches lo and the host; ifconfig and route configure eth0.
 //! Only addresses on this machine are used.
 
 use std::io::{Read, Write};
@@ -34,6 +34,11 @@ fn net_config(forwards: &[(u16, u16)]) -> QemuConfig {
 
 fn boot_script(config: &QemuConfig, script: &str) -> Qemu {
     Qemu::boot_with(config, &format!("console=ttyS0 panic=-1 {IP} init=/bin/sh -- -c \"{script}\""))
+}
+
+/// As `boot_script`, without an address for eth0.
+fn boot_script_unconfigured(config: &QemuConfig, script: &str) -> Qemu {
+    Qemu::boot_with(config, &format!("console=ttyS0 panic=-1 init=/bin/sh -- -c \"{script}\""))
 }
 
 /// A port on 127.0.0.1 nobody uses now.
@@ -182,4 +187,36 @@ fn udp_echo_and_ping() {
     echo.join().unwrap();
     r.expect_contains("echo:udp-hello");
     r.expect(r.count("2 packets transmitted, 2 packets received") == 2, "ping lost packets (to 127.0.0.1 or 10.0.2.2)");
+}
+
+/// Without `ip=`, busybox ifconfig and route configure eth0 (netdevice
+/// ioctls), /proc/net/route and ifconfig show it, and wget then works.
+#[test]
+fn ifconfig_and_route_configure_eth0() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let body = pseudo_random(64 * 1024);
+    let digest = md5_hex(&body);
+    let server = serve_once(listener, body);
+    let script = [
+        "mount -t proc proc /proc",
+        "ifconfig eth0 10.0.2.16 netmask 255.255.255.0 up",
+        "route add default gw 10.0.2.2",
+        "route -n",
+        "ifconfig eth0",
+        &format!("wget -q -O /tmp/f http://10.0.2.2:{port}/f"),
+        "md5sum /tmp/f",
+        "poweroff -f",
+    ]
+    .join("; ");
+    let r = finish(boot_script_unconfigured(&net_config(&[]), &script));
+    server.join().unwrap();
+    r.expect(
+        r.texts().any(|l| {
+            l.split_whitespace().collect::<Vec<_>>() == ["0.0.0.0", "10.0.2.2", "0.0.0.0", "UG", "0", "0", "0", "eth0"]
+        }),
+        "route -n shows no default route through 10.0.2.2",
+    );
+    r.expect_contains("inet addr:10.0.2.16  Bcast:10.0.2.255  Mask:255.255.255.0");
+    r.expect(r.contains(&format!("{digest}  /tmp/f")), "wget through the configured interface failed");
 }

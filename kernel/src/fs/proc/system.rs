@@ -37,6 +37,9 @@ pub fn generate(kind: FileKind) -> Option<Result<Vec<u8>, Errno>> {
         FileKind::Cmdline => format!("{}\n", crate::cmdline::saved()),
         FileKind::SysrqTrigger => return Some(Err(Errno::EINVAL)), // write-only
         FileKind::NetUnix => return Some(Ok(crate::net::unix::proc_net_unix())),
+        FileKind::NetDev => crate::net::inet::netdev::proc_net_dev(),
+        FileKind::NetRoute => crate::net::inet::netdev::proc_net_route(),
+        FileKind::NetIfInet6 => crate::net::inet::netdev::proc_net_if_inet6(),
         FileKind::Locks => return Some(Ok(crate::fs::locks::proc_locks())),
         FileKind::Hostname => format!("{}\n", name_of(&uts::utsname().nodename)),
         FileKind::Domainname => format!("{}\n", name_of(&uts::utsname().domainname)),

@@ -31,6 +31,9 @@ pub enum FileKind {
     OvercommitMemory,
     OvercommitRatio,
     NetUnix,
+    NetDev,
+    NetRoute,
+    NetIfInet6,
     Locks,
     Shmmax,
     Shmall,
@@ -131,7 +134,7 @@ const fn link(parent: usize, name: &'static str, kind: LinkKind) -> Fixed {
     Fixed { parent, name, mode: S_IFLNK | 0o777, what: What::Link(kind) }
 }
 
-pub const FIXED_COUNT: usize = 48;
+pub const FIXED_COUNT: usize = 51;
 
 /// The fixed tree, each directory before its entries, in readdir order.
 pub static FIXED: [Fixed; FIXED_COUNT] = [
@@ -164,6 +167,9 @@ pub static FIXED: [Fixed; FIXED_COUNT] = [
     file(SYS_VM, "overcommit_ratio", 0o644, FileKind::OvercommitRatio),
     dir(ROOT, "net"),
     file(NET, "unix", 0o444, FileKind::NetUnix),
+    file(NET, "dev", 0o444, FileKind::NetDev),
+    file(NET, "route", 0o444, FileKind::NetRoute),
+    file(NET, "if_inet6", 0o444, FileKind::NetIfInet6),
     file(ROOT, "locks", 0o444, FileKind::Locks),
     file(SYS_KERNEL, "shmmax", 0o644, FileKind::Shmmax),
     file(SYS_KERNEL, "shmall", 0o644, FileKind::Shmall),

@@ -7,10 +7,12 @@ use alloc::vec::Vec;
 use smoltcp::phy::{self, Device, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
 
+use super::loopback::DevStats;
 use crate::drivers::virtio::net::{VirtioNet, MAX_FRAME};
 
 pub struct Ethernet {
     pub nic: Arc<VirtioNet>,
+    pub stats: DevStats,
 }
 
 impl Device for Ethernet {
@@ -26,11 +28,12 @@ impl Device for Ethernet {
 
     fn receive(&mut self, _now: Instant) -> Option<(RxToken, TxToken<'_>)> {
         let frame = self.nic.receive()?;
-        Some((RxToken(frame), TxToken(&self.nic)))
+        self.stats.received(frame.len());
+        Some((RxToken(frame), TxToken(&self.nic, &mut self.stats)))
     }
 
     fn transmit(&mut self, _now: Instant) -> Option<TxToken<'_>> {
-        self.nic.can_send().then_some(TxToken(&self.nic))
+        self.nic.can_send().then_some(TxToken(&self.nic, &mut self.stats))
     }
 }
 
@@ -42,13 +45,15 @@ impl phy::RxToken for RxToken {
     }
 }
 
-pub struct TxToken<'a>(&'a VirtioNet);
+pub struct TxToken<'a>(&'a VirtioNet, &'a mut DevStats);
 
 impl phy::TxToken for TxToken<'_> {
     fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
         let mut frame = alloc::vec![0u8; len];
         let r = f(&mut frame);
-        self.0.send(&frame);
+        if self.0.send(&frame) {
+            self.1.sent(len);
+        }
         r
     }
 }

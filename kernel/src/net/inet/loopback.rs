@@ -11,9 +11,31 @@ use smoltcp::time::Instant;
 /// Linux's lo MTU is 65536; an IPv4 packet cannot exceed 65535.
 const MTU: usize = 65535;
 
+/// Packets and bytes a device received and sent (/proc/net/dev).
+#[derive(Default, Clone, Copy)]
+pub struct DevStats {
+    pub rx_packets: u64,
+    pub rx_bytes: u64,
+    pub tx_packets: u64,
+    pub tx_bytes: u64,
+}
+
+impl DevStats {
+    pub fn received(&mut self, len: usize) {
+        self.rx_packets += 1;
+        self.rx_bytes += len as u64;
+    }
+
+    pub fn sent(&mut self, len: usize) {
+        self.tx_packets += 1;
+        self.tx_bytes += len as u64;
+    }
+}
+
 #[derive(Default)]
 pub struct Loopback {
     queue: VecDeque<Vec<u8>>,
+    pub stats: DevStats,
 }
 
 impl Loopback {
@@ -37,11 +59,12 @@ impl Device for Loopback {
 
     fn receive(&mut self, _now: Instant) -> Option<(RxToken, TxToken<'_>)> {
         let packet = self.queue.pop_front()?;
-        Some((RxToken(packet), TxToken(&mut self.queue)))
+        self.stats.received(packet.len());
+        Some((RxToken(packet), TxToken(&mut self.queue, &mut self.stats)))
     }
 
     fn transmit(&mut self, _now: Instant) -> Option<TxToken<'_>> {
-        Some(TxToken(&mut self.queue))
+        Some(TxToken(&mut self.queue, &mut self.stats))
     }
 }
 
@@ -53,12 +76,13 @@ impl phy::RxToken for RxToken {
     }
 }
 
-pub struct TxToken<'a>(&'a mut VecDeque<Vec<u8>>);
+pub struct TxToken<'a>(&'a mut VecDeque<Vec<u8>>, &'a mut DevStats);
 
 impl phy::TxToken for TxToken<'_> {
     fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
         let mut packet = alloc::vec![0u8; len];
         let r = f(&mut packet);
+        self.1.sent(len);
         self.0.push_back(packet);
         r
     }

@@ -8,6 +8,7 @@ pub mod file;
 pub mod icmp;
 pub mod ipconfig;
 pub mod loopback;
+pub mod netdev;
 pub mod options;
 pub mod ports;
 pub mod socket;

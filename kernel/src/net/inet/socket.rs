@@ -187,8 +187,11 @@ impl InetSocket {
         }
     }
 
-    /// SIOCINQ (FIONREAD) and SIOCOUTQ.
+    /// SIOCINQ (FIONREAD) and SIOCOUTQ, and the network interfaces' ioctls.
     pub fn ioctl(&self, cmd: u32, arg: u64) -> Result<usize, Errno> {
+        if super::netdev::is_netdev_ioctl(cmd) {
+            return super::netdev::ioctl(cmd, arg);
+        }
         let inq = match cmd {
             SIOCINQ => true,
             SIOCOUTQ => false,

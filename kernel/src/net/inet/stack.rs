@@ -23,7 +23,7 @@ use spin::{Mutex, Once};
 
 use super::ethernet::Ethernet;
 use super::ipconfig::IpConfig;
-use super::loopback::Loopback;
+use super::loopback::{DevStats, Loopback};
 use crate::drivers::virtio::net::{self as nic, VirtioNet};
 use crate::sched::deferred::{self, DeferredWork};
 use crate::sched::wait::WaitQueue;
@@ -38,6 +38,13 @@ pub enum NetDevice {
 }
 
 impl NetDevice {
+    pub fn stats(&self) -> DevStats {
+        match self {
+            NetDevice::Loopback(lo) => lo.stats,
+            NetDevice::Ethernet(eth) => eth.stats,
+        }
+    }
+
     /// True while packets the stack sent to itself wait to be received.
     fn has_pending(&self) -> bool {
         match self {
@@ -48,6 +55,11 @@ impl NetDevice {
 }
 
 pub struct NetIface {
+    /// Its name (lo, eth0) and index (1, 2: Linux's order).
+    pub name: &'static str,
+    pub index: u32,
+    /// Administratively up (IFF_UP): a down interface moves no packets.
+    pub up: bool,
     pub iface: Interface,
     pub device: NetDevice,
     pub sockets: SocketSet<'static>,
@@ -61,6 +73,9 @@ pub struct NetIface {
 
 impl NetIface {
     fn poll(&mut self, now: Instant) -> bool {
+        if !self.up {
+            return false;
+        }
         let mut changed = false;
         loop {
             let result = match &mut self.device {
@@ -133,9 +148,14 @@ impl Stack {
         stack
     }
 
+    /// Stops lo answering for `addr`, an address another interface lost.
+    pub fn remove_local(&mut self, addr: IpAddress) {
+        self.ifaces[LO].iface.update_ip_addrs(|addrs| addrs.retain(|c| c.address() != addr || is_loopback(&addr)));
+    }
+
     /// Makes lo answer for `addr`, an address of another interface: the
     /// host's packets to its own addresses go through lo, as on Linux.
-    fn add_local(&mut self, addr: IpAddress) {
+    pub fn add_local(&mut self, addr: IpAddress) {
         self.ifaces[LO].iface.update_ip_addrs(|addrs| {
             let _ =
                 addrs.push(IpCidr::new(addr, if addr.version() == smoltcp::wire::IpVersion::Ipv4 { 32 } else { 128 }));
@@ -148,7 +168,7 @@ impl Stack {
         if is_loopback(dst) || self.ifaces.iter().any(|n| n.has_addr(dst)) {
             return Some(LO);
         }
-        (LO + 1..self.ifaces.len()).find(|&i| self.ifaces[i].reaches(dst))
+        (LO + 1..self.ifaces.len()).find(|&i| self.ifaces[i].up && self.ifaces[i].reaches(dst))
     }
 
     /// True when a socket may bind to `addr`: the wildcard, an address of
@@ -196,6 +216,9 @@ fn loopback_iface() -> NetIface {
         let _ = addrs.push(IpCidr::new(IpAddress::Ipv6(Ipv6Address::LOCALHOST), 128));
     });
     NetIface {
+        name: "lo",
+        index: 1,
+        up: true,
         iface,
         device: NetDevice::Loopback(device),
         sockets: SocketSet::new(Vec::new()),
@@ -205,7 +228,7 @@ fn loopback_iface() -> NetIface {
 }
 
 fn ethernet_iface(nic: Arc<VirtioNet>, config: Option<IpConfig>) -> NetIface {
-    let mut device = Ethernet { nic };
+    let mut device = Ethernet { nic, stats: DevStats::default() };
     let mac = EthernetAddress(device.nic.mac);
     let mut iface_config = Config::new(HardwareAddress::Ethernet(mac));
     iface_config.random_seed = crate::random::next_u64();
@@ -222,6 +245,9 @@ fn ethernet_iface(nic: Arc<VirtioNet>, config: Option<IpConfig>) -> NetIface {
         }
     }
     NetIface {
+        name: "eth0",
+        index: 2,
+        up: true,
         iface,
         device: NetDevice::Ethernet(device),
         sockets: SocketSet::new(Vec::new()),
