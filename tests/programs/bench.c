@@ -1,8 +1,8 @@
 /*
  * The project's benchmark program: latency of the process, memory and IPC
  * paths (getpid, stat, open+close, fork+exit+wait, fork+exec+wait, page
- * faults, mmap, threads, pipe and UNIX stream socket round trips and
- * throughput, epoll_wait with 1 and 1,000 registered descriptors, an
+ * faults, mmap, threads, pipe, UNIX stream socket and TCP loopback round
+ * trips and throughput, epoll_wait with 1 and 1,000 registered descriptors, an
  * eventfd round trip, context switches between two
  * processes on one CPU through a pipe and through futexes, the wake-up
  * latency of a real-time task beside a spinning one), file throughput on
@@ -30,6 +30,10 @@
 #include "common.h"
 
 #include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <linux/futex.h>
 #include <linux/membarrier.h>
 #include <pthread.h>
@@ -277,6 +281,42 @@ static int unix_channel(struct channel *ch)
 		return -1;
 	*ch = (struct channel){{sv[0], sv[1]}, {dup(sv[0]), dup(sv[1])}};
 	return 0;
+}
+
+/* A connected TCP pair over 127.0.0.1 (Nagle off, for the round trips). */
+static int tcp_channel(struct channel *ch)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof a;
+	int one = 1;
+	int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 1) != 0 ||
+	    getsockname(l, (struct sockaddr *)&a, &len) != 0 || connect(c, (struct sockaddr *)&a, sizeof a) != 0)
+		return -1;
+	int s = accept(l, NULL, NULL);
+	close(l);
+	if (s < 0)
+		return -1;
+	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	*ch = (struct channel){{c, s}, {dup(c), dup(s)}};
+	return 0;
+}
+
+/* Linux leaves lo down until user space brings it up (as init, nothing
+ * has): up, so that the TCP figures can use 127.0.0.1. */
+static void bring_lo_up(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	struct ifreq req;
+	memset(&req, 0, sizeof req);
+	strcpy(req.ifr_name, "lo");
+	if (s >= 0 && ioctl(s, SIOCGIFFLAGS, &req) == 0 && !(req.ifr_flags & IFF_UP)) {
+		req.ifr_flags |= IFF_UP | IFF_RUNNING;
+		ioctl(s, SIOCSIFFLAGS, &req);
+	}
+	if (s >= 0)
+		close(s);
 }
 
 /* One byte back and forth between two processes; with both on one CPU
@@ -682,6 +722,9 @@ int main(int argc, char **argv)
 	ping_pong("UNIX stream round trip", unix_channel, 1);
 	throughput("pipe throughput", pipe_channel);
 	throughput("UNIX stream throughput", unix_channel);
+	bring_lo_up();
+	ping_pong("TCP loopback round trip", tcp_channel, 1);
+	throughput("TCP loopback throughput", tcp_channel);
 	pin_to_cpu0();
 	ping_pong("context switch (pipe, one CPU)", pipe_channel, 2);
 	futex_switches();
