@@ -353,6 +353,22 @@ static void test_tcp_transfer(void)
 }
 
 /* 3b. Writes after the peer closed, connection refused, non-blocking connect. */
+/* Closing a socket with unread data resets the connection: the peer's
+ * next receive fails with ECONNRESET, and the one after reads the end. */
+static void test_tcp_reset(void)
+{
+	int c, s;
+	if (tcp_pair(&c, &s) != 0)
+		return;
+	char b[8];
+	EXPECT_RET("send 4 bytes the peer will not read", send(c, "left", 4, 0), 4);
+	EXPECT_RET("which arrive", recv_within(s, b, 4, MSG_PEEK), 4);
+	close(s);
+	EXPECT_ERRNO("recv after the peer closed with unread data (RST)", recv_within(c, b, sizeof b, 0), ECONNRESET);
+	EXPECT_RET("then recv reads the end", recv(c, b, sizeof b, MSG_DONTWAIT), 0);
+	close(c);
+}
+
 static void test_tcp_errors(void)
 {
 	int c, s;
@@ -702,6 +718,7 @@ int main(void)
 	run(test_bind_time_wait);
 	run(test_tcp_transfer);
 	run(test_tcp_errors);
+	run(test_tcp_reset);
 	run(test_tcp_state);
 	run(test_tcp_options);
 	run(test_tcp_any);

@@ -137,6 +137,8 @@ const fn link(parent: usize, name: &'static str, kind: LinkKind) -> Fixed {
 pub const FIXED_COUNT: usize = 51;
 
 /// The fixed tree, each directory before its entries, in readdir order.
+/// The directory constants above are indices in it: new entries go at
+/// the end.
 pub static FIXED: [Fixed; FIXED_COUNT] = [
     dir(ROOT, ""),
     file(ROOT, "cpuinfo", 0o444, FileKind::Cpuinfo),
@@ -167,9 +169,6 @@ pub static FIXED: [Fixed; FIXED_COUNT] = [
     file(SYS_VM, "overcommit_ratio", 0o644, FileKind::OvercommitRatio),
     dir(ROOT, "net"),
     file(NET, "unix", 0o444, FileKind::NetUnix),
-    file(NET, "dev", 0o444, FileKind::NetDev),
-    file(NET, "route", 0o444, FileKind::NetRoute),
-    file(NET, "if_inet6", 0o444, FileKind::NetIfInet6),
     file(ROOT, "locks", 0o444, FileKind::Locks),
     file(SYS_KERNEL, "shmmax", 0o644, FileKind::Shmmax),
     file(SYS_KERNEL, "shmall", 0o644, FileKind::Shmall),
@@ -189,6 +188,9 @@ pub static FIXED: [Fixed; FIXED_COUNT] = [
     file(SYS_FS_MQUEUE, "msgsize_max", 0o644, FileKind::Mqueue(Tunable::MsgsizeMax)),
     file(SYS_FS_MQUEUE, "msg_default", 0o644, FileKind::Mqueue(Tunable::MsgDefault)),
     file(SYS_FS_MQUEUE, "msgsize_default", 0o644, FileKind::Mqueue(Tunable::MsgsizeDefault)),
+    file(NET, "dev", 0o444, FileKind::NetDev),
+    file(NET, "route", 0o444, FileKind::NetRoute),
+    file(NET, "if_inet6", 0o444, FileKind::NetIfInet6),
 ];
 
 /// An entry of a process (or thread) directory.
