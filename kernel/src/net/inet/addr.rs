@@ -120,3 +120,45 @@ pub fn loopback_for(addr: IpAddress) -> IpAddress {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sin(port: u16, a: [u8; 4]) -> Vec<u8> {
+        let mut raw = alloc::vec![0u8; SOCKADDR_IN_LEN];
+        raw[..2].copy_from_slice(&(AF_INET as u16).to_ne_bytes());
+        raw[2..4].copy_from_slice(&port.to_be_bytes());
+        raw[4..8].copy_from_slice(&a);
+        raw
+    }
+
+    #[test]
+    fn sockaddr_in_round_trip() {
+        let raw = sin(8080, [127, 0, 0, 1]);
+        let Ok(Parsed::Endpoint(e)) = parse(&raw, Family::V4) else { panic!("not parsed") };
+        assert_eq!(e, IpEndpoint::new(IpAddress::Ipv4(Ipv4Address::new(127, 0, 0, 1)), 8080));
+        assert_eq!(to_user(e, Family::V4), raw);
+    }
+
+    #[test]
+    fn short_or_foreign_addresses_are_refused() {
+        assert_eq!(parse(&sin(1, [0; 4])[..15], Family::V4).err(), Some(Errno::EINVAL));
+        let mut v6 = sin(1, [0; 4]);
+        v6[..2].copy_from_slice(&(AF_INET6 as u16).to_ne_bytes());
+        assert_eq!(parse(&v6, Family::V4).err(), Some(Errno::EAFNOSUPPORT));
+        assert_eq!(parse(&v6, Family::V6).err(), Some(Errno::EINVAL));
+    }
+
+    #[test]
+    fn a_v4_mapped_v6_address_is_the_v4_one() {
+        let mut raw = alloc::vec![0u8; SOCKADDR_IN6_LEN];
+        raw[..2].copy_from_slice(&(AF_INET6 as u16).to_ne_bytes());
+        raw[2..4].copy_from_slice(&80u16.to_be_bytes());
+        raw[18..20].copy_from_slice(&[0xff, 0xff]);
+        raw[20..24].copy_from_slice(&[10, 0, 2, 2]);
+        let Ok(Parsed::Endpoint(e)) = parse(&raw, Family::V6) else { panic!("not parsed") };
+        assert_eq!(e.addr, IpAddress::Ipv4(Ipv4Address::new(10, 0, 2, 2)));
+        assert_eq!(to_user(e, Family::V6), raw);
+    }
+}

@@ -48,3 +48,31 @@ pub fn parse(value: &str) -> Option<IpConfig> {
     };
     Some(IpConfig { addr, prefix_len, gateway })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_static_address_with_netmask_and_gateway() {
+        let c = parse("10.0.2.15::10.0.2.2:255.255.255.0::eth0:off").unwrap();
+        assert_eq!(c.addr, Ipv4Address::new(10, 0, 2, 15));
+        assert_eq!(c.prefix_len, 24);
+        assert_eq!(c.gateway, Some(Ipv4Address::new(10, 0, 2, 2)));
+    }
+
+    #[test]
+    fn the_class_netmask_when_none_is_given() {
+        assert_eq!(parse("10.1.2.3").unwrap().prefix_len, 8);
+        assert_eq!(parse("172.16.0.1").unwrap().prefix_len, 16);
+        assert_eq!(parse("192.168.1.9::").unwrap().prefix_len, 24);
+        assert_eq!(parse("192.168.1.9").unwrap().gateway, None);
+    }
+
+    #[test]
+    fn automatic_and_malformed_forms_are_not_static() {
+        for v in ["dhcp", "on", "any", "off", "", "10.0.2", "10.0.2.300", "10.0.2.15::10.0.2.2:255.0.255.0"] {
+            assert_eq!(parse(v), None, "{v}");
+        }
+    }
+}
