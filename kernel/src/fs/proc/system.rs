@@ -2,6 +2,7 @@
 //! filesystems, cmdline, sysrq-trigger, /proc/sys/kernel, /proc/sys/vm
 //! and /proc/sys/fs/mqueue, and /proc/sysvipc, in Linux's formats.
 
+use crate::net::inet::addr::Family;
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -40,6 +41,10 @@ pub fn generate(kind: FileKind) -> Option<Result<Vec<u8>, Errno>> {
         FileKind::NetDev => crate::net::inet::netdev::proc_net_dev(),
         FileKind::NetRoute => crate::net::inet::netdev::proc_net_route(),
         FileKind::NetIfInet6 => crate::net::inet::netdev::proc_net_if_inet6(),
+        FileKind::NetTcp => crate::net::inet::netdev::proc_net_tcp(Family::V4),
+        FileKind::NetUdp => crate::net::inet::netdev::proc_net_udp(Family::V4),
+        FileKind::NetTcp6 => crate::net::inet::netdev::proc_net_tcp(Family::V6),
+        FileKind::NetUdp6 => crate::net::inet::netdev::proc_net_udp(Family::V6),
         FileKind::Locks => return Some(Ok(crate::fs::locks::proc_locks())),
         FileKind::Hostname => format!("{}\n", name_of(&uts::utsname().nodename)),
         FileKind::Domainname => format!("{}\n", name_of(&uts::utsname().domainname)),

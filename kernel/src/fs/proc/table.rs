@@ -34,6 +34,10 @@ pub enum FileKind {
     NetDev,
     NetRoute,
     NetIfInet6,
+    NetTcp,
+    NetUdp,
+    NetTcp6,
+    NetUdp6,
     Locks,
     Shmmax,
     Shmall,
@@ -134,7 +138,7 @@ const fn link(parent: usize, name: &'static str, kind: LinkKind) -> Fixed {
     Fixed { parent, name, mode: S_IFLNK | 0o777, what: What::Link(kind) }
 }
 
-pub const FIXED_COUNT: usize = 51;
+pub const FIXED_COUNT: usize = 55;
 
 /// The fixed tree, each directory before its entries, in readdir order.
 /// The directory constants above are indices in it: new entries go at
@@ -191,6 +195,10 @@ pub static FIXED: [Fixed; FIXED_COUNT] = [
     file(NET, "dev", 0o444, FileKind::NetDev),
     file(NET, "route", 0o444, FileKind::NetRoute),
     file(NET, "if_inet6", 0o444, FileKind::NetIfInet6),
+    file(NET, "tcp", 0o444, FileKind::NetTcp),
+    file(NET, "udp", 0o444, FileKind::NetUdp),
+    file(NET, "tcp6", 0o444, FileKind::NetTcp6),
+    file(NET, "udp6", 0o444, FileKind::NetUdp6),
 ];
 
 /// An entry of a process (or thread) directory.

@@ -1,7 +1,7 @@
 //! An internet socket as the socket calls see it: AF_INET or AF_INET6,
 //! TCP or UDP, taking and giving addresses in their user form.
 
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 
 use abi::socket::*;
@@ -23,6 +23,24 @@ pub struct InetSocket {
     pub proto: Proto,
     /// The socket's own inode (fstat, /proc/PID/fd's socket:[ino]).
     pub inode: Arc<Inode>,
+    /// Its creator's user id (/proc/net/tcp's `uid`).
+    pub uid: u32,
+}
+
+/// Every internet socket (for /proc/net), dead ones dropped as found.
+static ALL: spin::Mutex<Vec<Weak<InetSocket>>> = spin::Mutex::new(Vec::new());
+
+fn registered(sock: InetSocket) -> Arc<InetSocket> {
+    let sock = Arc::new(sock);
+    let mut all = ALL.lock();
+    all.retain(|w| w.strong_count() > 0);
+    all.push(Arc::downgrade(&sock));
+    sock
+}
+
+/// The internet sockets alive now, oldest first.
+pub fn all() -> Vec<Arc<InetSocket>> {
+    ALL.lock().iter().filter_map(Weak::upgrade).collect()
 }
 
 /// What one receive got: bytes copied, the message's whole length (a
@@ -48,10 +66,11 @@ impl InetSocket {
             SOCK_RAW => return Err(Errno::EPROTONOSUPPORT),
             _ => return Err(Errno::ESOCKTNOSUPPORT),
         };
-        Ok(Arc::new(InetSocket { proto, inode: Inode::new_anonymous(abi::S_IFSOCK | 0o777) }))
+        let uid = crate::fs::perm::current_cred().uid;
+        Ok(registered(InetSocket { proto, inode: Inode::new_anonymous(abi::S_IFSOCK | 0o777), uid }))
     }
 
-    fn family(&self) -> Family {
+    pub fn family(&self) -> Family {
         match &self.proto {
             Proto::Tcp(t) => t.family,
             Proto::Udp(u) => u.family,
@@ -102,8 +121,9 @@ impl InetSocket {
     pub fn accept(&self, nonblock: bool) -> Result<(Arc<InetSocket>, Vec<u8>), Errno> {
         let Proto::Tcp(t) = &self.proto else { return Err(Errno::EOPNOTSUPP) };
         let (conn, peer) = t.accept(nonblock)?;
-        let sock = InetSocket { proto: Proto::Tcp(conn), inode: Inode::new_anonymous(abi::S_IFSOCK | 0o777) };
-        Ok((Arc::new(sock), addr::to_user(peer, self.family())))
+        let sock =
+            InetSocket { proto: Proto::Tcp(conn), inode: Inode::new_anonymous(abi::S_IFSOCK | 0o777), uid: self.uid };
+        Ok((registered(sock), addr::to_user(peer, self.family())))
     }
 
     pub fn send(&self, data: &[u8], to: Option<&[u8]>, nonblock: bool) -> Result<usize, Errno> {

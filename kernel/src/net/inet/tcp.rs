@@ -564,3 +564,52 @@ fn take_ready(
     }
     None
 }
+
+/// Linux's number for a TCP state (/proc/net/tcp's `st`).
+fn linux_state(state: State) -> u8 {
+    match state {
+        State::Established => 0x01,
+        State::SynSent => 0x02,
+        State::SynReceived => 0x03,
+        State::FinWait1 => 0x04,
+        State::FinWait2 => 0x05,
+        State::TimeWait => 0x06,
+        State::Closed => 0x07,
+        State::CloseWait => 0x08,
+        State::LastAck => 0x09,
+        State::Listen => 0x0A,
+        State::Closing => 0x0B,
+    }
+}
+
+/// What /proc/net/tcp shows of a socket: local and remote endpoints,
+/// state, bytes queued to send and to read.
+pub struct Entry {
+    pub local: IpEndpoint,
+    pub remote: Option<IpEndpoint>,
+    pub state: u8,
+    pub tx_queue: usize,
+    pub rx_queue: usize,
+}
+
+impl TcpSocket {
+    /// The socket's /proc/net/tcp line's fields; None unless it listens
+    /// or has a connection.
+    pub fn proc_entry(&self) -> Option<Entry> {
+        let s = self.state.lock();
+        match &s.mode {
+            Mode::Idle => None,
+            Mode::Listening { .. } => {
+                Some(Entry { local: s.local?, remote: None, state: 0x0A, tx_queue: 0, rx_queue: 0 })
+            }
+            Mode::Connected { .. } => Self::with_conn(&s, |sock| Entry {
+                local: sock.local_endpoint().or(s.local).unwrap_or(IpEndpoint::new(self.family.any(), 0)),
+                remote: sock.remote_endpoint(),
+                state: linux_state(sock.state()),
+                tx_queue: sock.send_queue(),
+                rx_queue: sock.recv_queue(),
+            })
+            .ok(),
+        }
+    }
+}

@@ -279,3 +279,15 @@ impl UdpSocket {
         })
     }
 }
+
+impl UdpSocket {
+    /// The socket's /proc/net/udp fields: local endpoint, peer; None
+    /// while unbound.
+    pub fn proc_entry(&self) -> Option<(IpEndpoint, Option<IpEndpoint>)> {
+        let s = self.state.lock();
+        if s.handles.is_empty() {
+            return None;
+        }
+        Some((s.local?, s.peer))
+    }
+}
