@@ -9,14 +9,25 @@
 //! `-smp N`, for the figures that need two CPUs (a munmap with a TLB
 //! shootdown, cross-CPU round trips).
 //!
-//! Usage: kestrel-bench --linux VMLINUX [--rounds N] [--smp N] [--out DIR]
-//! (`--smp 1` leaves the SMP boots out.)
+//! A fourth boot a round gives the guest a virtio-net card on QEMU's user
+//! network and runs `/benchnet` against a server this program runs on the
+//! host's loopback: TCP round trip and throughput between guest and host.
+//! Linux boots it with `--linux-initrd`, the initramfs with its virtio-net
+//! modules added (scripts/bench makes it).
+//!
+//! Usage: kestrel-bench --linux VMLINUX [--linux-initrd CPIO] [--rounds N]
+//! [--smp N] [--out DIR] (`--smp 1` leaves the SMP boots out.)
 //! The kernel, initramfs and accelerator come from `KERNEL_ELF`,
 //! `INITRAMFS` and `KERNEL_ACCEL`, as for the tests.
 
 use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
 use std::time::Duration;
 
 use harness::bench::{self, Figure};
@@ -31,6 +42,9 @@ const LAST: &str = "bench: done";
 
 struct Options {
     linux: PathBuf,
+    /// The initramfs Linux boots (with its network modules), if not the
+    /// tests' one.
+    linux_initrd: Option<PathBuf>,
     rounds: usize,
     /// The CPUs of the SMP boot, and the processes of the parallel figures.
     smp: usize,
@@ -39,6 +53,7 @@ struct Options {
 
 fn parse_args() -> Result<Options, String> {
     let mut linux = None;
+    let mut linux_initrd = None;
     let mut rounds = 3;
     let mut smp = 2;
     let mut out = harness::paths::build_dir().join("bench");
@@ -47,6 +62,7 @@ fn parse_args() -> Result<Options, String> {
         let mut value = || args.next().ok_or(format!("{a} needs a value"));
         match a.as_str() {
             "--linux" => linux = Some(PathBuf::from(value()?)),
+            "--linux-initrd" => linux_initrd = Some(PathBuf::from(value()?)),
             "--rounds" => rounds = value()?.parse().map_err(|_| "--rounds takes a number".to_string())?,
             "--smp" => smp = value()?.parse().map_err(|_| "--smp takes a number".to_string())?,
             "--out" => out = PathBuf::from(value()?),
@@ -60,7 +76,7 @@ fn parse_args() -> Result<Options, String> {
     if !(1..=64).contains(&smp) {
         return Err("--smp must be from 1 to 64".into());
     }
-    Ok(Options { linux, rounds, smp, out })
+    Ok(Options { linux, linux_initrd, rounds, smp, out })
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -135,7 +151,9 @@ fn run_once(kernel: Kernel, opts: &Options, smp: Option<usize>) -> Result<Boot, 
 fn run_round(kernel: Kernel, opts: &Options) -> Result<(Vec<Figure>, bool), String> {
     let one = run_once(kernel, opts, None)?;
     if opts.smp == 1 {
-        return Ok((one.figures, false));
+        let mut figures = one.figures;
+        figures.extend(run_net(kernel, opts)?);
+        return Ok((figures, false));
     }
     let base = run_once(kernel, opts, Some(1))?;
     let smp = run_once(kernel, opts, Some(opts.smp))?;
@@ -151,7 +169,89 @@ fn run_round(kernel: Kernel, opts: &Options) -> Result<(Vec<Figure>, bool), Stri
             opts.smp,
         );
     }
-    Ok((bench::merge_smp(&one.figures, &base.figures, &smp.figures, opts.smp), short))
+    let mut figures = bench::merge_smp(&one.figures, &base.figures, &smp.figures, opts.smp);
+    figures.extend(run_net(kernel, opts)?);
+    Ok((figures, short))
+}
+
+/// One connection to the host's server: 'e' then bytes it echoes, or 's',
+/// a 64-bit little-endian length and that many bytes, answered with one.
+fn serve(mut conn: TcpStream) {
+    let _ = conn.set_nodelay(true);
+    let mut mode = [0u8; 1];
+    if conn.read_exact(&mut mode).is_err() {
+        return;
+    }
+    let mut buf = vec![0u8; 64 << 10];
+    match mode[0] {
+        b'e' => {
+            let mut byte = [0u8; 1];
+            while conn.read_exact(&mut byte).is_ok() && conn.write_all(&byte).is_ok() {}
+        }
+        b's' => {
+            let mut len = [0u8; 8];
+            if conn.read_exact(&mut len).is_err() {
+                return;
+            }
+            let mut left = u64::from_le_bytes(len);
+            while left > 0 {
+                match conn.read(&mut buf[..left.min(64 << 10) as usize]) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => left -= n as u64,
+                }
+            }
+            let _ = conn.write_all(b"k");
+        }
+        _ => {}
+    }
+}
+
+/// The host's server on 127.0.0.1 (its port), serving until `stop` is set.
+fn start_server(stop: Arc<AtomicBool>) -> Result<u16, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("server: {e}"))?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            match listener.accept() {
+                Ok((conn, _)) => {
+                    let _ = conn.set_nonblocking(false);
+                    thread::spawn(move || serve(conn));
+                }
+                Err(_) => thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    });
+    Ok(port)
+}
+
+/// The network boot: `/benchnet` with a virtio-net card, against the
+/// host's server.
+fn run_net(kernel: Kernel, opts: &Options) -> Result<Vec<Figure>, String> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let port = start_server(stop.clone())?;
+    let mut config = QemuConfig::from_env();
+    config.smp = 1;
+    config.extra = ["-m", MEMORY, "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0"]
+        .iter()
+        .map(OsString::from)
+        .collect();
+    let init = match kernel {
+        Kernel::Kestrel => "init=/benchnet",
+        Kernel::Linux => {
+            config.kernel = opts.linux.clone();
+            if let Some(initrd) = &opts.linux_initrd {
+                config.initrd = initrd.clone();
+            }
+            "rdinit=/benchnet"
+        }
+    };
+    let r = Qemu::boot_with(&config, &format!("console=ttyS0 panic=-1 quiet {init} -- port={port}")).wait(BOOT_TIMEOUT);
+    stop.store(true, Ordering::Relaxed);
+    if !r.contains(LAST) {
+        return Err(format!("{} did not finish the network benchmark:\n{}", kernel.name(), tail(&r)));
+    }
+    Ok(r.texts().filter_map(bench::parse_figure).collect())
 }
 
 fn tail(r: &BootResult) -> String {
