@@ -30,6 +30,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
 
 #define LOOPBACK "127.0.0.1"
 #define BULK_SIZE (1 << 20)    /* client to server in the big transfer */
@@ -353,6 +355,43 @@ static void test_tcp_transfer(void)
 }
 
 /* 3b. Writes after the peer closed, connection refused, non-blocking connect. */
+static double seconds_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* SO_RCVTIMEO bounds a blocking receive (EAGAIN when it runs out), on TCP
+ * and UDP alike; getsockopt gives the time back. */
+static void test_timeouts(void)
+{
+	int c, s;
+	if (tcp_pair(&c, &s) != 0)
+		return;
+	struct timeval tv = {.tv_sec = 0, .tv_usec = 100000}, got = {0};
+	socklen_t len = sizeof got;
+	EXPECT_RET("SO_RCVTIMEO of 100 ms", setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+	EXPECT_RET("getsockopt gives it back",
+		   getsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &got, &len) == 0 && got.tv_sec == 0 && got.tv_usec == 100000, 1);
+	char b[4];
+	double t = seconds_now();
+	EXPECT_ERRNO("a TCP recv with nothing to read", recv(c, b, sizeof b, 0), EAGAIN);
+	EXPECT_RET("ends after the timeout, not before", seconds_now() - t >= 0.09, 1);
+	tv.tv_usec = 1000000;
+	EXPECT_ERRNO("a timeout with tv_usec of a million", setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv), EDOM);
+	close(c);
+	close(s);
+	struct sockaddr_in a;
+	int u = bound_socket(SOCK_DGRAM, &a);
+	tv.tv_usec = 50000;
+	setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	t = seconds_now();
+	EXPECT_ERRNO("a UDP recv with no datagram", recv(u, b, sizeof b, 0), EAGAIN);
+	EXPECT_RET("ends after its 50 ms timeout", seconds_now() - t >= 0.045, 1);
+	close(u);
+}
+
 /* Closing a socket with unread data resets the connection: the peer's
  * next receive fails with ECONNRESET, and the one after reads the end. */
 static void test_tcp_reset(void)
@@ -719,6 +758,7 @@ int main(void)
 	run(test_tcp_transfer);
 	run(test_tcp_errors);
 	run(test_tcp_reset);
+	run(test_timeouts);
 	run(test_tcp_state);
 	run(test_tcp_options);
 	run(test_tcp_any);

@@ -5,4 +5,5 @@
 pub mod inet;
 pub mod msg;
 pub mod socket;
+pub mod timeout;
 pub mod unix;

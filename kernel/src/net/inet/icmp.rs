@@ -178,7 +178,8 @@ impl IcmpSocket {
         if IPV4_HEADER + message.len() > usize::from(u16::MAX) {
             return Err(Errno::EMSGSIZE);
         }
-        NET_WAIT.wait_interruptible(|| {
+        let timeout = self.state.lock().opts.sndtimeo;
+        crate::net::timeout::wait_for(&NET_WAIT, timeout, false, || {
             let sent = stack::with(|st| {
                 let iface = st.route(&dst).ok_or(Errno::ENETUNREACH)?;
                 let &(_, handle) = handles.iter().find(|(i, _)| *i == iface).ok_or(Errno::ENETUNREACH)?;
@@ -199,7 +200,7 @@ impl IcmpSocket {
                 Ok(false) if nonblock => Some(Err(Errno::EAGAIN)),
                 Ok(false) => None,
             }
-        })?
+        })
     }
 
     pub fn recv(&self, buf: &mut [u8], nonblock: bool, peek: bool) -> Result<Packet, Errno> {
@@ -208,7 +209,8 @@ impl IcmpSocket {
             self.open(&mut s)?;
             s.handles.clone()
         };
-        NET_WAIT.wait_interruptible(|| {
+        let timeout = self.state.lock().opts.rcvtimeo;
+        crate::net::timeout::wait_for(&NET_WAIT, timeout, false, || {
             let stashed = self.state.lock().peeked.take();
             let got = stashed.or_else(|| {
                 stack::with(|st| {
@@ -253,7 +255,7 @@ impl IcmpSocket {
                 None if nonblock => Some(Err(Errno::EAGAIN)),
                 None => None,
             }
-        })?
+        })
     }
 
     pub fn poll(&self) -> i16 {

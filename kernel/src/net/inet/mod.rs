@@ -11,6 +11,7 @@ pub mod loopback;
 pub mod netdev;
 pub mod options;
 pub mod ports;
+pub mod proc_net;
 pub mod socket;
 pub mod stack;
 pub mod tcp;

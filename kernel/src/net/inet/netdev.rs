@@ -12,7 +12,6 @@ use alloc::vec::Vec;
 use abi::Errno;
 use smoltcp::wire::{IpAddress, IpCidr, Ipv4Address};
 
-use super::addr::Family;
 use super::stack::{self, NetIface, Stack};
 use crate::uaccess::{copy_from_user, copy_to_user, read_user, write_user};
 
@@ -382,74 +381,5 @@ pub fn proc_net_if_inet6() -> String {
             }
         }
     });
-    s
-}
-
-/// An endpoint as /proc/net/tcp (IPv4) and tcp6 (IPv6) print it: each
-/// 32-bit word of the address in memory order, then the port, in hex.
-fn endpoint_hex(e: Option<smoltcp::wire::IpEndpoint>, family: Family) -> String {
-    let (addr, port) = e.map_or((None, 0), |e| (Some(e.addr), e.port));
-    let octets: Vec<u8> = match (family, addr) {
-        (Family::V4, Some(IpAddress::Ipv4(a))) => a.octets().to_vec(),
-        (Family::V4, _) => alloc::vec![0; 4],
-        (Family::V6, Some(IpAddress::Ipv4(a))) => a.to_ipv6_mapped().octets().to_vec(),
-        (Family::V6, Some(IpAddress::Ipv6(a))) => a.octets().to_vec(),
-        (Family::V6, None) => alloc::vec![0; 16],
-    };
-    let words: String =
-        octets.chunks(4).map(|w| format!("{:08X}", u32::from_ne_bytes([w[0], w[1], w[2], w[3]]))).collect();
-    format!("{words}:{port:04X}")
-}
-
-/// /proc/net/tcp (`family` V4) or tcp6: the TCP sockets of that family
-/// that listen or are connected.
-pub fn proc_net_tcp(family: Family) -> String {
-    use super::socket::Proto;
-    let (header, width) = match family {
-        Family::V4 => ("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode", 149),
-        Family::V6 => ("  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode", 0),
-    };
-    let mut s = format!("{header:<width$}\n");
-    let entries = super::socket::all().into_iter().filter(|k| k.family() == family).filter_map(|k| {
-        let Proto::Tcp(t) = &k.proto else { return None };
-        Some((t.proc_entry()?, k.uid, k.inode.ino))
-    });
-    for (sl, (e, uid, ino)) in entries.enumerate() {
-        let line = format!(
-            "{sl:4}: {} {} {:02X} {:08X}:{:08X} 00:00000000 00000000 {uid:5} {:8} {ino} 1 0000000000000000 100 0 0 10 0",
-            endpoint_hex(Some(e.local), family),
-            endpoint_hex(e.remote, family),
-            e.state,
-            e.tx_queue,
-            e.rx_queue,
-            0
-        );
-        s += &format!("{line:<width$}\n");
-    }
-    s
-}
-
-/// /proc/net/udp (`family` V4) or udp6: the bound UDP sockets.
-pub fn proc_net_udp(family: Family) -> String {
-    use super::socket::Proto;
-    let (header, width) = match family {
-        Family::V4 => ("   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops", 127),
-        Family::V6 => ("  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops", 0),
-    };
-    let mut s = format!("{header:<width$}\n");
-    let entries = super::socket::all().into_iter().filter(|k| k.family() == family).filter_map(|k| {
-        let Proto::Udp(u) = &k.proto else { return None };
-        Some((u.proc_entry()?, k.uid, k.inode.ino))
-    });
-    for (sl, ((local, peer), uid, ino)) in entries.enumerate() {
-        let state = if peer.is_some() { 0x01 } else { 0x07 };
-        let line = format!(
-            "{sl:5}: {} {} {state:02X} 00000000:00000000 00:00000000 00000000 {uid:5} {:8} {ino} 2 0000000000000000 0",
-            endpoint_hex(Some(local), family),
-            endpoint_hex(peer, family),
-            0
-        );
-        s += &format!("{line:<width$}\n");
-    }
     s
 }

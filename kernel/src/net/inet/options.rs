@@ -1,10 +1,13 @@
 //! Options of internet sockets that the socket keeps for itself
-//! (SOL_SOCKET's, TCP's), as setsockopt and getsockopt see them.
+//! (SOL_SOCKET's, TCP's), as setsockopt and getsockopt see them, the
+//! timeouts of its blocking calls among them.
 
 use alloc::vec::Vec;
 
 use abi::socket::*;
-use abi::Errno;
+use abi::{Errno, Timeval};
+
+use crate::net::timeout::{timeout_from, timeval_of};
 
 /// Linux's default receive and send buffer sizes for TCP and UDP
 /// (net.core.rmem_default, wmem_default), as SO_RCVBUF shows them.
@@ -28,6 +31,9 @@ pub struct Options {
     pub keepidle: u32,
     pub keepintvl: u32,
     pub keepcnt: u32,
+    /// SO_RCVTIMEO and SO_SNDTIMEO in ns (None: wait for ever).
+    pub rcvtimeo: Option<u64>,
+    pub sndtimeo: Option<u64>,
 }
 
 impl Default for Options {
@@ -42,6 +48,8 @@ impl Default for Options {
             keepidle: 7200,
             keepintvl: 75,
             keepcnt: 9,
+            rcvtimeo: None,
+            sndtimeo: None,
         }
     }
 }
@@ -68,6 +76,15 @@ impl Options {
     pub fn set(&mut self, level: i32, name: i32, value: &[u8], tcp: bool) -> Result<Changed, Errno> {
         let int = int_of(value)?;
         match (level, name) {
+            (SOL_SOCKET, SO_RCVTIMEO_OLD | SO_SNDTIMEO_OLD) => {
+                let bytes = value.get(..core::mem::size_of::<Timeval>()).ok_or(Errno::EINVAL)?;
+                let timeout = timeout_from(&bytemuck::pod_read_unaligned(bytes))?;
+                if name == SO_RCVTIMEO_OLD {
+                    self.rcvtimeo = timeout;
+                } else {
+                    self.sndtimeo = timeout;
+                }
+            }
             (SOL_SOCKET, SO_REUSEADDR) => self.reuseaddr = int != 0,
             (SOL_SOCKET, SO_BROADCAST) => self.broadcast = int != 0,
             (SOL_SOCKET, SO_RCVBUF) => self.rcvbuf = buffer_size(int, MIN_RCVBUF),
@@ -100,6 +117,8 @@ impl Options {
     /// getsockopt(2) on the options kept here; None for others.
     pub fn get(&self, level: i32, name: i32, tcp: bool) -> Option<Vec<u8>> {
         let v = match (level, name) {
+            (SOL_SOCKET, SO_RCVTIMEO_OLD) => return Some(bytemuck::bytes_of(&timeval_of(self.rcvtimeo)).to_vec()),
+            (SOL_SOCKET, SO_SNDTIMEO_OLD) => return Some(bytemuck::bytes_of(&timeval_of(self.sndtimeo)).to_vec()),
             (SOL_SOCKET, SO_REUSEADDR) => i32::from(self.reuseaddr),
             (SOL_SOCKET, SO_KEEPALIVE) => i32::from(self.keepalive),
             (SOL_SOCKET, SO_BROADCAST) => i32::from(self.broadcast),

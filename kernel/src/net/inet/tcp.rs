@@ -18,6 +18,7 @@ use spin::Mutex;
 use super::addr::{loopback_for, Family};
 use super::options::{Changed, Options};
 use super::ports::{self, Proto};
+use super::proc_net::{linux_state, Entry};
 use super::stack::{self, Stack, NET_WAIT};
 
 /// Protocol sockets a listener keeps ready at most, per interface.
@@ -93,8 +94,10 @@ fn apply_options(sock: &mut tcp::Socket, opts: &Options) {
     sock.set_keep_alive(keep);
 }
 
-fn wait<T>(mut step: impl FnMut() -> Option<Result<T, Errno>>) -> Result<T, Errno> {
-    NET_WAIT.wait_interruptible(&mut step)?
+/// Waits for `step`'s answer, up to `timeout` (SO_RCVTIMEO or
+/// SO_SNDTIMEO; EAGAIN when it runs out).
+fn wait<T>(timeout: Option<u64>, step: impl FnMut() -> Option<Result<T, Errno>>) -> Result<T, Errno> {
+    crate::net::timeout::wait_for(&NET_WAIT, timeout, false, step)
 }
 
 impl TcpSocket {
@@ -174,7 +177,8 @@ impl TcpSocket {
     }
 
     pub fn accept(&self, nonblock: bool) -> Result<(TcpSocket, IpEndpoint), Errno> {
-        wait(|| {
+        let timeout = self.state.lock().opts.rcvtimeo;
+        wait(timeout, || {
             let mut s = self.state.lock();
             let opts = s.opts;
             let Mode::Listening { endpoint, pool, .. } = &mut s.mode else { return Some(Err(Errno::EINVAL)) };
@@ -234,14 +238,20 @@ impl TcpSocket {
         if nonblock {
             return Err(Errno::EINPROGRESS);
         }
-        wait(|| {
+        // A connect that SO_SNDTIMEO ends goes on in the background.
+        let timeout = self.state.lock().opts.sndtimeo;
+        let waited = wait(timeout, || {
             let mut s = self.state.lock();
             match self.observe(&mut s) {
                 Some(Phase::Handshake) => None,
                 Some(Phase::Open) => Some(Ok(())),
                 _ => Some(Err(s.error.take().unwrap_or(Errno::ECONNREFUSED))),
             }
-        })
+        });
+        match waited {
+            Err(Errno::EAGAIN) => Err(Errno::EINPROGRESS),
+            other => other,
+        }
     }
 
     /// Looks at the connection's state (None when not connected): notes
@@ -283,7 +293,8 @@ impl TcpSocket {
     /// Sends what it can of `data`; blocking, all of it.
     pub fn send(&self, data: &[u8], nonblock: bool) -> Result<usize, Errno> {
         let mut sent = 0;
-        wait(|| {
+        let timeout = self.state.lock().opts.sndtimeo;
+        let r = wait(timeout, || {
             let mut s = self.state.lock();
             let phase = self.observe(&mut s);
             if let Some(e) = s.error.take() {
@@ -313,14 +324,20 @@ impl TcpSocket {
                     }
                 }
             }
-        })
+        });
+        // A timeout after some bytes went returns their count.
+        match r {
+            Err(Errno::EAGAIN) if sent > 0 => Ok(sent),
+            other => other,
+        }
     }
 
     /// Receives into `buf`: what is there, or waits for some; 0 at the
     /// end of the stream. `waitall` waits until `buf` is full (or the end).
     pub fn recv(&self, buf: &mut [u8], nonblock: bool, peek: bool, waitall: bool) -> Result<usize, Errno> {
         let mut got = 0;
-        wait(|| {
+        let timeout = self.state.lock().opts.rcvtimeo;
+        let r = wait(timeout, || {
             let mut s = self.state.lock();
             let phase = self.observe(&mut s);
             if s.shut_rd {
@@ -352,7 +369,11 @@ impl TcpSocket {
                 return Some(if got > 0 { Ok(got) } else { Err(Errno::EAGAIN) });
             }
             None
-        })
+        });
+        match r {
+            Err(Errno::EAGAIN) if got > 0 => Ok(got),
+            other => other,
+        }
     }
 
     pub fn shutdown(&self, how: i32) -> Result<(), Errno> {
@@ -563,33 +584,6 @@ fn take_ready(
         return Some((iface, handle, local, peer));
     }
     None
-}
-
-/// Linux's number for a TCP state (/proc/net/tcp's `st`).
-fn linux_state(state: State) -> u8 {
-    match state {
-        State::Established => 0x01,
-        State::SynSent => 0x02,
-        State::SynReceived => 0x03,
-        State::FinWait1 => 0x04,
-        State::FinWait2 => 0x05,
-        State::TimeWait => 0x06,
-        State::Closed => 0x07,
-        State::CloseWait => 0x08,
-        State::LastAck => 0x09,
-        State::Listen => 0x0A,
-        State::Closing => 0x0B,
-    }
-}
-
-/// What /proc/net/tcp shows of a socket: local and remote endpoints,
-/// state, bytes queued to send and to read.
-pub struct Entry {
-    pub local: IpEndpoint,
-    pub remote: Option<IpEndpoint>,
-    pub state: u8,
-    pub tx_queue: usize,
-    pub rx_queue: usize,
 }
 
 impl TcpSocket {

@@ -167,7 +167,8 @@ impl UdpSocket {
             (dst, handle.ok_or(Errno::EINVAL)?)
         };
         let (iface, handle) = handle;
-        NET_WAIT.wait_interruptible(|| {
+        let timeout = self.state.lock().opts.sndtimeo;
+        crate::net::timeout::wait_for(&NET_WAIT, timeout, false, || {
             let sent = stack::with(|st| {
                 let sock = st.ifaces[iface].sockets.get_mut::<udp::Socket>(handle);
                 sock.send_slice(data, UdpMetadata::from(dst)).is_ok()
@@ -177,13 +178,14 @@ impl UdpSocket {
                 false if nonblock => Some(Err(Errno::EAGAIN)),
                 false => None,
             }
-        })?
+        })
     }
 
     /// Receives one datagram into `buf` (the rest of a longer one is
     /// lost, unless peeking).
     pub fn recv(&self, buf: &mut [u8], nonblock: bool, peek: bool) -> Result<Datagram, Errno> {
-        NET_WAIT.wait_interruptible(|| {
+        let timeout = self.state.lock().opts.rcvtimeo;
+        crate::net::timeout::wait_for(&NET_WAIT, timeout, false, || {
             let s = self.state.lock();
             if s.handles.is_empty() && nonblock {
                 return Some(Err(Errno::EAGAIN));
@@ -212,7 +214,7 @@ impl UdpSocket {
                 None if nonblock => Some(Err(Errno::EAGAIN)),
                 None => None,
             }
-        })?
+        })
     }
 
     pub fn release(&self) {

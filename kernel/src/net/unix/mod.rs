@@ -14,30 +14,9 @@ use alloc::vec::Vec;
 
 use abi::Errno;
 
-use crate::sched::wait::WaitQueue;
-use socket::{Conn, Kind, UnixSocket};
+pub use crate::net::timeout::wait_for;
 
-/// Waits on `queue` until `ready` says what happened: at once when
-/// `nonblock` (EAGAIN if nothing yet), else up to `timeout` ns (then
-/// EAGAIN), or until a signal (ERESTARTSYS, or EINTR under a timeout, as
-/// Linux's sock_intr_errno).
-pub fn wait_for<T>(
-    queue: &WaitQueue,
-    timeout: Option<u64>,
-    nonblock: bool,
-    mut ready: impl FnMut() -> Option<Result<T, Errno>>,
-) -> Result<T, Errno> {
-    if nonblock || timeout == Some(0) {
-        return ready().unwrap_or(Err(Errno::EAGAIN));
-    }
-    let deadline = timeout.map(|t| crate::time::uptime_ns().saturating_add(t));
-    match crate::sched::timer::wait_with_deadline(queue, deadline, &mut ready) {
-        Ok(Some(result)) => result,
-        Ok(None) => Err(Errno::EAGAIN),
-        Err(e) if timeout.is_some() && e == Errno::ERESTARTSYS => Err(Errno::EINTR),
-        Err(e) => Err(e),
-    }
-}
+use socket::{Conn, Kind, UnixSocket};
 
 /// A stream write that found the connection closed raises SIGPIPE,
 /// unless MSG_NOSIGNAL (datagram and seqpacket sockets never do).

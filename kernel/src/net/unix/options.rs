@@ -10,6 +10,7 @@ use abi::{Errno, Timeval};
 
 use super::socket::{Kind, UnixSocket};
 use crate::fs::perm::current_cred;
+use crate::net::timeout::{timeout_from, timeval_of};
 use crate::uaccess::write_user;
 
 /// Linux's net.core.wmem_default and rmem_default: both buffers' size.
@@ -61,26 +62,6 @@ impl Options {
         self.flags.retain(|&(n, _)| n != name);
         self.flags.push((name, on));
     }
-}
-
-/// A timeout option's value: EDOM for bad microseconds; a negative time
-/// is "do not wait", zero "wait for ever" (Linux's sock_set_timeout).
-fn timeout_from(tv: &Timeval) -> Result<Option<u64>, Errno> {
-    if !(0..1_000_000).contains(&tv.tv_usec) {
-        return Err(Errno::EDOM);
-    }
-    if tv.tv_sec < 0 {
-        return Ok(Some(0));
-    }
-    if tv.tv_sec == 0 && tv.tv_usec == 0 {
-        return Ok(None);
-    }
-    Ok(Some((tv.tv_sec as u64).saturating_mul(1_000_000_000).saturating_add(tv.tv_usec as u64 * 1000)))
-}
-
-fn timeval_of(timeout: Option<u64>) -> Timeval {
-    let ns = timeout.unwrap_or(0);
-    Timeval { tv_sec: (ns / 1_000_000_000) as i64, tv_usec: ((ns % 1_000_000_000) / 1000) as i64 }
 }
 
 fn int_of(value: &[u8]) -> Result<i32, Errno> {
