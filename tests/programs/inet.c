@@ -406,6 +406,18 @@ static void test_tcp_reset(void)
 	EXPECT_ERRNO("recv after the peer closed with unread data (RST)", recv_within(c, b, sizeof b, 0), ECONNRESET);
 	EXPECT_RET("then recv reads the end", recv(c, b, sizeof b, MSG_DONTWAIT), 0);
 	close(c);
+	/* SO_LINGER with a zero time: close resets at once, even with
+	 * nothing unread. */
+	if (tcp_pair(&c, &s) != 0)
+		return;
+	struct linger lg = {1, 0}, got = {0, 0};
+	socklen_t len = sizeof got;
+	EXPECT_RET("SO_LINGER {1, 0}", setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
+	EXPECT_RET("getsockopt gives it back",
+		   getsockopt(s, SOL_SOCKET, SO_LINGER, &got, &len) == 0 && got.l_onoff == 1 && got.l_linger == 0, 1);
+	close(s);
+	EXPECT_ERRNO("recv after the peer closed lingering 0 s (RST)", recv_within(c, b, sizeof b, 0), ECONNRESET);
+	close(c);
 }
 
 static void test_tcp_errors(void)

@@ -7,6 +7,7 @@ pub mod ethernet;
 pub mod file;
 pub mod icmp;
 pub mod ipconfig;
+pub mod listen;
 pub mod loopback;
 pub mod netdev;
 pub mod options;

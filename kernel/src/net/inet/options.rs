@@ -34,6 +34,9 @@ pub struct Options {
     /// SO_RCVTIMEO and SO_SNDTIMEO in ns (None: wait for ever).
     pub rcvtimeo: Option<u64>,
     pub sndtimeo: Option<u64>,
+    /// SO_LINGER: seconds a close waits for unsent data (0: reset the
+    /// connection at once); None when off.
+    pub linger: Option<u32>,
 }
 
 impl Default for Options {
@@ -50,6 +53,7 @@ impl Default for Options {
             keepcnt: 9,
             rcvtimeo: None,
             sndtimeo: None,
+            linger: None,
         }
     }
 }
@@ -76,6 +80,10 @@ impl Options {
     pub fn set(&mut self, level: i32, name: i32, value: &[u8], tcp: bool) -> Result<Changed, Errno> {
         let int = int_of(value)?;
         match (level, name) {
+            (SOL_SOCKET, SO_LINGER) => {
+                let seconds = int_of(value.get(4..).ok_or(Errno::EINVAL)?)?;
+                self.linger = (int != 0).then_some(seconds.max(0) as u32);
+            }
             (SOL_SOCKET, SO_RCVTIMEO_OLD | SO_SNDTIMEO_OLD) => {
                 let bytes = value.get(..core::mem::size_of::<Timeval>()).ok_or(Errno::EINVAL)?;
                 let timeout = timeout_from(&bytemuck::pod_read_unaligned(bytes))?;
@@ -117,6 +125,10 @@ impl Options {
     /// getsockopt(2) on the options kept here; None for others.
     pub fn get(&self, level: i32, name: i32, tcp: bool) -> Option<Vec<u8>> {
         let v = match (level, name) {
+            (SOL_SOCKET, SO_LINGER) => {
+                let (on, seconds): (i32, i32) = self.linger.map_or((0, 0), |t| (1, t as i32));
+                return Some([on.to_ne_bytes(), seconds.to_ne_bytes()].concat());
+            }
             (SOL_SOCKET, SO_RCVTIMEO_OLD) => return Some(bytemuck::bytes_of(&timeval_of(self.rcvtimeo)).to_vec()),
             (SOL_SOCKET, SO_SNDTIMEO_OLD) => return Some(bytemuck::bytes_of(&timeval_of(self.sndtimeo)).to_vec()),
             (SOL_SOCKET, SO_REUSEADDR) => i32::from(self.reuseaddr),

@@ -16,10 +16,11 @@ use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
 use spin::Mutex;
 
 use super::addr::{loopback_for, Family};
+use super::listen::{is_ready, take_ready};
 use super::options::{Changed, Options};
 use super::ports::{self, Proto};
 use super::proc_net::{linux_state, Entry};
-use super::stack::{self, Stack, NET_WAIT};
+use super::stack::{self, NET_WAIT};
 
 /// Protocol sockets a listener keeps ready at most, per interface.
 const MAX_POOL: usize = 8;
@@ -79,7 +80,7 @@ fn phase(state: State) -> Phase {
     }
 }
 
-fn new_protocol_socket(opts: &Options) -> tcp::Socket<'static> {
+pub(super) fn new_protocol_socket(opts: &Options) -> tcp::Socket<'static> {
     let rx = opts.rcvbuf.clamp(MIN_BUF, MAX_BUF);
     let tx = opts.sndbuf.clamp(MIN_BUF, MAX_BUF);
     let mut sock =
@@ -423,17 +424,10 @@ impl TcpSocket {
                 if let Some((owner, port)) = reservation {
                     ports::set_finishing(Proto::Tcp, port, owner);
                 }
-                stack::with(|st| {
-                    let nif = &mut st.ifaces[iface];
-                    let sock = nif.sockets.get_mut::<tcp::Socket>(handle);
-                    if sock.recv_queue() > 0 {
-                        sock.abort();
-                    } else {
-                        sock.close();
-                    }
-                    sock.set_timeout(Some(ORPHAN_TIMEOUT));
-                    nif.orphan(handle, reservation);
-                });
+                let linger = s.opts.linger;
+                drop(s);
+                finish_connection(iface, handle, linger);
+                stack::with(|st| st.ifaces[iface].orphan(handle, reservation));
                 return;
             }
             listening @ Mode::Listening { .. } => {
@@ -551,39 +545,25 @@ impl TcpSocket {
     }
 }
 
-fn is_ready(st: &Stack, iface: usize, handle: SocketHandle) -> bool {
-    let state = st.ifaces[iface].sockets.get::<tcp::Socket>(handle).state();
-    !matches!(state, State::Listen | State::SynReceived | State::Closed)
-}
-
-/// Takes a pooled socket whose handshake is done (with its local and
-/// remote endpoints), and puts a new listener in its place; one whose
-/// connection failed listens again.
-fn take_ready(
-    st: &mut Stack,
-    pool: &mut [(usize, SocketHandle)],
-    endpoint: IpListenEndpoint,
-    opts: &Options,
-) -> Option<(usize, SocketHandle, IpEndpoint, IpEndpoint)> {
-    for slot in pool.iter_mut() {
-        let (iface, handle) = *slot;
-        let state = st.ifaces[iface].sockets.get::<tcp::Socket>(handle).state();
-        if state == State::Closed {
-            let sock = st.ifaces[iface].sockets.get_mut::<tcp::Socket>(handle);
-            let _ = sock.listen(endpoint);
-            continue;
+/// Closes a connection whose descriptor is gone: RST when data was left
+/// unread or SO_LINGER is 0, else FIN; with SO_LINGER's seconds, waits
+/// (that long at most) until the data sent is acknowledged.
+fn finish_connection(iface: usize, handle: SocketHandle, linger: Option<u32>) {
+    stack::with(|st| {
+        let sock = st.ifaces[iface].sockets.get_mut::<tcp::Socket>(handle);
+        if sock.recv_queue() > 0 || linger == Some(0) {
+            sock.abort();
+        } else {
+            sock.close();
         }
-        if !is_ready(st, iface, handle) {
-            continue;
-        }
-        let conn = st.ifaces[iface].sockets.get::<tcp::Socket>(handle);
-        let (local, peer) = (conn.local_endpoint()?, conn.remote_endpoint()?);
-        let mut fresh = new_protocol_socket(opts);
-        let _ = fresh.listen(endpoint);
-        slot.1 = st.ifaces[iface].sockets.add(fresh);
-        return Some((iface, handle, local, peer));
+        sock.set_timeout(Some(ORPHAN_TIMEOUT));
+    });
+    if let Some(seconds) = linger.filter(|&t| t > 0) {
+        let _ = crate::net::timeout::wait_for(&NET_WAIT, Some(u64::from(seconds) * 1_000_000_000), false, || {
+            let sent = stack::with(|st| st.ifaces[iface].sockets.get::<tcp::Socket>(handle).send_queue() == 0);
+            sent.then_some(Ok(()))
+        });
     }
-    None
 }
 
 impl TcpSocket {

@@ -1,0 +1,46 @@
+//! A listening TCP socket's pool of protocol sockets: each listens on
+//! the port until a handshake completes in it; accept takes such a one
+//! and puts a fresh listener in its place.
+
+use smoltcp::iface::SocketHandle;
+use smoltcp::socket::tcp::{self, State};
+use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
+
+use super::options::Options;
+use super::stack::Stack;
+use super::tcp::new_protocol_socket;
+
+pub fn is_ready(st: &Stack, iface: usize, handle: SocketHandle) -> bool {
+    let state = st.ifaces[iface].sockets.get::<tcp::Socket>(handle).state();
+    !matches!(state, State::Listen | State::SynReceived | State::Closed)
+}
+
+/// Takes a pooled socket whose handshake is done (with its local and
+/// remote endpoints), and puts a new listener in its place; one whose
+/// connection failed listens again.
+pub fn take_ready(
+    st: &mut Stack,
+    pool: &mut [(usize, SocketHandle)],
+    endpoint: IpListenEndpoint,
+    opts: &Options,
+) -> Option<(usize, SocketHandle, IpEndpoint, IpEndpoint)> {
+    for slot in pool.iter_mut() {
+        let (iface, handle) = *slot;
+        let state = st.ifaces[iface].sockets.get::<tcp::Socket>(handle).state();
+        if state == State::Closed {
+            let sock = st.ifaces[iface].sockets.get_mut::<tcp::Socket>(handle);
+            let _ = sock.listen(endpoint);
+            continue;
+        }
+        if !is_ready(st, iface, handle) {
+            continue;
+        }
+        let conn = st.ifaces[iface].sockets.get::<tcp::Socket>(handle);
+        let (local, peer) = (conn.local_endpoint()?, conn.remote_endpoint()?);
+        let mut fresh = new_protocol_socket(opts);
+        let _ = fresh.listen(endpoint);
+        slot.1 = st.ifaces[iface].sockets.add(fresh);
+        return Some((iface, handle, local, peer));
+    }
+    None
+}
