@@ -9,9 +9,10 @@
  * point of no return), or it ran.
  *
  * Linux's order: the ELF header (magic, e_type, e_machine; not EI_CLASS or
- * EI_DATA) and the program header table (e_phentsize 56, 1..4096 bytes of
- * headers) are checked before the point of no return: ENOEXEC. The segments
- * are mapped after it: a mapping that fails kills the process with SIGSEGV.
+ * EI_DATA), the program header table (e_phentsize 56, 1..65536 bytes of
+ * headers, all in the file) and PT_INTERP are checked before the point of no
+ * return: ENOEXEC. The segments are mapped after it: a mapping that fails
+ * (or p_filesz > p_memsz) kills the process with SIGSEGV.
  */
 #include "common.h"
 
@@ -30,6 +31,7 @@
 #define SIG(n) (1000 + (n))
 #define EXIT(n) (2000 + (n))
 #define CHILD_RAN 42
+#define NO_SETUID EXIT(1000)
 #define SPARE 70000 /* room for bytes appended to a copy */
 
 static unsigned char *base;   /* the program's own executable */
@@ -37,6 +39,7 @@ static size_t base_len;
 static unsigned char *img;    /* the copy being changed */
 static size_t img_len;
 static int case_no;
+static int child_uid = -1;    /* when >= 0, the child runs as this user */
 
 static const char *describe(int outcome)
 {
@@ -45,6 +48,8 @@ static const char *describe(int outcome)
 	char *b = buf[next++ % 4];
 	if (outcome == RAN)
 		return "runs";
+	if (outcome == NO_SETUID)
+		return "setuid failed";
 	if (outcome < 0)
 		snprintf(b, sizeof buf[0], "execve %s", errno_name(-outcome));
 	else if (outcome >= EXIT(0))
@@ -173,10 +178,16 @@ static int run(const char *path)
 		struct rlimit none = {0, 0};
 		setrlimit(RLIMIT_CORE, &none);
 		alarm(10);
+		int e = -1;
+		if (child_uid >= 0 && (setgid(child_uid) != 0 || setuid(child_uid) != 0)) {
+			if (write(p[1], &e, sizeof e) != sizeof e)
+				_exit(3);
+			_exit(2);
+		}
 		char *argv[] = {(char *)path, "child-marker", NULL};
 		char *envp[] = {NULL};
 		execve(path, argv, envp);
-		int e = errno;
+		e = errno;
 		if (write(p[1], &e, sizeof e) != sizeof e)
 			_exit(3);
 		_exit(2);
@@ -189,7 +200,7 @@ static int run(const char *path)
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		return EXIT(254);
 	if (n == sizeof e)
-		return -e;
+		return e == -1 ? NO_SETUID : -e;
 	if (WIFSIGNALED(status))
 		return SIG(WTERMSIG(status));
 	if (WEXITSTATUS(status) == CHILD_RAN)
@@ -206,7 +217,9 @@ static void check_len(const char *what, size_t len, int expected)
 		return;
 	}
 	int got = run(path);
-	if (got == expected)
+	if (got == NO_SETUID)
+		tconf("%s: cannot change user", what);
+	else if (got == expected)
 		tpass("%s: %s", what, describe(got));
 	else
 		tfail("%s: %s, expected %s", what, describe(got), describe(expected));
@@ -327,6 +340,20 @@ static void table_cases(void)
 	check("a program header table past the end of the file", -ENOEXEC);
 }
 
+/* Adds a one-page PT_LOAD at `vaddr` and runs the copy as user `uid`. */
+static void low_case(const char *what, unsigned long vaddr, int uid, int expected)
+{
+	reset();
+	Elf64_Phdr *p = add_phdr();
+	if (!p)
+		return;
+	*p = (Elf64_Phdr){.p_type = PT_LOAD, .p_flags = PF_R, .p_vaddr = vaddr, .p_paddr = vaddr,
+			  .p_filesz = 0x100, .p_memsz = 0x100, .p_align = 4096};
+	child_uid = uid;
+	check(what, expected);
+	child_uid = -1;
+}
+
 /* 3..7, 9: the segments, mapped after the point of no return. */
 static void segment_cases(void)
 {
@@ -359,15 +386,14 @@ static void segment_cases(void)
 			check("a writable PT_LOAD with p_memsz 1 TiB", SIG(SIGSEGV));
 	}
 
-	/* 5: a segment at 0x1000, which vm.mmap_min_addr (4096 or 65536)
-	 * may forbid; CAP_SYS_RAWIO (root) may map there anyway. */
-	reset();
-	if ((p = add_phdr())) {
-		*p = (Elf64_Phdr){.p_type = PT_LOAD, .p_flags = PF_R, .p_vaddr = 0x1000, .p_paddr = 0x1000,
-				  .p_filesz = 0x100, .p_memsz = 0x100, .p_align = 4096};
-		int low_ok = has_rawio() || sysctl_num("/proc/sys/vm/mmap_min_addr", 65536) <= 0x1000;
-		check("an extra PT_LOAD at p_vaddr 0x1000", low_ok ? RAN : SIG(SIGSEGV));
-	}
+	/* 5: vm.mmap_min_addr (4096 here, 65536 on many systems) forbids
+	 * mappings below it, except to CAP_SYS_RAWIO: root may load a
+	 * segment at 0x1000 or even 0, another user gets SIGSEGV. */
+	long min_addr = sysctl_num("/proc/sys/vm/mmap_min_addr", 65536);
+	int rawio = has_rawio();
+	low_case("an extra PT_LOAD at p_vaddr 0x1000", 0x1000, -1, rawio || min_addr <= 0x1000 ? RAN : SIG(SIGSEGV));
+	low_case("an extra PT_LOAD at p_vaddr 0", 0, -1, rawio || min_addr == 0 ? RAN : SIG(SIGSEGV));
+	low_case("as uid 65534, an extra PT_LOAD at p_vaddr 0", 0, 65534, min_addr == 0 ? RAN : SIG(SIGSEGV));
 
 	/* 6: p_offset % 4096 != p_vaddr % 4096: mmap's offset is not page
 	 * aligned, EINVAL, SIGSEGV. */

@@ -1,13 +1,18 @@
-//! Loading a static ELF executable (ET_EXEC, or static-PIE ET_DYN at a fixed
-//! base as Linux does without randomisation) into an address space. Any
-//! malformation is ENOEXEC; nothing is mapped outside the user half.
+//! Loading an ELF executable into an address space, as Linux's binfmt_elf
+//! does. What the headers say is checked before anything is mapped: a
+//! bad header is ENOEXEC from execve. A segment that cannot be mapped is
+//! Linux's failure after the point of no return, where the process is
+//! killed with SIGSEGV (`Loaded::Fatal`). ET_EXEC programs load at their
+//! addresses, ET_DYN ones at a fixed base (Linux without randomisation);
+//! a PT_INTERP program's interpreter is loaded beside it and started
+//! first. Like Linux, the loader reads e_ident's class and data bytes not
+//! at all: the machine says what the file is.
+
+use alloc::vec::Vec;
 
 use abi::{Errno, ProtFlags};
-use goblin::elf::header::{EM_X86_64, ET_DYN, ET_EXEC};
-use goblin::elf::program_header::{PF_R, PF_W, PF_X, PT_INTERP, PT_LOAD, PT_PHDR};
-use goblin::elf::Elf;
 
-use crate::mm::address_space::{page_down, page_up, AddressSpace};
+use crate::mm::address_space::{page_down, page_up, AddressSpace, MMAP_MIN_ADDR};
 use crate::mm::vma::{Vma, VmaKind};
 use crate::uaccess::USER_LIMIT;
 
@@ -15,9 +20,32 @@ use crate::uaccess::USER_LIMIT;
 /// (2/3 of TASK_SIZE, page aligned) with randomisation off.
 pub const ET_DYN_BASE: u64 = 0x5555_5555_4000;
 
+const ET_EXEC: u16 = 2;
+const ET_DYN: u16 = 3;
+const EM_X86_64: u16 = 62;
+const PT_LOAD: u32 = 1;
+const PT_INTERP: u32 = 3;
+const PT_PHDR: u32 = 6;
+const PF_X: u32 = 1;
+const PF_W: u32 = 2;
+const PF_R: u32 = 4;
+/// sizeof(Elf64_Ehdr), sizeof(Elf64_Phdr).
+const EHDR: usize = 64;
+const PHDR: usize = 56;
+/// Linux reads at most 64 KiB of program headers.
+const MAX_PHDRS: usize = 65536 / PHDR;
+const PAGE: u64 = 4096;
+/// Linux's PATH_MAX, the longest PT_INTERP.
+const PATH_MAX: u64 = 4096;
+
 /// What the initial stack's auxiliary vector needs to know.
 pub struct LoadedImage {
+    /// Where the process starts: the interpreter's entry, if any.
     pub entry: u64,
+    /// The program's own entry (AT_ENTRY).
+    pub program_entry: u64,
+    /// Where the interpreter was loaded (AT_BASE; 0 without one).
+    pub interp_base: u64,
     pub phdr: u64,
     pub phent: u64,
     pub phnum: u64,
@@ -32,8 +60,93 @@ pub struct LoadedImage {
     pub end_data: u64,
 }
 
+/// The outcome of a load that passed the header checks.
+pub enum Loaded {
+    Image(LoadedImage),
+    /// A segment could not be mapped: the process dies of SIGSEGV.
+    Fatal,
+}
+
 pub fn is_elf(bytes: &[u8]) -> bool {
     bytes.starts_with(b"\x7fELF")
+}
+
+fn u16_at(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap_or_default())
+}
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default())
+}
+
+struct Header {
+    e_type: u16,
+    e_entry: u64,
+    e_phoff: u64,
+    e_phnum: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Segment {
+    p_type: u32,
+    p_flags: u32,
+    p_offset: u64,
+    p_vaddr: u64,
+    p_filesz: u64,
+    p_memsz: u64,
+}
+
+/// The ELF header and program headers, checked as Linux does before the
+/// point of no return (`refusal` is the errno: ENOEXEC for a program,
+/// ELIBBAD for an interpreter).
+fn parse(bytes: &[u8], refusal: Errno) -> Result<(Header, Vec<Segment>), Errno> {
+    if bytes.len() < EHDR || !is_elf(bytes) {
+        return Err(refusal);
+    }
+    let h = Header {
+        e_type: u16_at(bytes, 16),
+        e_entry: u64_at(bytes, 24),
+        e_phoff: u64_at(bytes, 32),
+        e_phnum: usize::from(u16_at(bytes, 56)),
+    };
+    let valid = matches!(h.e_type, ET_EXEC | ET_DYN)
+        && u16_at(bytes, 18) == EM_X86_64
+        && usize::from(u16_at(bytes, 54)) == PHDR
+        && (1..=MAX_PHDRS).contains(&h.e_phnum);
+    let table = usize::try_from(h.e_phoff).ok().and_then(|off| bytes.get(off..off.checked_add(h.e_phnum * PHDR)?));
+    let (true, Some(table)) = (valid, table) else { return Err(refusal) };
+    let segments = table
+        .chunks_exact(PHDR)
+        .map(|p| Segment {
+            p_type: u32_at(p, 0),
+            p_flags: u32_at(p, 4),
+            p_offset: u64_at(p, 8),
+            p_vaddr: u64_at(p, 16),
+            p_filesz: u64_at(p, 32),
+            p_memsz: u64_at(p, 40),
+        })
+        .collect();
+    Ok((h, segments))
+}
+
+/// The interpreter a program names (PT_INTERP), if any: ENOEXEC unless
+/// its path is NUL-terminated and of a sane length.
+pub fn interpreter(bytes: &[u8]) -> Result<Option<Vec<u8>>, Errno> {
+    let (_, segments) = parse(bytes, Errno::ENOEXEC)?;
+    let Some(p) = segments.iter().find(|p| p.p_type == PT_INTERP) else { return Ok(None) };
+    if !(2..=PATH_MAX).contains(&p.p_filesz) {
+        return Err(Errno::ENOEXEC);
+    }
+    let start = usize::try_from(p.p_offset).map_err(|_| Errno::ENOEXEC)?;
+    let path = bytes.get(start..start + p.p_filesz as usize).ok_or(Errno::ENOEXEC)?;
+    match path.split_last() {
+        Some((0, name)) => Ok(Some(name.to_vec())),
+        _ => Err(Errno::ENOEXEC),
+    }
 }
 
 fn segment_prot(flags: u32) -> ProtFlags {
@@ -50,90 +163,138 @@ fn segment_prot(flags: u32) -> ProtFlags {
     p
 }
 
-pub fn load(mm: &mut AddressSpace, bytes: &[u8]) -> Result<LoadedImage, Errno> {
-    if !is_elf(bytes) {
-        return Err(Errno::ENOEXEC);
-    }
-    let elf = Elf::parse(bytes).map_err(|_| Errno::ENOEXEC)?;
-    let h = &elf.header;
-    if !elf.is_64 || !elf.little_endian || h.e_machine != EM_X86_64 {
-        return Err(Errno::ENOEXEC);
-    }
-    let bias = match h.e_type {
-        ET_EXEC => 0,
-        ET_DYN => ET_DYN_BASE,
-        _ => return Err(Errno::ENOEXEC),
-    };
-    if elf.program_headers.iter().any(|p| p.p_type == PT_INTERP) {
-        // Dynamically linked programs need their interpreter loaded too.
-        crate::pr_warn!("exec: dynamically linked executables are not supported yet");
-        return Err(Errno::ENOEXEC);
-    }
-    let mut end = 0;
-    let (mut start_code, mut end_code, mut start_data, mut end_data) = (u64::MAX, 0, 0, 0);
-    let mut phdr = elf.program_headers.iter().find(|p| p.p_type == PT_PHDR).map(|p| p.p_vaddr + bias);
-    let mut loaded_any = false;
-    for ph in elf.program_headers.iter().filter(|p| p.p_type == PT_LOAD && p.p_memsz > 0) {
-        let file_end = ph.p_offset.checked_add(ph.p_filesz).ok_or(Errno::ENOEXEC)?;
-        let vaddr = ph.p_vaddr.checked_add(bias).ok_or(Errno::ENOEXEC)?;
-        let mem_end = vaddr.checked_add(ph.p_memsz).ok_or(Errno::ENOEXEC)?;
-        if ph.p_filesz > ph.p_memsz || file_end > bytes.len() as u64 || mem_end > USER_LIMIT {
-            return Err(Errno::ENOEXEC);
+/// Where one file's segments went.
+#[derive(Default)]
+struct Mapped {
+    end: u64,
+    start_code: Option<u64>,
+    end_code: u64,
+    start_data: u64,
+    end_data: u64,
+    phdr: Option<u64>,
+}
+
+/// Why a segment cannot be mapped (Linux: after the point of no return).
+struct Unmappable;
+
+/// Maps `file`'s PT_LOAD segments at `bias`. `replace`: over whatever is
+/// mapped there (an interpreter's MAP_FIXED), else sharing a page with
+/// the previous segment.
+fn map_segments(
+    mm: &mut AddressSpace,
+    file: &[u8],
+    h: &Header,
+    segments: &[Segment],
+    bias: u64,
+    replace: bool,
+) -> Result<Mapped, Unmappable> {
+    let privileged = crate::fs::perm::current_cred().is_privileged();
+    let ram = crate::mm::frame::total_count() as u64 * PAGE;
+    let mut m = Mapped::default();
+    for ph in segments.iter().filter(|p| p.p_type == PT_LOAD) {
+        if ph.p_filesz > ph.p_memsz || (ph.p_vaddr.wrapping_sub(ph.p_offset)) % PAGE != 0 {
+            return Err(Unmappable);
         }
-        let mut start = page_down(vaddr);
-        let vma_end = page_up(mem_end);
-        // A page shared with the previous segment stays in that one's area,
-        // with the union of both rights.
-        if !mm.is_free(start, start + 4096) {
-            let prev = *mm.find_vma(start).ok_or(Errno::ENOEXEC)?;
-            let merged = Vma { prot: prev.prot | segment_prot(ph.p_flags), ..prev };
-            if mm.is_mapped(start) {
-                mm.protect_page(start, merged.pte_flags());
-            }
-            start += 4096;
+        if ph.p_memsz == 0 {
+            continue;
         }
-        if start < vma_end {
-            if !mm.is_free(start, vma_end) {
-                return Err(Errno::ENOEXEC);
-            }
-            let prot = segment_prot(ph.p_flags);
-            mm.insert_vma(Vma {
-                start,
-                end: vma_end,
-                prot,
-                shared: false,
-                kind: VmaKind::Image,
-                grows_down: false,
-                file: None,
-                // The file page it came from, for /proc/PID/maps.
-                pgoff: (ph.p_offset + start).saturating_sub(vaddr) / 4096,
-            });
+        let vaddr = ph.p_vaddr.checked_add(bias).ok_or(Unmappable)?;
+        let mem_end = vaddr.checked_add(ph.p_memsz).filter(|&e| e <= USER_LIMIT).ok_or(Unmappable)?;
+        let file_end = ph.p_offset.checked_add(ph.p_filesz).filter(|&e| e <= file.len() as u64).ok_or(Unmappable)?;
+        let zero_fill = page_up(mem_end).saturating_sub(page_up(vaddr + ph.p_filesz));
+        if (page_down(vaddr) < MMAP_MIN_ADDR && !privileged) || zero_fill > ram {
+            return Err(Unmappable);
         }
+        map_one(mm, ph, vaddr, page_up(mem_end), replace).ok_or(Unmappable)?;
         if ph.p_flags & PF_X != 0 {
-            start_code = start_code.min(vaddr);
-            end_code = end_code.max(vaddr + ph.p_filesz);
+            m.start_code = Some(m.start_code.map_or(vaddr, |s| s.min(vaddr)));
+            m.end_code = m.end_code.max(vaddr + ph.p_filesz);
         }
-        start_data = start_data.max(vaddr);
-        end_data = end_data.max(vaddr + ph.p_filesz);
-        mm.write_bytes(vaddr, &bytes[ph.p_offset as usize..file_end as usize]).map_err(|_| Errno::ENOEXEC)?;
-        if phdr.is_none() && (ph.p_offset..file_end).contains(&h.e_phoff) {
-            phdr = Some(vaddr + (h.e_phoff - ph.p_offset));
+        m.start_data = m.start_data.max(vaddr);
+        m.end_data = m.end_data.max(vaddr + ph.p_filesz);
+        mm.write_bytes(vaddr, &file[ph.p_offset as usize..file_end as usize]).map_err(|_| Unmappable)?;
+        if m.phdr.is_none() && (ph.p_offset..file_end).contains(&h.e_phoff) {
+            m.phdr = Some(vaddr + (h.e_phoff - ph.p_offset));
         }
-        end = end.max(mem_end);
-        loaded_any = true;
+        m.end = m.end.max(mem_end);
     }
-    if !loaded_any {
-        return Err(Errno::ENOEXEC);
+    Ok(m)
+}
+
+/// One segment's area, [page of `vaddr`, `vma_end`).
+fn map_one(mm: &mut AddressSpace, ph: &Segment, vaddr: u64, vma_end: u64, replace: bool) -> Option<()> {
+    let mut start = page_down(vaddr);
+    if replace {
+        mm.unmap_range(start, vma_end);
+    } else if !mm.is_free(start, start + PAGE) {
+        // A page shared with the previous segment stays in that one's
+        // area, with the union of both rights.
+        let prev = *mm.find_vma(start)?;
+        let merged = Vma { prot: prev.prot | segment_prot(ph.p_flags), ..prev };
+        if mm.is_mapped(start) {
+            mm.protect_page(start, merged.pte_flags());
+        }
+        start += PAGE;
     }
-    Ok(LoadedImage {
-        entry: h.e_entry + bias,
+    if start < vma_end {
+        // Later segments replace what earlier ones mapped (MAP_FIXED).
+        mm.unmap_range(start, vma_end);
+        mm.insert_vma(Vma {
+            start,
+            end: vma_end,
+            prot: segment_prot(ph.p_flags),
+            shared: false,
+            kind: VmaKind::Image,
+            grows_down: false,
+            file: None,
+            // The file page it came from, for /proc/PID/maps.
+            pgoff: (ph.p_offset + start).saturating_sub(vaddr) / PAGE,
+        });
+    }
+    Some(())
+}
+
+/// Loads `bytes` (and `interp`, the interpreter it names, if any) into
+/// `mm`. Errors are the refusals before the point of no return.
+pub fn load(mm: &mut AddressSpace, bytes: &[u8], interp: Option<&[u8]>) -> Result<Loaded, Errno> {
+    let (h, segments) = parse(bytes, Errno::ENOEXEC)?;
+    let interp = interp.map(|i| parse(i, Errno::ELIBBAD).map(|parsed| (i, parsed))).transpose()?;
+    let bias = if h.e_type == ET_DYN { ET_DYN_BASE } else { 0 };
+    let Ok(m) = map_segments(mm, bytes, &h, &segments, bias, false) else { return Ok(Loaded::Fatal) };
+    let phdr = segments.iter().find(|p| p.p_type == PT_PHDR).map(|p| p.p_vaddr + bias).or(m.phdr);
+    let (entry, interp_base) = match interp {
+        None => (h.e_entry + bias, 0),
+        Some((file, (ih, isegs))) => match load_interpreter(mm, file, &ih, &isegs) {
+            Some(base) => (ih.e_entry + base, base),
+            None => return Ok(Loaded::Fatal),
+        },
+    };
+    Ok(Loaded::Image(LoadedImage {
+        entry,
+        program_entry: h.e_entry + bias,
+        interp_base,
         phdr: phdr.unwrap_or(0),
-        phent: u64::from(h.e_phentsize),
-        phnum: u64::from(h.e_phnum),
-        end,
-        start_code: if start_code == u64::MAX { 0 } else { start_code },
-        end_code,
-        start_data,
-        end_data,
-    })
+        phent: PHDR as u64,
+        phnum: h.e_phnum as u64,
+        end: m.end,
+        start_code: m.start_code.unwrap_or(0),
+        end_code: m.end_code,
+        start_data: m.start_data,
+        end_data: m.end_data,
+    }))
+}
+
+/// Maps an interpreter: an ET_DYN one in a free area below the mmap base,
+/// an ET_EXEC one at its own addresses, over what is there. Its bias.
+fn load_interpreter(mm: &mut AddressSpace, file: &[u8], h: &Header, segments: &[Segment]) -> Option<u64> {
+    let loads = || segments.iter().filter(|p| p.p_type == PT_LOAD && p.p_memsz > 0);
+    let bias = if h.e_type == ET_DYN {
+        let low = page_down(loads().map(|p| p.p_vaddr).min()?);
+        let high = page_up(loads().map(|p| p.p_vaddr.saturating_add(p.p_memsz)).max()?);
+        mm.find_free_area(high.checked_sub(low)?)?.checked_sub(low)?
+    } else {
+        0
+    };
+    map_segments(mm, file, h, segments, bias, true).ok()?;
+    Some(bias)
 }

@@ -40,18 +40,35 @@ const MAX_ARG_TOTAL: usize = 2 << 20;
 const RFLAGS_IF: u64 = 1 << 9;
 const RFLAGS_RESERVED: u64 = 1 << 1;
 
-/// A program ready to run: its new address space and where to start.
+/// A program ready to run: its new address space and where to start; or
+/// one whose segments could not be mapped (`fatal`: Linux kills the
+/// process with SIGSEGV past the point of no return).
 pub struct Prepared {
     pub mm: AddressSpace,
     pub entry: u64,
     pub sp: u64,
     pub comm: Comm,
+    pub fatal: bool,
 }
 
-/// Builds a fresh address space holding the program and its initial stack.
-fn load_image(bytes: &[u8], args: &ExecArgs) -> Result<(AddressSpace, u64, u64), Errno> {
+/// The interpreter a program names, read as open_exec would (ENOENT,
+/// EACCES... as the path gives).
+fn read_interpreter(bytes: &[u8]) -> Result<Option<Vec<u8>>, Errno> {
+    let Some(path) = elf::interpreter(bytes)? else { return Ok(None) };
+    let named = namei::lookup_named(abi::AT_FDCWD, &path, true)?;
+    read_executable(named).map(|(interp, _)| Some(interp))
+}
+
+/// Builds a fresh address space holding the program (and its
+/// interpreter) and its initial stack; None when a segment cannot be
+/// mapped.
+fn load_image(bytes: &[u8], args: &ExecArgs) -> Result<Option<(AddressSpace, u64, u64)>, Errno> {
     let mut mm = AddressSpace::new()?;
-    let image = elf::load(&mut mm, bytes)?;
+    let interp = read_interpreter(bytes)?;
+    let image = match elf::load(&mut mm, bytes, interp.as_deref())? {
+        elf::Loaded::Image(image) => image,
+        elf::Loaded::Fatal => return Ok(None),
+    };
     // The stack starts at 128 KiB and grows down on faults, up to
     // RLIMIT_STACK, as on Linux.
     let stack = Vma {
@@ -72,7 +89,7 @@ fn load_image(bytes: &[u8], args: &ExecArgs) -> Result<(AddressSpace, u64, u64),
     let brk = page_up(image.end);
     mm.brk_start = brk;
     mm.brk = brk;
-    Ok((mm, image.entry, sp))
+    Ok(Some((mm, image.entry, sp)))
 }
 
 fn basename(path: &[u8]) -> &[u8] {
@@ -134,10 +151,16 @@ fn prepare_named(first: NamedPath, path: &[u8], mut argv: Vec<Vec<u8>>, envp: Ve
             file = interp;
             continue;
         }
+        if !elf::is_elf(&bytes) {
+            return Err(Errno::ENOEXEC);
+        }
         let args = ExecArgs { argv: &argv, envp: &envp, execfn: path };
-        let (mut mm, entry, sp) = load_image(&bytes, &args)?;
+        let comm = Comm::new(basename(path));
+        let Some((mut mm, entry, sp)) = load_image(&bytes, &args)? else {
+            return Ok(Prepared { mm: AddressSpace::new()?, entry: 0, sp: 0, comm, fatal: true });
+        };
         mm.exec.exe = Some(alloc::sync::Arc::new(exe));
-        return Ok(Prepared { mm, entry, sp, comm: Comm::new(basename(path)) });
+        return Ok(Prepared { mm, entry, sp, comm, fatal: false });
     }
     Err(Errno::ELOOP)
 }
@@ -235,6 +258,11 @@ pub fn sys_execveat(
     // The point of no return: the other threads go, then the new program.
     let task = current();
     end_other_threads(&task);
+    if prepared.fatal {
+        // Killed before its first instruction, as Linux does.
+        crate::proc::signal::force_signal(abi::signal::SIGSEGV, abi::signal::SI_KERNEL, 0);
+        return Ok(0);
+    }
     let mm = Arc::new(Mutex::new(prepared.mm));
     mm.lock().activate();
     drop(task.set_mm(mm));

@@ -29,6 +29,11 @@ fn console_fds() -> Result<FdTable, Errno> {
 
 pub fn spawn_init(path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<(), Errno> {
     let prepared = exec::prepare(path, argv.to_vec(), envp.to_vec())?;
+    if prepared.fatal {
+        // Its segments cannot be mapped: a process would be killed with
+        // SIGSEGV; there is no init to kill yet, so it fails to execute.
+        return Err(Errno::ENOEXEC);
+    }
     let frame = exec::initial_frame(prepared.entry, prepared.sp);
     let mm = Arc::new(Mutex::new(prepared.mm));
     let task = Task::new_process(1, prepared.comm, mm, console_fds()?, &frame).ok_or(Errno::ENOMEM)?;
