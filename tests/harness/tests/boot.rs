@@ -659,6 +659,22 @@ fn hostname_is_settable() {
     r.expect_contains("init exited with status 0");
 }
 
+/// 10,000 mutated copies of an executable (header bytes, extreme header
+/// fields, truncation) exec'd as an unprivileged user leave the kernel
+/// running and the system whole (tests/programs/elfmut.c; about 20 s under
+/// TCG).
+#[test]
+fn elf_mutants_leave_the_kernel_running() {
+    let r = boot("init=/elfmut -- 3 10000");
+    r.expect_contains("Run /elfmut as init process");
+    if let Some(line) = r.find_containing("elfmut: seed") {
+        show(harness::serial::strip_timestamp(line));
+    }
+    r.expect(r.contains("elfmut: seed 3, 10000 execs"), "the mutants did not all run");
+    expect_all_pass(&r);
+    r.expect_contains("init exited with status 0");
+}
+
 /// The syscall fuzzer (`tests/programs/fuzz.c`) as init: four workers, as
 /// uid 1000, make 100,000 random calls with typed arguments from seed 2 (about
 /// 10 s under TCG), then the program checks that fork, files, pipes and exec
