@@ -114,3 +114,15 @@ pub const FS_NOCOMP_FL: u32 = 0x0000_0400;
 pub const XATTR_CREATE: i32 = 1;
 /// Fail with ENODATA unless the attribute exists.
 pub const XATTR_REPLACE: i32 = 2;
+
+// Block devices (`linux/fs.h`).
+pub const BLKROGET: usize = 0x125e;
+/// The size in 512-byte sectors, as an unsigned long.
+pub const BLKGETSIZE: usize = 0x1260;
+pub const BLKFLSBUF: usize = 0x1261;
+/// The logical block size, as an int.
+pub const BLKSSZGET: usize = 0x1268;
+pub const BLKBSZGET: usize = 0x8008_1270;
+/// The size in bytes, as a u64.
+pub const BLKGETSIZE64: usize = 0x8008_1272;
+pub const BLKPBSZGET: usize = 0x127b;

@@ -19,6 +19,7 @@ pub mod fcntl;
 pub mod futex;
 pub mod ioctl;
 pub mod ipc;
+pub mod loop_dev;
 pub mod mman;
 pub mod open;
 pub mod prctl;

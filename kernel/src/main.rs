@@ -89,6 +89,7 @@ fn kernel_main(info: Result<&'static BootInfo, PvhError>) -> ! {
     }
 
     drivers::virtio::blk::probe();
+    drivers::loopdev::init(info.cmdline());
     sched::init(proc::task::new_idle_task());
     sched::wait::set_signal_pending_check(proc::signal::has_deliverable);
     sched::deferred::register(sched::deferred::DeferredWork {

@@ -119,6 +119,7 @@ static T_UNUSED const char *errno_name(int e)
 	case ENOSPC: return "ENOSPC";
 	case ENXIO: return "ENXIO";
 	case EBUSY: return "EBUSY";
+	case ENODEV: return "ENODEV";
 	case ENOTEMPTY: return "ENOTEMPTY";
 	case EFBIG: return "EFBIG";
 	case EXDEV: return "EXDEV";

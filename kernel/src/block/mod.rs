@@ -1,7 +1,13 @@
 //! The block layer: disks by name, read and written in 512-byte sectors.
+//!
+//! A disk counts its holders (open device files and mounted filesystems),
+//! as Linux's bd_openers: a loop device that is asked to detach while held
+//! detaches when the last holder lets go.
 
+use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use abi::Errno;
 use spin::Mutex;
@@ -17,25 +23,83 @@ pub trait BlockDevice: Send + Sync {
     fn write(&self, sector: u64, buf: &[u8]) -> Result<(), Errno>;
     /// Makes every completed write durable.
     fn flush(&self) -> Result<(), Errno>;
+
+    /// Writes are refused (BLKROGET; a read-write mount is EACCES).
+    fn read_only(&self) -> bool {
+        false
+    }
+
+    /// The smallest unit the device addresses (BLKSSZGET).
+    fn logical_block_size(&self) -> u32 {
+        SECTOR_SIZE as u32
+    }
+
+    /// The device's own ioctls, after the block layer's; `writable` says
+    /// whether the device file was opened for writing.
+    fn ioctl(&self, _cmd: u32, _arg: u64, _writable: bool) -> Result<usize, Errno> {
+        Err(Errno::ENOTTY)
+    }
+
+    /// The last holder let go of the disk.
+    fn released(&self) {}
 }
 
 pub struct Disk {
-    pub name: &'static str,
+    pub name: String,
     pub major: u32,
     pub minor: u32,
     pub device: Arc<dyn BlockDevice>,
+    holders: AtomicUsize,
+}
+
+impl Disk {
+    pub fn new(name: String, major: u32, minor: u32, device: Arc<dyn BlockDevice>) -> Disk {
+        Disk { name, major, minor, device, holders: AtomicUsize::new(0) }
+    }
+
+    /// An open device file or a mount starts holding the disk.
+    pub fn hold(&self) {
+        self.holders.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// A holder lets go; the device hears when it was the last.
+    pub fn release(&self) {
+        if self.holders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.device.released();
+        }
+    }
+
+    pub fn holders(&self) -> usize {
+        self.holders.load(Ordering::Acquire)
+    }
 }
 
 static DISKS: Mutex<Vec<Arc<Disk>>> = Mutex::new(Vec::new());
 
+/// Adds a disk; `quiet` leaves out the log line (the loop devices, which
+/// have no size until bound).
+pub fn add(disk: Disk, quiet: bool) -> Arc<Disk> {
+    if !quiet {
+        crate::pr_info!(
+            "{}: {} sectors ({} MiB)",
+            disk.name,
+            disk.device.sectors(),
+            (disk.device.sectors() * SECTOR_SIZE as u64) >> 20
+        );
+    }
+    let disk = Arc::new(disk);
+    DISKS.lock().push(disk.clone());
+    disk
+}
+
 pub fn register(disk: Disk) {
-    crate::pr_info!(
-        "{}: {} sectors ({} MiB)",
-        disk.name,
-        disk.device.sectors(),
-        (disk.device.sectors() * SECTOR_SIZE as u64) >> 20
-    );
-    DISKS.lock().push(Arc::new(disk));
+    add(disk, false);
+}
+
+/// Takes the disk (major, minor) off the list: no new opens or mounts
+/// find it.
+pub fn remove(major: u32, minor: u32) {
+    DISKS.lock().retain(|d| !(d.major == major && d.minor == minor));
 }
 
 pub fn disks() -> Vec<Arc<Disk>> {

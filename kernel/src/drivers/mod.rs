@@ -1,5 +1,6 @@
 //! Device drivers.
 
+pub mod loopdev;
 pub mod pci;
 pub mod rtc;
 pub mod uart16550;

@@ -1,19 +1,30 @@
 //! Block device files (/dev/vda...): byte reads and writes at any offset
 //! over a disk's 512-byte sectors; a partial sector is read, changed and
-//! written back. fsync flushes the disk's write cache.
+//! written back. fsync flushes the disk's write cache. The block layer's
+//! ioctls (sizes, read-only) are answered here, the rest by the device.
+//! An open file holds its disk (block/mod.rs).
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec;
 
+use abi::ioctl::{BLKBSZGET, BLKFLSBUF, BLKGETSIZE, BLKGETSIZE64, BLKPBSZGET, BLKROGET, BLKSSZGET};
 use abi::{major, minor, Errno, OpenFlags};
 
 use super::file::File;
 use super::read_write::generic_seek;
 use crate::block::{Disk, SECTOR_SIZE};
+use crate::uaccess::write_user;
 
 struct BlockFile {
     disk: Arc<Disk>,
+    writable: bool,
+}
+
+impl Drop for BlockFile {
+    fn drop(&mut self) {
+        self.disk.release();
+    }
 }
 
 impl BlockFile {
@@ -28,6 +39,32 @@ impl BlockFile {
         let mut buf = vec![0u8; ((end - first) as usize) * SECTOR_SIZE];
         self.disk.device.read(first, &mut buf)?;
         Ok((first, buf))
+    }
+
+    /// The soft block size Linux gives an open device: the largest power
+    /// of two up to a page that divides the size.
+    fn soft_block_size(&self) -> u32 {
+        let mut size = self.disk.device.logical_block_size();
+        while size < 4096 && self.size() & u64::from(size) == 0 {
+            size <<= 1;
+        }
+        size
+    }
+
+    fn block_ioctl(&self, cmd: usize, arg: u64) -> Option<Result<(), Errno>> {
+        let device = &self.disk.device;
+        Some(match cmd {
+            BLKGETSIZE64 => write_user(arg, &self.size()),
+            BLKGETSIZE => write_user(arg, &device.sectors()),
+            BLKSSZGET => write_user(arg, &(device.logical_block_size() as i32)),
+            BLKPBSZGET => write_user(arg, &device.logical_block_size()),
+            BLKBSZGET => write_user(arg, &(self.soft_block_size() as i32)),
+            BLKROGET => write_user(arg, &i32::from(device.read_only())),
+            // There is no buffer cache to drop; the write cache is flushed.
+            BLKFLSBUF if !crate::sched::current().cred.lock().is_privileged() => Err(Errno::EACCES),
+            BLKFLSBUF => device.flush(),
+            _ => return None,
+        })
     }
 }
 
@@ -52,6 +89,9 @@ impl File for BlockFile {
     }
 
     fn write_at(&self, buf: &[u8], pos: u64, _flags: OpenFlags) -> Result<(usize, u64), Errno> {
+        if self.disk.device.read_only() {
+            return Err(Errno::EPERM);
+        }
         let size = self.size();
         if pos >= size {
             return if buf.is_empty() { Ok((0, pos)) } else { Err(Errno::ENOSPC) };
@@ -71,10 +111,18 @@ impl File for BlockFile {
     fn fsync(&self) -> Result<(), Errno> {
         self.disk.device.flush()
     }
+
+    fn ioctl(&self, cmd: u32, arg: u64) -> Result<usize, Errno> {
+        match self.block_ioctl(cmd as usize, arg) {
+            Some(result) => result.map(|_| 0),
+            None => self.disk.device.ioctl(cmd, arg, self.writable),
+        }
+    }
 }
 
 /// Opens block device `rdev`; ENXIO without such a disk, as Linux.
-pub fn open(rdev: u64) -> Result<Box<dyn File>, Errno> {
+pub fn open(rdev: u64, flags: OpenFlags) -> Result<Box<dyn File>, Errno> {
     let disk = crate::block::by_rdev(major(rdev), minor(rdev)).ok_or(Errno::ENXIO)?;
-    Ok(Box::new(BlockFile { disk }))
+    disk.hold();
+    Ok(Box::new(BlockFile { disk, writable: flags.writable() }))
 }

@@ -63,6 +63,8 @@ pub const MEM_MAJOR: u32 = 1;
 /// Linux's terminal majors: ttyS*, and /dev/tty and /dev/console.
 pub const TTY_MAJOR: u32 = 4;
 pub const TTYAUX_MAJOR: u32 = 5;
+/// Linux's miscellaneous character devices, one driver per minor.
+pub const MISC_MAJOR: u32 = 10;
 
 /// Opens a character device of a registered major: (major, minor, flags).
 pub type OpenFn = fn(u32, u32, OpenFlags) -> Result<Box<dyn File>, Errno>;
@@ -75,6 +77,13 @@ pub fn register_driver(major: u32, open: OpenFn) {
     DRIVERS.lock().push((major, open));
 }
 
+/// Drivers of miscellaneous devices (major 10) by minor.
+static MISC: spin::Mutex<alloc::vec::Vec<(u32, OpenFn)>> = spin::Mutex::new(alloc::vec::Vec::new());
+
+pub fn register_misc(minor: u32, open: OpenFn) {
+    MISC.lock().push((minor, open));
+}
+
 /// The driver for character device `rdev`; ENXIO when there is none, as
 /// Linux answers for a device number without a driver.
 pub fn open(rdev: u64, flags: OpenFlags) -> Result<Box<dyn File>, Errno> {
@@ -83,6 +92,10 @@ pub fn open(rdev: u64, flags: OpenFlags) -> Result<Box<dyn File>, Errno> {
         (MEM_MAJOR, 5) => Box::new(Mem::Zero),
         (MEM_MAJOR, 7) => Box::new(Mem::Full),
         (MEM_MAJOR, 8 | 9) => Box::new(Mem::Random),
+        (MISC_MAJOR, minor) => {
+            let driver = MISC.lock().iter().find(|(m, _)| *m == minor).map(|&(_, open)| open);
+            return driver.ok_or(Errno::ENXIO)?(MISC_MAJOR, minor, flags);
+        }
         (major, minor) => {
             let driver = DRIVERS.lock().iter().find(|(m, _)| *m == major).map(|&(_, open)| open);
             return driver.ok_or(Errno::ENXIO)?(major, minor, flags);

@@ -9,7 +9,7 @@ use alloc::sync::Arc;
 
 use abi::{makedev, Errno, S_IFBLK, S_IFCHR, S_IFDIR};
 
-use super::chardev::{MEM_MAJOR, TTYAUX_MAJOR, TTY_MAJOR};
+use super::chardev::{MEM_MAJOR, MISC_MAJOR, TTYAUX_MAJOR, TTY_MAJOR};
 use super::create::create_in;
 use super::inode::Inode;
 use super::mount::{self, Mount, Path, MNT_NOSUID, MNT_RELATIME};
@@ -27,7 +27,41 @@ const NODES: &[(&[u8], u32, u32, u32)] = &[
     (b"console", TTYAUX_MAJOR, 1, 0o600),
     // The serial port, the terminal the shell runs on.
     (b"ttyS0", TTY_MAJOR, 64, 0o660),
+    (b"loop-control", MISC_MAJOR, abi::loop_dev::LOOP_CTRL_MINOR, 0o660),
 ];
+
+/// The /dev the nodes went into (devtmpfs's, or the initramfs's), for
+/// the devices that come and go after boot (loop devices).
+static DEV_DIR: spin::Mutex<Option<Arc<Inode>>> = spin::Mutex::new(None);
+
+/// Adds the node of a device made after boot, owned by root; a name in
+/// use is left alone.
+pub fn add_node(name: &[u8], mode: u32, rdev: u64) {
+    let Some(dev) = DEV_DIR.lock().clone() else { return };
+    let _ns = ramfs::namespace_lock();
+    if matches!(dev.lock().dir().map(|d| d.get(name).is_some()), Ok(true) | Err(_)) {
+        return;
+    }
+    let made = ramfs::new_child(&dev, mode, rdev).and_then(|inode| {
+        let mut i = inode.lock();
+        (i.uid, i.gid) = (0, 0);
+        drop(i);
+        ramfs::add_entry(&dev, name, &inode)
+    });
+    if let Err(e) = made {
+        crate::pr_err!("devtmpfs: cannot add /dev/{}: error -{}", core::str::from_utf8(name).unwrap_or("?"), e.code());
+    }
+}
+
+/// Removes the node of a device that is gone, if it is still that device's.
+pub fn remove_node(name: &[u8], rdev: u64) {
+    let Some(dev) = DEV_DIR.lock().clone() else { return };
+    let _ns = ramfs::namespace_lock();
+    let ours = dev.lock().dir().ok().and_then(|d| d.get(name)).is_some_and(|node| node.lock().rdev == rdev);
+    if ours {
+        let _ = ramfs::remove_entry(&dev, name);
+    }
+}
 
 /// The directory `name` in `dir`, made with `mode` if missing.
 fn ensure_dir(dir: &Arc<Inode>, name: &[u8], mode: u32) -> Result<Arc<Inode>, Errno> {
@@ -60,6 +94,7 @@ fn populate_dev(dev: &Arc<Inode>) -> Result<(), Errno> {
         }
     }
     ensure_dir(dev, b"shm", 0o1777)?;
+    *DEV_DIR.lock() = Some(dev.clone());
     Ok(())
 }
 

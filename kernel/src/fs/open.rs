@@ -117,7 +117,7 @@ fn open_inode(inode: &Arc<Inode>, flags: OpenFlags, created: bool) -> Result<all
     }
     if inode.kind() == abi::S_IFBLK {
         let rdev = inode.lock().rdev;
-        return super::blockdev::open(rdev);
+        return super::blockdev::open(rdev, flags);
     }
     if inode.is_fifo() {
         return super::fifo::open(inode, flags);

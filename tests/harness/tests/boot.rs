@@ -262,6 +262,16 @@ fn shell_script(name: &str) -> BootResult {
     r
 }
 
+/// Loop devices with busybox: losetup and mount -o loop of the kestrelfs
+/// images under /images, read-only and read-write, a read-only device
+/// mounted read-only, devices freed at umount (tests/scripts/loop.sh).
+#[test]
+fn loop_devices_mount_images() {
+    let r = shell_script("loop");
+    let summary = r.find_line("loop: ").unwrap_or_default().to_string();
+    r.expect(summary.trim_end().ends_with(" 0 failed"), format_args!("loop.sh's summary is {summary:?}"));
+}
+
 /// A FIFO's writer and reader opening it at once, on two CPUs at least,
 /// 200 times: every round meets and carries its line.
 #[test]

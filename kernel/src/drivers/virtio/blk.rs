@@ -150,9 +150,7 @@ pub fn probe() {
     let devices = pci::scan().into_iter().filter(|f| f.vendor == VIRTIO_VENDOR && f.device_id == VIRTIO_BLK_LEGACY);
     for (n, f) in devices.take(NAMES.len()).enumerate() {
         match init_device(&f) {
-            Some(dev) => {
-                block::register(Disk { name: NAMES[n], major: MAJOR, minor: (n * 16) as u32, device: Arc::new(dev) })
-            }
+            Some(dev) => block::register(Disk::new(NAMES[n].into(), MAJOR, (n * 16) as u32, Arc::new(dev))),
             None => {
                 crate::pr_warn!("virtio-blk at {:02x}:{:02x}.{}: no legacy I/O interface", f.bus, f.device, f.function)
             }

@@ -126,6 +126,7 @@ pub fn from_disk_time(t: kestrelfs::Timespec) -> abi::Timespec {
 
 impl Volume {
     fn new(disk: Arc<Disk>, fs: Fs<DiskDevice>, sb: Weak<SuperBlock>, read_only: bool) -> Volume {
+        disk.hold();
         Volume {
             disk,
             chunk_size: fs.chunk_size(),
@@ -145,8 +146,8 @@ impl Volume {
         }
     }
 
-    pub fn name(&self) -> &'static str {
-        self.disk.name
+    pub fn name(&self) -> &str {
+        &self.disk.name
     }
 
     pub fn is_read_only(&self) -> bool {
@@ -264,5 +265,13 @@ impl Store for Volume {
             return Err(Errno::ENOSPC);
         }
         Ok(())
+    }
+}
+
+/// The disk is held from the mount until the last reference to the
+/// volume goes (the superblock's, after the unmount).
+impl Drop for Volume {
+    fn drop(&mut self) {
+        self.disk.release();
     }
 }

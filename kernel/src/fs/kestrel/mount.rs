@@ -72,6 +72,10 @@ fn mount_errno(e: &Error) -> Errno {
 /// Opens the filesystem on `disk` and reads its tree: a new superblock.
 fn open(disk: &Arc<Disk>, sb_flags: u32, opts: Options) -> Result<Arc<SuperBlock>, Errno> {
     let read_only = sb_flags & SB_RDONLY != 0;
+    if !read_only && disk.device.read_only() {
+        crate::pr_err!("kestrelfs ({}): the device is read-only: mount it read-only", disk.name);
+        return Err(Errno::EACCES);
+    }
     let open_opts = OpenOptions { read_only, compression: opts.compression, skip_verify: false };
     let device = DiskDevice::new(disk.clone());
     let fs = super::stack::run(|| Fs::open(device, open_opts, Box::new(Clock))).map_err(|e| {
@@ -134,7 +138,7 @@ fn mount_disk(
     mnt_flags: u32,
     data: Option<&[u8]>,
 ) -> Result<Arc<Mount>, Errno> {
-    let opts = parse_options(disk.name, data)?;
+    let opts = parse_options(&disk.name, data)?;
     let sb = get_super(disk, sb_flags, opts)?;
     let root = sb.root().ok_or(Errno::EBUSY)?;
     Ok(Mount::create(sb, root, source, mnt_flags))
