@@ -262,6 +262,20 @@ static void header_cases(void)
 	check_len("the copy cut to 1500 bytes (segments past the end)", 1500, SIG(SIGSEGV));
 	check_len("an empty file", 0, -ENOEXEC);
 
+	/* A sparse file far larger than memory: its first bytes decide. */
+	const char *sparse = write_variant(0);
+	if (sparse && truncate(sparse, 64LL << 30) == 0) {
+		int got = run(sparse);
+		if (got == -ENOEXEC)
+			tpass("a 64 GiB sparse file of zeros: %s", describe(got));
+		else if (got != NO_SETUID)
+			tfail("a 64 GiB sparse file of zeros: %s, expected %s", describe(got), describe(-ENOEXEC));
+	} else {
+		tconf("cannot make a 64 GiB sparse file: %s", errno_name(errno));
+	}
+	if (sparse)
+		unlink(sparse);
+
 	reset();
 	img[1] = 'e';
 	check("bad magic \"\\177eLF\"", -ENOEXEC);

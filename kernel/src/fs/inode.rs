@@ -262,12 +262,18 @@ impl Inode {
         core::ptr::eq(Arc::as_ptr(&parent), self).then(|| node.name().to_vec())
     }
 
-    /// A copy of a regular file's bytes (for execve).
-    pub fn read_all(&self) -> Result<Vec<u8>, Errno> {
+    /// A copy of a regular file's first `limit` bytes at most, or of all
+    /// of them (for execve). A file too large to copy is ENOMEM, not a
+    /// failed allocation: a sparse file can be far larger than memory.
+    pub fn read_all(&self, limit: Option<usize>) -> Result<Vec<u8>, Errno> {
         let mut inner = self.lock();
         match &mut inner.content {
             Content::File(data) => {
-                let mut bytes = alloc::vec![0; data.size() as usize];
+                let size = usize::try_from(data.size()).map_err(|_| Errno::ENOMEM)?;
+                let len = limit.map_or(size, |l| l.min(size));
+                let mut bytes = Vec::new();
+                bytes.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
+                bytes.resize(len, 0);
                 data.read(0, &mut bytes)?;
                 Ok(bytes)
             }

@@ -105,7 +105,13 @@ fn read_executable(named: NamedPath) -> Result<(Vec<u8>, NamedPath), Errno> {
         return Err(Errno::EACCES);
     }
     perm::may_exec(inode)?;
-    Ok((inode.read_all()?, named))
+    // Only an ELF file is read whole; a script needs its `#!` line, and
+    // anything else fails on its first bytes.
+    let head = inode.read_all(Some(BINPRM_BUF_SIZE))?;
+    if !elf::is_elf(&head) {
+        return Ok((head, named));
+    }
+    Ok((inode.read_all(None)?, named))
 }
 
 /// Splits a `#!` line into the interpreter and its optional argument.
