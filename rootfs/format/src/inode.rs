@@ -215,6 +215,12 @@ impl Inode {
         if !ftype.has_data() && (layout != Layout::Empty || size != 0) {
             return Err(InodeFault::BadLayout { layout: r[22] });
         }
+        if ftype == FileType::Symlink && size > MAX_SYMLINK_BYTES {
+            return Err(InodeFault::BadField("symlink size"));
+        }
+        if size > i64::MAX as u64 {
+            return Err(InodeFault::BadField("size"));
+        }
         if let Layout::Tree { depth, .. } = layout {
             if depth > MAX_DEPTH {
                 return Err(InodeFault::BadField("chunk map depth"));

@@ -47,6 +47,12 @@ pub const MIN_CHUNK: u32 = 4096;
 pub const MAX_CHUNK: u32 = 1 << 20;
 pub const DEFAULT_CHUNK: u32 = 128 * 1024;
 
+/// The most a directory may hold (some ten million entries): a larger
+/// size is damage, and is never allocated.
+pub const MAX_DIR_BYTES: u64 = 256 << 20;
+/// The longest symbolic link target (Linux's PATH_MAX less the NUL).
+pub const MAX_SYMLINK_BYTES: u64 = 4095;
+
 /// Longest name in a directory entry.
 pub const NAME_MAX: usize = 255;
 /// Most hard links to one inode (Linux's ext4 value).

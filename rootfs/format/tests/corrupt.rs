@@ -151,3 +151,45 @@ fn random_bit_flips_never_panic() {
         let _ = report;
     }
 }
+
+/// Inode records changed behind a checksum made right again: a directory
+/// that claims a petabyte and a symbolic link that claims a terabyte are
+/// damage, reported before anything that large is allocated.
+#[test]
+fn impossible_sizes_behind_good_checksums() {
+    let mut fs = format(256, Compression::LZ4);
+    let d = fs.mkdir(1, b"d", 0o755, 0, 0).unwrap();
+    fs.symlink(1, b"l", b"d", 0, 0).unwrap();
+    fs.sync().unwrap();
+    let dev = fs.into_device();
+    let report = fsck::check(&mut dev.clone()).unwrap();
+    let leaves: Vec<u64> = report.nodes.iter().filter(|n| n.1 == NodeKind::InodeLeaf).map(|n| n.0).collect();
+    for (kind, size) in [(S_IFDIR, 1u64 << 50), (S_IFLNK, 1u64 << 40)] {
+        let mut bad = dev.clone();
+        let bytes = bad.bytes_mut();
+        let mut changed = 0;
+        for &leaf in &leaves {
+            let block = &mut bytes[leaf as usize * BLOCK_SIZE..][..BLOCK_SIZE];
+            for rec in block[64..].chunks_exact_mut(256) {
+                let mode = u32::from_le_bytes(rec[0..4].try_into().unwrap());
+                if mode & S_IFMT == kind {
+                    rec[24..32].copy_from_slice(&size.to_le_bytes());
+                    changed += 1;
+                }
+            }
+            let crc = kestrelfs::crc32c::crc32c_skipping(block, 4);
+            block[4..8].copy_from_slice(&crc.to_le_bytes());
+        }
+        assert!(changed > 0, "no inode of kind {kind:o} found");
+        let outcome = Fs::open(bad, OpenOptions::default(), clock()).and_then(|mut fs| {
+            fs.readdir(1)?;
+            fs.readdir(d)?;
+            let link = fs.lookup(1, b"l")?;
+            fs.readlink(link)
+        });
+        match outcome {
+            Err(Error::Corrupt(Corruption::Inode { .. })) => {}
+            other => panic!("kind {kind:o} with size {size}: {other:?}"),
+        }
+    }
+}

@@ -57,7 +57,9 @@ pub fn parse_options(disk: &str, data: Option<&[u8]>) -> Result<Options, Errno> 
 
 /// The errno for a mount that failed: a disk that is not kestrelfs at all
 /// (no magic in either superblock) or asks for unknown features is
-/// EINVAL; damage is EUCLEAN; an unreadable disk EIO.
+/// EINVAL; an unreadable disk EIO; a full one ENOSPC; anything else is
+/// damage, EUCLEAN, for a sound image cannot fail to open otherwise (a
+/// root that names a missing inode is not "no such file").
 fn mount_errno(e: &Error) -> Errno {
     match e {
         Error::Corrupt(Corruption::NoValidSuperblock { slot0, slot1 })
@@ -65,7 +67,17 @@ fn mount_errno(e: &Error) -> Errno {
         {
             Errno::EINVAL
         }
-        _ => super::errno(e),
+        Error::Device(_) | Error::Unsupported { .. } | Error::DeviceTooSmall | Error::NoSpace => super::errno(e),
+        _ => Errno::EUCLEAN,
+    }
+}
+
+/// Logs why the mount of `disk` failed.
+fn log_mount_error(disk: &Disk, e: &Error) {
+    if mount_errno(e) == Errno::EUCLEAN && !matches!(e, Error::Corrupt(_)) {
+        crate::pr_err!("kestrelfs ({}): cannot mount: filesystem damaged: its tree is inconsistent ({})", disk.name, e);
+    } else {
+        crate::pr_err!("kestrelfs ({}): cannot mount: {}", disk.name, e);
     }
 }
 
@@ -79,7 +91,7 @@ fn open(disk: &Arc<Disk>, sb_flags: u32, opts: Options) -> Result<Arc<SuperBlock
     let open_opts = OpenOptions { read_only, compression: opts.compression, skip_verify: false };
     let device = DiskDevice::new(disk.clone());
     let fs = super::stack::run(|| Fs::open(device, open_opts, Box::new(Clock))).map_err(|e| {
-        crate::pr_err!("kestrelfs ({}): cannot mount: {}", disk.name, e);
+        log_mount_error(disk, &e);
         mount_errno(&e)
     })?;
     for f in fs.slot_faults() {
@@ -103,7 +115,7 @@ fn open(disk: &Arc<Disk>, sb_flags: u32, opts: Options) -> Result<Arc<SuperBlock
     *vol.compress_option.lock() = opts.compression;
     sb.set_ops(Arc::new(super::ops::KestrelOps(vol.clone())));
     let root = load::load_tree(&vol, &sb).map_err(|e| {
-        crate::pr_err!("kestrelfs ({}): cannot mount: {}", disk.name, e);
+        log_mount_error(disk, &e);
         vol.fs.lock().take();
         mount_errno(&e)
     })?;

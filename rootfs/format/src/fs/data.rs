@@ -9,7 +9,7 @@ use crate::chunk::ChunkPtr;
 use crate::compress::{compress_chunk, decompress_chunk};
 use crate::crc32c::crc32c;
 use crate::device::BlockDevice;
-use crate::error::{ChunkFault, Corruption, Error, NodeKind, Result};
+use crate::error::{ChunkFault, Corruption, Error, InodeFault, NodeKind, Result};
 use crate::inode::{FileType, Layout};
 use crate::layout::*;
 use crate::space::Counting;
@@ -158,9 +158,30 @@ impl<D: BlockDevice> Fs<D> {
         Ok(n)
     }
 
-    /// The whole contents of a file.
+    /// The whole contents of a file. Directories and symbolic links have
+    /// no holes (a directory block always starts with an entry, a target
+    /// has no NUL), so for them a size past the last stored chunk, or past
+    /// their limits, is damage, found before anything that large is
+    /// allocated.
     pub fn read_all(&mut self, ino: u64) -> Result<Vec<u8>> {
-        let size = self.inode(ino)?.size;
+        let inode = self.inode(ino)?;
+        let size = inode.size;
+        let damaged = |what| Error::Corrupt(Corruption::Inode { ino, fault: InodeFault::BadField(what) });
+        let limit = match inode.file_type() {
+            FileType::Directory => MAX_DIR_BYTES,
+            FileType::Symlink => MAX_SYMLINK_BYTES,
+            _ => MAX_FILE_SIZE,
+        };
+        if size > limit {
+            return Err(damaged("size"));
+        }
+        let holeless = limit != MAX_FILE_SIZE;
+        if holeless && size > 0 && !matches!(inode.layout, Layout::Inline(_)) {
+            let last = (size - 1) / u64::from(self.sb.chunk_size);
+            if !self.pending.contains_key(&(ino, last)) && self.chunk_ptr(ino, last)?.is_hole() {
+                return Err(damaged("size past the stored data"));
+            }
+        }
         let mut out = vec![0u8; usize::try_from(size).map_err(|_| Error::FileTooBig)?];
         let n = self.read(ino, 0, &mut out)?;
         out.truncate(n);

@@ -163,7 +163,11 @@ impl<D: BlockDevice> Fs<D> {
 
     /// symlink(2) with the new inode's owner, mode bits and number given.
     pub fn symlink_with(&mut self, dir: u64, name: &[u8], target: &[u8], new: &NewInode) -> Result<u64> {
-        if target.is_empty() || target.len() > 4095 || target.contains(&0) || new.mode & S_IFMT != S_IFLNK {
+        if target.is_empty()
+            || target.len() as u64 > MAX_SYMLINK_BYTES
+            || target.contains(&0)
+            || new.mode & S_IFMT != S_IFLNK
+        {
             return Err(Error::InvalidArgument);
         }
         let ino = self.create(dir, name, new)?;

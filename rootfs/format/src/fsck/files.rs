@@ -15,9 +15,6 @@ use crate::error::{ChunkFault, Corruption, DirFault, InodeFault, NodeKind};
 use crate::inode::{FileType, Inode, Layout};
 use crate::layout::*;
 
-/// Directories larger than this are not parsed (no real directory comes near).
-const MAX_DIR_BYTES: u64 = 256 << 20;
-
 impl<D: BlockDevice> Checker<'_, D> {
     pub(super) fn check_files(&mut self, inodes: &BTreeMap<u64, Inode>) {
         let mut names: BTreeMap<u64, u32> = BTreeMap::new();
