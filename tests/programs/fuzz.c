@@ -1108,7 +1108,11 @@ static void tame_structs(long nr, long *a)
 	case SYS_ioctl: {
 		static const long cmds[] = { 0x5401, 0x5402, 0x540f, 0x5410, 0x5413, 0x5414, 0x541b,
 					     0x5421, 0x5450, 0x5451, 0x540e, 0x5422, 0x80086601,
-					     0x40086602, 0x8004667d, 0x5429 };
+					     0x40086602, 0x8004667d, 0x5429,
+					     /* loop devices, loop-control, block devices */
+					     0x4c00, 0x4c01, 0x4c02, 0x4c03, 0x4c04, 0x4c05, 0x4c06, 0x4c07,
+					     0x4c08, 0x4c09, 0x4c0a, 0x4c80, 0x4c81, 0x4c82, 0x80081272,
+					     0x1268, 0x125e };
 		if (!one_in(4))
 			a[1] = cmds[below(sizeof cmds / sizeof cmds[0])];
 		if (a[1] == 0x5412 /* TIOCSTI */)
@@ -1438,6 +1442,9 @@ static void open_misc_fds(void)
 	add_fd(open("/proc/meminfo", O_RDONLY));
 	add_fd(open("/", O_RDONLY | O_DIRECTORY));
 	add_fd(open("/proc/self", O_PATH));
+	/* Root only (0660 root): a loop device and loop-control. */
+	add_fd(open("/dev/loop7", O_RDWR));
+	add_fd(open("/dev/loop-control", O_RDWR));
 	W.closed_fd = open("/dev/null", O_RDONLY);
 	close(W.closed_fd);
 }
