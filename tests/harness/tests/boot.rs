@@ -706,6 +706,20 @@ fn kestrelfs_mutants_leave_the_kernel_running() {
     r.expect_contains("init exited with status 0");
 }
 
+/// Awkward payloads written as root to every writable /proc/sys file and
+/// to the process's own comm and oom_score_adj, each value restored
+/// after: no panic, every file still readable, and fork, IPC and message
+/// queues work afterwards (tests/programs/procmut.c).
+#[test]
+fn proc_writes_leave_the_kernel_running() {
+    let r = boot("init=/procmut");
+    if let Some(line) = r.find_containing("procmut: ") {
+        show(harness::serial::strip_timestamp(line));
+    }
+    expect_all_pass(&r);
+    r.expect_contains("init exited with status 0");
+}
+
 /// The syscall fuzzer (`tests/programs/fuzz.c`) as init: four workers, as
 /// uid 1000, make 100,000 random calls with typed arguments from seed 2 (about
 /// 10 s under TCG), then the program checks that fork, files, pipes and exec
