@@ -120,6 +120,7 @@ static T_UNUSED const char *errno_name(int e)
 	case ENXIO: return "ENXIO";
 	case EBUSY: return "EBUSY";
 	case ENODEV: return "ENODEV";
+	case ETXTBSY: return "ETXTBSY";
 	case ENOTEMPTY: return "ENOTEMPTY";
 	case EFBIG: return "EFBIG";
 	case EXDEV: return "EXDEV";

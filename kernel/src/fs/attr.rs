@@ -126,6 +126,7 @@ pub fn sys_truncate(path: u64, length: i64) -> Result<usize, Errno> {
     }
     inode.mnt.want_write()?;
     permission(&inode, MAY_WRITE)?;
+    inode.write_access.check_writable()?;
     truncate(&inode, length).map(|_| 0)
 }
 

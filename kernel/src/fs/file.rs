@@ -169,6 +169,7 @@ impl OpenFile {
         let writer = flags.writable() && !flags.contains(OpenFlags::O_PATH) && path.is_regular();
         if writer {
             path.mnt.get_write();
+            path.inode.write_access.add_writer();
         }
         path.mnt.touch();
         let (flags, pos) = (AtomicU32::new(flags.bits()), AtomicU64::new(0));
@@ -339,6 +340,7 @@ impl Drop for OpenFile {
         super::locks::release_file(self);
         if self.writer {
             self.path.mnt.put_write();
+            self.path.inode.write_access.remove_writer();
         }
     }
 }

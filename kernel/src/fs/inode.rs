@@ -20,6 +20,7 @@ use super::dir::Dir;
 use super::filedata::FileData;
 use super::node_ops::NodeOperations;
 use super::super_block::SuperBlock;
+use super::write_access::WriteAccess;
 
 pub enum Content {
     Dir(Dir),
@@ -56,6 +57,8 @@ pub struct Inode {
     /// Mounts whose mountpoint this is (Linux's DCACHE_MOUNTED), so the
     /// walk looks in the mount table only at mountpoints.
     mounted: AtomicUsize,
+    /// Writers against running programs (ETXTBSY).
+    pub write_access: WriteAccess,
     inner: Mutex<Inner>,
 }
 
@@ -151,6 +154,7 @@ impl Inode {
             sb: sb.clone(),
             kind: mode & S_IFMT,
             mounted: AtomicUsize::new(0),
+            write_access: WriteAccess::default(),
             inner: Mutex::new(inner),
         })
     }
@@ -164,6 +168,7 @@ impl Inode {
             sb: sb.clone(),
             kind: inner.mode & S_IFMT,
             mounted: AtomicUsize::new(0),
+            write_access: WriteAccess::default(),
             inner: Mutex::new(inner),
         })
     }

@@ -83,4 +83,5 @@ pub mod timerfd;
 pub mod tmpfs;
 pub mod unlink;
 pub mod utimes;
+pub mod write_access;
 pub mod xattr;

@@ -96,6 +96,9 @@ fn open_inode(inode: &Arc<Inode>, flags: OpenFlags, created: bool) -> Result<all
         return node.open(inode, flags);
     }
     if inode.is_regular() {
+        if flags.writable() {
+            inode.write_access.check_writable()?;
+        }
         if flags.contains(OpenFlags::O_TRUNC) && !created {
             let mut i = inode.lock();
             let data = i.file_mut()?;

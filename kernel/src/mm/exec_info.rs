@@ -27,4 +27,8 @@ pub struct ExecInfo {
     /// The executable file, held while the program runs: what the exec
     /// layer gives (a path in the VFS); mm only keeps it.
     pub exe: Option<Arc<dyn Any + Send + Sync>>,
+    /// What keeps the executable from being written while it runs (the
+    /// exec layer's guard; dropped with the last address space that runs
+    /// the program).
+    pub exe_deny: Option<Arc<dyn Any + Send + Sync>>,
 }

@@ -16,6 +16,7 @@ use super::exec_stack::{self, ExecArgs};
 use crate::arch::entry::TrapFrame;
 use crate::arch::gdt::{USER_CS, USER_DS};
 use crate::fs::d_path::NamedPath;
+use crate::fs::write_access::DenyWrite;
 use crate::fs::{namei, perm};
 use crate::mm::address_space::{page_up, AddressSpace, STACK_TOP};
 use crate::mm::vma::{Vma, VmaKind};
@@ -56,7 +57,7 @@ pub struct Prepared {
 fn read_interpreter(bytes: &[u8]) -> Result<Option<Vec<u8>>, Errno> {
     let Some(path) = elf::interpreter(bytes)? else { return Ok(None) };
     let named = namei::lookup_named(abi::AT_FDCWD, &path, true)?;
-    read_executable(named).map(|(interp, _)| Some(interp))
+    read_executable(named).map(|(interp, _, _)| Some(interp))
 }
 
 /// Builds a fresh address space holding the program (and its
@@ -97,21 +98,23 @@ fn basename(path: &[u8]) -> &[u8] {
 }
 
 /// Reads an executable file, checking Linux's permission rules: a
-/// regular file with execute access. Returns the bytes and the file
-/// (/proc/PID/exe).
-fn read_executable(named: NamedPath) -> Result<(Vec<u8>, NamedPath), Errno> {
+/// regular file with execute access, not open for writing (ETXTBSY).
+/// Returns the bytes, the file (/proc/PID/exe) and the guard that keeps
+/// it from being written while it is read or runs.
+fn read_executable(named: NamedPath) -> Result<(Vec<u8>, NamedPath, DenyWrite), Errno> {
     let inode = &named.path;
     if !inode.is_regular() {
         return Err(Errno::EACCES);
     }
     perm::may_exec(inode)?;
+    let deny = DenyWrite::new(&inode.inode)?;
     // Only an ELF file is read whole; a script needs its `#!` line, and
     // anything else fails on its first bytes.
     let head = inode.read_all(Some(BINPRM_BUF_SIZE))?;
     if !elf::is_elf(&head) {
-        return Ok((head, named));
+        return Ok((head, named, deny));
     }
-    Ok((inode.read_all(None)?, named))
+    Ok((inode.read_all(None)?, named, deny))
 }
 
 /// Splits a `#!` line into the interpreter and its optional argument.
@@ -146,7 +149,7 @@ fn prepare_named(first: NamedPath, path: &[u8], mut argv: Vec<Vec<u8>>, envp: Ve
             Some(named) => named,
             None => namei::lookup_named(abi::AT_FDCWD, &file, true)?,
         };
-        let (bytes, exe) = read_executable(named)?;
+        let (bytes, exe, deny) = read_executable(named)?;
         if let Some((interp, arg)) = parse_shebang(&bytes) {
             // argv becomes: interpreter, its argument, the script, the rest.
             let mut new_argv = alloc::vec![interp.clone()];
@@ -166,6 +169,7 @@ fn prepare_named(first: NamedPath, path: &[u8], mut argv: Vec<Vec<u8>>, envp: Ve
             return Ok(Prepared { mm: AddressSpace::new()?, entry: 0, sp: 0, comm, fatal: true });
         };
         mm.exec.exe = Some(alloc::sync::Arc::new(exe));
+        mm.exec.exe_deny = Some(alloc::sync::Arc::new(deny));
         return Ok(Prepared { mm, entry, sp, comm, fatal: false });
     }
     Err(Errno::ELOOP)
