@@ -55,8 +55,40 @@ static void report(const char *fd)
 	exit(0);
 }
 
+/* An empty argv: Linux since 5.18 gives the program argc 1 and an empty
+ * argv[0]. The child reports what it got through the descriptor named in
+ * its environment. */
+static void check_empty_argv(const char *self)
+{
+	int p[2];
+	if (pipe(p) != 0)
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		char env[64];
+		snprintf(env, sizeof env, "EXECVEAT_ARGC0_FD=%d", p[1]);
+		char *argv[] = {NULL};
+		char *envp[] = {env, NULL};
+		execve(self, argv, envp);
+		_exit(2);
+	}
+	close(p[1]);
+	char seen[64] = {0};
+	if (read(p[0], seen, sizeof seen - 1) < 0)
+		seen[0] = 0;
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+	EXPECT_RET("execve with an empty argv: argc 1, argv[0] \"\"", strcmp(seen, "argc=1 argv0=\"\""), 0);
+}
+
 int main(int argc, char **argv)
 {
+	const char *argc0_fd = getenv("EXECVEAT_ARGC0_FD");
+	if (argc0_fd) {
+		dprintf(atoi(argc0_fd), "argc=%d argv0=\"%s\"", argc, argc > 0 && argv[0] ? argv[0] : "(null)");
+		return 0;
+	}
 	if (argc == 3 && strcmp(argv[1], "report") == 0)
 		report(argv[2]);
 	char self[256], dir[256], seen[256], want[300];
@@ -100,5 +132,6 @@ int main(int argc, char **argv)
 	}
 	int dirself = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY);
 	EXPECT_RET("AT_EMPTY_PATH on a directory: EACCES", run(dirself, "", AT_EMPTY_PATH, seen, sizeof seen), -EACCES);
+	check_empty_argv(self);
 	return tdone();
 }

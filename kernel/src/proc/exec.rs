@@ -6,7 +6,7 @@
 use alloc::format;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use abi::{AtFlags, Errno};
 use spin::Mutex;
@@ -32,6 +32,9 @@ const PATH_MAX: usize = 4096;
 const MAX_SCRIPT_DEPTH: usize = 4;
 /// Linux reads the first 256 bytes of a file for its `#!` line.
 const BINPRM_BUF_SIZE: usize = 256;
+/// An empty argv is logged once, as Linux's pr_warn_once.
+static EMPTY_ARGV_LOGGED: AtomicBool = AtomicBool::new(false);
+
 /// Linux's MAX_ARG_STRLEN.
 const MAX_ARG_STRLEN: usize = 32 * 4096;
 /// Linux's limit on the total argument and environment size (a quarter of
@@ -261,8 +264,20 @@ pub fn sys_execveat(
         (named, name)
     };
     let mut total = 0;
-    let argv = read_string_array(argv, &mut total)?;
+    let mut argv = read_string_array(argv, &mut total)?;
     let envp = read_string_array(envp, &mut total)?;
+    if argv.is_empty() {
+        // Linux since 5.18: programs count on argv[0], so it is there.
+        if !EMPTY_ARGV_LOGGED.swap(true, Ordering::Relaxed) {
+            let comm = current().comm();
+            crate::pr_warn!(
+                "process '{}' launched '{}' with NULL argv: empty string added",
+                comm.as_str(),
+                core::str::from_utf8(&name).unwrap_or("?")
+            );
+        }
+        argv.push(Vec::new());
+    }
     let prepared = prepare_named(named, &name, argv, envp)?;
 
     // The point of no return: the other threads go, then the new program.
