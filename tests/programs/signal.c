@@ -78,6 +78,8 @@ static void check_handler_and_siginfo(void)
 	struct sigaction now;
 	sigaction(SIGUSR1, NULL, &now);
 	EXPECT_RET("SA_RESETHAND: back to SIG_DFL after one delivery", now.sa_handler == SIG_DFL, 1);
+	EXPECT_RET("  the flags stay (SA_SIGINFO, SA_NODEFER, SA_RESETHAND)",
+		   (now.sa_flags & (SA_SIGINFO | SA_NODEFER | SA_RESETHAND)) == (SA_SIGINFO | SA_NODEFER | SA_RESETHAND), 1);
 }
 
 static void check_mask_and_pending(void)

@@ -135,7 +135,8 @@ fn run_handler(frame: &mut TrapFrame, sig: i32, info: &Siginfo, action: &KernelS
         new_mask |= sig_bit(sig);
     }
     task.signal_mask.store(new_mask & !super::UNBLOCKABLE, Ordering::Relaxed);
+    // Only the handler goes back to SIG_DFL; flags and mask stay, as on Linux.
     if action.flags & SA_RESETHAND != 0 {
-        task.signals.lock().actions[(sig - 1) as usize] = KernelSigaction::DEFAULT;
+        task.signals.lock().actions[(sig - 1) as usize].handler = abi::signal::SIG_DFL;
     }
 }
