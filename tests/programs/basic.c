@@ -203,6 +203,17 @@ static void test_mmap(void)
 		     EINVAL);
 	EXPECT_ERRNO("mmap(MAP_ANONYMOUS without MAP_PRIVATE or MAP_SHARED)",
 		     raw_mmap(NULL, PAGE, PROT_READ, MAP_ANONYMOUS), EINVAL);
+	/* Linux's order: the offset, then the descriptor, then the rest. */
+	EXPECT_ERRNO("mmap(len 0) of a closed descriptor",
+		     syscall(SYS_mmap, NULL, 0, PROT_WRITE, MAP_SHARED, 99, 0), EBADF);
+	EXPECT_ERRNO("mmap(no map type) of a closed descriptor",
+		     syscall(SYS_mmap, NULL, PAGE, PROT_READ, 0, 99, 0), EBADF);
+	EXPECT_ERRNO("mmap(an unaligned offset) of a closed descriptor",
+		     syscall(SYS_mmap, NULL, PAGE, PROT_READ, MAP_SHARED, 99, 1), EINVAL);
+	void *odd = raw_mmap(NULL, PAGE, PROT_READ | 0x100, MAP_PRIVATE | MAP_ANONYMOUS);
+	EXPECT_RET("mmap ignores unknown protection bits", odd != MAP_FAILED, 1);
+	if (odd != MAP_FAILED)
+		munmap(odd, PAGE);
 
 	/* Three pages, then work inside them. */
 	unsigned char *q =

@@ -136,14 +136,23 @@ pub fn source(file: &Arc<OpenFile>, prot: ProtFlags, flags: MapFlags) -> Result<
 /// mmap(2): checks the arguments, resolves the descriptor to what it maps,
 /// and has mm map it.
 pub fn sys_mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, offset: u64) -> Result<usize, Errno> {
-    let (prot, flags) = crate::mm::mmap::check_args(len, prot, flags, offset)?;
-    let source = if flags.contains(MapFlags::MAP_ANONYMOUS) {
+    // Linux's order: the offset's alignment, then the descriptor, then the
+    // rest (a zero length with a bad descriptor is EBADF).
+    if !offset.is_multiple_of(super::page::PAGE_SIZE as u64) {
+        return Err(Errno::EINVAL);
+    }
+    let file = if MapFlags::from_bits_retain(flags).contains(MapFlags::MAP_ANONYMOUS) {
         None
     } else {
-        match source(&super::file::get_file(fd)?, prot, flags)? {
+        Some(super::file::get_file(fd)?)
+    };
+    let (prot, flags) = crate::mm::mmap::check_args(len, prot, flags, offset)?;
+    let source = match file {
+        None => None,
+        Some(file) => match source(&file, prot, flags)? {
             Source::File(f) => Some(f),
             Source::Anonymous => None,
-        }
+        },
     };
     crate::mm::mmap::do_mmap(addr, len, prot, flags, source, offset)
 }

@@ -28,11 +28,13 @@ fn known_flags() -> MapFlags {
         | MapFlags::MAP_GROWSDOWN
 }
 
-/// mmap(2)'s checks of its flags and sizes, before the file is looked at
-/// (Linux answers EINVAL before EBADF).
+/// mmap(2)'s checks of its flags and sizes, once the descriptor was found
+/// (Linux checks the offset's alignment first, then the descriptor, then
+/// these).
 pub fn check_args(len: u64, prot: u32, flags: u32, offset: u64) -> Result<(ProtFlags, MapFlags), Errno> {
     let flags = MapFlags::from_bits_retain(flags);
-    let prot = ProtFlags::from_bits(prot).ok_or(Errno::EINVAL)?;
+    // mmap ignores protection bits it does not know (mprotect does not).
+    let prot = ProtFlags::from_bits_truncate(prot);
     if len == 0 || !offset.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
