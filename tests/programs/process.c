@@ -226,7 +226,31 @@ static void check_groups_and_sessions(void)
 	else
 		tfail("setsid in a child: status %#x", status);
 	EXPECT_ERRNO("setpgid(0, -1)", syscall(SYS_setpgid, 0, -1), EINVAL);
+	EXPECT_ERRNO("setpgid(-1, 0)", syscall(SYS_setpgid, -1, 0), EINVAL);
+	EXPECT_ERRNO("getpgid(-1)", syscall(SYS_getpgid, -1), ESRCH);
+	EXPECT_ERRNO("getsid(-1)", syscall(SYS_getsid, -1), ESRCH);
 	EXPECT_RET("getsid(0) equals getsid(getpid())", syscall(SYS_getsid, 0), syscall(SYS_getsid, getpid()));
+
+	/* A child that has run execve cannot be moved: EACCES (LTP setpgid03). */
+	int p[2];
+	if (pipe(p) != 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execl("/bin/sh", "sh", "-c", "echo x; exec sleep 5", (char *)NULL);
+		execl("/bin/busybox", "sh", "-c", "echo x; exec sleep 5", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	char c;
+	if (read(p[0], &c, 1) == 1)
+		EXPECT_ERRNO("setpgid of a child that ran execve", syscall(SYS_setpgid, pid, pid), EACCES);
+	else
+		tfail("the child did not run its shell");
+	close(p[0]);
+	kill(pid, SIGKILL);
+	wait_status(pid, 0, &status);
 }
 
 /* A child that never yields must not starve its parent: the parent's ten

@@ -291,6 +291,7 @@ pub fn sys_execveat(
     let mm = Arc::new(Mutex::new(prepared.mm));
     mm.lock().activate();
     drop(task.set_mm(mm));
+    task.did_exec.store(true, Ordering::Relaxed);
     task.vfork_done.store(true, Ordering::Release);
     task.vfork_wait.wake_all();
     task.files.lock().close_on_exec();

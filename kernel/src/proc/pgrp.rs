@@ -9,11 +9,12 @@ use super::pid;
 use crate::sched::current;
 use crate::sched::task::{Pid, Task};
 
-/// The caller itself for 0, else the task with that pid.
+/// The caller itself for 0, else the task with that pid (ESRCH for a
+/// negative one: no task has it).
 fn target(pid_arg: i32) -> Result<Arc<Task>, Errno> {
     match pid_arg {
         0 => Ok(current()),
-        p if p < 0 => Err(Errno::EINVAL),
+        p if p < 0 => Err(Errno::ESRCH),
         p => pid::find(p as Pid).ok_or(Errno::ESRCH),
     }
 }
@@ -23,7 +24,8 @@ fn is_child_of(child: &Task, parent: &Task) -> bool {
 }
 
 pub fn sys_setpgid(pid_arg: i32, pgid_arg: i32) -> Result<usize, Errno> {
-    if pgid_arg < 0 {
+    // A pgid of 0 means the pid's, so setpgid(-1, 0) is EINVAL too.
+    if pgid_arg < 0 || (pgid_arg == 0 && pid_arg < 0) {
         return Err(Errno::EINVAL);
     }
     let me = current();
@@ -33,6 +35,10 @@ pub fn sys_setpgid(pid_arg: i32, pgid_arg: i32) -> Result<usize, Errno> {
     }
     if task.sid() != me.sid() {
         return Err(Errno::EPERM);
+    }
+    // A child that has run execve is its own program's now.
+    if task.pid != me.pid && task.did_exec.load(core::sync::atomic::Ordering::Relaxed) {
+        return Err(Errno::EACCES);
     }
     // A session leader's group cannot change.
     if task.sid() == task.pid {

@@ -61,6 +61,9 @@ pub struct Process {
     /// not the process's.
     pub exec_in_progress: AtomicBool,
     /// A kernel thread's process: signals sent to it are ignored.
+    /// The process has run execve since its fork (Linux's PF_FORKNOEXEC
+    /// cleared): its parent may no longer move it to another group.
+    pub did_exec: AtomicBool,
     pub kernel_thread: AtomicBool,
     /// /proc/PID/oom_score_adj, and the lowest value it may be set to
     /// without CAP_SYS_RESOURCE (both inherited over fork).
@@ -89,6 +92,7 @@ impl Process {
             live_threads: AtomicUsize::new(1),
             group_exit: Mutex::new(None),
             exec_in_progress: AtomicBool::new(false),
+            did_exec: AtomicBool::new(false),
             kernel_thread: AtomicBool::new(false),
             oom_score_adj: AtomicI32::new(0),
             oom_score_adj_min: AtomicI32::new(0),
