@@ -108,6 +108,7 @@ fn kernel_main(info: Result<&'static BootInfo, PvhError>) -> ! {
         deadline: Some(proc::posix_timers::next_deadline),
     });
     fs::pipe::set_sigpipe_sender(proc::signal::send_sigpipe);
+    fs::fsize::set_sigxfsz_sender(proc::signal::send_sigxfsz);
     fs::chardev::register_driver(fs::chardev::TTY_MAJOR, tty::open);
     fs::chardev::register_driver(fs::chardev::TTYAUX_MAJOR, tty::open);
     proc::exit::register_exit_hook(tty::job::exit_notify);

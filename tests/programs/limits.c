@@ -1,7 +1,8 @@
 /*
  * Credentials, resource limits and the smaller process calls: set*id rules
  * for root and for an ordinary user, signal permission by uid, RLIMIT_NOFILE
- * and RLIMIT_NPROC enforced, waitid, sched_yield, sysinfo.
+ * and RLIMIT_NPROC enforced, RLIMIT_FSIZE (short writes, EFBIG and
+ * SIGXFSZ), waitid, sched_yield, sysinfo.
  */
 #include "common.h"
 
@@ -193,10 +194,44 @@ static void check_misc(void)
 	EXPECT_ERRNO("sysinfo(bad pointer)", syscall(SYS_sysinfo, (void *)1), EFAULT);
 }
 
+/* RLIMIT_FSIZE of 8 KiB in a child: SIGXFSZ ignored, then at its default
+ * (the child dies of it). */
+static void check_fsize(void)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/tmp/limits-fsize-%d", getpid());
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct rlimit r = {8192, 8192};
+		signal(SIGXFSZ, SIG_IGN);
+		setrlimit(RLIMIT_FSIZE, &r);
+		static char buf[10000];
+		int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		int ok = write(fd, buf, sizeof buf) == 8192;
+		ok = ok && write(fd, buf, 1) == -1 && errno == EFBIG;
+		ok = ok && write(fd, buf, 0) == 0;
+		ok = ok && pwrite(fd, buf, 100, 100) == 100;
+		ok = ok && ftruncate(fd, 8193) == -1 && errno == EFBIG;
+		ok = ok && ftruncate(fd, 8192) == 0 && ftruncate(fd, 100) == 0;
+		ok = ok && truncate(path, 20000) == -1 && errno == EFBIG;
+		ok = ok && fallocate(fd, 0, 0, 9000) == -1 && errno == EFBIG;
+		signal(SIGXFSZ, SIG_DFL);
+		lseek(fd, 8192, SEEK_SET);
+		if (write(fd, buf, 1) < 0)
+			_exit(3);
+		_exit(ok ? 2 : 1);
+	}
+	int status = child_status(pid);
+	unlink(path);
+	/* child_status: 100 + the signal that killed the child. */
+	EXPECT_RET("RLIMIT_FSIZE: writes cut at the limit, EFBIG past it, then SIGXFSZ kills", status, 100 + SIGXFSZ);
+}
+
 int main(void)
 {
 	check_credentials();
 	check_nofile();
+	check_fsize();
 	check_waitid();
 	check_misc();
 	return tdone();

@@ -103,6 +103,7 @@ pub fn truncate(inode: &Arc<Inode>, length: i64) -> Result<(), Errno> {
     }
     let mut i = inode.lock();
     let data = i.file_mut()?;
+    super::fsize::check_growth(data.size(), size)?;
     if let Some(seals) = data.seals() {
         seals.check_resize(data.size(), size)?;
     }

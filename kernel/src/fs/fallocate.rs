@@ -58,6 +58,9 @@ pub fn sys_fallocate(fd: i32, mode: i32, offset: i64, len: i64) -> Result<usize,
         i.modified();
         return Ok(0);
     }
+    if mode & FALLOC_FL_KEEP_SIZE == 0 {
+        super::fsize::check_growth(data.size(), end)?;
+    }
     // F_SEAL_GROW refuses space past the end even with KEEP_SIZE (Linux).
     if let Some(seals) = data.seals().filter(|_| end > data.size()) {
         seals.check_resize(data.size(), end)?;

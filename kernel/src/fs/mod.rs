@@ -50,6 +50,7 @@ pub mod fifo;
 pub mod file;
 pub mod filedata;
 pub mod fs_type;
+pub mod fsize;
 pub mod initramfs;
 pub mod inode;
 pub mod ioctl;

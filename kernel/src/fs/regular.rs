@@ -45,7 +45,7 @@ impl File for RegularFile {
         if pos >= MAX_FILE_SIZE {
             return Err(Errno::EFBIG);
         }
-        let mut len = buf.len().min((MAX_FILE_SIZE - pos) as usize);
+        let mut len = super::fsize::write_len(pos, buf.len().min((MAX_FILE_SIZE - pos) as usize))?;
         if let Some(seals) = data.seals() {
             len = seals.writable_len(pos, len, data.size())?;
         }

@@ -276,6 +276,13 @@ pub fn send_sigpipe() {
     send_thread_signal(&task, SIGPIPE, info);
 }
 
+/// SIGXFSZ to the calling thread, from a write past RLIMIT_FSIZE.
+pub fn send_sigxfsz() {
+    let task = crate::sched::current();
+    let info = Siginfo::kill(abi::signal::SIGXFSZ, SI_USER, task.tgid as i32, 0);
+    send_thread_signal(&task, abi::signal::SIGXFSZ, info);
+}
+
 /// True when a signal is pending that the task does not block.
 pub fn has_deliverable(task: &Task) -> bool {
     pending_for(task) & !task.signal_mask.load(Ordering::Relaxed) != 0
