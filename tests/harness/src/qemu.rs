@@ -324,6 +324,18 @@ impl Qemu {
         self.shared.lock().lines.len()
     }
 
+    /// The complete lines from number `from` on, for a long run read as
+    /// it goes.
+    pub fn lines_from(&self, from: usize) -> Vec<String> {
+        let out = self.shared.lock();
+        out.lines.get(from..).unwrap_or(&[]).iter().map(|(_, l)| l.clone()).collect()
+    }
+
+    /// Whether QEMU's output has ended (it exited, or was killed).
+    pub fn output_ended(&self) -> bool {
+        self.shared.lock().eof
+    }
+
     /// Waits until a line, or the unfinished current line (a prompt), contains
     /// `s`; returns the host time since spawn at which it arrived. `None` if
     /// `timeout` passes or QEMU's output ends first.
