@@ -1,7 +1,8 @@
 //! Runs the Linux Test Project's syscall tests in QEMU and keeps the
 //! verdicts (scripts/ltp drives it):
 //!
-//!   kestrel-ltp run --out FILE [--linux VMLINUX] [--disk IMAGE] [--regex R] [--stall SECONDS]
+//!   kestrel-ltp run --out FILE [--linux VMLINUX] [--disk IMAGE] [--regex R] [--select NAMES]
+//!                   [--stall SECONDS]
 //!   kestrel-ltp compare LINUX_VERDICTS KESTREL_VERDICTS
 //!
 //! `run` boots the kernel (kestrel from KERNEL_ELF, or Linux with
@@ -10,7 +11,9 @@
 //! stops printing for `--stall` seconds (default 720, past the guest's own
 //! per-test limit) or a guest that powers off mid-run gives the test in
 //! progress the verdict PANIC, HANG or CRASH, and the run goes on in a
-//! fresh boot from the next test. The verdict file has a line per test,
+//! fresh boot from the next test. `--select` names a file of test names,
+//! one a line: only those run (the guest finds them in /ltp/select, in a
+//! cpio archive appended to the initramfs). The verdict file has a line per test,
 //! "NAME VERDICT", and under a failure its first TFAIL/TBROK lines,
 //! indented; it is written as the run goes.
 //!
@@ -33,12 +36,19 @@ struct RunOptions {
     linux: Option<PathBuf>,
     disk: Option<PathBuf>,
     regex: String,
+    select: Option<PathBuf>,
     stall: Duration,
 }
 
 fn parse_run(args: &[String]) -> Result<RunOptions, String> {
-    let mut opts =
-        RunOptions { out: PathBuf::new(), linux: None, disk: None, regex: "-".into(), stall: Duration::from_secs(720) };
+    let mut opts = RunOptions {
+        out: PathBuf::new(),
+        linux: None,
+        disk: None,
+        regex: "-".into(),
+        select: None,
+        stall: Duration::from_secs(720),
+    };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = || it.next().cloned().ok_or(format!("{a} needs a value"));
@@ -47,6 +57,7 @@ fn parse_run(args: &[String]) -> Result<RunOptions, String> {
             "--linux" => opts.linux = Some(PathBuf::from(value()?)),
             "--disk" => opts.disk = Some(PathBuf::from(value()?)),
             "--regex" => opts.regex = value()?,
+            "--select" => opts.select = Some(PathBuf::from(value()?)),
             "--stall" => opts.stall = Duration::from_secs(value()?.parse().map_err(|_| "--stall takes seconds")?),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -76,6 +87,8 @@ struct Run {
     opts: RunOptions,
     file: std::fs::File,
     verdicts: Vec<Verdict>,
+    /// The initramfs with /ltp/select appended, when tests are selected.
+    initrd: Option<PathBuf>,
 }
 
 impl Run {
@@ -94,6 +107,9 @@ impl Run {
 
     fn config(&self) -> QemuConfig {
         let mut config = QemuConfig::from_env();
+        if let Some(initrd) = &self.initrd {
+            config.initrd = initrd.clone();
+        }
         config.smp = 1;
         let mut extra: Vec<OsString> = vec!["-m".into(), MEMORY.into()];
         if let Some(disk) = &self.opts.disk {
@@ -166,6 +182,33 @@ impl Run {
     }
 }
 
+/// One newc cpio entry.
+fn cpio_entry(out: &mut Vec<u8>, name: &str, mode: u32, data: &[u8]) {
+    let fields = [0, mode, 0, 0, 1, 0, data.len() as u32, 0, 0, 0, 0, name.len() as u32 + 1, 0];
+    out.extend_from_slice(b"070701");
+    for f in fields {
+        out.extend_from_slice(format!("{f:08X}").as_bytes());
+    }
+    out.extend_from_slice(name.as_bytes());
+    out.push(0);
+    out.resize(out.len().next_multiple_of(4), 0);
+    out.extend_from_slice(data);
+    out.resize(out.len().next_multiple_of(4), 0);
+}
+
+/// `initrd` followed by an archive holding /ltp/select (the names in
+/// `names`), written beside `out`.
+fn with_selection(initrd: &std::path::Path, names: &std::path::Path, out: &std::path::Path) -> Result<PathBuf, String> {
+    let list = std::fs::read(names).map_err(|e| format!("{}: {e}", names.display()))?;
+    let mut bytes = std::fs::read(initrd).map_err(|e| format!("{}: {e}", initrd.display()))?;
+    bytes.resize(bytes.len().next_multiple_of(4), 0);
+    cpio_entry(&mut bytes, "ltp/select", 0o100644, &list);
+    cpio_entry(&mut bytes, "TRAILER!!!", 0, b"");
+    let path = out.with_extension("initrd");
+    std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
 fn lost(current: Option<(usize, String)>, verdict: &'static str, why: String) -> Result<End, String> {
     match current {
         Some((index, name)) => Ok(End::Lost { index, name, verdict, why }),
@@ -176,7 +219,11 @@ fn lost(current: Option<(usize, String)>, verdict: &'static str, why: String) ->
 fn run(args: &[String]) -> Result<(), String> {
     let opts = parse_run(args)?;
     let file = std::fs::File::create(&opts.out).map_err(|e| format!("{}: {e}", opts.out.display()))?;
-    let mut run = Run { opts, file, verdicts: Vec::new() };
+    let initrd = match &opts.select {
+        Some(names) => Some(with_selection(&QemuConfig::from_env().initrd, names, &opts.out)?),
+        None => None,
+    };
+    let mut run = Run { opts, file, verdicts: Vec::new(), initrd };
     let mut skip = 0;
     loop {
         match run.boot(skip)? {
@@ -245,7 +292,9 @@ fn main() {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("compare") if args.len() == 3 => compare(&args[1], &args[2]),
-        _ => Err("usage: kestrel-ltp run --out FILE [--linux VMLINUX] [--disk IMAGE] [--regex R] [--stall SECONDS]\n       kestrel-ltp compare LINUX_VERDICTS KESTREL_VERDICTS".into()),
+        _ => Err("usage: kestrel-ltp run --out FILE [--linux VMLINUX] [--disk IMAGE] [--regex R] [--select NAMES] \
+                  [--stall SECONDS]\n       kestrel-ltp compare LINUX_VERDICTS KESTREL_VERDICTS"
+            .into()),
     };
     if let Err(e) = result {
         eprintln!("kestrel-ltp: {e}");
