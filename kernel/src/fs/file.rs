@@ -176,6 +176,15 @@ impl OpenFile {
         Arc::new(OpenFile { file, flags, pos, path, link, writer })
     }
 
+    /// A file the kernel made without an open (memfd_create, as Linux's
+    /// alloc_file_pseudo): its write access counts neither against its
+    /// mount nor against executing it (runc's memfd fexecve).
+    pub fn pseudo(file: Box<dyn File>, flags: OpenFlags, path: Path, link: Option<Link>) -> Arc<OpenFile> {
+        path.mnt.touch();
+        let (flags, pos) = (AtomicU32::new(flags.bits()), AtomicU64::new(0));
+        Arc::new(OpenFile { file, flags, pos, path, link, writer: false })
+    }
+
     pub fn flags(&self) -> OpenFlags {
         OpenFlags::from_bits_retain(self.flags.load(Ordering::Relaxed))
     }

@@ -168,7 +168,7 @@ pub fn sys_memfd_create(name: u64, flags: u32) -> Result<usize, Errno> {
     let link = Link { dir: dir.clone(), name: shown };
     let file = Box::new(RegularFile::new(inode.clone()));
     let open_flags = OpenFlags::O_RDWR | OpenFlags::O_LARGEFILE;
-    let open = OpenFile::from_box_named(file, open_flags, dir.child(inode), Some(link));
+    let open = OpenFile::pseudo(file, open_flags, dir.child(inode), Some(link));
     let cloexec = flags & MFD_CLOEXEC != 0;
     current().files.lock().install(open, cloexec).map(|fd| fd as usize)
 }
