@@ -52,6 +52,12 @@ pub fn new_child(dir: &Inode, mut mode: u32, rdev: u64) -> Result<Arc<Inode>, Er
         gid = dir_gid;
         if mode & abi::S_IFMT == S_IFDIR {
             mode |= S_ISGID;
+        } else if mode & S_ISGID != 0 && !cred.in_group(gid) && !cred.is_privileged() {
+            // A setgid file of a group the creator is not in would give
+            // that group away (CVE-2018-13405): the bit goes. Linux looks
+            // for S_IXGRP too, before the umask, which is applied here
+            // already: a umask without group execute must not keep it.
+            mode &= !S_ISGID;
         }
     }
     if let Some(made) = dir.sb.ops().new_inode(dir, mode, cred.uid, gid, rdev) {

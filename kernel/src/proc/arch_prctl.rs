@@ -21,6 +21,10 @@ pub fn sys_arch_prctl(code: i32, addr: u64) -> Result<usize, Errno> {
         }
         ARCH_GET_FS => write_user(addr, &arch::user_fs_base()).map(|_| 0),
         ARCH_GET_GS => write_user(addr, &arch::user_gs_base()).map(|_| 0),
+        // CPUID always works here: no CPUID faulting (no "cpuid_fault" in
+        // /proc/cpuinfo), so it cannot be turned off, as on such CPUs.
+        abi::prctl::ARCH_GET_CPUID => Ok(1),
+        abi::prctl::ARCH_SET_CPUID => Err(Errno::ENODEV),
         _ => Err(Errno::EINVAL),
     }
 }

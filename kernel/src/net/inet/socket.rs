@@ -13,6 +13,9 @@ use super::tcp::TcpSocket;
 use super::udp::UdpSocket;
 use crate::fs::inode::Inode;
 
+/// Linux's net.ipv4.ip_unprivileged_port_start.
+const UNPRIVILEGED_PORT_START: u16 = 1024;
+
 pub enum Proto {
     Tcp(TcpSocket),
     Udp(UdpSocket),
@@ -91,6 +94,15 @@ impl InetSocket {
             }
             Parsed::Unspec => return Err(Errno::EAFNOSUPPORT),
         };
+        // Ports below 1024 take CAP_NET_BIND_SERVICE (root); a ping
+        // socket's "port" is its identifier, open to all.
+        let privileged_port = endpoint.port != 0 && endpoint.port < UNPRIVILEGED_PORT_START;
+        if privileged_port
+            && !matches!(self.proto, Proto::Icmp(_))
+            && !crate::sched::current().cred.lock().is_privileged()
+        {
+            return Err(Errno::EACCES);
+        }
         match &self.proto {
             Proto::Tcp(t) => t.bind(endpoint),
             Proto::Udp(u) => u.bind(endpoint),
