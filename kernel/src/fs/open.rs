@@ -220,3 +220,32 @@ pub fn sys_creat(path: u64, mode: u32) -> Result<usize, Errno> {
 pub fn sys_close(fd: i32) -> Result<usize, Errno> {
     crate::sched::current().files.lock().close(fd).map(|_| 0)
 }
+
+const CLOSE_RANGE_UNSHARE: u32 = 2;
+const CLOSE_RANGE_CLOEXEC: u32 = 4;
+
+/// close_range(2): closes (or, with CLOSE_RANGE_CLOEXEC, marks
+/// close-on-exec) every open descriptor from `first` to `last`.
+/// CLOSE_RANGE_UNSHARE asks for a table of the caller's own: the table is
+/// the whole process's here, which is the caller's own unless it has other
+/// threads, and those cannot be given one (EINVAL).
+pub fn sys_close_range(first: u32, last: u32, flags: u32) -> Result<usize, Errno> {
+    if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+        return Err(Errno::EINVAL);
+    }
+    let task = crate::sched::current();
+    if flags & CLOSE_RANGE_UNSHARE != 0 && task.threads.lock().iter().filter(|t| t.strong_count() > 0).count() > 1 {
+        return Err(Errno::EINVAL);
+    }
+    let mut files = task.files.lock();
+    let in_range: alloc::vec::Vec<i32> =
+        files.iter().map(|(fd, _, _)| fd).filter(|&fd| (first..=last).contains(&(fd as u32))).collect();
+    for fd in in_range {
+        if flags & CLOSE_RANGE_CLOEXEC != 0 {
+            files.set_cloexec(fd, true)?;
+        } else {
+            files.close(fd)?;
+        }
+    }
+    Ok(0)
+}

@@ -19,6 +19,7 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::READ => fs::read_write::sys_read(int(a[0]), a[1], a[2] as usize),
         nr::WRITE => fs::read_write::sys_write(int(a[0]), a[1], a[2] as usize),
         nr::CLOSE => fs::open::sys_close(int(a[0])),
+        nr::CLOSE_RANGE => fs::open::sys_close_range(a[0] as u32, a[1] as u32, a[2] as u32),
         nr::WRITEV => fs::read_write::sys_writev(int(a[0]), a[1], int(a[2])),
         nr::PIPE => fs::pipe::sys_pipe(a[0]),
         nr::PIPE2 => fs::pipe::sys_pipe2(a[0], a[1] as u32),
