@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 static void check_pipe_between_processes(void)
@@ -165,8 +167,51 @@ static void check_dup(void)
 	EXPECT_ERRNO("close twice", close(fds[0]), EBADF);
 }
 
+/* F_GETPIPE_SZ / F_SETPIPE_SZ and /proc/sys/fs/pipe-max-size. */
+static void check_pipe_size(void)
+{
+	int fds[2];
+	if (pipe2(fds, O_NONBLOCK) != 0)
+		return;
+	EXPECT_RET("F_GETPIPE_SZ: 64 KiB", fcntl(fds[0], F_GETPIPE_SZ), 65536);
+	EXPECT_RET("F_SETPIPE_SZ 1: a page", fcntl(fds[1], F_SETPIPE_SZ, 1), 4096);
+	EXPECT_RET("F_SETPIPE_SZ 5000: rounded to 8 KiB", fcntl(fds[1], F_SETPIPE_SZ, 5000), 8192);
+	EXPECT_RET("the other end sees it", fcntl(fds[0], F_GETPIPE_SZ), 8192);
+	static char buf[10000];
+	EXPECT_RET("a write fills 8 KiB", write(fds[1], buf, sizeof buf), 8192);
+	EXPECT_ERRNO("then the pipe is full", write(fds[1], buf, 1), EAGAIN);
+	EXPECT_ERRNO("F_SETPIPE_SZ below what it holds", fcntl(fds[1], F_SETPIPE_SZ, 4096), EBUSY);
+	EXPECT_ERRNO("F_SETPIPE_SZ past 2^31", fcntl(fds[1], F_SETPIPE_SZ, (1UL << 31) + 1), EINVAL);
+	int file = open("/proc/self/stat", O_RDONLY);
+	EXPECT_RET("a file that is not a pipe opens", file >= 0, 1);
+	EXPECT_ERRNO("F_GETPIPE_SZ of a file that is not a pipe", fcntl(file, F_GETPIPE_SZ), EBADF);
+	close(file);
+	char text[32] = {0};
+	int fd = open("/proc/sys/fs/pipe-max-size", O_RDONLY);
+	EXPECT_RET("pipe-max-size is 1 MiB", fd >= 0 && read(fd, text, sizeof text - 1) > 0 && atol(text) == 1 << 20, 1);
+	if (fd >= 0)
+		close(fd);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setuid(65534) != 0)
+			_exit(3);
+		_exit(fcntl(fds[1], F_SETPIPE_SZ, 2 << 20) == -1 && errno == EPERM ? 0 : 1);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	EXPECT_RET("past pipe-max-size without privilege: EPERM", WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 int main(void)
 {
+	struct stat st;
+	if (stat("/proc/self", &st) != 0) {
+		mkdir("/proc", 0555);
+		mount("proc", "/proc", "proc", 0, NULL);
+	}
+	check_pipe_size();
 	check_pipe_between_processes();
 	check_epipe();
 	check_nonblock_and_flags();

@@ -60,6 +60,10 @@ pub fn sys_fcntl(fd: i32, cmd: i32, arg: u64) -> Result<usize, Errno> {
             file.set_status_flags(arg as u32);
             Ok(0)
         }
+        abi::fcntl::F_GETPIPE_SZ | abi::fcntl::F_SETPIPE_SZ => {
+            drop(table);
+            file.object::<super::pipe::Pipe>().ok_or(Errno::EBADF)?.fcntl(cmd, arg)
+        }
         _ => Err(Errno::EINVAL),
     }
 }

@@ -1,10 +1,14 @@
 //! Pipes: a bounded byte queue between a read end and a write end. Reads
 //! block while the pipe is empty and a writer remains (EOF after the last
 //! writer closes); writes block while it is full and fail with EPIPE once
-//! no reader remains.
+//! no reader remains. The capacity is 64 KiB and changes with
+//! F_SETPIPE_SZ: a power of two of pages, up to /proc/sys/fs/pipe-max-size
+//! without CAP_SYS_RESOURCE.
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
+use core::any::Any;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use abi::{Errno, OpenFlags, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
 use spin::Mutex;
@@ -19,9 +23,34 @@ use crate::uaccess::write_user;
 const PIPE_CAPACITY: usize = 65536;
 /// Writes up to PIPE_BUF bytes are atomic.
 const PIPE_BUF: usize = 4096;
+const PAGE: usize = 4096;
+
+/// /proc/sys/fs/pipe-max-size: the most F_SETPIPE_SZ gives without
+/// CAP_SYS_RESOURCE (Linux's default, 1 MiB).
+static PIPE_MAX_SIZE: AtomicUsize = AtomicUsize::new(1 << 20);
+
+pub fn max_size() -> usize {
+    PIPE_MAX_SIZE.load(Ordering::Relaxed)
+}
+
+/// Sets pipe-max-size, rounded as a pipe size is; EINVAL past 2^31.
+pub fn set_max_size(size: u64) -> Result<(), Errno> {
+    PIPE_MAX_SIZE.store(round_size(size).ok_or(Errno::EINVAL)?, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Linux's round_pipe_size: at least a page, a power of two; None past 2^31.
+fn round_size(size: u64) -> Option<usize> {
+    if size > 1 << 31 {
+        return None;
+    }
+    Some((size as usize).max(PAGE).next_power_of_two())
+}
 
 pub(super) struct State {
     data: VecDeque<u8>,
+    /// Bytes the pipe holds at most (F_SETPIPE_SZ).
+    capacity: usize,
     pub(super) readers: usize,
     pub(super) writers: usize,
     /// Ends ever opened: a FIFO open waiting for its partner wakes when
@@ -42,8 +71,15 @@ pub(super) struct Pipe {
 
 impl Pipe {
     pub(super) fn new() -> Arc<Pipe> {
-        let state =
-            State { data: VecDeque::new(), readers: 0, writers: 0, reader_opens: 0, writer_opens: 0, events: 0 };
+        let state = State {
+            data: VecDeque::new(),
+            capacity: PIPE_CAPACITY,
+            readers: 0,
+            writers: 0,
+            reader_opens: 0,
+            writer_opens: 0,
+            events: 0,
+        };
         Arc::new(Pipe { state: Mutex::new(state), readable: WaitQueue::new(), writable: WaitQueue::new() })
     }
 }
@@ -86,7 +122,33 @@ impl WriteEnd {
     }
 }
 
+impl Pipe {
+    /// F_GETPIPE_SZ and F_SETPIPE_SZ.
+    pub fn fcntl(&self, cmd: i32, arg: u64) -> Result<usize, Errno> {
+        let mut s = self.state.lock();
+        if cmd == abi::fcntl::F_GETPIPE_SZ {
+            return Ok(s.capacity);
+        }
+        let size = round_size(arg).ok_or(Errno::EINVAL)?;
+        let privileged = current().cred.lock().is_privileged();
+        if size > s.capacity && size > max_size() && !privileged {
+            return Err(Errno::EPERM);
+        }
+        if size < s.data.len() {
+            return Err(Errno::EBUSY);
+        }
+        s.capacity = size;
+        drop(s);
+        self.writable.wake_all();
+        Ok(size)
+    }
+}
+
 impl File for ReadEnd {
+    fn object(&self) -> Option<&dyn Any> {
+        Some(self.0.as_ref())
+    }
+
     fn read(&self, buf: &mut [u8], flags: OpenFlags) -> Result<usize, Errno> {
         if buf.is_empty() {
             return Ok(0);
@@ -157,6 +219,10 @@ impl File for ReadEnd {
 }
 
 impl File for WriteEnd {
+    fn object(&self) -> Option<&dyn Any> {
+        Some(self.0.as_ref())
+    }
+
     fn read(&self, _buf: &mut [u8], _flags: OpenFlags) -> Result<usize, Errno> {
         Err(Errno::EBADF)
     }
@@ -177,7 +243,7 @@ impl File for WriteEnd {
     fn poll(&self) -> i16 {
         let s = self.0.state.lock();
         let mut events = 0;
-        if PIPE_CAPACITY - s.data.len() >= PIPE_BUF {
+        if s.capacity.saturating_sub(s.data.len()) >= PIPE_BUF.min(s.capacity) {
             events |= POLLOUT | POLLWRNORM;
         }
         if s.readers == 0 {
@@ -195,10 +261,10 @@ impl File for WriteEnd {
                 if s.readers == 0 {
                     return Some(Err(Errno::EPIPE));
                 }
-                let room = PIPE_CAPACITY - s.data.len();
+                let room = s.capacity.saturating_sub(s.data.len());
                 let left = buf.len() - done;
                 // Small writes go in whole or wait; large ones in pieces.
-                let needed = if left <= PIPE_BUF { left } else { 1 };
+                let needed = if left <= PIPE_BUF.min(s.capacity) { left } else { 1 };
                 if room >= needed {
                     let n = room.min(left);
                     s.data.extend(&buf[done..done + n]);

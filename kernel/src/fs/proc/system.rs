@@ -82,6 +82,7 @@ fn tunable(kind: FileKind) -> Option<u64> {
         FileKind::Msgmnb => MSGMNB as u64,
         FileKind::Msgmni => MSGMNI as u64,
         FileKind::Mqueue(t) => t.get(),
+        FileKind::PipeMaxSize => crate::fs::pipe::max_size() as u64,
         _ => return None,
     })
 }
@@ -106,6 +107,9 @@ pub fn write(kind: FileKind, data: &[u8]) -> Option<Result<usize, Errno>> {
         }
         FileKind::Sem => Err(Errno::EINVAL),
         FileKind::Mqueue(t) => parse_int(data).and_then(|v| t.set(v)).map(|_| data.len()),
+        FileKind::PipeMaxSize => parse_int(data)
+            .and_then(|v| crate::fs::pipe::set_max_size(u64::try_from(v).map_err(|_| Errno::EINVAL)?))
+            .map(|_| data.len()),
         // The fixed values accept themselves only.
         _ => match tunable(kind) {
             Some(value) if same_numbers(data, &[value]) => Ok(data.len()),

@@ -29,6 +29,7 @@ pub enum FileKind {
     Tainted,
     MinFreeKbytes,
     OvercommitMemory,
+    PipeMaxSize,
     OvercommitRatio,
     NetUnix,
     NetDev,
@@ -138,7 +139,7 @@ const fn link(parent: usize, name: &'static str, kind: LinkKind) -> Fixed {
     Fixed { parent, name, mode: S_IFLNK | 0o777, what: What::Link(kind) }
 }
 
-pub const FIXED_COUNT: usize = 55;
+pub const FIXED_COUNT: usize = 56;
 
 /// The fixed tree, each directory before its entries, in readdir order.
 /// The directory constants above are indices in it: new entries go at
@@ -199,6 +200,7 @@ pub static FIXED: [Fixed; FIXED_COUNT] = [
     file(NET, "udp", 0o444, FileKind::NetUdp),
     file(NET, "tcp6", 0o444, FileKind::NetTcp6),
     file(NET, "udp6", 0o444, FileKind::NetUdp6),
+    file(SYS_FS, "pipe-max-size", 0o644, FileKind::PipeMaxSize),
 ];
 
 /// An entry of a process (or thread) directory.
