@@ -29,3 +29,32 @@ pub fn fill(buf: &mut [u8]) {
         chunk.copy_from_slice(&r[..chunk.len()]);
     }
 }
+
+const GRND_NONBLOCK: u32 = 1;
+const GRND_RANDOM: u32 = 2;
+const GRND_INSECURE: u32 = 4;
+/// Linux's MAX_RW_COUNT: the most one call transfers.
+const MAX_RW_COUNT: usize = (i32::MAX as usize) & !4095;
+
+/// getrandom(2): `len` random bytes at `buf`. The pool is ready from boot
+/// (RDRAND, or the TSC-seeded generator), so no flag ever waits; an
+/// unmapped buffer is EFAULT, or a short count once some bytes are in.
+pub fn sys_getrandom(buf: u64, len: usize, flags: u32) -> Result<usize, abi::Errno> {
+    if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0
+        || flags & (GRND_RANDOM | GRND_INSECURE) == GRND_RANDOM | GRND_INSECURE
+    {
+        return Err(abi::Errno::EINVAL);
+    }
+    let len = len.min(MAX_RW_COUNT);
+    let mut chunk = [0u8; 256];
+    let mut done = 0;
+    while done < len {
+        let n = (len - done).min(chunk.len());
+        fill(&mut chunk[..n]);
+        if let Err(e) = crate::uaccess::copy_to_user(buf + done as u64, &chunk[..n]) {
+            return if done > 0 { Ok(done) } else { Err(e) };
+        }
+        done += n;
+    }
+    Ok(len)
+}

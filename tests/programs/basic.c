@@ -383,8 +383,25 @@ static void test_misc(void)
 	EXPECT_ERRNO("ioctl(99, TIOCGWINSZ)", syscall(SYS_ioctl, 99, TIOCGWINSZ, &ws), EBADF);
 }
 
+/* getrandom(2): bytes for every flag Linux knows, EINVAL for others and
+ * for GRND_RANDOM with GRND_INSECURE, EFAULT for an unmapped buffer. */
+static void test_getrandom(void)
+{
+	unsigned char a[64] = {0}, b[64] = {0};
+	EXPECT_RET("getrandom 64 bytes", syscall(SYS_getrandom, a, sizeof a, 0), 64);
+	EXPECT_RET("getrandom GRND_NONBLOCK", syscall(SYS_getrandom, b, sizeof b, 1), 64);
+	EXPECT_RET("two draws differ", memcmp(a, b, sizeof a) != 0, 1);
+	EXPECT_RET("getrandom GRND_RANDOM", syscall(SYS_getrandom, a, sizeof a, 2), 64);
+	EXPECT_RET("getrandom GRND_INSECURE", syscall(SYS_getrandom, a, sizeof a, 4), 64);
+	EXPECT_ERRNO("getrandom GRND_RANDOM|GRND_INSECURE", syscall(SYS_getrandom, a, sizeof a, 6), EINVAL);
+	EXPECT_ERRNO("getrandom with an unknown flag", syscall(SYS_getrandom, a, sizeof a, 8), EINVAL);
+	EXPECT_ERRNO("getrandom into NULL", syscall(SYS_getrandom, NULL, 10, 0), EFAULT);
+	EXPECT_RET("getrandom of 0 bytes into NULL", syscall(SYS_getrandom, NULL, 0, 0), 0);
+}
+
 int main(void)
 {
+	test_getrandom();
 	test_uname();
 	test_ids();
 	test_clocks();

@@ -180,6 +180,7 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::SETITIMER => proc::itimer::sys_setitimer(int(a[0]), a[1], a[2]),
         nr::ALARM => proc::itimer::sys_alarm(a[0] as u32),
         nr::GETPID => proc::pid::sys_getpid(),
+        nr::GETRANDOM => crate::random::sys_getrandom(a[0], a[1] as usize, a[2] as u32),
         nr::GETPPID => proc::pid::sys_getppid(),
         nr::FORK => proc::fork::sys_fork(frame),
         nr::VFORK => proc::fork::sys_vfork(frame),
