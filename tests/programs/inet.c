@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -227,6 +228,23 @@ static void test_bind(void)
 	EXPECT_RET("returns sizeof(struct sockaddr_in)", len, sizeof got);
 	EXPECT_RET("with AF_INET and " LOOPBACK, is_loopback(&got), 1);
 	EXPECT_RET("and a port chosen by the kernel", got.sin_port != 0, 1);
+	len = sizeof got;
+	EXPECT_ERRNO("getsockname into NULL with room", getsockname(s, NULL, &len), EFAULT);
+	EXPECT_ERRNO("getsockname with a NULL length", getsockname(s, SA(&got), NULL), EFAULT);
+	len = (socklen_t)-1;
+	EXPECT_ERRNO("getsockname with a negative length", getsockname(s, SA(&got), &len), EINVAL);
+	/* A bound socket may not take a port below 1024 without privilege. */
+	pid_t child = fork();
+	if (child == 0) {
+		struct sockaddr_in low;
+		int t = socket(AF_INET, SOCK_STREAM, 0);
+		if (setuid(65534) != 0)
+			_exit(3);
+		_exit(bind(t, SA(&low), lo_addr(&low, 463)) == -1 && errno == EACCES ? 0 : 1);
+	}
+	int st = 0;
+	waitpid(child, &st, 0);
+	EXPECT_RET("bind to port 463 as uid 65534: EACCES", WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0);
 	EXPECT_ERRNO("bind of a bound socket", bind(s, SA(&a), sizeof a), EINVAL);
 
 	int s2 = socket(AF_INET, SOCK_STREAM, 0);

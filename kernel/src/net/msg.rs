@@ -29,12 +29,19 @@ pub fn read_sockaddr(addr: u64, len: u32) -> Result<Vec<u8>, Errno> {
     Ok(raw)
 }
 
-/// Gives an address back: as much as the user's length `*lenp` allows,
-/// and the address's whole length in `*lenp`.
+/// Gives an address back where the caller may pass none (accept,
+/// recvfrom): nothing for a NULL `addr`, else `move_addr_to_user`.
 pub fn write_sockaddr(addr: u64, lenp: u64, name: &[u8]) -> Result<(), Errno> {
     if addr == 0 {
         return Ok(());
     }
+    move_addr_to_user(addr, lenp, name)
+}
+
+/// Gives an address back (Linux's move_addr_to_user): as much as the
+/// user's length `*lenp` allows, and the address's whole length in
+/// `*lenp`; a NULL `addr` with room is EFAULT (getsockname).
+pub fn move_addr_to_user(addr: u64, lenp: u64, name: &[u8]) -> Result<(), Errno> {
     let room: i32 = read_user(lenp)?;
     let room = usize::try_from(room).map_err(|_| Errno::EINVAL)?;
     let n = room.min(name.len());

@@ -194,7 +194,7 @@ fn sockname(fd: i32, addr: u64, lenp: u64, peer: bool) -> Result<usize, Errno> {
         Sock::Unix(sock) => sock.name(peer)?,
         Sock::Inet(sock) => sock.name(peer)?,
     };
-    write_sockaddr(addr, lenp, &name).map(|_| 0)
+    super::msg::move_addr_to_user(addr, lenp, &name).map(|_| 0)
 }
 
 pub fn sys_getsockname(fd: i32, addr: u64, lenp: u64) -> Result<usize, Errno> {
