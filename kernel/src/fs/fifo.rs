@@ -61,7 +61,13 @@ impl File for ReadWrite {
     }
 
     fn wait_queues(&self) -> alloc::vec::Vec<&crate::sched::wait::WaitQueue> {
-        self.0.wait_queues()
+        let mut queues = self.0.wait_queues();
+        queues.extend(self.1.wait_queues());
+        queues
+    }
+
+    fn object(&self) -> Option<&dyn core::any::Any> {
+        self.0.object()
     }
 
     fn poll(&self) -> i16 {

@@ -57,8 +57,11 @@ pub(super) struct State {
     /// one came, even if it has gone again (Linux's r_counter/w_counter).
     pub(super) reader_opens: u64,
     pub(super) writer_opens: u64,
-    /// Reads and writes so far (edge-triggered epoll's events).
-    events: u64,
+    /// Writes so far (the read end's edge-triggered epoll events) and
+    /// reads so far (the write end's): a read does not re-arm the reader,
+    /// nor a write the writer, as Linux's separate wait queues.
+    writes: u64,
+    reads: u64,
 }
 
 pub(super) struct Pipe {
@@ -78,7 +81,8 @@ impl Pipe {
             writers: 0,
             reader_opens: 0,
             writer_opens: 0,
-            events: 0,
+            writes: 0,
+            reads: 0,
         };
         Arc::new(Pipe { state: Mutex::new(state), readable: WaitQueue::new(), writable: WaitQueue::new() })
     }
@@ -166,7 +170,7 @@ impl File for ReadEnd {
                 buf[..first].copy_from_slice(&front[..first]);
                 buf[first..n].copy_from_slice(&back[..n - first]);
                 s.data.drain(..n);
-                s.events += 1;
+                s.reads += 1;
                 Some(Ok(n))
             } else if s.writers == 0 {
                 Some(Ok(0))
@@ -190,11 +194,14 @@ impl File for ReadEnd {
     }
 
     fn event_count(&self) -> u64 {
-        self.0.state.lock().events
+        self.0.state.lock().writes
     }
 
+    /// Only the queue that data and departing writers wake: a read wakes
+    /// the writers' queue, which must not re-arm an edge-triggered reader
+    /// (Linux's wakeups carry EPOLLOUT there, which a reader filters out).
     fn wait_queues(&self) -> alloc::vec::Vec<&WaitQueue> {
-        alloc::vec![&self.0.readable, &self.0.writable]
+        alloc::vec![&self.0.readable]
     }
 
     fn poll(&self) -> i16 {
@@ -233,11 +240,12 @@ impl File for WriteEnd {
     }
 
     fn event_count(&self) -> u64 {
-        self.0.state.lock().events
+        self.0.state.lock().reads
     }
 
+    /// Only the queue that room and departing readers wake (see ReadEnd's).
     fn wait_queues(&self) -> alloc::vec::Vec<&WaitQueue> {
-        alloc::vec![&self.0.readable, &self.0.writable]
+        alloc::vec![&self.0.writable]
     }
 
     fn poll(&self) -> i16 {
@@ -268,7 +276,7 @@ impl File for WriteEnd {
                 if room >= needed {
                     let n = room.min(left);
                     s.data.extend(&buf[done..done + n]);
-                    s.events += 1;
+                    s.writes += 1;
                     return Some(Ok(n));
                 }
                 if flags.contains(OpenFlags::O_NONBLOCK) {

@@ -34,6 +34,19 @@ impl Credentials {
     pub fn is_privileged(&self) -> bool {
         self.euid == 0
     }
+
+    /// Linux's ptrace_may_access test of credentials: `self` (the caller)
+    /// may look into a process with `theirs` when it is root or when all
+    /// of their user and group ids equal its own, the real ones
+    /// (PTRACE_MODE_REALCREDS) or the filesystem ones (FSCREDS).
+    pub fn may_access(&self, theirs: &Credentials, real: bool) -> bool {
+        if self.is_privileged() {
+            return true;
+        }
+        let (uid, gid) = if real { (self.uid, self.gid) } else { (self.fsuid, self.fsgid) };
+        [theirs.uid, theirs.euid, theirs.suid].iter().all(|&u| u == uid)
+            && [theirs.gid, theirs.egid, theirs.sgid].iter().all(|&g| g == gid)
+    }
 }
 
 /// The "-1 leaves it alone" convention of the set*id calls.

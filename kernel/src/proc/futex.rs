@@ -280,6 +280,15 @@ pub fn sys_get_robust_list(pid: i32, head_ptr: u64, len_ptr: u64) -> Result<usiz
         p if p > 0 => super::pid::find(p as u32).ok_or(Errno::ESRCH)?,
         _ => return Err(Errno::ESRCH),
     };
+    // Another process's list takes ptrace access (real ids), as on Linux.
+    let me = current();
+    if task.tgid != me.tgid {
+        let mine = me.cred.lock().clone();
+        let theirs = task.cred.lock().clone();
+        if !mine.may_access(&theirs, true) {
+            return Err(Errno::EPERM);
+        }
+    }
     write_user(head_ptr, &task.robust_list.load(Ordering::Relaxed))?;
     write_user(len_ptr, &(ROBUST_LIST_HEAD_SIZE as u64))?;
     Ok(0)

@@ -348,13 +348,8 @@ pub fn may_access(task: &Task) -> Result<(), Errno> {
         return Ok(());
     }
     let mine = me.cred.lock().clone();
-    if mine.is_privileged() {
-        return Ok(());
-    }
     let theirs = task.cred.lock().clone();
-    let uid_ok = [theirs.uid, theirs.euid, theirs.suid].iter().all(|&u| u == mine.fsuid);
-    let gid_ok = [theirs.gid, theirs.egid, theirs.sgid].iter().all(|&g| g == mine.fsgid);
-    if uid_ok && gid_ok {
+    if mine.may_access(&theirs, false) {
         Ok(())
     } else {
         Err(Errno::EACCES)
