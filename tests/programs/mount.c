@@ -308,6 +308,17 @@ static void check_flags(void)
 	statfs("x", &sf);
 	long want = ST_NOEXEC | ST_NODEV | ST_NOSUID;
 	EXPECT_RET("statfs shows the flags", (long)(sf.f_flags & want), want);
+	mkdir("nsf", 0755);
+	/* MS_NOSYMFOLLOW is 256; statfs's ST_NOSYMFOLLOW 0x2000 (Linux 5.10). */
+	if (tmpfs("nsf", 256, NULL) == 0) {
+		struct statfs nf;
+		statfs("nsf", &nf);
+		EXPECT_RET("statfs of a nosymfollow mount has ST_NOSYMFOLLOW", (long)(nf.f_flags & 0x2000), 0x2000);
+		umount("nsf");
+	} else {
+		tfail("mount MS_NOSYMFOLLOW: %s", errno_name(errno));
+	}
+	rmdir("nsf");
 	make_file("x/script", "#!/bin/sh\nexit 0\n");
 	chmod("x/script", 0755);
 	char *argv[] = {"script", NULL};

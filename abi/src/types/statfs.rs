@@ -49,6 +49,7 @@ pub const ST_MANDLOCK: i64 = 0x0040;
 pub const ST_NOATIME: i64 = 0x0400;
 pub const ST_NODIRATIME: i64 = 0x0800;
 pub const ST_RELATIME: i64 = 0x1000;
+pub const ST_NOSYMFOLLOW: i64 = 0x2000;
 
 // Sizes the ABI fixes; checked at compile time on every target.
 const _: () = assert!(core::mem::size_of::<Statfs>() == 120);

@@ -2,11 +2,11 @@
 
 use abi::{Errno, Statfs};
 use abi::{ST_MANDLOCK, ST_NOATIME, ST_NODEV, ST_NODIRATIME, ST_NOEXEC, ST_NOSUID, ST_RDONLY, ST_RELATIME};
-use abi::{ST_SYNCHRONOUS, ST_VALID};
+use abi::{ST_NOSYMFOLLOW, ST_SYNCHRONOUS, ST_VALID};
 
 use super::file::get_raw;
 use super::mount::{Mount, Path};
-use super::mount::{MNT_NOATIME, MNT_NODEV, MNT_NODIRATIME, MNT_NOEXEC, MNT_NOSUID, MNT_RELATIME};
+use super::mount::{MNT_NOATIME, MNT_NODEV, MNT_NODIRATIME, MNT_NOEXEC, MNT_NOSUID, MNT_NOSYMFOLLOW, MNT_RELATIME};
 use super::namei;
 use super::super_block::{SB_MANDLOCK, SB_SYNCHRONOUS};
 use crate::uaccess::write_user;
@@ -22,6 +22,7 @@ pub fn statfs_flags(mnt: &Mount) -> i64 {
         (MNT_NOATIME, ST_NOATIME),
         (MNT_NODIRATIME, ST_NODIRATIME),
         (MNT_RELATIME, ST_RELATIME),
+        (MNT_NOSYMFOLLOW, ST_NOSYMFOLLOW),
     ];
     for (mnt_flag, st_flag) in pairs {
         if mnt.has(mnt_flag) {
