@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -253,6 +254,60 @@ static void check_groups_and_sessions(void)
 	wait_status(pid, 0, &status);
 }
 
+/* PR_SET_PDEATHSIG: a grandchild that asked gets its signal when its
+ * parent exits; the setting is not inherited over fork. */
+static volatile sig_atomic_t pdeath_got;
+static void on_pdeath(int sig)
+{
+	pdeath_got = sig;
+}
+
+static void check_pdeath_signal(void)
+{
+	EXPECT_ERRNO("PR_SET_PDEATHSIG 65", prctl(PR_SET_PDEATHSIG, 65), EINVAL);
+	int p[2], r[2];
+	if (pipe(p) != 0 || pipe(r) != 0)
+		return;
+	pid_t mid = fork();
+	if (mid == 0) {
+		pid_t c = fork();
+		if (c == 0) {
+			signal(SIGUSR1, on_pdeath);
+			prctl(PR_SET_PDEATHSIG, SIGUSR1);
+			int inherited = -1;
+			pid_t g = fork();
+			if (g == 0) {
+				prctl(PR_GET_PDEATHSIG, &inherited);
+				_exit(inherited == 0 ? 0 : 1);
+			}
+			int st = 0;
+			waitpid(g, &st, 0);
+			if (write(p[1], "r", 1) != 1)
+				_exit(1);
+			for (int i = 0; i < 500 && !pdeath_got; i++)
+				usleep(10000);
+			char verdict = pdeath_got == SIGUSR1 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 'y' : 'n';
+			if (write(r[1], &verdict, 1) != 1)
+				_exit(1);
+			_exit(0);
+		}
+		char x;
+		if (read(p[0], &x, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	close(r[1]);
+	int status = 0;
+	waitpid(mid, &status, 0);
+	char verdict = 0;
+	if (read(r[0], &verdict, 1) != 1)
+		verdict = 0;
+	close(p[0]);
+	close(r[0]);
+	EXPECT_RET("PR_SET_PDEATHSIG: SIGUSR1 when the parent exits, not inherited", verdict, 'y');
+}
+
 /* A child that never yields must not starve its parent: the parent's ten
  * short sleeps complete (a starved parent would never get here). */
 static void check_no_starvation(void)
@@ -304,6 +359,7 @@ int main(int argc, char **argv)
 	check_execve(argv[0]);
 	check_posix_spawn(argv[0]);
 	check_groups_and_sessions();
+	check_pdeath_signal();
 	check_no_starvation();
 	check_many_forks();
 	return tdone();

@@ -70,7 +70,52 @@ pub fn sys_getegid() -> Result<usize, Errno> {
     Ok(current().cred.lock().egid as usize)
 }
 
+/// Runs a set*id call; when it changed an effective or filesystem id, the
+/// parent-death signal is cleared, as Linux's commit_creds does.
+fn watching_ids(call: impl FnOnce() -> Result<usize, Errno>) -> Result<usize, Errno> {
+    let task = current();
+    let ids = |c: &Credentials| (c.euid, c.egid, c.fsuid, c.fsgid);
+    let before = ids(&task.cred.lock());
+    let result = call();
+    if ids(&task.cred.lock()) != before {
+        task.pdeath_signal.store(0, core::sync::atomic::Ordering::Relaxed);
+    }
+    result
+}
+
 pub fn sys_setuid(uid: u32) -> Result<usize, Errno> {
+    watching_ids(|| setuid(uid))
+}
+
+pub fn sys_setgid(gid: u32) -> Result<usize, Errno> {
+    watching_ids(|| setgid(gid))
+}
+
+pub fn sys_setresuid(ruid: u32, euid: u32, suid: u32) -> Result<usize, Errno> {
+    watching_ids(|| setresuid(ruid, euid, suid))
+}
+
+pub fn sys_setresgid(rgid: u32, egid: u32, sgid: u32) -> Result<usize, Errno> {
+    watching_ids(|| setresgid(rgid, egid, sgid))
+}
+
+pub fn sys_setreuid(ruid: u32, euid: u32) -> Result<usize, Errno> {
+    watching_ids(|| setreuid(ruid, euid))
+}
+
+pub fn sys_setregid(rgid: u32, egid: u32) -> Result<usize, Errno> {
+    watching_ids(|| setregid(rgid, egid))
+}
+
+pub fn sys_setfsuid(uid: u32) -> Result<usize, Errno> {
+    watching_ids(|| setfsuid(uid))
+}
+
+pub fn sys_setfsgid(gid: u32) -> Result<usize, Errno> {
+    watching_ids(|| setfsgid(gid))
+}
+
+fn setuid(uid: u32) -> Result<usize, Errno> {
     let uid = arg(uid).ok_or(Errno::EINVAL)?;
     let task = current();
     let mut c = task.cred.lock();
@@ -84,7 +129,7 @@ pub fn sys_setuid(uid: u32) -> Result<usize, Errno> {
     Ok(0)
 }
 
-pub fn sys_setgid(gid: u32) -> Result<usize, Errno> {
+fn setgid(gid: u32) -> Result<usize, Errno> {
     let gid = arg(gid).ok_or(Errno::EINVAL)?;
     let task = current();
     let mut c = task.cred.lock();
@@ -98,7 +143,7 @@ pub fn sys_setgid(gid: u32) -> Result<usize, Errno> {
     Ok(0)
 }
 
-pub fn sys_setresuid(ruid: u32, euid: u32, suid: u32) -> Result<usize, Errno> {
+fn setresuid(ruid: u32, euid: u32, suid: u32) -> Result<usize, Errno> {
     let task = current();
     let mut c = task.cred.lock();
     let allowed = |v: Option<u32>| v.is_none_or(|v| v == c.uid || v == c.euid || v == c.suid);
@@ -119,7 +164,7 @@ pub fn sys_setresuid(ruid: u32, euid: u32, suid: u32) -> Result<usize, Errno> {
     Ok(0)
 }
 
-pub fn sys_setresgid(rgid: u32, egid: u32, sgid: u32) -> Result<usize, Errno> {
+fn setresgid(rgid: u32, egid: u32, sgid: u32) -> Result<usize, Errno> {
     let task = current();
     let mut c = task.cred.lock();
     let allowed = |v: Option<u32>| v.is_none_or(|v| v == c.gid || v == c.egid || v == c.sgid);
@@ -142,7 +187,7 @@ pub fn sys_setresgid(rgid: u32, egid: u32, sgid: u32) -> Result<usize, Errno> {
 
 /// setreuid: the saved uid follows the new effective one when the real id
 /// is set or the effective one changes to something but the real id.
-pub fn sys_setreuid(ruid: u32, euid: u32) -> Result<usize, Errno> {
+fn setreuid(ruid: u32, euid: u32) -> Result<usize, Errno> {
     let task = current();
     let mut c = task.cred.lock();
     let (r, e) = (arg(ruid), arg(euid));
@@ -167,7 +212,7 @@ pub fn sys_setreuid(ruid: u32, euid: u32) -> Result<usize, Errno> {
     Ok(0)
 }
 
-pub fn sys_setregid(rgid: u32, egid: u32) -> Result<usize, Errno> {
+fn setregid(rgid: u32, egid: u32) -> Result<usize, Errno> {
     let task = current();
     let mut c = task.cred.lock();
     let (r, e) = (arg(rgid), arg(egid));
@@ -209,7 +254,7 @@ pub fn sys_getresgid(r: u64, e: u64, s: u64) -> Result<usize, Errno> {
 }
 
 /// setfsuid/setfsgid return the old value and never fail (Linux).
-pub fn sys_setfsuid(uid: u32) -> Result<usize, Errno> {
+fn setfsuid(uid: u32) -> Result<usize, Errno> {
     let task = current();
     let mut c = task.cred.lock();
     let old = c.fsuid;
@@ -219,7 +264,7 @@ pub fn sys_setfsuid(uid: u32) -> Result<usize, Errno> {
     Ok(old as usize)
 }
 
-pub fn sys_setfsgid(gid: u32) -> Result<usize, Errno> {
+fn setfsgid(gid: u32) -> Result<usize, Errno> {
     let task = current();
     let mut c = task.cred.lock();
     let old = c.fsgid;

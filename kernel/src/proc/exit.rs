@@ -126,6 +126,14 @@ fn reparent_children(task: &Task) {
     for child in &orphans {
         *child.parent.lock() = Arc::downgrade(&init);
     }
+    // PR_SET_PDEATHSIG: the orphans that asked hear of it.
+    for child in orphans.iter().filter(|c| !matches!(c.state(), TaskState::Zombie(_))) {
+        let sig = child.pdeath_signal.load(Ordering::Relaxed);
+        if sig != 0 {
+            let info = abi::Siginfo::kill(sig, abi::signal::SI_USER, task.tgid as i32, 0);
+            super::signal::send_signal(child, sig, info);
+        }
+    }
     init.children.lock().extend(orphans);
     if any_zombie {
         init.child_exit.wake_all();

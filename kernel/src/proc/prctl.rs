@@ -1,11 +1,13 @@
-//! prctl(2): the process name.
+//! prctl(2): the process name and the parent-death signal.
 
-use abi::prctl::{PR_GET_NAME, PR_SET_NAME};
+use core::sync::atomic::Ordering;
+
+use abi::prctl::{PR_GET_NAME, PR_GET_PDEATHSIG, PR_SET_NAME, PR_SET_PDEATHSIG};
 use abi::Errno;
 
 use crate::sched::current;
 use crate::sched::task::Comm;
-use crate::uaccess::{copy_from_user_partial, copy_to_user};
+use crate::uaccess::{copy_from_user_partial, copy_to_user, write_user};
 
 pub fn sys_prctl(option: i32, arg2: u64) -> Result<usize, Errno> {
     match option {
@@ -26,6 +28,12 @@ pub fn sys_prctl(option: i32, arg2: u64) -> Result<usize, Errno> {
             copy_to_user(arg2, &name)?;
             Ok(0)
         }
+        PR_SET_PDEATHSIG if arg2 >= abi::signal::NSIG as u64 => Err(Errno::EINVAL),
+        PR_SET_PDEATHSIG => {
+            current().pdeath_signal.store(arg2 as i32, Ordering::Relaxed);
+            Ok(0)
+        }
+        PR_GET_PDEATHSIG => write_user(arg2, &current().pdeath_signal.load(Ordering::Relaxed)).map(|_| 0),
         _ => Err(Errno::EINVAL),
     }
 }

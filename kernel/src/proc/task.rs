@@ -140,6 +140,9 @@ pub struct Thread {
     pub robust_list: AtomicU64,
     /// Set when a vfork child releases the parent's memory (exec or exit).
     pub vfork_done: AtomicBool,
+    /// The signal this thread gets when its parent exits (PR_SET_PDEATHSIG;
+    /// 0 for none): not inherited, cleared when its ids change.
+    pub pdeath_signal: AtomicI32,
     pub vfork_wait: WaitQueue,
     /// Blocked signals (bit n-1 for signal n).
     pub signal_mask: AtomicU64,
@@ -158,6 +161,7 @@ impl Thread {
             clear_child_tid: AtomicU64::new(0),
             robust_list: AtomicU64::new(0),
             vfork_done: AtomicBool::new(false),
+            pdeath_signal: AtomicI32::new(0),
             vfork_wait: WaitQueue::new(),
             signal_mask: AtomicU64::new(0),
             thread_signals: Mutex::new(SigQueue::default()),
