@@ -73,6 +73,8 @@ static void check_policies(void)
 	EXPECT_RET("max priority of SCHED_FIFO", sched_get_priority_max(SCHED_FIFO), 99);
 	EXPECT_RET("min priority of SCHED_RR", sched_get_priority_min(SCHED_RR), 1);
 	EXPECT_RET("max priority of SCHED_OTHER", sched_get_priority_max(SCHED_OTHER), 0);
+	/* SCHED_DEADLINE (6) has no static priority. */
+	EXPECT_RET("max and min priority of SCHED_DEADLINE", sched_get_priority_max(6) == 0 && sched_get_priority_min(6) == 0, 1);
 	EXPECT_RET("min priority of SCHED_IDLE", sched_get_priority_min(SCHED_IDLE), 0);
 	EXPECT_ERRNO("max priority of policy 42", sched_get_priority_max(42), EINVAL);
 	p.sched_priority = 10;

@@ -161,11 +161,21 @@ pub fn sys_sched_getparam(pid: i32, param: u64) -> Result<usize, Errno> {
     Ok(0)
 }
 
+/// SCHED_DEADLINE: a policy Linux knows, with no static priority (0..0),
+/// though no task here can have it (sched_setattr refuses it).
+const SCHED_DEADLINE: i32 = 6;
+
 pub fn sys_sched_get_priority_max(policy: i32) -> Result<usize, Errno> {
+    if policy == SCHED_DEADLINE {
+        return Ok(0);
+    }
     Policy::from_raw(policy).map(|p| p.priority_range().1 as usize).ok_or(Errno::EINVAL)
 }
 
 pub fn sys_sched_get_priority_min(policy: i32) -> Result<usize, Errno> {
+    if policy == SCHED_DEADLINE {
+        return Ok(0);
+    }
     Policy::from_raw(policy).map(|p| p.priority_range().0 as usize).ok_or(Errno::EINVAL)
 }
 

@@ -273,7 +273,8 @@ fn queued_info(uinfo: u64, sig: i32, target: i32) -> Result<Siginfo, Errno> {
 
 pub fn sys_rt_sigqueueinfo(tgid: i32, sig: i32, uinfo: u64) -> Result<usize, Errno> {
     let info = queued_info(uinfo, sig, tgid)?;
-    let task = u32::try_from(tgid).ok().and_then(pid::find).filter(|t| t.tgid as i32 == tgid).ok_or(Errno::ESRCH)?;
+    // Any thread's id names its process, as kill's does on Linux.
+    let task = u32::try_from(tgid).ok().and_then(pid::find).ok_or(Errno::ESRCH)?;
     if !(0..=64).contains(&sig) {
         return Err(Errno::EINVAL);
     }
