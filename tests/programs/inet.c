@@ -564,6 +564,9 @@ static void test_tcp_options(void)
 	EXPECT_RET("getsockopt SO_RCVBUF is at least 65536", sockopt_int(s, SOL_SOCKET, SO_RCVBUF) >= BUF_SIZE, 1);
 	EXPECT_RET("setsockopt SO_SNDBUF 65536", set_int(s, SOL_SOCKET, SO_SNDBUF, BUF_SIZE), 0);
 	EXPECT_RET("getsockopt SO_SNDBUF is at least 65536", sockopt_int(s, SOL_SOCKET, SO_SNDBUF) >= BUF_SIZE, 1);
+	/* Root may go past net.core.wmem_max (212992) with the FORCE form. */
+	EXPECT_RET("setsockopt SO_SNDBUFFORCE 1 MiB as root", set_int(s, SOL_SOCKET, SO_SNDBUFFORCE, 1 << 20), 0);
+	EXPECT_RET("getsockopt SO_SNDBUF is doubled, 2 MiB", sockopt_int(s, SOL_SOCKET, SO_SNDBUF), 2 << 20);
 	EXPECT_RET("SO_TYPE is SOCK_STREAM", sockopt_int(s, SOL_SOCKET, SO_TYPE), SOCK_STREAM);
 #ifdef SO_DOMAIN
 	EXPECT_RET("SO_DOMAIN is AF_INET", sockopt_int(s, SOL_SOCKET, SO_DOMAIN), AF_INET);

@@ -68,6 +68,14 @@ fn buffer_size(asked: i32, min: usize) -> usize {
     (asked.max(0) as usize).min(MAX_BUF).saturating_mul(2).max(min)
 }
 
+/// SO_SNDBUFFORCE and SO_RCVBUFFORCE: past net.core.*mem_max, for root.
+fn forced_buffer_size(asked: i32, min: usize) -> Result<usize, Errno> {
+    if !crate::sched::current().cred.lock().is_privileged() {
+        return Err(Errno::EPERM);
+    }
+    Ok((asked.max(0) as usize).saturating_mul(2).max(min))
+}
+
 /// What the caller must know of an option that changed.
 pub enum Changed {
     Nothing,
@@ -97,6 +105,8 @@ impl Options {
             (SOL_SOCKET, SO_BROADCAST) => self.broadcast = int != 0,
             (SOL_SOCKET, SO_RCVBUF) => self.rcvbuf = buffer_size(int, MIN_RCVBUF),
             (SOL_SOCKET, SO_SNDBUF) => self.sndbuf = buffer_size(int, MIN_SNDBUF),
+            (SOL_SOCKET, SO_RCVBUFFORCE) => self.rcvbuf = forced_buffer_size(int, MIN_RCVBUF)?,
+            (SOL_SOCKET, SO_SNDBUFFORCE) => self.sndbuf = forced_buffer_size(int, MIN_SNDBUF)?,
             (SOL_SOCKET, SO_KEEPALIVE) => {
                 self.keepalive = int != 0;
                 return Ok(Changed::KeepAlive);
