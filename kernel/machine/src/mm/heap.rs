@@ -129,6 +129,17 @@ unsafe impl GlobalAlloc for Heap {
     }
 }
 
+/// The kernel heap's size and the bytes its global part has free (the
+/// per-CPU caches hold a little more): for the callers that size large,
+/// user-driven allocations (socket buffers) and refuse them before the
+/// heap runs dry.
+pub fn heap_usage() -> (usize, usize) {
+    without_interrupts(|| {
+        let heap = HEAP.global.lock();
+        (heap.size(), heap.free())
+    })
+}
+
 /// One eighth of RAM, between 8 MiB and 256 MiB.
 fn heap_size(info: &BootInfo) -> usize {
     let ram = info.ram_end() as usize;

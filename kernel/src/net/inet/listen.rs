@@ -2,6 +2,8 @@
 //! the port until a handshake completes in it; accept takes such a one
 //! and puts a fresh listener in its place.
 
+use alloc::vec::Vec;
+
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp::{self, State};
 use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
@@ -16,16 +18,17 @@ pub fn is_ready(st: &Stack, iface: usize, handle: SocketHandle) -> bool {
 }
 
 /// Takes a pooled socket whose handshake is done (with its local and
-/// remote endpoints), and puts a new listener in its place; one whose
-/// connection failed listens again.
+/// remote endpoints), and puts a new listener in its place (or, out of
+/// memory, leaves the pool one smaller); one whose connection failed
+/// listens again.
 pub fn take_ready(
     st: &mut Stack,
-    pool: &mut [(usize, SocketHandle)],
+    pool: &mut Vec<(usize, SocketHandle)>,
     endpoint: IpListenEndpoint,
     opts: &Options,
 ) -> Option<(usize, SocketHandle, IpEndpoint, IpEndpoint)> {
-    for slot in pool.iter_mut() {
-        let (iface, handle) = *slot;
+    for i in 0..pool.len() {
+        let (iface, handle) = pool[i];
         let state = st.ifaces[iface].sockets.get::<tcp::Socket>(handle).state();
         if state == State::Closed {
             let sock = st.ifaces[iface].sockets.get_mut::<tcp::Socket>(handle);
@@ -37,9 +40,15 @@ pub fn take_ready(
         }
         let conn = st.ifaces[iface].sockets.get::<tcp::Socket>(handle);
         let (local, peer) = (conn.local_endpoint()?, conn.remote_endpoint()?);
-        let mut fresh = new_protocol_socket(opts);
-        let _ = fresh.listen(endpoint);
-        slot.1 = st.ifaces[iface].sockets.add(fresh);
+        match new_protocol_socket(opts) {
+            Ok(mut fresh) => {
+                let _ = fresh.listen(endpoint);
+                pool[i].1 = st.ifaces[iface].sockets.add(fresh);
+            }
+            Err(_) => {
+                pool.remove(i);
+            }
+        }
         return Some((iface, handle, local, peer));
     }
     None

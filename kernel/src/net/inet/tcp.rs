@@ -80,13 +80,28 @@ fn phase(state: State) -> Phase {
     }
 }
 
-pub(super) fn new_protocol_socket(opts: &Options) -> tcp::Socket<'static> {
-    let rx = opts.rcvbuf.clamp(MIN_BUF, MAX_BUF);
-    let tx = opts.sndbuf.clamp(MIN_BUF, MAX_BUF);
-    let mut sock =
-        tcp::Socket::new(tcp::SocketBuffer::new(alloc::vec![0; rx]), tcp::SocketBuffer::new(alloc::vec![0; tx]));
+/// A zeroed buffer of `len` bytes; ENOBUFS when the kernel heap has no
+/// room, for socket buffers are the largest allocations a program can ask
+/// for by the hundred (connections closing through TIME_WAIT keep theirs).
+pub(super) fn buffer(len: usize) -> Result<Vec<u8>, Errno> {
+    // An eighth of the heap stays for everything else, whose allocations
+    // cannot fail.
+    let (size, free) = machine::mm::heap_usage();
+    if free < len + size / 8 {
+        return Err(Errno::ENOBUFS);
+    }
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact(len).map_err(|_| Errno::ENOBUFS)?;
+    bytes.resize(len, 0);
+    Ok(bytes)
+}
+
+pub(super) fn new_protocol_socket(opts: &Options) -> Result<tcp::Socket<'static>, Errno> {
+    let rx = buffer(opts.rcvbuf.clamp(MIN_BUF, MAX_BUF))?;
+    let tx = buffer(opts.sndbuf.clamp(MIN_BUF, MAX_BUF))?;
+    let mut sock = tcp::Socket::new(tcp::SocketBuffer::new(rx), tcp::SocketBuffer::new(tx));
     apply_options(&mut sock, opts);
-    sock
+    Ok(sock)
 }
 
 fn apply_options(sock: &mut tcp::Socket, opts: &Options) {
@@ -167,13 +182,17 @@ impl TcpSocket {
             for iface in st.ifaces_for(&local.addr) {
                 let have = pool.iter().filter(|(i, _)| *i == iface).count();
                 for _ in have..want {
-                    let mut sock = new_protocol_socket(&opts);
+                    // Out of memory, the pool stays smaller.
+                    let Ok(mut sock) = new_protocol_socket(&opts) else { break };
                     if sock.listen(endpoint).is_ok() {
                         pool.push((iface, st.ifaces[iface].sockets.add(sock)));
                     }
                 }
             }
         });
+        if pool.is_empty() {
+            return Err(Errno::ENOBUFS);
+        }
         Ok(())
     }
 
@@ -228,7 +247,7 @@ impl TcpSocket {
             let local = self.autobind(&mut s)?;
             let local =
                 IpListenEndpoint { addr: (!local.addr.is_unspecified()).then_some(local.addr), port: local.port };
-            let mut sock = new_protocol_socket(&s.opts);
+            let mut sock = new_protocol_socket(&s.opts)?;
             let handle = stack::with(|st| {
                 let nif = &mut st.ifaces[iface];
                 sock.connect(nif.iface.context(), remote, local).map_err(|_| Errno::EADDRNOTAVAIL)?;

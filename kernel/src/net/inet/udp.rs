@@ -46,10 +46,11 @@ pub struct Datagram {
     pub from: IpEndpoint,
 }
 
-fn new_protocol_socket() -> udp::Socket<'static> {
-    let rx = udp::PacketBuffer::new(alloc::vec![udp::PacketMetadata::EMPTY; RX_SLOTS], alloc::vec![0; RX_BYTES]);
-    let tx = udp::PacketBuffer::new(alloc::vec![udp::PacketMetadata::EMPTY; TX_SLOTS], alloc::vec![0; TX_BYTES]);
-    udp::Socket::new(rx, tx)
+/// ENOBUFS when the kernel heap has no room for the buffers.
+fn new_protocol_socket() -> Result<udp::Socket<'static>, Errno> {
+    let rx = udp::PacketBuffer::new(alloc::vec![udp::PacketMetadata::EMPTY; RX_SLOTS], super::tcp::buffer(RX_BYTES)?);
+    let tx = udp::PacketBuffer::new(alloc::vec![udp::PacketMetadata::EMPTY; TX_SLOTS], super::tcp::buffer(TX_BYTES)?);
+    Ok(udp::Socket::new(rx, tx))
 }
 
 /// The largest payload one datagram can carry (the IP packet's 65535
@@ -91,15 +92,22 @@ impl UdpSocket {
         }
         let port = ports::reserve(Proto::Udp, endpoint.addr, endpoint.port, s.opts.reuseaddr, self.owner)?;
         let listen = IpListenEndpoint { addr: (!endpoint.addr.is_unspecified()).then_some(endpoint.addr), port };
-        s.handles = stack::with(|st| {
-            st.ifaces_for(&endpoint.addr)
-                .into_iter()
-                .map(|iface| {
-                    let mut sock = new_protocol_socket();
+        let ifaces = stack::with(|st| st.ifaces_for(&endpoint.addr));
+        let mut socks = Vec::new();
+        for iface in ifaces {
+            match new_protocol_socket() {
+                Ok(mut sock) => {
                     let _ = sock.bind(listen);
-                    (iface, st.ifaces[iface].sockets.add(sock))
-                })
-                .collect()
+                    socks.push((iface, sock));
+                }
+                Err(e) => {
+                    ports::release(Proto::Udp, port, self.owner);
+                    return Err(e);
+                }
+            }
+        }
+        s.handles = stack::with(|st| {
+            socks.into_iter().map(|(iface, sock)| (iface, st.ifaces[iface].sockets.add(sock))).collect()
         });
         s.local = Some(IpEndpoint::new(endpoint.addr, port));
         Ok(())
