@@ -73,6 +73,20 @@ static T_UNUSED int pin_to_cpu(int cpu)
 	return sched_setaffinity(0, sizeof(one), &one);
 }
 
+/* MemFree from /proc/meminfo in kB; -1 without it. */
+static T_UNUSED long meminfo_free_kb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	long kb = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
 /* Exit status for main: 0 only when nothing failed. */
 static T_UNUSED int tdone(void)
 {

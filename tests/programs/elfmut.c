@@ -131,19 +131,6 @@ static int run_copy(void)
 	return WEXITSTATUS(status) == CHILD_RAN ? 2 : 3;
 }
 
-static long mem_free_kb(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[128];
-	long kb = -1;
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 static void check_health(const char *self, long free_before)
 {
 	pid_t pid = fork();
@@ -168,7 +155,7 @@ static void check_health(const char *self, long free_before)
 		close(fd);
 	unlink(PATH);
 	unlink("/tmp/elfmut-check");
-	long free_after = mem_free_kb();
+	long free_after = meminfo_free_kb();
 	printf("elfmut: MemFree before %ld kB, after %ld kB\n", free_before, free_after);
 	EXPECT_RET("free memory did not drop by more than 4 MiB", free_before - free_after <= LEAK_KB, 1);
 }
@@ -199,7 +186,7 @@ int main(int argc, char **argv)
 		return tdone();
 	}
 	close(sfd);
-	long free_before = mem_free_kb();
+	long free_before = meminfo_free_kb();
 	unsigned char *img = malloc(len);
 	rng = seed * 0x9e3779b97f4a7c15ULL + 1;
 	long outcome[4] = {0};

@@ -296,19 +296,6 @@ static int try_image(const char *img, int rw)
 	return errors ? MOUNTED_ERRORS : MOUNTED_CLEAN;
 }
 
-static long mem_free_kb(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[128];
-	long kb = -1;
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 static int write_image(const unsigned char *bytes, size_t len)
 {
 	int fd = open(IMG, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -365,7 +352,7 @@ static void check_health(long free_before)
 	close(fd);
 	unlink("/tmp/fsmut-check");
 	unlink(IMG);
-	long free_after = mem_free_kb();
+	long free_after = meminfo_free_kb();
 	printf("fsmut: MemFree before %ld kB, after %ld kB\n", free_before, free_after);
 	EXPECT_RET("free memory did not drop by more than 8 MiB", free_before - free_after <= LEAK_KB, 1);
 }
@@ -386,7 +373,7 @@ int main(int argc, char **argv)
 			tfail("cannot read %s", images[i].path);
 			return tdone();
 		}
-	long free_before = mem_free_kb();
+	long free_before = meminfo_free_kb();
 	rng = seed * 0x9e3779b97f4a7c15ULL + 1;
 	unsigned char *img = malloc(images[1].len);
 	long outcome[6] = {0}, other = 0, killed = 0, by_kind[5] = {0};
