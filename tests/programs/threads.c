@@ -204,6 +204,8 @@ static void check_robust_mutex(void)
 	pthread_mutex_unlock(&robust);
 }
 
+#define EXIT_ROUNDS 300
+
 static void *exit_whole_process(void *arg)
 {
 	(void)arg;
@@ -220,12 +222,14 @@ static void *sleeper(void *arg)
 
 static void *main_exits_first(void *arg)
 {
-	struct timespec ts = {0, 30 * 1000 * 1000};
+	struct timespec ts = {0, (long)(intptr_t)arg};
 	nanosleep(&ts, NULL);
-	_exit((int)(intptr_t)arg);
+	_exit(9);
 }
 
-static void check_exits(const char *self)
+/* Whether exit() in one thread ends a child whose other threads sleep in
+ * pause() with exit()'s status. */
+static int exit_in_thread_ends_all(void)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -237,20 +241,43 @@ static void check_exits(const char *self)
 	}
 	int status = 0;
 	waitpid(pid, &status, 0);
-	EXPECT_RET("exit() in one thread ends every thread with its status", WIFEXITED(status) && WEXITSTATUS(status) == 5,
-		   1);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 5;
+}
 
-	pid = fork();
+/* Whether a child whose main thread leaves with pthread_exit lives on
+ * until its other thread's _exit, after `delay_ns`. */
+static int last_thread_ends_process(long delay_ns)
+{
+	pid_t pid = fork();
 	if (pid == 0) {
 		pthread_t t;
-		pthread_create(&t, NULL, main_exits_first, (void *)9);
+		pthread_create(&t, NULL, main_exits_first, (void *)(intptr_t)delay_ns);
 		pthread_exit(NULL);
 	}
+	int status = 0;
 	waitpid(pid, &status, 0);
-	EXPECT_RET("pthread_exit in main: the process lives on until its last thread",
-		   WIFEXITED(status) && WEXITSTATUS(status) == 9, 1);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 9;
+}
 
-	pid = fork();
+/* The exits race on two CPUs (the last thread makes the leader a zombie
+ * while the leader itself is still leaving), so each runs many times with
+ * the second thread's delay spread over 0-50 us. */
+static void check_exits(const char *self)
+{
+	int all_ended = 0, last_ended = 0;
+	for (int i = 0; i < EXIT_ROUNDS; i++) {
+		all_ended += exit_in_thread_ends_all();
+		last_ended += last_thread_ends_process(i % 50 * 1000);
+	}
+	EXPECT_RET("exit() in one thread ends every thread with its status, every round", all_ended, EXIT_ROUNDS);
+	EXPECT_RET("pthread_exit in main: the process lives on until its last thread, every round", last_ended,
+		   EXIT_ROUNDS);
+	int ok;
+	ok = last_thread_ends_process(30 * 1000 * 1000);
+	EXPECT_RET("pthread_exit in main: the process outlives it by 30 ms", ok, 1);
+
+	int status = 0;
+	pid_t pid = fork();
 	if (pid == 0) {
 		pthread_t t;
 		pthread_create(&t, NULL, sleeper, NULL);

@@ -68,7 +68,7 @@ pub fn do_exit(status: ExitStatus) -> ! {
             end_process(&task, status);
         } else if task.is_leader() {
             // The leader waits, dead, for the process's last thread.
-            task.set_state(TaskState::Dead);
+            task.set_dead_unless_zombie();
         }
     }
     crate::sched::exit_current()

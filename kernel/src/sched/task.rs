@@ -310,6 +310,16 @@ impl Task {
         self.run.lock().set(s);
     }
 
+    /// A leader that ends before the rest of its process: Dead, unless the
+    /// last thread (on another CPU, between the leader's count of live
+    /// threads and now) already made it the process's zombie.
+    pub fn set_dead_unless_zombie(&self) {
+        let mut run = self.run.lock();
+        if !matches!(run.state, TaskState::Zombie(_)) {
+            run.set(TaskState::Dead);
+        }
+    }
+
     /// The CPUs the task may run on.
     pub fn affinity(&self) -> u64 {
         self.affinity.load(Ordering::Relaxed)
