@@ -39,13 +39,13 @@ mod traps;
 mod tty;
 mod uaccess;
 
-use boot::{BootInfo, PvhError};
+use boot::{BootError, BootInfo};
 
 #[cfg(not(test))]
 machine::entry_point!(kernel_main);
 
 /// The boot CPU's entry, from the base's boot code, on the boot stack.
-fn kernel_main(info: Result<&'static BootInfo, PvhError>) -> ! {
+fn kernel_main(info: Result<&'static BootInfo, BootError>) -> ! {
     drivers::uart16550::init();
     printk::set_console(drivers::uart16550::write_bytes);
     machine::console::set_emergency_writer(drivers::uart16550::write_bytes);

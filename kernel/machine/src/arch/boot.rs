@@ -1,8 +1,10 @@
-//! PVH entry: QEMU (and Firecracker, cloud-hypervisor) start the kernel in
-//! 32-bit protected mode with paging off and `ebx` pointing at
-//! `hvm_start_info`. This stub builds boot page tables (identity, direct map
-//! and kernel image for the first 4 GiB, 2 MiB pages), enters long mode and
-//! jumps to `machine_start` in the higher half. All else is Rust.
+//! The entry from both boot protocols. PVH (QEMU, Firecracker,
+//! cloud-hypervisor) and multiboot2 (GRUB) both start the kernel in 32-bit
+//! protected mode with paging off and `ebx` pointing at their boot
+//! information; multiboot2 also puts its magic in `eax`. This stub builds
+//! boot page tables (identity, direct map and kernel image for the first
+//! 4 GiB, 2 MiB pages), enters long mode and jumps to `machine_start` in
+//! the higher half with both registers. All else is Rust.
 
 #[cfg(target_os = "none")]
 use core::arch::global_asm;
@@ -27,6 +29,30 @@ global_asm!(
     .long pvh_start
     .balign 4
 
+    /* The multiboot2 header: GRUB looks for it, 8-byte aligned, in the
+       first 32 KiB of the file; the linker script puts it first. Its tags
+       ask for a linear framebuffer (optional: GRUB may leave text mode)
+       and for page-aligned modules; GRUB loads the ELF segments at their
+       physical addresses and enters at the ELF entry, pvh_start. */
+    .section .multiboot2, "a"
+    .balign 8
+multiboot2_header:
+    .long 0xe85250d6
+    .long 0
+    .long multiboot2_header_end - multiboot2_header
+    .long -(0xe85250d6 + (multiboot2_header_end - multiboot2_header))
+    .balign 8
+    .word 5, 1
+    .long 20
+    .long 1024, 768, 32
+    .balign 8
+    .word 6, 0
+    .long 8
+    .balign 8
+    .word 0, 0
+    .long 8
+multiboot2_header_end:
+
     .section .boot.text, "ax"
     .code32
     .global pvh_start
@@ -34,6 +60,7 @@ pvh_start:
     cli
     cld
     mov esi, ebx
+    mov ebp, eax
 
     /* Zero .bss: it holds the boot page tables and stacks. */
     mov edi, offset __bss_start - KERNEL_VMA
@@ -126,8 +153,9 @@ long_mode_entry:
     mov fs, ax
     mov gs, ax
     movabs rsp, offset BOOT_STACK_TOP
-    xor ebp, ebp
     mov edi, esi
+    mov esi, ebp
+    xor ebp, ebp
     movabs rax, offset machine_start
     call rax
 6:

@@ -1,19 +1,38 @@
 //! What the kernel sees of the boot protocol: `BootInfo`. Only `boot::pvh`
-//! knows about PVH's `hvm_start_info`.
+//! knows about PVH's `hvm_start_info`, and only `boot::multiboot2` about
+//! GRUB's multiboot2 information.
 //!
 //! The boot stub enters `machine_start`, which decodes the boot protocol
 //! and calls the function the kernel named with `entry_point!`.
 
+pub mod multiboot2;
 pub mod pvh;
 
 use spin::Once;
 
+pub use multiboot2::Multiboot2Error;
 pub use pvh::PvhError;
 
-static BOOT_INFO: Once<Result<BootInfo, PvhError>> = Once::new();
+/// Boot information the kernel cannot start from.
+#[derive(Clone, Copy, Debug)]
+pub enum BootError {
+    Pvh(PvhError),
+    Multiboot2(Multiboot2Error),
+}
+
+impl core::fmt::Display for BootError {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        match self {
+            BootError::Pvh(e) => e.fmt(f),
+            BootError::Multiboot2(e) => e.fmt(f),
+        }
+    }
+}
+
+static BOOT_INFO: Once<Result<BootInfo, BootError>> = Once::new();
 
 /// Names the kernel's entry: `machine::entry_point!(path::to::main);`
-/// with `fn main(info: Result<&'static BootInfo, PvhError>) -> !`. The boot
+/// with `fn main(info: Result<&'static BootInfo, BootError>) -> !`. The boot
 /// CPU calls it once, in 64-bit mode on the boot stack, with interrupts
 /// off.
 #[macro_export]
@@ -22,7 +41,7 @@ macro_rules! entry_point {
         // The symbol `machine_start` calls: defined once, by this macro.
         #[unsafe(no_mangle)]
         extern "Rust" fn __kestrel_kernel_main(
-            info: ::core::result::Result<&'static $crate::boot::BootInfo, $crate::boot::PvhError>,
+            info: ::core::result::Result<&'static $crate::boot::BootInfo, $crate::boot::BootError>,
         ) -> ! {
             $main(info)
         }
@@ -30,16 +49,22 @@ macro_rules! entry_point {
 }
 
 extern "Rust" {
-    fn __kestrel_kernel_main(info: Result<&'static BootInfo, PvhError>) -> !;
+    fn __kestrel_kernel_main(info: Result<&'static BootInfo, BootError>) -> !;
 }
 
-/// Entered from the PVH boot stub in 64-bit mode, on the boot stack, with
-/// the physical address of `hvm_start_info`.
+/// Entered from the boot stub in 64-bit mode, on the boot stack, with the
+/// physical address of the loader's information and what the loader left
+/// in `eax` (multiboot2's magic; PVH leaves nothing meaningful there).
 #[no_mangle]
-extern "C" fn machine_start(start_info: u64) -> ! {
+extern "C" fn machine_start(info_paddr: u64, eax: u64) -> ! {
     let info = BOOT_INFO.call_once(|| {
         let mut info = BootInfo::empty();
-        pvh::parse(start_info, &mut info).map(|()| info)
+        let parsed = if eax == u64::from(multiboot2::MAGIC) {
+            multiboot2::parse(info_paddr, &mut info).map_err(BootError::Multiboot2)
+        } else {
+            pvh::parse(info_paddr, &mut info).map_err(BootError::Pvh)
+        };
+        parsed.map(|()| info)
     });
     // SAFETY: `entry_point!` defines the symbol with this signature, and
     // the kernel cannot link without it.
@@ -67,6 +92,28 @@ pub struct Module {
     pub len: u64,
 }
 
+/// How the framebuffer's pixels (or text cells) are laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FramebufferKind {
+    /// Direct colour: each channel's (bit position, bit count).
+    Rgb { red: (u8, u8), green: (u8, u8), blue: (u8, u8) },
+    /// VGA text mode: 16-bit cells of character and attribute.
+    EgaText,
+}
+
+/// The display the loader set up (multiboot2 only: PVH has none).
+#[derive(Clone, Copy, Debug)]
+pub struct Framebuffer {
+    pub addr: u64,
+    /// Bytes from one row (of pixels, or of text cells) to the next.
+    pub pitch: u32,
+    /// In pixels, or in characters for text mode.
+    pub width: u32,
+    pub height: u32,
+    pub bpp: u8,
+    pub kind: FramebufferKind,
+}
+
 pub struct BootInfo {
     pub regions: [MemoryRegion; MAX_REGIONS],
     pub region_count: usize,
@@ -74,6 +121,7 @@ pub struct BootInfo {
     cmdline: [u8; MAX_CMDLINE],
     cmdline_len: usize,
     pub rsdp: Option<u64>,
+    pub framebuffer: Option<Framebuffer>,
 }
 
 impl BootInfo {
@@ -85,6 +133,7 @@ impl BootInfo {
             cmdline: [0; MAX_CMDLINE],
             cmdline_len: 0,
             rsdp: None,
+            framebuffer: None,
         }
     }
 
