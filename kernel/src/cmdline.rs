@@ -41,13 +41,18 @@ pub fn parse_early(cmdline: &str) {
 }
 
 /// The value of kernel parameter `key` (the last one given), if any.
-pub fn param<'a>(cmdline: &'a str, key: &str) -> Option<&'a str> {
+pub fn param<'a>(cmdline: &'a str, key: &'a str) -> Option<&'a str> {
+    params(cmdline, key).last()
+}
+
+/// Every value of kernel parameter `key`, in order (`console=` may come
+/// more than once).
+pub fn params<'a>(cmdline: &'a str, key: &'a str) -> impl Iterator<Item = &'a str> {
     words(cmdline)
         .take_while(|w| *w != "--")
         .filter_map(|w| w.split_once('='))
-        .filter(|(k, _)| *k == key)
+        .filter(move |(k, _)| *k == key)
         .map(|(_, v)| v)
-        .last()
 }
 
 /// True when the word `flag` (such as `rw`) is on the command line before `--`.

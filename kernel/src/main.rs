@@ -47,13 +47,14 @@ machine::entry_point!(kernel_main);
 /// The boot CPU's entry, from the base's boot code, on the boot stack.
 fn kernel_main(info: Result<&'static BootInfo, BootError>) -> ! {
     drivers::uart16550::init();
-    printk::set_console(drivers::uart16550::write_bytes);
-    machine::console::set_emergency_writer(drivers::uart16550::write_bytes);
+    printk::set_console(tty::console::write);
+    machine::console::set_emergency_writer(tty::console::write);
     let info = match info {
         Ok(info) => info,
         Err(e) => panic!("unusable boot information: {e}"),
     };
     cmdline::parse_early(info.cmdline());
+    tty::console::select(info.cmdline());
     pr_notice!("kestrel {} (Linux ABI {})", env!("CARGO_PKG_VERSION"), proc::uts::RELEASE);
     pr_notice!("Command line: {}", info.cmdline());
     arch::init_cpu();
@@ -87,6 +88,7 @@ fn kernel_main(info: Result<&'static BootInfo, BootError>) -> ! {
     } else {
         drivers::uart16550::enable_interrupts();
     }
+    tty::vt::driver::init();
 
     drivers::virtio::blk::probe();
     drivers::loopdev::init(info.cmdline());

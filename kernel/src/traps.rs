@@ -7,7 +7,8 @@ use abi::signal::*;
 use machine::arch::apic;
 use machine::arch::entry::TrapFrame;
 use machine::arch::traps::{
-    exception_name, set_hooks, TrapHooks, COM1_VECTOR, ISA_IRQ_BASE, NET_VECTOR, RESCHEDULE_VECTOR, TIMER_VECTOR,
+    exception_name, set_hooks, TrapHooks, COM1_VECTOR, ISA_IRQ_BASE, KEYBOARD_VECTOR, NET_VECTOR, RESCHEDULE_VECTOR,
+    TIMER_VECTOR,
 };
 
 use crate::mm::fault::{handle_user_fault, Access};
@@ -43,6 +44,11 @@ fn interrupt(frame: &mut TrapFrame) {
         COM1_VECTOR => {
             crate::sched::stats::count_irq((COM1_VECTOR - ISA_IRQ_BASE) as usize);
             crate::drivers::uart16550::interrupt();
+            apic::end_of_interrupt();
+        }
+        KEYBOARD_VECTOR => {
+            crate::sched::stats::count_irq((KEYBOARD_VECTOR - ISA_IRQ_BASE) as usize);
+            crate::drivers::input::i8042::interrupt();
             apic::end_of_interrupt();
         }
         NET_VECTOR => {

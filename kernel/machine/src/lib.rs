@@ -4,12 +4,13 @@
 //! - `arch`: boot CPU set-up, descriptor tables, the entry paths (traps,
 //!   SYSCALL, context switch), per-CPU data, the FPU, the LAPIC and I/O
 //!   APICs, TSC calibration, running code on a spare stack.
-//! - `boot`: the boot protocol (PVH) decoded into `BootInfo`, and the
+//! - `boot`: the boot protocol (PVH or multiboot2) decoded into `BootInfo`, and the
 //!   `entry_point!` through which the boot CPU enters the kernel.
 //! - `mm`: physical frames (`Frame`, freed with its last reference), user
 //!   page tables (`PageTable`), kernel stacks, the kernel heap.
 //! - `user`: the one path to user memory, with fault recovery.
 //! - `io`, `dma`: port I/O ranges and DMA buffers for drivers.
+//! - `fb`: the display the boot loader set up (framebuffer or VGA text).
 //! - `firmware`: the ACPI tables (through the `acpi` crate) and power-off.
 //! - `console`: where fatal reports are written.
 //!
@@ -26,6 +27,7 @@ pub mod arch;
 pub mod boot;
 pub mod console;
 pub mod dma;
+pub mod fb;
 pub mod firmware;
 pub mod io;
 pub mod mm;

@@ -23,6 +23,7 @@ use spin::Mutex;
 use machine::io::IoPort;
 use spin::Once;
 
+use super::ring::ByteRing;
 use crate::arch::cpu::without_interrupts;
 
 const COM1: u16 = 0x3F8;
@@ -56,52 +57,9 @@ const FIFO_DEPTH: usize = 16;
 /// Ring sizes: a page each, like Linux's flip and transmit buffers.
 pub const RING_SIZE: usize = 4096;
 
-struct Ring {
-    buf: [u8; RING_SIZE],
-    /// Bytes ever pushed and popped; their difference is the fill.
-    head: usize,
-    tail: usize,
-}
-
-impl Ring {
-    const fn new() -> Ring {
-        Ring { buf: [0; RING_SIZE], head: 0, tail: 0 }
-    }
-
-    fn len(&self) -> usize {
-        self.head.wrapping_sub(self.tail)
-    }
-
-    fn room(&self) -> usize {
-        RING_SIZE - self.len()
-    }
-
-    fn push(&mut self, b: u8) -> bool {
-        if self.room() == 0 {
-            return false;
-        }
-        self.buf[self.head % RING_SIZE] = b;
-        self.head = self.head.wrapping_add(1);
-        true
-    }
-
-    fn pop(&mut self) -> Option<u8> {
-        if self.len() == 0 {
-            return None;
-        }
-        let b = self.buf[self.tail % RING_SIZE];
-        self.tail = self.tail.wrapping_add(1);
-        Some(b)
-    }
-
-    fn clear(&mut self) {
-        self.tail = self.head;
-    }
-}
-
 struct Port {
-    rx: Ring,
-    tx: Ring,
+    rx: ByteRing<RING_SIZE>,
+    tx: ByteRing<RING_SIZE>,
     /// What the interrupt-enable register holds.
     ier: u8,
     /// Interrupts are routed (else input is polled by the deferred work).
@@ -111,7 +69,8 @@ struct Port {
 }
 
 /// Always locked with interrupts off: the interrupt handler takes it too.
-static PORT: Mutex<Port> = Mutex::new(Port { rx: Ring::new(), tx: Ring::new(), ier: 0, irq: false, tx_stopped: false });
+static PORT: Mutex<Port> =
+    Mutex::new(Port { rx: ByteRing::new(), tx: ByteRing::new(), ier: 0, irq: false, tx_stopped: false });
 /// Raised by the interrupt handler: input arrived or output room appeared.
 static WORK: AtomicBool = AtomicBool::new(false);
 

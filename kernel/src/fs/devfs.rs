@@ -25,7 +25,9 @@ const NODES: &[(&[u8], u32, u32, u32)] = &[
     (b"urandom", MEM_MAJOR, 9, 0o666),
     (b"tty", TTYAUX_MAJOR, 0, 0o666),
     (b"console", TTYAUX_MAJOR, 1, 0o600),
-    // The serial port, the terminal the shell runs on.
+    // The virtual terminal (tty0 is the current one) and the serial port.
+    (b"tty0", TTY_MAJOR, 0, 0o620),
+    (b"tty1", TTY_MAJOR, 1, 0o620),
     (b"ttyS0", TTY_MAJOR, 64, 0o660),
     (b"loop-control", MISC_MAJOR, abi::loop_dev::LOOP_CTRL_MINOR, 0o660),
 ];

@@ -11,8 +11,7 @@ use abi::{Errno, OpenFlags, ICANON, TOSTOP, VMIN, VTIME};
 use abi::{POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
 
 use super::output::{Sink, MAX_EXPANSION};
-use super::{job, serial, Tty, CONSOLE};
-use crate::drivers::uart16550;
+use super::{job, Tty, TTY1, TTYS0};
 use crate::fs::file::File;
 use crate::time::{uptime_ns, NSEC_PER_SEC};
 
@@ -52,13 +51,15 @@ pub struct TtyFile {
 }
 
 /// Opens terminal device (major, minor): /dev/tty (5,0), /dev/console
-/// (5,1) or /dev/ttyS0 (4,64). ENXIO for other numbers, and for /dev/tty
+/// (5,1), /dev/tty0 (4,0, the current virtual terminal: always tty1),
+/// /dev/tty1 (4,1) or /dev/ttyS0 (4,64). ENXIO for other numbers, and for /dev/tty
 /// without a controlling terminal.
 pub fn open(major: u32, minor: u32, flags: OpenFlags) -> Result<Box<dyn File>, Errno> {
     let (tty, console) = match (major, minor) {
         (TTYAUX_MAJOR, 0) => (job::current_ctty().ok_or(Errno::ENXIO)?, false),
-        (TTYAUX_MAJOR, 1) => (&CONSOLE, true),
-        (TTY_MAJOR, TTYS0_MINOR) => (&CONSOLE, false),
+        (TTYAUX_MAJOR, 1) => (super::console::dev_console(), true),
+        (TTY_MAJOR, 0 | 1) => (&TTY1, false),
+        (TTY_MAJOR, TTYS0_MINOR) => (&TTYS0, false),
         _ => return Err(Errno::ENXIO),
     };
     let me = crate::sched::current();
@@ -118,7 +119,7 @@ impl TtyFile {
             if let Some((n, line)) = got {
                 if n > 0 {
                     // Room in the buffer: input held back may come in.
-                    serial::process_input();
+                    tty.driver.process_input();
                 }
                 done += n;
                 if line || done >= minimum || done == buf.len() {
@@ -157,7 +158,7 @@ impl TtyFile {
         let tty = self.tty;
         let mut done = 0;
         while done < buf.len() {
-            let can_write = || !tty.state.lock().ldisc.stopped && uart16550::tx_room() >= MAX_EXPANSION;
+            let can_write = || !tty.state.lock().ldisc.stopped && tty.driver.write_room() >= MAX_EXPANSION;
             if !can_write() {
                 if nonblock {
                     return if done > 0 { Ok(done) } else { Err(Errno::EAGAIN) };
@@ -173,14 +174,14 @@ impl TtyFile {
             }
             // Process a chunk into a buffer, then queue it in one go.
             let mut chunk = Chunk { bytes: [0; CHUNK], len: 0 };
-            let room = uart16550::tx_room().min(CHUNK);
+            let room = tty.driver.write_room().min(CHUNK);
             let mut guard = tty.state.lock();
             let st = &mut *guard;
             while done < buf.len() && !st.ldisc.stopped && chunk.len + MAX_EXPANSION <= room {
                 st.ldisc.cols.output(&st.termios, buf[done], &mut chunk);
                 done += 1;
             }
-            uart16550::tx_push(&chunk.bytes[..chunk.len]);
+            tty.driver.write(&chunk.bytes[..chunk.len]);
         }
         Ok(done)
     }
@@ -197,7 +198,7 @@ impl File for TtyFile {
         if buf.is_empty() {
             return Ok(0);
         }
-        serial::process_input();
+        self.tty.driver.process_input();
         self.read_tty(buf, flags.contains(OpenFlags::O_NONBLOCK))
     }
 
@@ -224,7 +225,7 @@ impl File for TtyFile {
         if self.hung_up() {
             return POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDNORM | POLLWRNORM;
         }
-        serial::process_input();
+        self.tty.driver.process_input();
         let mut mask = 0;
         {
             let st = self.tty.state.lock();
@@ -232,7 +233,7 @@ impl File for TtyFile {
                 mask |= POLLIN | POLLRDNORM;
             }
         }
-        if uart16550::tx_pending() < WAKEUP_CHARS && uart16550::tx_room() > 0 {
+        if self.tty.driver.chars_in_buffer() < WAKEUP_CHARS && self.tty.driver.write_room() > 0 {
             mask |= POLLOUT | POLLWRNORM;
         }
         mask

@@ -8,8 +8,7 @@ use abi::{Errno, Termios, Termios2, Winsize, CBAUD, ICANON, IXON, TCIFLUSH, TCIO
 use abi::{TCOFLUSH, TCOOFF, TCOON, VSTART, VSTOP};
 
 use super::file::TtyFile;
-use super::{job, serial, Tty};
-use crate::drivers::uart16550;
+use super::{job, Tty};
 use crate::uaccess::{read_user, write_user};
 
 /// Line discipline N_TTY, the only one.
@@ -92,13 +91,13 @@ pub fn ioctl(file: &TtyFile, cmd: u32, arg: u64) -> Result<usize, Errno> {
         TIOCSCTTY => job::acquire(tty, arg == 1, file.readable).map(|_| 0),
         TIOCNOTTY => job::give_up(tty).map(|_| 0),
         FIONREAD => {
-            serial::process_input();
+            tty.driver.process_input();
             let st = tty.state.lock();
             let n = st.ldisc.readable_bytes(&st.termios);
             drop(st);
             put_int(arg, n)
         }
-        TIOCOUTQ => put_int(arg, uart16550::tx_pending()),
+        TIOCOUTQ => put_int(arg, tty.driver.chars_in_buffer()),
         TCFLSH => {
             job::check_settings_change(tty)?;
             flush(tty, arg as i32).map(|_| 0)
@@ -145,7 +144,7 @@ pub fn ioctl(file: &TtyFile, cmd: u32, arg: u64) -> Result<usize, Errno> {
 
 /// Waits until queued output has gone to the UART (tcdrain, TCSETSW).
 fn wait_until_sent(tty: &Tty) -> Result<(), Errno> {
-    tty.write_wait.wait_interruptible(|| (uart16550::tx_pending() == 0).then_some(()))
+    tty.write_wait.wait_interruptible(|| (tty.driver.chars_in_buffer() == 0).then_some(()))
 }
 
 /// TCSETS*: optionally drain output (W, F) and discard input (F), then
@@ -203,11 +202,11 @@ fn flush(tty: &Tty, which: i32) -> Result<(), Errno> {
         _ => return Err(Errno::EINVAL),
     };
     if input {
-        serial::discard_input();
+        tty.driver.discard_input();
         tty.state.lock().ldisc.flush();
     }
     if output {
-        uart16550::tx_flush();
+        tty.driver.flush_buffer();
         tty.write_wait.wake_all();
     }
     Ok(())
@@ -234,7 +233,7 @@ fn flow(tty: &Tty, action: i32) -> Result<(), Errno> {
             let index = if action == TCIOFF { VSTOP } else { VSTART };
             let c = tty.state.lock().termios.c_cc[index];
             if c != 0 {
-                uart16550::send_urgent(c);
+                tty.driver.send_xchar(c);
             }
         }
         _ => return Err(Errno::EINVAL),

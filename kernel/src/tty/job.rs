@@ -250,7 +250,7 @@ pub fn hangup(tty: &Tty, exit_session: bool) {
         st.ldisc.flush();
         taken
     };
-    crate::drivers::uart16550::tx_flush();
+    tty.driver.flush_buffer();
     tty.generation.fetch_add(1, core::sync::atomic::Ordering::AcqRel);
     if exit_session {
         if let Some(fg) = fg {

@@ -9,11 +9,15 @@
 //! - `ioctl`: the terminal ioctls;
 //! - `job`: controlling terminals, job control (SIGTTIN/SIGTTOU), the
 //!   foreground process group, hangup when the session leader exits;
-//! - `serial`: the deferred work that feeds the UART's input to the line
-//!   discipline.
+//! - `driver`: what a terminal asks of its device;
+//! - `serial`: ttyS0's driver, whose deferred work feeds the UART's input
+//!   to the line discipline;
+//! - `vt`: the virtual terminal tty1 on the screen and keyboard: the
+//!   terminal emulator and its driver.
 //!
-//! One terminal exists, the serial console ttyS0 (/dev/console is the same
-//! terminal, as with `console=ttyS0` on Linux).
+//! Two terminals exist, the serial line ttyS0 and the virtual terminal
+//! tty1 (also /dev/tty0, the current virtual terminal). /dev/console is
+//! the one the command line's last `console=` names, ttyS0 by default.
 //!
 //! Locking: a terminal's state is one spin lock, taken only in process
 //! context (system calls and the deferred work, never an interrupt
@@ -21,27 +25,29 @@
 //! may be taken (to queue output), never the other way round. Signals are
 //! sent after it is released.
 
+pub mod console;
+mod driver;
 mod file;
 mod ioctl;
 pub mod job;
 mod ldisc;
 mod output;
 mod serial;
+pub mod vt;
 
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use abi::{Termios, Winsize, B115200, CLOCAL, CREAD, CS8, HUPCL};
+use abi::{Termios, Winsize, B115200, B38400, CLOCAL, CREAD, CS8, HUPCL};
 use spin::Mutex;
 
-use crate::drivers::uart16550;
 use crate::sched::task::Pid;
 use crate::sched::wait::WaitQueue;
+use driver::TtyDriver;
 use ldisc::{Action, Ldisc};
 use output::Sink;
 
 pub use file::open;
-pub use serial::{deferred_pending, next_deadline, run_deferred};
 
 pub struct TtyState {
     termios: Termios,
@@ -60,6 +66,7 @@ pub struct TtyState {
 
 pub struct Tty {
     state: Mutex<TtyState>,
+    driver: &'static dyn TtyDriver,
     /// Woken when input arrives, a line is finished, or the mode changes.
     read_wait: WaitQueue,
     /// Woken when output may proceed (room, restart after ^S).
@@ -79,31 +86,64 @@ const fn console_termios() -> Termios {
     t
 }
 
-/// ttyS0, the console.
-pub static CONSOLE: Tty = Tty::new(console_termios());
+/// ttyS0, the serial line.
+pub static TTYS0: Tty = Tty::new(console_termios(), &serial::Uart);
 
-/// Every terminal (for the exit of a session leader).
-pub fn all() -> [&'static Tty; 1] {
-    [&CONSOLE]
+/// The settings Linux gives a virtual terminal.
+const fn vt_termios() -> Termios {
+    let mut t = Termios::sane();
+    t.c_cflag = B38400 | CS8 | CREAD | HUPCL;
+    t
 }
 
-/// Processed output and echoes go to the UART's transmit queue. Echoes
-/// that do not fit are dropped; writers wait for room instead.
-struct UartSink;
+/// tty1, the virtual terminal (also /dev/tty0).
+pub static TTY1: Tty = Tty::new(vt_termios(), &vt::driver::VtDriver);
 
-impl Sink for UartSink {
+/// Every terminal (for the exit of a session leader).
+pub fn all() -> [&'static Tty; 2] {
+    [&TTYS0, &TTY1]
+}
+
+/// The terminals' deferred work (see `sched::run_deferred_work`).
+pub fn run_deferred() {
+    let now = crate::time::uptime_ns();
+    for tty in all() {
+        if tty.driver.take_work() {
+            tty.driver.process_input();
+            tty.write_wait.wake_all();
+        }
+        tty.expire_read_deadline(now);
+    }
+}
+
+/// The earliest VTIME deadline of a reader (the deferred work wakes it).
+pub fn next_deadline() -> Option<u64> {
+    all().into_iter().filter_map(|t| t.read_deadline()).min()
+}
+
+/// True when an interrupt left work that `run_deferred` has not done.
+pub fn deferred_pending() -> bool {
+    all().into_iter().any(|t| t.driver.work_pending())
+}
+
+/// Processed output and echoes go to the driver. Echoes that do not fit
+/// are dropped; writers wait for room instead.
+struct DriverSink(&'static dyn TtyDriver);
+
+impl Sink for DriverSink {
     fn put(&mut self, bytes: &[u8]) {
-        uart16550::tx_push(bytes);
+        self.0.write(bytes);
     }
 
     fn flush(&mut self) {
-        uart16550::tx_flush();
+        self.0.flush_buffer();
     }
 }
 
 impl Tty {
-    const fn new(termios: Termios) -> Tty {
+    const fn new(termios: Termios, driver: &'static dyn TtyDriver) -> Tty {
         Tty {
+            driver,
             state: Mutex::new(TtyState {
                 termios,
                 winsize: Winsize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 },
@@ -136,7 +176,7 @@ impl Tty {
             let was_stopped = st.ldisc.stopped;
             let mut taken = 0;
             for &b in bytes {
-                match st.ldisc.receive(&st.termios, b, &mut UartSink) {
+                match st.ldisc.receive(&st.termios, b, &mut DriverSink(self.driver)) {
                     Action::Full => break,
                     Action::Signal(sig) => {
                         signals[nsig] = sig;
@@ -150,7 +190,7 @@ impl Tty {
                 }
             }
             if st.ldisc.stopped != was_stopped {
-                uart16550::set_tx_stopped(st.ldisc.stopped);
+                self.driver.set_stopped(st.ldisc.stopped);
             }
             (taken, st.pgrp)
         };
@@ -188,7 +228,7 @@ impl Tty {
 
     /// Output stopped (^S or TCOOFF) changed: tell the driver, wake writers.
     fn flow_changed(&self, stopped: bool) {
-        uart16550::set_tx_stopped(stopped);
+        self.driver.set_stopped(stopped);
         self.write_wait.wake_all();
     }
 }

@@ -16,6 +16,8 @@ pub const TIMER_VECTOR: u64 = 0x20;
 pub const ISA_IRQ_BASE: u64 = 0x30;
 /// COM1, ISA IRQ 4.
 pub const COM1_VECTOR: u64 = ISA_IRQ_BASE + 4;
+/// The i8042 keyboard, ISA IRQ 1.
+pub const KEYBOARD_VECTOR: u64 = ISA_IRQ_BASE + 1;
 /// The network device's PCI interrupt.
 pub const NET_VECTOR: u64 = 0x50;
 /// Inter-processor interrupts: a reschedule request (Linux's

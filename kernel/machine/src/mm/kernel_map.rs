@@ -32,6 +32,13 @@ const GLOBAL: u64 = 1 << 8;
 pub(crate) const NO_EXECUTE: u64 = 1 << 63;
 
 static KERNEL_PML4: AtomicU64 = AtomicU64::new(0);
+/// Where the direct map ends (0 until `init` built it).
+static DIRECT_MAP_END: AtomicU64 = AtomicU64::new(0);
+
+/// The end of the physical range the direct map covers.
+pub fn direct_map_end() -> u64 {
+    DIRECT_MAP_END.load(Ordering::Relaxed)
+}
 
 pub(crate) fn kernel_pml4() -> u64 {
     KERNEL_PML4.load(Ordering::Relaxed)
@@ -78,6 +85,7 @@ pub(crate) fn init(info: &BootInfo) {
     let pml4 = new_table();
     let direct_end = info.ram_end().max(4 * GIB).next_multiple_of(GIB);
     map_huge(pml4, phys::DIRECT_MAP_BASE, 0, direct_end, WRITABLE | GLOBAL | nx);
+    DIRECT_MAP_END.store(direct_end, Ordering::Relaxed);
     // The image: physical 0..1 GiB at KERNEL_VMA (code, so executable).
     map_huge(pml4, KERNEL_VMA, 0, GIB, WRITABLE | GLOBAL);
     table_for(pml4, table_index(KSTACK_AREA, 4));

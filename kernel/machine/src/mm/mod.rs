@@ -10,6 +10,7 @@ pub(crate) mod tlb;
 
 pub use frame::Frame;
 pub use heap::heap_usage;
+pub use kernel_map::direct_map_end;
 pub use paging::{load_kernel_tables, OutOfMemory, PageTable, Pte, PteFlags, TableRoot, PTE_PROTNONE};
 pub use phys::PAGE_SIZE;
 pub use tlb::shootdowns_answered;

@@ -1,0 +1,4 @@
+//! Input devices.
+
+pub mod i8042;
+pub mod keymap;
