@@ -52,3 +52,8 @@ pub fn write(bytes: &[u8]) {
         super::vt::driver::write_kernel_message(bytes);
     }
 }
+
+/// True when the kernel's messages go to the virtual terminal.
+pub fn on_vt() -> bool {
+    ON_VT.load(Ordering::Relaxed)
+}

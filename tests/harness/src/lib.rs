@@ -16,6 +16,7 @@
 
 pub mod bench;
 pub mod elf;
+pub mod monitor;
 pub mod paths;
 pub mod qemu;
 pub mod serial;

@@ -32,6 +32,12 @@ pub fn kernel_elf() -> PathBuf {
     from_env("KERNEL_ELF", build_dir().join("kernel.elf"))
 }
 
+/// The GRUB image `scripts/iso` makes: `$KESTREL_ISO`, default
+/// `build/kestrel.iso`.
+pub fn iso() -> PathBuf {
+    from_env("KESTREL_ISO", build_dir().join("kestrel.iso"))
+}
+
 /// The initramfs: `$INITRAMFS`, default `build/initramfs.cpio`.
 pub fn initramfs() -> PathBuf {
     from_env("INITRAMFS", build_dir().join("initramfs.cpio"))

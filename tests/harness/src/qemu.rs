@@ -278,6 +278,17 @@ impl Qemu {
             .unwrap_or_else(|e| panic!("could not start {QEMU} ({e}): run scripts/setup to install QEMU\n{command}"))
     }
 
+    /// Starts QEMU with arguments of the caller's own (a machine booted
+    /// from a disc rather than `-kernel`): the serial line must be
+    /// `-serial stdio`. `what` names the boot in failure messages.
+    pub fn start_with_args(args: &[OsString], what: &str) -> Qemu {
+        let command = display_command(QEMU, args);
+        let mut cmd = Command::new(QEMU);
+        cmd.args(args);
+        Qemu::spawn(cmd, what, command.clone())
+            .unwrap_or_else(|e| panic!("could not start {QEMU} ({e}): run scripts/setup to install QEMU\n{command}"))
+    }
+
     /// Spawns `cmd` with piped stdio and starts reading its output.
     fn spawn(mut cmd: Command, cmdline: &str, command: String) -> io::Result<Qemu> {
         cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());

@@ -340,6 +340,8 @@ fn interrupts() -> String {
     for irq in (0..stats::IRQS).filter(|&i| counts.iter().any(|c| c.irq[i] > 0)) {
         let tail = if irq == 4 {
             format!(" IO-APIC  {irq:>3}-edge      ttyS0")
+        } else if irq == 1 {
+            format!(" IO-APIC  {irq:>3}-edge      i8042")
         } else if Some(irq as u32) == nic_gsi {
             format!(" IO-APIC  {irq:>3}-fasteoi   virtio0")
         } else {

@@ -67,8 +67,30 @@ pub fn init() {
     let mut display = display;
     terminal.redraw(&mut *display);
     without_interrupts(|| *VT.lock() = Some(Vt { terminal, display }));
+    if crate::tty::console::on_vt() {
+        replay_log();
+    }
     if !i8042::init() {
         crate::pr_info!("vt: no PS/2 keyboard controller");
+    }
+}
+
+/// The most of the kernel's log shown again when the screen comes up.
+const REPLAY_BYTES: usize = 16 * 1024;
+
+/// Shows the kernel's messages from before the screen was set up, as a
+/// console registered late does on Linux: the lines (`<level>text`) the
+/// console log level lets through.
+fn replay_log() {
+    let mut log = alloc::vec![0u8; REPLAY_BYTES];
+    let n = crate::printk::read_log(&mut log);
+    let level = crate::printk::console_loglevel();
+    for line in log[..n].split_inclusive(|&b| b == b'\n') {
+        if let [b'<', digit, b'>', text @ ..] = line {
+            if digit.wrapping_sub(b'0') < level {
+                write_kernel_message(text);
+            }
+        }
     }
 }
 
