@@ -89,11 +89,7 @@ impl Display for PixelDisplay {
     }
 
     fn scroll_up(&mut self, top: usize, bottom: usize, n: usize, blank: Cell) {
-        let bottom = bottom.min(self.rows);
-        if top >= bottom {
-            return;
-        }
-        let n = n.min(bottom - top);
+        let Some((bottom, n)) = super::clip_scroll(self.rows, top, bottom, n) else { return };
         self.hide_cursor();
         let c = self.cols;
         self.cells.copy_within((top + n) * c..bottom * c, top * c);
@@ -102,11 +98,7 @@ impl Display for PixelDisplay {
     }
 
     fn scroll_down(&mut self, top: usize, bottom: usize, n: usize, blank: Cell) {
-        let bottom = bottom.min(self.rows);
-        if top >= bottom {
-            return;
-        }
-        let n = n.min(bottom - top);
+        let Some((bottom, n)) = super::clip_scroll(self.rows, top, bottom, n) else { return };
         self.hide_cursor();
         let c = self.cols;
         self.cells.copy_within(top * c..(bottom - n) * c, (top + n) * c);

@@ -19,6 +19,13 @@ pub const PALETTE: [u32; 16] = [
     0xffff55, 0x5555ff, 0xff55ff, 0x55ffff, 0xffffff,
 ];
 
+/// A scroll of rows top..bottom by n on a screen of `rows` rows, clipped
+/// to it: (bottom, n), or None when nothing moves.
+fn clip_scroll(rows: usize, top: usize, bottom: usize, n: usize) -> Option<(usize, usize)> {
+    let bottom = bottom.min(rows);
+    (top < bottom).then(|| (bottom, n.min(bottom - top)))
+}
+
 /// A display on the loader's screen, with its size in character cells.
 pub struct Console {
     pub display: Box<dyn Display + Send>,

@@ -109,21 +109,13 @@ impl Display for TextDisplay {
     }
 
     fn scroll_up(&mut self, top: usize, bottom: usize, n: usize, blank: Cell) {
-        let bottom = bottom.min(self.rows());
-        if top >= bottom {
-            return;
-        }
-        let n = n.min(bottom - top);
+        let Some((bottom, n)) = super::clip_scroll(self.rows(), top, bottom, n) else { return };
         self.screen.move_rows(top, top + n, bottom - top - n);
         self.clear_rows(bottom - n, bottom, blank);
     }
 
     fn scroll_down(&mut self, top: usize, bottom: usize, n: usize, blank: Cell) {
-        let bottom = bottom.min(self.rows());
-        if top >= bottom {
-            return;
-        }
-        let n = n.min(bottom - top);
+        let Some((bottom, n)) = super::clip_scroll(self.rows(), top, bottom, n) else { return };
         self.screen.move_rows(top + n, top, bottom - top - n);
         self.clear_rows(top, top + n, blank);
     }
