@@ -1,5 +1,6 @@
-//! Links the bare-metal kernel with its linker script, and turns the
-//! console font into the table the framebuffer console draws from.
+//! Links the bare-metal kernel with its linker script, turns the console
+//! font into the table the framebuffer console draws from, and builds the
+//! vDSO (vdso/vdso.c, with the machine's gcc) that every process maps.
 
 use std::path::Path;
 
@@ -27,6 +28,40 @@ fn main() {
     let table = font_table(&pf2).unwrap_or_else(|e| panic!("{FONT}: {e}"));
     let out = std::env::var("OUT_DIR").unwrap();
     std::fs::write(Path::new(&out).join("font.bin"), table).unwrap();
+    build_vdso(&dir, &out);
+}
+
+/// The vDSO: a shared object of position-independent code and no
+/// relocations, which the kernel copies into frames at boot.
+fn build_vdso(dir: &str, out: &str) {
+    println!("cargo:rerun-if-changed=vdso/vdso.c");
+    println!("cargo:rerun-if-changed=vdso/vdso.lds");
+    let so = Path::new(out).join("vdso.so");
+    let status = std::process::Command::new("gcc")
+        .args(["-O2", "-fPIC", "-shared", "-nostdlib", "-fno-stack-protector", "-fno-asynchronous-unwind-tables"])
+        .args(["-fno-builtin", "-Wall", "-Werror"])
+        .arg(format!("-Wl,-T,{dir}/vdso/vdso.lds"))
+        .args(["-Wl,--hash-style=both", "-Wl,-soname=linux-vdso.so.1", "-Wl,--build-id=none", "-Wl,--no-undefined"])
+        .args(["-Wl,-z,max-page-size=4096", "-o"])
+        .arg(&so)
+        .arg(format!("{dir}/vdso/vdso.c"))
+        .status()
+        .unwrap_or_else(|e| panic!("gcc: {e}: the vDSO is built with gcc (run scripts/setup)"));
+    assert!(status.success(), "building the vDSO failed");
+    let elf = std::fs::read(&so).unwrap();
+    if let Some(kind) = relocation_section(&elf) {
+        panic!("the vDSO has a relocation section (type {kind}): it must be position-independent without one");
+    }
+}
+
+/// The type of the first REL or RELA section of an ELF64 file, if any.
+fn relocation_section(elf: &[u8]) -> Option<u32> {
+    let u64_at = |at: usize| u64::from_le_bytes(elf[at..at + 8].try_into().unwrap());
+    let u16_at = |at: usize| u16::from_le_bytes([elf[at], elf[at + 1]]);
+    let (shoff, shentsize, shnum) = (u64_at(0x28) as usize, usize::from(u16_at(0x3a)), usize::from(u16_at(0x3c)));
+    (0..shnum)
+        .map(|i| u32::from_le_bytes(elf[shoff + i * shentsize + 4..][..4].try_into().unwrap()))
+        .find(|&kind| kind == 4 || kind == 9)
 }
 
 /// The PF2 file's sections: a 4-byte name, a big-endian length, the body.

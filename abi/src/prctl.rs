@@ -36,6 +36,9 @@ pub const PR_CAPBSET_READ: i32 = 23;
 pub const PR_CAPBSET_DROP: i32 = 24;
 pub const PR_GET_TSC: i32 = 25;
 pub const PR_SET_TSC: i32 = 26;
+/// PR_SET_TSC modes: user mode may read the TSC, or RDTSC raises SIGSEGV.
+pub const PR_TSC_ENABLE: i32 = 1;
+pub const PR_TSC_SIGSEGV: i32 = 2;
 pub const PR_GET_SECUREBITS: i32 = 27;
 pub const PR_SET_SECUREBITS: i32 = 28;
 pub const PR_SET_TIMERSLACK: i32 = 29;

@@ -74,6 +74,8 @@ fn kernel_main(info: Result<&'static BootInfo, BootError>) -> ! {
     time::init(cal.tsc_hz, drivers::rtc::read_epoch_seconds());
     pr_info!("tsc: {}.{:03} MHz", cal.tsc_hz / 1_000_000, (cal.tsc_hz / 1000) % 1000);
     time::set_apic_timer_hz(cal.apic_timer_hz);
+    mm::vdso::init();
+    time::on_realtime_set(mm::vdso::update);
     sched::timer::program_timer(true, u64::MAX);
     if !machine::firmware::acpi::init(info.rsdp) {
         pr_warn!("ACPI: no FADT or \\_S5 found; poweroff will fall back to QEMU's ports");

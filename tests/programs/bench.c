@@ -1,6 +1,6 @@
 /*
  * The project's benchmark program: latency of the process, memory and IPC
- * paths (getpid, stat, open+close, fork+exit+wait, fork+exec+wait, page
+ * paths (getpid, clock_gettime through the vDSO, stat, open+close, fork+exit+wait, fork+exec+wait, page
  * faults, mmap, threads, pipe, UNIX stream socket and TCP loopback round
  * trips and throughput, epoll_wait with 1 and 1,000 registered descriptors, an
  * eventfd round trip, context switches between two
@@ -155,6 +155,17 @@ static void getpid_latency(void)
 	for (int i = 0; i < ops; i++)
 		syscall(SYS_getpid);
 	report("getpid", t, ops);
+}
+
+/* libc's clock_gettime: through the vDSO, without entering the kernel. */
+static void clock_gettime_latency(void)
+{
+	int ops = 100000;
+	struct timespec ts;
+	double t = now_us();
+	for (int i = 0; i < ops; i++)
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+	report("clock_gettime", t, ops);
 }
 
 /* Path walk and inode lookup of a file two levels down. */
@@ -708,6 +719,7 @@ int main(int argc, char **argv)
 	}
 	state_at_start();
 	getpid_latency();
+	clock_gettime_latency();
 	stat_and_open();
 	fork_exit_wait("fork+exit+wait", 300);
 	char *self[] = {argv[0], "exit", NULL};

@@ -13,6 +13,7 @@ pub mod mprotect;
 pub mod mremap;
 pub mod msync;
 pub mod shmem;
+pub mod vdso;
 pub mod vma;
 pub mod vma_tree;
 

@@ -46,6 +46,8 @@ pub struct LoadedImage {
     pub program_entry: u64,
     /// Where the interpreter was loaded (AT_BASE; 0 without one).
     pub interp_base: u64,
+    /// The vDSO's address (AT_SYSINFO_EHDR; 0 without one), set by exec.
+    pub vdso: u64,
     pub phdr: u64,
     pub phent: u64,
     pub phnum: u64,
@@ -273,6 +275,7 @@ pub fn load(mm: &mut AddressSpace, bytes: &[u8], interp: Option<&[u8]>) -> Resul
         entry,
         program_entry: h.e_entry + bias,
         interp_base,
+        vdso: 0,
         phdr: phdr.unwrap_or(0),
         phent: PHDR as u64,
         phnum: h.e_phnum as u64,

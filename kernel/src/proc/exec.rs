@@ -69,7 +69,7 @@ fn read_interpreter(bytes: &[u8]) -> Result<Option<Vec<u8>>, Errno> {
 fn load_image(bytes: &[u8], args: &ExecArgs) -> Result<Option<(AddressSpace, u64, u64)>, Errno> {
     let mut mm = AddressSpace::new()?;
     let interp = read_interpreter(bytes)?;
-    let image = match elf::load(&mut mm, bytes, interp.as_deref())? {
+    let mut image = match elf::load(&mut mm, bytes, interp.as_deref())? {
         elf::Loaded::Image(image) => image,
         elf::Loaded::Fatal => return Ok(None),
     };
@@ -89,6 +89,7 @@ fn load_image(bytes: &[u8], args: &ExecArgs) -> Result<Option<(AddressSpace, u64
         return Err(Errno::ENOEXEC);
     }
     mm.insert_vma(stack);
+    image.vdso = crate::mm::vdso::map(&mut mm).unwrap_or(0);
     let sp = exec_stack::build(&mut mm, args, &image)?;
     let brk = page_up(image.end);
     mm.brk_start = brk;

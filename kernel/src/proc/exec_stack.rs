@@ -54,32 +54,37 @@ pub fn build(mm: &mut AddressSpace, args: &ExecArgs, image: &LoadedImage) -> Res
     let table_top = random_addr & !15;
 
     let cred = crate::sched::current().cred.lock().clone();
-    let auxv: [(u64, u64); 17] = [
-        (AT_HWCAP, u64::from(crate::arch::cpu_features().hwcap)),
-        (AT_PAGESZ, 4096),
-        (AT_CLKTCK, abi::USER_HZ),
-        (AT_PHDR, image.phdr),
-        (AT_PHENT, image.phent),
-        (AT_PHNUM, image.phnum),
-        (AT_BASE, image.interp_base),
-        (AT_FLAGS, 0),
-        (AT_ENTRY, image.program_entry),
-        (AT_UID, u64::from(cred.uid)),
-        (AT_EUID, u64::from(cred.euid)),
-        (AT_GID, u64::from(cred.gid)),
-        (AT_EGID, u64::from(cred.egid)),
-        (AT_SECURE, 0),
-        (AT_RANDOM, random_addr),
-        (AT_EXECFN, execfn_addr),
-        (AT_PLATFORM, platform_addr),
-    ];
+    // AT_SYSINFO_EHDR comes first, as Linux's ARCH_DLINFO puts it.
+    let vdso = (image.vdso != 0).then_some((AT_SYSINFO_EHDR, image.vdso));
+    let auxv: Vec<(u64, u64)> = vdso
+        .into_iter()
+        .chain([
+            (AT_HWCAP, u64::from(crate::arch::cpu_features().hwcap)),
+            (AT_PAGESZ, 4096),
+            (AT_CLKTCK, abi::USER_HZ),
+            (AT_PHDR, image.phdr),
+            (AT_PHENT, image.phent),
+            (AT_PHNUM, image.phnum),
+            (AT_BASE, image.interp_base),
+            (AT_FLAGS, 0),
+            (AT_ENTRY, image.program_entry),
+            (AT_UID, u64::from(cred.uid)),
+            (AT_EUID, u64::from(cred.euid)),
+            (AT_GID, u64::from(cred.gid)),
+            (AT_EGID, u64::from(cred.egid)),
+            (AT_SECURE, 0),
+            (AT_RANDOM, random_addr),
+            (AT_EXECFN, execfn_addr),
+            (AT_PLATFORM, platform_addr),
+        ])
+        .collect();
     let mut table: Vec<u64> = Vec::new();
     table.push(args.argv.len() as u64);
     table.extend_from_slice(&pointers[..args.argv.len()]);
     table.push(0);
     table.extend_from_slice(&pointers[args.argv.len()..]);
     table.push(0);
-    for (key, value) in auxv {
+    for &(key, value) in &auxv {
         table.push(key);
         table.push(value);
     }
@@ -94,7 +99,7 @@ pub fn build(mm: &mut AddressSpace, args: &ExecArgs, image: &LoadedImage) -> Res
     info.env_start = info.arg_end;
     info.env_end = strings_start + strings_len as u64;
     info.start_stack = sp;
-    info.auxv = auxv.to_vec();
+    info.auxv = auxv;
     info.start_code = image.start_code;
     info.end_code = image.end_code;
     info.start_data = image.start_data;

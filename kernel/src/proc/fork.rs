@@ -162,6 +162,7 @@ pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
         }
     }
     child.signal_mask.store(parent.signal_mask.load(Ordering::Relaxed), Ordering::Relaxed);
+    child.seccomp_strict.store(parent.seccomp_strict.load(Ordering::Relaxed), Ordering::Relaxed);
     if req.flags.contains(CloneFlags::CLONE_SETTLS) {
         child.set_fs_base(req.tls);
     }

@@ -22,6 +22,7 @@ pub mod prctl;
 pub mod priority;
 pub mod reboot;
 pub mod rlimit;
+pub mod seccomp;
 pub mod settime;
 pub mod signal;
 pub mod sysinfo;

@@ -1,8 +1,12 @@
-//! prctl(2): the process name and the parent-death signal.
+//! prctl(2): the process name, the parent-death signal, seccomp's strict
+//! mode and whether the thread may read the TSC.
 
 use core::sync::atomic::Ordering;
 
-use abi::prctl::{PR_GET_NAME, PR_GET_PDEATHSIG, PR_SET_NAME, PR_SET_PDEATHSIG};
+use abi::prctl::{
+    PR_GET_NAME, PR_GET_PDEATHSIG, PR_GET_SECCOMP, PR_GET_TSC, PR_SET_NAME, PR_SET_PDEATHSIG, PR_SET_SECCOMP,
+    PR_SET_TSC, PR_TSC_ENABLE, PR_TSC_SIGSEGV,
+};
 use abi::Errno;
 
 use crate::sched::current;
@@ -33,6 +37,17 @@ pub fn sys_prctl(option: i32, arg2: u64) -> Result<usize, Errno> {
             current().pdeath_signal.store(arg2 as i32, Ordering::Relaxed);
             Ok(0)
         }
+        PR_GET_TSC => {
+            let mode = if current().tsc_disabled() { PR_TSC_SIGSEGV } else { PR_TSC_ENABLE };
+            write_user(arg2, &mode).map(|_| 0)
+        }
+        PR_SET_TSC if arg2 == PR_TSC_ENABLE as u64 || arg2 == PR_TSC_SIGSEGV as u64 => {
+            current().set_tsc_disabled(arg2 == PR_TSC_SIGSEGV as u64);
+            Ok(0)
+        }
+        PR_SET_TSC => Err(Errno::EINVAL),
+        PR_GET_SECCOMP => super::seccomp::get_mode(),
+        PR_SET_SECCOMP => super::seccomp::set_mode(arg2),
         PR_GET_PDEATHSIG => write_user(arg2, &current().pdeath_signal.load(Ordering::Relaxed)).map(|_| 0),
         _ => Err(Errno::EINVAL),
     }

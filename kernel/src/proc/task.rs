@@ -143,6 +143,9 @@ pub struct Thread {
     /// The signal this thread gets when its parent exits (PR_SET_PDEATHSIG;
     /// 0 for none): not inherited, cleared when its ids change.
     pub pdeath_signal: AtomicI32,
+    /// Seccomp's strict mode: any system call but read, write, exit and
+    /// rt_sigreturn kills the thread. Kept across fork and exec.
+    pub seccomp_strict: AtomicBool,
     pub vfork_wait: WaitQueue,
     /// Blocked signals (bit n-1 for signal n).
     pub signal_mask: AtomicU64,
@@ -162,6 +165,7 @@ impl Thread {
             robust_list: AtomicU64::new(0),
             vfork_done: AtomicBool::new(false),
             pdeath_signal: AtomicI32::new(0),
+            seccomp_strict: AtomicBool::new(false),
             vfork_wait: WaitQueue::new(),
             signal_mask: AtomicU64::new(0),
             thread_signals: Mutex::new(SigQueue::default()),

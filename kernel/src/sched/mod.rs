@@ -449,6 +449,7 @@ fn switch_cpu_state(prev: Option<&Task>, next: &Task) {
     fpu::restore(&next.fpu.lock());
     crate::arch::set_user_fs_base(next.fs_base.load(Ordering::Relaxed));
     crate::arch::set_user_gs_base(next.gs_base.load(Ordering::Relaxed));
+    crate::arch::set_user_tsc_allowed(!next.tsc_disabled());
     next.activate_page_table();
 }
 

@@ -179,6 +179,9 @@ pub struct Task {
     pub(super) fpu: Mutex<Box<FpuState>>,
     pub(super) fs_base: AtomicU64,
     pub(super) gs_base: AtomicU64,
+    /// RDTSC in user mode faults (SIGSEGV): PR_SET_TSC's PR_TSC_SIGSEGV,
+    /// and seccomp's strict mode. Kept across fork and exec.
+    tsc_disabled: AtomicBool,
     /// The user page table the task runs on (none: whichever is loaded).
     page_table: Mutex<Option<Arc<TableRoot>>>,
     /// Its run state, and whether it is on a CPU or a run queue (set
@@ -214,6 +217,7 @@ impl Task {
             fpu: Mutex::new(FpuState::initial()),
             fs_base: AtomicU64::new(0),
             gs_base: AtomicU64::new(0),
+            tsc_disabled: AtomicBool::new(false),
             page_table: Mutex::new(None),
             run: IrqSafeMutex::new(RunState { state: TaskState::Runnable, on_rq: false }),
             is_idle: AtomicBool::new(false),
@@ -295,11 +299,24 @@ impl Task {
         *self.comm.lock()
     }
 
+    pub fn tsc_disabled(&self) -> bool {
+        self.tsc_disabled.load(Ordering::Relaxed)
+    }
+
+    /// Lets the task read the TSC or not; for the running task, at once.
+    pub fn set_tsc_disabled(&self, disabled: bool) {
+        self.tsc_disabled.store(disabled, Ordering::Relaxed);
+        if core::ptr::eq(self, &*super::current()) {
+            crate::arch::set_user_tsc_allowed(!disabled);
+        }
+    }
+
     /// Copies the running task's FPU registers and FS/GS bases (fork).
     pub fn inherit_cpu_state_from_current(&self) {
         crate::arch::fpu::save(&mut self.fpu.lock());
         self.fs_base.store(crate::arch::user_fs_base(), Ordering::Relaxed);
         self.gs_base.store(crate::arch::user_gs_base(), Ordering::Relaxed);
+        self.tsc_disabled.store(super::current().tsc_disabled(), Ordering::Relaxed);
     }
 
     pub fn state(&self) -> TaskState {

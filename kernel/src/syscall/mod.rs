@@ -31,6 +31,9 @@ pub fn handle_syscall(frame: &mut TrapFrame) {
     let args = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9];
     // Kept for restarting the call after a signal (Linux's orig_ax).
     frame.error_code = frame.rax;
+    if !crate::proc::seccomp::allowed(number) {
+        crate::proc::exit::do_exit(crate::sched::task::ExitStatus::Signaled(abi::signal::SIGKILL));
+    }
     let result = table::dispatch(number, args, frame).unwrap_or_else(|| {
         report_unimplemented(number);
         Err(Errno::ENOSYS)

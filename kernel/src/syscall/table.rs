@@ -218,6 +218,7 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::SETRLIMIT => proc::rlimit::sys_setrlimit(a[0] as u32, a[1]),
         nr::PRLIMIT64 => proc::rlimit::sys_prlimit64(int(a[0]), a[1] as u32, a[2], a[3]),
         nr::PRCTL => proc::prctl::sys_prctl(int(a[0]), a[1]),
+        nr::SECCOMP => proc::seccomp::sys_seccomp(a[0] as u32, a[1] as u32, a[2]),
         nr::GETPRIORITY => proc::priority::sys_getpriority(int(a[0]), int(a[1])),
         nr::SETPRIORITY => proc::priority::sys_setpriority(int(a[0]), int(a[1]), int(a[2])),
         nr::SCHED_SETSCHEDULER => proc::priority::sys_sched_setscheduler(int(a[0]), int(a[1]), a[2]),

@@ -16,6 +16,10 @@ pub const NSEC_PER_SEC: u64 = 1_000_000_000;
 pub const HZ: u64 = 1000;
 
 static TSC_HZ: AtomicU64 = AtomicU64::new(0);
+/// Nanoseconds per TSC tick, as a fraction of 2^TSC_SHIFT: what the vDSO
+/// computes with too, so both read the same clock.
+static TSC_MULT: AtomicU64 = AtomicU64::new(0);
+const TSC_SHIFT: u32 = 32;
 /// LAPIC timer counts a second (with its divide-by-16 setting).
 static APIC_TIMER_HZ: AtomicU64 = AtomicU64::new(0);
 /// Wall-clock time (ns since the epoch) at the kernel's first instruction.
@@ -23,6 +27,8 @@ static BOOT_REALTIME_NS: AtomicI64 = AtomicI64::new(0);
 
 pub fn init(tsc_hz: u64, rtc_epoch_seconds: i64) {
     TSC_HZ.store(tsc_hz, Ordering::Relaxed);
+    let mult = (u128::from(NSEC_PER_SEC) << TSC_SHIFT) / u128::from(tsc_hz.max(1));
+    TSC_MULT.store(mult as u64, Ordering::Relaxed);
     let since_boot = uptime_ns() as i64;
     BOOT_REALTIME_NS.store(rtc_epoch_seconds * NSEC_PER_SEC as i64 - since_boot, Ordering::Relaxed);
 }
@@ -44,13 +50,23 @@ pub fn tsc_hz() -> u64 {
     TSC_HZ.load(Ordering::Relaxed)
 }
 
+/// The TSC's scale: nanoseconds are (ticks * mult) >> shift.
+pub fn tsc_scale() -> (u64, u32) {
+    (TSC_MULT.load(Ordering::Relaxed), TSC_SHIFT)
+}
+
 /// Nanoseconds between two TSC readings (0 before calibration).
 pub fn tsc_delta_ns(from: u64, to: u64) -> u64 {
-    let hz = tsc_hz();
-    if hz == 0 {
-        return 0;
-    }
-    (u128::from(to.saturating_sub(from)) * u128::from(NSEC_PER_SEC) / u128::from(hz)) as u64
+    let (mult, shift) = tsc_scale();
+    ((u128::from(to.saturating_sub(from)) * u128::from(mult)) >> shift) as u64
+}
+
+/// What else must know when the wall clock is set (the vDSO's data),
+/// registered at boot.
+static REALTIME_SET_HOOKS: crate::hooks::Hooks<fn(), 4> = crate::hooks::Hooks::new();
+
+pub fn on_realtime_set(hook: fn()) {
+    REALTIME_SET_HOOKS.register(hook);
 }
 
 /// Nanoseconds since the kernel's first instruction.
@@ -79,6 +95,9 @@ static REALTIME_SETS: AtomicU64 = AtomicU64::new(0);
 pub fn set_realtime_ns(ns: i64) {
     BOOT_REALTIME_NS.store(ns - uptime_ns() as i64, Ordering::Relaxed);
     REALTIME_SETS.fetch_add(1, Ordering::Relaxed);
+    for hook in REALTIME_SET_HOOKS.all() {
+        hook();
+    }
 }
 
 pub fn realtime_sets() -> u64 {

@@ -15,6 +15,7 @@ pub(crate) const MSR_SFMASK: u32 = 0xC000_0084;
 pub(crate) const MSR_FS_BASE: u32 = 0xC000_0100;
 pub(crate) const MSR_GS_BASE: u32 = 0xC000_0101;
 pub(crate) const MSR_KERNEL_GS_BASE: u32 = 0xC000_0102;
+pub(crate) const MSR_TSC_AUX: u32 = 0xC000_0103;
 pub(crate) const MSR_APIC_BASE: u32 = 0x1B;
 
 pub(crate) const EFER_SCE: u64 = 1 << 0;
@@ -90,6 +91,12 @@ pub fn max_cpuid_leaf() -> u32 {
 }
 
 #[inline]
+/// Whether the CPU has RDTSCP (which also reads TSC_AUX: the kernel
+/// keeps the CPU's number there, for the vDSO's getcpu).
+pub fn has_rdtscp() -> bool {
+    cpuid(0x8000_0001, 0).edx & (1 << 27) != 0
+}
+
 pub fn rdtsc() -> u64 {
     // SAFETY: RDTSC only reads a counter into registers.
     unsafe { core::arch::x86_64::_rdtsc() }

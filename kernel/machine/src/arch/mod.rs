@@ -69,6 +69,11 @@ fn init_cpu_features() {
     // is cleared.
     unsafe { write_cr4(cr4) };
     fpu::init();
+    if has_rdtscp() {
+        // SAFETY: TSC_AUX only holds what RDTSCP returns; Linux's layout,
+        // node (0) << 12 | CPU number.
+        unsafe { wrmsr(MSR_TSC_AUX, percpu::cpu_index() as u64) };
+    }
 }
 
 fn init_syscall_msrs() {
@@ -99,6 +104,18 @@ pub fn crash_with_null_write() -> ! {
 /// non-canonical base would make the WRMSR fault in the kernel).
 fn is_canonical_user(addr: u64) -> bool {
     addr < 0x0000_8000_0000_0000
+}
+
+/// Lets user mode read the TSC (RDTSC, RDTSCP) on this CPU, or makes
+/// those instructions fault there (CR4.TSD: PR_SET_TSC, strict seccomp).
+pub fn set_user_tsc_allowed(allowed: bool) {
+    let cr4 = read_cr4();
+    let want = if allowed { cr4 - Cr4Flags::TIMESTAMP_DISABLE } else { cr4 | Cr4Flags::TIMESTAMP_DISABLE };
+    if want != cr4 {
+        // SAFETY: TSD only decides whether user mode may read the TSC; the
+        // kernel, at ring 0, reads it either way.
+        unsafe { write_cr4(want) };
+    }
 }
 
 /// Sets the running task's user FS base; false for an address outside the
