@@ -1,8 +1,8 @@
 /*
  * Loopback TCP connections opened and closed in a quick loop (COUNT, 300
- * by default): each closing connection sits in TIME_WAIT with its buffers
- * for a minute, so a small guest runs out of socket memory. Running out
- * must be an error (ENOBUFS from connect or listen, as Linux gives when
+ * by default): each closing connection passes through TIME_WAIT, which
+ * keeps its port for a minute (its buffers are freed). If the guest runs
+ * out of socket memory, that must be an error (ENOBUFS from connect or listen, as Linux gives when
  * socket memory is short), never a kernel panic; afterwards fork and a
  * pipe still work. Prints "sockflood: N connections, M refused".
  */

@@ -100,6 +100,11 @@ pub fn set_listening(proto: Proto, port: u16, owner: u64) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Whether a socket listens on `port` (TCP).
+pub fn is_listening(proto: Proto, port: u16) -> bool {
+    PORTS.lock().get(&(proto, port)).is_some_and(|holders| holders.iter().any(|b| b.listening))
+}
+
 /// Marks `owner`'s binding of `port` as a closed socket's connection
 /// finishing (FIN_WAIT, TIME_WAIT): a bind with SO_REUSEADDR may share
 /// it, as on Linux.

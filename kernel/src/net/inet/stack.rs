@@ -11,12 +11,14 @@
 //! deferred work), never in an interrupt handler; a socket's own lock is
 //! taken before it, never inside it.
 
+use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use smoltcp::iface::{Config, Interface, PollResult, SocketHandle, SocketSet};
 use smoltcp::socket::tcp;
+use smoltcp::socket::Socket;
 use smoltcp::time::Instant;
 use smoltcp::wire::{EthernetAddress, HardwareAddress, IpAddress, IpCidr, Ipv4Address, Ipv6Address};
 use spin::{Mutex, Once};
@@ -69,7 +71,14 @@ pub struct NetIface {
     /// connection, with the port reservation they keep meanwhile (owner,
     /// port): freed once it is over.
     orphans: Vec<(SocketHandle, Option<(u64, u16)>)>,
+    /// Port reservations of connections in TIME_WAIT, kept until the
+    /// uptime given (their sockets and buffers are freed at once, as
+    /// Linux keeps only a small time-wait record).
+    time_wait: Vec<(u64, (u64, u16))>,
 }
+
+/// How long a connection stays in TIME_WAIT (Linux's TCP_TIMEWAIT_LEN).
+const TIME_WAIT_NS: u64 = 60 * crate::time::NSEC_PER_SEC;
 
 impl NetIface {
     fn poll(&mut self, now: Instant) -> bool {
@@ -79,7 +88,13 @@ impl NetIface {
         let mut changed = false;
         loop {
             let result = match &mut self.device {
-                NetDevice::Loopback(lo) => self.iface.poll(now, lo, &mut self.sockets),
+                NetDevice::Loopback(lo) => {
+                    lo.queue_syns(
+                        || free_listeners(&self.sockets),
+                        |port| super::ports::is_listening(super::ports::Proto::Tcp, port),
+                    );
+                    self.iface.poll(now, lo, &mut self.sockets)
+                }
                 NetDevice::Ethernet(eth) => self.iface.poll(now, eth, &mut self.sockets),
             };
             changed |= matches!(result, PollResult::SocketStateChanged);
@@ -91,25 +106,36 @@ impl NetIface {
         changed
     }
 
-    /// Frees the orphans whose connection is over (TIME_WAIT included:
-    /// the port stays reserved until then), and resets those that
+    /// Frees the orphans whose connection is over or in TIME_WAIT (whose
+    /// port stays reserved for TIME_WAIT's length), and resets those that
     /// received data nobody will read (Linux answers it with RST).
     fn reap_orphans(&mut self) {
-        let sockets = &mut self.sockets;
+        let now = uptime_ns();
+        let (sockets, time_wait) = (&mut self.sockets, &mut self.time_wait);
         self.orphans.retain(|&(h, reservation)| {
             let sock = sockets.get_mut::<tcp::Socket>(h);
             if sock.recv_queue() > 0 {
                 sock.abort();
             }
             // An aborted connection is over once its RST went out.
-            let over = sock.state() == tcp::State::Closed && sock.remote_endpoint().is_none();
+            let waiting = sock.state() == tcp::State::TimeWait;
+            let over = waiting || (sock.state() == tcp::State::Closed && sock.remote_endpoint().is_none());
             if over {
                 sockets.remove(h);
-                if let Some((owner, port)) = reservation {
-                    super::ports::release(super::ports::Proto::Tcp, port, owner);
+                match reservation {
+                    Some(r) if waiting => time_wait.push((now + TIME_WAIT_NS, r)),
+                    Some((owner, port)) => super::ports::release(super::ports::Proto::Tcp, port, owner),
+                    None => {}
                 }
             }
             !over
+        });
+        time_wait.retain(|&(until, (owner, port))| {
+            let keep = until > now;
+            if !keep {
+                super::ports::release(super::ports::Proto::Tcp, port, owner);
+            }
+            keep
         });
     }
 
@@ -199,6 +225,19 @@ impl Stack {
 }
 
 /// 127.0.0.0/8 and ::1.
+/// How many TCP sockets listen, free for a new connection, on each port.
+fn free_listeners(sockets: &SocketSet<'static>) -> BTreeMap<u16, usize> {
+    let mut free = BTreeMap::new();
+    for (_, socket) in sockets.iter() {
+        if let Socket::Tcp(t) = socket {
+            if t.state() == tcp::State::Listen {
+                *free.entry(t.listen_endpoint().port).or_insert(0) += 1;
+            }
+        }
+    }
+    free
+}
+
 fn is_loopback(addr: &IpAddress) -> bool {
     match addr {
         IpAddress::Ipv4(a) => a.is_loopback(),
@@ -224,6 +263,7 @@ fn loopback_iface() -> NetIface {
         sockets: SocketSet::new(Vec::new()),
         gateway: None,
         orphans: Vec::new(),
+        time_wait: Vec::new(),
     }
 }
 
@@ -253,6 +293,7 @@ fn ethernet_iface(nic: Arc<VirtioNet>, config: Option<IpConfig>) -> NetIface {
         sockets: SocketSet::new(Vec::new()),
         gateway,
         orphans: Vec::new(),
+        time_wait: Vec::new(),
     }
 }
 
