@@ -6,7 +6,9 @@
  * eventfd round trip, context switches between two
  * processes on one CPU through a pipe and through futexes, the wake-up
  * latency of a real-time task beside a spinning one), file throughput on
- * the initramfs's /tmp, and the state at start (uptime, free memory).
+ * the initramfs's /tmp, the wall time of real programs' workloads (when
+ * scripts/bench put them in /real), and the state at start (uptime, free
+ * memory).
  *
  *   bench                  the figures above
  *   bench smp [procs=N]    for SMP: the wall time of N processes (2 by
@@ -693,6 +695,40 @@ static void smp_figures(int cpus)
 	cross_cpu_ping_pong("spinning round trip, threads on CPUs 0 and 1", 0, 10000);
 }
 
+/* A real program's workload (scripts/bench puts the programs in /real):
+ * its wall time, fork and exec included; skipped when it is absent. */
+static void real_program(const char *name, char *const argv[])
+{
+	if (access(argv[0], X_OK) != 0)
+		return;
+	double t = now_us();
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		dup2(null, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		report(name, t, 1);
+	else
+		printf("bench: %s failed (status %#x)\n", name, status);
+}
+
+static void real_programs(void)
+{
+	char *httpd[] = {"/real/httpd", "8140", "50", "10", NULL};
+	real_program("program httpd on tokio (50 clients x 10 requests)", httpd);
+	char *parsum[] = {"/real/parsum", "1000000", NULL};
+	real_program("program parsum on rayon (1M numbers)", parsum);
+	char *kvdb[] = {"/real/kvdb", "/tmp/bench.redb", "2000", NULL};
+	real_program("program kvdb on redb (2000 records in 20 transactions)", kvdb);
+	unlink("/tmp/bench.redb");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "exit") == 0)
@@ -745,6 +781,7 @@ int main(int argc, char **argv)
 	epoll_wait_latency(1000);
 	eventfd_round_trip();
 	tmp_file_throughput();
+	real_programs();
 	printf("bench: done\n");
 	return 0;
 }
