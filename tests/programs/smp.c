@@ -832,6 +832,53 @@ static void power_off_if_asked(int argc, char **argv, int status)
 	reboot(RB_POWER_OFF);
 }
 
+/* Threads on two CPUs write, at once, to the fresh pages of one private
+ * anonymous mapping, each its own word of every page: both fault on the
+ * same not-yet-mapped page, and whichever comes second must find the
+ * page the first mapped, not map a new zero page over it (which loses
+ * the first one's write). */
+#define TOUCH_PAGES 4096
+#define TOUCH_ROUNDS 4
+
+static unsigned char *touch_area;
+static int touch_go;
+
+static void *touch_thread(void *arg)
+{
+	int slot = (int)(intptr_t)arg;
+	if (pin_to_cpu(cpus[slot]) != 0)
+		return (void *)1;
+	while (!__atomic_load_n(&touch_go, __ATOMIC_ACQUIRE))
+		;
+	for (long p = 0; p < TOUCH_PAGES; p++)
+		((volatile long *)(touch_area + p * 4096))[slot] = p + 1;
+	return NULL;
+}
+
+static void check_concurrent_first_touch(void)
+{
+	long lost = 0;
+	for (int round = 0; round < TOUCH_ROUNDS; round++) {
+		touch_area = mmap(NULL, TOUCH_PAGES * 4096L, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (touch_area == MAP_FAILED) {
+			tfail("mmap of %d pages: %s", TOUCH_PAGES, errno_name(errno));
+			return;
+		}
+		__atomic_store_n(&touch_go, 0, __ATOMIC_RELEASE);
+		pthread_t t[2];
+		for (int i = 0; i < 2; i++)
+			pthread_create(&t[i], NULL, touch_thread, (void *)(intptr_t)i);
+		__atomic_store_n(&touch_go, 1, __ATOMIC_RELEASE);
+		for (int i = 0; i < 2; i++)
+			pthread_join(t[i], NULL);
+		for (long p = 0; p < TOUCH_PAGES; p++)
+			for (int i = 0; i < 2; i++)
+				lost += ((long *)(touch_area + p * 4096))[i] != p + 1;
+		munmap(touch_area, TOUCH_PAGES * 4096L);
+	}
+	EXPECT_RET("two CPUs writing the same fresh pages at once: no write lost", lost, 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (getpid() == 1)
@@ -844,6 +891,7 @@ int main(int argc, char **argv)
 		check_storm();
 		check_streams();
 		check_tlb();
+		check_concurrent_first_touch();
 		check_signal_latency();
 		check_parallel();
 	}

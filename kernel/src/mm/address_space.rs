@@ -227,6 +227,11 @@ impl AddressSpace {
         self.present(va).is_some()
     }
 
+    /// Whether a present page is mapped writable at `va`.
+    pub fn is_mapped_writable(&self, va: u64) -> bool {
+        self.present(va).is_some_and(|pte| pte.is_writable())
+    }
+
     /// Writes bytes into the address space through the direct map,
     /// allocating pages inside VMAs as needed (exec, initial stack). Works
     /// whichever address space the CPU is running.

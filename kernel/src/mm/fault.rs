@@ -54,6 +54,16 @@ pub fn handle_user_fault(addr: u64, access: Access) -> Result<(), FaultSignal> {
         crate::pr_err!("Out of memory: cannot fault in a page at {addr:#x}; killing the process");
         (SIGKILL, 0)
     };
+    if !access.present && mm.is_mapped(addr) {
+        // Another thread of the process faulted on the same page at the
+        // same time and mapped it while this one waited for the lock: its
+        // page (and what it wrote there since) stands. A write may still
+        // need its copy-on-write step; otherwise the access is retried.
+        if access.write && !mm.is_mapped_writable(addr) {
+            return mm.write_fault_on_present(addr, &vma).map_err(oom);
+        }
+        return Ok(());
+    }
     if access.present {
         // Only a write can fault on a present page the area allows:
         // copy-on-write.
