@@ -18,5 +18,7 @@ check "Debian's sort" "apple pear" "$(printf 'pear\napple\n' | /usr/bin/sort | t
 check "Debian's perl" "perl 42" "$(/usr/bin/perl -e 'print "perl ", 6 * 7, "\n"')"
 maps=$(/usr/bin/perl -e 'open(M, "/proc/self/maps") or die; print <M>')
 check "perl's maps: glibc's libc.so.6, mapped by ld.so" 1 "$(echo "$maps" | grep -c 'r-xp .*/lib/x86_64-linux-gnu/libc.so.6$')"
+check "perl's maps: its interpreter, loaded by exec, under its own name" 1 \
+    "$(echo "$maps" | grep -c 'r-xp .*/ld-linux-x86-64.so.2$')"
 check "perl's maps: the vDSO" 1 "$(echo "$maps" | grep -c '\[vdso\]$')"
 echo "dynamic: $passed passed, $failed failed"

@@ -15,6 +15,8 @@ pub enum VmaKind {
     Stack,
     /// A loaded ELF segment (its file bytes were copied at exec).
     Image,
+    /// A segment of the program's interpreter (PT_INTERP), copied too.
+    Interpreter,
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -179,16 +179,16 @@ struct Mapped {
 /// Why a segment cannot be mapped (Linux: after the point of no return).
 struct Unmappable;
 
-/// Maps `file`'s PT_LOAD segments at `bias`. `replace`: over whatever is
-/// mapped there (an interpreter's MAP_FIXED), else sharing a page with
-/// the previous segment.
+/// Maps `file`'s PT_LOAD segments at `bias`. An `interpreter`'s go over
+/// whatever is mapped there (its MAP_FIXED); a program's share a page
+/// with the previous segment.
 fn map_segments(
     mm: &mut AddressSpace,
     file: &[u8],
     h: &Header,
     segments: &[Segment],
     bias: u64,
-    replace: bool,
+    interpreter: bool,
 ) -> Result<Mapped, Unmappable> {
     let privileged = crate::fs::perm::current_cred().is_privileged();
     let ram = crate::mm::frame::total_count() as u64 * PAGE;
@@ -207,7 +207,7 @@ fn map_segments(
         if (page_down(vaddr) < MMAP_MIN_ADDR && !privileged) || zero_fill > ram {
             return Err(Unmappable);
         }
-        map_one(mm, ph, vaddr, page_up(mem_end), replace).ok_or(Unmappable)?;
+        map_one(mm, ph, vaddr, page_up(mem_end), interpreter).ok_or(Unmappable)?;
         if ph.p_flags & PF_X != 0 {
             m.start_code = Some(m.start_code.map_or(vaddr, |s| s.min(vaddr)));
             m.end_code = m.end_code.max(vaddr + ph.p_filesz);
@@ -224,9 +224,9 @@ fn map_segments(
 }
 
 /// One segment's area, [page of `vaddr`, `vma_end`).
-fn map_one(mm: &mut AddressSpace, ph: &Segment, vaddr: u64, vma_end: u64, replace: bool) -> Option<()> {
+fn map_one(mm: &mut AddressSpace, ph: &Segment, vaddr: u64, vma_end: u64, interpreter: bool) -> Option<()> {
     let mut start = page_down(vaddr);
-    if replace {
+    if interpreter {
         mm.unmap_range(start, vma_end);
     } else if !mm.is_free(start, start + PAGE) {
         // A page shared with the previous segment stays in that one's
@@ -246,7 +246,7 @@ fn map_one(mm: &mut AddressSpace, ph: &Segment, vaddr: u64, vma_end: u64, replac
             end: vma_end,
             prot: segment_prot(ph.p_flags),
             shared: false,
-            kind: VmaKind::Image,
+            kind: if interpreter { VmaKind::Interpreter } else { VmaKind::Image },
             grows_down: false,
             file: None,
             // The file page it came from, for /proc/PID/maps.

@@ -55,12 +55,12 @@ pub struct Prepared {
     pub fatal: bool,
 }
 
-/// The interpreter a program names, read as open_exec would (ENOENT,
-/// EACCES... as the path gives).
-fn read_interpreter(bytes: &[u8]) -> Result<Option<Vec<u8>>, Errno> {
+/// The interpreter a program names and its path, read as open_exec
+/// would (ENOENT, EACCES... as the path gives).
+fn read_interpreter(bytes: &[u8]) -> Result<Option<(Vec<u8>, NamedPath)>, Errno> {
     let Some(path) = elf::interpreter(bytes)? else { return Ok(None) };
     let named = namei::lookup_named(abi::AT_FDCWD, &path, true)?;
-    read_executable(named).map(|(interp, _, _)| Some(interp))
+    read_executable(named).map(|(interp, named, _)| Some((interp, named)))
 }
 
 /// Builds a fresh address space holding the program (and its
@@ -69,10 +69,12 @@ fn read_interpreter(bytes: &[u8]) -> Result<Option<Vec<u8>>, Errno> {
 fn load_image(bytes: &[u8], args: &ExecArgs) -> Result<Option<(AddressSpace, u64, u64)>, Errno> {
     let mut mm = AddressSpace::new()?;
     let interp = read_interpreter(bytes)?;
-    let mut image = match elf::load(&mut mm, bytes, interp.as_deref())? {
+    let mut image = match elf::load(&mut mm, bytes, interp.as_ref().map(|(b, _)| b.as_slice()))? {
         elf::Loaded::Image(image) => image,
         elf::Loaded::Fatal => return Ok(None),
     };
+    mm.exec.interp =
+        interp.map(|(_, named)| alloc::sync::Arc::new(named) as alloc::sync::Arc<dyn core::any::Any + Send + Sync>);
     // The stack starts at 128 KiB and grows down on faults, up to
     // RLIMIT_STACK, as on Linux.
     let stack = Vma {
