@@ -31,8 +31,9 @@ fn interrupt(frame: &mut TrapFrame) {
             crate::sched::stats::count_timer_interrupt();
             apic::end_of_interrupt();
             let task = crate::sched::current();
-            if crate::sched::timer_tick(frame.came_from_user()) && !task.is_idle() {
-                crate::proc::times::account_tick(&task, frame.came_from_user());
+            let ticks = crate::sched::timer_tick(frame.came_from_user());
+            if ticks > 0 && !task.is_idle() {
+                crate::proc::times::account_tick(&task, frame.came_from_user(), ticks);
             }
         }
         // The work is the return path's (reschedule, signals) or the idle

@@ -33,10 +33,11 @@ impl CpuTimes {
     }
 }
 
-/// Charges one tick to the running task (timer interrupt).
-pub fn account_tick(task: &Task, in_user_mode: bool) {
+/// Charges the running task the ticks a timer interrupt stands for (more
+/// than one when it came late: the time went to what was running).
+pub fn account_tick(task: &Task, in_user_mode: bool, ticks: u64) {
     let counter = if in_user_mode { &task.times.user } else { &task.times.system };
-    counter.fetch_add(1, Ordering::Relaxed);
+    counter.fetch_add(ticks, Ordering::Relaxed);
 }
 
 fn ticks_to_clock_t(ticks: u64) -> i64 {

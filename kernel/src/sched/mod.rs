@@ -210,15 +210,16 @@ pub fn kick(task: &Task) {
 /// Called by the timer interrupt: when a tick is due, charges the running
 /// task its tick and asks for a reschedule at the next return to user
 /// mode when its slice is over or a task of a higher class waits; then
-/// programs the timer's next firing. True when it was a tick.
-pub fn timer_tick(from_user: bool) -> bool {
+/// programs the timer's next firing. How many ticks it stands for (0:
+/// none was due; more than one when the interrupt came late).
+pub fn timer_tick(from_user: bool) -> u64 {
     let ticks = timer::tick_due(crate::time::uptime_ns());
     if ticks > 0 {
         tick(from_user, ticks);
     }
     // The idle loop programs the timer itself when it sleeps.
     timer::program_timer(true, u64::MAX);
-    ticks > 0
+    ticks
 }
 
 /// A tick, standing for `ticks` of them in the CPU-time statistics (a
