@@ -5,6 +5,7 @@
  * through argv[0] with a role argument for the exec checks.
  */
 #include "common.h"
+#include "procparse.h"
 
 #include <signal.h>
 #include <spawn.h>
@@ -345,6 +346,53 @@ static void check_many_forks(void)
 		tfail("%d of 200 fork+exit+wait cycles went wrong", bad);
 }
 
+/* /proc/self/timerslack_ns as a number; -1 without it. */
+static long proc_timer_slack(void)
+{
+	FILE *f = fopen("/proc/self/timerslack_ns", "r");
+	long v = -1;
+	if (f && fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static int write_timer_slack(const char *text)
+{
+	FILE *f = fopen("/proc/self/timerslack_ns", "w");
+	if (!f)
+		return -1;
+	int ok = fputs(text, f) >= 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* PR_SET_TIMERSLACK and /proc/self/timerslack_ns: the value set is the
+ * value read; 0 gives back the default, which a child takes from its
+ * creator's slack at fork. */
+static void check_timer_slack(void)
+{
+	proc_mount_if_needed();
+	long initial = prctl(PR_GET_TIMERSLACK);
+	EXPECT_RET("PR_GET_TIMERSLACK is /proc/self/timerslack_ns", proc_timer_slack(), initial);
+	EXPECT_RET("PR_SET_TIMERSLACK 1", prctl(PR_SET_TIMERSLACK, 1), 0);
+	EXPECT_RET("PR_GET_TIMERSLACK after it", prctl(PR_GET_TIMERSLACK), 1);
+	EXPECT_RET("PR_SET_TIMERSLACK 0 gives back the default", prctl(PR_SET_TIMERSLACK, 0) == 0 && prctl(PR_GET_TIMERSLACK) == initial, 1);
+	EXPECT_RET("writing 12345 to /proc/self/timerslack_ns", write_timer_slack("12345\n"), 0);
+	EXPECT_RET("PR_GET_TIMERSLACK reads it", prctl(PR_GET_TIMERSLACK), 12345);
+	pid_t pid = fork();
+	if (pid == 0) {
+		long inherited = prctl(PR_GET_TIMERSLACK);
+		prctl(PR_SET_TIMERSLACK, 0);
+		_exit(inherited == 12345 && prctl(PR_GET_TIMERSLACK) == 12345 ? 0 : 1);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	EXPECT_RET("a child's slack and default are its parent's slack at fork", WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
+	EXPECT_RET("writing 0 to /proc/self/timerslack_ns gives back the default",
+		   write_timer_slack("0") == 0 && prctl(PR_GET_TIMERSLACK) == initial, 1);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "exec-child") == 0)
@@ -360,6 +408,7 @@ int main(int argc, char **argv)
 	check_posix_spawn(argv[0]);
 	check_groups_and_sessions();
 	check_pdeath_signal();
+	check_timer_slack();
 	check_no_starvation();
 	check_many_forks();
 	return tdone();

@@ -163,6 +163,9 @@ pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
     }
     child.signal_mask.store(parent.signal_mask.load(Ordering::Relaxed), Ordering::Relaxed);
     child.seccomp_strict.store(parent.seccomp_strict.load(Ordering::Relaxed), Ordering::Relaxed);
+    let slack = parent.timer_slack_ns.load(Ordering::Relaxed);
+    child.timer_slack_ns.store(slack, Ordering::Relaxed);
+    child.default_timer_slack_ns.store(slack, Ordering::Relaxed);
     if req.flags.contains(CloneFlags::CLONE_SETTLS) {
         child.set_fs_base(req.tls);
     }

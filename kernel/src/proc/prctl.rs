@@ -1,17 +1,24 @@
 //! prctl(2): the process name, the parent-death signal, seccomp's strict
-//! mode and whether the thread may read the TSC.
+//! mode, whether the thread may read the TSC, and its timer slack.
 
 use core::sync::atomic::Ordering;
 
 use abi::prctl::{
-    PR_GET_NAME, PR_GET_PDEATHSIG, PR_GET_SECCOMP, PR_GET_TSC, PR_SET_NAME, PR_SET_PDEATHSIG, PR_SET_SECCOMP,
-    PR_SET_TSC, PR_TSC_ENABLE, PR_TSC_SIGSEGV,
+    PR_GET_NAME, PR_GET_PDEATHSIG, PR_GET_SECCOMP, PR_GET_TIMERSLACK, PR_GET_TSC, PR_SET_NAME, PR_SET_PDEATHSIG,
+    PR_SET_SECCOMP, PR_SET_TIMERSLACK, PR_SET_TSC, PR_TSC_ENABLE, PR_TSC_SIGSEGV,
 };
 use abi::Errno;
 
 use crate::sched::current;
 use crate::sched::task::Comm;
 use crate::uaccess::{copy_from_user_partial, copy_to_user, write_user};
+
+/// Sets a thread's timer slack; 0 (or a negative long) gives back its
+/// default, as Linux's PR_SET_TIMERSLACK and timerslack_ns do.
+pub fn set_timer_slack(task: &crate::sched::task::Task, ns: u64) {
+    let value = if ns as i64 <= 0 { task.default_timer_slack_ns.load(Ordering::Relaxed) } else { ns };
+    task.timer_slack_ns.store(value, Ordering::Relaxed);
+}
 
 pub fn sys_prctl(option: i32, arg2: u64) -> Result<usize, Errno> {
     match option {
@@ -47,6 +54,11 @@ pub fn sys_prctl(option: i32, arg2: u64) -> Result<usize, Errno> {
         }
         PR_SET_TSC => Err(Errno::EINVAL),
         PR_GET_SECCOMP => super::seccomp::get_mode(),
+        PR_SET_TIMERSLACK => {
+            set_timer_slack(&current(), arg2);
+            Ok(0)
+        }
+        PR_GET_TIMERSLACK => Ok(current().timer_slack_ns.load(Ordering::Relaxed) as usize),
         PR_SET_SECCOMP => super::seccomp::set_mode(arg2),
         PR_GET_PDEATHSIG => write_user(arg2, &current().pdeath_signal.load(Ordering::Relaxed)).map(|_| 0),
         _ => Err(Errno::EINVAL),

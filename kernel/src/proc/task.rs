@@ -131,6 +131,10 @@ impl Process {
     }
 }
 
+/// init's timer slack, which every thread inherits unless changed (50 us,
+/// as Linux's).
+pub const DEFAULT_TIMER_SLACK_NS: u64 = 50_000;
+
 /// A thread's own process state.
 pub struct Thread {
     process: Arc<Process>,
@@ -143,6 +147,12 @@ pub struct Thread {
     /// The signal this thread gets when its parent exits (PR_SET_PDEATHSIG;
     /// 0 for none): not inherited, cleared when its ids change.
     pub pdeath_signal: AtomicI32,
+    /// Timer slack (PR_SET_TIMERSLACK, /proc/PID/timerslack_ns), in ns:
+    /// how late a timer may fire. Kept and reported; timers here fire
+    /// without added delay, which every slack allows. The default is what
+    /// a 0 resets it to: the creator's slack when the thread was made.
+    pub timer_slack_ns: AtomicU64,
+    pub default_timer_slack_ns: AtomicU64,
     /// Seccomp's strict mode: any system call but read, write, exit and
     /// rt_sigreturn kills the thread. Kept across fork and exec.
     pub seccomp_strict: AtomicBool,
@@ -165,6 +175,8 @@ impl Thread {
             robust_list: AtomicU64::new(0),
             vfork_done: AtomicBool::new(false),
             pdeath_signal: AtomicI32::new(0),
+            timer_slack_ns: AtomicU64::new(DEFAULT_TIMER_SLACK_NS),
+            default_timer_slack_ns: AtomicU64::new(DEFAULT_TIMER_SLACK_NS),
             seccomp_strict: AtomicBool::new(false),
             vfork_wait: WaitQueue::new(),
             signal_mask: AtomicU64::new(0),

@@ -1,7 +1,7 @@
 //! The other files of a process directory: cmdline and environ (read from
 //! the process's memory), auxv, comm, limits, mounts and mountinfo,
-//! oom_score and oom_score_adj, fdinfo/N; and the writable ones (comm,
-//! oom_score_adj).
+//! oom_score and oom_score_adj, timerslack_ns, fdinfo/N; and the writable
+//! ones (comm, oom_score_adj, timerslack_ns).
 
 use alloc::format;
 use alloc::string::String;
@@ -130,6 +130,10 @@ pub fn generate(task: &Task, kind: FileKind) -> Result<Vec<u8>, Errno> {
         FileKind::Mountinfo => mounts().iter().flat_map(|m| m.mountinfo_line()).collect(),
         FileKind::OomScore => format!("{}\n", oom_score(task)).into_bytes(),
         FileKind::OomScoreAdj => format!("{}\n", task.oom_score_adj.load(Ordering::Relaxed)).into_bytes(),
+        FileKind::TimerSlack => {
+            may_change_timer_slack(task)?;
+            format!("{}\n", task.timer_slack_ns.load(Ordering::Relaxed)).into_bytes()
+        }
         _ => return Err(Errno::EINVAL),
     })
 }
@@ -187,6 +191,24 @@ pub fn write(task: &Task, kind: FileKind, data: &[u8]) -> Result<usize, Errno> {
             }
             Ok(data.len())
         }
+        // A thread's own, or any with CAP_SYS_NICE (root); 0 resets it.
+        FileKind::TimerSlack => {
+            may_change_timer_slack(task)?;
+            let ns = u64::try_from(parse_int(data)?).map_err(|_| Errno::EINVAL)?;
+            crate::proc::prctl::set_timer_slack(task, ns);
+            Ok(data.len())
+        }
         _ => Err(Errno::EINVAL),
+    }
+}
+
+/// /proc/PID/timerslack_ns of another process needs privilege (Linux's
+/// CAP_SYS_NICE check); one's own is free.
+fn may_change_timer_slack(task: &Task) -> Result<(), Errno> {
+    let me = current();
+    if task.tgid == me.tgid || me.cred.lock().is_privileged() {
+        Ok(())
+    } else {
+        Err(Errno::EPERM)
     }
 }

@@ -68,6 +68,7 @@ pub enum FileKind {
     Mountinfo,
     OomScore,
     OomScoreAdj,
+    TimerSlack,
     FdInfo,
 }
 
@@ -225,7 +226,7 @@ const fn pid_link(name: &'static str, kind: LinkKind) -> PidEntry {
 }
 
 /// A process directory's entries, in Linux's order (tgid_base_stuff).
-pub static PID_ENTRIES: [PidEntry; 21] = [
+pub static PID_ENTRIES: [PidEntry; 22] = [
     pid_dir("task", 0o555, DirKind::Task, true),
     pid_dir("fd", 0o500, DirKind::Fd, false),
     pid_dir("fdinfo", 0o555, DirKind::FdInfo, false),
@@ -247,6 +248,7 @@ pub static PID_ENTRIES: [PidEntry; 21] = [
     pid_file("schedstat", 0o444, FileKind::Schedstat),
     pid_file("oom_score", 0o444, FileKind::OomScore),
     pid_file("oom_score_adj", 0o644, FileKind::OomScoreAdj),
+    pid_file("timerslack_ns", 0o666, FileKind::TimerSlack),
 ];
 
 #[cfg(test)]
