@@ -393,6 +393,53 @@ static void check_timer_slack(void)
 		   write_timer_slack("0") == 0 && prctl(PR_GET_TIMERSLACK) == initial, 1);
 }
 
+/* PR_SET_CHILD_SUBREAPER: a grandchild whose parent exits becomes this
+ * process's child (its getppid changes to us, and waitpid reaps it); the
+ * flag is not inherited. */
+static void check_child_subreaper(void)
+{
+	int flag = -1;
+	EXPECT_RET("PR_SET_CHILD_SUBREAPER 1", prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	EXPECT_RET("PR_GET_CHILD_SUBREAPER", prctl(PR_GET_CHILD_SUBREAPER, &flag) == 0 && flag == 1, 1);
+	pid_t me = getpid();
+	int fds[2];
+	if (pipe(fds) != 0)
+		return;
+	pid_t child = fork();
+	if (child == 0) {
+		int inherited = -1;
+		prctl(PR_GET_CHILD_SUBREAPER, &inherited);
+		if (fork() == 0) {
+			/* The grandchild: reports whether it was reparented to us. */
+			char ok = 'n';
+			for (int i = 0; i < 2000 && ok == 'n'; i++) {
+				if (getppid() == me)
+					ok = 'y';
+				else
+					usleep(1000);
+			}
+			struct { pid_t pid; char ok; } report = {getpid(), ok};
+			write(fds[1], &report, sizeof report);
+			_exit(7);
+		}
+		_exit(inherited == 0 ? 0 : 1);
+	}
+	close(fds[1]);
+	int status = -1;
+	waitpid(child, &status, 0);
+	EXPECT_RET("a subreaper's child does not inherit the flag", WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
+	struct { pid_t pid; char ok; } report = {0, 0};
+	if (read(fds[0], &report, sizeof report) != sizeof report)
+		report.ok = 0;
+	close(fds[0]);
+	EXPECT_RET("the orphaned grandchild's parent is now the subreaper", report.ok, 'y');
+	status = -1;
+	/* By its pid: as init, this process has other orphans to reap too. */
+	pid_t reaped = report.pid > 0 ? waitpid(report.pid, &status, 0) : -1;
+	EXPECT_RET("the subreaper reaps it", reaped == report.pid && WIFEXITED(status) && WEXITSTATUS(status) == 7, 1);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "exec-child") == 0)
@@ -409,6 +456,7 @@ int main(int argc, char **argv)
 	check_groups_and_sessions();
 	check_pdeath_signal();
 	check_timer_slack();
+	check_child_subreaper();
 	check_no_starvation();
 	check_many_forks();
 	return tdone();

@@ -115,16 +115,34 @@ pub fn kill_other_threads(task: &Task) {
     }
 }
 
-/// Orphans become init's children, as on Linux (no subreapers yet).
+/// The process orphans of `task` go to: its nearest living ancestor
+/// that asked to be a child subreaper (PR_SET_CHILD_SUBREAPER), else
+/// init, as Linux's find_new_reaper.
+fn new_reaper(task: &Task) -> Option<Arc<Task>> {
+    let mut ancestor = task.parent.lock().upgrade();
+    while let Some(a) = ancestor {
+        if a.tgid == 1 {
+            return Some(a);
+        }
+        let alive = a.live_threads.load(Ordering::Acquire) > 0;
+        if alive && a.child_subreaper.load(Ordering::Relaxed) {
+            return Some(a);
+        }
+        ancestor = a.parent.lock().upgrade();
+    }
+    super::pid::find(1)
+}
+
+/// Orphans become the children of a subreaper ancestor or of init.
 fn reparent_children(task: &Task) {
     let orphans = core::mem::take(&mut *task.children.lock());
     if orphans.is_empty() {
         return;
     }
-    let Some(init) = super::pid::find(1) else { return };
+    let Some(reaper) = new_reaper(task) else { return };
     let any_zombie = orphans.iter().any(|c| matches!(c.state(), TaskState::Zombie(_)));
     for child in &orphans {
-        *child.parent.lock() = Arc::downgrade(&init);
+        *child.parent.lock() = Arc::downgrade(&reaper);
     }
     // PR_SET_PDEATHSIG: the orphans that asked hear of it.
     for child in orphans.iter().filter(|c| !matches!(c.state(), TaskState::Zombie(_))) {
@@ -134,9 +152,9 @@ fn reparent_children(task: &Task) {
             super::signal::send_signal(child, sig, info);
         }
     }
-    init.children.lock().extend(orphans);
+    reaper.children.lock().extend(orphans);
     if any_zombie {
-        init.child_exit.wake_all();
+        reaper.child_exit.wake_all();
     }
 }
 

@@ -1,11 +1,13 @@
 //! prctl(2): the process name, the parent-death signal, seccomp's strict
-//! mode, whether the thread may read the TSC, and its timer slack.
+//! mode, whether the thread may read the TSC, its timer slack, and
+//! whether the process reaps its orphaned descendants.
 
 use core::sync::atomic::Ordering;
 
 use abi::prctl::{
-    PR_GET_NAME, PR_GET_PDEATHSIG, PR_GET_SECCOMP, PR_GET_TIMERSLACK, PR_GET_TSC, PR_SET_NAME, PR_SET_PDEATHSIG,
-    PR_SET_SECCOMP, PR_SET_TIMERSLACK, PR_SET_TSC, PR_TSC_ENABLE, PR_TSC_SIGSEGV,
+    PR_GET_CHILD_SUBREAPER, PR_GET_NAME, PR_GET_PDEATHSIG, PR_GET_SECCOMP, PR_GET_TIMERSLACK, PR_GET_TSC,
+    PR_SET_CHILD_SUBREAPER, PR_SET_NAME, PR_SET_PDEATHSIG, PR_SET_SECCOMP, PR_SET_TIMERSLACK, PR_SET_TSC,
+    PR_TSC_ENABLE, PR_TSC_SIGSEGV,
 };
 use abi::Errno;
 
@@ -54,6 +56,13 @@ pub fn sys_prctl(option: i32, arg2: u64) -> Result<usize, Errno> {
         }
         PR_SET_TSC => Err(Errno::EINVAL),
         PR_GET_SECCOMP => super::seccomp::get_mode(),
+        PR_SET_CHILD_SUBREAPER => {
+            current().child_subreaper.store(arg2 != 0, Ordering::Relaxed);
+            Ok(0)
+        }
+        PR_GET_CHILD_SUBREAPER => {
+            write_user(arg2, &i32::from(current().child_subreaper.load(Ordering::Relaxed))).map(|_| 0)
+        }
         PR_SET_TIMERSLACK => {
             set_timer_slack(&current(), arg2);
             Ok(0)

@@ -69,6 +69,9 @@ pub struct Process {
     /// without CAP_SYS_RESOURCE (both inherited over fork).
     pub oom_score_adj: AtomicI32,
     pub oom_score_adj_min: AtomicI32,
+    /// PR_SET_CHILD_SUBREAPER: orphaned descendants are reparented here
+    /// rather than to init. Not inherited over fork; kept across exec.
+    pub child_subreaper: AtomicBool,
 }
 
 impl Process {
@@ -96,6 +99,7 @@ impl Process {
             kernel_thread: AtomicBool::new(false),
             oom_score_adj: AtomicI32::new(0),
             oom_score_adj_min: AtomicI32::new(0),
+            child_subreaper: AtomicBool::new(false),
         })
     }
 
