@@ -27,9 +27,6 @@ pub struct ExecInfo {
     /// The executable file, held while the program runs: what the exec
     /// layer gives (a path in the VFS); mm only keeps it.
     pub exe: Option<Arc<dyn Any + Send + Sync>>,
-    /// The interpreter the program named (PT_INTERP), kept the same way,
-    /// for /proc/PID/maps.
-    pub interp: Option<Arc<dyn Any + Send + Sync>>,
     /// What keeps the executable from being written while it runs (the
     /// exec layer's guard; dropped with the last address space that runs
     /// the program).

@@ -13,10 +13,9 @@ pub enum VmaKind {
     Heap,
     /// The initial thread's stack.
     Stack,
-    /// A loaded ELF segment (its file bytes were copied at exec).
+    /// A loaded ELF segment: the file's pages (private) where `file` is
+    /// set, its zero-filled end (the bss) where not.
     Image,
-    /// A segment of the program's interpreter (PT_INTERP), copied too.
-    Interpreter,
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -12,6 +12,7 @@ use abi::{AtFlags, Errno};
 use spin::Mutex;
 
 use super::elf;
+use super::exec_file::ExecFile;
 use super::exec_stack::{self, ExecArgs};
 use crate::arch::entry::TrapFrame;
 use crate::arch::gdt::{USER_CS, USER_DS};
@@ -55,26 +56,26 @@ pub struct Prepared {
     pub fatal: bool,
 }
 
-/// The interpreter a program names and its path, read as open_exec
-/// would (ENOENT, EACCES... as the path gives).
-fn read_interpreter(bytes: &[u8]) -> Result<Option<(Vec<u8>, NamedPath)>, Errno> {
-    let Some(path) = elf::interpreter(bytes)? else { return Ok(None) };
+/// The interpreter a program names, read as open_exec would (ENOENT,
+/// EACCES... as the path gives; ELIBBAD if it is no ELF file).
+fn open_interpreter(program: &elf::Elf) -> Result<Option<elf::Elf>, Errno> {
+    let Some(path) = elf::interpreter(program)? else { return Ok(None) };
     let named = namei::lookup_named(abi::AT_FDCWD, &path, true)?;
-    read_executable(named).map(|(interp, named, _)| Some((interp, named)))
+    // Linux lets the interpreter be written again once it is mapped.
+    let (_, named, _) = read_executable(named)?;
+    elf::parse(Arc::new(ExecFile::new(named)), Errno::ELIBBAD).map(Some)
 }
 
 /// Builds a fresh address space holding the program (and its
 /// interpreter) and its initial stack; None when a segment cannot be
 /// mapped.
-fn load_image(bytes: &[u8], args: &ExecArgs) -> Result<Option<(AddressSpace, u64, u64)>, Errno> {
+fn load_image(program: &elf::Elf, args: &ExecArgs) -> Result<Option<(AddressSpace, u64, u64)>, Errno> {
     let mut mm = AddressSpace::new()?;
-    let interp = read_interpreter(bytes)?;
-    let mut image = match elf::load(&mut mm, bytes, interp.as_ref().map(|(b, _)| b.as_slice()))? {
+    let interp = open_interpreter(program)?;
+    let mut image = match elf::load(&mut mm, program, interp.as_ref())? {
         elf::Loaded::Image(image) => image,
         elf::Loaded::Fatal => return Ok(None),
     };
-    mm.exec.interp =
-        interp.map(|(_, named)| alloc::sync::Arc::new(named) as alloc::sync::Arc<dyn core::any::Any + Send + Sync>);
     // The stack starts at 128 KiB and grows down on faults, up to
     // RLIMIT_STACK, as on Linux.
     let stack = Vma {
@@ -103,10 +104,11 @@ fn basename(path: &[u8]) -> &[u8] {
     path.rsplit(|&b| b == b'/').next().unwrap_or(path)
 }
 
-/// Reads an executable file, checking Linux's permission rules: a
+/// Opens an executable file, checking Linux's permission rules: a
 /// regular file with execute access, not open for writing (ETXTBSY).
-/// Returns the bytes, the file (/proc/PID/exe) and the guard that keeps
-/// it from being written while it is read or runs.
+/// Returns its first bytes (an ELF header or a `#!` line), the file
+/// (/proc/PID/exe) and the guard that keeps it from being written while
+/// it runs.
 fn read_executable(named: NamedPath) -> Result<(Vec<u8>, NamedPath, DenyWrite), Errno> {
     let inode = &named.path;
     if !inode.is_regular() {
@@ -114,13 +116,8 @@ fn read_executable(named: NamedPath) -> Result<(Vec<u8>, NamedPath, DenyWrite), 
     }
     perm::may_exec(inode)?;
     let deny = DenyWrite::new(&inode.inode)?;
-    // Only an ELF file is read whole; a script needs its `#!` line, and
-    // anything else fails on its first bytes.
     let head = inode.read_all(Some(BINPRM_BUF_SIZE))?;
-    if !elf::is_elf(&head) {
-        return Ok((head, named, deny));
-    }
-    Ok((inode.read_all(None)?, named, deny))
+    Ok((head, named, deny))
 }
 
 /// Splits a `#!` line into the interpreter and its optional argument.
@@ -169,9 +166,10 @@ fn prepare_named(first: NamedPath, path: &[u8], mut argv: Vec<Vec<u8>>, envp: Ve
         if !elf::is_elf(&bytes) {
             return Err(Errno::ENOEXEC);
         }
+        let program = elf::parse(Arc::new(ExecFile::new(exe.clone())), Errno::ENOEXEC)?;
         let args = ExecArgs { argv: &argv, envp: &envp, execfn: path };
         let comm = Comm::new(basename(path));
-        let Some((mut mm, entry, sp)) = load_image(&bytes, &args)? else {
+        let Some((mut mm, entry, sp)) = load_image(&program, &args)? else {
             return Ok(Prepared { mm: AddressSpace::new()?, entry: 0, sp: 0, comm, fatal: true });
         };
         mm.exec.exe = Some(alloc::sync::Arc::new(exe));

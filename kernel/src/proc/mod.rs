@@ -7,6 +7,7 @@ pub mod cputime;
 pub mod cred;
 pub mod elf;
 pub mod exec;
+pub mod exec_file;
 pub mod exec_stack;
 pub mod exit;
 pub mod fork;

@@ -60,6 +60,8 @@ impl Bitmap {
         } else if !used && w & bit != 0 {
             self.set_word(i, w & !bit);
             self.free += 1;
+            // Single frames are taken lowest first (see alloc_run).
+            self.hint = self.hint.min(i);
         }
     }
 
@@ -81,21 +83,31 @@ impl Bitmap {
         None
     }
 
+    /// A run of `count` free frames, the highest that fits: runs (the
+    /// heap, DMA) come from the top of RAM and single frames from the
+    /// bottom, so that scattered single frames do not leave the heap
+    /// without a run to grow into.
     fn alloc_run(&mut self, count: usize) -> Option<usize> {
-        let mut run_start = 0;
         let mut run_len = 0;
-        for frame in 0..self.frames {
+        let mut frame = self.frames;
+        while frame > 0 {
+            // Whole words in use are skipped at once.
+            if frame.is_multiple_of(64) && self.word(frame / 64 - 1) == u64::MAX {
+                run_len = 0;
+                frame -= 64;
+                continue;
+            }
+            frame -= 1;
             if self.is_used(frame) {
                 run_len = 0;
-                run_start = frame + 1;
-            } else {
-                run_len += 1;
-                if run_len == count {
-                    for f in run_start..run_start + count {
-                        self.set_used(f, true);
-                    }
-                    return Some(run_start);
+                continue;
+            }
+            run_len += 1;
+            if run_len == count {
+                for f in frame..frame + count {
+                    self.set_used(f, true);
                 }
+                return Some(frame);
             }
         }
         None

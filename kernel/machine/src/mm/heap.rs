@@ -1,6 +1,10 @@
-//! The kernel heap: a linked-list allocator over one physically contiguous
-//! run of frames, reached through the direct map, with a cache per CPU of
-//! freed small blocks in front of it (size classes 16 B to 2 KiB): the
+//! The kernel heap: the `talc` allocator (binned free lists: allocation
+//! and freeing take the same time however fragmented the heap is) over
+//! physically contiguous runs of frames reached through the direct map.
+//! It starts small and claims another run from the frame allocator when
+//! it runs out, so that the kernel's own memory counts as used only once
+//! it is used, as Linux's slab does (it is not given back). A cache per CPU of
+//! freed small blocks sits in front of it (size classes 16 B to 2 KiB): the
 //! allocations of the hot paths (fork, open, pipes, sockets) are served
 //! from the caller's CPU's cache without the global lock. The global lock
 //! is held with interrupts off: code holding a lock that interrupt
@@ -12,7 +16,8 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
 use core::ptr::null_mut;
 
-use linked_list_allocator::LockedHeap;
+use spin::Mutex;
+use talc::{OomHandler, Span, Talc};
 
 use super::{frame, phys};
 use crate::arch::cpu::without_interrupts;
@@ -23,8 +28,10 @@ use crate::boot::BootInfo;
 /// keeps at most (the rest go back to the global heap).
 const CLASSES: [usize; 8] = [16, 32, 64, 128, 256, 512, 1024, 2048];
 const CACHE_DEPTH: usize = 64;
-/// Blocks of every class are this aligned (or their size, if smaller).
-const CLASS_ALIGN: usize = 64;
+/// Blocks of every class are word-aligned: talc finds a block of that
+/// alignment in the first free chunk of the right bin, where a stricter
+/// one makes it walk the bin. Layouts that ask for more bypass the caches.
+const CLASS_ALIGN: usize = 8;
 
 /// One CPU's cache: a list of free blocks per class, linked through their
 /// first word.
@@ -39,14 +46,85 @@ struct CacheCell(UnsafeCell<CpuCache>);
 // no handler on the same CPU interleaves).
 unsafe impl Sync for CacheCell {}
 
+/// The heap claims runs of at least this size (or the allocation's size,
+/// if larger) when it runs out.
+const GROWTH: usize = 2 << 20;
+/// What the heap starts with.
+const INITIAL: usize = 4 << 20;
+
+/// Claims a fresh run of frames for the heap when an allocation does not
+/// fit: GROWTH bytes, or less where RAM is too fragmented for that, down
+/// to the smallest run that holds the allocation.
+struct GrowFromFrames;
+
+impl OomHandler for GrowFromFrames {
+    fn handle_oom(talc: &mut Talc<Self>, layout: Layout) -> Result<(), ()> {
+        // Room for talc's tags and the alignment besides the block.
+        let needed = (layout.size() + layout.align() + 64).next_multiple_of(phys::PAGE_SIZE);
+        let mut size = needed.max(GROWTH);
+        loop {
+            if claim_run(talc, size).is_some() {
+                return Ok(());
+            }
+            if size == needed {
+                return Err(());
+            }
+            size = (size / 2).next_multiple_of(phys::PAGE_SIZE).max(needed);
+        }
+    }
+}
+
+/// Takes `size` bytes of contiguous frames and gives them to the heap.
+fn claim_run(talc: &mut Talc<GrowFromFrames>, size: usize) -> Option<()> {
+    let pages = size / phys::PAGE_SIZE;
+    let base = frame::alloc_contiguous(pages)?;
+    let start = phys::phys_to_virt(base) as *mut u8;
+    // SAFETY: the frames were just taken from the frame allocator for the
+    // heap's sole use, for the kernel's life, and the direct map makes
+    // them addressable; they overlap no other heap.
+    match unsafe { talc.claim(Span::from_base_size(start, size)) } {
+        Ok(_) => Some(()),
+        Err(()) => {
+            frame::free_contiguous(base, pages);
+            None
+        }
+    }
+}
+
 struct Heap {
-    global: LockedHeap,
+    global: Mutex<Talc<GrowFromFrames>>,
     caches: [CacheCell; MAX_CPUS],
+}
+
+impl Heap {
+    /// A block from the global heap; null when RAM is exhausted.
+    ///
+    /// # Safety
+    ///
+    /// `layout` has a non-zero size.
+    unsafe fn global_alloc(&self, layout: Layout) -> *mut u8 {
+        without_interrupts(|| {
+            // SAFETY: a non-zero size, by the caller's contract.
+            unsafe { self.global.lock().malloc(layout) }.map_or(null_mut(), |p| p.as_ptr())
+        })
+    }
+
+    /// Gives a block back to the global heap.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` came from `global_alloc` with this `layout`, and is not used
+    /// after.
+    unsafe fn global_dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let Some(ptr) = core::ptr::NonNull::new(ptr) else { return };
+        // SAFETY: the caller's contract.
+        without_interrupts(|| unsafe { self.global.lock().free(ptr, layout) })
+    }
 }
 
 #[cfg_attr(target_os = "none", global_allocator)]
 static HEAP: Heap = Heap {
-    global: LockedHeap::empty(),
+    global: Mutex::new(Talc::new(GrowFromFrames)),
     caches: [const { CacheCell(UnsafeCell::new(CpuCache { heads: [0; CLASSES.len()], counts: [0; CLASSES.len()] })) };
         MAX_CPUS],
 };
@@ -79,7 +157,7 @@ impl Heap {
     }
 }
 
-// SAFETY: blocks come from the global linked-list allocator with their
+// SAFETY: blocks come from the global allocator with their
 // class's layout and go back to it with the same layout; a cached block is
 // owned by its CPU's list alone until handed out again, and is at least as
 // large and as aligned as any layout its class serves.
@@ -87,7 +165,7 @@ unsafe impl GlobalAlloc for Heap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let Some(class) = class_of(layout) else {
             // SAFETY: the caller's contract, passed on.
-            return without_interrupts(|| unsafe { self.global.alloc(layout) });
+            return unsafe { self.global_alloc(layout) };
         };
         let cached = self.with_cache(|cache| {
             let head = cache.heads[class];
@@ -102,14 +180,14 @@ unsafe impl GlobalAlloc for Heap {
         match cached {
             Some(block) if !block.is_null() => block,
             // SAFETY: a valid non-zero-sized layout.
-            _ => without_interrupts(|| unsafe { self.global.alloc(class_layout(class)) }),
+            _ => unsafe { self.global_alloc(class_layout(class)) },
         }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         let Some(class) = class_of(layout) else {
             // SAFETY: the caller's contract: allocated with this layout.
-            return without_interrupts(|| unsafe { self.global.dealloc(ptr, layout) });
+            return unsafe { self.global_dealloc(ptr, layout) };
         };
         let kept = self.with_cache(|cache| {
             if cache.counts[class] >= CACHE_DEPTH {
@@ -124,33 +202,30 @@ unsafe impl GlobalAlloc for Heap {
         if kept != Some(true) {
             // SAFETY: the block came from the global heap with its class's
             // layout.
-            without_interrupts(|| unsafe { self.global.dealloc(ptr, class_layout(class)) });
+            unsafe { self.global_dealloc(ptr, class_layout(class)) };
         }
     }
 }
 
-/// The kernel heap's size and the bytes its global part has free (the
-/// per-CPU caches hold a little more): for the callers that size large,
-/// user-driven allocations (socket buffers) and refuse them before the
-/// heap runs dry.
+/// What the kernel heap could hold and what it could still hand out
+/// (the per-CPU caches hold a little more), counting the free frames it
+/// may claim: for the callers that size large, user-driven allocations
+/// (socket buffers) and refuse them before memory runs dry.
 pub fn heap_usage() -> (usize, usize) {
+    let free_frames = frame::free_count() * phys::PAGE_SIZE;
     without_interrupts(|| {
         let heap = HEAP.global.lock();
-        (heap.size(), heap.free())
+        let counters = heap.get_counters();
+        (counters.claimed_bytes + free_frames, counters.available_bytes + free_frames)
     })
 }
 
-/// One eighth of RAM, between 8 MiB and 256 MiB.
-fn heap_size(info: &BootInfo) -> usize {
-    let ram = info.ram_end() as usize;
-    (ram / 8).clamp(8 << 20, 256 << 20)
+/// Bytes of RAM the heap has claimed (meminfo's Slab).
+pub fn heap_claimed() -> usize {
+    without_interrupts(|| HEAP.global.lock().get_counters().claimed_bytes)
 }
 
-pub(crate) fn init(info: &BootInfo) {
-    let size = heap_size(info);
-    let pages = size / phys::PAGE_SIZE;
-    let base = frame::alloc_contiguous(pages).expect("no contiguous memory for the kernel heap");
-    // SAFETY: the frames were just taken from the allocator for the heap's
-    // sole use, and the direct map makes them addressable for the kernel's life.
-    unsafe { HEAP.global.lock().init(phys::phys_to_virt(base) as *mut u8, size) }
+pub(crate) fn init(_info: &BootInfo) {
+    let claimed = without_interrupts(|| claim_run(&mut HEAP.global.lock(), INITIAL));
+    claimed.expect("no contiguous memory for the kernel heap");
 }

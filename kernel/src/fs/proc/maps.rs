@@ -148,34 +148,19 @@ fn line(out: &mut Vec<u8>, v: &Vma, offset: u64, dev: u64, ino: u64, name: &[u8]
     out.push(b'\n');
 }
 
-/// /proc/PID/maps: each area with what it maps. ELF segments name the
-/// executable, or its interpreter (whose bytes they hold), file mappings their file; the
-/// heap and the initial stack are [heap] and [stack].
+/// /proc/PID/maps: each area with what it maps. ELF segments and file
+/// mappings name their file; the heap and the initial stack are [heap]
+/// and [stack].
 pub fn maps(task: &Task) -> Vec<u8> {
     let mut out = Vec::new();
     let Some(mm) = task.mm() else { return out };
     let mm = mm.lock();
-    let named = |held: &Option<alloc::sync::Arc<dyn core::any::Any + Send + Sync>>| {
-        held.as_ref().and_then(|e| e.downcast_ref::<crate::fs::d_path::NamedPath>()).map(|e| {
-            let name = crate::fs::d_path::d_path(&e.path, e.link.as_ref());
-            (e.path.sb.dev, e.path.ino, name)
-        })
-    };
-    let (exe, interp) = (named(&mm.exec.exe), named(&mm.exec.interp));
     for v in mm.vmas_iter() {
-        let offset = v.pgoff * PAGE;
         match v.kind {
-            VmaKind::Image | VmaKind::Interpreter => {
-                let file = if v.kind == VmaKind::Image { &exe } else { &interp };
-                match file {
-                    Some((dev, ino, name)) => line(&mut out, v, offset, *dev, *ino, name),
-                    None => line(&mut out, v, 0, 0, 0, b""),
-                }
-            }
             VmaKind::Heap => line(&mut out, v, 0, 0, 0, b"[heap]"),
             VmaKind::Stack => line(&mut out, v, 0, 0, 0, b"[stack]"),
-            VmaKind::Anonymous => match v.file.and_then(|id| mm.file_id(id)) {
-                Some(f) => line(&mut out, v, offset, f.dev, f.ino, &f.path),
+            VmaKind::Image | VmaKind::Anonymous => match v.file.and_then(|id| mm.file_id(id)) {
+                Some(f) => line(&mut out, v, v.pgoff * PAGE, f.dev, f.ino, &f.path),
                 None => line(&mut out, v, 0, 0, 0, b""),
             },
         }

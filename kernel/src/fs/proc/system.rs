@@ -26,6 +26,7 @@ pub fn generate(kind: FileKind) -> Option<Result<Vec<u8>, Errno>> {
     let text = match kind {
         FileKind::Cpuinfo => super::cpuinfo::cpuinfo(),
         FileKind::Meminfo => meminfo(),
+        FileKind::Vmstat => vmstat(),
         FileKind::Stat => stat(),
         FileKind::Uptime => uptime(),
         FileKind::Loadavg => loadavg(),
@@ -161,6 +162,29 @@ fn sysrq(data: &[u8]) -> Result<usize, Errno> {
         None => {}
     }
     Ok(data.len())
+}
+
+/// /proc/vmstat: the counters this kernel keeps, under Linux's names
+/// (pages, except nr_kernel_stack in KiB), and `exec_copied_bytes`, the
+/// segment bytes exec copied rather than mapped from the page cache.
+fn vmstat() -> String {
+    let (cached, shmem) = fs_pages();
+    let g = super::maps::global_usage();
+    let tasks = crate::proc::pid::tasks_where(|_| true).len() as u64;
+    let mut s = String::new();
+    for (name, value) in [
+        ("nr_free_pages", frame::free_count() as u64),
+        ("nr_anon_pages", g.anon_pages),
+        ("nr_mapped", g.mapped_pages),
+        ("nr_file_pages", cached),
+        ("nr_shmem", shmem),
+        ("nr_kernel_stack", tasks * machine::mm::kstack::KSTACK_PAGES as u64 * 4),
+        ("nr_page_table_pages", g.page_tables),
+        ("exec_copied_bytes", crate::proc::elf::copied_bytes()),
+    ] {
+        let _ = writeln!(s, "{name} {value}");
+    }
+    s
 }
 
 fn kb(s: &mut String, name: &str, kb: u64) {

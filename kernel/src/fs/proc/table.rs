@@ -12,6 +12,7 @@ use crate::mqueue::limits::Tunable;
 pub enum FileKind {
     Cpuinfo,
     Meminfo,
+    Vmstat,
     Stat,
     Uptime,
     Loadavg,
@@ -140,7 +141,7 @@ const fn link(parent: usize, name: &'static str, kind: LinkKind) -> Fixed {
     Fixed { parent, name, mode: S_IFLNK | 0o777, what: What::Link(kind) }
 }
 
-pub const FIXED_COUNT: usize = 56;
+pub const FIXED_COUNT: usize = 57;
 
 /// The fixed tree, each directory before its entries, in readdir order.
 /// The directory constants above are indices in it: new entries go at
@@ -202,6 +203,7 @@ pub static FIXED: [Fixed; FIXED_COUNT] = [
     file(NET, "tcp6", 0o444, FileKind::NetTcp6),
     file(NET, "udp6", 0o444, FileKind::NetUdp6),
     file(SYS_FS, "pipe-max-size", 0o644, FileKind::PipeMaxSize),
+    file(ROOT, "vmstat", 0o444, FileKind::Vmstat),
 ];
 
 /// An entry of a process (or thread) directory.
