@@ -66,8 +66,9 @@ fn kernel_main(info: Result<&'static BootInfo, BootError>) -> ! {
         let kind = if r.usable { "usable" } else { "reserved" };
         pr_debug!("BIOS-e820: [mem {:#018x}-{:#018x}] {}", r.start, r.start + r.len - 1, kind);
     }
-    let ram_mib = (mm::frame::total_count() * 4096) >> 20;
-    pr_info!("Memory: {} MiB of RAM, {} KiB free", ram_mib, mm::frame::free_count() * 4);
+    let ram_mib = info.ram_end() >> 20;
+    let (total, free) = (mm::frame::total_count() * 4, mm::frame::free_count() * 4);
+    pr_info!("Memory: {} MiB of RAM, {} KiB managed, {} KiB free", ram_mib, total, free);
 
     arch::apic::init();
     let cal = arch::calibrate::calibrate();
@@ -187,14 +188,15 @@ fn start_network(cmdline: &str) {
     net::inet::stack::init(nic, config);
 }
 
+/// Unpacks the initramfs, then frees the archive's memory, as Linux.
 fn unpack_initramfs(info: &BootInfo) {
-    let Some(archive) = info.initrd_bytes() else {
-        pr_warn!("no initramfs given (-initrd)");
-        return;
-    };
-    match fs::initramfs::unpack(archive) {
-        Ok(n) => pr_info!("initramfs: unpacked {} entries ({} KiB)", n, archive.len() / 1024),
-        Err(msg) => pr_err!("Initramfs unpacking failed: {msg}"),
+    let unpacked = info.consume_initrd(|archive| (fs::initramfs::unpack(archive), archive.len()));
+    match unpacked {
+        None => pr_warn!("no initramfs given (-initrd)"),
+        Some((Ok(n), len)) => {
+            pr_info!("initramfs: unpacked {} entries ({} KiB); freed its archive's memory", n, len / 1024)
+        }
+        Some((Err(msg), _)) => pr_err!("Initramfs unpacking failed: {msg}"),
     }
 }
 

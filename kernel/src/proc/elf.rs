@@ -260,6 +260,11 @@ fn map_one(mm: &mut AddressSpace, elf: &Elf, ph: &Segment, vaddr: u64, vma_end: 
         // are copied into it.
         let prev = *mm.find_vma(start)?;
         let merged = Vma { prot: prev.prot | segment_prot(ph.p_flags), ..prev };
+        mm.split_at(start);
+        mm.split_at(start + PAGE);
+        for page in mm.vmas_in(start, start + PAGE) {
+            page.prot = merged.prot;
+        }
         if mm.is_mapped(start) {
             mm.protect_page(start, merged.pte_flags());
         }

@@ -64,6 +64,16 @@ pub fn tasks_where(pred: impl Fn(&Task) -> bool) -> alloc::vec::Vec<Arc<Task>> {
     tasks.into_iter().filter(|t| pred(t)).collect()
 }
 
+/// Up to `max` live tasks that satisfy `pred`, from pid `first` on, in
+/// pid order (a directory listing resumes where it stopped). `pred` runs
+/// under the pid table's lock: it must take no lock itself.
+pub fn tasks_from(first: Pid, max: usize, pred: impl Fn(&Task) -> bool) -> alloc::vec::Vec<Arc<Task>> {
+    without_interrupts(|| {
+        let t = PIDS.lock();
+        t.tasks.range(first..).filter_map(|(_, w)| w.upgrade()).filter(|task| pred(task)).take(max).collect()
+    })
+}
+
 /// True when some live task satisfies `pred`.
 pub fn any_task(pred: impl Fn(&Task) -> bool) -> bool {
     let tasks: alloc::vec::Vec<Arc<Task>> =

@@ -30,6 +30,8 @@ impl core::fmt::Display for BootError {
 }
 
 static BOOT_INFO: Once<Result<BootInfo, BootError>> = Once::new();
+/// Set once the initrd's frames went back to the allocator.
+static INITRD_RELEASED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
 /// Names the kernel's entry: `machine::entry_point!(path::to::main);`
 /// with `fn main(info: Result<&'static BootInfo, BootError>) -> !`. The boot
@@ -162,14 +164,22 @@ impl BootInfo {
         };
     }
 
-    /// The initrd's bytes: reserved from the frame allocator for the
-    /// kernel's life, so nothing else writes them.
-    pub fn initrd_bytes(&self) -> Option<&'static [u8]> {
+    /// Hands the initrd's bytes to `f`, then gives its frames to the
+    /// frame allocator (Linux's "Freeing initrd memory"): the bytes are
+    /// reachable only inside `f`. None without an initrd, or the second
+    /// time.
+    pub fn consume_initrd<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
         let m = self.initrd?;
-        // SAFETY: `frame::init` reserves the initrd's frames for good, and
-        // the direct map covers all RAM, so the bytes stay valid and
-        // unaliased by writers for the kernel's life.
-        Some(unsafe { crate::mm::phys::reserved_slice(m.start, m.len as usize) })
+        if INITRD_RELEASED.swap(true, core::sync::atomic::Ordering::AcqRel) {
+            return None;
+        }
+        // SAFETY: `frame::init` reserved the initrd's frames and nothing
+        // else writes them; the slice lives only during `f` (its lifetime
+        // cannot outlast the call), and the frames are released after.
+        let bytes = unsafe { crate::mm::phys::reserved_slice(m.start, m.len as usize) };
+        let result = f(bytes);
+        crate::mm::frame::release_boot_range(m.start, m.start + m.len);
+        Some(result)
     }
 
     /// The highest address of usable RAM.

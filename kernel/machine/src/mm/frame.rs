@@ -24,6 +24,9 @@ struct Bitmap {
     counts: u64,
     frames: usize,
     free: usize,
+    /// The frames the allocator hands out (free or not): RAM less the
+    /// holes and what boot reserved (Linux's totalram_pages).
+    managed: usize,
     /// Word index where the last search ended: allocations are mostly
     /// sequential, so searching on from there is fast.
     hint: usize,
@@ -159,7 +162,7 @@ pub(crate) fn init(info: &BootInfo) {
         }
     }
     let base = base.expect("no room for the frame bitmap");
-    let mut bm = Bitmap { base, counts: base + bitmap_only, frames, free: 0, hint: 0 };
+    let mut bm = Bitmap { base, counts: base + bitmap_only, frames, free: 0, managed: 0, hint: 0 };
     // SAFETY: [base, base + bitmap_bytes) is usable RAM that overlaps
     // neither the kernel image nor the initrd (found above), and it is
     // reserved below before anything else can allocate.
@@ -187,7 +190,21 @@ pub(crate) fn init(info: &BootInfo) {
     reserve(kstart, kend);
     reserve(base, base + bitmap_bytes);
     reserve(initrd.0, initrd.1);
+    bm.managed = bm.free;
     *FRAMES.lock() = Some(bm);
+}
+
+/// Gives RAM that boot reserved (the initrd, once unpacked) to the
+/// allocator for good.
+pub(crate) fn release_boot_range(start: u64, end: u64) {
+    if let Some(bm) = FRAMES.lock().as_mut() {
+        for f in start.div_ceil(PAGE) as usize..(end / PAGE) as usize {
+            if f < bm.frames && bm.is_used(f) {
+                bm.set_used(f, false);
+                bm.managed += 1;
+            }
+        }
+    }
 }
 
 /// Where the reference counts live (set once at init), and how many.
@@ -357,7 +374,9 @@ pub fn free_count() -> usize {
     FRAMES.lock().as_ref().map_or(0, |bm| bm.free)
 }
 
-/// Number of frames of RAM the allocator manages (free or not).
+/// Number of frames of RAM the allocator manages (free or not): RAM
+/// less what boot reserved for the kernel's image and its tables, as
+/// Linux's MemTotal.
 pub fn total_count() -> usize {
-    FRAMES.lock().as_ref().map_or(0, |bm| bm.frames)
+    FRAMES.lock().as_ref().map_or(0, |bm| bm.managed)
 }

@@ -70,13 +70,14 @@ pub(crate) unsafe fn zero(paddr: u64, len: usize) {
     unsafe { core::ptr::write_bytes(phys_to_virt(paddr) as *mut u8, 0, len) }
 }
 
-/// A long-lived view of physical memory.
+/// A view of physical memory.
 ///
 /// # Safety
 ///
-/// The range must stay reserved from the frame allocator for the life of
-/// the kernel (the initrd, firmware tables), so no writer aliases it.
-pub(crate) unsafe fn reserved_slice(paddr: u64, len: usize) -> &'static [u8] {
+/// The range must stay reserved from the frame allocator, unwritten, as
+/// long as the slice lives (the initrd until it is freed, firmware tables
+/// for good).
+pub(crate) unsafe fn reserved_slice<'a>(paddr: u64, len: usize) -> &'a [u8] {
     // SAFETY: the caller's contract.
     unsafe { core::slice::from_raw_parts(phys_to_virt(paddr) as *const u8, len) }
 }

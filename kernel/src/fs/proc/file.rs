@@ -96,9 +96,11 @@ impl File for ProcDir {
     }
 
     fn getdents(&self, out: &mut [u8], pos: &mut u64) -> Result<usize, Errno> {
-        let entries = list(&self.inode, &self.node)?;
-        let mut used = 0;
         let from = *pos;
+        // No entry takes less than a dirent64 header and a name byte.
+        let room = out.len() / 24 + 1;
+        let entries = list(&self.inode, &self.node, from, room)?;
+        let mut used = 0;
         for (i, e) in entries.iter().enumerate().filter(|(_, e)| e.cookie >= from) {
             // d_off is where the next read resumes: the next entry's cookie.
             let next = entries.get(i + 1).map_or(e.cookie + 1, |n| n.cookie);

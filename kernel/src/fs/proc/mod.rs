@@ -278,8 +278,10 @@ pub struct DirEntry {
 const PID_COOKIE_BASE: u64 = 2 + table::FIXED_COUNT as u64;
 
 /// The entries of directory `node` (itself the inode `dir`), `.` and
-/// `..` first, in offset order.
-pub fn list(dir: &Arc<Inode>, node: &ProcNode) -> Result<Vec<DirEntry>, Errno> {
+/// `..` first, in offset order; of the processes in /proc, only up to
+/// `room` from offset `from` on (a reader takes them a bufferful at a
+/// time, and there may be tens of thousands).
+pub fn list(dir: &Arc<Inode>, node: &ProcNode, from: u64, room: usize) -> Result<Vec<DirEntry>, Errno> {
     let parent = dir.parent_dir();
     let mut out = alloc::vec![
         DirEntry { cookie: 0, name: b".".to_vec(), ino: dir.ino, d_type: abi::DT_DIR },
@@ -294,9 +296,8 @@ pub fn list(dir: &Arc<Inode>, node: &ProcNode) -> Result<Vec<DirEntry>, Errno> {
                 add(2 + j as u64, f.name.as_bytes().to_vec(), Kind::Fixed(j), f.mode);
             }
             if i == ROOT {
-                let mut leaders = pid::tasks_where(|t| t.is_leader());
-                leaders.sort_by_key(|t| t.pid);
-                for t in leaders {
+                let first = Pid::try_from(from.saturating_sub(PID_COOKIE_BASE)).unwrap_or(Pid::MAX);
+                for t in pid::tasks_from(first, room, |t| t.is_leader()) {
                     let kind = Kind::Process(ids_for(t.pid, 0, &t));
                     add(PID_COOKIE_BASE + u64::from(t.pid), format!("{}", t.pid).into_bytes(), kind, S_IFDIR);
                 }

@@ -226,6 +226,7 @@ fn meminfo() -> String {
     let anon = g.anon_pages * 4;
     let tasks = crate::proc::pid::tasks_where(|_| true).len() as u64;
     let kernel_stack = tasks * (machine::mm::kstack::KSTACK_PAGES as u64 * 4);
+    let slab = machine::mm::heap_claimed() as u64 / 1024;
     let mut s = String::new();
     for (name, value) in [
         ("MemTotal", total),
@@ -252,9 +253,9 @@ fn meminfo() -> String {
         ("Mapped", g.mapped_pages * 4),
         ("Shmem", shmem),
         ("KReclaimable", 0),
-        ("Slab", 0),
+        ("Slab", slab),
         ("SReclaimable", 0),
-        ("SUnreclaim", 0),
+        ("SUnreclaim", slab),
         ("KernelStack", kernel_stack),
         ("PageTables", g.page_tables * 4),
         ("NFS_Unstable", 0),
