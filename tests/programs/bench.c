@@ -46,6 +46,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
@@ -697,6 +698,64 @@ static void smp_figures(int cpus)
 
 /* A real program's workload (scripts/bench puts the programs in /real):
  * its wall time, fork and exec included; skipped when it is absent. */
+/* A /proc/meminfo field in KiB (-1 if absent). */
+static long meminfo_kib(const char *field)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	long value = -1;
+	size_t n = strlen(field);
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, field, n) == 0 && line[n] == ':')
+			value = atol(line + n + 1);
+	if (f)
+		fclose(f);
+	return value;
+}
+
+/* What free(1) calls "used" (procps: total - free - buffers - cache,
+ * cache being Cached + SReclaimable), at the prompt's state. */
+static void memory_used(void)
+{
+	mkdir("/proc", 0755);
+	mount("proc", "/proc", "proc", 0, NULL);
+	long used = meminfo_kib("MemTotal") - meminfo_kib("MemFree") - meminfo_kib("Buffers") - meminfo_kib("Cached") -
+		    meminfo_kib("SReclaimable");
+	printf("bench: memory used at start (free's used): %.1f MiB used\n", used / 1024.0);
+	fflush(stdout);
+}
+
+/* What a sleeping busybox process costs: free memory before and after
+ * starting `count` of them, divided. */
+static void sleeping_processes(int count)
+{
+	pid_t *pids = calloc(count, sizeof(pid_t));
+	long before = meminfo_kib("MemFree");
+	int started = 0;
+	for (; started < count; started++) {
+		pids[started] = fork();
+		if (pids[started] == 0) {
+			execl("/bin/sleep", "sleep", "600", (char *)NULL);
+			_exit(127);
+		}
+		if (pids[started] < 0)
+			break;
+	}
+	sleep(2); /* every child reaches its sleep */
+	long after = meminfo_kib("MemFree");
+	for (int i = 0; i < started; i++)
+		kill(pids[i], SIGKILL);
+	for (int i = 0; i < started; i++)
+		waitpid(pids[i], NULL, 0);
+	free(pids);
+	if (started == count && before > 0)
+		printf("bench: memory per sleeping busybox process (%d): %.1f KiB per process\n", count,
+		       (double)(before - after) / count);
+	else
+		printf("bench: sleeping processes: started %d of %d\n", started, count);
+	fflush(stdout);
+}
+
 static void real_program(const char *name, char *const argv[])
 {
 	if (access(argv[0], X_OK) != 0)
@@ -754,6 +813,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	state_at_start();
+	memory_used();
 	getpid_latency();
 	clock_gettime_latency();
 	stat_and_open();
@@ -763,6 +823,7 @@ int main(int argc, char **argv)
 	char *busybox_true[] = {"/bin/true", NULL};
 	fork_exec_wait("fork+exec+wait of busybox true", busybox_true, 100);
 	fork_big_process();
+	sleeping_processes(1000);
 	memory_paths();
 	thread_create_join();
 	fork_leak_check();

@@ -128,6 +128,9 @@ fn find_child(parent: &Task, req: &Request) -> Found {
 
 /// Waits for an event; Ok(None) when WNOHANG found only living children.
 fn wait_for(req: Request, nohang: bool) -> Result<Option<(Arc<Task>, Event)>, Errno> {
+    // What the children reaped before freed goes back to the frame
+    // allocator when it left whole heap runs empty.
+    machine::mm::heap_trim();
     let me = current();
     let found = me.child_exit.wait_interruptible(|| match find_child(&me, &req) {
         Found::OnlyLiving if !nohang => None,

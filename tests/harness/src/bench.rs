@@ -16,11 +16,13 @@ pub enum Better {
 
 /// The units the benchmark prints (and "x", the speedups the runner
 /// computes), and which way each is better.
-const UNITS: [(&str, Better); 6] = [
+const UNITS: [(&str, Better); 8] = [
     ("us per op", Better::Lower),
     ("ms", Better::Lower),
     ("MiB/s", Better::Higher),
     ("MiB free", Better::Higher),
+    ("MiB used", Better::Lower),
+    ("KiB per process", Better::Lower),
     ("MB/s", Better::Higher),
     ("x", Better::Higher),
 ];

@@ -262,6 +262,23 @@ fn shell_script(name: &str) -> BootResult {
     r
 }
 
+/// Programs run from the page cache (tests/scripts/manyprocs.sh): 100
+/// shells copy no segment bytes, and a 1 GiB guest holds 10,000
+/// sleeping busybox processes, its shell still working, their memory
+/// back once they are killed.
+#[test]
+fn ten_thousand_sleeping_processes_in_1_gib() {
+    let mut config = harness::QemuConfig::from_env();
+    config.extra = ["-m", "1G"].iter().map(std::ffi::OsString::from).collect();
+    let cmdline = "console=ttyS0 panic=-1 init=/bin/sh -- /tests/manyprocs.sh";
+    let r = harness::Qemu::boot_with(&config, cmdline).wait(Duration::from_secs(240));
+    r.expect_clean_power_down();
+    r.expect_absent("FAIL:");
+    r.expect_contains("manyprocs: 7 passed, 0 failed");
+    show(r.find_line("manyprocs: 10000 sleeping").unwrap_or_default());
+    r.expect_contains("init exited with status 0");
+}
+
 /// Loop devices with busybox: losetup and mount -o loop of the kestrelfs
 /// images under /images, read-only and read-write, a read-only device
 /// mounted read-only, devices freed at umount (tests/scripts/loop.sh).
@@ -478,6 +495,10 @@ fn benchmark_prints_its_figures() {
         "epoll_wait, 1000 registered, 1 ready",
         "eventfd round trip",
     ];
+    for name in ["memory used at start (free's used)", "memory per sleeping busybox process (1000)"] {
+        let figure = r.texts().filter_map(harness::bench::parse_figure).find(|f| f.name == name);
+        r.expect(figure.is_some(), format!("no figure for {name}"));
+    }
     for name in names {
         let line = r.find_line(&format!("bench: {name}:")).unwrap_or_default().to_string();
         r.expect(line.contains(" us per op"), format!("no figure for {name}"));

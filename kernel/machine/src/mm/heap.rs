@@ -3,7 +3,8 @@
 //! physically contiguous runs of frames reached through the direct map.
 //! It starts small and claims another run from the frame allocator when
 //! it runs out, so that the kernel's own memory counts as used only once
-//! it is used, as Linux's slab does (it is not given back). A cache per CPU of
+//! it is used, as Linux's slab does, and gives runs that empty again back
+//! (`heap_trim`). A cache per CPU of
 //! freed small blocks sits in front of it (size classes 16 B to 2 KiB): the
 //! allocations of the hot paths (fork, open, pipes, sockets) are served
 //! from the caller's CPU's cache without the global lock. The global lock
@@ -52,10 +53,22 @@ const GROWTH: usize = 2 << 20;
 /// What the heap starts with.
 const INITIAL: usize = 4 << 20;
 
+/// How many runs after the first the heap remembers, to give back.
+const MAX_RUNS: usize = 1024;
+/// Free bytes the heap keeps when it gives runs back.
+const TRIM_SLACK: usize = 4 << 20;
+
 /// Claims a fresh run of frames for the heap when an allocation does not
 /// fit: GROWTH bytes, or less where RAM is too fragmented for that, down
-/// to the smallest run that holds the allocation.
-struct GrowFromFrames;
+/// to the smallest run that holds the allocation. It remembers the runs
+/// after the first (which holds talc's own tables) so that `trim` can
+/// give back those that empty again.
+struct GrowFromFrames {
+    /// (physical address, bytes) of each run.
+    runs: [(u64, usize); MAX_RUNS],
+    count: usize,
+    first_claimed: bool,
+}
 
 impl OomHandler for GrowFromFrames {
     fn handle_oom(talc: &mut Talc<Self>, layout: Layout) -> Result<(), ()> {
@@ -74,21 +87,61 @@ impl OomHandler for GrowFromFrames {
     }
 }
 
+/// The span of a run as talc knows it (what `claim` returned: a run is
+/// page-aligned, so word alignment leaves it whole).
+fn run_span(paddr: u64, size: usize) -> Span {
+    Span::from_base_size(phys::phys_to_virt(paddr) as *mut u8, size)
+}
+
 /// Takes `size` bytes of contiguous frames and gives them to the heap.
 fn claim_run(talc: &mut Talc<GrowFromFrames>, size: usize) -> Option<()> {
     let pages = size / phys::PAGE_SIZE;
     let base = frame::alloc_contiguous(pages)?;
-    let start = phys::phys_to_virt(base) as *mut u8;
     // SAFETY: the frames were just taken from the frame allocator for the
-    // heap's sole use, for the kernel's life, and the direct map makes
-    // them addressable; they overlap no other heap.
-    match unsafe { talc.claim(Span::from_base_size(start, size)) } {
-        Ok(_) => Some(()),
-        Err(()) => {
-            frame::free_contiguous(base, pages);
-            None
-        }
+    // heap's sole use, until `trim` gives them back, and the direct map
+    // makes them addressable; they overlap no other heap.
+    if unsafe { talc.claim(run_span(base, size)) }.is_err() {
+        frame::free_contiguous(base, pages);
+        return None;
     }
+    let grow = &mut talc.oom_handler;
+    if !grow.first_claimed {
+        grow.first_claimed = true;
+    } else if grow.count < MAX_RUNS {
+        grow.runs[grow.count] = (base, size);
+        grow.count += 1;
+    }
+    Some(())
+}
+
+/// Gives the runs with nothing allocated in them back to the frame
+/// allocator, keeping TRIM_SLACK free bytes in the heap.
+pub fn heap_trim() {
+    without_interrupts(|| {
+        let mut talc = HEAP.global.lock();
+        let mut i = 0;
+        while i < talc.oom_handler.count {
+            let (paddr, size) = talc.oom_handler.runs[i];
+            if talc.get_counters().available_bytes < TRIM_SLACK + size {
+                return;
+            }
+            let span = run_span(paddr, size);
+            // SAFETY: `span` is what `claim` returned for this run, and
+            // the run was never resized since.
+            if !unsafe { talc.get_allocated_span(span) }.is_empty() {
+                i += 1;
+                continue;
+            }
+            // SAFETY: as above; nothing in the run is allocated, so after
+            // the truncation talc holds no pointer into it and its frames
+            // can go back.
+            unsafe { talc.truncate(span, Span::empty()) };
+            frame::free_contiguous(paddr, size / phys::PAGE_SIZE);
+            let grow = &mut talc.oom_handler;
+            grow.count -= 1;
+            grow.runs[i] = grow.runs[grow.count];
+        }
+    })
 }
 
 struct Heap {
@@ -124,7 +177,7 @@ impl Heap {
 
 #[cfg_attr(target_os = "none", global_allocator)]
 static HEAP: Heap = Heap {
-    global: Mutex::new(Talc::new(GrowFromFrames)),
+    global: Mutex::new(Talc::new(GrowFromFrames { runs: [(0, 0); MAX_RUNS], count: 0, first_claimed: false })),
     caches: [const { CacheCell(UnsafeCell::new(CpuCache { heads: [0; CLASSES.len()], counts: [0; CLASSES.len()] })) };
         MAX_CPUS],
 };

@@ -9,7 +9,7 @@ pub mod phys;
 pub(crate) mod tlb;
 
 pub use frame::Frame;
-pub use heap::{heap_claimed, heap_usage};
+pub use heap::{heap_claimed, heap_trim, heap_usage};
 pub use kernel_map::direct_map_end;
 pub use paging::{load_kernel_tables, OutOfMemory, PageTable, Pte, PteFlags, TableRoot, PTE_PROTNONE};
 pub use phys::PAGE_SIZE;
