@@ -138,6 +138,8 @@ fn kernel_main(info: Result<&'static BootInfo, BootError>) -> ! {
     });
     start_network(info.cmdline());
     unpack_initramfs(info);
+    fs::reclaim::init();
+    fs::kestrel::reclaim::init();
     fs::devfs::init();
     fs::kestrel::mount::mount_root(info.cmdline());
     start_secondary_cpus(info.cmdline(), cal.tsc_hz);

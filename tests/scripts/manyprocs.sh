@@ -41,7 +41,7 @@ free2=$(free_kib)
 # Linux's slab does: 97% must come back.
 taken=$((free0 - free1))
 kept=$((free0 - free2))
-echo "manyprocs: after they died, $kept of the $taken KiB they took stay used"
+echo "manyprocs: after they died, $kept of the $taken KiB they took stay used:" $(grep -E '^(Slab|PageTables|KernelStack|AnonPages):' /proc/meminfo)
 check "their memory came back (97% of it)" "yes" "$([ $((kept * 100)) -le $((taken * 3)) ] && echo yes || echo "no: $free0 KiB before, $free2 KiB after")"
 
 echo "manyprocs: $passed passed, $failed failed"

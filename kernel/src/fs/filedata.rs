@@ -65,6 +65,12 @@ impl FileData {
     /// Reads in the chunk holding page `index` from the disk, unless it
     /// is in memory already; pages written since stay as they are.
     fn ensure(&mut self, index: u64) -> Result<(), Errno> {
+        if let Some(b) = &self.backing {
+            if let Some(chunk) = b.needs_load(index) {
+                let per_chunk = (b.store.chunk_size() / PAGE).max(1);
+                super::reclaim::make_room(self, chunk * per_chunk..(chunk + 1) * per_chunk);
+            }
+        }
         let (start, buf) = {
             let Some(b) = &mut self.backing else { return Ok(()) };
             let Some(chunk) = b.needs_load(index) else { return Ok(()) };
@@ -280,6 +286,56 @@ impl FileData {
             at += len as u64;
         }
         Ok(())
+    }
+
+    /// Drops clean chunks of a disk file's page cache, lowest first, until
+    /// `target` pages are freed; pages `keep` stay. A chunk goes only
+    /// whole, when none of its pages waits for writeback or is mapped
+    /// (a page a mapping let go of goes if its bytes are what the disk
+    /// has): reading it again gives the same bytes. Returns the pages freed.
+    pub fn shrink(&mut self, target: usize, keep: core::ops::Range<u64>) -> usize {
+        let Some(b) = &mut self.backing else { return 0 };
+        let per_chunk = (b.store.chunk_size() / PAGE).max(1);
+        let chunks: Vec<u64> = b.loaded.iter().copied().collect();
+        let mut freed = 0;
+        for chunk in chunks {
+            if freed >= target {
+                break;
+            }
+            let pages = chunk * per_chunk..(chunk + 1) * per_chunk;
+            if pages.start < keep.end && keep.start < pages.end || b.dirty.range(pages.clone()).next().is_some() {
+                continue;
+            }
+            if self.pages.range(pages.clone()).any(|(_, p)| p.is_shared()) {
+                continue;
+            }
+            let mut bytes = vec![0u8; PAGE_SIZE];
+            let mut unchanged = |index: u64, crc: u32| match self.pages.get(&index) {
+                Some(page) => {
+                    page.read(0, &mut bytes);
+                    kestrelfs::crc32c::crc32c(&bytes) == crc
+                }
+                None => false,
+            };
+            let mapped: Vec<(u64, u32)> = b.mapped.range(pages.clone()).map(|(&i, &c)| (i, c)).collect();
+            if !mapped.into_iter().all(|(i, c)| unchanged(i, c)) {
+                continue;
+            }
+            b.mapped.retain(|i, _| !pages.contains(i));
+            let dropped: Vec<u64> = self.pages.range(pages.clone()).map(|(&i, _)| i).collect();
+            for index in &dropped {
+                self.pages.remove(index);
+            }
+            self.sb.release_blocks(dropped.len() as u64);
+            b.loaded.remove(&chunk);
+            freed += dropped.len();
+        }
+        freed
+    }
+
+    /// Whether any of a disk file's chunks is in memory.
+    pub fn has_cached_chunks(&self) -> bool {
+        self.backing.as_ref().is_some_and(|b| !b.loaded.is_empty())
     }
 
     /// Hands what changed since the last writeback to `sink`, in order:

@@ -191,6 +191,11 @@ impl Inode {
         self.inner.lock()
     }
 
+    /// The lock if it is free now (reclaim, which may run under any lock).
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, Inner>> {
+        self.inner.try_lock()
+    }
+
     pub fn kind(&self) -> u32 {
         self.kind
     }

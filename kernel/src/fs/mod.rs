@@ -72,6 +72,7 @@ pub mod ramfs;
 pub mod read_write;
 pub mod readdir;
 pub mod readlink;
+pub mod reclaim;
 pub mod regular;
 pub mod rename;
 pub mod select;

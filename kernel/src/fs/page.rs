@@ -23,6 +23,12 @@ impl Page {
         self.frame.clone()
     }
 
+    /// Whether someone besides the file holds the frame (a memory
+    /// mapping): such a page cannot be dropped from the cache.
+    pub fn is_shared(&self) -> bool {
+        self.frame.ref_count() > 1
+    }
+
     pub fn read(&self, offset: usize, out: &mut [u8]) {
         self.frame.read(offset, out);
     }

@@ -231,10 +231,32 @@ pub struct Frame {
     paddr: u64,
 }
 
+/// What the kernel registered to free memory when RAM runs out (the
+/// page cache's reclaim): given the frames wanted, it returns how many it
+/// freed. It must only try locks, for an allocation may come with any
+/// lock held.
+static RECLAIM: spin::Once<fn(usize) -> usize> = spin::Once::new();
+
+/// Frames one reclaim round asks for.
+const RECLAIM_BATCH: usize = 256;
+
+/// Registers the reclaim function (once, at boot).
+pub fn set_reclaim(reclaim: fn(usize) -> usize) {
+    RECLAIM.call_once(|| reclaim);
+}
+
+fn alloc_paddr() -> Option<u64> {
+    FRAMES.lock().as_mut().and_then(Bitmap::alloc_one).map(|f| f as u64 * PAGE)
+}
+
 impl Frame {
-    /// A frame with one reference; its old contents remain.
+    /// A frame with one reference; its old contents remain. When RAM is
+    /// exhausted the registered reclaim runs once before giving up.
     pub fn alloc() -> Option<Frame> {
-        let paddr = FRAMES.lock().as_mut().and_then(Bitmap::alloc_one).map(|f| f as u64 * PAGE)?;
+        let paddr = alloc_paddr().or_else(|| {
+            let reclaim = RECLAIM.get()?;
+            (reclaim(RECLAIM_BATCH) > 0).then(alloc_paddr).flatten()
+        })?;
         refcount(paddr).store(1, Ordering::Relaxed);
         Some(Frame { paddr })
     }

@@ -49,12 +49,12 @@ unsafe impl Sync for CacheCell {}
 
 /// The heap claims runs of at least this size (or the allocation's size,
 /// if larger) when it runs out.
-const GROWTH: usize = 2 << 20;
+const GROWTH: usize = 256 << 10;
 /// What the heap starts with.
 const INITIAL: usize = 4 << 20;
 
 /// How many runs after the first the heap remembers, to give back.
-const MAX_RUNS: usize = 1024;
+const MAX_RUNS: usize = 8192;
 /// Free bytes the heap keeps when it gives runs back.
 const TRIM_SLACK: usize = 4 << 20;
 

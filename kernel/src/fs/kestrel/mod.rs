@@ -35,6 +35,7 @@ pub mod load;
 pub mod mount;
 pub mod names;
 pub mod ops;
+pub mod reclaim;
 pub mod stack;
 pub mod writeback;
 
@@ -202,6 +203,16 @@ impl Volume {
     /// A kernel inode of this filesystem exists (pinned by the caller).
     fn register(&self, inode: &Arc<Inode>) {
         self.inodes.lock().insert(inode.ino, Arc::downgrade(inode));
+    }
+
+    /// Pages changed and not yet written back (meminfo's Dirty).
+    pub fn dirty_page_count(&self) -> u64 {
+        self.dirty_pages.load(Ordering::Relaxed)
+    }
+
+    /// The kernel inodes of this filesystem in memory now.
+    pub fn inodes_in_memory(&self) -> alloc::vec::Vec<Arc<Inode>> {
+        self.inodes.lock().values().filter_map(Weak::upgrade).collect()
     }
 
     /// The kernel inode `ino`, if it is in memory.

@@ -36,6 +36,7 @@ use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use abi::{dt_from_mode, Errno, OpenFlags, S_IFDIR, S_IFLNK, S_IFREG};
 use spin::Mutex;
@@ -226,6 +227,23 @@ fn attributes(kind: Kind) -> Result<(u32, u32, u32), Errno> {
 /// are dropped when the map has grown.
 static CACHE: Mutex<BTreeMap<(u64, Kind), Weak<Inode>>> = Mutex::new(BTreeMap::new());
 static CACHE_PRUNE_AT: Mutex<usize> = Mutex::new(256);
+/// Inodes of the cache that died since it was last pruned: a dead entry
+/// still holds its inode's memory (a weak reference keeps the
+/// allocation), so the cache is pruned after every 256 deaths too.
+static CACHE_DEATHS: AtomicUsize = AtomicUsize::new(0);
+
+impl Drop for ProcNode {
+    fn drop(&mut self) {
+        if CACHE_DEATHS.fetch_add(1, Ordering::Relaxed) + 1 < 256 {
+            return;
+        }
+        // Only tried: the inode may die where the cache lock is held.
+        if let Some(mut cache) = CACHE.try_lock() {
+            cache.retain(|_, w| w.strong_count() > 0);
+            CACHE_DEATHS.store(0, Ordering::Relaxed);
+        }
+    }
+}
 
 /// The inode for `kind` in `parent`: the cached one (its owner and mode
 /// brought up to date, as Linux's pid_revalidate) or a new one.

@@ -72,6 +72,7 @@ fn tunable(kind: FileKind) -> Option<u64> {
         FileKind::PidMax => u64::from(crate::proc::pid::PID_MAX),
         FileKind::Tainted => 0,
         FileKind::MinFreeKbytes => min_free_kbytes(),
+        FileKind::DropCaches => DROP_CACHES.load(core::sync::atomic::Ordering::Relaxed),
         // Heuristic overcommit (mm/mmap.rs), the default ratio.
         FileKind::OvercommitMemory => 0,
         FileKind::OvercommitRatio => 50,
@@ -88,6 +89,24 @@ fn tunable(kind: FileKind) -> Option<u64> {
     })
 }
 
+/// The last value written to /proc/sys/vm/drop_caches (what reading it gives).
+static DROP_CACHES: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// /proc/sys/vm/drop_caches: 1 (or 3) drops the clean page cache of disk
+/// files; 2 asks for the kernel's reclaimable objects, of which this
+/// kernel keeps none; 4 only silences the message. Linux takes 1 to 4.
+fn drop_caches(data: &[u8]) -> Result<usize, Errno> {
+    let value = parse_int(data)?;
+    if !(1..=4).contains(&value) {
+        return Err(Errno::EINVAL);
+    }
+    if value & 1 != 0 {
+        crate::fs::reclaim::drop_caches();
+    }
+    DROP_CACHES.store(value as u64, core::sync::atomic::Ordering::Relaxed);
+    Ok(data.len())
+}
+
 /// Linux's default: sqrt(16 * RAM in KiB), between 128 KiB and 256 MiB.
 fn min_free_kbytes() -> u64 {
     let kb = frame::total_count() as u64 * 4;
@@ -98,6 +117,7 @@ fn min_free_kbytes() -> u64 {
 pub fn write(kind: FileKind, data: &[u8]) -> Option<Result<usize, Errno>> {
     let result = match kind {
         FileKind::SysrqTrigger => sysrq(data),
+        FileKind::DropCaches => drop_caches(data),
         // As sethostname(2): the text up to a newline (proc_dostring).
         FileKind::Hostname | FileKind::Domainname => {
             let name = data.split(|&b| b == b'\n').next().unwrap_or_default();
@@ -168,7 +188,7 @@ fn sysrq(data: &[u8]) -> Result<usize, Errno> {
 /// (pages, except nr_kernel_stack in KiB), and `exec_copied_bytes`, the
 /// segment bytes exec copied rather than mapped from the page cache.
 fn vmstat() -> String {
-    let (cached, shmem) = fs_pages();
+    let (cached, shmem, _) = fs_pages();
     let g = super::maps::global_usage();
     let tasks = crate::proc::pid::tasks_where(|_| true).len() as u64;
     let mut s = String::new();
@@ -180,6 +200,8 @@ fn vmstat() -> String {
         ("nr_shmem", shmem),
         ("nr_kernel_stack", tasks * machine::mm::kstack::KSTACK_PAGES as u64 * 4),
         ("nr_page_table_pages", g.page_tables),
+        ("pgsteal_kswapd", 0),
+        ("pgsteal_direct", crate::fs::reclaim::stolen_pages()),
         ("exec_copied_bytes", crate::proc::elf::copied_bytes()),
     ] {
         let _ = writeln!(s, "{name} {value}");
@@ -192,11 +214,11 @@ fn kb(s: &mut String, name: &str, kb: u64) {
     let _ = writeln!(s, "{label:<16}{kb:>8} kB");
 }
 
-/// Pages of file data held by the mounted RAM filesystems: all of them
-/// (page cache that is the only copy), and tmpfs's (shared memory).
-fn fs_pages() -> (u64, u64) {
+/// Pages of file data in memory, all of them counted once per
+/// filesystem: (all, tmpfs's, disk filesystems' page cache).
+fn fs_pages() -> (u64, u64, u64) {
     let mut seen: Vec<Arc<super::super::super_block::SuperBlock>> = Vec::new();
-    let (mut all, mut tmpfs) = (0, 0);
+    let (mut all, mut tmpfs, mut disk) = (0, 0, 0);
     for m in mount::all() {
         if seen.iter().any(|sb| Arc::ptr_eq(sb, &m.sb)) {
             continue;
@@ -205,23 +227,30 @@ fn fs_pages() -> (u64, u64) {
         all += pages;
         if m.sb.is(&crate::fs::tmpfs::TMPFS) {
             tmpfs += pages;
+        } else if m.sb.is(&crate::fs::kestrel::ops::KESTRELFS) {
+            disk += pages;
         }
         seen.push(m.sb.clone());
     }
     // memfds live on a tmpfs no mount table lists.
     let memfds = crate::fs::memfd::pages();
-    (all + memfds, tmpfs + memfds)
+    (all + memfds, tmpfs + memfds, disk)
 }
 
-/// /proc/meminfo. Nothing here can be reclaimed (no swap, no disk behind
-/// the page cache: RAM filesystems are the only copy), so MemAvailable
-/// is MemFree; the page cache is Cached, of which tmpfs's is Shmem and
-/// ramfs's Unevictable, as Linux counts them.
+/// Pages of disk files changed and not yet written back.
+fn dirty_pages() -> u64 {
+    crate::fs::kestrel::volumes().iter().map(|v| v.dirty_page_count()).sum()
+}
+
+/// /proc/meminfo, as Linux counts: the page cache is Cached, of which
+/// tmpfs's is Shmem, ramfs's Unevictable (its only copy), and the disk
+/// filesystems' the file LRU, which reclaim may drop when clean: that
+/// part counts in MemAvailable.
 fn meminfo() -> String {
     let total = frame::total_count() as u64 * 4;
     let free = frame::free_count() as u64 * 4;
-    let (cached, shmem) = fs_pages();
-    let (cached, shmem) = (cached * 4, shmem * 4);
+    let (cached, shmem, disk) = fs_pages();
+    let (cached, shmem, disk, dirty) = (cached * 4, shmem * 4, disk * 4, dirty_pages() * 4);
     let g = super::maps::global_usage();
     let anon = g.anon_pages * 4;
     let tasks = crate::proc::pid::tasks_where(|_| true).len() as u64;
@@ -231,23 +260,23 @@ fn meminfo() -> String {
     for (name, value) in [
         ("MemTotal", total),
         ("MemFree", free),
-        ("MemAvailable", free),
+        ("MemAvailable", free + disk.saturating_sub(dirty)),
         ("Buffers", 0),
         ("Cached", cached),
         ("SwapCached", 0),
         ("Active", anon + shmem),
-        ("Inactive", 0),
+        ("Inactive", disk),
         ("Active(anon)", anon + shmem),
         ("Inactive(anon)", 0),
         ("Active(file)", 0),
-        ("Inactive(file)", 0),
-        ("Unevictable", cached - shmem),
+        ("Inactive(file)", disk),
+        ("Unevictable", cached - shmem - disk),
         ("Mlocked", 0),
         ("SwapTotal", 0),
         ("SwapFree", 0),
         ("Zswap", 0),
         ("Zswapped", 0),
-        ("Dirty", 0),
+        ("Dirty", dirty),
         ("Writeback", 0),
         ("AnonPages", anon),
         ("Mapped", g.mapped_pages * 4),

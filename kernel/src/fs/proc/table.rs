@@ -29,6 +29,7 @@ pub enum FileKind {
     PidMax,
     Tainted,
     MinFreeKbytes,
+    DropCaches,
     OvercommitMemory,
     PipeMaxSize,
     OvercommitRatio,
@@ -141,7 +142,7 @@ const fn link(parent: usize, name: &'static str, kind: LinkKind) -> Fixed {
     Fixed { parent, name, mode: S_IFLNK | 0o777, what: What::Link(kind) }
 }
 
-pub const FIXED_COUNT: usize = 57;
+pub const FIXED_COUNT: usize = 58;
 
 /// The fixed tree, each directory before its entries, in readdir order.
 /// The directory constants above are indices in it: new entries go at
@@ -204,6 +205,7 @@ pub static FIXED: [Fixed; FIXED_COUNT] = [
     file(NET, "udp6", 0o444, FileKind::NetUdp6),
     file(SYS_FS, "pipe-max-size", 0o644, FileKind::PipeMaxSize),
     file(ROOT, "vmstat", 0o444, FileKind::Vmstat),
+    file(SYS_VM, "drop_caches", 0o200, FileKind::DropCaches),
 ];
 
 /// An entry of a process (or thread) directory.
