@@ -92,6 +92,10 @@ fn set_ier(port: &mut Port, ier: u8) {
 }
 
 /// Routes IRQ 4 through the I/O APIC and turns the receive interrupt on.
+/// Whether the receive interrupt is routed (Port::irq, readable without
+/// the lock on every return to user mode).
+static INTERRUPTS_ON: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
 /// Without an I/O APIC, input stays polled.
 pub fn enable_interrupts() {
     if !crate::arch::ioapic::route_isa_irq(COM1_IRQ, crate::arch::traps::COM1_VECTOR as u8) {
@@ -101,6 +105,7 @@ pub fn enable_interrupts() {
     without_interrupts(|| {
         let mut port = PORT.lock();
         port.irq = true;
+        INTERRUPTS_ON.store(true, Ordering::Release);
         set_ier(&mut port, IER_RX | IER_LINE_STATUS);
     });
     crate::pr_info!("ttyS0 at I/O {:#x} (irq = {}, base_baud = 115200) is a 16550A", COM1, COM1_IRQ);
@@ -162,7 +167,7 @@ pub fn interrupt() {
 /// True (once) when the interrupt handler left work for the tty; always
 /// true while input is polled.
 pub fn take_work() -> bool {
-    let polled = without_interrupts(|| !PORT.lock().irq);
+    let polled = !INTERRUPTS_ON.load(Ordering::Acquire);
     WORK.swap(false, Ordering::Acquire) || polled
 }
 

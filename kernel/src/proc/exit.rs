@@ -17,10 +17,13 @@ use crate::sched::task::{ExitStatus, Task, TaskState};
 /// Exited non-leader threads, kept until they have switched away for good
 /// (their kernel stack is in use until then).
 static DEAD_THREADS: Mutex<Vec<Arc<Task>>> = Mutex::new(Vec::new());
+/// How many DEAD_THREADS holds, kept under its lock: every return to user
+/// mode looks, without the lock.
+static DEAD_COUNT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
 
 /// Frees exited threads other than the running one.
 pub fn reap_dead_threads() {
-    if without_interrupts(|| DEAD_THREADS.lock().is_empty()) {
+    if DEAD_COUNT.load(Ordering::Acquire) == 0 {
         return;
     }
     let me = crate::sched::current();
@@ -28,6 +31,7 @@ pub fn reap_dead_threads() {
         let mut list = DEAD_THREADS.lock();
         let (gone, keep): (Vec<_>, Vec<_>) = list.drain(..).partition(|t| !Arc::ptr_eq(t, &me));
         *list = keep;
+        DEAD_COUNT.store(list.len(), Ordering::Release);
         gone
     });
     for t in &dead {
@@ -62,7 +66,11 @@ pub fn do_exit(status: ExitStatus) -> ! {
         task.vfork_wait.wake_all();
         if !task.is_leader() {
             task.set_state(TaskState::Dead);
-            without_interrupts(|| DEAD_THREADS.lock().push(task.clone()));
+            without_interrupts(|| {
+                let mut list = DEAD_THREADS.lock();
+                list.push(task.clone());
+                DEAD_COUNT.store(list.len(), Ordering::Release);
+            });
         }
         if last {
             end_process(&task, status);

@@ -165,6 +165,10 @@ pub struct Thread {
     pub signal_mask: AtomicU64,
     /// Signals sent to this thread only (tgkill, faults).
     pub thread_signals: Mutex<SigQueue>,
+    /// The signal count (signal::queued_epoch) and the mask at which this
+    /// thread last found no signal to deliver (u64::MAX: not yet).
+    pub quiet_epoch: AtomicU64,
+    pub quiet_mask: AtomicU64,
     pub altstack: Mutex<StackT>,
     /// The mask to restore after rt_sigsuspend's (or pselect's) temporary one.
     pub saved_mask: Mutex<Option<u64>>,
@@ -185,6 +189,8 @@ impl Thread {
             vfork_wait: WaitQueue::new(),
             signal_mask: AtomicU64::new(0),
             thread_signals: Mutex::new(SigQueue::default()),
+            quiet_epoch: AtomicU64::new(u64::MAX),
+            quiet_mask: AtomicU64::new(0),
             altstack: Mutex::new(StackT { ss_sp: 0, ss_flags: abi::signal::SS_DISABLE, _pad: 0, ss_size: 0 }),
             saved_mask: Mutex::new(None),
         }

@@ -23,6 +23,10 @@ use crate::time::uptime_ns;
 /// Sleepers by deadline (the second key keeps equal deadlines apart); an
 /// expired entry wakes its task, which then finds its deadline passed.
 static SLEEPERS: Mutex<BTreeMap<(u64, u64), Weak<Task>>> = Mutex::new(BTreeMap::new());
+/// The earliest sleeper's deadline (u64::MAX: none), kept with SLEEPERS
+/// under its lock, so that a return to user mode sees without a lock
+/// that nobody is due.
+static EARLIEST: AtomicU64 = AtomicU64::new(u64::MAX);
 /// A queue nobody wakes: sleepers on it wait for their deadline or a signal.
 static SLEEP_QUEUE: WaitQueue = WaitQueue::new();
 static NEXT_KEY: Mutex<u64> = Mutex::new(0);
@@ -109,6 +113,7 @@ pub fn wait_with_deadline<T>(
             *k += 1;
             let key = (d, *k);
             SLEEPERS.lock().insert(key, me);
+            EARLIEST.fetch_min(d, Ordering::AcqRel);
             // A deadline before the timer's next firing brings it forward.
             if d < local().programmed_ns.load(Ordering::Relaxed) {
                 program_timer(true, u64::MAX);
@@ -122,7 +127,11 @@ pub fn wait_with_deadline<T>(
         None => None,
     });
     if let Some(key) = key {
-        without_interrupts(|| SLEEPERS.lock().remove(&key));
+        without_interrupts(|| {
+            let mut sleepers = SLEEPERS.lock();
+            sleepers.remove(&key);
+            EARLIEST.store(sleepers.keys().next().map_or(u64::MAX, |&(d, _)| d), Ordering::Release);
+        });
     }
     result
 }
@@ -141,6 +150,9 @@ pub fn next_deadline() -> Option<u64> {
 pub fn run_expired() {
     let now = uptime_ns();
     super::stats::update_load(now);
+    if now < EARLIEST.load(Ordering::Acquire) {
+        return;
+    }
     let due: alloc::vec::Vec<Weak<Task>> =
         without_interrupts(|| SLEEPERS.lock().range(..(now + 1, 0)).map(|(_, t)| t.clone()).collect());
     for task in due.iter().filter_map(Weak::upgrade) {

@@ -70,6 +70,9 @@ struct Slots {
 }
 
 static SLOTS: Mutex<Slots> = Mutex::new(Slots { next: 0, free: Vec::new(), cached: Vec::new() });
+/// How many stacks SLOTS caches, kept under its lock: `trim` runs before
+/// every return to user mode and looks without the lock.
+static CACHED_COUNT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
 
 /// The lowest usable address of the stack in `slot`.
 fn slot_bottom(slot: u64) -> u64 {
@@ -83,7 +86,13 @@ pub struct KernelStack {
 
 impl KernelStack {
     pub fn new() -> Option<KernelStack> {
-        if let Some(slot) = without_interrupts(|| SLOTS.lock().cached.pop()) {
+        let cached = without_interrupts(|| {
+            let mut s = SLOTS.lock();
+            let slot = s.cached.pop();
+            CACHED_COUNT.store(s.cached.len(), core::sync::atomic::Ordering::Relaxed);
+            slot
+        });
+        if let Some(slot) = cached {
             return Some(KernelStack { slot });
         }
         let slot = without_interrupts(|| {
@@ -143,7 +152,11 @@ impl Drop for KernelStack {
         let rsp = crate::arch::stack::stack_pointer();
         assert!(!(self.bottom()..self.top()).contains(&rsp), "kernel stack freed while in use");
         let slot = self.slot;
-        without_interrupts(|| SLOTS.lock().cached.push(slot));
+        without_interrupts(|| {
+            let mut s = SLOTS.lock();
+            s.cached.push(slot);
+            CACHED_COUNT.store(s.cached.len(), core::sync::atomic::Ordering::Relaxed);
+        });
     }
 }
 
@@ -152,12 +165,17 @@ impl Drop for KernelStack {
 /// lock and may wait for every CPU (the kernel's deferred work).
 pub fn trim() {
     const PER_ROUND: usize = super::tlb::MAX_PAGES / KSTACK_PAGES;
+    if CACHED_COUNT.load(core::sync::atomic::Ordering::Relaxed) <= CACHED_STACKS {
+        return;
+    }
     loop {
         let slots: Vec<u64> = without_interrupts(|| {
             let mut s = SLOTS.lock();
             let surplus = s.cached.len().saturating_sub(CACHED_STACKS).min(PER_ROUND);
             let at = s.cached.len() - surplus;
-            s.cached.split_off(at)
+            let slots = s.cached.split_off(at);
+            CACHED_COUNT.store(s.cached.len(), core::sync::atomic::Ordering::Relaxed);
+            slots
         });
         if slots.is_empty() {
             return;

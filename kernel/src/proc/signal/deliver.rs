@@ -26,12 +26,22 @@ enum Next {
 /// Picks the next signal to act on, lowest number first (SIGKILL first).
 fn next_signal() -> Next {
     let task = current();
+    // Nothing was deliverable at this count of queued signals with this
+    // mask: nothing is now (the count is read before the queues, and a
+    // sender counts after queueing).
+    let epoch = super::queued_epoch();
+    let quiet_mask = task.quiet_mask.load(Ordering::SeqCst);
+    if task.quiet_epoch.load(Ordering::SeqCst) == epoch && task.signal_mask.load(Ordering::SeqCst) == quiet_mask {
+        return Next::Nothing;
+    }
     loop {
-        let mask = task.signal_mask.load(Ordering::Relaxed);
+        let mask = task.signal_mask.load(Ordering::SeqCst);
         let own = task.thread_signals.lock().pending & !mask;
         let mut state = task.signals.lock();
         let deliverable = own | (state.shared.pending & !mask);
         if deliverable == 0 {
+            task.quiet_mask.store(mask, Ordering::SeqCst);
+            task.quiet_epoch.store(epoch, Ordering::SeqCst);
             return Next::Nothing;
         }
         let sig = if deliverable & sig_bit(SIGKILL) != 0 { SIGKILL } else { deliverable.trailing_zeros() as i32 + 1 };

@@ -25,6 +25,15 @@ pub const UNBLOCKABLE: u64 = sig_bit(SIGKILL) | sig_bit(SIGSTOP);
 /// Linux queues at most this many real-time signals per task by default.
 const MAX_QUEUED_RT: usize = 1024;
 
+/// Counts signals queued anywhere: a thread that found nothing to
+/// deliver at one count, with one mask, need not look again (under two
+/// locks) before the count or its mask changes; see deliver.rs.
+static QUEUED_EPOCH: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+pub fn queued_epoch() -> u64 {
+    QUEUED_EPOCH.load(core::sync::atomic::Ordering::SeqCst)
+}
+
 pub const fn sig_bit(sig: i32) -> u64 {
     1 << (sig - 1)
 }
@@ -50,6 +59,7 @@ impl SigQueue {
             queue.push_back(info);
         }
         self.pending |= sig_bit(sig);
+        QUEUED_EPOCH.fetch_add(1, core::sync::atomic::Ordering::SeqCst);
     }
 
     /// Removes one instance of `sig`, returning its siginfo.
