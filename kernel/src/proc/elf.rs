@@ -300,9 +300,11 @@ fn map_one(mm: &mut AddressSpace, elf: &Elf, ph: &Segment, vaddr: u64, vma_end: 
     if file_end < vma_end {
         mm.insert_vma(area(file_end, vma_end, None, 0));
     }
-    // The file's bytes after the segment's, in its last file page, read
-    // as zeroes (Linux's padzero): that page becomes a private copy.
-    let tail_end = page_up(file_bytes_end).min(vaddr + ph.p_memsz);
+    // With a bss, the rest of the last file page reads as zeroes up to the
+    // page's end (Linux's padzero), not the file's next bytes: that page
+    // becomes a private copy. glibc's loader takes memory past its bss end
+    // up to the page's end as zeroed.
+    let tail_end = page_up(file_bytes_end);
     if ph.p_memsz > ph.p_filesz && tail_end > file_bytes_end && ph.p_filesz > 0 {
         let zeroes = alloc::vec![0u8; (tail_end - file_bytes_end) as usize];
         mm.write_bytes(file_bytes_end, &zeroes).ok()?;
