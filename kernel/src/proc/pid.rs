@@ -82,11 +82,11 @@ pub fn any_task(pred: impl Fn(&Task) -> bool) -> bool {
 }
 
 pub fn sys_getpid() -> Result<usize, Errno> {
-    Ok(current().tgid as usize)
+    Ok(crate::sched::current_ids().0 as usize)
 }
 
 pub fn sys_gettid() -> Result<usize, Errno> {
-    Ok(current().pid as usize)
+    Ok(crate::sched::current_ids().1 as usize)
 }
 
 pub fn sys_getppid() -> Result<usize, Errno> {

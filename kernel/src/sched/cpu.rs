@@ -18,6 +18,9 @@ use super::task::Task;
 
 pub struct CpuSched {
     pub(super) current: IrqSafeMutex<Option<Arc<Task>>>,
+    /// The running task's process and thread ids (tgid << 32 | pid), set
+    /// with `current`: getpid and gettid read them without its lock.
+    pub(super) current_ids: AtomicU64,
     pub(super) idle: Once<Arc<Task>>,
     pub(super) rq: IrqSafeMutex<RunQueue<Arc<Task>>>,
     /// Tasks queued on `rq` (read without its lock to compare loads).
@@ -41,6 +44,7 @@ impl CpuSched {
     const fn new() -> CpuSched {
         CpuSched {
             current: IrqSafeMutex::new(None),
+            current_ids: AtomicU64::new(0),
             idle: Once::new(),
             rq: IrqSafeMutex::new(RunQueue::new()),
             queued: AtomicUsize::new(0),

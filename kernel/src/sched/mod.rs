@@ -45,11 +45,24 @@ const BALANCE_TICKS: u64 = 4;
 pub fn init(idle: Task) {
     let c = this_cpu();
     let idle = c.idle.call_once(|| Arc::new(idle));
+    c.current_ids.store(ids_of(idle), Ordering::Relaxed);
     *c.current.lock() = Some(idle.clone());
 }
 
 pub fn current() -> Arc<Task> {
     this_cpu().current().expect("sched::init ran")
+}
+
+fn ids_of(task: &Task) -> u64 {
+    u64::from(task.tgid) << 32 | u64::from(task.pid)
+}
+
+/// The running task's (process id, thread id), without taking its
+/// reference (getpid, gettid). Interrupts are off for the read, so the
+/// task cannot move to another CPU between finding its CPU and reading.
+pub fn current_ids() -> (Pid, Pid) {
+    let ids = without_interrupts(|| this_cpu().current_ids.load(Ordering::Relaxed));
+    ((ids >> 32) as Pid, ids as Pid)
 }
 
 /// Whether `task` is on a CPU now.
@@ -500,6 +513,7 @@ fn put_prev(c: &CpuSched, prev: &Arc<Task>, now: u64) -> bool {
 fn set_current(c: &CpuSched, next: &Arc<Task>) {
     next.cpu.store(crate::arch::percpu::cpu_index(), Ordering::Relaxed);
     c.idle_now.store(next.is_idle(), Ordering::Relaxed);
+    c.current_ids.store(ids_of(next), Ordering::Relaxed);
     *c.current.lock() = Some(next.clone());
 }
 
