@@ -17,11 +17,15 @@ const XSTATE_X87: u64 = 1 << 0;
 const XSTATE_SSE: u64 = 1 << 1;
 const XSTATE_AVX: u64 = 1 << 2;
 
-/// Large enough for x87, SSE and AVX in the standard XSAVE format (the size
-/// CPUID reports for the enabled components is checked at init).
+/// Large enough for x87, SSE and AVX in the standard XSAVE format (832
+/// bytes; the size CPUID reports for the enabled components is checked at
+/// init). Every task has one, so it is no larger.
 #[repr(C, align(64))]
 #[derive(Clone)]
-pub struct FpuState([u8; 4096]);
+pub struct FpuState([u8; AREA_SIZE]);
+
+/// The save area's size.
+const AREA_SIZE: usize = 1024;
 
 static INITIAL_STATE: Once<FpuState> = Once::new();
 /// Bytes of the save area for the enabled components (512 with FXSAVE).
@@ -66,7 +70,7 @@ pub fn init() {
     let mxcsr: u32 = 0x1f80;
     // SAFETY: FPU enabled above; loads the architectural reset values.
     unsafe { asm!("fninit", "ldmxcsr [{}]", in(reg) &mxcsr) }
-    let mut initial = FpuState([0; 4096]);
+    let mut initial = FpuState([0; AREA_SIZE]);
     save(&mut initial);
     INITIAL_STATE.call_once(|| initial);
 }
@@ -114,7 +118,7 @@ pub fn xfeatures() -> u64 {
 
 /// The CPU's FPU registers in save-area format (for a signal frame).
 pub fn current_state_bytes() -> alloc::vec::Vec<u8> {
-    let mut state = FpuState([0; 4096]);
+    let mut state = FpuState([0; AREA_SIZE]);
     save(&mut state);
     state.0[..xstate_size()].to_vec()
 }
@@ -129,7 +133,7 @@ pub fn load_user_image(image: &[u8]) {
     const MXCSR_MASK: usize = 28;
     const XSTATE_BV: usize = 512;
     const YMM_HI: core::ops::Range<usize> = 576..832;
-    let mut state = FpuState([0; 4096]);
+    let mut state = FpuState([0; AREA_SIZE]);
     save(&mut state);
     let valid_mxcsr = match u32::from_le_bytes(state.0[MXCSR_MASK..MXCSR_MASK + 4].try_into().unwrap()) {
         0 => 0xffbf,

@@ -147,6 +147,8 @@ fn run_handler(frame: &mut TrapFrame, sig: i32, info: &Siginfo, action: &KernelS
     task.signal_mask.store(new_mask & !super::UNBLOCKABLE, Ordering::Relaxed);
     // Only the handler goes back to SIG_DFL; flags and mask stay, as on Linux.
     if action.flags & SA_RESETHAND != 0 {
-        task.signals.lock().actions[(sig - 1) as usize].handler = abi::signal::SIG_DFL;
+        let mut state = task.signals.lock();
+        let reset = KernelSigaction { handler: abi::signal::SIG_DFL, ..state.action(sig) };
+        state.actions.set(sig, reset);
     }
 }

@@ -89,10 +89,37 @@ impl SigQueue {
     }
 }
 
+/// A process's signal dispositions. Only those other than the default are
+/// stored: most processes set few, and 64 entries would cost 2 KiB each.
+#[derive(Clone, Default)]
+pub struct Actions(BTreeMap<u8, KernelSigaction>);
+
+impl Actions {
+    pub fn get(&self, sig: i32) -> KernelSigaction {
+        self.0.get(&(sig as u8)).copied().unwrap_or(KernelSigaction::DEFAULT)
+    }
+
+    pub fn set(&mut self, sig: i32, action: KernelSigaction) {
+        let d = KernelSigaction::DEFAULT;
+        let default =
+            (action.handler, action.flags, action.restorer, action.mask) == (d.handler, d.flags, d.restorer, d.mask);
+        if default {
+            self.0.remove(&(sig as u8));
+        } else {
+            self.0.insert(sig as u8, action);
+        }
+    }
+
+    /// execve: caught signals go back to their default; ignored stay ignored.
+    fn reset_for_exec(&mut self) {
+        self.0.retain(|_, a| a.is_ignored());
+    }
+}
+
 /// A process's signal dispositions, its process-wide pending signals, and
 /// the stop/continue events its parent has not waited for yet.
 pub struct SignalState {
-    pub actions: [KernelSigaction; 64],
+    pub actions: Actions,
     pub shared: SigQueue,
     /// A stop or continue not yet reported to the parent by wait4.
     pub stop_report: Option<i32>,
@@ -102,7 +129,7 @@ pub struct SignalState {
 impl SignalState {
     pub fn new() -> SignalState {
         SignalState {
-            actions: [KernelSigaction::DEFAULT; 64],
+            actions: Actions::default(),
             shared: SigQueue::default(),
             stop_report: None,
             continue_report: false,
@@ -110,21 +137,17 @@ impl SignalState {
     }
 
     pub fn action(&self, sig: i32) -> KernelSigaction {
-        self.actions[(sig - 1) as usize]
+        self.actions.get(sig)
     }
 
     /// A copy for fork: the dispositions, nothing pending.
     pub fn fork_copy(&self) -> SignalState {
-        SignalState { actions: self.actions, ..SignalState::new() }
+        SignalState { actions: self.actions.clone(), ..SignalState::new() }
     }
 
     /// execve: caught signals go back to their default; ignored stay ignored.
     pub fn reset_for_exec(&mut self) {
-        for a in self.actions.iter_mut() {
-            if !a.is_ignored() {
-                *a = KernelSigaction::DEFAULT;
-            }
-        }
+        self.actions.reset_for_exec();
     }
 
     /// True when the signal would be thrown away on arrival.
@@ -272,7 +295,7 @@ pub fn force_signal(sig: i32, code: i32, addr: u64) {
         let mut state = task.signals.lock();
         let a = state.action(sig);
         if a.is_ignored() || task.signal_blocked(sig) {
-            state.actions[(sig - 1) as usize] = KernelSigaction::DEFAULT;
+            state.actions.set(sig, KernelSigaction::DEFAULT);
         }
     }
     task.thread_signals.lock().enqueue(sig, Siginfo::fault(sig, code, addr));

@@ -40,7 +40,7 @@ pub fn sys_rt_sigaction(sig: i32, act: u64, oldact: u64, sigsetsize: usize) -> R
         let old = state.action(sig);
         if let Some(mut new) = new {
             new.mask &= !UNBLOCKABLE;
-            state.actions[(sig - 1) as usize] = new;
+            state.actions.set(sig, new);
             // POSIX: setting a pending signal to be ignored discards it.
             if new.is_ignored() || (new.is_default() && default_action(sig) == DefaultAction::Ignore) {
                 state.shared.discard(sig_bit(sig));
