@@ -309,17 +309,19 @@ impl FileData {
             if self.pages.range(pages.clone()).any(|(_, p)| p.is_shared()) {
                 continue;
             }
-            let mut bytes = vec![0u8; PAGE_SIZE];
-            let mut unchanged = |index: u64, crc: u32| match self.pages.get(&index) {
-                Some(page) => {
-                    page.read(0, &mut bytes);
-                    kestrelfs::crc32c::crc32c(&bytes) == crc
-                }
-                None => false,
-            };
             let mapped: Vec<(u64, u32)> = b.mapped.range(pages.clone()).map(|(&i, &c)| (i, c)).collect();
-            if !mapped.into_iter().all(|(i, c)| unchanged(i, c)) {
-                continue;
+            if !mapped.is_empty() {
+                let mut bytes = vec![0u8; PAGE_SIZE];
+                let mut unchanged = |index: u64, crc: u32| match self.pages.get(&index) {
+                    Some(page) => {
+                        page.read(0, &mut bytes);
+                        kestrelfs::crc32c::crc32c(&bytes) == crc
+                    }
+                    None => false,
+                };
+                if !mapped.into_iter().all(|(i, c)| unchanged(i, c)) {
+                    continue;
+                }
             }
             b.mapped.retain(|i, _| !pages.contains(i));
             let dropped: Vec<u64> = self.pages.range(pages.clone()).map(|(&i, _)| i).collect();
@@ -331,11 +333,6 @@ impl FileData {
             freed += dropped.len();
         }
         freed
-    }
-
-    /// Whether any of a disk file's chunks is in memory.
-    pub fn has_cached_chunks(&self) -> bool {
-        self.backing.as_ref().is_some_and(|b| !b.loaded.is_empty())
     }
 
     /// Hands what changed since the last writeback to `sink`, in order:

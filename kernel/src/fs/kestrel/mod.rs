@@ -94,6 +94,11 @@ pub fn volumes() -> Vec<Arc<Volume>> {
     VOLUMES.lock().clone()
 }
 
+/// The mounted volumes, unless their lock is held (reclaim only tries it).
+pub fn try_volumes() -> Option<Vec<Arc<Volume>>> {
+    VOLUMES.try_lock().map(|v| v.clone())
+}
+
 /// The errno for a library error (a damaged image is Linux's EFSCORRUPTED,
 /// which is EUCLEAN).
 pub fn errno(e: &Error) -> Errno {
@@ -210,9 +215,10 @@ impl Volume {
         self.dirty_pages.load(Ordering::Relaxed)
     }
 
-    /// The kernel inodes of this filesystem in memory now.
-    pub fn inodes_in_memory(&self) -> alloc::vec::Vec<Arc<Inode>> {
-        self.inodes.lock().values().filter_map(Weak::upgrade).collect()
+    /// The kernel inodes of this filesystem in memory now; None when the
+    /// table's lock is held (reclaim only tries it).
+    pub fn try_inodes_in_memory(&self) -> Option<alloc::vec::Vec<Arc<Inode>>> {
+        Some(self.inodes.try_lock()?.values().filter_map(Weak::upgrade).collect())
     }
 
     /// The kernel inode `ino`, if it is in memory.
