@@ -143,6 +143,32 @@ pub fn median(values: &[f64]) -> Option<f64> {
     Some(if v.len() % 2 == 1 { v[mid] } else { (v[mid - 1] + v[mid]) / 2.0 })
 }
 
+/// Which kernel printed a figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Kestrel,
+    Linux,
+}
+
+/// The disk figures (`disk WHAT (FILESYSTEM)`) of one kernel renamed for
+/// the table: for each pair (kestrel's filesystem, Linux's) of `pairs`, the
+/// figures of this side's filesystem become `disk WHAT (KESTREL | LINUX)`,
+/// so each kestrelfs figure sits beside the one it compares with (and one
+/// kestrelfs figure may sit in several rows). Other figures are dropped.
+pub fn pair_disk_figures(figures: &[Figure], pairs: &[(&str, &str)], side: Side) -> Vec<Figure> {
+    let mut out = Vec::new();
+    for &(kestrel, linux) in pairs {
+        let mine = if side == Side::Kestrel { kestrel } else { linux };
+        for f in figures {
+            let Some(what) = f.name.strip_prefix("disk ").and_then(|n| n.strip_suffix(&format!(" ({mine})"))) else {
+                continue;
+            };
+            out.push(Figure { name: format!("disk {what} ({kestrel} | {linux})"), ..f.clone() });
+        }
+    }
+    out
+}
+
 /// One metric on both kernels: the medians over the rounds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
@@ -311,6 +337,37 @@ mod tests {
         assert!(parse_figure("bench: done").is_none());
         assert!(parse_figure("getpid: 1 us per op").is_none());
         assert!(parse_figure("bench: x: 1 msec").is_none());
+    }
+
+    #[test]
+    fn pairs_the_disk_figures() {
+        let pairs = [("kestrelfs", "ext4"), ("kestrelfs", "btrfs"), ("kestrelfs zstd", "btrfs zstd:1")];
+        let k = [
+            parse_figure("bench: disk write text+fsync (kestrelfs): 90.5 MB/s (64 MiB in 0.7 s)").unwrap(),
+            parse_figure("bench: disk write text+fsync (kestrelfs zstd): 20.0 MB/s").unwrap(),
+            parse_figure("bench: disk space for 64 MiB of text (kestrelfs lz4): 12.0 MiB used").unwrap(),
+            parse_figure("bench: getpid: 1.0 us per op").unwrap(),
+        ];
+        let names: Vec<String> = pair_disk_figures(&k, &pairs, Side::Kestrel).into_iter().map(|f| f.name).collect();
+        assert_eq!(
+            names,
+            [
+                "disk write text+fsync (kestrelfs | ext4)",
+                "disk write text+fsync (kestrelfs | btrfs)",
+                "disk write text+fsync (kestrelfs zstd | btrfs zstd:1)"
+            ]
+        );
+        let l = [
+            parse_figure("bench: disk write text+fsync (btrfs zstd:1): 49.0 MB/s").unwrap(),
+            parse_figure("bench: disk create 2000 x 4 KiB + sync (ext4): 1066.0 ms").unwrap(),
+        ];
+        let paired = pair_disk_figures(&l, &pairs, Side::Linux);
+        assert_eq!(paired[0].name, "disk create 2000 x 4 KiB + sync (kestrelfs | ext4)");
+        assert_eq!(
+            (paired[1].name.as_str(), paired[1].value),
+            ("disk write text+fsync (kestrelfs zstd | btrfs zstd:1)", 49.0)
+        );
+        assert_eq!(paired.len(), 2);
     }
 
     #[test]

@@ -15,8 +15,18 @@
 //! Linux boots it with `--linux-initrd`, the initramfs with its virtio-net
 //! modules added (scripts/bench makes it).
 //!
-//! Usage: kestrel-bench --linux VMLINUX [--linux-initrd CPIO] [--rounds N]
-//! [--smp N] [--out DIR] (`--smp 1` leaves the SMP boots out.)
+//! A fifth boot a round runs the disk workloads (`tests/scripts/diskbench.sh`
+//! and `/fsbench`) on 1 GiB virtio disks this program makes afresh:
+//! kestrelfs (uncompressed, lz4, zstd) on kestrel; ext4 and btrfs
+//! (uncompressed, lzo, zstd:1) on Linux, made by the host's `mkfs.ext4`
+//! and `mkfs.btrfs`, with the drivers from `--linux-disk-initrd`. Each
+//! kestrelfs figure is shown beside the Linux filesystem it compares with
+//! (see [`DISK_PAIRS`]).
+//!
+//! Usage: kestrel-bench --linux VMLINUX [--linux-initrd CPIO]
+//! [--linux-disk-initrd CPIO] [--disk-mib N] [--rounds N] [--smp N]
+//! [--out DIR] (`--smp 1` leaves the SMP boots out; `--disk-mib 0` the disk
+//! boot.)
 //! The kernel, initramfs and accelerator come from `KERNEL_ELF`,
 //! `INITRAMFS` and `KERNEL_ACCEL`, as for the tests.
 
@@ -45,6 +55,11 @@ struct Options {
     /// The initramfs Linux boots (with its network modules), if not the
     /// tests' one.
     linux_initrd: Option<PathBuf>,
+    /// The initramfs of Linux's disk boot (with its block and
+    /// filesystem modules).
+    linux_disk_initrd: Option<PathBuf>,
+    /// The size of each file the disk workloads write; 0 leaves them out.
+    disk_mib: usize,
     rounds: usize,
     /// The CPUs of the SMP boot, and the processes of the parallel figures.
     smp: usize,
@@ -54,6 +69,8 @@ struct Options {
 fn parse_args() -> Result<Options, String> {
     let mut linux = None;
     let mut linux_initrd = None;
+    let mut linux_disk_initrd = None;
+    let mut disk_mib = 64;
     let mut rounds = 3;
     let mut smp = 2;
     let mut out = harness::paths::build_dir().join("bench");
@@ -63,6 +80,8 @@ fn parse_args() -> Result<Options, String> {
         match a.as_str() {
             "--linux" => linux = Some(PathBuf::from(value()?)),
             "--linux-initrd" => linux_initrd = Some(PathBuf::from(value()?)),
+            "--linux-disk-initrd" => linux_disk_initrd = Some(PathBuf::from(value()?)),
+            "--disk-mib" => disk_mib = value()?.parse().map_err(|_| "--disk-mib takes a number".to_string())?,
             "--rounds" => rounds = value()?.parse().map_err(|_| "--rounds takes a number".to_string())?,
             "--smp" => smp = value()?.parse().map_err(|_| "--smp takes a number".to_string())?,
             "--out" => out = PathBuf::from(value()?),
@@ -76,7 +95,10 @@ fn parse_args() -> Result<Options, String> {
     if !(1..=64).contains(&smp) {
         return Err("--smp must be from 1 to 64".into());
     }
-    Ok(Options { linux, linux_initrd, rounds, smp, out })
+    if disk_mib > 256 {
+        return Err("--disk-mib must be at most 256 (the disks are 1 GiB)".into());
+    }
+    Ok(Options { linux, linux_initrd, linux_disk_initrd, disk_mib, rounds, smp, out })
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -153,6 +175,7 @@ fn run_round(kernel: Kernel, opts: &Options) -> Result<(Vec<Figure>, bool), Stri
     if opts.smp == 1 {
         let mut figures = one.figures;
         figures.extend(run_net(kernel, opts)?);
+        figures.extend(run_disk(kernel, opts)?);
         return Ok((figures, false));
     }
     let base = run_once(kernel, opts, Some(1))?;
@@ -171,6 +194,7 @@ fn run_round(kernel: Kernel, opts: &Options) -> Result<(Vec<Figure>, bool), Stri
     }
     let mut figures = bench::merge_smp(&one.figures, &base.figures, &smp.figures, opts.smp);
     figures.extend(run_net(kernel, opts)?);
+    figures.extend(run_disk(kernel, opts)?);
     Ok((figures, short))
 }
 
@@ -252,6 +276,94 @@ fn run_net(kernel: Kernel, opts: &Options) -> Result<Vec<Figure>, String> {
         return Err(format!("{} did not finish the network benchmark:\n{}", kernel.name(), tail(&r)));
     }
     Ok(r.texts().filter_map(bench::parse_figure).collect())
+}
+
+/// The filesystems the disk figures compare: kestrelfs's mode, and the
+/// Linux filesystem shown beside it.
+const DISK_PAIRS: [(&str, &str); 4] =
+    [("kestrelfs", "ext4"), ("kestrelfs", "btrfs"), ("kestrelfs lz4", "btrfs lzo"), ("kestrelfs zstd", "btrfs zstd:1")];
+
+/// A fresh, empty 1 GiB image at `path` made by `command` (its arguments
+/// come before the path).
+fn make_image(path: &Path, command: &[&str]) -> Result<(), String> {
+    let _ = std::fs::remove_file(path);
+    let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    file.set_len(1 << 30).map_err(|e| format!("{}: {e}", path.display()))?;
+    let out = std::process::Command::new(command[0])
+        .args(&command[1..])
+        .arg(path)
+        .output()
+        .map_err(|e| format!("{}: {e} (scripts/setup installs it)", command[0]))?;
+    if !out.status.success() {
+        return Err(format!("{} failed: {}", command.join(" "), String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(())
+}
+
+/// The disk boot: the disk workloads on fresh images; the figures renamed
+/// by [`bench::pair_disk_figures`].
+fn run_disk(kernel: Kernel, opts: &Options) -> Result<Vec<Figure>, String> {
+    if opts.disk_mib == 0 {
+        return Ok(Vec::new());
+    }
+    std::fs::create_dir_all(&opts.out).map_err(|e| format!("{}: {e}", opts.out.display()))?;
+    let mut config = QemuConfig::from_env();
+    config.smp = 1;
+    config.extra = ["-m", MEMORY].iter().map(OsString::from).collect();
+    let images: Vec<PathBuf> = match kernel {
+        Kernel::Kestrel => {
+            let empty = opts.out.join("empty");
+            std::fs::create_dir_all(&empty).map_err(|e| format!("{}: {e}", empty.display()))?;
+            let image = opts.out.join("kestrelfs.img");
+            let _ = std::fs::remove_file(&image);
+            let tool = harness::paths::kestrel_fs();
+            let out = std::process::Command::new(&tool)
+                .arg("mkfs")
+                .arg(&image)
+                .arg(&empty)
+                .args(["--size", "1G", "--compress", "none"])
+                .output()
+                .map_err(|e| format!("{}: {e}", tool.display()))?;
+            if !out.status.success() {
+                return Err(format!("kestrel-fs mkfs failed: {}", String::from_utf8_lossy(&out.stderr)));
+            }
+            vec![image]
+        }
+        Kernel::Linux => {
+            config.kernel = opts.linux.clone();
+            if let Some(initrd) = &opts.linux_disk_initrd {
+                config.initrd = initrd.clone();
+            }
+            let ext4 = opts.out.join("ext4.img");
+            let btrfs = opts.out.join("btrfs.img");
+            make_image(&ext4, &["mkfs.ext4", "-q", "-F"])?;
+            make_image(&btrfs, &["mkfs.btrfs", "-q", "-f"])?;
+            vec![ext4, btrfs]
+        }
+    };
+    for (i, image) in images.iter().enumerate() {
+        let drive = format!("file={},if=none,id=d{i},format=raw", image.display());
+        let device = format!("virtio-blk-pci,drive=d{i},disable-legacy=off,disable-modern=on");
+        config.extra.extend(["-drive", &drive, "-device", &device].iter().map(OsString::from));
+    }
+    let init = match kernel {
+        Kernel::Kestrel => "init=/bin/sh",
+        Kernel::Linux => "rdinit=/bin/sh",
+    };
+    let cmdline = format!("console=ttyS0 panic=-1 quiet {init} -- /tests/diskbench.sh {}", opts.disk_mib);
+    let r = Qemu::boot_with(&config, &cmdline).wait(BOOT_TIMEOUT);
+    for image in &images {
+        let _ = std::fs::remove_file(image);
+    }
+    if !r.contains(LAST) {
+        return Err(format!("{} did not finish the disk benchmark:\n{}", kernel.name(), tail(&r)));
+    }
+    let side = match kernel {
+        Kernel::Kestrel => bench::Side::Kestrel,
+        Kernel::Linux => bench::Side::Linux,
+    };
+    let figures: Vec<Figure> = r.texts().filter_map(bench::parse_figure).collect();
+    Ok(bench::pair_disk_figures(&figures, &DISK_PAIRS, side))
 }
 
 fn tail(r: &BootResult) -> String {
