@@ -177,7 +177,7 @@ fn secondary_main(cpu: usize) -> ! {
 fn start_network(cmdline: &str) {
     let nic = drivers::virtio::net::probe();
     if let Some(dev) = &nic {
-        if !arch::ioapic::route_pci_gsi(dev.gsi, arch::traps::NET_VECTOR as u8) {
+        if !arch::ioapic::route_pci_gsi(dev.gsi, arch::traps::VIRTIO_VECTOR as u8) {
             pr_warn!("virtio-net: no I/O APIC input for GSI {}", dev.gsi);
         }
         let m = dev.mac;

@@ -7,8 +7,8 @@ use abi::signal::*;
 use machine::arch::apic;
 use machine::arch::entry::TrapFrame;
 use machine::arch::traps::{
-    exception_name, set_hooks, TrapHooks, COM1_VECTOR, ISA_IRQ_BASE, KEYBOARD_VECTOR, NET_VECTOR, RESCHEDULE_VECTOR,
-    TIMER_VECTOR,
+    exception_name, set_hooks, TrapHooks, COM1_VECTOR, ISA_IRQ_BASE, KEYBOARD_VECTOR, RESCHEDULE_VECTOR, TIMER_VECTOR,
+    VIRTIO_VECTOR,
 };
 
 use crate::mm::fault::{handle_user_fault, Access};
@@ -52,11 +52,8 @@ fn interrupt(frame: &mut TrapFrame) {
             crate::drivers::input::i8042::interrupt();
             apic::end_of_interrupt();
         }
-        NET_VECTOR => {
-            if let Some(gsi) = crate::drivers::virtio::net::gsi() {
-                crate::sched::stats::count_irq(gsi as usize);
-            }
-            crate::drivers::virtio::net::interrupt();
+        VIRTIO_VECTOR => {
+            crate::drivers::virtio::interrupt();
             apic::end_of_interrupt();
         }
         v => {

@@ -37,6 +37,14 @@ pub struct FileData {
     seals: Option<Seals>,
 }
 
+/// Whether `bytes` are all zero, eight at a time.
+fn is_zero(bytes: &[u8]) -> bool {
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    words.map(|w| u64::from_ne_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]])).all(|w| w == 0)
+        && tail.iter().all(|&b| b == 0)
+}
+
 impl Drop for FileData {
     fn drop(&mut self) {
         self.sb.release_blocks(self.pages.len() as u64);
@@ -87,7 +95,7 @@ impl FileData {
         };
         for (i, part) in buf.chunks(PAGE_SIZE).enumerate() {
             let index = start / PAGE + i as u64;
-            if self.pages.contains_key(&index) || part.iter().all(|&x| x == 0) {
+            if self.pages.contains_key(&index) || is_zero(part) {
                 continue;
             }
             let mut page = self.new_page().ok_or(Errno::ENOMEM)?;

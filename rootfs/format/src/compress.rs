@@ -86,22 +86,25 @@ impl core::fmt::Display for Compression {
     }
 }
 
-/// A zstd encoder better than the built-in one, which the host provides
-/// (the built-in is ruzstd's no_std encoder at its only level, "fastest").
+/// A zstd encoder other than the built-in one (`zstd_fast`), which a
+/// platform may provide: the host's libzstd with its levels; the kernel's
+/// runs the built-in one on a stack of its own.
 pub trait ZstdEncoder {
     /// One complete zstd frame holding `data`, at `level` (0: default).
     fn compress(&self, data: &[u8], level: i8) -> Vec<u8>;
 }
 
 /// Compresses one chunk. Returns the algorithm actually used and the
-/// stored bytes: raw when compression does not save a block.
+/// stored bytes: raw when compression does not save a block, or when a
+/// sample shows it will not (`heuristic`).
 pub fn compress_chunk(data: &[u8], c: Compression, zstd: Option<&dyn ZstdEncoder>) -> (Algorithm, Vec<u8>) {
     let packed = match c.algorithm {
         Algorithm::None => None,
+        _ if !crate::heuristic::worth_compressing(data) => None,
         Algorithm::Lz4 => Some(lz4_flex::compress(data)),
         Algorithm::Zstd => Some(match zstd {
             Some(enc) => enc.compress(data, c.level),
-            None => ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest),
+            None => crate::zstd_fast::compress(data, c.level),
         }),
     };
     match packed {

@@ -20,12 +20,14 @@ pub mod dir;
 pub mod error;
 mod fs;
 pub mod fsck;
+pub mod heuristic;
 pub mod inode;
 pub mod layout;
 pub mod node;
 mod space;
 pub mod superblock;
 pub mod tree;
+pub mod zstd_fast;
 
 pub use chunk::ChunkPtr;
 pub use compress::{Algorithm, Compression, ZstdEncoder};

@@ -122,6 +122,10 @@ impl<D: BlockDevice> Io<D> {
 
     /// Reads `buf.len()` bytes of data starting at `block` (whole blocks read).
     pub fn read_data(&mut self, block: u64, buf: &mut [u8]) -> Result<()> {
+        if buf.len().is_multiple_of(BLOCK_SIZE) {
+            self.dev.read_blocks(block, buf)?;
+            return Ok(());
+        }
         let n = blocks_for(buf.len() as u64) as usize;
         let mut whole = alloc::vec![0u8; n * BLOCK_SIZE];
         self.dev.read_blocks(block, &mut whole)?;

@@ -18,8 +18,8 @@ pub const ISA_IRQ_BASE: u64 = 0x30;
 pub const COM1_VECTOR: u64 = ISA_IRQ_BASE + 4;
 /// The i8042 keyboard, ISA IRQ 1.
 pub const KEYBOARD_VECTOR: u64 = ISA_IRQ_BASE + 1;
-/// The network device's PCI interrupt.
-pub const NET_VECTOR: u64 = 0x50;
+/// The virtio devices' PCI interrupts (INTx lines, which they may share).
+pub const VIRTIO_VECTOR: u64 = 0x50;
 /// Inter-processor interrupts: a reschedule request (Linux's
 /// RESCHEDULE_VECTOR), and a TLB shootdown and a synchronising function
 /// call, which this crate answers.

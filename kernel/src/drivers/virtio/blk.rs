@@ -1,13 +1,18 @@
 //! virtio-blk through the legacy virtio-pci interface (I/O port registers,
 //! one virtqueue): the disks QEMU, Firecracker and cloud-hypervisor give a
 //! guest. Requests are a header, data pages and a status byte chained in
-//! the ring; completion is polled.
+//! the ring. The submitter waits for the completion halted (HLT) when the
+//! device's interrupt comes to its CPU, so that under emulation the host
+//! threads doing the I/O get the processor; otherwise it polls.
 
 use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use abi::Errno;
 use spin::Mutex;
 
+use machine::arch::{apic, cpu};
 use machine::dma::DmaBuffer;
 
 use super::queue::{Virtqueue, DESC_F_NEXT, DESC_F_WRITE};
@@ -26,15 +31,15 @@ const T_IN: u32 = 0;
 const T_OUT: u32 = 1;
 const T_FLUSH: u32 = 4;
 
-/// Data pages in one request (64 KiB).
-const MAX_PAGES: usize = 16;
+/// Data pages in one request (512 KiB; QEMU's queues have 256 entries,
+/// and a request takes one for each page and two more).
+const MAX_PAGES: usize = 128;
 /// Linux's major number for virtio-blk devices is dynamic; 254 is what it
 /// usually gets on a small system.
 const MAJOR: u32 = 254;
 const PAGE: usize = 4096;
 
 struct Inner {
-    dev: Legacy,
     ring: Virtqueue,
     /// The request header at 0, the status byte at 64.
     request: DmaBuffer,
@@ -43,14 +48,38 @@ struct Inner {
 }
 
 pub struct VirtioBlk {
+    /// The registers, outside the lock: the interrupt reads the status.
+    dev: Legacy,
     inner: Mutex<Inner>,
     sectors: u64,
     has_flush: bool,
+    gsi: u32,
+    /// The APIC id of the CPU the interrupt is routed to (u32::MAX: not
+    /// routed).
+    irq_cpu: AtomicU32,
+}
+
+/// The devices probed, for the interrupt.
+static DEVICES: spin::Once<Vec<Arc<VirtioBlk>>> = spin::Once::new();
+
+/// Acknowledges the interrupt of every disk whose status shows one (the
+/// submitter sees the used ring); returns their GSIs.
+pub fn interrupt() -> impl Iterator<Item = u32> {
+    DEVICES.get().into_iter().flatten().filter(|d| d.dev.isr() != 0).map(|d| d.gsi)
 }
 
 impl Inner {
-    /// Runs one request of `pages` data pages (device-writable when `read`).
-    fn submit(&mut self, kind: u32, sector: u64, pages: usize, len: usize, read: bool) -> Result<(), Errno> {
+    /// Runs one request of `pages` data pages (device-writable for a read).
+    fn submit(
+        &mut self,
+        dev: &Legacy,
+        wait: Wait,
+        kind: u32,
+        sector: u64,
+        pages: usize,
+        len: usize,
+    ) -> Result<(), Errno> {
+        let read = kind == T_IN;
         self.request.write_val::<u32>(0, kind);
         self.request.write_val::<u32>(4, 0);
         self.request.write_val::<u64>(8, sector);
@@ -68,16 +97,50 @@ impl Inner {
         let status_desc = 1 + pages as u16;
         self.ring.set_desc(status_desc, request + 64, 1, DESC_F_WRITE, 0);
         self.ring.push(0);
-        self.dev.notify(0);
+        dev.notify(0);
         // Requests are one at a time (under the device's lock): the used
         // entry is this one's.
-        while self.ring.pop_used().is_none() {
-            core::hint::spin_loop();
+        match wait {
+            Wait::Halt => loop {
+                // Checked with interrupts off, then STI;HLT: an interrupt
+                // between the check and the halt still wakes it.
+                cpu::disable_interrupts();
+                if self.ring.pop_used().is_some() {
+                    cpu::enable_interrupts();
+                    break;
+                }
+                cpu::wait_for_interrupt();
+            },
+            Wait::Poll => {
+                while self.ring.pop_used().is_none() {
+                    core::hint::spin_loop();
+                }
+            }
         }
         match self.request.read_val::<u8>(64) {
             0 => Ok(()),
             2 => Err(Errno::EOPNOTSUPP),
             _ => Err(Errno::EIO),
+        }
+    }
+}
+
+/// How a submitter waits for its request.
+#[derive(Clone, Copy)]
+enum Wait {
+    Halt,
+    Poll,
+}
+
+impl VirtioBlk {
+    /// Halting needs interrupts on, and the device's interrupt routed to
+    /// this CPU (else only the timer would wake it).
+    fn wait(&self) -> Wait {
+        let routed = self.irq_cpu.load(Ordering::Relaxed);
+        if routed != u32::MAX && cpu::interrupts_enabled() && routed == apic::id() {
+            Wait::Halt
+        } else {
+            Wait::Poll
         }
     }
 }
@@ -91,11 +154,12 @@ impl BlockDevice for VirtioBlk {
         if !buf.len().is_multiple_of(SECTOR_SIZE) || sector + (buf.len() / SECTOR_SIZE) as u64 > self.sectors {
             return Err(Errno::EINVAL);
         }
+        let wait = self.wait();
         let mut inner = self.inner.lock();
         let mut s = sector;
         for chunk in buf.chunks_mut(MAX_PAGES * PAGE) {
             let pages = chunk.len().div_ceil(PAGE);
-            inner.submit(T_IN, s, pages, chunk.len(), true)?;
+            inner.submit(&self.dev, wait, T_IN, s, pages, chunk.len())?;
             inner.data.read(0, chunk);
             s += (chunk.len() / SECTOR_SIZE) as u64;
         }
@@ -106,12 +170,13 @@ impl BlockDevice for VirtioBlk {
         if !buf.len().is_multiple_of(SECTOR_SIZE) || sector + (buf.len() / SECTOR_SIZE) as u64 > self.sectors {
             return Err(Errno::EINVAL);
         }
+        let wait = self.wait();
         let mut inner = self.inner.lock();
         let mut s = sector;
         for chunk in buf.chunks(MAX_PAGES * PAGE) {
             inner.data.write(0, chunk);
             let pages = chunk.len().div_ceil(PAGE);
-            inner.submit(T_OUT, s, pages, chunk.len(), false)?;
+            inner.submit(&self.dev, wait, T_OUT, s, pages, chunk.len())?;
             s += (chunk.len() / SECTOR_SIZE) as u64;
         }
         Ok(())
@@ -122,7 +187,8 @@ impl BlockDevice for VirtioBlk {
             // Without VIRTIO_BLK_F_FLUSH the device's cache is write-through.
             return Ok(());
         }
-        self.inner.lock().submit(T_FLUSH, 0, 0, 0, false)
+        let wait = self.wait();
+        self.inner.lock().submit(&self.dev, wait, T_FLUSH, 0, 0, 0)
     }
 }
 
@@ -138,22 +204,34 @@ fn init_device(f: &PciFunction) -> Option<VirtioBlk> {
     let io = &dev.io;
     let sectors = u64::from(io.read32(CONFIG_CAPACITY)) | (u64::from(io.read32(CONFIG_CAPACITY + 4)) << 32);
     Some(VirtioBlk {
-        inner: Mutex::new(Inner { dev, ring, request, data }),
+        dev,
+        inner: Mutex::new(Inner { ring, request, data }),
         sectors,
         has_flush: features & F_FLUSH != 0,
+        gsi: super::intx_gsi(f),
+        irq_cpu: AtomicU32::new(u32::MAX),
     })
 }
 
 /// Finds the virtio disks and registers them as vda, vdb, ...
 pub fn probe() {
     const NAMES: [&str; 4] = ["vda", "vdb", "vdc", "vdd"];
-    let devices = pci::scan().into_iter().filter(|f| f.vendor == VIRTIO_VENDOR && f.device_id == VIRTIO_BLK_LEGACY);
-    for (n, f) in devices.take(NAMES.len()).enumerate() {
+    let functions = pci::scan().into_iter().filter(|f| f.vendor == VIRTIO_VENDOR && f.device_id == VIRTIO_BLK_LEGACY);
+    let mut devices = Vec::new();
+    for f in functions.take(NAMES.len()) {
         match init_device(&f) {
-            Some(dev) => block::register(Disk::new(NAMES[n].into(), MAJOR, (n * 16) as u32, Arc::new(dev))),
+            Some(dev) => devices.push(Arc::new(dev)),
             None => {
                 crate::pr_warn!("virtio-blk at {:02x}:{:02x}.{}: no legacy I/O interface", f.bus, f.device, f.function)
             }
         }
+    }
+    // The list first, then the interrupts: a shared line may fire at once.
+    let devices = DEVICES.call_once(|| devices);
+    for (n, dev) in devices.iter().enumerate() {
+        if machine::arch::ioapic::route_pci_gsi(dev.gsi, machine::arch::traps::VIRTIO_VECTOR as u8) {
+            dev.irq_cpu.store(apic::id(), Ordering::Relaxed);
+        }
+        block::register(Disk::new(NAMES[n].into(), MAJOR, (n * 16) as u32, dev.clone()));
     }
 }

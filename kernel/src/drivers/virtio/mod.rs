@@ -14,6 +14,23 @@ use queue::Virtqueue;
 
 pub const VIRTIO_VENDOR: u16 = 0x1AF4;
 
+/// The I/O APIC input a PCI function's INTx line reaches on QEMU's q35
+/// board: its ICH9 routes pin P of slot S to PIRQ E + (S + P) mod 4, and
+/// PIRQ A-H are I/O APIC inputs 16-23 (the ACPI _PRT says the same).
+pub fn intx_gsi(f: &PciFunction) -> u32 {
+    let pin = ((f.read32(0x3C) >> 8) & 0xff).saturating_sub(1);
+    20 + (u32::from(f.device) + pin) % 4
+}
+
+/// The interrupt of the virtio devices (VIRTIO_VECTOR), whose INTx lines
+/// may be shared: each device's status is read, which acknowledges it,
+/// and counted on its GSI if the interrupt was its.
+pub fn interrupt() {
+    for gsi in net::interrupt().into_iter().chain(blk::interrupt()) {
+        crate::sched::stats::count_irq(gsi as usize);
+    }
+}
+
 // Legacy register offsets from BAR0.
 const DEVICE_FEATURES: u16 = 0x00;
 const GUEST_FEATURES: u16 = 0x04;

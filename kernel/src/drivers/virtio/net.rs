@@ -125,16 +125,8 @@ fn init_device(f: &PciFunction) -> Option<VirtioNet> {
     }
     dev.driver_ok();
     dev.notify(RX_QUEUE);
-    let gsi = intx_gsi(f);
+    let gsi = super::intx_gsi(f);
     Some(VirtioNet { dev, queues: Mutex::new(Queues { rx, rx_bufs, tx, tx_bufs, tx_free }), mac, gsi })
-}
-
-/// The I/O APIC input a PCI function's INTx line reaches on QEMU's q35
-/// board: its ICH9 routes pin P of slot S to PIRQ E + (S + P) mod 4, and
-/// PIRQ A-H are I/O APIC inputs 16-23 (the ACPI _PRT says the same).
-fn intx_gsi(f: &PciFunction) -> u32 {
-    let pin = ((f.read32(0x3C) >> 8) & 0xff).saturating_sub(1);
-    20 + (u32::from(f.device) + pin) % 4
 }
 
 /// Finds the first virtio-net device and starts it.
@@ -150,13 +142,15 @@ pub fn probe() -> Option<Arc<VirtioNet>> {
 }
 
 /// The device's interrupt: acknowledged (reading the status lowers the
-/// level-triggered line), and the network marked as having work.
-pub fn interrupt() {
-    if let Some(dev) = DEVICE.get() {
-        if dev.dev.isr() != 0 {
-            INTERRUPTED.store(true, Ordering::Release);
-        }
+/// level-triggered line), and the network marked as having work. Returns
+/// the device's GSI if the interrupt was its.
+pub fn interrupt() -> Option<u32> {
+    let dev = DEVICE.get()?;
+    if dev.dev.isr() == 0 {
+        return None;
     }
+    INTERRUPTED.store(true, Ordering::Release);
+    Some(dev.gsi)
 }
 
 /// The GSI of the card's interrupt, once probed.

@@ -1,6 +1,6 @@
 //! The library's view of a disk: 4 KiB blocks over the block layer's
 //! 512-byte sectors (block/mod.rs); and of the kernel: the clock, and
-//! ruzstd's zstd encoder.
+//! the library's zstd encoder.
 //!
 //! Batching: reads of consecutive blocks (`read_blocks`, which the library
 //! uses for a chunk's stored bytes) are one request; writes of consecutive
@@ -107,12 +107,13 @@ impl Platform for Clock {
     }
 }
 
-/// ruzstd's encoder at its one level ("fastest"). The library calls it
-/// on its own stack (stack.rs); `run` makes sure.
+/// The library's built-in zstd encoder (ruzstd's frame encoder over the
+/// library's match finder), which needs more stack than a task has: the
+/// library calls it on its own stack (stack.rs); `run` makes sure.
 struct Zstd;
 
 impl ZstdEncoder for Zstd {
-    fn compress(&self, data: &[u8], _level: i8) -> Vec<u8> {
-        super::stack::run(|| ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest))
+    fn compress(&self, data: &[u8], level: i8) -> Vec<u8> {
+        super::stack::run(|| kestrelfs::zstd_fast::compress(data, level))
     }
 }

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use super::{incompat_for, Fs};
 use crate::chunk::ChunkPtr;
-use crate::compress::{compress_chunk, decompress_chunk};
+use crate::compress::{compress_chunk, decompress_chunk, Algorithm};
 use crate::crc32c::crc32c;
 use crate::device::BlockDevice;
 use crate::error::{ChunkFault, Corruption, Error, InodeFault, NodeKind, Result};
@@ -114,6 +114,11 @@ impl<D: BlockDevice> Fs<D> {
             return Ok(Vec::new());
         }
         let stored = self.read_stored(ino, idx, &ptr)?;
+        // A raw chunk is its stored bytes (ChunkPtr::check saw the lengths
+        // agree): no second buffer.
+        if ptr.algorithm == Algorithm::None && stored.len() == ptr.logical_len as usize {
+            return Ok(stored);
+        }
         let mut out = vec![0u8; ptr.logical_len as usize];
         decompress_chunk(ptr.algorithm, &stored, &mut out).map_err(|fault| Corruption::Chunk {
             ino,
