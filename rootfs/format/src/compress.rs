@@ -87,8 +87,8 @@ impl core::fmt::Display for Compression {
 }
 
 /// A zstd encoder other than the built-in one (`zstd_fast`), which a
-/// platform may provide: the host's libzstd with its levels; the kernel's
-/// runs the built-in one on a stack of its own.
+/// platform may provide: the host tool's is libzstd with its levels (the
+/// kernel uses the built-in one).
 pub trait ZstdEncoder {
     /// One complete zstd frame holding `data`, at `level` (0: default).
     fn compress(&self, data: &[u8], level: i8) -> Vec<u8>;

@@ -4,7 +4,7 @@
 
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -82,6 +82,20 @@ pub fn smp_from_env() -> Result<usize, String> {
 }
 
 impl QemuConfig {
+    /// Attaches `image` (raw) as the next virtio disk: /dev/vda for the
+    /// first, /dev/vdb for the second, ... The kernel drives virtio-blk
+    /// through its legacy PCI interface. `drive_options` are added to
+    /// `-drive` (e.g. `snapshot=on`).
+    pub fn attach_disk(&mut self, image: &Path, drive_options: &str) {
+        let i = self.extra.iter().filter(|a| a.as_os_str() == "-drive").count();
+        let mut drive = format!("file={},if=none,id=d{i},format=raw", image.display());
+        if !drive_options.is_empty() {
+            drive = format!("{drive},{drive_options}");
+        }
+        let device = format!("virtio-blk-pci,drive=d{i},disable-legacy=off,disable-modern=on");
+        self.extra.extend(["-drive", &drive, "-device", &device].iter().map(OsString::from));
+    }
+
     /// The configuration from the environment: `KERNEL_ELF`, `INITRAMFS` and
     /// `KERNEL_ACCEL`, and qboot if installed. Panics with a message telling
     /// to run `scripts/build` if the kernel or the initramfs is missing.

@@ -2,19 +2,9 @@
 //! /dev/vda in the guest; what the guest reads is the image's bytes, and
 //! what it writes is in the image after the machine powers off.
 
-use std::ffi::OsString;
 use std::time::Duration;
 
 use harness::{Qemu, QemuConfig};
-
-fn disk_args(image: &std::path::Path) -> Vec<OsString> {
-    let drive = format!("file={},if=none,id=d0,format=raw", image.display());
-    // The kernel drives virtio-blk through its legacy PCI interface.
-    ["-drive", &drive, "-device", "virtio-blk-pci,drive=d0,disable-legacy=off,disable-modern=on"]
-        .iter()
-        .map(OsString::from)
-        .collect()
-}
 
 #[test]
 fn virtio_disk_reads_and_writes_through_dev_vda() {
@@ -26,7 +16,7 @@ fn virtio_disk_reads_and_writes_through_dev_vda() {
     std::fs::write(&image, &bytes).unwrap();
 
     let mut config = QemuConfig::from_env();
-    config.extra = disk_args(&image);
+    config.attach_disk(&image, "");
     let script = "ls -l /dev/vda; echo header:$(head -c 16 /dev/vda); \
                   echo written-by-guest | dd of=/dev/vda bs=1 seek=8192 conv=notrunc 2>/dev/null; sync";
     let mut q = Qemu::boot_with(&config, &format!("console=ttyS0 panic=-1 init=/bin/sh -- -c \"{script}\""));

@@ -66,10 +66,8 @@ fn mkfs(dir: &Path, name: &str, size: &str, compress: &str, files: &[(&str, &[u8
 /// QEMU with `images` as /dev/vda, /dev/vdb, ...
 fn config(images: &[&Path]) -> QemuConfig {
     let mut config = QemuConfig::from_env();
-    for (i, image) in images.iter().enumerate() {
-        let drive = format!("file={},if=none,id=d{i},format=raw", image.display());
-        let device = format!("virtio-blk-pci,drive=d{i},disable-legacy=off,disable-modern=on");
-        config.extra.extend(["-drive", &drive, "-device", &device].iter().map(OsString::from));
+    for image in images {
+        config.attach_disk(image, "");
     }
     config
 }

@@ -31,9 +31,7 @@ fn image() -> PathBuf {
 fn run_script(script: &str, cpus: usize) -> BootResult {
     let mut config = QemuConfig::from_env();
     config.smp = cpus;
-    let drive = format!("file={},if=none,id=d0,format=raw,snapshot=on", image().display());
-    let device = "virtio-blk-pci,drive=d0,disable-legacy=off,disable-modern=on".to_string();
-    config.extra.extend([OsString::from("-drive"), drive.into(), "-device".into(), device.into()]);
+    config.attach_disk(&image(), "snapshot=on");
     config.extra.extend(["-m", "1G"].map(OsString::from));
     let cmdline = format!("console=ttyS0 panic=-1 root=/dev/vda rw init=/bin/sh -- /tests/{script}");
     let mut q = Qemu::boot_with(&config, &cmdline);

@@ -12,7 +12,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use abi::Errno;
 use spin::Mutex;
 
-use machine::arch::{apic, cpu};
+use machine::arch::{cpu, percpu};
 use machine::dma::DmaBuffer;
 
 use super::queue::{Virtqueue, DESC_F_NEXT, DESC_F_WRITE};
@@ -54,10 +54,11 @@ pub struct VirtioBlk {
     sectors: u64,
     has_flush: bool,
     gsi: u32,
-    /// The APIC id of the CPU the interrupt is routed to (u32::MAX: not
-    /// routed).
+    /// The CPU the interrupt is routed to (NOT_ROUTED: none).
     irq_cpu: AtomicU32,
 }
+
+const NOT_ROUTED: u32 = u32::MAX;
 
 /// The devices probed, for the interrupt.
 static DEVICES: spin::Once<Vec<Arc<VirtioBlk>>> = spin::Once::new();
@@ -73,7 +74,7 @@ impl Inner {
     fn submit(
         &mut self,
         dev: &Legacy,
-        wait: Wait,
+        irq_cpu: u32,
         kind: u32,
         sector: u64,
         pages: usize,
@@ -100,47 +101,39 @@ impl Inner {
         dev.notify(0);
         // Requests are one at a time (under the device's lock): the used
         // entry is this one's.
-        match wait {
-            Wait::Halt => loop {
-                // Checked with interrupts off, then STI;HLT: an interrupt
-                // between the check and the halt still wakes it.
-                cpu::disable_interrupts();
-                if self.ring.pop_used().is_some() {
-                    cpu::enable_interrupts();
-                    break;
-                }
-                cpu::wait_for_interrupt();
-            },
-            Wait::Poll => {
-                while self.ring.pop_used().is_none() {
-                    core::hint::spin_loop();
-                }
-            }
-        }
+        self.wait_used(irq_cpu);
         match self.request.read_val::<u8>(64) {
             0 => Ok(()),
             2 => Err(Errno::EOPNOTSUPP),
             _ => Err(Errno::EIO),
         }
     }
-}
 
-/// How a submitter waits for its request.
-#[derive(Clone, Copy)]
-enum Wait {
-    Halt,
-    Poll,
-}
-
-impl VirtioBlk {
-    /// Halting needs interrupts on, and the device's interrupt routed to
-    /// this CPU (else only the timer would wake it).
-    fn wait(&self) -> Wait {
-        let routed = self.irq_cpu.load(Ordering::Relaxed);
-        if routed != u32::MAX && cpu::interrupts_enabled() && routed == apic::id() {
-            Wait::Halt
-        } else {
-            Wait::Poll
+    /// Waits for the device to use the request: halted when the caller
+    /// runs with interrupts on and on the CPU the device interrupts (else
+    /// only the timer would wake it), polling otherwise. The ring is
+    /// checked with interrupts off and then STI;HLT: an interrupt between
+    /// the check and the halt still wakes it.
+    fn wait_used(&mut self, irq_cpu: u32) {
+        let may_halt = irq_cpu != NOT_ROUTED && cpu::interrupts_enabled();
+        loop {
+            if may_halt {
+                cpu::disable_interrupts();
+            }
+            if self.ring.pop_used().is_some() {
+                break;
+            }
+            if may_halt && percpu::cpu_index() as u32 == irq_cpu {
+                cpu::wait_for_interrupt();
+            } else {
+                if may_halt {
+                    cpu::enable_interrupts();
+                }
+                core::hint::spin_loop();
+            }
+        }
+        if may_halt {
+            cpu::enable_interrupts();
         }
     }
 }
@@ -154,12 +147,12 @@ impl BlockDevice for VirtioBlk {
         if !buf.len().is_multiple_of(SECTOR_SIZE) || sector + (buf.len() / SECTOR_SIZE) as u64 > self.sectors {
             return Err(Errno::EINVAL);
         }
-        let wait = self.wait();
+        let irq_cpu = self.irq_cpu.load(Ordering::Relaxed);
         let mut inner = self.inner.lock();
         let mut s = sector;
         for chunk in buf.chunks_mut(MAX_PAGES * PAGE) {
             let pages = chunk.len().div_ceil(PAGE);
-            inner.submit(&self.dev, wait, T_IN, s, pages, chunk.len())?;
+            inner.submit(&self.dev, irq_cpu, T_IN, s, pages, chunk.len())?;
             inner.data.read(0, chunk);
             s += (chunk.len() / SECTOR_SIZE) as u64;
         }
@@ -170,13 +163,13 @@ impl BlockDevice for VirtioBlk {
         if !buf.len().is_multiple_of(SECTOR_SIZE) || sector + (buf.len() / SECTOR_SIZE) as u64 > self.sectors {
             return Err(Errno::EINVAL);
         }
-        let wait = self.wait();
+        let irq_cpu = self.irq_cpu.load(Ordering::Relaxed);
         let mut inner = self.inner.lock();
         let mut s = sector;
         for chunk in buf.chunks(MAX_PAGES * PAGE) {
             inner.data.write(0, chunk);
             let pages = chunk.len().div_ceil(PAGE);
-            inner.submit(&self.dev, wait, T_OUT, s, pages, chunk.len())?;
+            inner.submit(&self.dev, irq_cpu, T_OUT, s, pages, chunk.len())?;
             s += (chunk.len() / SECTOR_SIZE) as u64;
         }
         Ok(())
@@ -187,8 +180,8 @@ impl BlockDevice for VirtioBlk {
             // Without VIRTIO_BLK_F_FLUSH the device's cache is write-through.
             return Ok(());
         }
-        let wait = self.wait();
-        self.inner.lock().submit(&self.dev, wait, T_FLUSH, 0, 0, 0)
+        let irq_cpu = self.irq_cpu.load(Ordering::Relaxed);
+        self.inner.lock().submit(&self.dev, irq_cpu, T_FLUSH, 0, 0, 0)
     }
 }
 
@@ -209,7 +202,7 @@ fn init_device(f: &PciFunction) -> Option<VirtioBlk> {
         sectors,
         has_flush: features & F_FLUSH != 0,
         gsi: super::intx_gsi(f),
-        irq_cpu: AtomicU32::new(u32::MAX),
+        irq_cpu: AtomicU32::new(NOT_ROUTED),
     })
 }
 
@@ -230,7 +223,8 @@ pub fn probe() {
     let devices = DEVICES.call_once(|| devices);
     for (n, dev) in devices.iter().enumerate() {
         if machine::arch::ioapic::route_pci_gsi(dev.gsi, machine::arch::traps::VIRTIO_VECTOR as u8) {
-            dev.irq_cpu.store(apic::id(), Ordering::Relaxed);
+            // route_pci_gsi sends it to the CPU that calls it.
+            dev.irq_cpu.store(percpu::cpu_index() as u32, Ordering::Relaxed);
         }
         block::register(Disk::new(NAMES[n].into(), MAJOR, (n * 16) as u32, dev.clone()));
     }

@@ -1,6 +1,7 @@
 //! The library's view of a disk: 4 KiB blocks over the block layer's
-//! 512-byte sectors (block/mod.rs); and of the kernel: the clock, and
-//! the library's zstd encoder.
+//! 512-byte sectors (block/mod.rs); and of the kernel: the clock. (zstd
+//! is the library's built-in encoder, which runs on the library's stack
+//! with every other call into it: stack.rs.)
 //!
 //! Batching: reads of consecutive blocks (`read_blocks`, which the library
 //! uses for a chunk's stored bytes) are one request; writes of consecutive
@@ -11,7 +12,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use kestrelfs::{Block, BlockDevice, DeviceError, Platform, Timespec, ZstdEncoder, BLOCK_SIZE};
+use kestrelfs::{Block, BlockDevice, DeviceError, Platform, Timespec, BLOCK_SIZE};
 
 use crate::block::{Disk, SECTOR_SIZE};
 
@@ -100,20 +101,5 @@ pub struct Clock;
 impl Platform for Clock {
     fn now(&self) -> Timespec {
         super::to_disk_time(crate::time::realtime())
-    }
-
-    fn zstd_encoder(&self) -> Option<&dyn ZstdEncoder> {
-        Some(&Zstd)
-    }
-}
-
-/// The library's built-in zstd encoder (ruzstd's frame encoder over the
-/// library's match finder), which needs more stack than a task has: the
-/// library calls it on its own stack (stack.rs); `run` makes sure.
-struct Zstd;
-
-impl ZstdEncoder for Zstd {
-    fn compress(&self, data: &[u8], level: i8) -> Vec<u8> {
-        super::stack::run(|| kestrelfs::zstd_fast::compress(data, level))
     }
 }

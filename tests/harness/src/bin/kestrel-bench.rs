@@ -341,10 +341,8 @@ fn run_disk(kernel: Kernel, opts: &Options) -> Result<Vec<Figure>, String> {
             vec![ext4, btrfs]
         }
     };
-    for (i, image) in images.iter().enumerate() {
-        let drive = format!("file={},if=none,id=d{i},format=raw", image.display());
-        let device = format!("virtio-blk-pci,drive=d{i},disable-legacy=off,disable-modern=on");
-        config.extra.extend(["-drive", &drive, "-device", &device].iter().map(OsString::from));
+    for image in &images {
+        config.attach_disk(image, "");
     }
     let init = match kernel {
         Kernel::Kestrel => "init=/bin/sh",
