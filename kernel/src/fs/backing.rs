@@ -10,6 +10,7 @@
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 
 use abi::Errno;
 
@@ -21,8 +22,9 @@ const PAGE: u64 = PAGE_SIZE as u64;
 pub trait Store: Send + Sync {
     /// Bytes per chunk: the unit read in at once (a power of two, at least a page).
     fn chunk_size(&self) -> u64;
-    /// Reads the stored bytes of file `ino` from `pos` into `buf`.
-    fn read(&self, ino: u64, pos: u64, buf: &mut [u8]) -> Result<(), Errno>;
+    /// The stored bytes of chunk `chunk` of file `ino`: at most a chunk,
+    /// fewer where the rest reads as zeros.
+    fn read_chunk(&self, ino: u64, chunk: u64) -> Result<Vec<u8>, Errno>;
     /// File `ino` has something to write back; `mapped`: pages of it are
     /// in memory mappings, whose writes no system call sees.
     fn dirtied(&self, ino: u64, mapped: bool);

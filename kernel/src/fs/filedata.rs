@@ -88,18 +88,19 @@ impl FileData {
                 b.loaded.insert(chunk);
                 return Ok(());
             }
-            let mut buf = vec![0u8; (end - start) as usize];
-            b.store.read(b.ino, start, &mut buf)?;
+            let mut buf = b.store.read_chunk(b.ino, chunk)?;
+            // Past `stored` the file was cut short since: zeros.
+            buf.truncate((end - start) as usize);
             b.loaded.insert(chunk);
             (start, buf)
         };
+        // Pages past the bytes read, and pages of zeros, stay holes.
         for (i, part) in buf.chunks(PAGE_SIZE).enumerate() {
             let index = start / PAGE + i as u64;
             if self.pages.contains_key(&index) || is_zero(part) {
                 continue;
             }
-            let mut page = self.new_page().ok_or(Errno::ENOMEM)?;
-            page.write(0, part);
+            let page = self.charged(|| Page::holding(part)).ok_or(Errno::ENOMEM)?;
             self.pages.insert(index, page);
         }
         Ok(())
@@ -118,8 +119,14 @@ impl FileData {
     /// A zeroed page for a hole, charged to the filesystem; None when the
     /// filesystem is full or RAM is out.
     fn new_page(&self) -> Option<Page> {
+        self.charged(Page::new)
+    }
+
+    /// The page `make` makes, charged to the filesystem; None when the
+    /// filesystem is full or RAM is out.
+    fn charged(&self, make: impl FnOnce() -> Option<Page>) -> Option<Page> {
         self.sb.charge_blocks(1).ok()?;
-        let page = Page::new();
+        let page = make();
         if page.is_none() {
             self.sb.release_blocks(1);
         }

@@ -17,6 +17,17 @@ impl Page {
         Frame::alloc_zeroed().map(|frame| Page { frame })
     }
 
+    /// A page holding `bytes` (at most a page), zeros after them; None
+    /// when RAM is exhausted. Written once, not zeroed first.
+    pub fn holding(bytes: &[u8]) -> Option<Page> {
+        let frame = Frame::alloc()?;
+        frame.write(0, bytes);
+        if bytes.len() < PAGE_SIZE {
+            frame.zero(bytes.len(), PAGE_SIZE - bytes.len());
+        }
+        Some(Page { frame })
+    }
+
     /// The frame holding the page: a new reference for a memory mapping,
     /// which maps it directly.
     pub fn frame(&self) -> Frame {

@@ -251,12 +251,10 @@ impl Store for Volume {
         self.chunk_size
     }
 
-    fn read(&self, ino: u64, pos: u64, buf: &mut [u8]) -> Result<(), Errno> {
+    fn read_chunk(&self, ino: u64, chunk: u64) -> Result<Vec<u8>, Errno> {
         let mut guard = self.lock()?;
         let fs = guard.as_mut().ok_or(Errno::EIO)?;
-        let n = stack::run(|| fs.read(ino, pos, buf)).map_err(|e| self.fail(&e))?;
-        buf[n..].fill(0);
-        Ok(())
+        stack::run(|| fs.read_chunk(ino, chunk)).map_err(|e| self.fail(&e))
     }
 
     fn dirtied(&self, ino: u64, mapped: bool) {

@@ -128,6 +128,26 @@ impl<D: BlockDevice> Fs<D> {
         Ok(out)
     }
 
+    /// Chunk `idx` of file `ino` as a read sees it, in a buffer of its own
+    /// (for a page cache, which keeps what it reads: no copy through a
+    /// caller's buffer): at most a chunk, nothing past the file's size,
+    /// and short or empty where the rest is a hole (zeros).
+    pub fn read_chunk(&mut self, ino: u64, idx: u64) -> Result<Vec<u8>> {
+        let inode = self.inode(ino)?;
+        let c = self.chunk_size();
+        let start = idx.saturating_mul(c);
+        if start >= inode.size {
+            return Ok(Vec::new());
+        }
+        let limit = (inode.size - start).min(c) as usize;
+        let mut data = match &inode.layout {
+            Layout::Inline(d) => d.get(start as usize..).unwrap_or(&[]).to_vec(),
+            _ => self.chunk_contents(ino, idx)?,
+        };
+        data.truncate(limit);
+        Ok(data)
+    }
+
     /// Reads from `off` into `buf`; returns the bytes read (0 at end of file).
     pub fn read(&mut self, ino: u64, off: u64, buf: &mut [u8]) -> Result<usize> {
         let inode = self.inode(ino)?;
