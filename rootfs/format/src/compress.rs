@@ -95,11 +95,14 @@ pub trait ZstdEncoder {
 }
 
 /// Compresses one chunk. Returns the algorithm actually used and the
-/// stored bytes: raw when compression does not save a block, or when a
-/// sample shows it will not (`heuristic`).
+/// stored bytes: raw when compression does not save a block, when the
+/// chunk fits in one block (so it cannot), or when a sample shows it will
+/// not (`heuristic`).
 pub fn compress_chunk(data: &[u8], c: Compression, zstd: Option<&dyn ZstdEncoder>) -> (Algorithm, Vec<u8>) {
     let packed = match c.algorithm {
         Algorithm::None => None,
+        // One block is the least a chunk takes: nothing to save.
+        _ if blocks_for(data.len() as u64) <= 1 => None,
         _ if !crate::heuristic::worth_compressing(data) => None,
         Algorithm::Lz4 => Some(lz4_flex::compress(data)),
         Algorithm::Zstd => Some(match zstd {
