@@ -24,6 +24,12 @@ pub trait BlockDevice: Send + Sync {
     /// Makes every completed write durable.
     fn flush(&self) -> Result<(), Errno>;
 
+    /// A hint: `len` bytes from `sector` are likely read soon, so the
+    /// device may start reading them now; a read inside them then waits
+    /// for that instead of a request of its own. Writes drop what was
+    /// read ahead, so no read sees bytes older than a write.
+    fn read_ahead(&self, _sector: u64, _len: usize) {}
+
     /// Writes are refused (BLKROGET; a read-write mount is EACCES).
     fn read_only(&self) -> bool {
         false

@@ -1,7 +1,9 @@
 //! virtio-blk through the legacy virtio-pci interface (I/O port registers,
 //! one virtqueue): the disks QEMU, Firecracker and cloud-hypervisor give a
 //! guest. Requests are a header, data pages and a status byte chained in
-//! the ring. The submitter waits for the completion halted (HLT) when the
+//! the ring, one request at a time; a read may be started ahead of need
+//! (`read_ahead`) and waited for by the read it serves, so the device
+//! works while the caller does. The submitter waits halted (HLT) when the
 //! device's interrupt comes to its CPU, so that under emulation the host
 //! threads doing the I/O get the processor; otherwise it polls.
 
@@ -45,6 +47,25 @@ struct Inner {
     request: DmaBuffer,
     /// Bounce pages for the data, MAX_PAGES of them.
     data: DmaBuffer,
+    /// A read started ahead (`read_ahead`), into `data`: reads inside it
+    /// take their bytes from there; any other request drops it first.
+    ahead: Option<Ahead>,
+}
+
+#[derive(Clone, Copy)]
+struct Ahead {
+    sector: u64,
+    len: usize,
+    /// Whether it was waited for (its bytes are in `data`).
+    done: bool,
+}
+
+impl Ahead {
+    /// Where `len` bytes from `sector` are in the data buffer, if inside.
+    fn offset_of(&self, sector: u64, len: usize) -> Option<usize> {
+        let offset = usize::try_from(sector.checked_sub(self.sector)?).ok()? * SECTOR_SIZE;
+        (offset + len <= self.len).then_some(offset)
+    }
 }
 
 pub struct VirtioBlk {
@@ -70,17 +91,28 @@ pub fn interrupt() -> impl Iterator<Item = u32> {
 }
 
 impl Inner {
-    /// Runs one request of `pages` data pages (device-writable for a read).
-    fn submit(
-        &mut self,
-        dev: &Legacy,
-        irq_cpu: u32,
-        kind: u32,
-        sector: u64,
-        pages: usize,
-        len: usize,
-    ) -> Result<(), Errno> {
+    /// Runs one request of `len` bytes of data, after any read started
+    /// ahead (whose bytes are then dropped).
+    fn submit(&mut self, dev: &Legacy, irq_cpu: u32, kind: u32, sector: u64, len: usize) -> Result<(), Errno> {
+        self.drop_ahead(irq_cpu);
+        self.start(dev, kind, sector, len);
+        self.finish(irq_cpu)
+    }
+
+    /// Waits for a read started ahead, if any, and forgets it.
+    fn drop_ahead(&mut self, irq_cpu: u32) {
+        if let Some(a) = self.ahead.take() {
+            if !a.done {
+                let _ = self.finish(irq_cpu);
+            }
+        }
+    }
+
+    /// Puts a request of `len` bytes of data (device-writable for a read)
+    /// in the ring and tells the device.
+    fn start(&mut self, dev: &Legacy, kind: u32, sector: u64, len: usize) {
         let read = kind == T_IN;
+        let pages = len.div_ceil(PAGE);
         self.request.write_val::<u32>(0, kind);
         self.request.write_val::<u32>(4, 0);
         self.request.write_val::<u64>(8, sector);
@@ -99,8 +131,11 @@ impl Inner {
         self.ring.set_desc(status_desc, request + 64, 1, DESC_F_WRITE, 0);
         self.ring.push(0);
         dev.notify(0);
-        // Requests are one at a time (under the device's lock): the used
-        // entry is this one's.
+    }
+
+    /// Waits for the request in the ring; its status. Requests are one at
+    /// a time (under the device's lock): the used entry is this one's.
+    fn finish(&mut self, irq_cpu: u32) -> Result<(), Errno> {
         self.wait_used(irq_cpu);
         match self.request.read_val::<u8>(64) {
             0 => Ok(()),
@@ -151,12 +186,40 @@ impl BlockDevice for VirtioBlk {
         let mut inner = self.inner.lock();
         let mut s = sector;
         for chunk in buf.chunks_mut(MAX_PAGES * PAGE) {
-            let pages = chunk.len().div_ceil(PAGE);
-            inner.submit(&self.dev, irq_cpu, T_IN, s, pages, chunk.len())?;
-            inner.data.read(0, chunk);
+            let ahead = inner.ahead.and_then(|a| Some((a, a.offset_of(s, chunk.len())?)));
+            let offset = match ahead {
+                Some((a, offset)) => {
+                    if !a.done {
+                        inner.ahead = None;
+                        inner.finish(irq_cpu)?;
+                        inner.ahead = Some(Ahead { done: true, ..a });
+                    }
+                    offset
+                }
+                None => {
+                    inner.submit(&self.dev, irq_cpu, T_IN, s, chunk.len())?;
+                    0
+                }
+            };
+            inner.data.read(offset, chunk);
             s += (chunk.len() / SECTOR_SIZE) as u64;
         }
         Ok(())
+    }
+
+    fn read_ahead(&self, sector: u64, len: usize) {
+        let len = len.min(MAX_PAGES * PAGE);
+        if len == 0 || !len.is_multiple_of(SECTOR_SIZE) || sector + (len / SECTOR_SIZE) as u64 > self.sectors {
+            return;
+        }
+        let irq_cpu = self.irq_cpu.load(Ordering::Relaxed);
+        let mut inner = self.inner.lock();
+        if inner.ahead.is_some_and(|a| a.offset_of(sector, len).is_some()) {
+            return;
+        }
+        inner.drop_ahead(irq_cpu);
+        inner.start(&self.dev, T_IN, sector, len);
+        inner.ahead = Some(Ahead { sector, len, done: false });
     }
 
     fn write(&self, sector: u64, buf: &[u8]) -> Result<(), Errno> {
@@ -167,9 +230,11 @@ impl BlockDevice for VirtioBlk {
         let mut inner = self.inner.lock();
         let mut s = sector;
         for chunk in buf.chunks(MAX_PAGES * PAGE) {
+            // Before the bounce pages are written: a read ahead may still
+            // be filling them.
+            inner.drop_ahead(irq_cpu);
             inner.data.write(0, chunk);
-            let pages = chunk.len().div_ceil(PAGE);
-            inner.submit(&self.dev, irq_cpu, T_OUT, s, pages, chunk.len())?;
+            inner.submit(&self.dev, irq_cpu, T_OUT, s, chunk.len())?;
             s += (chunk.len() / SECTOR_SIZE) as u64;
         }
         Ok(())
@@ -181,7 +246,7 @@ impl BlockDevice for VirtioBlk {
             return Ok(());
         }
         let irq_cpu = self.irq_cpu.load(Ordering::Relaxed);
-        self.inner.lock().submit(&self.dev, irq_cpu, T_FLUSH, 0, 0, 0)
+        self.inner.lock().submit(&self.dev, irq_cpu, T_FLUSH, 0, 0)
     }
 }
 
@@ -198,7 +263,7 @@ fn init_device(f: &PciFunction) -> Option<VirtioBlk> {
     let sectors = u64::from(io.read32(CONFIG_CAPACITY)) | (u64::from(io.read32(CONFIG_CAPACITY + 4)) << 32);
     Some(VirtioBlk {
         dev,
-        inner: Mutex::new(Inner { ring, request, data }),
+        inner: Mutex::new(Inner { ring, request, data, ahead: None }),
         sectors,
         has_flush: features & F_FLUSH != 0,
         gsi: super::intx_gsi(f),

@@ -4,9 +4,10 @@
 //! with every other call into it: stack.rs.)
 //!
 //! Batching: reads of consecutive blocks (`read_blocks`, which the library
-//! uses for a chunk's stored bytes) are one request; writes of consecutive
-//! blocks are gathered and sent as one request when the run ends, a read
-//! comes, or a flush. The commit protocol asks no more of `write_block`
+//! uses for a chunk's stored bytes) are one request, and a read that
+//! follows the previous one has the device read ahead (block/mod.rs);
+//! writes of consecutive blocks are gathered and sent as one request when
+//! the run ends, a read comes, or a flush. The commit protocol asks no more of `write_block`
 //! than that a `flush` makes every earlier write durable, which holds.
 
 use alloc::sync::Arc;
@@ -19,6 +20,9 @@ use crate::block::{Disk, SECTOR_SIZE};
 const SECTORS_PER_BLOCK: u64 = (BLOCK_SIZE / SECTOR_SIZE) as u64;
 /// The longest run of writes sent as one request.
 const MAX_RUN: usize = 256 * 1024;
+/// What a read that follows the previous one starts reading ahead: a
+/// default chunk, raw, or several compressed ones.
+const READ_AHEAD: usize = 128 * 1024;
 
 pub struct DiskDevice {
     disk: Arc<Disk>,
@@ -26,12 +30,14 @@ pub struct DiskDevice {
     /// Writes not yet sent: the first block and the bytes.
     run_start: u64,
     run: Vec<u8>,
+    /// The block after the last read.
+    read_end: u64,
 }
 
 impl DiskDevice {
     pub fn new(disk: Arc<Disk>) -> DiskDevice {
         let blocks = disk.device.sectors() / SECTORS_PER_BLOCK;
-        DiskDevice { disk, blocks, run_start: 0, run: Vec::new() }
+        DiskDevice { disk, blocks, run_start: 0, run: Vec::new(), read_end: u64::MAX }
     }
 
     fn check(&self, n: u64, count: u64) -> Result<(), DeviceError> {
@@ -85,10 +91,28 @@ impl BlockDevice for DiskDevice {
         let count = buf.len().div_ceil(BLOCK_SIZE) as u64;
         self.check(start, count)?;
         self.submit()?;
+        let end = start + count;
+        let follows = start == self.read_end;
+        self.read_end = end;
+        self.read_now(start, buf)?;
+        // A read that follows the last one (a file's chunks, stored one
+        // after another) starts the device on the next bytes, which it
+        // reads while this chunk is checked and copied.
+        if follows && end < self.blocks {
+            let len = READ_AHEAD.min(((self.blocks - end) * BLOCK_SIZE as u64) as usize);
+            self.disk.device.read_ahead(end * SECTORS_PER_BLOCK, len);
+        }
+        Ok(())
+    }
+}
+
+impl DiskDevice {
+    /// Reads the blocks from `start` that hold `buf`.
+    fn read_now(&mut self, start: u64, buf: &mut [u8]) -> Result<(), DeviceError> {
         if buf.len().is_multiple_of(BLOCK_SIZE) {
             return self.disk.device.read(start * SECTORS_PER_BLOCK, buf).map_err(|e| Self::io_error(start, e));
         }
-        let mut whole = alloc::vec![0u8; count as usize * BLOCK_SIZE];
+        let mut whole = alloc::vec![0u8; buf.len().div_ceil(BLOCK_SIZE) * BLOCK_SIZE];
         self.disk.device.read(start * SECTORS_PER_BLOCK, &mut whole).map_err(|e| Self::io_error(start, e))?;
         buf.copy_from_slice(&whole[..buf.len()]);
         Ok(())
