@@ -7,8 +7,9 @@
 //! uses for a chunk's stored bytes) are one request, and a read that
 //! follows the previous one has the device read ahead (block/mod.rs);
 //! writes of consecutive blocks are gathered and sent as one request when
-//! the run ends, a read comes, or a flush. The commit protocol asks no more of `write_block`
-//! than that a `flush` makes every earlier write durable, which holds.
+//! the run ends, a read comes, or a flush. The commit protocol asks no
+//! more of `write_block` than that a `flush` makes every earlier write
+//! durable, which holds.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
