@@ -608,7 +608,8 @@ static const struct call calls[] = {
 	C(pwrite64, D, P, L, OF), C(readv, D, IV, IC), C(writev, D, IV, IC),
 	C(access, RP, I), C(pipe, P), C(select, I, P, P, P, P), C(sched_yield),
 	C(mremap, MA, ML, L, F, MA), C(msync, MA, ML, F), C(mincore, MA, ML, P),
-	C(madvise, MA, ML, I), C(shmget, IK, L, F), C(shmat, IP, MA, F), C(shmctl, IP, I, P),
+	C(madvise, MA, ML, I), C(mlock, MA, ML), C(munlock, MA, ML), C(mlock2, MA, ML, F),
+	C(mlockall, F), C(munlockall), C(shmget, IK, L, F), C(shmat, IP, MA, F), C(shmctl, IP, I, P),
 	C(dup, D), C(dup2, D, D), C(pause), C(nanosleep, TO, P), C(getitimer, I, P),
 	C(alarm, I), C(setitimer, I, P, P), C(getpid), C(sendfile, D, D, P, L),
 	C(socket, I, F, I), C(connect, D, SA, SL), C(accept, D, P, P), C(sendto, D, P, L, F, SA, SL),
@@ -991,6 +992,10 @@ static void tame_memory(long nr, long *a)
 		if (one_in(2))
 			a[3] |= MAP_ANONYMOUS;
 		a[2] &= 0xf;
+		break;
+	case SYS_mlockall:
+		/* Locking every mapping at once would fault all of them in. */
+		a[0] |= MCL_ONFAULT;
 		break;
 	case SYS_mremap:
 		if (a[2] > (long)(MEM_PAGES * PAGE))

@@ -150,6 +150,11 @@ impl FileData {
         self.pages.len().max(on_disk as usize) as u64 * (PAGE / 512)
     }
 
+    /// Whether page `index` is in the page cache.
+    pub fn is_cached(&self, index: u64) -> bool {
+        self.pages.contains_key(&index)
+    }
+
     /// The frame of page `index`, allocating a zeroed page for a hole
     /// (a memory mapping shares it with read and write).
     pub fn page_frame(&mut self, index: u64) -> Result<Frame, Errno> {

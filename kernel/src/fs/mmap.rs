@@ -25,6 +25,10 @@ impl MappedFile for OpenFile {
         FileId { dev: self.inode().sb.dev, ino: self.inode().ino, path: self.name() }
     }
 
+    fn is_cached(&self, index: u64) -> bool {
+        self.inode().lock().file().is_ok_and(|f| f.is_cached(index))
+    }
+
     fn sync(&self) -> Result<(), Errno> {
         self.fsync()
     }
@@ -80,6 +84,10 @@ impl MappedFile for SharedMapping {
 
     fn id(&self) -> FileId {
         MappedFile::id(&*self.file)
+    }
+
+    fn is_cached(&self, index: u64) -> bool {
+        MappedFile::is_cached(&*self.file, index)
     }
 
     fn sync(&self) -> Result<(), Errno> {

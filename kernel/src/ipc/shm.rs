@@ -100,6 +100,10 @@ impl MappedFile for Attachment {
         self.memory.frame(index)
     }
 
+    fn is_cached(&self, index: u64) -> bool {
+        self.memory.is_cached(index)
+    }
+
     /// Linux's name of the segment's file on its internal shm mount.
     fn id(&self) -> FileId {
         let path = format!("/SYSV{:08x} (deleted)", self.key as u32).into_bytes();

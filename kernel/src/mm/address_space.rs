@@ -25,7 +25,7 @@ pub enum FileFault {
     BeyondEnd,
     OutOfMemory,
 }
-use super::vma::{Vma, VmaKind};
+use super::vma::{Mlock, Vma, VmaKind};
 use super::vma_tree::VmaTree;
 use crate::uaccess::USER_LIMIT;
 
@@ -67,6 +67,9 @@ pub struct AddressSpace {
     /// (their MEMBARRIER_CMD_REGISTER_* bits): a fork's copy keeps them,
     /// exec's new space has none.
     pub membarrier_registered: u32,
+    /// How areas mapped from now on are locked (mlockall's MCL_FUTURE;
+    /// Linux's def_flags). Neither fork nor exec passes it on.
+    pub lock_future: Mlock,
 }
 
 impl AddressSpace {
@@ -82,6 +85,7 @@ impl AddressSpace {
             peak_size: 0,
             exec: ExecInfo::default(),
             membarrier_registered: 0,
+            lock_future: Mlock::Unlocked,
         })
     }
 
@@ -140,6 +144,48 @@ impl AddressSpace {
     /// The device, inode number and path of the file an area maps.
     pub fn file_id(&self, id: u32) -> Option<super::mapped::FileId> {
         self.files.get(&id).map(|f| f.id())
+    }
+
+    /// Reads user memory for another process or /proc/PID/mem, faulting
+    /// pages in as a read would; a page of an area without rights is read
+    /// only if it is there (Linux reads with FOLL_FORCE). Returns the bytes
+    /// read, up to the first that cannot be.
+    pub fn read_remote(&mut self, va: u64, out: &mut [u8]) -> usize {
+        let mut done = 0;
+        while done < out.len() {
+            let at = va + done as u64;
+            let Some(vma) = self.find_vma(at).copied() else { break };
+            if !vma.prot.is_empty() && self.fault_in(at, &vma, false).is_err() {
+                break;
+            }
+            let Some(frame) = self.table.frame(page_down(at)) else { break };
+            let offset = at % PAGE;
+            let n = (out.len() - done).min((PAGE - offset) as usize);
+            frame.read(offset as usize, &mut out[done..done + n]);
+            done += n;
+        }
+        done
+    }
+
+    /// Writes user memory for /proc/PID/mem: private pages are written in
+    /// the process's own copy even where the area is read-only (Linux's
+    /// FOLL_FORCE; the file behind stays as it is); shared areas must be
+    /// writable. Returns the bytes written.
+    pub fn write_remote(&mut self, va: u64, data: &[u8]) -> usize {
+        let mut done = 0;
+        while done < data.len() {
+            let at = va + done as u64;
+            let Some(vma) = self.find_vma(at).copied() else { break };
+            if vma.prot.is_empty() || (vma.shared && !vma.prot.contains(ProtFlags::PROT_WRITE)) {
+                break;
+            }
+            let n = (data.len() - done).min((PAGE - at % PAGE) as usize);
+            if self.write_bytes(at, &data[done..done + n]).is_err() {
+                break;
+            }
+            done += n;
+        }
+        done
     }
 
     /// Reads user memory of this address space (not necessarily the
@@ -209,6 +255,40 @@ impl AddressSpace {
 
     fn free_pages(&mut self, start: u64, end: u64) {
         self.table.unmap_range(start, end);
+    }
+
+    /// Faults in every page of [start, end) inside areas that allow some
+    /// access, as a first touch would: a write for private writable areas
+    /// (so no page stays shared copy-on-write), a read otherwise
+    /// (MAP_POPULATE, mlock). A page past the end of a mapped file is
+    /// EFAULT, as Linux's get_user_pages gives.
+    pub fn populate(&mut self, start: u64, end: u64) -> Result<(), Errno> {
+        let areas: Vec<Vma> = self.vmas.overlapping(start, end).copied().collect();
+        for vma in areas.iter().filter(|v| !v.prot.is_empty()) {
+            let write = vma.prot.contains(ProtFlags::PROT_WRITE) && !vma.shared;
+            let mut va = vma.start.max(page_down(start));
+            while va < vma.end.min(end) {
+                self.fault_in(va, vma, write)?;
+                va += PAGE;
+            }
+        }
+        Ok(())
+    }
+
+    fn fault_in(&mut self, va: u64, vma: &Vma, write: bool) -> Result<(), Errno> {
+        if self.is_mapped(va) {
+            if write && !self.is_mapped_writable(va) {
+                self.write_fault_on_present(va, vma)?;
+            }
+            return Ok(());
+        }
+        if vma.file.is_none() {
+            return self.populate_page(va, vma);
+        }
+        self.fault_file_page(va, vma, write).map_err(|e| match e {
+            FileFault::BeyondEnd => Errno::EFAULT,
+            FileFault::OutOfMemory => Errno::ENOMEM,
+        })
     }
 
     /// Maps a zeroed page at `va` with the VMA's rights (demand paging).
@@ -282,6 +362,11 @@ impl AddressSpace {
         for vma in self.vmas.iter() {
             self.table.share_into(&mut copy.table, vma.start, vma.end, !vma.shared).map_err(|_| Errno::ENOMEM)?;
         }
+        // Memory locks are not inherited by a fork's child.
+        for vma in copy.vmas.areas_in(0, u64::MAX) {
+            vma.locked = Mlock::Unlocked;
+        }
+        copy.vmas.merge_all();
         Ok(copy)
     }
 
@@ -315,6 +400,7 @@ impl AddressSpace {
                 grows_down: false,
                 file: None,
                 pgoff: 0,
+                locked: self.lock_future,
             };
             self.insert_vma(heap);
             self.vmas.merge_at(old_end);
@@ -367,6 +453,38 @@ impl AddressSpace {
         let mut out = Vec::new();
         self.table.for_each(start, end, &mut |va, e| out.push((va, e)));
         out
+    }
+
+    /// The references held on the frame mapped at `va` (page tables,
+    /// the page cache, other holders), when one is.
+    pub fn frame_refs(&self, va: u64) -> Option<u32> {
+        // Less the one the lookup itself holds.
+        self.table.frame(page_down(va)).map(|f| f.ref_count() - 1)
+    }
+
+    /// The /proc/PID/pagemap entry of the page at `va`: bit 63 present
+    /// (with the frame number in bits 0-54 when `show_frame`), 61 a file
+    /// or shared page, 56 mapped by this space alone, 55 soft-dirty (every
+    /// page of an area: areas start soft-dirty and nothing clears it).
+    pub fn pagemap_entry(&self, va: u64, show_frame: bool) -> u64 {
+        let Some(vma) = self.find_vma(va) else { return 0 };
+        let mut entry = 1 << 55;
+        if let Some(pte) = self.present(va) {
+            entry |= 1 << 63;
+            if show_frame {
+                entry |= (pte.paddr / PAGE) & ((1 << 55) - 1);
+            }
+            let private_copy = !vma.shared && pte.is_writable();
+            let file_page = (vma.file.is_some() && !private_copy) || vma.shared;
+            if file_page {
+                entry |= 1 << 61;
+            }
+            let page_table_refs = self.frame_refs(va).unwrap_or(1) - u32::from(file_page);
+            if page_table_refs <= 1 {
+                entry |= 1 << 56;
+            }
+        }
+        entry
     }
 
     /// Moves the page at `from` to `to` (mremap), keeping its frame.

@@ -4,6 +4,7 @@
 use abi::Errno;
 
 use super::mprotect::{range, with_mm, PAGE};
+use super::vma::Mlock;
 
 pub fn sys_madvise(addr: u64, len: u64, advice: i32) -> Result<usize, Errno> {
     use abi::mman::*;
@@ -12,6 +13,8 @@ pub fn sys_madvise(addr: u64, len: u64, advice: i32) -> Result<usize, Errno> {
         return Err(Errno::EINVAL);
     }
     let end = range(addr, len)?;
+    // MADV_MERGEABLE and MADV_UNMERGEABLE are EINVAL, as on a Linux
+    // without same-page merging (KSM).
     let known_hint = matches!(
         advice,
         MADV_NORMAL
@@ -20,8 +23,6 @@ pub fn sys_madvise(addr: u64, len: u64, advice: i32) -> Result<usize, Errno> {
             | MADV_WILLNEED
             | MADV_DONTFORK
             | MADV_DOFORK
-            | MADV_MERGEABLE
-            | MADV_UNMERGEABLE
             | MADV_HUGEPAGE
             | MADV_NOHUGEPAGE
             | MADV_DONTDUMP
@@ -35,6 +36,11 @@ pub fn sys_madvise(addr: u64, len: u64, advice: i32) -> Result<usize, Errno> {
         return Err(Errno::EINVAL);
     }
     with_mm(|mm| {
+        // Locked pages stay: dropping them is EINVAL, as Linux.
+        let locked = mm.vmas_iter().any(|v| v.locked != Mlock::Unlocked && v.end > addr && v.start < end);
+        if zap && locked {
+            return Err(Errno::EINVAL);
+        }
         let mapped = mm.fully_mapped(addr, end);
         if zap {
             mm.zap_pages(addr, end);

@@ -26,6 +26,12 @@ pub trait MappedFile: Send + Sync {
     /// The file's device, inode number and path.
     fn id(&self) -> FileId;
 
+    /// Whether page `index` is in memory (mincore of a page this address
+    /// space has not mapped).
+    fn is_cached(&self, _index: u64) -> bool {
+        false
+    }
+
     /// Writes the file's changes (those made through mappings too) to its
     /// disk: msync(MS_SYNC). Nothing to do for a file in RAM.
     fn sync(&self) -> Result<(), Errno> {

@@ -7,7 +7,7 @@ use abi::{Errno, MapFlags, ProtFlags};
 use super::address_space::{page_up, MMAP_MIN_ADDR};
 use super::mapped::MappedFile;
 use super::shmem::SharedAnon;
-use super::vma::Vma;
+use super::vma::{Mlock, Vma};
 use crate::sched::current;
 use crate::uaccess::USER_LIMIT;
 
@@ -21,6 +21,8 @@ fn known_flags() -> MapFlags {
         | MapFlags::MAP_ANONYMOUS
         | MapFlags::MAP_NORESERVE
         | MapFlags::MAP_POPULATE
+        | MapFlags::MAP_LOCKED
+        | MapFlags::MAP_NONBLOCK
         | MapFlags::MAP_STACK
         | MapFlags::MAP_FIXED_NOREPLACE
         | MapFlags::MAP_DENYWRITE
@@ -72,10 +74,18 @@ pub fn do_mmap(
     }
     let task = current();
     let as_limit = task.rlimits.lock().get(abi::RLIMIT_AS).rlim_cur;
+    let memlock = super::mlock::MemlockLimit::of(&task);
+    if flags.contains(MapFlags::MAP_LOCKED) {
+        memlock.may_lock()?;
+    }
     let mm = task.mm().ok_or(Errno::ENOMEM)?;
     let mut mm = mm.lock();
     if mm.total_size().saturating_add(len) > as_limit {
         return Err(Errno::ENOMEM);
+    }
+    let lock = if flags.contains(MapFlags::MAP_LOCKED) { Mlock::Locked } else { mm.lock_future };
+    if lock != Mlock::Unlocked {
+        memlock.check_growth(&mm, len).map_err(|_| Errno::EAGAIN)?;
     }
     let start = if fixed {
         if addr < MMAP_MIN_ADDR || addr.checked_add(len).is_none_or(|end| end > USER_LIMIT) {
@@ -110,20 +120,13 @@ pub fn do_mmap(
         vma.file = Some(mm.add_file(file));
         vma.pgoff = offset / PAGE;
     }
+    vma.locked = lock;
     mm.insert_vma(vma);
-    if flags.contains(MapFlags::MAP_POPULATE) {
-        let mut va = start;
-        while va < start + len {
-            if vma.file.is_some() {
-                // Pages past the end of the file stay unmapped (SIGBUS).
-                if mm.fault_file_page(va, &vma, false).is_err() {
-                    break;
-                }
-            } else {
-                mm.populate_page(va, &vma)?;
-            }
-            va += PAGE;
-        }
+    let populate = flags.contains(MapFlags::MAP_POPULATE) && !flags.contains(MapFlags::MAP_NONBLOCK);
+    if lock == Mlock::Locked || populate {
+        // As Linux's mm_populate, failures leave the rest to later faults
+        // (pages past the end of a file then give SIGBUS).
+        let _ = mm.populate(start, start + len);
     }
     Ok(start as usize)
 }
@@ -147,10 +150,15 @@ pub fn sys_munmap(addr: u64, len: u64) -> Result<usize, Errno> {
 pub fn sys_brk(new_brk: u64) -> Result<usize, Errno> {
     let task = current();
     let as_limit = task.rlimits.lock().get(abi::RLIMIT_AS).rlim_cur;
+    let memlock = super::mlock::MemlockLimit::of(&task);
     let mm = task.mm().ok_or(Errno::ENOMEM)?;
     let mut mm = mm.lock();
-    let growth = page_up(new_brk).saturating_sub(page_up(mm.brk));
+    let old_end = page_up(mm.brk);
+    let growth = page_up(new_brk).saturating_sub(old_end);
     if mm.total_size().saturating_add(growth) > as_limit {
+        return Ok(mm.brk as usize);
+    }
+    if mm.lock_future != Mlock::Unlocked && memlock.check_growth(&mm, growth).is_err() {
         return Ok(mm.brk as usize);
     }
     if new_brk < mm.brk_start {
@@ -158,6 +166,9 @@ pub fn sys_brk(new_brk: u64) -> Result<usize, Errno> {
     }
     if mm.set_brk(new_brk).is_err() {
         return Ok(mm.brk as usize);
+    }
+    if mm.lock_future == Mlock::Locked && growth > 0 {
+        let _ = mm.populate(old_end, old_end + growth);
     }
     Ok(mm.brk as usize)
 }

@@ -8,6 +8,7 @@ pub mod fault;
 pub mod madvise;
 pub mod mapped;
 pub mod mincore;
+pub mod mlock;
 pub mod mmap;
 pub mod mprotect;
 pub mod mremap;

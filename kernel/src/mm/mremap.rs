@@ -3,8 +3,9 @@
 
 use abi::{Errno, MremapFlags};
 
-use super::address_space::{page_up, MMAP_MIN_ADDR};
-use super::vma::Vma;
+use super::address_space::{page_up, AddressSpace, MMAP_MIN_ADDR};
+use super::mlock::MemlockLimit;
+use super::vma::{Mlock, Vma};
 use crate::sched::current;
 use crate::uaccess::USER_LIMIT;
 
@@ -24,6 +25,7 @@ pub fn sys_mremap(old: u64, old_len: u64, new_len: u64, flags: u32, new_addr: u6
     }
     let task = current();
     let as_limit = task.rlimits.lock().get(abi::RLIMIT_AS).rlim_cur;
+    let memlock = MemlockLimit::of(&task);
     let mm = task.mm().ok_or(Errno::EFAULT)?;
     drop(task);
     let mut mm = mm.lock();
@@ -34,6 +36,9 @@ pub fn sys_mremap(old: u64, old_len: u64, new_len: u64, flags: u32, new_addr: u6
     }
     if new_len > old_len && mm.total_size() + (new_len - old_len) > as_limit {
         return Err(Errno::ENOMEM);
+    }
+    if new_len > old_len && vma.locked != Mlock::Unlocked {
+        memlock.check_growth(&mm, new_len - old_len).map_err(|_| Errno::EAGAIN)?;
     }
     if fixed {
         let target_end = new_addr.checked_add(new_len).ok_or(Errno::EINVAL)?;
@@ -54,6 +59,7 @@ pub fn sys_mremap(old: u64, old_len: u64, new_len: u64, flags: u32, new_addr: u6
     if old_end == vma.end && grow_end <= USER_LIMIT && mm.is_free(old_end, grow_end) {
         mm.remove_vma(vma.start);
         mm.insert_vma(Vma { end: grow_end, ..vma });
+        populate_if_locked(&mut mm, &vma, old_end, grow_end);
         return Ok(old as usize);
     }
     if !may_move {
@@ -64,14 +70,7 @@ pub fn sys_mremap(old: u64, old_len: u64, new_len: u64, flags: u32, new_addr: u6
 }
 
 /// Moves [old, old+old_len) to `to`, `new_len` long, with its pages.
-fn move_area(
-    mm: &mut super::address_space::AddressSpace,
-    vma: &Vma,
-    old: u64,
-    old_len: u64,
-    to: u64,
-    new_len: u64,
-) -> Result<usize, Errno> {
+fn move_area(mm: &mut AddressSpace, vma: &Vma, old: u64, old_len: u64, to: u64, new_len: u64) -> Result<usize, Errno> {
     let keep = old_len.min(new_len);
     let moved = vma.tail_from(old);
     mm.insert_vma(Vma { start: to, end: to + new_len, grows_down: false, ..moved });
@@ -79,5 +78,13 @@ fn move_area(
         mm.move_page(va, to + (va - old))?;
     }
     mm.unmap_range(old, old + old_len);
+    populate_if_locked(mm, vma, to + keep, to + new_len);
     Ok(to as usize)
+}
+
+/// The part a locked area grew by is faulted in, as mlock would have.
+fn populate_if_locked(mm: &mut AddressSpace, vma: &Vma, start: u64, end: u64) {
+    if vma.locked == Mlock::Locked && start < end {
+        let _ = mm.populate(start, end);
+    }
 }

@@ -52,6 +52,10 @@ impl MappedFile for SharedAnon {
         Ok(frame)
     }
 
+    fn is_cached(&self, index: u64) -> bool {
+        self.pages.lock().contains_key(&index)
+    }
+
     fn id(&self) -> FileId {
         FileId { dev: abi::makedev(0, 1), ino: self.ino, path: Vec::from(&b"/dev/zero (deleted)"[..]) }
     }

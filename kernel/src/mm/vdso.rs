@@ -16,7 +16,7 @@ use spin::{Mutex, Once};
 
 use super::address_space::AddressSpace;
 use super::mapped::{FileId, MappedFile};
-use super::vma::{Vma, VmaKind};
+use super::vma::{Mlock, Vma, VmaKind};
 
 static IMAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/vdso.so"));
 const PAGE: usize = 4096;
@@ -142,10 +142,11 @@ pub fn map(mm: &mut AddressSpace) -> Option<u64> {
             end: start + len,
             prot,
             shared: false,
-            kind: VmaKind::Anonymous,
+            kind: VmaKind::Special,
             grows_down: false,
             file: Some(file),
             pgoff: 0,
+            locked: Mlock::Unlocked,
         });
     }
     Some(base + vvar_len)

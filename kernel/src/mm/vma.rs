@@ -16,6 +16,20 @@ pub enum VmaKind {
     /// A loaded ELF segment: the file's pages (private) where `file` is
     /// set, its zero-filled end (the bss) where not.
     Image,
+    /// The vDSO and its data page: never locked by mlock, as Linux's
+    /// special mappings.
+    Special,
+}
+
+/// mlock(2)'s state of an area (Linux's VM_LOCKED and VM_LOCKONFAULT).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mlock {
+    #[default]
+    Unlocked,
+    /// Every page is faulted in when the area is locked.
+    Locked,
+    /// Pages are locked as they are faulted in (MLOCK_ONFAULT).
+    OnFault,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -31,6 +45,7 @@ pub struct Vma {
     pub file: Option<u32>,
     /// The file page that `start` maps.
     pub pgoff: u64,
+    pub locked: Mlock,
 }
 
 impl Vma {
@@ -70,6 +85,7 @@ impl Vma {
             grows_down: flags.contains(MapFlags::MAP_GROWSDOWN),
             file: None,
             pgoff: 0,
+            locked: Mlock::Unlocked,
         }
     }
 }

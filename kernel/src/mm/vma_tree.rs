@@ -128,6 +128,7 @@ impl VmaTree {
             && prev.kind == next.kind
             && prev.shared == next.shared
             && prev.grows_down == next.grows_down
+            && prev.locked == next.locked
             && contiguous_file
         {
             self.areas.remove(&at);

@@ -18,7 +18,7 @@ use abi::{Errno, ProtFlags};
 use super::exec_file::ExecFile;
 use crate::mm::address_space::{page_down, page_up, AddressSpace, MMAP_MIN_ADDR};
 use crate::mm::mapped::MappedFile;
-use crate::mm::vma::{Vma, VmaKind};
+use crate::mm::vma::{Mlock, Vma, VmaKind};
 use crate::uaccess::USER_LIMIT;
 
 /// Where ET_DYN executables are placed: Linux's ELF_ET_DYN_BASE on x86_64
@@ -290,6 +290,7 @@ fn map_one(mm: &mut AddressSpace, elf: &Elf, ph: &Segment, vaddr: u64, vma_end: 
         grows_down: false,
         file,
         pgoff,
+        locked: Mlock::Unlocked,
     };
     let file_end = if ph.p_filesz == 0 { start } else { page_up(file_bytes_end).clamp(start, vma_end) };
     if start < file_end {

@@ -20,7 +20,7 @@ use crate::fs::d_path::NamedPath;
 use crate::fs::write_access::DenyWrite;
 use crate::fs::{namei, perm};
 use crate::mm::address_space::{page_up, AddressSpace, STACK_TOP};
-use crate::mm::vma::{Vma, VmaKind};
+use crate::mm::vma::{Mlock, Vma, VmaKind};
 use crate::sched::current;
 use crate::sched::task::Comm;
 use crate::uaccess::{read_user, read_user_cstr};
@@ -87,6 +87,7 @@ fn load_image(program: &elf::Elf, args: &ExecArgs) -> Result<Option<(AddressSpac
         grows_down: true,
         file: None,
         pgoff: 0,
+        locked: Mlock::Unlocked,
     };
     if !mm.is_free(stack.start, stack.end) {
         return Err(Errno::ENOEXEC);

@@ -44,6 +44,10 @@ impl MappedFile for ExecFile {
         self.named.path.inode.lock().file_mut()?.page_frame(index)
     }
 
+    fn is_cached(&self, index: u64) -> bool {
+        self.named.path.inode.lock().file().is_ok_and(|f| f.is_cached(index))
+    }
+
     fn id(&self) -> FileId {
         let path = &self.named.path;
         FileId { dev: path.inode.sb.dev, ino: path.inode.ino, path: d_path(path, self.named.link.as_ref()) }

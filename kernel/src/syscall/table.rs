@@ -127,6 +127,11 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::MPROTECT => mm::mprotect::sys_mprotect(a[0], a[1], a[2] as u32),
         nr::MSYNC => mm::msync::sys_msync(a[0], a[1], int(a[2])),
         nr::MADVISE => mm::madvise::sys_madvise(a[0], a[1], int(a[2])),
+        nr::MLOCK => mm::mlock::sys_mlock(a[0], a[1]),
+        nr::MLOCK2 => mm::mlock::sys_mlock2(a[0], a[1], a[2] as u32),
+        nr::MUNLOCK => mm::mlock::sys_munlock(a[0], a[1]),
+        nr::MLOCKALL => mm::mlock::sys_mlockall(int(a[0])),
+        nr::MUNLOCKALL => mm::mlock::sys_munlockall(),
         nr::MINCORE => mm::mincore::sys_mincore(a[0], a[1], a[2]),
         nr::MREMAP => mm::mremap::sys_mremap(a[0], a[1], a[2], a[3] as u32, a[4]),
         // Sockets (net/).

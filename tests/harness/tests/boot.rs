@@ -350,6 +350,16 @@ fn conformance_vm() {
 }
 
 #[test]
+fn conformance_mlock() {
+    conformance("mlock");
+}
+
+#[test]
+fn conformance_procmem() {
+    conformance("procmem");
+}
+
+#[test]
 fn conformance_mmapfile() {
     conformance("mmapfile");
 }

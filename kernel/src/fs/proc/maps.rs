@@ -33,6 +33,8 @@ pub struct MemUsage {
     pub lib: u64,
     /// Page-table pages, estimated from the 2 MiB ranges in use.
     pub page_tables: u64,
+    /// Locked areas (VmLck).
+    pub locked: u64,
 }
 
 impl MemUsage {
@@ -46,7 +48,12 @@ fn is_stack(v: &Vma) -> bool {
 }
 
 pub fn usage(mm: &AddressSpace) -> MemUsage {
-    let mut u = MemUsage { size: mm.total_size(), peak: mm.peak_size(), ..MemUsage::default() };
+    let mut u = MemUsage {
+        size: mm.total_size(),
+        peak: mm.peak_size(),
+        locked: crate::mm::mlock::locked_bytes(mm),
+        ..MemUsage::default()
+    };
     let mut exec_vm = 0;
     let mut tables = BTreeSet::new();
     for v in mm.vmas_iter() {
@@ -156,14 +163,19 @@ pub fn maps(task: &Task) -> Vec<u8> {
     let Some(mm) = task.mm() else { return out };
     let mm = mm.lock();
     for v in mm.vmas_iter() {
-        match v.kind {
-            VmaKind::Heap => line(&mut out, v, 0, 0, 0, b"[heap]"),
-            VmaKind::Stack => line(&mut out, v, 0, 0, 0, b"[stack]"),
-            VmaKind::Image | VmaKind::Anonymous => match v.file.and_then(|id| mm.file_id(id)) {
-                Some(f) => line(&mut out, v, v.pgoff * PAGE, f.dev, f.ino, &f.path),
-                None => line(&mut out, v, 0, 0, 0, b""),
-            },
-        }
+        area_line(&mut out, &mm, v);
     }
     out
+}
+
+/// The maps line of area `v` of `mm`.
+pub(super) fn area_line(out: &mut Vec<u8>, mm: &AddressSpace, v: &Vma) {
+    match v.kind {
+        VmaKind::Heap => line(out, v, 0, 0, 0, b"[heap]"),
+        VmaKind::Stack => line(out, v, 0, 0, 0, b"[stack]"),
+        VmaKind::Image | VmaKind::Anonymous | VmaKind::Special => match v.file.and_then(|id| mm.file_id(id)) {
+            Some(f) => line(out, v, v.pgoff * PAGE, f.dev, f.ino, &f.path),
+            None => line(out, v, 0, 0, 0, b""),
+        },
+    }
 }

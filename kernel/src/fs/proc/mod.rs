@@ -27,8 +27,10 @@ mod cpuinfo;
 mod file;
 mod maps;
 mod pid_files;
+mod pid_mem;
 mod pid_sched;
 mod pid_stat;
+mod smaps;
 mod system;
 mod table;
 
@@ -436,6 +438,9 @@ fn open(inode: &Arc<Inode>, node: &Arc<ProcNode>, _flags: OpenFlags) -> Result<a
             if matches!(kind, FileKind::Environ | FileKind::Auxv | FileKind::FdInfo) {
                 may_access(&*node.task()?)?;
             }
+            if matches!(kind, FileKind::Mem | FileKind::Pagemap) {
+                return pid_mem::open(&node.task()?, kind);
+            }
             Ok(Box::new(file::ProcFile::new(node.clone(), kind)))
         }
         What::Link(_) => Err(Errno::ELOOP),
@@ -457,6 +462,7 @@ fn generate(node: &ProcNode, kind: FileKind) -> Result<Vec<u8>, Errno> {
         FileKind::Sched => Ok(pid_sched::sched(&task, pid)),
         FileKind::Status => Ok(pid_stat::status(&task, thread)),
         FileKind::Maps => Ok(maps::maps(&task)),
+        FileKind::Smaps => Ok(smaps::smaps(&task)),
         FileKind::FdInfo => match node.kind {
             Kind::FdInfo(_, fd) => pid_files::fdinfo(&task, fd),
             _ => Err(Errno::EINVAL),

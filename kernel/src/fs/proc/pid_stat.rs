@@ -203,7 +203,7 @@ pub fn status(task: &Arc<Task>, thread: bool) -> Vec<u8> {
     if let Some(u) = memory(task) {
         kb_line(&mut s, "VmPeak", u.peak);
         kb_line(&mut s, "VmSize", u.size);
-        kb_line(&mut s, "VmLck", 0);
+        kb_line(&mut s, "VmLck", u.locked);
         kb_line(&mut s, "VmPin", 0);
         // The peak resident set is not tracked between reads: the
         // current one stands for it.

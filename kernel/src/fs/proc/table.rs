@@ -65,6 +65,9 @@ pub enum FileKind {
     Environ,
     Auxv,
     Maps,
+    Smaps,
+    Mem,
+    Pagemap,
     Limits,
     Mounts,
     Mountinfo,
@@ -230,7 +233,7 @@ const fn pid_link(name: &'static str, kind: LinkKind) -> PidEntry {
 }
 
 /// A process directory's entries, in Linux's order (tgid_base_stuff).
-pub static PID_ENTRIES: [PidEntry; 22] = [
+pub static PID_ENTRIES: [PidEntry; 25] = [
     pid_dir("task", 0o555, DirKind::Task, true),
     pid_dir("fd", 0o500, DirKind::Fd, false),
     pid_dir("fdinfo", 0o555, DirKind::FdInfo, false),
@@ -244,6 +247,9 @@ pub static PID_ENTRIES: [PidEntry; 22] = [
     pid_file("stat", 0o444, FileKind::PidStat),
     pid_file("statm", 0o444, FileKind::Statm),
     pid_file("maps", 0o444, FileKind::Maps),
+    pid_file("smaps", 0o444, FileKind::Smaps),
+    pid_file("mem", 0o600, FileKind::Mem),
+    pid_file("pagemap", 0o400, FileKind::Pagemap),
     pid_link("cwd", LinkKind::Cwd),
     pid_link("root", LinkKind::Root),
     pid_link("exe", LinkKind::Exe),
