@@ -77,6 +77,8 @@ static void check_nonblock_and_flags(void)
 	int avail = -1;
 	EXPECT_RET("ioctl(FIONREAD)", ioctl(fds[0], FIONREAD, &avail), 0);
 	EXPECT_RET("FIONREAD counts the 3 bytes", avail, 3);
+	avail = -1;
+	EXPECT_RET("FIONREAD on the write end counts them too", ioctl(fds[1], FIONREAD, &avail) == 0 && avail == 3, 1);
 	EXPECT_ERRNO("pipe2 with an unknown flag", syscall(SYS_pipe2, fds, 0x1), EINVAL);
 	EXPECT_ERRNO("pipe2 into a bad pointer", syscall(SYS_pipe2, (void *)1, 0), EFAULT);
 	close(fds[0]);

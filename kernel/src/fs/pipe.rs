@@ -7,6 +7,7 @@
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::any::Any;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
@@ -127,6 +128,15 @@ impl WriteEnd {
 }
 
 impl Pipe {
+    /// FIONREAD, on either end: the bytes the pipe holds.
+    fn ioctl(&self, cmd: u32, arg: u64) -> Result<usize, Errno> {
+        if cmd as usize == abi::ioctl::FIONREAD {
+            let n = self.state.lock().data.len() as i32;
+            return write_user(arg, &n).map(|_| 0);
+        }
+        Err(Errno::ENOTTY)
+    }
+
     /// F_GETPIPE_SZ and F_SETPIPE_SZ.
     pub fn fcntl(&self, cmd: i32, arg: u64) -> Result<usize, Errno> {
         let mut s = self.state.lock();
@@ -148,6 +158,126 @@ impl Pipe {
     }
 }
 
+impl Pipe {
+    /// Waits until the pipe holds data, then runs `take` on its state;
+    /// None when it is empty with no writer left (end of file). EAGAIN
+    /// when it would wait and `nonblock`; a signal ends the wait
+    /// (ERESTARTSYS restarts the call or fails it with EINTR, as the
+    /// signal's disposition says).
+    pub(super) fn with_data<R>(
+        &self,
+        nonblock: bool,
+        mut take: impl FnMut(&mut State) -> R,
+    ) -> Result<Option<R>, Errno> {
+        let taken = self.readable.wait_interruptible(|| {
+            let mut s = self.state.lock();
+            if !s.data.is_empty() {
+                s.reads += 1;
+                Some(Ok(Some(take(&mut s))))
+            } else if s.writers == 0 {
+                Some(Ok(None))
+            } else if nonblock {
+                Some(Err(Errno::EAGAIN))
+            } else {
+                None
+            }
+        })??;
+        if taken.is_some() {
+            self.writable.wake_all();
+        }
+        Ok(taken)
+    }
+
+    /// Waits for room for `len` bytes (all of them when they make an
+    /// atomic write, PIPE_BUF or less; any room otherwise), then runs
+    /// `put` on the state and the room; returns what `put` returns.
+    /// EPIPE, with SIGPIPE, once no reader is left.
+    pub(super) fn with_room(
+        &self,
+        nonblock: bool,
+        len: usize,
+        mut put: impl FnMut(&mut State, usize) -> usize,
+    ) -> Result<usize, Errno> {
+        let step = self.writable.wait_interruptible(|| {
+            let mut s = self.state.lock();
+            if s.readers == 0 {
+                return Some(Err(Errno::EPIPE));
+            }
+            let room = s.capacity.saturating_sub(s.data.len());
+            let needed = if len <= PIPE_BUF.min(s.capacity) { len } else { 1 };
+            if room >= needed {
+                s.writes += 1;
+                return Some(Ok(put(&mut s, room)));
+            }
+            if nonblock {
+                return Some(Err(Errno::EAGAIN));
+            }
+            None
+        });
+        match step.and_then(|r| r) {
+            Ok(n) => {
+                self.readable.wake_all();
+                Ok(n)
+            }
+            Err(e) => {
+                if e == Errno::EPIPE {
+                    send_sigpipe();
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+/// What splice(2), tee(2) and vmsplice(2) do with a pipe's bytes.
+impl Pipe {
+    /// Takes up to `max` bytes, waiting for some; empty at end of file.
+    pub fn take(&self, max: usize, nonblock: bool) -> Result<Vec<u8>, Errno> {
+        let taken = self.with_data(nonblock, |s| {
+            let n = max.min(s.data.len());
+            s.data.drain(..n).collect()
+        })?;
+        Ok(taken.unwrap_or_default())
+    }
+
+    /// Copies up to `max` bytes without taking them, waiting for some;
+    /// empty at end of file.
+    pub fn peek(&self, max: usize, nonblock: bool) -> Result<Vec<u8>, Errno> {
+        let seen = self.with_data(nonblock, |s| s.data.range(..max.min(s.data.len())).copied().collect())?;
+        Ok(seen.unwrap_or_default())
+    }
+
+    /// Puts bytes taken by `take` back in front, when their destination
+    /// took fewer: none is lost.
+    pub fn put_back(&self, data: &[u8]) {
+        let mut s = self.state.lock();
+        for &b in data.iter().rev() {
+            s.data.push_front(b);
+        }
+        drop(s);
+        self.readable.wake_all();
+    }
+
+    /// Waits for room; returns how many bytes fit now.
+    pub fn wait_room(&self, nonblock: bool) -> Result<usize, Errno> {
+        self.with_room(nonblock, usize::MAX, |_, room| room)
+    }
+
+    /// Appends bytes already taken from elsewhere, even past the capacity
+    /// (only when another writer filled the room `wait_room` found): they
+    /// cannot be given back.
+    pub fn append(&self, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        let mut s = self.state.lock();
+        s.data.extend(data);
+        s.writes += 1;
+        drop(s);
+        self.readable.wake_all();
+    }
+}
+
 impl File for ReadEnd {
     fn object(&self) -> Option<&dyn Any> {
         Some(self.0.as_ref())
@@ -157,31 +287,17 @@ impl File for ReadEnd {
         if buf.is_empty() {
             return Ok(0);
         }
-        let pipe = &self.0;
-        // A signal ends the wait: ERESTARTSYS restarts the read or fails
-        // it with EINTR, as the signal's disposition says.
-        let n = pipe.readable.wait_interruptible(|| {
-            let mut s = pipe.state.lock();
-            if !s.data.is_empty() {
-                let n = buf.len().min(s.data.len());
-                // The queue's two halves, copied whole, then dropped.
-                let (front, back) = s.data.as_slices();
-                let first = n.min(front.len());
-                buf[..first].copy_from_slice(&front[..first]);
-                buf[first..n].copy_from_slice(&back[..n - first]);
-                s.data.drain(..n);
-                s.reads += 1;
-                Some(Ok(n))
-            } else if s.writers == 0 {
-                Some(Ok(0))
-            } else if flags.contains(OpenFlags::O_NONBLOCK) {
-                Some(Err(Errno::EAGAIN))
-            } else {
-                None
-            }
-        })??;
-        pipe.writable.wake_all();
-        Ok(n)
+        let taken = self.0.with_data(flags.contains(OpenFlags::O_NONBLOCK), |s| {
+            let n = buf.len().min(s.data.len());
+            // The queue's two halves, copied whole, then dropped.
+            let (front, back) = s.data.as_slices();
+            let first = n.min(front.len());
+            buf[..first].copy_from_slice(&front[..first]);
+            buf[first..n].copy_from_slice(&back[..n - first]);
+            s.data.drain(..n);
+            n
+        })?;
+        Ok(taken.unwrap_or(0))
     }
 
     fn write(&self, _buf: &[u8], _flags: OpenFlags) -> Result<usize, Errno> {
@@ -217,17 +333,17 @@ impl File for ReadEnd {
     }
 
     fn ioctl(&self, cmd: u32, arg: u64) -> Result<usize, Errno> {
-        if cmd as usize == abi::ioctl::FIONREAD {
-            let n = self.0.state.lock().data.len() as i32;
-            return write_user(arg, &n).map(|_| 0);
-        }
-        Err(Errno::ENOTTY)
+        self.0.ioctl(cmd, arg)
     }
 }
 
 impl File for WriteEnd {
     fn object(&self) -> Option<&dyn Any> {
         Some(self.0.as_ref())
+    }
+
+    fn ioctl(&self, cmd: u32, arg: u64) -> Result<usize, Errno> {
+        self.0.ioctl(cmd, arg)
     }
 
     fn read(&self, _buf: &mut [u8], _flags: OpenFlags) -> Result<usize, Errno> {
@@ -262,40 +378,19 @@ impl File for WriteEnd {
 
     fn write(&self, buf: &[u8], flags: OpenFlags) -> Result<usize, Errno> {
         let pipe = &self.0;
+        let nonblock = flags.contains(OpenFlags::O_NONBLOCK);
         let mut done = 0;
         while done < buf.len() {
-            let step = pipe.writable.wait_interruptible(|| {
-                let mut s = pipe.state.lock();
-                if s.readers == 0 {
-                    return Some(Err(Errno::EPIPE));
-                }
-                let room = s.capacity.saturating_sub(s.data.len());
-                let left = buf.len() - done;
-                // Small writes go in whole or wait; large ones in pieces.
-                let needed = if left <= PIPE_BUF.min(s.capacity) { left } else { 1 };
-                if room >= needed {
-                    let n = room.min(left);
-                    s.data.extend(&buf[done..done + n]);
-                    s.writes += 1;
-                    return Some(Ok(n));
-                }
-                if flags.contains(OpenFlags::O_NONBLOCK) {
-                    return Some(Err(Errno::EAGAIN));
-                }
-                None
+            let left = buf.len() - done;
+            // Small writes go in whole or wait; large ones in pieces.
+            let step = pipe.with_room(nonblock, left, |s, room| {
+                let n = room.min(left);
+                s.data.extend(&buf[done..done + n]);
+                n
             });
-            let step = step.and_then(|r| r);
             match step {
-                Ok(n) => {
-                    done += n;
-                    pipe.readable.wake_all();
-                }
-                Err(e) if done == 0 => {
-                    if e == Errno::EPIPE {
-                        send_sigpipe();
-                    }
-                    return Err(e);
-                }
+                Ok(n) => done += n,
+                Err(e) if done == 0 => return Err(e),
                 Err(_) => break,
             }
         }

@@ -33,6 +33,12 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::OPEN => fs::open::sys_open(a[0], u32v(a[1]), u32v(a[2])),
         nr::OPENAT => fs::open::sys_openat(int(a[0]), a[1], u32v(a[2]), u32v(a[3])),
         nr::CREAT => fs::open::sys_creat(a[0], u32v(a[1])),
+        nr::SPLICE => fs::splice::sys_splice(int(a[0]), a[1], int(a[2]), a[3], a[4] as usize, a[5] as u32),
+        nr::TEE => fs::splice::sys_tee(int(a[0]), int(a[1]), a[2] as usize, a[3] as u32),
+        nr::VMSPLICE => fs::splice::sys_vmsplice(int(a[0]), a[1], a[2], a[3] as u32),
+        nr::COPY_FILE_RANGE => {
+            fs::copy_range::sys_copy_file_range(int(a[0]), a[1], int(a[2]), a[3], a[4] as usize, a[5] as u32)
+        }
         nr::SENDFILE => fs::read_write::sys_sendfile(int(a[0]), int(a[1]), a[2], a[3] as usize),
         nr::LSEEK => fs::read_write::sys_lseek(int(a[0]), a[1] as i64, int(a[2])),
         nr::PREAD64 => fs::read_write::sys_pread64(int(a[0]), a[1], a[2] as usize, a[3] as i64),

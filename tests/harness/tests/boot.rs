@@ -360,6 +360,11 @@ fn conformance_procmem() {
 }
 
 #[test]
+fn conformance_splice() {
+    conformance("splice");
+}
+
+#[test]
 fn conformance_mmapfile() {
     conformance("mmapfile");
 }
