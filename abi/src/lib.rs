@@ -22,6 +22,7 @@ pub mod ipc;
 pub mod loop_dev;
 pub mod mman;
 pub mod open;
+pub mod personality;
 pub mod prctl;
 pub mod sched;
 pub mod signal;

@@ -251,6 +251,21 @@ static void check_directories_and_paths(void)
 	close(dfd);
 }
 
+/* musl has no wrappers for these: the raw calls (pos_l, pos_h). */
+#define RWF_DSYNC_ 0x2
+#define RWF_NOWAIT_ 0x8
+#define RWF_APPEND_ 0x10
+
+static long preadv2_(int fd, const struct iovec *v, int n, long pos, int flags)
+{
+	return syscall(SYS_preadv2, fd, v, n, pos, 0L, flags);
+}
+
+static long pwritev2_(int fd, const struct iovec *v, int n, long pos, int flags)
+{
+	return syscall(SYS_pwritev2, fd, v, n, pos, 0L, flags);
+}
+
 static void check_vectors(void)
 {
 	int fd = open("vec", O_CREAT | O_TRUNC | O_RDWR, 0644);
@@ -270,6 +285,26 @@ static void check_vectors(void)
 	EXPECT_RET("neither moved the offset", lseek(fd, 0, SEEK_CUR), 6);
 	EXPECT_ERRNO("readv with a negative count", syscall(SYS_readv, fd, r, -1), EINVAL);
 	EXPECT_ERRNO("readv of a bad iovec", syscall(SYS_readv, fd, (void *)8, 1), EFAULT);
+
+	/* preadv2 and pwritev2: an offset of -1 is the file's, and flags. */
+	struct iovec z[1] = {{"Z", 1}};
+	EXPECT_RET("pwritev2 at 0", pwritev2_(fd, z, 1, 0, 0), 1);
+	EXPECT_RET("pwritev2 with RWF_APPEND writes at the end", pwritev2_(fd, z, 1, 0, RWF_APPEND_), 1);
+	EXPECT_RET("the file grew by it", lseek(fd, 0, SEEK_END), 7);
+	lseek(fd, 1, SEEK_SET);
+	memset(b, 0, sizeof b);
+	EXPECT_RET("preadv2 at -1 reads at the offset", preadv2_(fd, q, 1, -1, 0), 4);
+	EXPECT_RET("and moves it", lseek(fd, 0, SEEK_CUR) == 5 && strcmp(b, "bXYe") == 0, 1);
+	EXPECT_RET("pwritev2 with RWF_DSYNC", pwritev2_(fd, z, 1, 6, RWF_DSYNC_), 1);
+	EXPECT_RET("preadv2 with RWF_NOWAIT of a cached file", preadv2_(fd, q, 1, 0, RWF_NOWAIT_), 4);
+	EXPECT_ERRNO("preadv2 with an unknown flag", preadv2_(fd, q, 1, 0, 0x40000000), EOPNOTSUPP);
+	EXPECT_ERRNO("preadv2 at -2", preadv2_(fd, q, 1, -2, 0), EINVAL);
+	int pfd[2];
+	pipe(pfd);
+	EXPECT_ERRNO("preadv2 at an offset of a pipe", preadv2_(pfd[0], q, 1, 0, 0), ESPIPE);
+	EXPECT_ERRNO("preadv2 with RWF_NOWAIT of an empty pipe", preadv2_(pfd[0], q, 1, -1, RWF_NOWAIT_), EAGAIN);
+	close(pfd[0]);
+	close(pfd[1]);
 	close(fd);
 }
 

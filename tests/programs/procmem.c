@@ -4,8 +4,9 @@
  * addresses (a read-only private page takes the write in the process's
  * own copy and the file keeps its bytes), EIO where nothing is mapped,
  * pagemap's present/exclusive/file bits and frame numbers, its EINVAL for
- * unaligned reads, smaps' Rss and Anonymous, and mincore seeing pages
- * another process brought into a shared file's cache.
+ * unaligned reads, smaps' Rss and Anonymous, mincore seeing pages
+ * another process brought into a shared file's cache, and
+ * process_vm_readv/writev across iovecs with the other side's rights.
  */
 #include "common.h"
 #include "procparse.h"
@@ -14,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #define PAGE 4096
@@ -150,6 +152,43 @@ static void check_smaps_and_mincore(void)
 	unlink(path);
 }
 
+static void check_process_vm(void)
+{
+	static char remote[32] = "0123456789abcdefghij";
+	static char target[16];
+	int ready[2];
+	pipe(ready);
+	char *ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		remote[0] = 'C';
+		write(ready[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	char c;
+	read(ready[0], &c, 1);
+	char a[4] = {0}, b[8] = {0};
+	struct iovec local[2] = {{a, 3}, {b, 7}};
+	struct iovec rem[2] = {{remote, 4}, {remote + 10, 6}};
+	EXPECT_RET("process_vm_readv across iovecs", process_vm_readv(pid, local, 2, rem, 2, 0), 10);
+	EXPECT_RET("the child's bytes, in order", memcmp(a, "C12", 3) == 0 && memcmp(b, "3abcdef", 7) == 0, 1);
+	struct iovec out = {"XYZ", 3};
+	struct iovec there = {target, 3};
+	EXPECT_RET("process_vm_writev", process_vm_writev(pid, &out, 1, &there, 1, 0), 3);
+	struct iovec back = {b, 3};
+	EXPECT_RET("reading them back", process_vm_readv(pid, &back, 1, &there, 1, 0), 3);
+	EXPECT_RET("the child holds them", memcmp(b, "XYZ", 3), 0);
+	EXPECT_RET("this process's copy is untouched", target[0], 0);
+	struct iovec into_ro = {ro, 3};
+	EXPECT_ERRNO("process_vm_writev into a read-only page", process_vm_writev(pid, &out, 1, &into_ro, 1, 0), EFAULT);
+	EXPECT_ERRNO("process_vm_readv with flags", process_vm_readv(pid, local, 2, rem, 2, 1), EINVAL);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	EXPECT_ERRNO("process_vm_readv of a process that is gone", process_vm_readv(pid, local, 2, rem, 2, 0), ESRCH);
+	munmap(ro, PAGE);
+}
+
 int main(void)
 {
 	proc_mount_if_needed();
@@ -157,5 +196,6 @@ int main(void)
 	check_pagemap();
 	check_mem();
 	check_smaps_and_mincore();
+	check_process_vm();
 	return tdone();
 }

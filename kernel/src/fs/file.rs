@@ -254,11 +254,17 @@ impl OpenFile {
     /// Reads at the file offset (positioned files) or from the stream,
     /// without advancing the offset: see `advance`.
     pub fn read_at_pos(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+        self.read_at_pos_with(buf, OpenFlags::empty())
+    }
+
+    /// As `read_at_pos`, with `extra` flags for this read only (preadv2's
+    /// RWF_NOWAIT is O_NONBLOCK).
+    pub fn read_at_pos_with(&self, buf: &mut [u8], extra: OpenFlags) -> Result<usize, Errno> {
         self.check_readable()?;
         if self.positioned() {
             self.file.read_at(buf, self.pos())
         } else {
-            self.file.read(buf, self.flags())
+            self.file.read(buf, self.flags() | extra)
         }
     }
 
@@ -271,11 +277,17 @@ impl OpenFile {
     }
 
     pub fn write(&self, buf: &[u8]) -> Result<usize, Errno> {
+        self.write_with(buf, OpenFlags::empty())
+    }
+
+    /// As `write`, with `extra` flags for this write only (pwritev2's
+    /// RWF_APPEND is O_APPEND, RWF_NOWAIT O_NONBLOCK).
+    pub fn write_with(&self, buf: &[u8], extra: OpenFlags) -> Result<usize, Errno> {
         self.check_writable()?;
         if !self.positioned() {
-            return self.file.write(buf, self.flags());
+            return self.file.write(buf, self.flags() | extra);
         }
-        let (n, end) = self.file.write_at(buf, self.pos(), self.flags())?;
+        let (n, end) = self.file.write_at(buf, self.pos(), self.flags() | extra)?;
         self.set_pos(end);
         Ok(n)
     }
@@ -289,8 +301,13 @@ impl OpenFile {
     /// pwrite64: at `pos` (at the end under O_APPEND, as Linux does),
     /// leaving the offset alone.
     pub fn pwrite(&self, buf: &[u8], pos: u64) -> Result<usize, Errno> {
+        self.pwrite_with(buf, pos, OpenFlags::empty())
+    }
+
+    /// As `pwrite`, with `extra` flags for this write only.
+    pub fn pwrite_with(&self, buf: &[u8], pos: u64, extra: OpenFlags) -> Result<usize, Errno> {
         self.check_writable()?;
-        self.file.write_at(buf, pos, self.flags()).map(|(n, _)| n)
+        self.file.write_at(buf, pos, self.flags() | extra).map(|(n, _)| n)
     }
 
     pub fn seek(&self, offset: i64, whence: i32) -> Result<u64, Errno> {

@@ -5,7 +5,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use abi::fcntl::{SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET};
-use abi::{Errno, Iovec};
+use abi::{Errno, Iovec, OpenFlags};
 
 use super::file::{get_file, OpenFile};
 use crate::uaccess::{check_user_range, copy_from_user_partial, copy_to_user, read_user};
@@ -29,14 +29,14 @@ enum At {
 /// read could wait for data that never comes); others until `count` bytes,
 /// the end of the file, or a fault after some bytes, which returns the
 /// count so far, as Linux does.
-fn read_to_user(file: &OpenFile, buf: u64, count: usize, at: At) -> Result<usize, Errno> {
+fn read_to_user(file: &OpenFile, buf: u64, count: usize, at: At, extra: OpenFlags) -> Result<usize, Errno> {
     let count = count.min(MAX_RW_COUNT);
     let mut kbuf = vec![0u8; count.min(CHUNK)];
     let mut done = 0;
     loop {
         let want = (count - done).min(CHUNK);
         let step = match at {
-            At::Offset => file.read_at_pos(&mut kbuf[..want]),
+            At::Offset => file.read_at_pos_with(&mut kbuf[..want], extra),
             At::Pos(pos) => file.pread(&mut kbuf[..want], pos + done as u64),
         };
         let n = match step {
@@ -64,7 +64,7 @@ fn read_to_user(file: &OpenFile, buf: u64, count: usize, at: At) -> Result<usize
 
 /// Writes user memory to a file chunk by chunk. A fault after some bytes
 /// were written returns the count so far, as Linux does.
-fn write_from_user(file: &OpenFile, buf: u64, count: usize, at: At) -> Result<usize, Errno> {
+fn write_from_user(file: &OpenFile, buf: u64, count: usize, at: At, extra: OpenFlags) -> Result<usize, Errno> {
     let count = count.min(MAX_RW_COUNT);
     let mut done = 0;
     let mut kbuf = vec![0u8; count.min(CHUNK)];
@@ -75,8 +75,8 @@ fn write_from_user(file: &OpenFile, buf: u64, count: usize, at: At) -> Result<us
             break;
         }
         let step = match at {
-            At::Offset => file.write(&kbuf[..got]),
-            At::Pos(pos) => file.pwrite(&kbuf[..got], pos + done as u64),
+            At::Offset => file.write_with(&kbuf[..got], extra),
+            At::Pos(pos) => file.pwrite_with(&kbuf[..got], pos + done as u64, extra),
         };
         let written = match step {
             Ok(n) => n,
@@ -97,7 +97,7 @@ fn write_from_user(file: &OpenFile, buf: u64, count: usize, at: At) -> Result<us
 pub fn sys_read(fd: i32, buf: u64, count: usize) -> Result<usize, Errno> {
     let file = get_file(fd)?;
     check_user_range(buf, count)?;
-    read_to_user(&file, buf, count, At::Offset)
+    read_to_user(&file, buf, count, At::Offset, OpenFlags::empty())
 }
 
 pub fn sys_write(fd: i32, buf: u64, count: usize) -> Result<usize, Errno> {
@@ -107,7 +107,7 @@ pub fn sys_write(fd: i32, buf: u64, count: usize) -> Result<usize, Errno> {
         return file.write(&[]);
     }
     check_user_range(buf, count)?;
-    write_from_user(&file, buf, count, At::Offset)
+    write_from_user(&file, buf, count, At::Offset, OpenFlags::empty())
 }
 
 fn check_pos(pos: i64) -> Result<u64, Errno> {
@@ -118,7 +118,7 @@ pub fn sys_pread64(fd: i32, buf: u64, count: usize, pos: i64) -> Result<usize, E
     let file = get_file(fd)?;
     let pos = check_pos(pos)?;
     check_user_range(buf, count)?;
-    read_to_user(&file, buf, count, At::Pos(pos))
+    read_to_user(&file, buf, count, At::Pos(pos), OpenFlags::empty())
 }
 
 pub fn sys_pwrite64(fd: i32, buf: u64, count: usize, pos: i64) -> Result<usize, Errno> {
@@ -128,7 +128,7 @@ pub fn sys_pwrite64(fd: i32, buf: u64, count: usize, pos: i64) -> Result<usize, 
         return file.pwrite(&[], pos);
     }
     check_user_range(buf, count)?;
-    write_from_user(&file, buf, count, At::Pos(pos))
+    write_from_user(&file, buf, count, At::Pos(pos), OpenFlags::empty())
 }
 
 /// Reads and checks a whole iovec array before any transfer, as Linux does.
@@ -152,7 +152,7 @@ pub fn read_iovecs(iov: u64, iovcnt: i32) -> Result<Vec<Iovec>, Errno> {
 
 /// Transfers each buffer in turn; a short transfer ends the call, an error
 /// after some bytes returns the count so far.
-fn vectored(file: &OpenFile, iovecs: &[Iovec], at: At, write: bool) -> Result<usize, Errno> {
+fn vectored(file: &OpenFile, iovecs: &[Iovec], at: At, write: bool, extra: OpenFlags) -> Result<usize, Errno> {
     let mut done = 0;
     for v in iovecs.iter().filter(|v| v.iov_len > 0) {
         let here = match at {
@@ -160,9 +160,9 @@ fn vectored(file: &OpenFile, iovecs: &[Iovec], at: At, write: bool) -> Result<us
             At::Pos(pos) => At::Pos(pos + done as u64),
         };
         let step = if write {
-            write_from_user(file, v.iov_base, v.iov_len as usize, here)
+            write_from_user(file, v.iov_base, v.iov_len as usize, here, extra)
         } else {
-            read_to_user(file, v.iov_base, v.iov_len as usize, here)
+            read_to_user(file, v.iov_base, v.iov_len as usize, here, extra)
         };
         match step {
             Ok(n) => {
@@ -181,27 +181,78 @@ fn vectored(file: &OpenFile, iovecs: &[Iovec], at: At, write: bool) -> Result<us
 pub fn sys_readv(fd: i32, iov: u64, iovcnt: i32) -> Result<usize, Errno> {
     let file = get_file(fd)?;
     let iovecs = read_iovecs(iov, iovcnt)?;
-    vectored(&file, &iovecs, At::Offset, false)
+    vectored(&file, &iovecs, At::Offset, false, OpenFlags::empty())
 }
 
 pub fn sys_writev(fd: i32, iov: u64, iovcnt: i32) -> Result<usize, Errno> {
     let file = get_file(fd)?;
     let iovecs = read_iovecs(iov, iovcnt)?;
-    vectored(&file, &iovecs, At::Offset, true)
+    vectored(&file, &iovecs, At::Offset, true, OpenFlags::empty())
 }
 
 pub fn sys_preadv(fd: i32, iov: u64, iovcnt: i32, pos: i64) -> Result<usize, Errno> {
     let file = get_file(fd)?;
     let iovecs = read_iovecs(iov, iovcnt)?;
     let pos = check_pos(pos)?;
-    vectored(&file, &iovecs, At::Pos(pos), false)
+    vectored(&file, &iovecs, At::Pos(pos), false, OpenFlags::empty())
 }
 
 pub fn sys_pwritev(fd: i32, iov: u64, iovcnt: i32, pos: i64) -> Result<usize, Errno> {
     let file = get_file(fd)?;
     let iovecs = read_iovecs(iov, iovcnt)?;
     let pos = check_pos(pos)?;
-    vectored(&file, &iovecs, At::Pos(pos), true)
+    vectored(&file, &iovecs, At::Pos(pos), true, OpenFlags::empty())
+}
+
+/// preadv2's and pwritev2's flags (RWF_HIPRI, RWF_DSYNC, RWF_SYNC,
+/// RWF_NOWAIT, RWF_APPEND); others are EOPNOTSUPP.
+const RWF_SUPPORTED: u32 = 0x1f;
+const RWF_DSYNC: u32 = 0x2;
+const RWF_SYNC: u32 = 0x4;
+const RWF_NOWAIT: u32 = 0x8;
+const RWF_APPEND: u32 = 0x10;
+
+/// preadv2 and pwritev2: at `pos`, or at the file offset when it is -1;
+/// the flags for this call only. As Linux, an empty transfer checks no
+/// flag, and RWF_NOWAIT needs a file that can avoid waiting (regular
+/// files, pipes, sockets).
+fn vectored2(fd: i32, iov: u64, iovcnt: i32, pos: i64, flags: u32, write: bool) -> Result<usize, Errno> {
+    if pos < -1 {
+        return Err(Errno::EINVAL);
+    }
+    let file = get_file(fd)?;
+    let at = if pos == -1 { At::Offset } else { At::Pos(pos as u64) };
+    if pos != -1 && !file.positioned() {
+        return Err(Errno::ESPIPE);
+    }
+    let iovecs = read_iovecs(iov, iovcnt)?;
+    if iovecs.iter().all(|v| v.iov_len == 0) {
+        return Ok(0);
+    }
+    let nowait_capable = matches!(file.inode().kind(), abi::S_IFREG | abi::S_IFIFO | abi::S_IFSOCK);
+    if flags & !RWF_SUPPORTED != 0 || (flags & RWF_NOWAIT != 0 && !nowait_capable) {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let mut extra = OpenFlags::empty();
+    if flags & RWF_NOWAIT != 0 {
+        extra |= OpenFlags::O_NONBLOCK;
+    }
+    if write && flags & RWF_APPEND != 0 {
+        extra |= OpenFlags::O_APPEND;
+    }
+    let n = vectored(&file, &iovecs, at, write, extra)?;
+    if write && flags & (RWF_DSYNC | RWF_SYNC) != 0 {
+        file.fsync()?;
+    }
+    Ok(n)
+}
+
+pub fn sys_preadv2(fd: i32, iov: u64, iovcnt: i32, pos: i64, flags: u32) -> Result<usize, Errno> {
+    vectored2(fd, iov, iovcnt, pos, flags, false)
+}
+
+pub fn sys_pwritev2(fd: i32, iov: u64, iovcnt: i32, pos: i64, flags: u32) -> Result<usize, Errno> {
+    vectored2(fd, iov, iovcnt, pos, flags, true)
 }
 
 /// sendfile(2): copies from `in_fd` (at `*offset` when given, which is

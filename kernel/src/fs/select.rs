@@ -169,10 +169,15 @@ pub fn sys_ppoll(fds: u64, nfds: u32, tsp: u64, sigmask: u64, sigsetsize: usize)
     let old = set_sigmask(sigmask, sigsetsize)?;
     let result = do_poll(fds, nfds, deadline);
     restore_sigmask(old, &result);
-    if let (Some(d), true) = (deadline, result.is_ok()) {
+    if let (Some(d), true, false) = (deadline, result.is_ok(), sticky_timeouts()) {
         write_user(tsp, &Timespec::from_nanos(d.saturating_sub(uptime_ns())))?;
     }
     result
+}
+
+/// personality(2)'s STICKY_TIMEOUTS: the timeout is not written back.
+fn sticky_timeouts() -> bool {
+    current().personality.load(core::sync::atomic::Ordering::Relaxed) & abi::personality::STICKY_TIMEOUTS != 0
 }
 
 /// The three fd_sets of select, as bit vectors of `n` descriptors.
@@ -249,7 +254,7 @@ pub fn sys_select(n: i32, readfds: u64, writefds: u64, exceptfds: u64, timeout: 
         deadline_after(ns)
     };
     let result = do_select(n, [readfds, writefds, exceptfds], deadline);
-    if let (Some(d), true) = (deadline, result.is_ok()) {
+    if let (Some(d), true, false) = (deadline, result.is_ok(), sticky_timeouts()) {
         write_user(timeout, &Timeval::from_nanos(d.saturating_sub(uptime_ns())))?;
     }
     result
@@ -267,7 +272,7 @@ pub fn sys_pselect6(n: i32, readfds: u64, writefds: u64, exceptfds: u64, tsp: u6
     };
     let result = do_select(n, [readfds, writefds, exceptfds], deadline);
     restore_sigmask(old, &result);
-    if let (Some(d), true) = (deadline, result.is_ok()) {
+    if let (Some(d), true, false) = (deadline, result.is_ok(), sticky_timeouts()) {
         write_user(tsp, &Timespec::from_nanos(d.saturating_sub(uptime_ns())))?;
     }
     result

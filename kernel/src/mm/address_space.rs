@@ -146,15 +146,19 @@ impl AddressSpace {
         self.files.get(&id).map(|f| f.id())
     }
 
-    /// Reads user memory for another process or /proc/PID/mem, faulting
-    /// pages in as a read would; a page of an area without rights is read
-    /// only if it is there (Linux reads with FOLL_FORCE). Returns the bytes
-    /// read, up to the first that cannot be.
-    pub fn read_remote(&mut self, va: u64, out: &mut [u8]) -> usize {
+    /// Reads user memory for another process (process_vm_readv) or
+    /// /proc/PID/mem, faulting pages in as a read would. With `force`
+    /// (/proc/PID/mem, Linux's FOLL_FORCE) a page of an area without
+    /// rights is read if it is there; without, such areas end the read.
+    /// Returns the bytes read, up to the first that cannot be.
+    pub fn read_remote(&mut self, va: u64, out: &mut [u8], force: bool) -> usize {
         let mut done = 0;
         while done < out.len() {
             let at = va + done as u64;
             let Some(vma) = self.find_vma(at).copied() else { break };
+            if !force && !vma.prot.contains(ProtFlags::PROT_READ) {
+                break;
+            }
             if !vma.prot.is_empty() && self.fault_in(at, &vma, false).is_err() {
                 break;
             }
@@ -167,16 +171,18 @@ impl AddressSpace {
         done
     }
 
-    /// Writes user memory for /proc/PID/mem: private pages are written in
-    /// the process's own copy even where the area is read-only (Linux's
-    /// FOLL_FORCE; the file behind stays as it is); shared areas must be
+    /// Writes user memory for process_vm_writev or /proc/PID/mem. With
+    /// `force` (/proc/PID/mem) private pages are written in the process's
+    /// own copy even where the area is read-only (the file behind stays as
+    /// it is); shared areas, and all areas without `force`, must be
     /// writable. Returns the bytes written.
-    pub fn write_remote(&mut self, va: u64, data: &[u8]) -> usize {
+    pub fn write_remote(&mut self, va: u64, data: &[u8], force: bool) -> usize {
         let mut done = 0;
         while done < data.len() {
             let at = va + done as u64;
             let Some(vma) = self.find_vma(at).copied() else { break };
-            if vma.prot.is_empty() || (vma.shared && !vma.prot.contains(ProtFlags::PROT_WRITE)) {
+            let writable = vma.prot.contains(ProtFlags::PROT_WRITE);
+            if vma.prot.is_empty() || (!writable && (vma.shared || !force)) {
                 break;
             }
             let n = (data.len() - done).min((PAGE - at % PAGE) as usize);

@@ -1,7 +1,9 @@
 //! mmap(2)'s mapping work, munmap(2) and brk(2).
 
 use alloc::sync::Arc;
+use core::sync::atomic::Ordering;
 
+use abi::personality::READ_IMPLIES_EXEC;
 use abi::{Errno, MapFlags, ProtFlags};
 
 use super::address_space::{page_up, MMAP_MIN_ADDR};
@@ -36,7 +38,10 @@ fn known_flags() -> MapFlags {
 pub fn check_args(len: u64, prot: u32, flags: u32, offset: u64) -> Result<(ProtFlags, MapFlags), Errno> {
     let flags = MapFlags::from_bits_retain(flags);
     // mmap ignores protection bits it does not know (mprotect does not).
-    let prot = ProtFlags::from_bits_truncate(prot);
+    let mut prot = ProtFlags::from_bits_truncate(prot);
+    if prot.contains(ProtFlags::PROT_READ) && current().personality.load(Ordering::Relaxed) & READ_IMPLIES_EXEC != 0 {
+        prot |= ProtFlags::PROT_EXEC;
+    }
     if len == 0 || !offset.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }

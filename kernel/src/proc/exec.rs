@@ -300,6 +300,8 @@ pub fn sys_execveat(
     task.signals.lock().reset_for_exec();
     super::posix_timers::delete_all(task.tgid);
     task.set_comm(prepared.comm);
+    let persona = super::personality::on_exec(task.personality.load(Ordering::Relaxed));
+    task.personality.store(persona, Ordering::Relaxed);
     task.set_fs_base(0);
     crate::arch::set_user_fs_base(0);
     crate::arch::set_user_gs_base(0);

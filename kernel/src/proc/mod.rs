@@ -16,6 +16,7 @@ pub mod futex_pi;
 pub mod init;
 pub mod itimer;
 pub mod kthread;
+pub mod personality;
 pub mod pgrp;
 pub mod pid;
 pub mod posix_timers;

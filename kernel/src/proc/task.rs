@@ -157,6 +157,8 @@ pub struct Thread {
     /// a 0 resets it to: the creator's slack when the thread was made.
     pub timer_slack_ns: AtomicU64,
     pub default_timer_slack_ns: AtomicU64,
+    /// personality(2)'s flags (personality.rs).
+    pub personality: AtomicU32,
     /// Seccomp's strict mode: any system call but read, write, exit and
     /// rt_sigreturn kills the thread. Kept across fork and exec.
     pub seccomp_strict: AtomicBool,
@@ -185,6 +187,7 @@ impl Thread {
             pdeath_signal: AtomicI32::new(0),
             timer_slack_ns: AtomicU64::new(DEFAULT_TIMER_SLACK_NS),
             default_timer_slack_ns: AtomicU64::new(DEFAULT_TIMER_SLACK_NS),
+            personality: AtomicU32::new(0),
             seccomp_strict: AtomicBool::new(false),
             vfork_wait: WaitQueue::new(),
             signal_mask: AtomicU64::new(0),

@@ -2,9 +2,13 @@
 //! Linux reports it. The release names the Linux ABI this kernel
 //! implements, since programs compare it.
 
+use core::sync::atomic::Ordering;
+
+use abi::personality::UNAME26;
 use abi::{Errno, Utsname};
 use spin::Mutex;
 
+use crate::sched::current;
 use crate::uaccess::{copy_from_user, write_user};
 
 pub const SYSNAME: &str = "Linux";
@@ -62,8 +66,21 @@ pub fn utsname() -> Utsname {
 }
 
 pub fn sys_uname(buf: u64) -> Result<usize, Errno> {
-    write_user(buf, &utsname())?;
+    let mut name = utsname();
+    if current().personality.load(Ordering::Relaxed) & UNAME26 != 0 {
+        name.release = field(&uname26_release());
+    }
+    write_user(buf, &name)?;
     Ok(0)
+}
+
+/// The release as UNAME26 shows it to programs that only know 2.6
+/// kernels: 2.6.(60 + the minor version), then the release's suffix
+/// (Linux's override_release).
+fn uname26_release() -> alloc::string::String {
+    let minor: u32 = RELEASE.split('.').nth(1).and_then(|m| m.parse().ok()).unwrap_or(0);
+    let rest = RELEASE.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    alloc::format!("2.6.{}{rest}", minor + 60)
 }
 
 /// Sets the host name (`domain`: the domain name) as a write to

@@ -365,6 +365,11 @@ fn conformance_splice() {
 }
 
 #[test]
+fn conformance_personality() {
+    conformance("personality");
+}
+
+#[test]
 fn conformance_mmapfile() {
     conformance("mmapfile");
 }

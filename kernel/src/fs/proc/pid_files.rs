@@ -130,6 +130,10 @@ pub fn generate(task: &Task, kind: FileKind) -> Result<Vec<u8>, Errno> {
         FileKind::Mountinfo => mounts().iter().flat_map(|m| m.mountinfo_line()).collect(),
         FileKind::OomScore => format!("{}\n", oom_score(task)).into_bytes(),
         FileKind::OomScoreAdj => format!("{}\n", task.oom_score_adj.load(Ordering::Relaxed)).into_bytes(),
+        FileKind::Personality => {
+            super::may_access(task)?;
+            format!("{:08x}\n", task.personality.load(Ordering::Relaxed)).into_bytes()
+        }
         FileKind::TimerSlack => {
             may_change_timer_slack(task)?;
             format!("{}\n", task.timer_slack_ns.load(Ordering::Relaxed)).into_bytes()

@@ -57,7 +57,7 @@ impl File for Mem {
         if buf.is_empty() {
             return Ok(0);
         }
-        match self.mm.lock().read_remote(pos, buf) {
+        match self.mm.lock().read_remote(pos, buf, true) {
             0 => Err(Errno::EIO),
             n => Ok(n),
         }
@@ -67,7 +67,7 @@ impl File for Mem {
         if buf.is_empty() {
             return Ok((0, pos));
         }
-        match self.mm.lock().write_remote(pos, buf) {
+        match self.mm.lock().write_remote(pos, buf, true) {
             0 => Err(Errno::EIO),
             n => Ok((n, pos + n as u64)),
         }

@@ -68,6 +68,7 @@ pub enum FileKind {
     Smaps,
     Mem,
     Pagemap,
+    Personality,
     Limits,
     Mounts,
     Mountinfo,
@@ -233,7 +234,7 @@ const fn pid_link(name: &'static str, kind: LinkKind) -> PidEntry {
 }
 
 /// A process directory's entries, in Linux's order (tgid_base_stuff).
-pub static PID_ENTRIES: [PidEntry; 25] = [
+pub static PID_ENTRIES: [PidEntry; 26] = [
     pid_dir("task", 0o555, DirKind::Task, true),
     pid_dir("fd", 0o500, DirKind::Fd, false),
     pid_dir("fdinfo", 0o555, DirKind::FdInfo, false),
@@ -250,6 +251,7 @@ pub static PID_ENTRIES: [PidEntry; 25] = [
     pid_file("smaps", 0o444, FileKind::Smaps),
     pid_file("mem", 0o600, FileKind::Mem),
     pid_file("pagemap", 0o400, FileKind::Pagemap),
+    pid_file("personality", 0o400, FileKind::Personality),
     pid_link("cwd", LinkKind::Cwd),
     pid_link("root", LinkKind::Root),
     pid_link("exe", LinkKind::Exe),
