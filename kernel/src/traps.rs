@@ -67,6 +67,7 @@ fn interrupt(frame: &mut TrapFrame) {
 /// preemption), then signals, which may rewrite the frame or end the task.
 pub fn return_to_user(frame: &mut TrapFrame) {
     crate::sched::return_to_user_work();
+    crate::proc::cpu_itimer::deliver();
     crate::proc::signal::deliver::handle_signals(frame);
 }
 

@@ -1,10 +1,14 @@
 /*
  * Time and CPU accounting: gettimeofday and time agree with CLOCK_REALTIME,
  * getrusage and times charge a busy loop to user time, wait4 and
- * RUSAGE_CHILDREN report a reaped child's time, and reboot's checks.
+ * RUSAGE_CHILDREN report a reaped child's time, ITIMER_VIRTUAL and
+ * ITIMER_PROF fire on CPU time (SIGVTALRM, SIGPROF) and reload, a child
+ * does not inherit them, RLIMIT_CPU sends SIGXCPU then SIGKILL, and
+ * reboot's checks.
  */
 #include "common.h"
 
+#include <signal.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -40,6 +44,78 @@ static long tv_ms(struct timeval tv)
 	return tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+static volatile int vtalrms, profs, xcpus;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGVTALRM)
+		vtalrms++;
+	else if (sig == SIGPROF)
+		profs++;
+	else if (sig == SIGXCPU)
+		xcpus++;
+}
+
+static void check_cpu_itimers(void)
+{
+	signal(SIGVTALRM, on_signal);
+	signal(SIGPROF, on_signal);
+	struct itimerval every_20ms = {{0, 20000}, {0, 20000}}, got, off = {{0, 0}, {0, 0}};
+	EXPECT_RET("setitimer(ITIMER_VIRTUAL)", setitimer(ITIMER_VIRTUAL, &every_20ms, NULL), 0);
+	EXPECT_RET("setitimer(ITIMER_PROF)", setitimer(ITIMER_PROF, &every_20ms, NULL), 0);
+	EXPECT_RET("getitimer(ITIMER_VIRTUAL)", getitimer(ITIMER_VIRTUAL, &got), 0);
+	EXPECT_RET("it keeps its interval", got.it_interval.tv_usec, 20000);
+	EXPECT_RET("and counts down from its value", got.it_value.tv_sec == 0 && got.it_value.tv_usec > 0 && got.it_value.tv_usec <= 40000, 1);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct itimerval c;
+		getitimer(ITIMER_PROF, &c);
+		_exit(c.it_value.tv_sec == 0 && c.it_value.tv_usec == 0 ? 0 : 1);
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	EXPECT_RET("a fork's child has no CPU-time timer", status, 0);
+	spin_cpu_ticks(100);
+	setitimer(ITIMER_VIRTUAL, &off, &got);
+	setitimer(ITIMER_PROF, &off, NULL);
+	EXPECT_RET("a second of CPU time brings SIGVTALRM again and again", vtalrms >= 2, 1);
+	EXPECT_RET("and SIGPROF", profs >= 2, 1);
+	EXPECT_RET("the old value comes back when disarming", got.it_interval.tv_usec, 20000);
+	getitimer(ITIMER_VIRTUAL, &got);
+	EXPECT_RET("disarmed", got.it_value.tv_sec == 0 && got.it_value.tv_usec == 0, 1);
+	EXPECT_ERRNO("getitimer(42)", getitimer(42, &got), EINVAL);
+	EXPECT_ERRNO("getitimer into a bad pointer", syscall(SYS_getitimer, ITIMER_PROF, (void *)1), EFAULT);
+
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGXCPU, on_signal);
+		struct rlimit cpu = {1, 3};
+		setrlimit(RLIMIT_CPU, &cpu);
+		for (;;) {
+			spin_cpu_ticks(10);
+			if (xcpus >= 2) {
+				struct rlimit now;
+				getrlimit(RLIMIT_CPU, &now);
+				/* Each SIGXCPU moves the soft limit a second on. */
+				_exit(now.rlim_cur == 3 ? 42 : 43);
+			}
+		}
+	}
+	waitpid(pid, &status, 0);
+	EXPECT_RET("RLIMIT_CPU: SIGXCPU at the soft limit, then each second", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		   42);
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGXCPU, SIG_IGN);
+		struct rlimit cpu = {1, 2};
+		setrlimit(RLIMIT_CPU, &cpu);
+		for (;;)
+			spin_cpu_ticks(10);
+	}
+	waitpid(pid, &status, 0);
+	EXPECT_RET("RLIMIT_CPU: SIGKILL at the hard limit", WIFSIGNALED(status) ? WTERMSIG(status) : -1, SIGKILL);
+}
+
 int main(void)
 {
 	struct timeval tv;
@@ -71,6 +147,7 @@ int main(void)
 	EXPECT_RET("wait4's rusage has the child's busy loop", tv_ms(child.ru_utime) + tv_ms(child.ru_stime) >= 290, 1);
 	getrusage(RUSAGE_CHILDREN, &ru);
 	EXPECT_RET("RUSAGE_CHILDREN includes the reaped child", tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime) >= 290, 1);
+	check_cpu_itimers();
 
 	pid = fork();
 	if (pid == 0) {

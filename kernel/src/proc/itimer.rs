@@ -1,4 +1,5 @@
-//! The ITIMER_REAL interval timer: setitimer(2), getitimer(2), alarm(2).
+//! setitimer(2) and getitimer(2) (the CPU-time timers are cpu_itimer.rs),
+//! and the ITIMER_REAL interval timer with alarm(2).
 //! A process's timer is its deadline and interval; the processes with one
 //! armed are checked in deferred work, which sends SIGALRM.
 
@@ -122,26 +123,46 @@ fn set_real_timer(value: u64, interval: u64) {
     }
 }
 
-pub fn sys_getitimer(which: i32, value: u64) -> Result<usize, Errno> {
-    if which != ITIMER_REAL {
-        // ITIMER_VIRTUAL and ITIMER_PROF need CPU-time accounting.
-        return Err(Errno::EINVAL);
+/// The CPU-time timer `which` names, None for ITIMER_REAL; EINVAL for
+/// others.
+fn cpu_timer(task: &Task, which: i32) -> Result<Option<&super::cpu_itimer::CpuTimer>, Errno> {
+    match which {
+        ITIMER_REAL => Ok(None),
+        ITIMER_VIRTUAL => Ok(Some(&task.cpu_itimers.virtual_timer)),
+        ITIMER_PROF => Ok(Some(&task.cpu_itimers.prof_timer)),
+        _ => Err(Errno::EINVAL),
     }
-    let (left, interval) = real_timer_value();
+}
+
+/// Timer `which`'s (time left, interval), in ns.
+fn timer_value(which: i32) -> Result<(u64, u64), Errno> {
+    let task = current();
+    Ok(match cpu_timer(&task, which)? {
+        Some(timer) => timer.get(),
+        None => real_timer_value(),
+    })
+}
+
+pub fn sys_getitimer(which: i32, value: u64) -> Result<usize, Errno> {
+    let (left, interval) = timer_value(which)?;
     write_user(value, &ItimerVal { it_interval: ns_timeval(interval), it_value: ns_timeval(left) })?;
     Ok(0)
 }
 
 pub fn sys_setitimer(which: i32, new: u64, old: u64) -> Result<usize, Errno> {
-    if which != ITIMER_REAL {
-        return Err(Errno::EINVAL);
-    }
-    let (left, interval) = real_timer_value();
-    if new != 0 {
-        let v: ItimerVal = read_user(new)?;
-        set_real_timer(timeval_ns(&v.it_value)?, timeval_ns(&v.it_interval)?);
-    } else {
-        set_real_timer(0, 0);
+    let (left, interval) = timer_value(which)?;
+    // A null new value disarms, as Linux 6.1 still allows.
+    let (value, every) = match new {
+        0 => (0, 0),
+        _ => {
+            let v: ItimerVal = read_user(new)?;
+            (timeval_ns(&v.it_value)?, timeval_ns(&v.it_interval)?)
+        }
+    };
+    let task = current();
+    match cpu_timer(&task, which)? {
+        Some(timer) => timer.set(value, every),
+        None => set_real_timer(value, every),
     }
     if old != 0 {
         write_user(old, &ItimerVal { it_interval: ns_timeval(interval), it_value: ns_timeval(left) })?;

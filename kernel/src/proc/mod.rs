@@ -3,6 +3,7 @@
 pub mod affinity;
 pub mod arch_prctl;
 pub mod capability;
+pub mod cpu_itimer;
 pub mod cputime;
 pub mod cred;
 pub mod elf;

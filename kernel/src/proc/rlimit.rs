@@ -40,6 +40,11 @@ impl Rlimits {
     pub fn get(&self, resource: u32) -> Rlimit {
         self.0[resource as usize]
     }
+
+    /// Moves a soft limit (RLIMIT_CPU's, a second on after each SIGXCPU).
+    pub fn set_soft(&mut self, resource: u32, value: u64) {
+        self.0[resource as usize].rlim_cur = value;
+    }
 }
 
 fn check_resource(resource: u32) -> Result<(), Errno> {

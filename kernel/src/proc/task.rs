@@ -48,6 +48,8 @@ pub struct Process {
     pub signals: Mutex<SignalState>,
     pub cred: Mutex<Credentials>,
     pub times: CpuTimes,
+    /// ITIMER_VIRTUAL and ITIMER_PROF (not inherited by fork).
+    pub cpu_itimers: super::cpu_itimer::CpuItimers,
     pub rlimits: Mutex<Rlimits>,
     /// ITIMER_REAL: (next expiry in ns of uptime, interval in ns); 0 = off.
     pub real_timer: Mutex<(u64, u64)>,
@@ -89,6 +91,7 @@ impl Process {
             signals: Mutex::new(SignalState::new()),
             cred: Mutex::new(Credentials::root()),
             times: CpuTimes::default(),
+            cpu_itimers: Default::default(),
             rlimits: Mutex::new(Rlimits::default()),
             real_timer: Mutex::new((0, 0)),
             threads: Mutex::new(Vec::new()),

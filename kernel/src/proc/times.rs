@@ -37,7 +37,9 @@ impl CpuTimes {
 /// than one when it came late: the time went to what was running).
 pub fn account_tick(task: &Task, in_user_mode: bool, ticks: u64) {
     let counter = if in_user_mode { &task.times.user } else { &task.times.system };
-    counter.fetch_add(ticks, Ordering::Relaxed);
+    let before = counter.fetch_add(ticks, Ordering::Relaxed);
+    let other = if in_user_mode { &task.times.system } else { &task.times.user };
+    super::cpu_itimer::charge(task, in_user_mode, ticks, before + other.load(Ordering::Relaxed));
 }
 
 fn ticks_to_clock_t(ticks: u64) -> i64 {
