@@ -91,6 +91,7 @@ static void check_mlock(void)
 	EXPECT_RET("mlock of an unaligned range inside", mlock(p + 100, 2 * PAGE), 0);
 	EXPECT_RET("locking again counts nothing twice", vm_locked_kb() - before, 64);
 	EXPECT_ERRNO("madvise(MADV_DONTNEED) of locked pages", madvise(p, PAGE, MADV_DONTNEED), EINVAL);
+	EXPECT_ERRNO("msync(MS_INVALIDATE) of locked pages", msync(p, PAGE, MS_INVALIDATE), EBUSY);
 	EXPECT_RET("munlock of the middle", munlock(p + 4 * PAGE, 8 * PAGE), 0);
 	EXPECT_RET("VmLck keeps the two ends", vm_locked_kb() - before, 32);
 	EXPECT_RET("munlock of the rest", munlock(p, 16 * PAGE), 0);

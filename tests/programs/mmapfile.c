@@ -112,6 +112,13 @@ int main(void)
 	char *z = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, zero, 0);
 	EXPECT_RET("a private /dev/zero mapping is zeroed, writable memory", z != MAP_FAILED && z[10] == 0, 1);
 	z[10] = 1;
+	int zero_ro = open("/dev/zero", O_RDONLY);
+	EXPECT_ERRNO("a writable shared mapping of /dev/zero open read-only",
+		     mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, zero_ro, 0), EACCES);
+	char *zr = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, zero_ro, 0);
+	EXPECT_RET("a read-only one maps", zr != MAP_FAILED && zr[0] == 0, 1);
+	EXPECT_ERRNO("and mprotect may not make it writable", mprotect(zr, PAGE, PROT_WRITE), EACCES);
+	close(zero_ro);
 	close(ro);
 	close(wo);
 	close(fd);

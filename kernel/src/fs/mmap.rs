@@ -9,6 +9,7 @@ use machine::mm::Frame;
 
 use super::file::OpenFile;
 use crate::mm::mapped::{FileId, MappedFile};
+use crate::mm::shmem::SharedAnon;
 
 /// A mapping holds the open file, as Linux's vm_file: the file stays
 /// open (and its mount busy) while mapped, and /proc names it.
@@ -102,8 +103,10 @@ impl MappedFile for SharedMapping {
 /// What an mmap of `file` maps.
 pub enum Source {
     File(Arc<dyn MappedFile>),
-    /// /dev/zero: a private mapping of it is anonymous memory (Linux).
+    /// /dev/zero: a mapping of it is anonymous memory (Linux).
     Anonymous,
+    /// A shared mapping of /dev/zero open read-only.
+    ReadOnlyZero,
 }
 
 /// Linux's checks of mmap against the open file: it must be readable; a
@@ -136,6 +139,15 @@ pub fn source(file: &Arc<OpenFile>, prot: ProtFlags, flags: MapFlags) -> Result<
     }
     let zero_device = abi::makedev(1, 5);
     if inode.kind() == abi::S_IFCHR && inode.lock().rdev == zero_device {
+        // A shared mapping of a descriptor not open for writing may not
+        // be written, now or after mprotect (Linux).
+        let shared = flags.map_type() != MapFlags::MAP_PRIVATE.bits();
+        if shared && !mode.writable() {
+            if prot.contains(ProtFlags::PROT_WRITE) {
+                return Err(Errno::EACCES);
+            }
+            return Ok(Source::ReadOnlyZero);
+        }
         return Ok(Source::Anonymous);
     }
     Err(Errno::ENODEV)
@@ -155,11 +167,17 @@ pub fn sys_mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, offset: u64
         Some(super::file::get_file(fd)?)
     };
     let (prot, flags) = crate::mm::mmap::check_args(len, prot, flags, offset)?;
-    let source = match file {
-        None => None,
+    let (source, offset) = match file {
+        None => (None, offset),
         Some(file) => match source(&file, prot, flags)? {
-            Source::File(f) => Some(f),
-            Source::Anonymous => None,
+            Source::File(f) => (Some(f), offset),
+            Source::Anonymous => (None, offset),
+            // Its pages count from the mapping's start, as shared
+            // anonymous memory's do.
+            Source::ReadOnlyZero => {
+                let memory = SharedAnon::read_only(crate::mm::address_space::page_up(len));
+                (Some(Arc::new(memory) as Arc<dyn MappedFile>), 0)
+            }
         },
     };
     crate::mm::mmap::do_mmap(addr, len, prot, flags, source, offset)

@@ -19,6 +19,9 @@ static NEXT_INO: AtomicU64 = AtomicU64::new(1);
 
 pub struct SharedAnon {
     size: u64,
+    /// Whether mprotect may make it writable: not when it maps /dev/zero
+    /// opened read-only (Linux's VM_MAYWRITE).
+    may_write: bool,
     ino: u64,
     /// Pages touched so far; the others are zero.
     pages: Mutex<BTreeMap<u64, Frame>>,
@@ -26,7 +29,17 @@ pub struct SharedAnon {
 
 impl SharedAnon {
     pub fn new(size: u64) -> SharedAnon {
-        SharedAnon { size, ino: NEXT_INO.fetch_add(1, Ordering::Relaxed), pages: Mutex::new(BTreeMap::new()) }
+        SharedAnon {
+            size,
+            may_write: true,
+            ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+            pages: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// Shared memory that may never be made writable.
+    pub fn read_only(size: u64) -> SharedAnon {
+        SharedAnon { may_write: false, ..SharedAnon::new(size) }
     }
 }
 
@@ -54,6 +67,10 @@ impl MappedFile for SharedAnon {
 
     fn is_cached(&self, index: u64) -> bool {
         self.pages.lock().contains_key(&index)
+    }
+
+    fn may_write(&self) -> bool {
+        self.may_write
     }
 
     fn id(&self) -> FileId {

@@ -104,6 +104,7 @@ fn end_process(task: &Arc<Task>, status: ExitStatus) {
         leader.autoreap.store(true, Ordering::Relaxed);
     }
     super::signal::notify_parent(&leader, code, value);
+    leader.exit_wait.wake_all();
 }
 
 /// Ends every thread of the calling process with `status`.

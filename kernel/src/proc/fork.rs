@@ -30,6 +30,12 @@ fn supported() -> CloneFlags {
         | CloneFlags::CLONE_FILES
         | CloneFlags::CLONE_FS
         | CloneFlags::CLONE_SYSVSEM
+        | CloneFlags::CLONE_PIDFD
+        | CloneFlags::CLONE_PARENT
+}
+
+fn is_thread_flags(flags: CloneFlags) -> bool {
+    flags.contains(CloneFlags::CLONE_THREAD)
 }
 
 /// A thread shares everything a process holds.
@@ -43,17 +49,19 @@ pub struct CloneRequest {
     pub parent_tid: u64,
     pub child_tid: u64,
     pub tls: u64,
+    /// Where CLONE_PIDFD stores the child's pidfd (clone's parent_tid).
+    pub pidfd: u64,
 }
 
 pub fn sys_fork(frame: &TrapFrame) -> Result<usize, Errno> {
     let flags = CloneFlags::from_bits_retain(abi::signal::SIGCHLD as u64);
-    do_clone(frame, &CloneRequest { flags, stack: 0, parent_tid: 0, child_tid: 0, tls: 0 })
+    do_clone(frame, &CloneRequest { flags, stack: 0, parent_tid: 0, child_tid: 0, tls: 0, pidfd: 0 })
 }
 
 pub fn sys_vfork(frame: &TrapFrame) -> Result<usize, Errno> {
     let flags =
         CloneFlags::CLONE_VM | CloneFlags::CLONE_VFORK | CloneFlags::from_bits_retain(abi::signal::SIGCHLD as u64);
-    do_clone(frame, &CloneRequest { flags, stack: 0, parent_tid: 0, child_tid: 0, tls: 0 })
+    do_clone(frame, &CloneRequest { flags, stack: 0, parent_tid: 0, child_tid: 0, tls: 0, pidfd: 0 })
 }
 
 pub fn sys_clone(
@@ -65,7 +73,11 @@ pub fn sys_clone(
     tls: u64,
 ) -> Result<usize, Errno> {
     let flags = CloneFlags::from_bits_retain(flags);
-    do_clone(frame, &CloneRequest { flags, stack, parent_tid, child_tid, tls })
+    // clone's pidfd goes where CLONE_PARENT_SETTID's tid would.
+    if flags.contains(CloneFlags::CLONE_PIDFD | CloneFlags::CLONE_PARENT_SETTID) {
+        return Err(Errno::EINVAL);
+    }
+    do_clone(frame, &CloneRequest { flags, stack, parent_tid, child_tid, tls, pidfd: parent_tid })
 }
 
 /// clone3(2): the same as clone, with its arguments in a structure (whose
@@ -96,7 +108,9 @@ pub fn sys_clone3(frame: &TrapFrame, args: u64, size: usize) -> Result<usize, Er
     }
     let flags = CloneFlags::from_bits_retain(a.flags | a.exit_signal);
     let stack = if a.stack != 0 { a.stack + a.stack_size } else { 0 };
-    do_clone(frame, &CloneRequest { flags, stack, parent_tid: a.parent_tid, child_tid: a.child_tid, tls: a.tls })
+    let req =
+        CloneRequest { flags, stack, parent_tid: a.parent_tid, child_tid: a.child_tid, tls: a.tls, pidfd: a.pidfd };
+    do_clone(frame, &req)
 }
 
 pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
@@ -112,6 +126,17 @@ pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
     {
         return Err(Errno::EINVAL);
     }
+    // A pidfd names a process: not a thread, nor a child that never
+    // reports its exit.
+    if flags.contains(CloneFlags::CLONE_PIDFD)
+        && flags.intersects(CloneFlags::CLONE_THREAD | CloneFlags::CLONE_DETACHED)
+    {
+        return Err(Errno::EINVAL);
+    }
+    if flags.contains(CloneFlags::CLONE_PIDFD) {
+        // The pidfd's place must be writable before the child exists.
+        write_user(req.pidfd, &-1i32)?;
+    }
     // Sharing descriptors, handlers or the working directory between
     // separate processes is not supported: only whole threads share them.
     if flags.intersects(thread_flags()) && !flags.contains(thread_flags()) {
@@ -121,6 +146,13 @@ pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
     if !super::rlimit::may_fork(&parent) {
         return Err(Errno::EAGAIN);
     }
+    // CLONE_PARENT: the caller's parent is the child's too; init has none
+    // to give.
+    let adoptive = if flags.contains(CloneFlags::CLONE_PARENT) && !is_thread_flags(flags) {
+        Some(parent.parent.lock().upgrade().ok_or(Errno::EINVAL)?)
+    } else {
+        None
+    };
     let parent_mm = parent.mm().ok_or(Errno::EINVAL)?;
     let mm = if req.flags.contains(CloneFlags::CLONE_VM) {
         parent_mm
@@ -180,12 +212,23 @@ pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
         write_user(req.parent_tid, &pid)?;
     }
     let child = Arc::new(child);
+    if req.flags.contains(CloneFlags::CLONE_PIDFD) {
+        let fd = super::pidfd::install(child.clone(), false).and_then(|fd| {
+            write_user(req.pidfd, &(fd as i32))?;
+            Ok(fd)
+        });
+        if let Err(e) = fd {
+            pid::release(pid);
+            return Err(e);
+        }
+    }
     child.join_thread_list();
     if !is_thread {
-        // The parent is the calling process, whichever thread forked.
-        let parent_leader = parent.leader().unwrap_or_else(|| parent.clone());
+        // The parent is the calling process, whichever thread forked (or
+        // its own parent, with CLONE_PARENT).
+        let parent_leader = adoptive.unwrap_or_else(|| parent.leader().unwrap_or_else(|| parent.clone()));
         *child.parent.lock() = Arc::downgrade(&parent_leader);
-        parent.children.lock().push(child.clone());
+        parent_leader.children.lock().push(child.clone());
     }
     pid::register(&child);
     sched::add_task(child.clone());

@@ -20,6 +20,7 @@ pub mod kthread;
 pub mod personality;
 pub mod pgrp;
 pub mod pid;
+pub mod pidfd;
 pub mod posix_timers;
 pub mod prctl;
 pub mod priority;

@@ -36,6 +36,8 @@ pub struct Process {
     pub children: Mutex<Vec<Arc<Task>>>,
     /// Woken when a child exits, stops or continues.
     pub child_exit: WaitQueue,
+    /// Woken when the process has exited (its pidfds poll readable).
+    pub exit_wait: WaitQueue,
     /// Set at exit when the parent does not wait for children (SIGCHLD
     /// ignored or SA_NOCLDWAIT): the zombie is reaped without a report.
     pub autoreap: AtomicBool,
@@ -83,6 +85,7 @@ impl Process {
             parent: Mutex::new(Weak::new()),
             children: Mutex::new(Vec::new()),
             child_exit: WaitQueue::new(),
+            exit_wait: WaitQueue::new(),
             autoreap: AtomicBool::new(false),
             pgid: AtomicU32::new(0),
             sid: AtomicU32::new(0),

@@ -5,7 +5,7 @@ use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 
 use abi::signal::{CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD, SIGCONT};
-use abi::wait::{P_ALL, P_PGID, P_PID};
+use abi::wait::{P_ALL, P_PGID, P_PID, P_PIDFD};
 use abi::{Errno, Rusage, Siginfo, WaitFlags};
 
 use super::pid;
@@ -204,11 +204,20 @@ pub fn sys_waitid(idtype: i32, id: i32, infop: u64, options: i32, rusage: u64) -
     if !options.intersects(WaitFlags::WEXITED | WaitFlags::WSTOPPED | WaitFlags::WCONTINUED) {
         return Err(Errno::EINVAL);
     }
+    // A non-blocking pidfd makes the wait WNOHANG, with EAGAIN when
+    // nothing changed yet (Linux 5.10).
+    let mut nonblocking_pidfd = false;
     let sel = match idtype {
         P_ALL => Selector::Any,
         P_PID if id > 0 => Selector::Pid(id as u32),
         P_PGID if id > 0 => Selector::Group(id as u32),
         P_PGID if id == 0 => Selector::Group(current().pgid()),
+        P_PIDFD => {
+            let file = super::pidfd::get(id)?;
+            nonblocking_pidfd = file.flags().contains(abi::OpenFlags::O_NONBLOCK);
+            let pidfd = file.object::<super::pidfd::PidFd>().ok_or(Errno::EBADF)?;
+            Selector::Pid(pidfd.pid())
+        }
         _ => return Err(Errno::EINVAL),
     };
     let req = Request {
@@ -218,7 +227,8 @@ pub fn sys_waitid(idtype: i32, id: i32, infop: u64, options: i32, rusage: u64) -
         continued: options.contains(WaitFlags::WCONTINUED),
         peek: options.contains(WaitFlags::WNOWAIT),
     };
-    let (info, usage) = match wait_for(req, options.contains(WaitFlags::WNOHANG))? {
+    let (info, usage) = match wait_for(req, options.contains(WaitFlags::WNOHANG) || nonblocking_pidfd)? {
+        None if nonblocking_pidfd && !options.contains(WaitFlags::WNOHANG) => return Err(Errno::EAGAIN),
         // Nothing changed: Linux fills the siginfo with zeroes.
         None => (Siginfo::new(0, 0), Rusage::default()),
         Some((child, event)) => {

@@ -370,6 +370,11 @@ fn conformance_personality() {
 }
 
 #[test]
+fn conformance_pidfd() {
+    conformance("pidfd");
+}
+
+#[test]
 fn conformance_mmapfile() {
     conformance("mmapfile");
 }

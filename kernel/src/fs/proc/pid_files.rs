@@ -154,8 +154,14 @@ pub fn fdinfo(task: &Task, fd: u32) -> Result<Vec<u8>, Errno> {
         flags |= abi::OpenFlags::O_CLOEXEC.bits();
     }
     let path = file.path();
-    Ok(format!("pos:\t{}\nflags:\t0{:o}\nmnt_id:\t{}\nino:\t{}\n", file.pos(), flags, path.mnt.id, path.ino)
-        .into_bytes())
+    let mut info =
+        format!("pos:\t{}\nflags:\t0{:o}\nmnt_id:\t{}\nino:\t{}\n", file.pos(), flags, path.mnt.id, path.ino);
+    // A pidfd's process: its pid, or -1 once reaped (Linux's fdinfo).
+    if let Some(pidfd) = file.object::<crate::proc::pidfd::PidFd>() {
+        let pid = pidfd.process().map_or(-1, |t| t.pid as i64);
+        info.push_str(&format!("Pid:\t{pid}\nNSpid:\t{pid}\n"));
+    }
+    Ok(info.into_bytes())
 }
 
 /// A decimal written to a /proc file, with spaces and a newline around

@@ -271,6 +271,30 @@ fn queued_info(uinfo: u64, sig: i32, target: i32) -> Result<Siginfo, Errno> {
     Ok(info)
 }
 
+/// pidfd_send_signal's sending: as kill(2) when `uinfo` is null, as
+/// rt_sigqueueinfo with the caller's siginfo (whose signal number must be
+/// `sig`) otherwise.
+pub fn signal_process(target: &Arc<Task>, sig: i32, uinfo: u64) -> Result<usize, Errno> {
+    if !(0..=64).contains(&sig) {
+        return Err(Errno::EINVAL);
+    }
+    let me = current();
+    let info = if uinfo == 0 {
+        Siginfo::kill(sig, SI_USER, me.pid as i32, me.cred.lock().uid)
+    } else {
+        let info: Siginfo = read_user(uinfo)?;
+        if info.si_signo != sig {
+            return Err(Errno::EINVAL);
+        }
+        queued_info(uinfo, sig, if target.tgid == me.tgid { me.pid as i32 } else { -1 })?
+    };
+    if !may_signal(&me, target) {
+        return Err(Errno::EPERM);
+    }
+    send_signal(target, sig, info);
+    Ok(0)
+}
+
 pub fn sys_rt_sigqueueinfo(tgid: i32, sig: i32, uinfo: u64) -> Result<usize, Errno> {
     let info = queued_info(uinfo, sig, tgid)?;
     // Any thread's id names its process, as kill's does on Linux.
