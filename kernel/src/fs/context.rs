@@ -1,6 +1,6 @@
-//! A process's filesystem context: its working directory and umask
+//! A process's filesystem context: its root, working directory and umask
 //! (Linux's fs_struct). Copied by fork, kept by execve. Also chdir(2),
-//! fchdir(2), getcwd(2), umask(2).
+//! fchdir(2), chroot(2), getcwd(2), umask(2).
 
 use alloc::vec::Vec;
 
@@ -17,14 +17,27 @@ pub struct FsContext {
     /// name: it stays the same directory when it is renamed or moved, and
     /// keeps its mount busy, as on Linux.
     pub cwd: Path,
+    /// The directory chroot(2) made the process's "/"; None: the
+    /// namespace's root, whichever it is now.
+    pub root: Option<Path>,
     /// Linux's default umask for init is 0022.
     pub umask: u32,
 }
 
 impl FsContext {
     pub fn new() -> FsContext {
-        FsContext { cwd: root_path(), umask: 0o022 }
+        FsContext { cwd: root_path(), root: None, umask: 0o022 }
     }
+
+    /// The process's "/".
+    pub fn root(&self) -> Path {
+        self.root.clone().unwrap_or_else(root_path)
+    }
+}
+
+/// The calling process's "/": where absolute paths start and `..` stops.
+pub fn process_root() -> Path {
+    crate::sched::current().fs.lock().root()
 }
 
 impl Default for FsContext {
@@ -42,11 +55,17 @@ pub fn path_name(place: &Path) -> Result<Vec<u8>, Errno> {
     if place.is_dir() && ramfs::is_dead(place) {
         return Err(Errno::ENOENT);
     }
-    let root = root_path();
+    // From the process's root; a place outside it is unreachable too.
+    let root = process_root();
+    let namespace_root = root_path();
     let mut names = Vec::new();
     let mut at = place.clone();
     let mut reachable = true;
     while !at.same_as(&root) {
+        if at.same_as(&namespace_root) {
+            reachable = false;
+            break;
+        }
         if at.is_mount_root() {
             match at.mnt.mountpoint() {
                 Some(mp) => at = mp,
@@ -107,6 +126,25 @@ pub fn sys_chdir(path: u64) -> Result<usize, Errno> {
 /// fchdir(2): O_PATH descriptors of directories work too.
 pub fn sys_fchdir(fd: i32) -> Result<usize, Errno> {
     set_cwd(super::file::get_raw(fd)?.path().clone())
+}
+
+/// chroot(2): `path` becomes the process's "/" (the working directory
+/// stays where it is). It must be a searchable directory (ENOTDIR,
+/// EACCES); only the privileged may (CAP_SYS_CHROOT: EPERM).
+pub fn sys_chroot(path: u64) -> Result<usize, Errno> {
+    let path = namei::read_path(path)?;
+    let dir = namei::lookup(abi::AT_FDCWD, &path, true)?;
+    if !dir.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    permission(&dir, MAY_EXEC)?;
+    let task = crate::sched::current();
+    if !task.cred.lock().is_privileged() {
+        return Err(Errno::EPERM);
+    }
+    let old = task.fs.lock().root.replace(dir);
+    drop(old);
+    Ok(0)
 }
 
 /// umask(2): sets the file-mode creation mask, returning the old one.

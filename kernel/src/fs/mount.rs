@@ -299,13 +299,12 @@ pub fn follow_mounts(mut at: Path) -> Path {
 }
 
 /// Where `..` leads from `at` (Linux's follow_dotdot): nowhere above the
-/// root; from a mount's root, up to its mountpoint first, then to that
+/// process's root; from a mount's root, up to its mountpoint first, then to that
 /// directory's parent, and into anything mounted there.
-pub fn follow_dotdot(at: &Path) -> Path {
-    let root = root_path();
+pub fn follow_dotdot(at: &Path, root: &Path) -> Path {
     let mut at = at.clone();
     loop {
-        if at.same_as(&root) {
+        if at.same_as(root) {
             return at;
         }
         if !at.is_mount_root() {

@@ -11,9 +11,10 @@ use alloc::vec::Vec;
 
 use abi::{AtFlags, Errno, AT_FDCWD};
 
+use super::context::process_root;
 use super::d_path::{Link, NamedPath};
 use super::inode::Inode;
-use super::mount::{follow_dotdot, follow_mounts, root_path, Path, MNT_NOSYMFOLLOW};
+use super::mount::{follow_dotdot, follow_mounts, Path, MNT_NOSYMFOLLOW};
 use super::perm::{permission, MAY_EXEC};
 use crate::sched::current;
 use crate::uaccess::read_user_cstr;
@@ -90,7 +91,7 @@ pub fn fd_inode(fd: i32) -> Result<Arc<Inode>, Errno> {
 /// not even looked at), else the working directory or dirfd's directory.
 fn start(dirfd: i32, path: &[u8]) -> Result<Path, Errno> {
     if path.starts_with(b"/") {
-        return Ok(root_path());
+        return Ok(process_root());
     }
     let dir = fd_path(dirfd)?;
     if !dir.is_dir() {
@@ -151,6 +152,7 @@ fn walk_names(
     links_left: &mut u32,
 ) -> Result<NamedPath, Errno> {
     let mut link = None;
+    let root = process_root();
     while let Some(name) = names.pop_front() {
         if !dir.is_dir() {
             return Err(Errno::ENOTDIR);
@@ -158,7 +160,7 @@ fn walk_names(
         permission(&dir, MAY_EXEC)?;
         let next = match name.as_slice() {
             b"." => continue,
-            b".." => follow_dotdot(&dir),
+            b".." => follow_dotdot(&dir, &root),
             _ => {
                 check_name(&name)?;
                 let inode = dir.lookup(&name)?.ok_or(Errno::ENOENT)?;
@@ -173,7 +175,7 @@ fn walk_names(
             }
             let target = follow_link(&next, links_left)?;
             if target.starts_with(b"/") {
-                dir = root_path();
+                dir = root.clone();
             }
             for part in components(&target).into_iter().rev() {
                 names.push_front(part);
@@ -191,7 +193,7 @@ pub fn walk_parent(start: Path, path: &[u8], links_left: &mut u32) -> Result<Par
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
-    let start = if path.starts_with(b"/") { root_path() } else { start };
+    let start = if path.starts_with(b"/") { process_root() } else { start };
     let mut names: VecDeque<Vec<u8>> =
         path.split(|&b| b == b'/').filter(|p| !p.is_empty()).map(<[u8]>::to_vec).collect();
     let Some(last) = names.pop_back() else {
@@ -217,7 +219,7 @@ pub fn walk_named(start: Path, path: &[u8], follow: bool, links_left: &mut u32) 
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
-    let start = if path.starts_with(b"/") { root_path() } else { start };
+    let start = if path.starts_with(b"/") { process_root() } else { start };
     walk_names(start, components(path), follow, links_left)
 }
 

@@ -47,7 +47,7 @@ fn open_create(dirfd: i32, path: &[u8], flags: OpenFlags, mode: u32) -> Result<(
         match p.kind {
             LastKind::Normal => {}
             LastKind::Dot | LastKind::Root => return unnamed(p.dir),
-            LastKind::DotDot => return unnamed(follow_dotdot(&p.dir)),
+            LastKind::DotDot => return unnamed(follow_dotdot(&p.dir, &super::context::process_root())),
         }
         if p.trailing_slash {
             return Err(Errno::EISDIR);

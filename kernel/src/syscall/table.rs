@@ -64,6 +64,7 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::GETDENTS64 => fs::readdir::sys_getdents64(int(a[0]), a[1], u32v(a[2])),
         nr::GETCWD => fs::context::sys_getcwd(a[0], a[1] as usize),
         nr::CHDIR => fs::context::sys_chdir(a[0]),
+        nr::CHROOT => fs::context::sys_chroot(a[0]),
         nr::FCHDIR => fs::context::sys_fchdir(int(a[0])),
         nr::UMASK => fs::context::sys_umask(u32v(a[0])),
         nr::MKDIR => fs::create::sys_mkdir(a[0], u32v(a[1])),

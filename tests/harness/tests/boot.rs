@@ -375,6 +375,11 @@ fn conformance_pidfd() {
 }
 
 #[test]
+fn conformance_chroot() {
+    conformance("chroot");
+}
+
+#[test]
 fn conformance_mmapfile() {
     conformance("mmapfile");
 }

@@ -47,7 +47,7 @@ use super::d_path::{d_path, NamedPath};
 use super::file::File;
 use super::fs_type::FileSystemType;
 use super::inode::Inode;
-use super::mount::{root_path, Mount};
+use super::mount::Mount;
 use super::node_ops::NodeOperations;
 use super::super_block::SuperBlock;
 use crate::proc::pid;
@@ -395,7 +395,7 @@ fn magic_link(node: &ProcNode) -> Result<Option<NamedPath>, Errno> {
             task.mm().and_then(|mm| mm.lock().exec.exe.as_ref()?.downcast_ref::<NamedPath>().cloned())
         }
         (LinkKind::Cwd, _) => Some(NamedPath { path: task.fs.lock().cwd.clone(), link: None }),
-        (LinkKind::Root, _) => Some(NamedPath { path: root_path(), link: None }),
+        (LinkKind::Root, _) => Some(NamedPath { path: task.fs.lock().root(), link: None }),
         (LinkKind::Fd, Kind::Fd(_, fd)) => task.files.lock().get(fd as i32).ok().map(|f| f.named_path()),
         _ => None,
     };
