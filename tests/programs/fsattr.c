@@ -245,6 +245,11 @@ static void check_times(void)
 	read(fd, &c, 1);
 	close(fd);
 	EXPECT_RET("a read updates an atime older than mtime (relatime)", recent(st_of("f").st_atim), 1);
+	utimensat(AT_FDCWD, "f", a_old, 0);
+	fd = open("f", O_RDONLY | O_NOATIME);
+	read(fd, &c, 1);
+	close(fd);
+	EXPECT_RET("a read through O_NOATIME leaves it", st_of("f").st_atime, 1000000000);
 	utimensat(AT_FDCWD, ".", old, 0);
 	touch("new", "");
 	EXPECT_RET("creating a name updates the directory's mtime", recent(st_of(".").st_mtim), 1);

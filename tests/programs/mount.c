@@ -3,7 +3,8 @@
  * (its own st_dev, statfs type and flags), the walk across mountpoints and
  * `..` back out, getcwd inside, hidden contents coming back at umount,
  * MS_RDONLY and remounts (EROFS, EBUSY with a writer), MS_NOEXEC,
- * MS_NODEV, tmpfs's size=, nr_inodes=, mode=, uid=, gid=, bind and
+ * MS_NODEV, the atime options (relatime, MS_STRICTATIME, MS_NODIRATIME,
+ * MS_NOATIME), tmpfs's size=, nr_inodes=, mode=, uid=, gid=, bind and
  * stacked mounts, EBUSY while in use, MNT_DETACH, MNT_EXPIRE,
  * UMOUNT_NOFOLLOW, and the errors: EINVAL, ENODEV, ENOTDIR, ENOENT,
  * EPERM, EXDEV. Works in a fresh directory under /tmp. Where mounting is
@@ -11,6 +12,7 @@
  */
 #include "common.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -19,6 +21,7 @@
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #define TMPFS_MAGIC 0x01021994
 #define RAMFS_MAGIC 0x858458f6
@@ -134,6 +137,60 @@ static void check_hidden(void)
 	EXPECT_RET("umount", umount("h"), 0);
 	EXPECT_RET("the hidden file is back", exists("h/under"), 1);
 	EXPECT_RET("the mounted one is gone", exists("h/over"), 0);
+}
+
+/* Reads "a/f" and lists "a/d" after setting both atimes ahead (newer than
+ * mtime and ctime, so relatime alone would not move them); returns which
+ * moved: 1 the file, 2 the directory. */
+static int atime_moves(const char *a)
+{
+	char f[64], d[64];
+	snprintf(f, sizeof f, "%s/f", a);
+	snprintf(d, sizeof d, "%s/d", a);
+	make_file(f, "data");
+	mkdir(d, 0755);
+	struct timespec ahead[2] = {{time(NULL) + 1000, 0}, {time(NULL) - 200, 0}};
+	utimensat(AT_FDCWD, f, ahead, 0);
+	utimensat(AT_FDCWD, d, ahead, 0);
+	char c;
+	int fd = open(f, O_RDONLY);
+	read(fd, &c, 1);
+	close(fd);
+	DIR *dir = opendir(d);
+	while (dir && readdir(dir))
+		;
+	if (dir)
+		closedir(dir);
+	struct stat fs, ds;
+	stat(f, &fs);
+	stat(d, &ds);
+	return (fs.st_atime != ahead[0].tv_sec ? 1 : 0) | (ds.st_atime != ahead[0].tv_sec ? 2 : 0);
+}
+
+static void check_atime_options(void)
+{
+	mkdir("t", 0755);
+	EXPECT_RET("relatime (the default) leaves a recent atime", (tmpfs("t", 0, NULL), atime_moves("t")), 0);
+	umount("t");
+	EXPECT_RET("MS_STRICTATIME updates it on every read and listing",
+		   (tmpfs("t", MS_STRICTATIME, NULL), atime_moves("t")), 3);
+	umount("t");
+	EXPECT_RET("MS_STRICTATIME|MS_NODIRATIME spares directories",
+		   (tmpfs("t", MS_STRICTATIME | MS_NODIRATIME, NULL), atime_moves("t")), 1);
+	umount("t");
+	tmpfs("t", MS_NOATIME, NULL);
+	make_file("t/old", "data");
+	struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+	utimensat(AT_FDCWD, "t/old", old, 0);
+	char c;
+	int fd = open("t/old", O_RDONLY);
+	read(fd, &c, 1);
+	close(fd);
+	struct stat st;
+	stat("t/old", &st);
+	EXPECT_RET("MS_NOATIME leaves even an atime older than mtime", st.st_atime, 1000000000);
+	umount("t");
+	rmdir("t");
 }
 
 static void check_errors(void)
@@ -465,6 +522,7 @@ int main(void)
 	umount("probe");
 	check_basics();
 	check_hidden();
+	check_atime_options();
 	check_errors();
 	check_readonly();
 	check_busy();

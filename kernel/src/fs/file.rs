@@ -148,8 +148,8 @@ pub struct OpenFile {
     writer: bool,
 }
 
-/// Status flags F_SETFL may change (Linux's SETFL_MASK, less O_DIRECT and
-/// O_NOATIME which no file here honours).
+/// Status flags F_SETFL may change (Linux's SETFL_MASK, less O_DIRECT,
+/// which no file here honours, and O_NOATIME, fixed at open here).
 const SETTABLE_FLAGS: u32 = OpenFlags::O_APPEND.bits() | OpenFlags::O_NONBLOCK.bits() | OpenFlags::O_ASYNC.bits();
 
 impl OpenFile {

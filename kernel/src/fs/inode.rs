@@ -70,6 +70,15 @@ const BOGO_DIRENT_SIZE: u64 = 20;
 /// relatime refreshes an atime that is this old even when not behind mtime.
 const RELATIME_SECS: i64 = 24 * 60 * 60;
 
+/// When a read updates the access time: the mount's atime options
+/// (noatime, nodiratime, relatime, strictatime) and O_NOATIME decide.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Atime {
+    Never,
+    Relative,
+    Always,
+}
+
 pub fn now() -> Timespec {
     crate::time::realtime()
 }
@@ -344,11 +353,12 @@ impl Inner {
         self.ctime = t;
     }
 
-    /// Contents read: atime under Linux's default `relatime` rule, which
-    /// updates it only when it is behind mtime or ctime, or a day old.
-    pub fn accessed(&mut self) {
+    /// Contents read: atime, as `when` says. Under Linux's default
+    /// `relatime` rule only when it is behind mtime or ctime, or a day old.
+    pub fn accessed(&mut self, when: Atime) {
         let t = now();
-        if self.atime <= self.mtime || self.atime <= self.ctime || t.tv_sec - self.atime.tv_sec >= RELATIME_SECS {
+        let stale = self.atime <= self.mtime || self.atime <= self.ctime || t.tv_sec - self.atime.tv_sec >= RELATIME_SECS;
+        if when == Atime::Always || (when == Atime::Relative && stale) {
             self.atime = t;
         }
     }

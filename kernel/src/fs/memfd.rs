@@ -166,7 +166,7 @@ pub fn sys_memfd_create(name: u64, flags: u32) -> Result<usize, Errno> {
     let mut shown = b"memfd:".to_vec();
     shown.extend_from_slice(&name);
     let link = Link { dir: dir.clone(), name: shown };
-    let file = Box::new(RegularFile::new(inode.clone()));
+    let file = Box::new(RegularFile::new(inode.clone(), None, false));
     let open_flags = OpenFlags::O_RDWR | OpenFlags::O_LARGEFILE;
     let open = OpenFile::pseudo(file, open_flags, dir.child(inode), Some(link));
     let cloexec = flags & MFD_CLOEXEC != 0;

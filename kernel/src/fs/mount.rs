@@ -26,7 +26,7 @@ use abi::Errno;
 use spin::{Mutex, Once};
 
 use super::fs_type::FileSystemType;
-use super::inode::Inode;
+use super::inode::{Atime, Inode};
 use super::super_block::{alloc_lowest, SuperBlock};
 
 // Per-mount flags (Linux's MNT_*).
@@ -118,6 +118,18 @@ impl Mount {
 
     pub fn has(&self, flag: u32) -> bool {
         self.flags() & flag != 0
+    }
+
+    /// When reads of a file (a directory if `dir`) on this mount update
+    /// its access time.
+    pub fn atime(&self, dir: bool) -> Atime {
+        if self.has(MNT_NOATIME) || (dir && self.has(MNT_NODIRATIME)) {
+            Atime::Never
+        } else if self.has(MNT_RELATIME) {
+            Atime::Relative
+        } else {
+            Atime::Always
+        }
     }
 
     pub fn is_unbindable(&self) -> bool {

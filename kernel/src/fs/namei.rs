@@ -82,11 +82,6 @@ pub fn fd_path(fd: i32) -> Result<Path, Errno> {
     Ok(current().files.lock().get(fd)?.path().clone())
 }
 
-/// The inode an open descriptor refers to (see `fd_path`).
-pub fn fd_inode(fd: i32) -> Result<Arc<Inode>, Errno> {
-    Ok(fd_path(fd)?.inode.clone())
-}
-
 /// Where a path is walked from: the root for absolute paths (dirfd is then
 /// not even looked at), else the working directory or dirfd's directory.
 fn start(dirfd: i32, path: &[u8]) -> Result<Path, Errno> {
@@ -120,7 +115,7 @@ pub fn follow_link(link: &Path, links_left: &mut u32) -> Result<Vec<u8>, Errno> 
     }
     *links_left -= 1;
     let target = link.symlink_target().unwrap_or_default();
-    link.lock().accessed();
+    link.lock().accessed(link.mnt.atime(false));
     if target.is_empty() {
         return Err(Errno::ENOENT);
     }

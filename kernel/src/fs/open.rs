@@ -8,8 +8,7 @@ use super::chardev;
 use super::create::may_create;
 use super::d_path::{Link, NamedPath};
 use super::file::{File, OpenFile};
-use super::inode::Inode;
-use super::mount::{follow_dotdot, follow_mounts, MNT_NODEV};
+use super::mount::{follow_dotdot, follow_mounts, Path, MNT_NODEV};
 use super::namei::{self, LastKind};
 use super::perm::{owner_or_privileged, permission, MAY_EXEC, MAY_READ, MAY_WRITE};
 use super::ramfs;
@@ -87,7 +86,7 @@ fn open_create(dirfd: i32, path: &[u8], flags: OpenFlags, mode: u32) -> Result<(
 }
 
 /// The file object for an inode being opened.
-fn open_inode(inode: &Arc<Inode>, flags: OpenFlags, created: bool) -> Result<alloc::boxed::Box<dyn File>, Errno> {
+fn open_inode(inode: &Path, flags: OpenFlags, created: bool) -> Result<alloc::boxed::Box<dyn File>, Errno> {
     use alloc::boxed::Box;
     if flags.contains(OpenFlags::O_PATH) {
         return Ok(Box::new(PathFile));
@@ -109,10 +108,11 @@ fn open_inode(inode: &Arc<Inode>, flags: OpenFlags, created: bool) -> Result<all
             i.modified();
             super::perm::remove_privs(&mut i);
         }
-        return Ok(Box::new(RegularFile::new(inode.clone())));
+        let noatime = flags.contains(OpenFlags::O_NOATIME);
+        return Ok(Box::new(RegularFile::new(inode.inode.clone(), Some(inode.mnt.clone()), noatime)));
     }
     if inode.is_dir() {
-        return Ok(Box::new(DirFile::new(inode.clone())));
+        return Ok(Box::new(DirFile::new(inode.inode.clone(), inode.mnt.clone())));
     }
     if inode.kind() == abi::S_IFCHR {
         let rdev = inode.lock().rdev;

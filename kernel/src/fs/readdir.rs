@@ -10,6 +10,7 @@ use abi::{dt_from_mode, write_dirent64, Errno, DT_DIR};
 use super::dir::FIRST_COOKIE;
 use super::file::{get_file, File};
 use super::inode::Inode;
+use super::mount::Mount;
 use super::ramfs;
 use crate::uaccess::{check_user_range, copy_to_user};
 
@@ -18,11 +19,14 @@ const MAX_BATCH: usize = 64 * 1024;
 
 pub struct DirFile {
     inode: Arc<Inode>,
+    /// The mount it was opened through: its options say when listing
+    /// updates atime.
+    mnt: Arc<Mount>,
 }
 
 impl DirFile {
-    pub fn new(inode: Arc<Inode>) -> DirFile {
-        DirFile { inode }
+    pub fn new(inode: Arc<Inode>, mnt: Arc<Mount>) -> DirFile {
+        DirFile { inode, mnt }
     }
 }
 
@@ -85,7 +89,7 @@ impl File for DirFile {
             return Err(Errno::EINVAL); // the next entry does not fit at all
         }
         *pos = at;
-        inode.accessed();
+        inode.accessed(self.mnt.atime(true));
         Ok(used)
     }
 

@@ -11,21 +11,21 @@ pub fn sys_readlinkat(dirfd: i32, path: u64, buf: u64, size: i32) -> Result<usiz
         return Err(Errno::EINVAL);
     }
     let path = namei::read_path(path)?;
-    let inode = if path.is_empty() {
+    let link = if path.is_empty() {
         // An empty path reads the symlink an O_PATH|O_NOFOLLOW descriptor
         // holds; any other descriptor has no name to read there.
-        let inode = namei::fd_inode(dirfd)?;
-        if !inode.is_symlink() {
+        let link = namei::fd_path(dirfd)?;
+        if !link.is_symlink() {
             return Err(Errno::ENOENT);
         }
-        inode
+        link
     } else {
-        namei::lookup(dirfd, &path, false)?.inode.clone()
+        namei::lookup(dirfd, &path, false)?
     };
-    let target = inode.read_link()?;
+    let target = link.read_link()?;
     let n = target.len().min(size as usize);
     copy_to_user(buf, &target[..n])?;
-    inode.lock().accessed();
+    link.lock().accessed(link.mnt.atime(false));
     Ok(n)
 }
 

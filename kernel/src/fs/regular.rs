@@ -7,17 +7,31 @@ use abi::{Errno, OpenFlags};
 
 use super::file::File;
 use super::filedata::MAX_FILE_SIZE;
-use super::inode::Inode;
+use super::inode::{Atime, Inode};
+use super::mount::Mount;
 use super::perm::remove_privs;
 use super::read_write::generic_seek;
 
 pub struct RegularFile {
     inode: Arc<Inode>,
+    /// The mount it was opened through, whose options say when reads
+    /// update atime (None: relatime).
+    mnt: Option<Arc<Mount>>,
+    /// Opened with O_NOATIME: reads leave atime alone.
+    noatime: bool,
 }
 
 impl RegularFile {
-    pub fn new(inode: Arc<Inode>) -> RegularFile {
-        RegularFile { inode }
+    pub fn new(inode: Arc<Inode>, mnt: Option<Arc<Mount>>, noatime: bool) -> RegularFile {
+        RegularFile { inode, mnt, noatime }
+    }
+
+    fn atime(&self) -> Atime {
+        match &self.mnt {
+            _ if self.noatime => Atime::Never,
+            Some(m) => m.atime(false),
+            None => Atime::Relative,
+        }
     }
 }
 
@@ -29,7 +43,7 @@ impl File for RegularFile {
     fn read_at(&self, buf: &mut [u8], pos: u64) -> Result<usize, Errno> {
         let mut inode = self.inode.lock();
         let n = inode.file_mut()?.read(pos, buf)?;
-        inode.accessed();
+        inode.accessed(self.atime());
         Ok(n)
     }
 
