@@ -9,6 +9,8 @@
 //! entry's inode take them one after the other. The task's credentials
 //! lock may be taken under an inode lock (it is a leaf).
 
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -46,6 +48,8 @@ pub struct Inner {
     /// Creation time, for statx's STATX_BTIME.
     pub btime: Timespec,
     pub content: Content,
+    /// Extended attributes a RAM filesystem keeps (tmpfs), by name.
+    pub xattrs: Option<Box<BTreeMap<Vec<u8>, Vec<u8>>>>,
 }
 
 pub struct Inode {
@@ -157,7 +161,8 @@ impl Inode {
         nlink: u32,
     ) -> Arc<Inode> {
         let t = now();
-        let inner = Inner { mode, uid, gid, nlink, rdev, atime: t, mtime: t, ctime: t, btime: t, content };
+        let inner =
+            Inner { mode, uid, gid, nlink, rdev, atime: t, mtime: t, ctime: t, btime: t, content, xattrs: None };
         Arc::new(Inode {
             ino,
             sb: sb.clone(),
@@ -357,7 +362,8 @@ impl Inner {
     /// `relatime` rule only when it is behind mtime or ctime, or a day old.
     pub fn accessed(&mut self, when: Atime) {
         let t = now();
-        let stale = self.atime <= self.mtime || self.atime <= self.ctime || t.tv_sec - self.atime.tv_sec >= RELATIME_SECS;
+        let stale =
+            self.atime <= self.mtime || self.atime <= self.ctime || t.tv_sec - self.atime.tv_sec >= RELATIME_SECS;
         if when == Atime::Always || (when == Atime::Relative && stale) {
             self.atime = t;
         }

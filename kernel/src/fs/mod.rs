@@ -69,6 +69,7 @@ pub mod page;
 pub mod perm;
 pub mod pipe;
 pub mod proc;
+pub mod ram_xattr;
 pub mod ramfs;
 pub mod read_write;
 pub mod readdir;

@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use abi::{Errno, Statfs};
 
 use super::fs_type::FileSystemType;
-use super::mount::Mount;
+use super::mount::{Mount, Path};
 use super::mount_options::{self, tmpfs_default_limits, Options, PAGE, RAMFS_DEFAULT_MODE, TMPFS_DEFAULT_MODE};
 use super::perm::current_cred;
 use super::super_block::{SuperBlock, SB_REMOUNT_MASK};
@@ -111,6 +111,24 @@ impl SuperOperations for RamOps {
             s.f_fsid = [sb.dev as u32 as i32, (sb.dev >> 32) as u32 as i32];
         }
         s
+    }
+
+    fn get_xattr(&self, path: &Path, name: &[u8]) -> Result<Vec<u8>, Errno> {
+        if !self.tmpfs {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        super::ram_xattr::get(&path.inode, name)
+    }
+
+    fn set_xattr(&self, path: &Path, name: &[u8], value: Option<&[u8]>, flags: i32) -> Result<(), Errno> {
+        if !self.tmpfs {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        super::ram_xattr::set(&path.inode, name, value, flags)
+    }
+
+    fn list_xattr(&self, path: &Path) -> Result<Vec<u8>, Errno> {
+        Ok(if self.tmpfs { super::ram_xattr::list(&path.inode) } else { Vec::new() })
     }
 
     fn remount(&self, sb: &SuperBlock, sb_flags: u32, data: Option<&[u8]>) -> Result<(), Errno> {

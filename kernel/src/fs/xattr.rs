@@ -1,9 +1,10 @@
 //! Extended attributes: setxattr(2), getxattr(2), listxattr(2),
 //! removexattr(2), each with its l- (the link itself) and f- (a
-//! descriptor) form. Only kestrelfs keeps one, `btrfs.compression`
-//! (kestrel/attr.rs); the RAM filesystems have none, and answer
-//! EOPNOTSUPP to a get or set and an empty list, as Linux 6.1's ramfs and
-//! tmpfs do for names outside security.* and trusted.*.
+//! descriptor) form, and who may touch which namespace (Linux's
+//! xattr_permission with the capability rules of a kernel without a
+//! security module). tmpfs keeps security.* and trusted.* names
+//! (ram_xattr.rs); kestrelfs keeps one, `btrfs.compression`
+//! (kestrel/attr.rs); ramfs none.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -73,21 +74,27 @@ fn setxattr(target: Target, name: u64, value: u64, size: usize, flags: i32) -> R
     }
     let path = resolve(target)?;
     path.mnt.want_write()?;
-    permission(&path, MAY_WRITE)?;
+    may_touch(&path, &name, true)?;
     path.inode.sb.ops().set_xattr(&path, &name, Some(&data), flags).map(|_| 0)
 }
 
 fn getxattr(target: Target, name: u64, value: u64, size: usize) -> Result<usize, Errno> {
     let name = read_name(name)?;
     let path = resolve(target)?;
-    permission(&path, MAY_READ)?;
+    may_touch(&path, &name, false)?;
     let data = path.inode.sb.ops().get_xattr(&path, &name)?;
     give(&data, value, size.min(XATTR_SIZE_MAX))
 }
 
 fn listxattr(target: Target, list: u64, size: usize) -> Result<usize, Errno> {
     let path = resolve(target)?;
-    let names = path.inode.sb.ops().list_xattr(&path)?;
+    let mut names = path.inode.sb.ops().list_xattr(&path)?;
+    // trusted.* names are shown to the privileged only.
+    if !privileged() {
+        let kept: Vec<&[u8]> =
+            names.split(|&b| b == 0).filter(|n| !n.is_empty() && !n.starts_with(b"trusted.")).collect();
+        names = kept.iter().flat_map(|n| n.iter().copied().chain(core::iter::once(0))).collect();
+    }
     give(&names, list, size.min(XATTR_SIZE_MAX))
 }
 
@@ -95,8 +102,38 @@ fn removexattr(target: Target, name: u64) -> Result<usize, Errno> {
     let name = read_name(name)?;
     let path = resolve(target)?;
     path.mnt.want_write()?;
-    permission(&path, MAY_WRITE)?;
+    may_touch(&path, &name, true)?;
     path.inode.sb.ops().set_xattr(&path, &name, None, 0).map(|_| 0)
+}
+
+fn privileged() -> bool {
+    crate::sched::current().cred.lock().is_privileged()
+}
+
+/// Whether the caller may read (`write` false) or change attribute `name`
+/// of `path`: trusted.* is for the privileged (EPERM to change, ENODATA
+/// to read); security.* takes privilege to change (CAP_SYS_ADMIN, the
+/// capability module's rule) and nothing to read; system.* is the
+/// filesystem's to judge; user.* lives on regular files and directories
+/// only; the rest need the file's read or write permission.
+fn may_touch(path: &Path, name: &[u8], write: bool) -> Result<(), Errno> {
+    if name.starts_with(b"trusted.") {
+        return match (privileged(), write) {
+            (true, _) => Ok(()),
+            (false, true) => Err(Errno::EPERM),
+            (false, false) => Err(Errno::ENODATA),
+        };
+    }
+    if name.starts_with(b"security.") {
+        return if write && !privileged() { Err(Errno::EPERM) } else { Ok(()) };
+    }
+    if name.starts_with(b"system.") {
+        return Ok(());
+    }
+    if name.starts_with(b"user.") && !(path.is_regular() || path.is_dir()) {
+        return Err(if write { Errno::EPERM } else { Errno::ENODATA });
+    }
+    permission(path, if write { MAY_WRITE } else { MAY_READ })
 }
 
 pub fn sys_setxattr(path: u64, name: u64, value: u64, size: usize, flags: i32) -> Result<usize, Errno> {

@@ -380,6 +380,11 @@ fn conformance_chroot() {
 }
 
 #[test]
+fn conformance_xattr() {
+    conformance("xattr");
+}
+
+#[test]
 fn conformance_mmapfile() {
     conformance("mmapfile");
 }
