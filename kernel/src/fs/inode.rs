@@ -9,7 +9,6 @@
 //! entry's inode take them one after the other. The task's credentials
 //! lock may be taken under an inode lock (it is a leaf).
 
-use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -49,7 +48,7 @@ pub struct Inner {
     pub btime: Timespec,
     pub content: Content,
     /// Extended attributes a RAM filesystem keeps (tmpfs), by name.
-    pub xattrs: Option<Box<BTreeMap<Vec<u8>, Vec<u8>>>>,
+    pub xattrs: BTreeMap<Vec<u8>, Vec<u8>>,
 }
 
 pub struct Inode {
@@ -161,8 +160,19 @@ impl Inode {
         nlink: u32,
     ) -> Arc<Inode> {
         let t = now();
-        let inner =
-            Inner { mode, uid, gid, nlink, rdev, atime: t, mtime: t, ctime: t, btime: t, content, xattrs: None };
+        let inner = Inner {
+            mode,
+            uid,
+            gid,
+            nlink,
+            rdev,
+            atime: t,
+            mtime: t,
+            ctime: t,
+            btime: t,
+            content,
+            xattrs: BTreeMap::new(),
+        };
         Arc::new(Inode {
             ino,
             sb: sb.clone(),

@@ -3,7 +3,6 @@
 //! EOPNOTSUPP there). Who may touch which namespace is the VFS's rule
 //! (xattr.rs).
 
-use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use abi::ioctl::{XATTR_CREATE, XATTR_REPLACE};
@@ -20,7 +19,7 @@ pub fn get(inode: &Inode, name: &[u8]) -> Result<Vec<u8>, Errno> {
         return Err(Errno::EOPNOTSUPP);
     }
     let i = inode.lock();
-    i.xattrs.as_ref().and_then(|x| x.get(name)).cloned().ok_or(Errno::ENODATA)
+    i.xattrs.get(name).cloned().ok_or(Errno::ENODATA)
 }
 
 /// Sets (Some) or removes (None) an attribute; XATTR_CREATE is EEXIST for
@@ -31,24 +30,20 @@ pub fn set(inode: &Inode, name: &[u8], value: Option<&[u8]>, flags: i32) -> Resu
         return Err(Errno::EOPNOTSUPP);
     }
     let mut i = inode.lock();
-    let exists = i.xattrs.as_ref().is_some_and(|x| x.contains_key(name));
+    let exists = i.xattrs.contains_key(name);
     if (value.is_none() || flags & XATTR_REPLACE != 0) && !exists {
         return Err(Errno::ENODATA);
     }
     if flags & XATTR_CREATE != 0 && exists {
         return Err(Errno::EEXIST);
     }
-    let map = i.xattrs.get_or_insert_with(Box::default);
     match value {
         Some(v) => {
-            map.insert(name.to_vec(), v.to_vec());
+            i.xattrs.insert(name.to_vec(), v.to_vec());
         }
         None => {
-            map.remove(name);
+            i.xattrs.remove(name);
         }
-    }
-    if map.is_empty() {
-        i.xattrs = None;
     }
     i.changed();
     Ok(())
@@ -58,7 +53,7 @@ pub fn set(inode: &Inode, name: &[u8], value: Option<&[u8]>, flags: i32) -> Resu
 pub fn list(inode: &Inode) -> Vec<u8> {
     let i = inode.lock();
     let mut out = Vec::new();
-    for name in i.xattrs.iter().flat_map(|x| x.keys()) {
+    for name in i.xattrs.keys() {
         out.extend_from_slice(name);
         out.push(0);
     }

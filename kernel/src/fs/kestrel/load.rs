@@ -81,7 +81,7 @@ fn make_inode(vol: &Arc<Volume>, sb: &Arc<SuperBlock>, ino: u64, node: &mut Node
         ctime: from_disk_time(d.ctime),
         btime: from_disk_time(d.crtime),
         content,
-        xattrs: None,
+        xattrs: alloc::collections::BTreeMap::new(),
     };
     Inode::with_inner(sb, ino, inner)
 }

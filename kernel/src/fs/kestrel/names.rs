@@ -38,8 +38,19 @@ impl Volume {
         };
         let t = now();
         let nlink = u32::from(mode & S_IFMT == S_IFDIR);
-        let inner =
-            Inner { mode, uid, gid, nlink, rdev, atime: t, mtime: t, ctime: t, btime: t, content, xattrs: None };
+        let inner = Inner {
+            mode,
+            uid,
+            gid,
+            nlink,
+            rdev,
+            atime: t,
+            mtime: t,
+            ctime: t,
+            btime: t,
+            content,
+            xattrs: alloc::collections::BTreeMap::new(),
+        };
         let inode = Inode::with_inner(&sb, ino, inner);
         self.unborn.lock().insert(ino);
         self.register(&inode);
