@@ -5,12 +5,14 @@
  * name the signal), pidfd_getfd (a duplicate of another process's
  * descriptor; EBADF, EPERM, ESRCH), fdinfo's Pid line, clone3 with
  * CLONE_PIDFD (EFAULT for a bad place), waitid(P_PIDFD) with a
- * non-blocking pidfd (EAGAIN), and clone's CLONE_PARENT.
+ * non-blocking pidfd (EAGAIN), clone's CLONE_PARENT, and kcmp's view of
+ * the files and memory two processes share.
  */
 #include "common.h"
 #include "procparse.h"
 
 #include <fcntl.h>
+#include <linux/kcmp.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <pthread.h>
@@ -123,6 +125,18 @@ static void check_signal_and_getfd(void)
 	char c = 0;
 	EXPECT_RET("the duplicate reads what the pipe holds", read(copy, &c, 1) == 1 && c == 'z', 1);
 	EXPECT_RET("it is close-on-exec", fcntl(copy, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	EXPECT_RET("kcmp(KCMP_FILE): the duplicate is the child's open file",
+		   syscall(SYS_kcmp, getpid(), pid, KCMP_FILE, copy, fd_pipe[0]), 0);
+	long order = syscall(SYS_kcmp, getpid(), pid, KCMP_FILE, fd_pipe[1], fd_pipe[0]);
+	EXPECT_RET("another file orders as 1 or 2", order == 1 || order == 2, 1);
+	EXPECT_RET("and the other way round the other", syscall(SYS_kcmp, pid, getpid(), KCMP_FILE, fd_pipe[0], fd_pipe[1]),
+		   3 - order);
+	EXPECT_RET("kcmp(KCMP_VM): a fork's child has its own memory", syscall(SYS_kcmp, getpid(), pid, KCMP_VM, 0, 0) != 0,
+		   1);
+	EXPECT_RET("kcmp(KCMP_FILES) of a process with itself", syscall(SYS_kcmp, getpid(), getpid(), KCMP_FILES, 0, 0),
+		   0);
+	EXPECT_ERRNO("kcmp of an unknown type", syscall(SYS_kcmp, getpid(), pid, 99, 0, 0), EINVAL);
+	EXPECT_ERRNO("kcmp of a closed descriptor", syscall(SYS_kcmp, getpid(), pid, KCMP_FILE, 99, 0), EBADF);
 	EXPECT_ERRNO("pidfd_getfd of a descriptor the child lacks", pidfd_getfd(fd, 99, 0), EBADF);
 	EXPECT_ERRNO("pidfd_getfd with flags", pidfd_getfd(fd, fd_pipe[0], 1), EINVAL);
 	EXPECT_ERRNO("pidfd_getfd on a descriptor that is no pidfd", pidfd_getfd(fd_pipe[1], 0, 0), EBADF);

@@ -16,6 +16,7 @@ pub mod futex;
 pub mod futex_pi;
 pub mod init;
 pub mod itimer;
+pub mod kcmp;
 pub mod kthread;
 pub mod personality;
 pub mod pgrp;

@@ -254,6 +254,7 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::PIDFD_OPEN => proc::pidfd::sys_pidfd_open(int(a[0]), a[1] as u32),
         nr::PIDFD_SEND_SIGNAL => proc::pidfd::sys_pidfd_send_signal(int(a[0]), int(a[1]), a[2], a[3] as u32),
         nr::PIDFD_GETFD => proc::pidfd::sys_pidfd_getfd(int(a[0]), int(a[1]), a[2] as u32),
+        nr::KCMP => proc::kcmp::sys_kcmp(int(a[0]), int(a[1]), int(a[2]), a[3], a[4]),
         nr::PERSONALITY => proc::personality::sys_personality(a[0] as u32),
         nr::TIMES => proc::times::sys_times(a[0]),
         nr::GETRUSAGE => proc::times::sys_getrusage(int(a[0]), a[1]),

@@ -118,7 +118,15 @@ impl RecordLocks {
             }
         }
         if let Some(kind) = req.kind {
-            kept.push(RecordLock { owner: req.owner, kind, start, end, pid: req.pid });
+            // Each owner's locks stay together, in order of start, a new
+            // owner's after the others' (Linux's list, which F_GETLK walks).
+            let new = RecordLock { owner: req.owner, kind, start, end, pid: req.pid };
+            let at = kept
+                .iter()
+                .position(|l| l.owner == req.owner && l.start > start)
+                .or_else(|| kept.iter().rposition(|l| l.owner == req.owner).map(|i| i + 1))
+                .unwrap_or(kept.len());
+            kept.insert(at, new);
         }
         self.locks = kept;
         Ok(())
@@ -147,6 +155,15 @@ mod tests {
         let mut v: Vec<_> = locks.iter().filter(|l| l.owner == owner).map(|l| (l.kind, l.start, l.end)).collect();
         v.sort_by_key(|r| r.1);
         v
+    }
+
+    #[test]
+    fn the_lowest_lock_of_an_owner_in_the_way_is_reported() {
+        let mut l = RecordLocks::default();
+        l.apply(&req(A, Some(LockKind::Write), 10, 14)).unwrap();
+        l.apply(&req(A, Some(LockKind::Read), 1, 5)).unwrap();
+        let first = l.conflict(B, LockKind::Write, 0, OFFSET_MAX).unwrap();
+        assert_eq!((first.kind, first.start), (LockKind::Read, 1));
     }
 
     #[test]
