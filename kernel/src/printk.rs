@@ -126,6 +126,32 @@ pub fn set_console_loglevel(level: u8) {
     CONSOLE_LOGLEVEL.store(level.min(15), Ordering::Relaxed);
 }
 
+/// /proc/sys/kernel/printk's other three levels: a message's when it
+/// names none, the lowest the console may be set to (syslog's
+/// CONSOLE_OFF and CONSOLE_LEVEL), and the console's default.
+static OTHER_LEVELS: [AtomicU8; 3] = [AtomicU8::new(4), AtomicU8::new(1), AtomicU8::new(7)];
+
+/// The four numbers of /proc/sys/kernel/printk.
+pub fn printk_levels() -> [u8; 4] {
+    let [a, b, c] = &OTHER_LEVELS;
+    [console_loglevel(), a.load(Ordering::Relaxed), b.load(Ordering::Relaxed), c.load(Ordering::Relaxed)]
+}
+
+/// Sets the first `levels.len()` (at most four) of them.
+pub fn set_printk_levels(levels: &[u8]) {
+    for (i, &level) in levels.iter().enumerate().take(4) {
+        match i {
+            0 => set_console_loglevel(level),
+            _ => OTHER_LEVELS[i - 1].store(level.min(15), Ordering::Relaxed),
+        }
+    }
+}
+
+/// The lowest level the console may be set to.
+pub fn minimum_console_loglevel() -> u8 {
+    OTHER_LEVELS[1].load(Ordering::Relaxed)
+}
+
 /// A line being formatted on the stack: logging must not allocate.
 struct LineBuf {
     buf: [u8; 512],

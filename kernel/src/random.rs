@@ -23,6 +23,18 @@ pub fn next_u64() -> u64 {
     rdrand().unwrap_or_else(xorshift)
 }
 
+/// Stirs bytes written to /dev/random (or given by RNDADDENTROPY) into
+/// the fallback generator's state.
+pub fn mix(bytes: &[u8]) {
+    for chunk in bytes.chunks(8) {
+        let mut word = [0u8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        let _ = STATE.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |s| {
+            Some((s ^ u64::from_le_bytes(word)).rotate_left(17) | 1)
+        });
+    }
+}
+
 pub fn fill(buf: &mut [u8]) {
     for chunk in buf.chunks_mut(8) {
         let r = next_u64().to_le_bytes();

@@ -48,7 +48,7 @@ pub fn sys_syslog(action: i32, buf: u64, len: i32) -> Result<usize, Errno> {
         }
         SYSLOG_ACTION_CONSOLE_OFF => {
             SAVED_LEVEL.lock().get_or_insert(printk::console_loglevel());
-            printk::set_console_loglevel(1); // emergencies only, as Linux
+            printk::set_console_loglevel(printk::minimum_console_loglevel());
             Ok(0)
         }
         SYSLOG_ACTION_CONSOLE_ON => {
@@ -61,7 +61,7 @@ pub fn sys_syslog(action: i32, buf: u64, len: i32) -> Result<usize, Errno> {
             if !(1..=8).contains(&len) {
                 return Err(Errno::EINVAL);
             }
-            printk::set_console_loglevel(len as u8);
+            printk::set_console_loglevel((len as u8).max(printk::minimum_console_loglevel()));
             *SAVED_LEVEL.lock() = None;
             Ok(0)
         }

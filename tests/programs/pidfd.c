@@ -139,6 +139,11 @@ static void check_signal_and_getfd(void)
 	EXPECT_ERRNO("kcmp of a closed descriptor", syscall(SYS_kcmp, getpid(), pid, KCMP_FILE, 99, 0), EBADF);
 	EXPECT_ERRNO("pidfd_getfd of a descriptor the child lacks", pidfd_getfd(fd, 99, 0), EBADF);
 	EXPECT_ERRNO("pidfd_getfd with flags", pidfd_getfd(fd, fd_pipe[0], 1), EINVAL);
+	int self = pidfd_open(getpid(), 0);
+	int own = pidfd_getfd(self, fd_pipe[1], 0);
+	EXPECT_RET("pidfd_getfd of the caller's own descriptor", own >= 0, 1);
+	close(own);
+	close(self);
 	EXPECT_ERRNO("pidfd_getfd on a descriptor that is no pidfd", pidfd_getfd(fd_pipe[1], 0, 0), EBADF);
 	memset(&si, 0, sizeof(si));
 	si.si_signo = SIGUSR1;

@@ -3,13 +3,20 @@
  * written), limits, mounts and mountinfo, task/ and thread-self with a
  * second thread, the permission rules for another user's environ, fd/ and
  * exe, and the system-wide files (meminfo against sysinfo, stat, uptime,
- * loadavg, version, filesystems, cmdline, /proc/sys).
+ * loadavg, version, filesystems, cmdline, /proc/sys), and the tunables:
+ * kernel/random (entropy_avail against RNDGETENTCNT, boot_id, uuid),
+ * threads-max (which fork honours), printk and msgmni (which msgget
+ * honours).
  */
 #include "procparse.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <limits.h>
 #include <pthread.h>
+#include <linux/random.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
@@ -311,9 +318,86 @@ static void check_system_files(void)
 	EXPECT_RET("cmdline: one line", read_file("/proc/cmdline", buf, sizeof(buf)) > 0 && strchr(buf, '\n'), 1);
 }
 
+static void check_tunables(void)
+{
+	read_file("/proc/sys/kernel/random/entropy_avail", buf, sizeof(buf));
+	int avail = atoi(buf), count = -1;
+	int fd = open("/dev/urandom", O_RDONLY);
+	EXPECT_RET("RNDGETENTCNT", ioctl(fd, RNDGETENTCNT, &count), 0);
+	EXPECT_RET("it agrees with random/entropy_avail", count == avail && count > 0, 1);
+	close(fd);
+	char boot1[64] = "", boot2[64] = "", uuid1[64] = "", uuid2[64] = "";
+	read_file("/proc/sys/kernel/random/boot_id", boot1, sizeof(boot1));
+	read_file("/proc/sys/kernel/random/boot_id", boot2, sizeof(boot2));
+	read_file("/proc/sys/kernel/random/uuid", uuid1, sizeof(uuid1));
+	read_file("/proc/sys/kernel/random/uuid", uuid2, sizeof(uuid2));
+	EXPECT_RET("boot_id is a UUID that stays", strlen(boot1) == 37 && boot1[8] == '-' && strcmp(boot1, boot2) == 0, 1);
+	EXPECT_RET("uuid is a new one each time", strlen(uuid1) == 37 && uuid1[14] == '4' && strcmp(uuid1, uuid2) != 0,
+		   1);
+
+	char old[64] = "";
+	read_file("/proc/sys/kernel/threads-max", old, sizeof(old));
+	EXPECT_RET("threads-max is at least 20", atol(old) >= 20, 1);
+	snprintf(buf2, sizeof(buf2), "%d", 20);
+	if (write_file("/proc/sys/kernel/threads-max", buf2, strlen(buf2)) > 0) {
+		/* Forks until the 20 threads are all there: then EAGAIN. */
+		pid_t kids[24];
+		int made = 0, e = 0;
+		while (made < 24) {
+			pid_t pid = fork();
+			if (pid == 0) {
+				pause();
+				_exit(0);
+			}
+			if (pid < 0) {
+				e = errno;
+				break;
+			}
+			kids[made++] = pid;
+		}
+		write_file("/proc/sys/kernel/threads-max", old, strlen(old));
+		for (int i = 0; i < made; i++) {
+			kill(kids[i], SIGKILL);
+			waitpid(kids[i], NULL, 0);
+		}
+		EXPECT_RET("fork past threads-max is EAGAIN", made < 20 && e == EAGAIN, 1);
+	} else {
+		tfail("threads-max: write failed, errno %d", errno);
+	}
+
+	read_file("/proc/sys/kernel/printk", old, sizeof(old));
+	int levels[4] = {0};
+	EXPECT_RET("printk: four levels", sscanf(old, "%d %d %d %d", &levels[0], &levels[1], &levels[2], &levels[3]), 4);
+	EXPECT_RET("printk takes a new console level", write_file("/proc/sys/kernel/printk", "3", 1), 1);
+	read_file("/proc/sys/kernel/printk", buf, sizeof(buf));
+	EXPECT_RET("and shows it", atoi(buf), 3);
+	write_file("/proc/sys/kernel/printk", old, strlen(old));
+
+	read_file("/proc/sys/kernel/msgmni", old, sizeof(old));
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* Room for two more queues than exist now (none of ours). */
+		struct msqid_ds ds;
+		int in_use = msgctl(0, MSG_INFO, &ds);
+		snprintf(buf2, sizeof(buf2), "%d", in_use + 2);
+		if (write_file("/proc/sys/kernel/msgmni", buf2, strlen(buf2)) < 0)
+			_exit(1);
+		int a = msgget(IPC_PRIVATE, 0600), b = msgget(IPC_PRIVATE, 0600), c = msgget(IPC_PRIVATE, 0600);
+		int e = errno;
+		msgctl(a, IPC_RMID, NULL);
+		msgctl(b, IPC_RMID, NULL);
+		_exit(a >= 0 && b >= 0 && c == -1 && e == ENOSPC ? 0 : 2);
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	write_file("/proc/sys/kernel/msgmni", old, strlen(old));
+	EXPECT_RET("msgget past msgmni is ENOSPC", status, 0);
+}
+
 int main(void)
 {
 	proc_mount_if_needed();
+	check_tunables();
 	check_comm();
 	check_oom_score_adj();
 	check_limits();

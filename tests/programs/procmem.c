@@ -183,6 +183,8 @@ static void check_process_vm(void)
 	struct iovec into_ro = {ro, 3};
 	EXPECT_ERRNO("process_vm_writev into a read-only page", process_vm_writev(pid, &out, 1, &into_ro, 1, 0), EFAULT);
 	EXPECT_ERRNO("process_vm_readv with flags", process_vm_readv(pid, local, 2, rem, 2, 1), EINVAL);
+	struct iovec mine = {a, 3}, from_me = {remote + 1, 3};
+	EXPECT_RET("process_vm_readv of the caller itself", process_vm_readv(getpid(), &mine, 1, &from_me, 1, 0), 3);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	EXPECT_ERRNO("process_vm_readv of a process that is gone", process_vm_readv(pid, local, 2, rem, 2, 0), ESRCH);

@@ -126,6 +126,20 @@ int main(void)
 	long r = syscall(SYS_time, &t);
 	EXPECT_RET("time() returns what it stores", r == t && r > 1577836800, 1);
 	EXPECT_ERRNO("gettimeofday(bad pointer)", syscall(SYS_gettimeofday, (void *)1, NULL), EFAULT);
+	/* The alarm clocks need a real-time clock device (EINVAL without one,
+	 * as on a machine with no RTC); with one they read as their plain
+	 * clocks. */
+	struct timespec boot, alarm;
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	if (clock_gettime(CLOCK_BOOTTIME_ALARM, &alarm) == 0) {
+		EXPECT_RET("CLOCK_BOOTTIME_ALARM reads as CLOCK_BOOTTIME",
+			   alarm.tv_sec - boot.tv_sec >= 0 && alarm.tv_sec - boot.tv_sec <= 1, 1);
+		EXPECT_RET("CLOCK_REALTIME_ALARM reads as the wall clock",
+			   clock_gettime(CLOCK_REALTIME_ALARM, &alarm) == 0 && alarm.tv_sec - time(NULL) <= 1, 1);
+	} else {
+		int e = errno;
+		EXPECT_RET("without an RTC the alarm clocks are EINVAL", e, EINVAL);
+	}
 
 	struct tms before;
 	long c0 = times(&before);

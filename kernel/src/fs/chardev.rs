@@ -35,7 +35,18 @@ impl File for Mem {
     fn write(&self, buf: &[u8], _flags: OpenFlags) -> Result<usize, Errno> {
         match self {
             Mem::Full => Err(Errno::ENOSPC),
+            Mem::Random => {
+                crate::random::mix(buf);
+                Ok(buf.len())
+            }
             _ => Ok(buf.len()),
+        }
+    }
+
+    fn ioctl(&self, cmd: u32, arg: u64) -> Result<usize, Errno> {
+        match self {
+            Mem::Random => random_ioctl(cmd, arg),
+            _ => Err(Errno::ENOTTY),
         }
     }
 
@@ -56,6 +67,40 @@ impl File for Mem {
     /// friends).
     fn seek(&self, _pos: u64, _offset: i64, _whence: i32) -> Result<u64, Errno> {
         Ok(0)
+    }
+}
+
+/// random(4)'s ioctls. The pool is full from boot, so the entropy count
+/// is always 256 (Linux 6.1); adding to it, zapping and clearing it, and
+/// reseeding take privilege and change nothing more (as there); bytes
+/// given with RNDADDENTROPY are mixed in.
+fn random_ioctl(cmd: u32, arg: u64) -> Result<usize, Errno> {
+    const RNDGETENTCNT: u32 = 0x8004_5200;
+    const RNDADDTOENTCNT: u32 = 0x4004_5201;
+    const RNDADDENTROPY: u32 = 0x4008_5203;
+    const RNDZAPENTCNT: u32 = 0x5204;
+    const RNDCLEARPOOL: u32 = 0x5206;
+    const RNDRESEEDCRNG: u32 = 0x5207;
+    if cmd == RNDGETENTCNT {
+        return crate::uaccess::write_user(arg, &256i32).map(|_| 0);
+    }
+    if !matches!(cmd, RNDADDTOENTCNT | RNDADDENTROPY | RNDZAPENTCNT | RNDCLEARPOOL | RNDRESEEDCRNG) {
+        return Err(Errno::ENOTTY);
+    }
+    if !crate::sched::current().cred.lock().is_privileged() {
+        return Err(Errno::EPERM);
+    }
+    match cmd {
+        RNDADDTOENTCNT => crate::uaccess::read_user::<i32>(arg).map(|_| 0),
+        RNDADDENTROPY => {
+            let [_count, size]: [i32; 2] = crate::uaccess::read_user(arg)?;
+            let size = usize::try_from(size).map_err(|_| Errno::EINVAL)?;
+            let mut bytes = alloc::vec![0u8; size.min(1 << 20)];
+            crate::uaccess::copy_from_user(&mut bytes, arg + 8)?;
+            crate::random::mix(&bytes);
+            Ok(0)
+        }
+        _ => Ok(0),
     }
 }
 

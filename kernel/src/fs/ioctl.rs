@@ -42,6 +42,33 @@ pub fn sys_ioctl(fd: i32, cmd: u32, arg: u64) -> Result<usize, Errno> {
             }
             None => file.ioctl(cmd, arg),
         },
+        FICLONE => clone_range(&file, arg as i32),
+        FICLONERANGE => {
+            let [src, ..]: [i64; 4] = read_user(arg)?;
+            clone_range(&file, i32::try_from(src).map_err(|_| Errno::EBADF)?)
+        }
         _ => file.ioctl(cmd, arg),
     }
+}
+
+const FICLONE: usize = 0x4004_9409;
+const FICLONERANGE: usize = 0x4020_940d;
+
+/// FICLONE and FICLONERANGE: sharing extents between files (reflinks).
+/// Linux's checks, then EOPNOTSUPP: no filesystem here shares extents.
+fn clone_range(dst: &super::file::OpenFile, src_fd: i32) -> Result<usize, Errno> {
+    let src = get_file(src_fd)?;
+    if !alloc::sync::Arc::ptr_eq(&src.path().mnt, &dst.path().mnt) {
+        return Err(Errno::EXDEV);
+    }
+    if src.inode().is_dir() || dst.inode().is_dir() {
+        return Err(Errno::EISDIR);
+    }
+    if !src.inode().is_regular() || !dst.inode().is_regular() {
+        return Err(Errno::EINVAL);
+    }
+    if !src.flags().readable() || !dst.flags().writable() || dst.flags().contains(OpenFlags::O_APPEND) {
+        return Err(Errno::EBADF);
+    }
+    Err(Errno::EOPNOTSUPP)
 }

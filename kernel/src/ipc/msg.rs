@@ -19,6 +19,18 @@ use crate::sched::wait::WaitQueue;
 use crate::uaccess::{copy_from_user, copy_to_user, read_user, write_user};
 
 static MSG: Mutex<Ids<MessageQueue>> = Mutex::new(Ids::new(MSGMNI as usize));
+
+/// /proc/sys/kernel/msgmni: how many queues may exist.
+pub fn msgmni() -> usize {
+    MSG.lock().limit()
+}
+
+/// Sets msgmni: 0 to IPCMNI (EINVAL past it).
+pub fn set_msgmni(limit: i64) -> Result<(), Errno> {
+    let limit = usize::try_from(limit).ok().filter(|&l| l <= super::util::IPCMNI).ok_or(Errno::EINVAL)?;
+    MSG.lock().set_limit(limit);
+    Ok(())
+}
 /// Where msgsnd waits for room and msgrcv for a message.
 static MSG_WAIT: WaitQueue = WaitQueue::new();
 
@@ -251,7 +263,7 @@ fn msg_info(cmd: i32, buf: u64) -> Result<usize, Errno> {
         msgmap: MSGMAP,
         msgmax: MSGMAX,
         msgmnb: MSGMNB,
-        msgmni: MSGMNI,
+        msgmni: msgmni() as i32,
         msgssz: MSGSSZ,
         msgtql: MSGTQL,
         msgseg: MSGSEG,

@@ -117,8 +117,14 @@ pub struct Ids<T> {
     /// the sequence number advances when they wrap.
     last_index: Option<usize>,
     seq: u16,
+    /// How many objects may exist at once (msgmni, shmmni, semmni).
     limit: usize,
+    /// How many exist.
+    count: usize,
 }
+
+/// Indexes run below Linux's IPCMNI, whatever the limit on the count.
+pub const IPCMNI: usize = 32768;
 
 /// What a *get call asks for when the key names nothing yet.
 pub enum Lookup<'a, T> {
@@ -128,11 +134,20 @@ pub enum Lookup<'a, T> {
 
 impl<T: IpcObject> Ids<T> {
     pub const fn new(limit: usize) -> Ids<T> {
-        Ids { slots: Vec::new(), last_index: None, seq: 0, limit }
+        Ids { slots: Vec::new(), last_index: None, seq: 0, limit, count: 0 }
     }
 
     pub fn in_use(&self) -> usize {
-        self.slots.iter().filter(|s| s.is_some()).count()
+        self.count
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// A new limit on the count (objects past it stay).
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit = limit;
     }
 
     /// The highest index in use (IPC_INFO's answer), 0 when none is.
@@ -183,6 +198,7 @@ impl<T: IpcObject> Ids<T> {
         if slot.as_ref()?.perm().seq != seq {
             return None;
         }
+        self.count -= 1;
         slot.take()
     }
 
@@ -212,9 +228,12 @@ impl<T: IpcObject> Ids<T> {
         cred: &Credentials,
         make: impl FnOnce(Perm) -> T,
     ) -> Result<i32, Errno> {
+        if self.in_use() >= self.limit {
+            return Err(Errno::ENOSPC);
+        }
         let start = self.last_index.map_or(0, |i| i + 1);
-        let index = (start..self.limit)
-            .chain(0..start.min(self.limit))
+        let index = (start..IPCMNI)
+            .chain(0..start.min(IPCMNI))
             .find(|&i| self.slots.get(i).is_none_or(Option::is_none))
             .ok_or(Errno::ENOSPC)?;
         if self.last_index.is_some_and(|last| index <= last) {
@@ -226,6 +245,7 @@ impl<T: IpcObject> Ids<T> {
         }
         let perm = Perm { seq: self.seq, ..Perm::new(key, flags, cred) };
         self.slots[index] = Some(make(perm));
+        self.count += 1;
         Ok(Self::id_of(index, self.seq))
     }
 }
@@ -281,7 +301,7 @@ mod tests {
     }
 
     #[test]
-    fn ids_carry_a_sequence_that_changes_when_indexes_wrap() {
+    fn the_limit_counts_objects_and_indexes_go_round() {
         let mut ids: Ids<Obj> = Ids::new(2);
         let root = user(0, 0);
         let a = ids.insert(0, 0o600, &root, Obj).unwrap();
@@ -289,10 +309,25 @@ mod tests {
         assert_eq!((a, b), (0, 1));
         assert_eq!(ids.insert(0, 0o600, &root, Obj), Err(Errno::ENOSPC));
         ids.remove(a).unwrap();
+        // The next index, not the freed one (Linux's cyclic allocation).
         let c = ids.insert(0, 0o600, &root, Obj).unwrap();
-        assert_eq!(c, SEQ_MULTIPLIER);
+        assert_eq!(c, 2);
         assert!(ids.get(a).is_err());
         assert!(ids.get(c).is_ok());
+        ids.set_limit(4);
+        assert!(ids.insert(0, 0o600, &root, Obj).is_ok());
+    }
+
+    #[test]
+    fn ids_carry_a_sequence_that_changes_when_indexes_wrap() {
+        let mut ids: Ids<Obj> = Ids::new(IPCMNI);
+        let root = user(0, 0);
+        for _ in 0..IPCMNI {
+            let id = ids.insert(0, 0o600, &root, Obj).unwrap();
+            ids.remove(id).unwrap();
+        }
+        let wrapped = ids.insert(0, 0o600, &root, Obj).unwrap();
+        assert_eq!(wrapped, SEQ_MULTIPLIER);
     }
 
     #[test]

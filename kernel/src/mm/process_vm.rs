@@ -72,7 +72,9 @@ fn transfer(pid: i32, local: u64, lcnt: u64, remote: u64, rcnt: u64, flags: u64,
     let local = read_iovecs(local, lcnt as i32)?;
     let remote = remote_iovecs(remote, rcnt)?;
     let task = u32::try_from(pid).ok().and_then(crate::proc::pid::find).ok_or(Errno::ESRCH)?;
-    let allowed = current().cred.lock().may_access(&task.cred.lock(), true);
+    // Copied out first: the target may be the caller, whose lock this is.
+    let mine = current().cred.lock().clone();
+    let allowed = mine.may_access(&task.cred.lock(), true);
     if !allowed {
         return Err(Errno::EPERM);
     }

@@ -44,6 +44,32 @@ pub fn last_pid() -> Pid {
     without_interrupts(|| PIDS.lock().last)
 }
 
+/// How many tasks exist (zombies and those being made included).
+pub fn count() -> usize {
+    without_interrupts(|| PIDS.lock().tasks.len())
+}
+
+/// /proc/sys/kernel/threads-max; 0 until set: Linux's default, one
+/// thread per 128 KiB of RAM, at least 20.
+static THREADS_MAX: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+const MIN_THREADS: usize = 20;
+/// FUTEX_TID_MASK: the most any setting allows.
+const MAX_THREADS: usize = 0x3fff_ffff;
+
+pub fn threads_max() -> usize {
+    match THREADS_MAX.load(core::sync::atomic::Ordering::Relaxed) {
+        0 => (machine::mm::frame::total_count() * 4096 / (128 * 1024)).clamp(MIN_THREADS, MAX_THREADS),
+        n => n,
+    }
+}
+
+/// Sets threads-max: MIN_THREADS to MAX_THREADS (EINVAL otherwise).
+pub fn set_threads_max(n: i64) -> Result<(), Errno> {
+    let n = usize::try_from(n).ok().filter(|n| (MIN_THREADS..=MAX_THREADS).contains(n)).ok_or(Errno::EINVAL)?;
+    THREADS_MAX.store(n, core::sync::atomic::Ordering::Relaxed);
+    Ok(())
+}
+
 pub fn register(task: &Arc<Task>) {
     without_interrupts(|| PIDS.lock().tasks.insert(task.pid, Arc::downgrade(task)));
 }

@@ -108,7 +108,9 @@ pub fn sys_pidfd_getfd(pidfd: i32, target_fd: i32, flags: u32) -> Result<usize, 
     if matches!(target.state(), TaskState::Zombie(_) | TaskState::Dead) {
         return Err(Errno::ESRCH);
     }
-    let allowed = current().cred.lock().may_access(&target.cred.lock(), true);
+    // Copied out first: the target may be the caller, whose lock this is.
+    let mine = current().cred.lock().clone();
+    let allowed = mine.may_access(&target.cred.lock(), true);
     if !allowed {
         return Err(Errno::EPERM);
     }

@@ -110,6 +110,10 @@ pub fn sys_prlimit64(pid_arg: i32, resource: u32, new: u64, old: u64) -> Result<
 
 /// fork's RLIMIT_NPROC check: a non-root user may not own more processes.
 pub fn may_fork(parent: &Task) -> bool {
+    // threads-max bounds everyone (Linux's max_threads).
+    if pid::count() >= pid::threads_max() {
+        return false;
+    }
     let cred = parent.cred.lock().clone();
     if cred.is_privileged() {
         return true;

@@ -7,10 +7,14 @@ use crate::uaccess::write_user;
 
 fn read_clock(clock: i32) -> Result<Timespec, Errno> {
     match clock {
-        CLOCK_REALTIME | CLOCK_REALTIME_COARSE => Ok(super::realtime()),
+        // The alarm clocks read as their plain ones (their timers would
+        // also wake a suspended machine, which never suspends here).
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_REALTIME_ALARM => Ok(super::realtime()),
         // No suspend exists, so BOOTTIME equals MONOTONIC; no NTP slewing, so
         // MONOTONIC_RAW does too.
-        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => Ok(super::monotonic()),
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME | CLOCK_BOOTTIME_ALARM => {
+            Ok(super::monotonic())
+        }
         // The CPU-time clocks are proc::cputime's; per-process and
         // per-thread clock ids (clock_getcpuclockid) are not supported.
         _ => Err(Errno::EINVAL),

@@ -9,7 +9,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
 
-use abi::ipc::{MSGMAX, MSGMNB, MSGMNI, SEMMNI, SEMMNS, SEMMSL, SEMOPM, SHMALL, SHMMAX, SHMMNI};
+use abi::ipc::{MSGMAX, MSGMNB, SEMMNI, SEMMNS, SEMMSL, SEMOPM, SHMALL, SHMMAX, SHMMNI};
 use abi::Errno;
 
 use super::super::mount;
@@ -56,6 +56,12 @@ pub fn generate(kind: FileKind) -> Option<Result<Vec<u8>, Errno>> {
         FileKind::SysvipcShm => sysvipc(SHM_HEADER, crate::ipc::shm::proc_lines()),
         FileKind::SysvipcSem => sysvipc(SEM_HEADER, crate::ipc::sem::proc_lines()),
         FileKind::SysvipcMsg => sysvipc(MSG_HEADER, crate::ipc::msg::proc_lines()),
+        FileKind::BootId => format!("{}\n", boot_id()),
+        FileKind::Uuid => format!("{}\n", random_uuid()),
+        FileKind::Printk => {
+            let [a, b, c, d] = crate::printk::printk_levels();
+            format!("{a}\t{b}\t{c}\t{d}\n")
+        }
         _ => format!("{}\n", tunable(kind)?),
     };
     Some(Ok(text.into_bytes()))
@@ -82,9 +88,12 @@ fn tunable(kind: FileKind) -> Option<u64> {
         FileKind::Shmmni => SHMMNI,
         FileKind::Msgmax => MSGMAX as u64,
         FileKind::Msgmnb => MSGMNB as u64,
-        FileKind::Msgmni => MSGMNI as u64,
+        FileKind::Msgmni => crate::ipc::msg::msgmni() as u64,
         FileKind::Mqueue(t) => t.get(),
         FileKind::PipeMaxSize => crate::fs::pipe::max_size() as u64,
+        // The pool is ready from boot: full, as Linux 6.1 always says.
+        FileKind::EntropyAvail | FileKind::Poolsize => 256,
+        FileKind::ThreadsMax => crate::proc::pid::threads_max() as u64,
         _ => return None,
     })
 }
@@ -104,6 +113,40 @@ fn drop_caches(data: &[u8]) -> Result<usize, Errno> {
         crate::fs::reclaim::drop_caches();
     }
     DROP_CACHES.store(value as u64, core::sync::atomic::Ordering::Relaxed);
+    Ok(data.len())
+}
+
+/// A random (version 4) UUID, as Linux formats them.
+fn random_uuid() -> String {
+    let mut b = [0u8; 16];
+    crate::random::fill(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        hex[..4].concat(),
+        hex[4..6].concat(),
+        hex[6..8].concat(),
+        hex[8..10].concat(),
+        hex[10..].concat()
+    )
+}
+
+/// This boot's UUID, made at its first read.
+fn boot_id() -> String {
+    static BOOT_ID: spin::Once<String> = spin::Once::new();
+    BOOT_ID.call_once(random_uuid).clone()
+}
+
+/// /proc/sys/kernel/printk: up to four levels, each 0 to 15.
+fn set_printk(data: &[u8]) -> Result<usize, Errno> {
+    let text = core::str::from_utf8(data).map_err(|_| Errno::EINVAL)?;
+    let mut levels = Vec::new();
+    for word in text.split_whitespace().take(4) {
+        levels.push(word.parse::<u8>().map_err(|_| Errno::EINVAL)?);
+    }
+    crate::printk::set_printk_levels(&levels);
     Ok(data.len())
 }
 
@@ -128,6 +171,9 @@ pub fn write(kind: FileKind, data: &[u8]) -> Option<Result<usize, Errno>> {
         }
         FileKind::Sem => Err(Errno::EINVAL),
         FileKind::Mqueue(t) => parse_int(data).and_then(|v| t.set(v)).map(|_| data.len()),
+        FileKind::Msgmni => parse_int(data).and_then(crate::ipc::msg::set_msgmni).map(|_| data.len()),
+        FileKind::ThreadsMax => parse_int(data).and_then(crate::proc::pid::set_threads_max).map(|_| data.len()),
+        FileKind::Printk => set_printk(data),
         FileKind::PipeMaxSize => parse_int(data)
             .and_then(|v| crate::fs::pipe::set_max_size(u64::try_from(v).map_err(|_| Errno::EINVAL)?))
             .map(|_| data.len()),

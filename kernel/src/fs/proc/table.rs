@@ -30,6 +30,12 @@ pub enum FileKind {
     Tainted,
     MinFreeKbytes,
     DropCaches,
+    EntropyAvail,
+    Poolsize,
+    BootId,
+    Uuid,
+    ThreadsMax,
+    Printk,
     OvercommitMemory,
     PipeMaxSize,
     OvercommitRatio,
@@ -133,6 +139,7 @@ const NET: usize = 27;
 const SYSVIPC: usize = 37;
 const SYS_FS: usize = 41;
 const SYS_FS_MQUEUE: usize = 42;
+const SYS_KERNEL_RANDOM: usize = 58;
 
 const fn dir(parent: usize, name: &'static str) -> Fixed {
     Fixed { parent, name, mode: S_IFDIR | 0o555, what: What::Dir(DirKind::Fixed) }
@@ -146,7 +153,7 @@ const fn link(parent: usize, name: &'static str, kind: LinkKind) -> Fixed {
     Fixed { parent, name, mode: S_IFLNK | 0o777, what: What::Link(kind) }
 }
 
-pub const FIXED_COUNT: usize = 58;
+pub const FIXED_COUNT: usize = 65;
 
 /// The fixed tree, each directory before its entries, in readdir order.
 /// The directory constants above are indices in it: new entries go at
@@ -210,6 +217,13 @@ pub static FIXED: [Fixed; FIXED_COUNT] = [
     file(SYS_FS, "pipe-max-size", 0o644, FileKind::PipeMaxSize),
     file(ROOT, "vmstat", 0o444, FileKind::Vmstat),
     file(SYS_VM, "drop_caches", 0o200, FileKind::DropCaches),
+    dir(SYS_KERNEL, "random"),
+    file(SYS_KERNEL_RANDOM, "entropy_avail", 0o444, FileKind::EntropyAvail),
+    file(SYS_KERNEL_RANDOM, "poolsize", 0o444, FileKind::Poolsize),
+    file(SYS_KERNEL_RANDOM, "boot_id", 0o444, FileKind::BootId),
+    file(SYS_KERNEL_RANDOM, "uuid", 0o444, FileKind::Uuid),
+    file(SYS_KERNEL, "threads-max", 0o644, FileKind::ThreadsMax),
+    file(SYS_KERNEL, "printk", 0o644, FileKind::Printk),
 ];
 
 /// An entry of a process (or thread) directory.
@@ -278,6 +292,7 @@ mod tests {
             (SYSVIPC, "sysvipc"),
             (SYS_FS, "fs"),
             (SYS_FS_MQUEUE, "mqueue"),
+            (SYS_KERNEL_RANDOM, "random"),
         ] {
             assert_eq!(FIXED[index].name, name);
             assert!(matches!(FIXED[index].what, What::Dir(_)), "{name} is a directory");
