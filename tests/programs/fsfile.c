@@ -93,6 +93,22 @@ static void check_read_write_lseek(void)
 	EXPECT_ERRNO("lseek with an unknown whence", lseek(fd, 0, 7), EINVAL);
 	EXPECT_ERRNO("SEEK_DATA at the end", lseek(fd, 11, SEEK_DATA), ENXIO);
 	EXPECT_RET("SEEK_HOLE finds the end", lseek(fd, 0, SEEK_HOLE), 11);
+	int sparse = open("sparse", O_CREAT | O_TRUNC | O_RDWR, 0644);
+	char page[4096];
+	memset(page, 'd', sizeof page);
+	pwrite(sparse, page, sizeof page, 0);
+	pwrite(sparse, page, sizeof page, 16 * 4096);
+	pwrite(sparse, page, sizeof page, 17 * 4096);
+	EXPECT_RET("SEEK_HOLE stops after the first page written", lseek(sparse, 0, SEEK_HOLE), 4096);
+	EXPECT_RET("SEEK_DATA skips the hole", lseek(sparse, 4096, SEEK_DATA), 16 * 4096);
+	EXPECT_RET("SEEK_DATA inside data stays", lseek(sparse, 16 * 4096 + 10, SEEK_DATA), 16 * 4096 + 10);
+	EXPECT_RET("SEEK_HOLE after the last data is the end", lseek(sparse, 16 * 4096, SEEK_HOLE), 18 * 4096);
+	EXPECT_RET("punching the first page", fallocate(sparse, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096), 0);
+	EXPECT_RET("makes a hole at 0", lseek(sparse, 0, SEEK_HOLE), 0);
+	EXPECT_RET("and data starts later", lseek(sparse, 0, SEEK_DATA), 16 * 4096);
+	EXPECT_ERRNO("SEEK_HOLE from a negative offset", lseek(sparse, -1, SEEK_HOLE), ENXIO);
+	close(sparse);
+	unlink("sparse");
 
 	/* Seeking past the end and writing leaves a hole of zeroes. */
 	EXPECT_RET("lseek past the end", lseek(fd, 100, SEEK_SET), 100);

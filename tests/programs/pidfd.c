@@ -152,6 +152,11 @@ static void check_signal_and_getfd(void)
 		     EINVAL);
 	EXPECT_ERRNO("pidfd_send_signal with unknown flags", pidfd_send_signal(fd, SIGTERM, NULL, 0x100), EINVAL);
 	EXPECT_ERRNO("pidfd_send_signal on a pipe", pidfd_send_signal(fd_pipe[1], SIGTERM, NULL, 0), EBADF);
+	char dir[64];
+	snprintf(dir, sizeof(dir), "/proc/%d", pid);
+	int procdir = open(dir, O_DIRECTORY | O_RDONLY);
+	EXPECT_RET("pidfd_send_signal through a /proc/PID directory", pidfd_send_signal(procdir, 0, NULL, 0), 0);
+	close(procdir);
 	EXPECT_RET("pidfd_send_signal(SIGTERM)", pidfd_send_signal(fd, SIGTERM, NULL, 0), 0);
 	int status = 0;
 	waitpid(pid, &status, 0);

@@ -1,12 +1,15 @@
 /*
  * Pipes and descriptors: pipe/pipe2 between processes, EOF, EPIPE,
- * O_NONBLOCK, a 1 MiB transfer, FIONREAD, and dup/dup2/dup3/fcntl.
+ * O_NONBLOCK, a 1 MiB transfer, FIONREAD, dup/dup2/dup3/fcntl, and the
+ * sizes an unprivileged user's pipes get (pipe-max-size, and
+ * pipe-user-pages-soft and -hard).
  */
 #include "common.h"
 
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -206,6 +209,68 @@ static void check_pipe_size(void)
 	close(fds[1]);
 }
 
+static void write_sysctl(const char *name, const char *value)
+{
+	char path[96];
+	snprintf(path, sizeof path, "/proc/sys/fs/%s", name);
+	int fd = open(path, O_WRONLY);
+	if (fd >= 0) {
+		write(fd, value, strlen(value));
+		close(fd);
+	}
+}
+
+/* In a child as user 65534: returns what `f` returns. */
+static int as_nobody(int (*f)(void))
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(setuid(65534) == 0 ? f() : 100);
+	int status = -1;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 101;
+}
+
+static int one_page_pipe(void)
+{
+	int p[2];
+	return pipe(p) == 0 && fcntl(p[1], F_GETPIPE_SZ) == 4096 ? 0 : 1;
+}
+
+static int second_pipe_small(void)
+{
+	int a[2], b[2];
+	if (pipe(a) != 0 || fcntl(a[1], F_GETPIPE_SZ) != 65536)
+		return 1;
+	if (pipe(b) != 0 || fcntl(b[1], F_GETPIPE_SZ) != 8192)
+		return 2;
+	return 0;
+}
+
+static int second_pipe_refused(void)
+{
+	int a[2], b[2];
+	if (pipe(a) != 0)
+		return 1;
+	if (pipe(b) != -1 || errno != ENFILE)
+		return 2;
+	/* Nor may the first one grow past the limit. */
+	return fcntl(a[1], F_SETPIPE_SZ, 1 << 17) == -1 && errno == EPERM ? 0 : 3;
+}
+
+static void check_user_limits(void)
+{
+	write_sysctl("pipe-max-size", "4096");
+	EXPECT_RET("an unprivileged pipe starts at most pipe-max-size", as_nobody(one_page_pipe), 0);
+	write_sysctl("pipe-max-size", "1048576");
+	write_sysctl("pipe-user-pages-soft", "16");
+	EXPECT_RET("past pipe-user-pages-soft, new pipes get two pages", as_nobody(second_pipe_small), 0);
+	write_sysctl("pipe-user-pages-soft", "16384");
+	write_sysctl("pipe-user-pages-hard", "20");
+	EXPECT_RET("past pipe-user-pages-hard, pipe is ENFILE and growing EPERM", as_nobody(second_pipe_refused), 0);
+	write_sysctl("pipe-user-pages-hard", "0");
+}
+
 int main(void)
 {
 	struct stat st;
@@ -219,5 +284,6 @@ int main(void)
 	check_nonblock_and_flags();
 	check_big_transfer();
 	check_dup();
+	check_user_limits();
 	return tdone();
 }

@@ -21,15 +21,16 @@ use super::pipe::{Pipe, ReadEnd, WriteEnd};
 /// (never reused).
 static PIPES: Mutex<BTreeMap<u64, Weak<Pipe>>> = Mutex::new(BTreeMap::new());
 
-fn pipe_of(inode: &Inode) -> Arc<Pipe> {
+fn pipe_of(inode: &Inode) -> Result<Arc<Pipe>, Errno> {
     let mut pipes = PIPES.lock();
     if let Some(pipe) = pipes.get(&inode.ino).and_then(Weak::upgrade) {
-        return pipe;
+        return Ok(pipe);
     }
     pipes.retain(|_, p| p.strong_count() > 0);
-    let pipe = Pipe::new();
+    // A FIFO's pipe that may not be made is ENOMEM, as Linux's fifo_open.
+    let pipe = Pipe::new().map_err(|_| Errno::ENOMEM)?;
     pipes.insert(inode.ino, Arc::downgrade(&pipe));
-    pipe
+    Ok(pipe)
 }
 
 /// Makes `pipe` the one opens of `inode` attach to: a pipe(2) pipe,
@@ -76,7 +77,7 @@ impl File for ReadWrite {
 }
 
 pub fn open(inode: &Inode, flags: OpenFlags) -> Result<Box<dyn File>, Errno> {
-    let pipe = pipe_of(inode);
+    let pipe = pipe_of(inode)?;
     let nonblock = flags.contains(OpenFlags::O_NONBLOCK);
     match flags.access_mode() {
         O_RDONLY => {

@@ -285,6 +285,39 @@ impl FileData {
         Ok(())
     }
 
+    /// SEEK_DATA (`hole` false) and SEEK_HOLE from `pos`: a RAM file's
+    /// holes are the pages it does not have (never written, or punched);
+    /// the end of the file counts as a hole. A disk file is all data here
+    /// (its holes are not known until read). ENXIO at or past the end,
+    /// and for SEEK_DATA when only holes follow.
+    pub fn seek_data_or_hole(&self, pos: u64, hole: bool) -> Result<u64, Errno> {
+        if pos >= self.size {
+            return Err(Errno::ENXIO);
+        }
+        if self.backing.is_some() {
+            return Ok(if hole { self.size } else { pos });
+        }
+        let first = pos / PAGE;
+        let found = if hole {
+            // The first page from `first` on that is not there.
+            let mut expect = first;
+            for (&index, _) in self.pages.range(first..) {
+                if index != expect {
+                    break;
+                }
+                expect += 1;
+            }
+            expect * PAGE
+        } else {
+            self.pages.range(first..).next().map(|(&index, _)| index * PAGE).ok_or(Errno::ENXIO)?
+        };
+        match found.max(pos) {
+            at if at >= self.size && hole => Ok(self.size),
+            at if at >= self.size => Err(Errno::ENXIO),
+            at => Ok(at),
+        }
+    }
+
     /// Turns `pos..end` into a hole: whole pages are freed, partial ones
     /// zeroed (FALLOC_FL_PUNCH_HOLE). The size stays.
     pub fn punch_hole(&mut self, pos: u64, end: u64) -> Result<(), Errno> {

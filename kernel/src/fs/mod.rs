@@ -68,6 +68,7 @@ pub mod open;
 pub mod page;
 pub mod perm;
 pub mod pipe;
+pub mod pipe_user;
 pub mod proc;
 pub mod ram_xattr;
 pub mod ramfs;

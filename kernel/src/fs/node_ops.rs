@@ -45,4 +45,10 @@ pub trait NodeOperations: Send + Sync {
     fn mappable(&self) -> bool {
         false
     }
+
+    /// The process a /proc/PID directory stands for, while it exists
+    /// (pidfd_send_signal takes such a directory's descriptor).
+    fn process(&self) -> Option<Arc<crate::sched::task::Task>> {
+        None
+    }
 }

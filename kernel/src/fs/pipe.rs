@@ -3,7 +3,8 @@
 //! writer closes); writes block while it is full and fail with EPIPE once
 //! no reader remains. The capacity is 64 KiB and changes with
 //! F_SETPIPE_SZ: a power of two of pages, up to /proc/sys/fs/pipe-max-size
-//! without CAP_SYS_RESOURCE.
+//! without CAP_SYS_RESOURCE, within the pages each user may hold
+//! (pipe_user.rs).
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
@@ -16,6 +17,7 @@ use spin::Mutex;
 
 use super::file::{File, OpenFile};
 use super::inode::Inode;
+use super::pipe_user::Account;
 use crate::sched::current;
 use crate::sched::wait::WaitQueue;
 use crate::uaccess::write_user;
@@ -63,6 +65,8 @@ pub(super) struct State {
     /// nor a write the writer, as Linux's separate wait queues.
     writes: u64,
     reads: u64,
+    /// The pages charged to the creator (pipe_user.rs).
+    account: Account,
 }
 
 pub(super) struct Pipe {
@@ -74,18 +78,25 @@ pub(super) struct Pipe {
 }
 
 impl Pipe {
-    pub(super) fn new() -> Arc<Pipe> {
+    /// A new pipe, charged to the caller: 64 KiB, or pipe-max-size if
+    /// smaller for the unprivileged, or two pages past their soft limit;
+    /// ENFILE past their hard limit.
+    pub(super) fn new() -> Result<Arc<Pipe>, Errno> {
+        let privileged = current().cred.lock().is_privileged();
+        let wanted = if privileged { PIPE_CAPACITY } else { PIPE_CAPACITY.min(max_size()) };
+        let (account, pages) = Account::open((wanted / PAGE) as u64)?;
         let state = State {
             data: VecDeque::new(),
-            capacity: PIPE_CAPACITY,
+            capacity: pages as usize * PAGE,
             readers: 0,
             writers: 0,
             reader_opens: 0,
             writer_opens: 0,
             writes: 0,
             reads: 0,
+            account,
         };
-        Arc::new(Pipe { state: Mutex::new(state), readable: WaitQueue::new(), writable: WaitQueue::new() })
+        Ok(Arc::new(Pipe { state: Mutex::new(state), readable: WaitQueue::new(), writable: WaitQueue::new() }))
     }
 }
 
@@ -151,6 +162,7 @@ impl Pipe {
         if size < s.data.len() {
             return Err(Errno::EBUSY);
         }
+        s.account.resize((size / PAGE) as u64)?;
         s.capacity = size;
         drop(s);
         self.writable.wake_all();
@@ -415,7 +427,7 @@ impl Drop for WriteEnd {
 pub fn sys_pipe2(fds: u64, flags: u32) -> Result<usize, Errno> {
     let allowed = OpenFlags::O_CLOEXEC | OpenFlags::O_NONBLOCK | OpenFlags::O_DIRECT;
     let flags = OpenFlags::from_bits(flags).filter(|f| allowed.contains(*f)).ok_or(Errno::EINVAL)?;
-    let pipe = Pipe::new();
+    let pipe = Pipe::new()?;
     let status = flags & OpenFlags::O_NONBLOCK;
     // Both ends share one inode, as Linux's pipefs gives them.
     let inode = Inode::new_anonymous(abi::S_IFIFO | 0o600);

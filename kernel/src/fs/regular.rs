@@ -70,8 +70,13 @@ impl File for RegularFile {
     }
 
     fn seek(&self, pos: u64, offset: i64, whence: i32) -> Result<u64, Errno> {
-        let size = self.inode.lock().file()?.size();
-        generic_seek(pos, size, offset, whence)
+        let inode = self.inode.lock();
+        let data = inode.file()?;
+        if whence == abi::fcntl::SEEK_DATA || whence == abi::fcntl::SEEK_HOLE {
+            let from = u64::try_from(offset).map_err(|_| Errno::ENXIO)?;
+            return data.seek_data_or_hole(from, whence == abi::fcntl::SEEK_HOLE);
+        }
+        generic_seek(pos, data.size(), offset, whence)
     }
 
     /// A disk filesystem commits as a whole; a RAM one holds the only

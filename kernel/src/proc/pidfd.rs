@@ -94,8 +94,12 @@ pub fn sys_pidfd_send_signal(pidfd: i32, sig: i32, info: u64, flags: u32) -> Res
     if flags != 0 {
         return Err(Errno::EINVAL);
     }
-    let file = get(pidfd)?;
-    let target = file.object::<PidFd>().and_then(PidFd::process).ok_or(Errno::ESRCH)?;
+    // A pidfd, or a /proc/PID directory's descriptor (Linux takes both).
+    let file = get_file(pidfd)?;
+    let target = match file.object::<PidFd>() {
+        Some(pidfd) => pidfd.process().ok_or(Errno::ESRCH)?,
+        None => file.inode().node_ops().and_then(|n| n.process()).ok_or(Errno::EBADF)?,
+    };
     super::signal::syscalls::signal_process(&target, sig, info)
 }
 

@@ -504,4 +504,11 @@ impl NodeOperations for ProcNode {
     fn open(self: Arc<Self>, inode: &Arc<Inode>, flags: OpenFlags) -> Result<alloc::boxed::Box<dyn File>, Errno> {
         open(inode, &self, flags)
     }
+
+    fn process(&self) -> Option<Arc<Task>> {
+        match self.kind {
+            Kind::Process(ids) if ids.tid == 0 => task_of(ids).ok(),
+            _ => None,
+        }
+    }
 }

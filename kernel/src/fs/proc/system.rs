@@ -94,6 +94,8 @@ fn tunable(kind: FileKind) -> Option<u64> {
         // The pool is ready from boot: full, as Linux 6.1 always says.
         FileKind::EntropyAvail | FileKind::Poolsize => 256,
         FileKind::ThreadsMax => crate::proc::pid::threads_max() as u64,
+        FileKind::PipeUserPagesSoft => crate::fs::pipe_user::soft_limit(),
+        FileKind::PipeUserPagesHard => crate::fs::pipe_user::hard_limit(),
         _ => return None,
     })
 }
@@ -174,6 +176,10 @@ pub fn write(kind: FileKind, data: &[u8]) -> Option<Result<usize, Errno>> {
         FileKind::Msgmni => parse_int(data).and_then(crate::ipc::msg::set_msgmni).map(|_| data.len()),
         FileKind::ThreadsMax => parse_int(data).and_then(crate::proc::pid::set_threads_max).map(|_| data.len()),
         FileKind::Printk => set_printk(data),
+        FileKind::PipeUserPagesSoft | FileKind::PipeUserPagesHard => {
+            let hard = kind == FileKind::PipeUserPagesHard;
+            parse_int(data).and_then(|v| crate::fs::pipe_user::set_limit(hard, v)).map(|_| data.len())
+        }
         FileKind::PipeMaxSize => parse_int(data)
             .and_then(|v| crate::fs::pipe::set_max_size(u64::try_from(v).map_err(|_| Errno::EINVAL)?))
             .map(|_| data.len()),

@@ -36,6 +36,8 @@ pub enum FileKind {
     Uuid,
     ThreadsMax,
     Printk,
+    PipeUserPagesSoft,
+    PipeUserPagesHard,
     OvercommitMemory,
     PipeMaxSize,
     OvercommitRatio,
@@ -153,7 +155,7 @@ const fn link(parent: usize, name: &'static str, kind: LinkKind) -> Fixed {
     Fixed { parent, name, mode: S_IFLNK | 0o777, what: What::Link(kind) }
 }
 
-pub const FIXED_COUNT: usize = 65;
+pub const FIXED_COUNT: usize = 67;
 
 /// The fixed tree, each directory before its entries, in readdir order.
 /// The directory constants above are indices in it: new entries go at
@@ -224,6 +226,8 @@ pub static FIXED: [Fixed; FIXED_COUNT] = [
     file(SYS_KERNEL_RANDOM, "uuid", 0o444, FileKind::Uuid),
     file(SYS_KERNEL, "threads-max", 0o644, FileKind::ThreadsMax),
     file(SYS_KERNEL, "printk", 0o644, FileKind::Printk),
+    file(SYS_FS, "pipe-user-pages-soft", 0o644, FileKind::PipeUserPagesSoft),
+    file(SYS_FS, "pipe-user-pages-hard", 0o644, FileKind::PipeUserPagesHard),
 ];
 
 /// An entry of a process (or thread) directory.
