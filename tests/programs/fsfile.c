@@ -107,6 +107,16 @@ static void check_read_write_lseek(void)
 	EXPECT_RET("makes a hole at 0", lseek(sparse, 0, SEEK_HOLE), 0);
 	EXPECT_RET("and data starts later", lseek(sparse, 0, SEEK_DATA), 16 * 4096);
 	EXPECT_ERRNO("SEEK_HOLE from a negative offset", lseek(sparse, -1, SEEK_HOLE), ENXIO);
+	EXPECT_RET("readahead of a file", syscall(SYS_readahead, sparse, 0L, 65536L), 0);
+	EXPECT_RET("sync_file_range(SYNC_FILE_RANGE_WRITE)", syscall(SYS_sync_file_range, sparse, 0L, 4096L, 2), 0);
+	EXPECT_ERRNO("sync_file_range with an unknown flag", syscall(SYS_sync_file_range, sparse, 0L, 4096L, 8), EINVAL);
+	EXPECT_ERRNO("sync_file_range of a negative length", syscall(SYS_sync_file_range, sparse, 0L, -1L, 2), EINVAL);
+	int pp[2];
+	pipe(pp);
+	EXPECT_ERRNO("readahead of a pipe", syscall(SYS_readahead, pp[0], 0L, 10L), EINVAL);
+	EXPECT_ERRNO("sync_file_range of a pipe", syscall(SYS_sync_file_range, pp[0], 0L, 10L, 2), ESPIPE);
+	close(pp[0]);
+	close(pp[1]);
 	close(sparse);
 	unlink("sparse");
 

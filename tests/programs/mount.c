@@ -193,6 +193,37 @@ static void check_atime_options(void)
 	rmdir("t");
 }
 
+/* sysfs(2) names the filesystem types as /proc/filesystems lists them;
+ * ustat(2) tells a mounted filesystem's free blocks and inodes. */
+static void check_sysfs_and_ustat(void)
+{
+	long count = syscall(SYS_sysfs, 3);
+	EXPECT_RET("sysfs(3): some filesystem types", count > 0, 1);
+	long index = syscall(SYS_sysfs, 1, "tmpfs");
+	EXPECT_RET("sysfs(1): tmpfs has an index", index >= 0 && index < count, 1);
+	char name[64] = "";
+	EXPECT_RET("sysfs(2) of that index", syscall(SYS_sysfs, 2, index, name), 0);
+	EXPECT_RET("names tmpfs", strcmp(name, "tmpfs"), 0);
+	EXPECT_ERRNO("sysfs(1) of an unknown type", syscall(SYS_sysfs, 1, "nosuchfs"), EINVAL);
+	EXPECT_ERRNO("sysfs(2) past the last index", syscall(SYS_sysfs, 2, count, name), EINVAL);
+	EXPECT_ERRNO("sysfs(4)", syscall(SYS_sysfs, 4), EINVAL);
+	mkdir("u", 0755);
+	tmpfs("u", 0, "size=1m,nr_inodes=100");
+	struct stat st;
+	stat("u", &st);
+	struct {
+		int f_tfree;
+		unsigned long f_tinode;
+		char f_fname[6], f_fpack[6];
+	} us;
+	unsigned dev = (minor(st.st_dev) & 0xff) | (major(st.st_dev) << 8) | ((minor(st.st_dev) & ~0xffu) << 12);
+	EXPECT_RET("ustat of a mounted tmpfs", syscall(SYS_ustat, dev, &us), 0);
+	EXPECT_RET("free blocks and inodes as statfs gives", us.f_tfree > 0 && us.f_tinode > 0 && us.f_tinode <= 100, 1);
+	umount("u");
+	EXPECT_ERRNO("ustat of a device with nothing mounted", syscall(SYS_ustat, dev, &us), EINVAL);
+	rmdir("u");
+}
+
 static void check_errors(void)
 {
 	make_file("file", "x");
@@ -523,6 +554,7 @@ int main(void)
 	check_basics();
 	check_hidden();
 	check_atime_options();
+	check_sysfs_and_ustat();
 	check_errors();
 	check_readonly();
 	check_busy();

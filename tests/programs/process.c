@@ -440,6 +440,21 @@ static void check_child_subreaper(void)
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
+/* /proc/sys/kernel/ns_last_pid: the next fork gets the pid after it. */
+static void check_ns_last_pid(void)
+{
+	int fd = open("/proc/sys/kernel/ns_last_pid", O_RDWR);
+	EXPECT_RET("open ns_last_pid", fd >= 0, 1);
+	const char *wanted = "30000";
+	EXPECT_RET("write 30000 to it", write(fd, wanted, strlen(wanted)), 5);
+	close(fd);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	EXPECT_RET("the next fork's child is pid 30001", pid, 30001);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "exec-child") == 0)
@@ -459,5 +474,6 @@ int main(int argc, char **argv)
 	check_child_subreaper();
 	check_no_starvation();
 	check_many_forks();
+	check_ns_last_pid();
 	return tdone();
 }

@@ -733,9 +733,36 @@ static void check_cpu_clock_ids(void)
 	close(fds[1]);
 }
 
+/* ioprio_set/ioprio_get: a class and level kept per thread. */
+static void check_ioprio(void)
+{
+#define IOPRIO(class, level) (((class) << 13) | (level))
+	EXPECT_RET("ioprio_set(best-effort 5)", syscall(SYS_ioprio_set, 1, 0, IOPRIO(2, 5)), 0);
+	EXPECT_RET("ioprio_get gives it back", syscall(SYS_ioprio_get, 1, 0), IOPRIO(2, 5));
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(syscall(SYS_ioprio_get, 1, 0) == IOPRIO(2, 5) ? 0 : 1);
+	int status = -1;
+	waitpid(pid, &status, 0);
+	EXPECT_RET("a fork's child inherits it", status, 0);
+	EXPECT_ERRNO("an unknown class", syscall(SYS_ioprio_set, 1, 0, IOPRIO(5, 0)), EINVAL);
+	EXPECT_ERRNO("an unknown target kind", syscall(SYS_ioprio_get, 9, 0), EINVAL);
+	EXPECT_ERRNO("a process that does not exist", syscall(SYS_ioprio_get, 1, 999999), ESRCH);
+	pid = fork();
+	if (pid == 0) {
+		setresuid(65534, 65534, 65534);
+		_exit(syscall(SYS_ioprio_set, 1, 0, IOPRIO(1, 0)) == -1 && errno == EPERM ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	EXPECT_RET("the real-time class takes privilege (EPERM)", status, 0);
+	EXPECT_RET("idle class", syscall(SYS_ioprio_set, 1, 0, IOPRIO(3, 0)), 0);
+	syscall(SYS_ioprio_set, 1, 0, IOPRIO(2, 4));
+}
+
 int main(void)
 {
 	proc_mount_if_needed();
+	check_ioprio();
 	check_nice();
 	check_policies();
 	check_attr();

@@ -606,6 +606,17 @@ int main(void)
 		tconf("the hangup check did not run");
 	else
 		EXPECT_RET("the session leader's exit: SIGHUP to the foreground group, terminal gone", answer, 'y');
+	pid_t plain = fork();
+	if (plain == 0) {
+		/* No controlling terminal in a new session: nothing to hang up. */
+		setsid();
+		if (syscall(SYS_vhangup) != 0)
+			_exit(1);
+		setresuid(65534, 65534, 65534);
+		_exit(syscall(SYS_vhangup) == -1 && errno == EPERM ? 0 : 2);
+	}
+	waitpid(plain, &status, 0);
+	EXPECT_RET("vhangup: nothing to do without a terminal; EPERM unprivileged", WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
 	if (master >= 0)
 		close(master);
 	return tdone();

@@ -37,6 +37,22 @@ fn timestamp(sec: i64, nsec: i64) -> StatxTimestamp {
 
 /// statx(2): everything stat has, plus the creation time and the mount id. Fields are
 /// filled whatever the mask asks, and stx_mask says which are valid.
+/// statx's attributes and the mask of those this file's filesystem knows:
+/// the mount root always, and the inode flags (compressed, immutable,
+/// append-only, nodump; the same bits as FS_IOC_GETFLAGS's) where the
+/// filesystem keeps them.
+fn statx_attributes(path: &super::mount::Path) -> (u64, u64) {
+    const STATX_ATTR_MOUNT_ROOT: u64 = 0x2000;
+    const INODE_FLAGS: u64 = 0x4 | 0x10 | 0x20 | 0x40;
+    let mut attributes = if path.is_mount_root() { STATX_ATTR_MOUNT_ROOT } else { 0 };
+    let mut mask = STATX_ATTR_MOUNT_ROOT;
+    if let Some(Ok(flags)) = path.inode.sb.ops().inode_flags(&path.inode) {
+        mask |= INODE_FLAGS;
+        attributes |= u64::from(flags) & INODE_FLAGS;
+    }
+    (attributes, mask)
+}
+
 pub fn sys_statx(dirfd: i32, path: u64, flags: u32, mask: u32, buf: u64) -> Result<usize, Errno> {
     let allowed = AtFlags::AT_SYMLINK_NOFOLLOW
         | AtFlags::AT_EMPTY_PATH
@@ -51,6 +67,7 @@ pub fn sys_statx(dirfd: i32, path: u64, flags: u32, mask: u32, buf: u64) -> Resu
     let inode = namei::lookup_at(dirfd, &path, flags)?;
     let s = inode.stat();
     let btime = inode.sb.round_time(inode.lock().btime);
+    let (attributes, attributes_mask) = statx_attributes(&inode);
     let stx = Statx {
         stx_mask: STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID,
         stx_mnt_id: u64::from(inode.mnt.id),
@@ -70,6 +87,8 @@ pub fn sys_statx(dirfd: i32, path: u64, flags: u32, mask: u32, buf: u64) -> Resu
         stx_rdev_minor: minor(s.st_rdev),
         stx_dev_major: major(s.st_dev),
         stx_dev_minor: minor(s.st_dev),
+        stx_attributes: attributes,
+        stx_attributes_mask: attributes_mask,
         ..Statx::default()
     };
     write_user(buf, &stx).map(|_| 0)

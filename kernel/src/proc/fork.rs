@@ -199,6 +199,7 @@ pub fn do_clone(frame: &TrapFrame, req: &CloneRequest) -> Result<usize, Errno> {
     child.timer_slack_ns.store(slack, Ordering::Relaxed);
     child.default_timer_slack_ns.store(slack, Ordering::Relaxed);
     child.personality.store(parent.personality.load(Ordering::Relaxed), Ordering::Relaxed);
+    child.ioprio.store(parent.ioprio.load(Ordering::Relaxed), Ordering::Relaxed);
     if req.flags.contains(CloneFlags::CLONE_SETTLS) {
         child.set_fs_base(req.tls);
     }

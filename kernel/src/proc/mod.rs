@@ -15,6 +15,7 @@ pub mod fork;
 pub mod futex;
 pub mod futex_pi;
 pub mod init;
+pub mod ioprio;
 pub mod itimer;
 pub mod kcmp;
 pub mod kthread;

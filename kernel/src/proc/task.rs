@@ -165,6 +165,8 @@ pub struct Thread {
     pub default_timer_slack_ns: AtomicU64,
     /// personality(2)'s flags (personality.rs).
     pub personality: AtomicU32,
+    /// ioprio_set(2)'s class and level (ioprio.rs).
+    pub ioprio: AtomicU32,
     /// Seccomp's strict mode: any system call but read, write, exit and
     /// rt_sigreturn kills the thread. Kept across fork and exec.
     pub seccomp_strict: AtomicBool,
@@ -194,6 +196,7 @@ impl Thread {
             timer_slack_ns: AtomicU64::new(DEFAULT_TIMER_SLACK_NS),
             default_timer_slack_ns: AtomicU64::new(DEFAULT_TIMER_SLACK_NS),
             personality: AtomicU32::new(0),
+            ioprio: AtomicU32::new(0),
             seccomp_strict: AtomicBool::new(false),
             vfork_wait: WaitQueue::new(),
             signal_mask: AtomicU64::new(0),

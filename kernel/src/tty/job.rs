@@ -236,6 +236,22 @@ pub fn give_up(tty: &Tty) -> Result<(), Errno> {
     Ok(())
 }
 
+/// vhangup(2): hangs up the caller's controlling terminal, if it has
+/// one; the privileged only (CAP_SYS_TTY_CONFIG).
+pub fn sys_vhangup() -> Result<usize, Errno> {
+    let me = current();
+    if !me.cred.lock().is_privileged() {
+        return Err(Errno::EPERM);
+    }
+    for tty in all() {
+        let ours = tty.state.lock().session == Some(me.sid());
+        if ours {
+            hangup(tty, false);
+        }
+    }
+    Ok(0)
+}
+
 /// Hangs `tty` up (Linux's __tty_hangup): open files end, input and output
 /// are discarded, the session loses it. On the session leader's exit the
 /// foreground group gets SIGHUP; otherwise (TIOCVHANGUP) the leader gets

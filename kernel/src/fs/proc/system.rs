@@ -94,6 +94,7 @@ fn tunable(kind: FileKind) -> Option<u64> {
         // The pool is ready from boot: full, as Linux 6.1 always says.
         FileKind::EntropyAvail | FileKind::Poolsize => 256,
         FileKind::ThreadsMax => crate::proc::pid::threads_max() as u64,
+        FileKind::NsLastPid => u64::from(crate::proc::pid::last_pid()),
         FileKind::PipeUserPagesSoft => crate::fs::pipe_user::soft_limit(),
         FileKind::PipeUserPagesHard => crate::fs::pipe_user::hard_limit(),
         _ => return None,
@@ -175,6 +176,7 @@ pub fn write(kind: FileKind, data: &[u8]) -> Option<Result<usize, Errno>> {
         FileKind::Mqueue(t) => parse_int(data).and_then(|v| t.set(v)).map(|_| data.len()),
         FileKind::Msgmni => parse_int(data).and_then(crate::ipc::msg::set_msgmni).map(|_| data.len()),
         FileKind::ThreadsMax => parse_int(data).and_then(crate::proc::pid::set_threads_max).map(|_| data.len()),
+        FileKind::NsLastPid => parse_int(data).and_then(crate::proc::pid::set_last_pid).map(|_| data.len()),
         FileKind::Printk => set_printk(data),
         FileKind::PipeUserPagesSoft | FileKind::PipeUserPagesHard => {
             let hard = kind == FileKind::PipeUserPagesHard;

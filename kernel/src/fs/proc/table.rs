@@ -38,6 +38,7 @@ pub enum FileKind {
     Printk,
     PipeUserPagesSoft,
     PipeUserPagesHard,
+    NsLastPid,
     OvercommitMemory,
     PipeMaxSize,
     OvercommitRatio,
@@ -155,7 +156,7 @@ const fn link(parent: usize, name: &'static str, kind: LinkKind) -> Fixed {
     Fixed { parent, name, mode: S_IFLNK | 0o777, what: What::Link(kind) }
 }
 
-pub const FIXED_COUNT: usize = 67;
+pub const FIXED_COUNT: usize = 68;
 
 /// The fixed tree, each directory before its entries, in readdir order.
 /// The directory constants above are indices in it: new entries go at
@@ -228,6 +229,7 @@ pub static FIXED: [Fixed; FIXED_COUNT] = [
     file(SYS_KERNEL, "printk", 0o644, FileKind::Printk),
     file(SYS_FS, "pipe-user-pages-soft", 0o644, FileKind::PipeUserPagesSoft),
     file(SYS_FS, "pipe-user-pages-hard", 0o644, FileKind::PipeUserPagesHard),
+    file(SYS_KERNEL, "ns_last_pid", 0o666, FileKind::NsLastPid),
 ];
 
 /// An entry of a process (or thread) directory.
