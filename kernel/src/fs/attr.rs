@@ -29,6 +29,8 @@ fn chmod(path: &Path, mut mode: u32) -> Result<usize, Errno> {
     }
     i.mode = (i.mode & abi::S_IFMT) | (mode & 0o7777);
     i.changed();
+    drop(i);
+    super::notify::notify(inode, None, super::notify::IN_ATTRIB);
     Ok(0)
 }
 
@@ -73,6 +75,8 @@ fn chown(path: &Path, uid: u32, gid: u32) -> Result<usize, Errno> {
         }
     }
     i.changed();
+    drop(i);
+    super::notify::notify(inode, None, super::notify::IN_ATTRIB);
     Ok(0)
 }
 
@@ -110,6 +114,8 @@ pub fn truncate(inode: &Arc<Inode>, length: i64) -> Result<(), Errno> {
     data.truncate(size);
     i.modified();
     remove_privs(&mut i);
+    drop(i);
+    super::notify::notify(inode, None, super::notify::IN_MODIFY);
     Ok(())
 }
 

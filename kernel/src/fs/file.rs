@@ -202,6 +202,11 @@ impl OpenFile {
         &self.path
     }
 
+    /// The directory and name it was opened through, if any.
+    pub fn link(&self) -> Option<&Link> {
+        self.link.as_ref()
+    }
+
     /// The file and where it was found: what /proc/PID/fd/N leads to.
     pub fn named_path(&self) -> NamedPath {
         NamedPath { path: self.path.clone(), link: self.link.clone() }
@@ -363,6 +368,11 @@ impl OpenFile {
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
+        if !self.is_path() {
+            let closed =
+                if self.flags().writable() { super::notify::IN_CLOSE_WRITE } else { super::notify::IN_CLOSE_NOWRITE };
+            super::notify::notify_file(self, closed);
+        }
         super::locks::release_file(self);
         if self.writer {
             self.path.mnt.put_write();

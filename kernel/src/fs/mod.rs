@@ -64,6 +64,7 @@ pub mod mount_options;
 pub mod mountinfo;
 pub mod namei;
 pub mod node_ops;
+pub mod notify;
 pub mod open;
 pub mod page;
 pub mod perm;

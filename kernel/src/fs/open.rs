@@ -198,7 +198,11 @@ pub fn do_open(dirfd: i32, path: &[u8], flags: u32, mode: u32) -> Result<Arc<Ope
     if !flags.contains(OpenFlags::O_PATH) {
         kept |= OpenFlags::O_LARGEFILE; // always on for 64-bit, as F_GETFL shows
     }
-    Ok(OpenFile::from_box_named(file, kept, inode, link))
+    let open = OpenFile::from_box_named(file, kept, inode, link);
+    if !flags.contains(OpenFlags::O_PATH) {
+        super::notify::notify_file(&open, super::notify::IN_OPEN);
+    }
+    Ok(open)
 }
 
 pub fn sys_openat(dirfd: i32, path: u64, flags: u32, mode: u32) -> Result<usize, Errno> {

@@ -98,6 +98,8 @@ pub fn add_entry(dir: &Arc<Inode>, name: &[u8], inode: &Arc<Inode>) -> Result<()
         d.nlink += 1; // the new directory's `..`
     }
     d.modified();
+    drop(d);
+    super::notify::created(dir, name, inode);
     Ok(())
 }
 
@@ -119,6 +121,7 @@ pub fn remove_entry(dir: &Arc<Inode>, name: &[u8]) -> Result<Arc<Inode>, Errno> 
     i.nlink = if inode.is_dir() { 0 } else { i.nlink.saturating_sub(1) };
     i.changed();
     drop(i);
+    super::notify::removed(dir, name, &inode);
     Ok(inode)
 }
 
@@ -149,7 +152,8 @@ pub fn is_within(dir: &Arc<Inode>, ancestor: &Arc<Inode>) -> bool {
 pub fn move_entry(old_dir: &Arc<Inode>, old_name: &[u8], new_dir: &Arc<Inode>, new_name: &[u8]) -> Result<(), Errno> {
     old_dir.sb.ops().move_name(old_dir, old_name, new_dir, new_name)?;
     let inode = take(old_dir, old_name)?;
-    put(new_dir, new_name, inode);
+    put(new_dir, new_name, inode.clone());
+    super::notify::moved(old_dir, old_name, new_dir, new_name, &inode);
     Ok(())
 }
 
@@ -164,8 +168,10 @@ pub fn exchange_entries(dir_a: &Arc<Inode>, name_a: &[u8], dir_b: &Arc<Inode>, n
             return Err(e);
         }
     };
-    put(dir_b, name_b, a);
-    put(dir_a, name_a, b);
+    put(dir_b, name_b, a.clone());
+    put(dir_a, name_a, b.clone());
+    super::notify::moved(dir_a, name_a, dir_b, name_b, &a);
+    super::notify::moved(dir_b, name_b, dir_a, name_a, &b);
     Ok(())
 }
 

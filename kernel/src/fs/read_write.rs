@@ -59,6 +59,9 @@ fn read_to_user(file: &OpenFile, buf: u64, count: usize, at: At, extra: OpenFlag
             break;
         }
     }
+    if done > 0 {
+        super::notify::notify_file(file, super::notify::IN_ACCESS);
+    }
     Ok(done)
 }
 
@@ -91,6 +94,7 @@ fn write_from_user(file: &OpenFile, buf: u64, count: usize, at: At, extra: OpenF
     if done == 0 && count > 0 {
         return Err(Errno::EFAULT);
     }
+    super::notify::notify_file(file, super::notify::IN_MODIFY);
     Ok(done)
 }
 

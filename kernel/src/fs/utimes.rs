@@ -40,6 +40,8 @@ fn set_times(path: &Path, times: Option<[Timespec; 2]>) -> Result<usize, Errno> 
     i.atime = pick(times.map(|x| x[0]), i.atime);
     i.mtime = pick(times.map(|x| x[1]), i.mtime);
     i.ctime = t;
+    drop(i);
+    super::notify::notify(inode, None, super::notify::IN_ATTRIB);
     Ok(0)
 }
 

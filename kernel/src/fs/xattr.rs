@@ -75,7 +75,9 @@ fn setxattr(target: Target, name: u64, value: u64, size: usize, flags: i32) -> R
     let path = resolve(target)?;
     path.mnt.want_write()?;
     may_touch(&path, &name, true)?;
-    path.inode.sb.ops().set_xattr(&path, &name, Some(&data), flags).map(|_| 0)
+    path.inode.sb.ops().set_xattr(&path, &name, Some(&data), flags)?;
+    super::notify::notify(&path.inode, None, super::notify::IN_ATTRIB);
+    Ok(0)
 }
 
 fn getxattr(target: Target, name: u64, value: u64, size: usize) -> Result<usize, Errno> {
@@ -103,7 +105,9 @@ fn removexattr(target: Target, name: u64) -> Result<usize, Errno> {
     let path = resolve(target)?;
     path.mnt.want_write()?;
     may_touch(&path, &name, true)?;
-    path.inode.sb.ops().set_xattr(&path, &name, None, 0).map(|_| 0)
+    path.inode.sb.ops().set_xattr(&path, &name, None, 0)?;
+    super::notify::notify(&path.inode, None, super::notify::IN_ATTRIB);
+    Ok(0)
 }
 
 fn privileged() -> bool {

@@ -60,8 +60,11 @@ pub fn count() -> usize {
     without_interrupts(|| PIDS.lock().tasks.len())
 }
 
-/// /proc/sys/kernel/threads-max; 0 until set: Linux's default, one
-/// thread per 128 KiB of RAM, at least 20.
+/// /proc/sys/kernel/threads-max; 0 until set. The default lets kernel
+/// stacks (16 KiB each) take a quarter of RAM, one thread per 64 KiB:
+/// twice Linux's share of an eighth, as a sleeping process here takes
+/// about what Linux's does in all (so a 1 GiB machine holds its 10,000
+/// processes); at least 20.
 static THREADS_MAX: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
 const MIN_THREADS: usize = 20;
 /// FUTEX_TID_MASK: the most any setting allows.
@@ -69,7 +72,7 @@ const MAX_THREADS: usize = 0x3fff_ffff;
 
 pub fn threads_max() -> usize {
     match THREADS_MAX.load(core::sync::atomic::Ordering::Relaxed) {
-        0 => (machine::mm::frame::total_count() * 4096 / (128 * 1024)).clamp(MIN_THREADS, MAX_THREADS),
+        0 => (machine::mm::frame::total_count() * 4096 / (64 * 1024)).clamp(MIN_THREADS, MAX_THREADS),
         n => n,
     }
 }

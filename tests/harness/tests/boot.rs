@@ -385,6 +385,11 @@ fn conformance_xattr() {
 }
 
 #[test]
+fn conformance_inotify() {
+    conformance("inotify");
+}
+
+#[test]
 fn conformance_mmapfile() {
     conformance("mmapfile");
 }

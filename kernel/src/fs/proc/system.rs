@@ -95,6 +95,9 @@ fn tunable(kind: FileKind) -> Option<u64> {
         FileKind::EntropyAvail | FileKind::Poolsize => 256,
         FileKind::ThreadsMax => crate::proc::pid::threads_max() as u64,
         FileKind::NsLastPid => u64::from(crate::proc::pid::last_pid()),
+        FileKind::InotifyMaxUserInstances | FileKind::InotifyMaxUserWatches | FileKind::InotifyMaxQueuedEvents => {
+            inotify_limit(kind).load(core::sync::atomic::Ordering::Relaxed) as u64
+        }
         FileKind::PipeUserPagesSoft => crate::fs::pipe_user::soft_limit(),
         FileKind::PipeUserPagesHard => crate::fs::pipe_user::hard_limit(),
         _ => return None,
@@ -117,6 +120,16 @@ fn drop_caches(data: &[u8]) -> Result<usize, Errno> {
     }
     DROP_CACHES.store(value as u64, core::sync::atomic::Ordering::Relaxed);
     Ok(data.len())
+}
+
+/// The inotify limit behind a /proc/sys/fs/inotify file.
+fn inotify_limit(kind: FileKind) -> &'static core::sync::atomic::AtomicUsize {
+    use crate::fs::notify::{MAX_QUEUED_EVENTS, MAX_USER_INSTANCES, MAX_USER_WATCHES};
+    match kind {
+        FileKind::InotifyMaxUserInstances => &MAX_USER_INSTANCES,
+        FileKind::InotifyMaxUserWatches => &MAX_USER_WATCHES,
+        _ => &MAX_QUEUED_EVENTS,
+    }
 }
 
 /// A random (version 4) UUID, as Linux formats them.
@@ -177,6 +190,14 @@ pub fn write(kind: FileKind, data: &[u8]) -> Option<Result<usize, Errno>> {
         FileKind::Msgmni => parse_int(data).and_then(crate::ipc::msg::set_msgmni).map(|_| data.len()),
         FileKind::ThreadsMax => parse_int(data).and_then(crate::proc::pid::set_threads_max).map(|_| data.len()),
         FileKind::NsLastPid => parse_int(data).and_then(crate::proc::pid::set_last_pid).map(|_| data.len()),
+        FileKind::InotifyMaxUserInstances | FileKind::InotifyMaxUserWatches | FileKind::InotifyMaxQueuedEvents => {
+            // 0 to INT_MAX, as Linux's proc_dointvec_minmax with zero.
+            let value = parse_int(data).and_then(|v| usize::try_from(v).map_err(|_| Errno::EINVAL));
+            value.and_then(|v| if v <= i32::MAX as usize { Ok(v) } else { Err(Errno::EINVAL) }).map(|v| {
+                inotify_limit(kind).store(v, core::sync::atomic::Ordering::Relaxed);
+                data.len()
+            })
+        }
         FileKind::Printk => set_printk(data),
         FileKind::PipeUserPagesSoft | FileKind::PipeUserPagesHard => {
             let hard = kind == FileKind::PipeUserPagesHard;

@@ -39,6 +39,9 @@ pub enum FileKind {
     PipeUserPagesSoft,
     PipeUserPagesHard,
     NsLastPid,
+    InotifyMaxUserInstances,
+    InotifyMaxUserWatches,
+    InotifyMaxQueuedEvents,
     OvercommitMemory,
     PipeMaxSize,
     OvercommitRatio,
@@ -143,6 +146,7 @@ const SYSVIPC: usize = 37;
 const SYS_FS: usize = 41;
 const SYS_FS_MQUEUE: usize = 42;
 const SYS_KERNEL_RANDOM: usize = 58;
+const SYS_FS_INOTIFY: usize = 68;
 
 const fn dir(parent: usize, name: &'static str) -> Fixed {
     Fixed { parent, name, mode: S_IFDIR | 0o555, what: What::Dir(DirKind::Fixed) }
@@ -156,7 +160,7 @@ const fn link(parent: usize, name: &'static str, kind: LinkKind) -> Fixed {
     Fixed { parent, name, mode: S_IFLNK | 0o777, what: What::Link(kind) }
 }
 
-pub const FIXED_COUNT: usize = 68;
+pub const FIXED_COUNT: usize = 72;
 
 /// The fixed tree, each directory before its entries, in readdir order.
 /// The directory constants above are indices in it: new entries go at
@@ -230,6 +234,10 @@ pub static FIXED: [Fixed; FIXED_COUNT] = [
     file(SYS_FS, "pipe-user-pages-soft", 0o644, FileKind::PipeUserPagesSoft),
     file(SYS_FS, "pipe-user-pages-hard", 0o644, FileKind::PipeUserPagesHard),
     file(SYS_KERNEL, "ns_last_pid", 0o666, FileKind::NsLastPid),
+    dir(SYS_FS, "inotify"),
+    file(SYS_FS_INOTIFY, "max_user_instances", 0o644, FileKind::InotifyMaxUserInstances),
+    file(SYS_FS_INOTIFY, "max_user_watches", 0o644, FileKind::InotifyMaxUserWatches),
+    file(SYS_FS_INOTIFY, "max_queued_events", 0o644, FileKind::InotifyMaxQueuedEvents),
 ];
 
 /// An entry of a process (or thread) directory.
@@ -299,6 +307,7 @@ mod tests {
             (SYS_FS, "fs"),
             (SYS_FS_MQUEUE, "mqueue"),
             (SYS_KERNEL_RANDOM, "random"),
+            (SYS_FS_INOTIFY, "inotify"),
         ] {
             assert_eq!(FIXED[index].name, name);
             assert!(matches!(FIXED[index].what, What::Dir(_)), "{name} is a directory");
