@@ -3,12 +3,14 @@
  * directory, dangling, loops, the 40-link limit), trailing slashes, "." and
  * "..", repeated slashes, ENOTDIR in the middle of a path, NAME_MAX and
  * PATH_MAX, directory descriptors and AT_EMPTY_PATH for the *at calls,
- * readlink, chdir/fchdir/getcwd, and execve of a relative path.
+ * readlink, chdir/fchdir/getcwd, execve of a relative path, and O_TMPFILE
+ * files (unnamed until linkat names them; never with O_EXCL).
  */
 #include "common.h"
 
 #include <fcntl.h>
 #include <limits.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -270,6 +272,40 @@ static void cleanup(void)
 	EXPECT_RET("the test directory is empty at the end", rmdir(dir), 0);
 }
 
+static int entries(void)
+{
+	int n = 0;
+	DIR *d = opendir(".");
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void check_tmpfile(void)
+{
+	int before = entries();
+	int fd = open(".", O_TMPFILE | O_RDWR, 0600);
+	EXPECT_RET("open(O_TMPFILE) of a directory", fd >= 0, 1);
+	write(fd, "tmp", 3);
+	struct stat st;
+	fstat(fd, &st);
+	EXPECT_RET("a regular file with no link", S_ISREG(st.st_mode) && st.st_nlink == 0 && st.st_size == 3, 1);
+	EXPECT_RET("no name appeared", entries(), before);
+	EXPECT_RET("linkat(AT_EMPTY_PATH) names it", linkat(fd, "", AT_FDCWD, "named", AT_EMPTY_PATH), 0);
+	EXPECT_RET("the name holds its bytes", stat("named", &st) == 0 && st.st_size == 3 && st.st_nlink == 1, 1);
+	close(fd);
+	unlink("named");
+	fd = open(".", O_TMPFILE | O_RDWR | O_EXCL, 0600);
+	EXPECT_ERRNO("with O_EXCL it may never be named", linkat(fd, "", AT_FDCWD, "never", AT_EMPTY_PATH), ENOENT);
+	close(fd);
+	EXPECT_ERRNO("O_TMPFILE read-only", open(".", O_TMPFILE | O_RDONLY, 0600), EINVAL);
+	touch("plainfile");
+	EXPECT_ERRNO("O_TMPFILE of a file", open("plainfile", O_TMPFILE | O_RDWR, 0600), ENOTDIR);
+	unlink("plainfile");
+}
+
 int main(void)
 {
 	strcpy(dir, "/tmp/fspathXXXXXX");
@@ -283,6 +319,7 @@ int main(void)
 	check_at_calls();
 	check_cwd();
 	check_exec_relative();
+	check_tmpfile();
 	cleanup();
 	return tdone();
 }

@@ -151,11 +151,15 @@ pub fn sys_linkat(old_dirfd: i32, old_path: u64, new_dirfd: i32, new_path: u64, 
     if old.is_dir() {
         return Err(Errno::EPERM);
     }
-    // A file whose last name is gone cannot get a new one.
-    if old.lock().nlink == 0 {
+    // A file whose last name is gone cannot get a new one, unless it is
+    // an O_TMPFILE file yet to be named.
+    let linkable = old.linkable.swap(false, core::sync::atomic::Ordering::Relaxed);
+    if old.lock().nlink == 0 && !linkable {
         return Err(Errno::ENOENT);
     }
-    enter(&p.dir, &p.name, &old).map(|_| 0)
+    enter(&p.dir, &p.name, &old).map(|_| 0).inspect_err(|_| {
+        old.linkable.store(linkable, core::sync::atomic::Ordering::Relaxed);
+    })
 }
 
 pub fn sys_link(old_path: u64, new_path: u64) -> Result<usize, Errno> {

@@ -12,7 +12,7 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use abi::{Errno, Stat, Timespec, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG};
 use spin::{Mutex, MutexGuard};
@@ -60,6 +60,9 @@ pub struct Inode {
     /// Mounts whose mountpoint this is (Linux's DCACHE_MOUNTED), so the
     /// walk looks in the mount table only at mountpoints.
     mounted: AtomicUsize,
+    /// An O_TMPFILE file not yet linked that linkat may give a name
+    /// (Linux's I_LINKABLE); O_EXCL opens it without.
+    pub linkable: AtomicBool,
     /// Writers against running programs (ETXTBSY).
     pub write_access: WriteAccess,
     inner: Mutex<Inner>,
@@ -178,6 +181,7 @@ impl Inode {
             sb: sb.clone(),
             kind: mode & S_IFMT,
             mounted: AtomicUsize::new(0),
+            linkable: AtomicBool::new(false),
             write_access: WriteAccess::default(),
             inner: Mutex::new(inner),
         })
@@ -192,6 +196,7 @@ impl Inode {
             sb: sb.clone(),
             kind: inner.mode & S_IFMT,
             mounted: AtomicUsize::new(0),
+            linkable: AtomicBool::new(false),
             write_access: WriteAccess::default(),
             inner: Mutex::new(inner),
         })

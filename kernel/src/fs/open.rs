@@ -129,11 +129,35 @@ fn open_inode(inode: &Path, flags: OpenFlags, created: bool) -> Result<alloc::bo
     Err(Errno::ENXIO)
 }
 
+/// O_TMPFILE: a regular file with no name in directory `path`'s
+/// filesystem (tmpfs and the root's RAM filesystem keep such files;
+/// others are EOPNOTSUPP), which linkat may name later unless O_EXCL.
+/// It must be opened for writing (EINVAL) without O_CREAT.
+fn open_tmpfile(dirfd: i32, path: &[u8], flags: OpenFlags, mode: u32) -> Result<Arc<OpenFile>, Errno> {
+    if !flags.contains(OpenFlags::O_DIRECTORY) || flags.contains(OpenFlags::O_CREAT) || !flags.writable() {
+        return Err(Errno::EINVAL);
+    }
+    let dir = namei::lookup(dirfd, path, !flags.contains(OpenFlags::O_NOFOLLOW))?;
+    if !dir.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    permission(&dir, MAY_WRITE | MAY_EXEC)?;
+    dir.mnt.want_write()?;
+    if !dir.inode.sb.is(&super::tmpfs::TMPFS) && !dir.inode.sb.is(&super::tmpfs::ROOTFS) {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let mode = S_IFREG | (mode & 0o7777 & !current().fs.lock().umask);
+    let inode = ramfs::new_child(&dir, mode, 0)?;
+    inode.linkable.store(!flags.contains(OpenFlags::O_EXCL), core::sync::atomic::Ordering::Relaxed);
+    let path = dir.child(inode);
+    let kept = (flags - OPEN_ONLY) | OpenFlags::O_LARGEFILE;
+    let file = open_inode(&path, kept, true)?;
+    Ok(OpenFile::from_box_named(file, kept, path, None))
+}
+
 pub fn do_open(dirfd: i32, path: &[u8], flags: u32, mode: u32) -> Result<Arc<OpenFile>, Errno> {
     if flags & TMPFILE_BIT != 0 {
-        // Unnamed temporary files are not built; Linux answers EOPNOTSUPP
-        // for a filesystem without them.
-        return Err(Errno::EOPNOTSUPP);
+        return open_tmpfile(dirfd, path, OpenFlags::from_bits_truncate(flags), mode);
     }
     let mut flags = OpenFlags::from_bits_truncate(flags);
     if flags.contains(OpenFlags::O_CREAT | OpenFlags::O_DIRECTORY) {
