@@ -14,6 +14,7 @@ extern crate std;
 
 pub mod at;
 pub mod auxv;
+pub mod capability;
 pub mod errno;
 pub mod fcntl;
 pub mod futex;

@@ -139,7 +139,7 @@ pub fn sys_chroot(path: u64) -> Result<usize, Errno> {
     }
     permission(&dir, MAY_EXEC)?;
     let task = crate::sched::current();
-    if !task.cred.lock().is_privileged() {
+    if !task.cred.lock().capable(abi::capability::CAP_SYS_CHROOT) {
         return Err(Errno::EPERM);
     }
     let old = task.fs.lock().root.replace(dir);

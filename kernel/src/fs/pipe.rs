@@ -82,7 +82,7 @@ impl Pipe {
     /// smaller for the unprivileged, or two pages past their soft limit;
     /// ENFILE past their hard limit.
     pub(super) fn new() -> Result<Arc<Pipe>, Errno> {
-        let privileged = current().cred.lock().is_privileged();
+        let privileged = current().cred.lock().capable(abi::capability::CAP_SYS_RESOURCE);
         let wanted = if privileged { PIPE_CAPACITY } else { PIPE_CAPACITY.min(max_size()) };
         let (account, pages) = Account::open((wanted / PAGE) as u64)?;
         let state = State {
@@ -155,7 +155,7 @@ impl Pipe {
             return Ok(s.capacity);
         }
         let size = round_size(arg).ok_or(Errno::EINVAL)?;
-        let privileged = current().cred.lock().is_privileged();
+        let privileged = current().cred.lock().capable(abi::capability::CAP_SYS_RESOURCE);
         if size > s.capacity && size > max_size() && !privileged {
             return Err(Errno::EPERM);
         }

@@ -11,7 +11,6 @@ use abi::{Errno, ItimerSpec, OpenFlags, Timespec, POLLIN, POLLRDNORM};
 use spin::Mutex;
 
 use super::file::{get_file, File};
-use crate::fs::perm::current_cred;
 use crate::sched::timer::wait_with_deadline;
 use crate::sched::wait::WaitQueue;
 use crate::time::{realtime_ns, realtime_offset_ns, uptime_ns};
@@ -177,7 +176,9 @@ pub fn sys_timerfd_create(clock: i32, flags: u32) -> Result<usize, Errno> {
         _ => return Err(Errno::EINVAL),
     };
     // Alarm clocks need CAP_WAKE_ALARM.
-    if (clock == CLOCK_REALTIME_ALARM || clock == CLOCK_BOOTTIME_ALARM) && !current_cred().is_privileged() {
+    if (clock == CLOCK_REALTIME_ALARM || clock == CLOCK_BOOTTIME_ALARM)
+        && !crate::sched::current().cred.lock().capable(abi::capability::CAP_WAKE_ALARM)
+    {
         return Err(Errno::EPERM);
     }
     let state = State { deadline: None, interval: 0, ticks: 0, events: 0, cancel_at_set: None };

@@ -233,7 +233,7 @@ pub fn sys_msgctl(id: i32, cmd: i32, buf: u64) -> Result<usize, Errno> {
                 let queue = queues.get_mut(id)?;
                 queue.perm.check_owner(&cred)?;
                 // Above the default limit only with CAP_SYS_RESOURCE.
-                if new.msg_qbytes > MSGMNB as u64 && !cred.is_privileged() {
+                if new.msg_qbytes > MSGMNB as u64 && !cred.capable(abi::capability::CAP_SYS_RESOURCE) {
                     return Err(Errno::EPERM);
                 }
                 queue.max_bytes = new.msg_qbytes;

@@ -57,7 +57,7 @@ impl Perm {
         } else {
             self.mode
         };
-        requested & !granted & 0o7 == 0 || cred.is_privileged()
+        requested & !granted & 0o7 == 0 || cred.capable(abi::capability::CAP_IPC_OWNER)
     }
 
     /// EACCES unless `allows`.
@@ -285,7 +285,8 @@ mod tests {
     }
 
     fn user(uid: u32, gid: u32) -> Credentials {
-        Credentials { uid, euid: uid, gid, egid: gid, ..Credentials::default() }
+        let base = if uid == 0 { Credentials::root() } else { Credentials::default() };
+        Credentials { uid, euid: uid, gid, egid: gid, ..base }
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub struct MemlockLimit {
 impl MemlockLimit {
     pub fn of(task: &Task) -> MemlockLimit {
         let limit = task.rlimits.lock().get(abi::RLIMIT_MEMLOCK).rlim_cur;
-        MemlockLimit { limit, privileged: task.cred.lock().is_privileged() }
+        MemlockLimit { limit, privileged: task.cred.lock().capable(abi::capability::CAP_IPC_LOCK) }
     }
 
     /// Linux's can_do_mlock: a zero limit forbids locking to the

@@ -1,6 +1,9 @@
 //! Credentials: real, effective, saved and filesystem user and group ids,
-//! and supplementary groups, with Linux's rules for changing them. Root
-//! (effective uid 0) holds every capability; nobody else holds any.
+//! supplementary groups and capability sets, with Linux's rules for
+//! changing them. Root starts with every capability and nobody else with
+//! any; capset(2) drops some, and the set follows the ids as Linux's
+//! commoncap does (leaving uid 0 drops them, returning to it restores
+//! the permitted ones; exec gives root all, others none).
 
 use alloc::vec::Vec;
 
@@ -11,6 +14,20 @@ use crate::uaccess::{copy_from_user, copy_to_user, write_user};
 
 /// Linux's NGROUPS_MAX.
 const NGROUPS_MAX: usize = 65536;
+
+use abi::capability::*;
+
+/// Every capability Linux 6.1 knows (CAP_LAST_CAP = 40).
+pub const ALL_CAPS: u64 = (1 << 41) - 1;
+/// The capabilities that follow the filesystem uid (Linux's CAP_FS_MASK).
+const FS_CAPS: u64 = 1 << CAP_CHOWN
+    | 1 << CAP_DAC_OVERRIDE
+    | 1 << CAP_DAC_READ_SEARCH
+    | 1 << CAP_FOWNER
+    | 1 << CAP_FSETID
+    | 1 << CAP_LINUX_IMMUTABLE
+    | 1 << CAP_MKNOD
+    | 1 << CAP_MAC_OVERRIDE;
 
 #[derive(Clone, Debug, Default)]
 pub struct Credentials {
@@ -23,16 +40,59 @@ pub struct Credentials {
     pub sgid: u32,
     pub fsgid: u32,
     pub groups: Vec<u32>,
+    pub cap_effective: u64,
+    pub cap_permitted: u64,
+    pub cap_inheritable: u64,
 }
 
 impl Credentials {
-    /// init's: root.
+    /// init's: root, with every capability.
     pub fn root() -> Credentials {
-        Credentials::default()
+        Credentials { cap_effective: ALL_CAPS, cap_permitted: ALL_CAPS, ..Credentials::default() }
     }
 
+    pub fn capable(&self, cap: u32) -> bool {
+        self.cap_effective & (1 << cap) != 0
+    }
+
+    /// CAP_SYS_ADMIN: what the checks not made capability by capability
+    /// ask for.
     pub fn is_privileged(&self) -> bool {
-        self.euid == 0
+        self.capable(CAP_SYS_ADMIN)
+    }
+
+    /// The capability sets after the user ids changed from `old`'s
+    /// (Linux's cap_task_fix_setuid).
+    fn fix_caps_after_setuid(&mut self, old: &Credentials) {
+        let had_root = old.uid == 0 || old.euid == 0 || old.suid == 0;
+        if had_root && self.uid != 0 && self.euid != 0 && self.suid != 0 {
+            self.cap_permitted = 0;
+            self.cap_effective = 0;
+        }
+        if old.euid == 0 && self.euid != 0 {
+            self.cap_effective = 0;
+        }
+        if old.euid != 0 && self.euid == 0 {
+            self.cap_effective = self.cap_permitted;
+        }
+        if old.fsuid == 0 && self.fsuid != 0 {
+            self.cap_effective &= !FS_CAPS;
+        }
+        if old.fsuid != 0 && self.fsuid == 0 {
+            self.cap_effective |= self.cap_permitted & FS_CAPS;
+        }
+    }
+
+    /// The sets exec leaves (no file capabilities): root's are all,
+    /// effective while its effective uid is 0; others' none.
+    pub fn exec_caps(&mut self) {
+        if self.uid == 0 || self.euid == 0 {
+            self.cap_permitted = ALL_CAPS;
+            self.cap_effective = if self.euid == 0 { ALL_CAPS } else { 0 };
+        } else {
+            self.cap_permitted = 0;
+            self.cap_effective = 0;
+        }
     }
 
     /// Linux's ptrace_may_access test of credentials: `self` (the caller)
@@ -40,7 +100,7 @@ impl Credentials {
     /// of their user and group ids equal its own, the real ones
     /// (PTRACE_MODE_REALCREDS) or the filesystem ones (FSCREDS).
     pub fn may_access(&self, theirs: &Credentials, real: bool) -> bool {
-        if self.is_privileged() {
+        if self.capable(CAP_SYS_PTRACE) {
             return true;
         }
         let (uid, gid) = if real { (self.uid, self.gid) } else { (self.fsuid, self.fsgid) };
@@ -119,13 +179,15 @@ fn setuid(uid: u32) -> Result<usize, Errno> {
     let uid = arg(uid).ok_or(Errno::EINVAL)?;
     let task = current();
     let mut c = task.cred.lock();
-    if c.is_privileged() {
+    let old = c.clone();
+    if c.capable(CAP_SETUID) {
         (c.uid, c.euid, c.suid, c.fsuid) = (uid, uid, uid, uid);
     } else if uid == c.uid || uid == c.suid {
         (c.euid, c.fsuid) = (uid, uid);
     } else {
         return Err(Errno::EPERM);
     }
+    c.fix_caps_after_setuid(&old);
     Ok(0)
 }
 
@@ -133,7 +195,7 @@ fn setgid(gid: u32) -> Result<usize, Errno> {
     let gid = arg(gid).ok_or(Errno::EINVAL)?;
     let task = current();
     let mut c = task.cred.lock();
-    if c.is_privileged() {
+    if c.capable(CAP_SETGID) {
         (c.gid, c.egid, c.sgid, c.fsgid) = (gid, gid, gid, gid);
     } else if gid == c.gid || gid == c.sgid {
         (c.egid, c.fsgid) = (gid, gid);
@@ -146,9 +208,10 @@ fn setgid(gid: u32) -> Result<usize, Errno> {
 fn setresuid(ruid: u32, euid: u32, suid: u32) -> Result<usize, Errno> {
     let task = current();
     let mut c = task.cred.lock();
+    let old = c.clone();
     let allowed = |v: Option<u32>| v.is_none_or(|v| v == c.uid || v == c.euid || v == c.suid);
     let permitted = allowed(arg(ruid)) && allowed(arg(euid)) && allowed(arg(suid));
-    if !(c.is_privileged() || permitted) {
+    if !(c.capable(CAP_SETUID) || permitted) {
         return Err(Errno::EPERM);
     }
     if let Some(v) = arg(ruid) {
@@ -161,6 +224,7 @@ fn setresuid(ruid: u32, euid: u32, suid: u32) -> Result<usize, Errno> {
         c.suid = v;
     }
     c.fsuid = c.euid;
+    c.fix_caps_after_setuid(&old);
     Ok(0)
 }
 
@@ -169,7 +233,7 @@ fn setresgid(rgid: u32, egid: u32, sgid: u32) -> Result<usize, Errno> {
     let mut c = task.cred.lock();
     let allowed = |v: Option<u32>| v.is_none_or(|v| v == c.gid || v == c.egid || v == c.sgid);
     let permitted = allowed(arg(rgid)) && allowed(arg(egid)) && allowed(arg(sgid));
-    if !(c.is_privileged() || permitted) {
+    if !(c.capable(CAP_SETGID) || permitted) {
         return Err(Errno::EPERM);
     }
     if let Some(v) = arg(rgid) {
@@ -190,8 +254,9 @@ fn setresgid(rgid: u32, egid: u32, sgid: u32) -> Result<usize, Errno> {
 fn setreuid(ruid: u32, euid: u32) -> Result<usize, Errno> {
     let task = current();
     let mut c = task.cred.lock();
+    let old = c.clone();
     let (r, e) = (arg(ruid), arg(euid));
-    if !c.is_privileged() {
+    if !c.capable(CAP_SETUID) {
         let r_ok = r.is_none_or(|v| v == c.uid || v == c.euid);
         let e_ok = e.is_none_or(|v| v == c.uid || v == c.euid || v == c.suid);
         if !(r_ok && e_ok) {
@@ -209,6 +274,7 @@ fn setreuid(ruid: u32, euid: u32) -> Result<usize, Errno> {
         c.suid = c.euid;
     }
     c.fsuid = c.euid;
+    c.fix_caps_after_setuid(&old);
     Ok(0)
 }
 
@@ -216,7 +282,7 @@ fn setregid(rgid: u32, egid: u32) -> Result<usize, Errno> {
     let task = current();
     let mut c = task.cred.lock();
     let (r, e) = (arg(rgid), arg(egid));
-    if !c.is_privileged() {
+    if !c.capable(CAP_SETGID) {
         let r_ok = r.is_none_or(|v| v == c.gid || v == c.egid);
         let e_ok = e.is_none_or(|v| v == c.gid || v == c.egid || v == c.sgid);
         if !(r_ok && e_ok) {
@@ -257,10 +323,12 @@ pub fn sys_getresgid(r: u64, e: u64, s: u64) -> Result<usize, Errno> {
 fn setfsuid(uid: u32) -> Result<usize, Errno> {
     let task = current();
     let mut c = task.cred.lock();
+    let before = c.clone();
     let old = c.fsuid;
-    if arg(uid).is_some() && (c.is_privileged() || [c.uid, c.euid, c.suid, c.fsuid].contains(&uid)) {
+    if arg(uid).is_some() && (c.capable(CAP_SETUID) || [c.uid, c.euid, c.suid, c.fsuid].contains(&uid)) {
         c.fsuid = uid;
     }
+    c.fix_caps_after_setuid(&before);
     Ok(old as usize)
 }
 
@@ -268,7 +336,7 @@ fn setfsgid(gid: u32) -> Result<usize, Errno> {
     let task = current();
     let mut c = task.cred.lock();
     let old = c.fsgid;
-    if arg(gid).is_some() && (c.is_privileged() || [c.gid, c.egid, c.sgid, c.fsgid].contains(&gid)) {
+    if arg(gid).is_some() && (c.capable(CAP_SETGID) || [c.gid, c.egid, c.sgid, c.fsgid].contains(&gid)) {
         c.fsgid = gid;
     }
     Ok(old as usize)
@@ -295,7 +363,7 @@ pub fn sys_setgroups(size: usize, list: u64) -> Result<usize, Errno> {
         return Err(Errno::EINVAL);
     }
     let task = current();
-    if !task.cred.lock().is_privileged() {
+    if !task.cred.lock().capable(CAP_SETGID) {
         return Err(Errno::EPERM);
     }
     let mut bytes = alloc::vec![0u8; size * 4];

@@ -300,6 +300,7 @@ pub fn sys_execveat(
     task.signals.lock().reset_for_exec();
     super::posix_timers::delete_all(task.tgid);
     task.set_comm(prepared.comm);
+    task.cred.lock().exec_caps();
     let persona = super::personality::on_exec(task.personality.load(Ordering::Relaxed));
     task.personality.store(persona, Ordering::Relaxed);
     task.set_fs_base(0);

@@ -64,7 +64,7 @@ pub fn sys_ioprio_set(which: i32, who: i32, ioprio: i32) -> Result<usize, Errno>
     let mine = me.cred.lock().clone();
     for task in targets(which, who)? {
         let theirs = task.cred.lock().clone();
-        if !mine.is_privileged() && mine.euid != theirs.uid && mine.uid != theirs.uid {
+        if !mine.capable(abi::capability::CAP_SYS_NICE) && mine.euid != theirs.uid && mine.uid != theirs.uid {
             return Err(Errno::EPERM);
         }
         task.ioprio.store(ioprio as u32, Ordering::Relaxed);

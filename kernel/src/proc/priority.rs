@@ -53,14 +53,14 @@ pub fn sys_getpriority(which: i32, who: i32) -> Result<usize, Errno> {
 pub(super) fn may_change(task: &Task) -> bool {
     let me = current().cred.lock().clone();
     let target = task.cred.lock().clone();
-    me.is_privileged() || target.uid == me.euid || target.euid == me.euid
+    me.capable(abi::capability::CAP_SYS_NICE) || target.uid == me.euid || target.euid == me.euid
 }
 
 /// Whether `task` may go down to `nice` (Linux's can_nice): RLIMIT_NICE
 /// allows nice values down to 20 - its limit.
 fn can_nice(task: &Task, nice: i32) -> bool {
     let limit = task.rlimits.lock().get(RLIMIT_NICE).rlim_cur;
-    current().cred.lock().is_privileged() || (20 - nice) as u64 <= limit
+    current().cred.lock().capable(abi::capability::CAP_SYS_NICE) || (20 - nice) as u64 <= limit
 }
 
 /// setpriority: the nice value of every task named, clamped to -20..19;
@@ -101,7 +101,7 @@ fn set_scheduler(task: &Arc<Task>, policy: Policy, priority: u32, reset_on_fork:
         return Err(Errno::EINVAL);
     }
     let old = task.sched_params();
-    if !current().cred.lock().is_privileged() {
+    if !current().cred.lock().capable(abi::capability::CAP_SYS_NICE) {
         if policy.is_realtime() {
             let limit = task.rlimits.lock().get(RLIMIT_RTPRIO).rlim_cur;
             if (policy != old.policy && limit == 0) || (priority > old.rt_priority && u64::from(priority) > limit) {

@@ -9,7 +9,7 @@ const LINUX_REBOOT_CMD_CAD_ON: u32 = 0x89ab_cdef;
 const LINUX_REBOOT_CMD_CAD_OFF: u32 = 0;
 
 pub fn sys_reboot(magic1: u32, magic2: u32, cmd: u32) -> Result<usize, abi::Errno> {
-    if !crate::sched::current().cred.lock().is_privileged() {
+    if !crate::sched::current().cred.lock().capable(abi::capability::CAP_SYS_BOOT) {
         return Err(abi::Errno::EPERM);
     }
     if magic1 != LINUX_REBOOT_MAGIC1 || !LINUX_REBOOT_MAGIC2.contains(&magic2) {

@@ -63,7 +63,7 @@ fn set_limit(task: &Task, resource: u32, new: Rlimit) -> Result<(), Errno> {
     if resource == RLIMIT_NOFILE && new.rlim_max > NR_OPEN as u64 {
         return Err(Errno::EPERM);
     }
-    let privileged = task.cred.lock().is_privileged();
+    let privileged = task.cred.lock().capable(abi::capability::CAP_SYS_RESOURCE);
     let mut limits = task.rlimits.lock();
     if new.rlim_max > limits.0[resource as usize].rlim_max && !privileged {
         return Err(Errno::EPERM);
@@ -115,7 +115,7 @@ pub fn may_fork(parent: &Task) -> bool {
         return false;
     }
     let cred = parent.cred.lock().clone();
-    if cred.is_privileged() {
+    if cred.capable(abi::capability::CAP_SYS_RESOURCE) || cred.capable(abi::capability::CAP_SYS_ADMIN) {
         return true;
     }
     let limit = parent.rlimits.lock().get(RLIMIT_NPROC).rlim_cur;

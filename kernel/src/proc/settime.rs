@@ -5,11 +5,10 @@
 use abi::time::CLOCK_REALTIME;
 use abi::{Errno, Timespec, Timeval};
 
-use crate::fs::perm::current_cred;
 use crate::uaccess::read_user;
 
 fn set_realtime(ns: i64) -> Result<usize, Errno> {
-    if !current_cred().is_privileged() {
+    if !crate::sched::current().cred.lock().capable(abi::capability::CAP_SYS_TIME) {
         return Err(Errno::EPERM);
     }
     crate::time::set_realtime_ns(ns);
@@ -48,7 +47,7 @@ pub fn sys_settimeofday(tv: u64, tz: u64) -> Result<usize, Errno> {
         return Err(Errno::EINVAL);
     }
     let zone = if tz == 0 { None } else { Some(read_user::<abi::Timezone>(tz)?) };
-    if !current_cred().is_privileged() {
+    if !crate::sched::current().cred.lock().capable(abi::capability::CAP_SYS_TIME) {
         return Err(Errno::EPERM);
     }
     // The kernel's time zone stays UTC; a zone is only checked.

@@ -262,6 +262,7 @@ pub fn dispatch(number: usize, a: [u64; 6], frame: &mut TrapFrame) -> Option<Res
         nr::SCHED_SETAFFINITY => proc::affinity::sys_sched_setaffinity(int(a[0]), a[1] as usize, a[2]),
         nr::GETCPU => proc::affinity::sys_getcpu(a[0], a[1]),
         nr::CAPGET => proc::capability::sys_capget(a[0], a[1]),
+        nr::CAPSET => proc::capability::sys_capset(a[0], a[1]),
         nr::PIDFD_OPEN => proc::pidfd::sys_pidfd_open(int(a[0]), a[1] as u32),
         nr::PIDFD_SEND_SIGNAL => proc::pidfd::sys_pidfd_send_signal(int(a[0]), int(a[1]), a[2], a[3] as u32),
         nr::PIDFD_GETFD => proc::pidfd::sys_pidfd_getfd(int(a[0]), int(a[1]), a[2] as u32),

@@ -132,7 +132,7 @@ pub fn ioctl(file: &TtyFile, cmd: u32, arg: u64) -> Result<usize, Errno> {
         }
         TIOCGEXCL => put_int(arg, usize::from(tty.state.lock().exclusive)),
         TIOCVHANGUP => {
-            if !crate::sched::current().cred.lock().is_privileged() {
+            if !crate::sched::current().cred.lock().capable(abi::capability::CAP_SYS_TTY_CONFIG) {
                 return Err(Errno::EPERM);
             }
             job::hangup(tty, false);

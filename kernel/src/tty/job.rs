@@ -240,7 +240,7 @@ pub fn give_up(tty: &Tty) -> Result<(), Errno> {
 /// one; the privileged only (CAP_SYS_TTY_CONFIG).
 pub fn sys_vhangup() -> Result<usize, Errno> {
     let me = current();
-    if !me.cred.lock().is_privileged() {
+    if !me.cred.lock().capable(abi::capability::CAP_SYS_TTY_CONFIG) {
         return Err(Errno::EPERM);
     }
     for tty in all() {

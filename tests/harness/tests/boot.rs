@@ -390,6 +390,11 @@ fn conformance_inotify() {
 }
 
 #[test]
+fn conformance_capability() {
+    conformance("capability");
+}
+
+#[test]
 fn conformance_mmapfile() {
     conformance("mmapfile");
 }

@@ -191,7 +191,7 @@ pub fn write(task: &Task, kind: FileKind, data: &[u8]) -> Result<usize, Errno> {
                 return Err(Errno::EINVAL);
             }
             let value = value as i32;
-            let privileged = current().cred.lock().is_privileged();
+            let privileged = current().cred.lock().capable(abi::capability::CAP_SYS_RESOURCE);
             if value < task.oom_score_adj_min.load(Ordering::Relaxed) && !privileged {
                 return Err(Errno::EACCES);
             }
@@ -216,7 +216,7 @@ pub fn write(task: &Task, kind: FileKind, data: &[u8]) -> Result<usize, Errno> {
 /// CAP_SYS_NICE check); one's own is free.
 fn may_change_timer_slack(task: &Task) -> Result<(), Errno> {
     let me = current();
-    if task.tgid == me.tgid || me.cred.lock().is_privileged() {
+    if task.tgid == me.tgid || me.cred.lock().capable(abi::capability::CAP_SYS_NICE) {
         Ok(())
     } else {
         Err(Errno::EPERM)

@@ -70,7 +70,7 @@ fn buffer_size(asked: i32, min: usize) -> usize {
 
 /// SO_SNDBUFFORCE and SO_RCVBUFFORCE: past net.core.*mem_max, for root.
 fn forced_buffer_size(asked: i32, min: usize) -> Result<usize, Errno> {
-    if !crate::sched::current().cred.lock().is_privileged() {
+    if !crate::sched::current().cred.lock().capable(abi::capability::CAP_NET_ADMIN) {
         return Err(Errno::EPERM);
     }
     Ok((asked.max(0) as usize).saturating_mul(2).max(min))

@@ -64,7 +64,9 @@ impl InetSocket {
             SOCK_DGRAM if protocol == 0 || protocol == IPPROTO_UDP => Proto::Udp(UdpSocket::new(family)),
             SOCK_DGRAM if protocol == IPPROTO_ICMP && !v6 => Proto::Icmp(IcmpSocket::new(Kind::Ping)),
             SOCK_STREAM | SOCK_DGRAM => return Err(Errno::EPROTONOSUPPORT),
-            SOCK_RAW if !crate::fs::perm::current_cred().is_privileged() => return Err(Errno::EPERM),
+            SOCK_RAW if !crate::sched::current().cred.lock().capable(abi::capability::CAP_NET_RAW) => {
+                return Err(Errno::EPERM)
+            }
             SOCK_RAW if protocol == IPPROTO_ICMP && !v6 => Proto::Icmp(IcmpSocket::new(Kind::Raw)),
             SOCK_RAW => return Err(Errno::EPROTONOSUPPORT),
             _ => return Err(Errno::ESOCKTNOSUPPORT),
@@ -99,7 +101,7 @@ impl InetSocket {
         let privileged_port = endpoint.port != 0 && endpoint.port < UNPRIVILEGED_PORT_START;
         if privileged_port
             && !matches!(self.proto, Proto::Icmp(_))
-            && !crate::sched::current().cred.lock().is_privileged()
+            && !crate::sched::current().cred.lock().capable(abi::capability::CAP_NET_BIND_SERVICE)
         {
             return Err(Errno::EACCES);
         }

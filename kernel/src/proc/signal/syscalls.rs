@@ -219,7 +219,7 @@ fn kill_targets(pid_arg: i32, me: &Task) -> Result<Vec<Arc<Task>>, Errno> {
 /// or saved uid is the sender's real or effective uid.
 fn may_signal(sender: &Task, target: &Task) -> bool {
     let s = sender.cred.lock().clone();
-    if s.is_privileged() {
+    if s.capable(abi::capability::CAP_KILL) {
         return true;
     }
     let t = target.cred.lock().clone();
