@@ -13,7 +13,6 @@ pub mod mmap;
 pub mod mprotect;
 pub mod mremap;
 pub mod msync;
-pub mod process_vm;
 pub mod shmem;
 pub mod vdso;
 pub mod vma;

@@ -26,6 +26,7 @@ pub mod pidfd;
 pub mod posix_timers;
 pub mod prctl;
 pub mod priority;
+pub mod process_vm;
 pub mod reboot;
 pub mod rlimit;
 pub mod seccomp;
