@@ -666,6 +666,7 @@ static const struct call calls[] = {
 	C(sysfs, I, P, P), C(ustat, I, P), C(ioprio_get, I, PD), C(ioprio_set, I, PD, I), C(readahead, D, OF, L),
 	C(sync_file_range, D, OF, L, F), C(kcmp, PD, PD, I, D, D), C(pidfd_open, PD, F), C(pidfd_getfd, D, D, F),
 	C(inotify_init1, F), C(inotify_add_watch, D, RP, F), C(inotify_rm_watch, D, I),
+	C(capget, P, P), C(capset, P, P),
 	C(rt_tgsigqueueinfo, PD, PD, SG, P), C(recvmmsg, D, P, I, F, TO), C(prlimit64, PD, I, P, P),
 	C(syncfs, D), C(sendmmsg, D, P, I, F), C(sched_setattr, PD, P, F), C(sched_getattr, PD, P, L, F),
 	C(renameat2, D, WP, D, WP, F), C(memfd_create, NM, F), C(statx, D, RP, F, I, P),
