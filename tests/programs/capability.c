@@ -122,16 +122,6 @@ static int follow_uids(void)
 	return status_mask("CapPrm:") == 0 ? 0 : 7;
 }
 
-static int in_child(int (*f)(void))
-{
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(f());
-	int status = -1;
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
-}
-
 int main(void)
 {
 	proc_mount_if_needed();

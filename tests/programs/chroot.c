@@ -14,16 +14,6 @@
 
 #define JAIL "/tmp/chroot.jail"
 
-static int in_child(int (*f)(void))
-{
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(f());
-	int status = -1;
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
-}
-
 static int jailed(void)
 {
 	char cwd[256];

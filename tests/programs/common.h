@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define T_UNUSED __attribute__((unused))
@@ -183,6 +184,18 @@ static T_UNUSED const char *t_num(long v)
 	else
 		snprintf(b, sizeof(bufs[0]), "%#lx", (unsigned long)v);
 	return b;
+}
+
+/* Runs f in a forked child; returns its exit status (100 plus the signal
+ * when one killed it). */
+static T_UNUSED int in_child(int (*f)(void))
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(f());
+	int status = -1;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
 }
 
 /* Checks that a call returned exactly the expected value. */

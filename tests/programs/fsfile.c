@@ -99,13 +99,20 @@ static void check_read_write_lseek(void)
 	pwrite(sparse, page, sizeof page, 0);
 	pwrite(sparse, page, sizeof page, 16 * 4096);
 	pwrite(sparse, page, sizeof page, 17 * 4096);
-	EXPECT_RET("SEEK_HOLE stops after the first page written", lseek(sparse, 0, SEEK_HOLE), 4096);
-	EXPECT_RET("SEEK_DATA skips the hole", lseek(sparse, 4096, SEEK_DATA), 16 * 4096);
-	EXPECT_RET("SEEK_DATA inside data stays", lseek(sparse, 16 * 4096 + 10, SEEK_DATA), 16 * 4096 + 10);
-	EXPECT_RET("SEEK_HOLE after the last data is the end", lseek(sparse, 16 * 4096, SEEK_HOLE), 18 * 4096);
-	EXPECT_RET("punching the first page", fallocate(sparse, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096), 0);
-	EXPECT_RET("makes a hole at 0", lseek(sparse, 0, SEEK_HOLE), 0);
-	EXPECT_RET("and data starts later", lseek(sparse, 0, SEEK_DATA), 16 * 4096);
+	/* A filesystem that does not track holes reports the file as all
+	 * data (Linux's generic answer): then only that is checked. */
+	if (lseek(sparse, 0, SEEK_HOLE) == 18 * 4096) {
+		EXPECT_RET("no holes tracked: SEEK_DATA stays where it is", lseek(sparse, 4096, SEEK_DATA), 4096);
+	} else {
+		EXPECT_RET("SEEK_HOLE stops after the first page written", lseek(sparse, 0, SEEK_HOLE), 4096);
+		EXPECT_RET("SEEK_DATA skips the hole", lseek(sparse, 4096, SEEK_DATA), 16 * 4096);
+		EXPECT_RET("SEEK_DATA inside data stays", lseek(sparse, 16 * 4096 + 10, SEEK_DATA), 16 * 4096 + 10);
+		EXPECT_RET("SEEK_HOLE after the last data is the end", lseek(sparse, 16 * 4096, SEEK_HOLE), 18 * 4096);
+		EXPECT_RET("punching the first page",
+			   fallocate(sparse, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096), 0);
+		EXPECT_RET("makes a hole at 0", lseek(sparse, 0, SEEK_HOLE), 0);
+		EXPECT_RET("and data starts later", lseek(sparse, 0, SEEK_DATA), 16 * 4096);
+	}
 	EXPECT_ERRNO("SEEK_HOLE from a negative offset", lseek(sparse, -1, SEEK_HOLE), ENXIO);
 	EXPECT_RET("readahead of a file", syscall(SYS_readahead, sparse, 0L, 65536L), 0);
 	EXPECT_RET("sync_file_range(SYNC_FILE_RANGE_WRITE)", syscall(SYS_sync_file_range, sparse, 0L, 4096L, 2), 0);

@@ -287,6 +287,11 @@ static void check_tmpfile(void)
 {
 	int before = entries();
 	int fd = open(".", O_TMPFILE | O_RDWR, 0600);
+	if (fd < 0 && errno == EOPNOTSUPP) {
+		/* A filesystem without unnamed files, as Linux answers. */
+		tpass("O_TMPFILE: EOPNOTSUPP on this filesystem");
+		return;
+	}
 	EXPECT_RET("open(O_TMPFILE) of a directory", fd >= 0, 1);
 	write(fd, "tmp", 3);
 	struct stat st;

@@ -20,15 +20,6 @@ static int child_status(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
 }
 
-/* Runs f in a child and returns its exit status (0 when all went right). */
-static int in_child(int (*f)(void))
-{
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(f());
-	return child_status(pid);
-}
-
 static int drop_to_user(void)
 {
 	if (syscall(SYS_setresgid, 1000, 1000, 1000) != 0 || syscall(SYS_setresuid, 1000, 1000, 1000) != 0)
