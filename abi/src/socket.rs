@@ -46,6 +46,8 @@ pub const SO_BROADCAST: i32 = 6;
 pub const SO_SNDBUF: i32 = 7;
 pub const SO_RCVBUF: i32 = 8;
 pub const SO_KEEPALIVE: i32 = 9;
+/// Urgent data read inline with the rest.
+pub const SO_OOBINLINE: i32 = 10;
 pub const SO_LINGER: i32 = 13;
 pub const SO_PASSCRED: i32 = 16;
 pub const SO_PEERCRED: i32 = 17;

@@ -557,6 +557,14 @@ static void test_tcp_options(void)
 	EXPECT_RET("getsockopt SO_KEEPALIVE is 1", sockopt_int(s, SOL_SOCKET, SO_KEEPALIVE), 1);
 	EXPECT_RET("setsockopt SO_KEEPALIVE 0", set_int(s, SOL_SOCKET, SO_KEEPALIVE, 0), 0);
 	EXPECT_RET("getsockopt SO_KEEPALIVE is 0", sockopt_int(s, SOL_SOCKET, SO_KEEPALIVE), 0);
+	EXPECT_RET("setsockopt SO_OOBINLINE 1", set_int(s, SOL_SOCKET, SO_OOBINLINE, 1), 0);
+	EXPECT_RET("getsockopt SO_OOBINLINE is 1", sockopt_int(s, SOL_SOCKET, SO_OOBINLINE), 1);
+	int v = 0;
+	socklen_t vl = sizeof v;
+	EXPECT_ERRNO("getsockopt at a level nobody knows", getsockopt(s, 500, SO_OOBINLINE, &v, &vl), EOPNOTSUPP);
+	EXPECT_ERRNO("getsockopt at UDP's level of a TCP socket", getsockopt(s, IPPROTO_UDP, 1, &v, &vl), EOPNOTSUPP);
+	EXPECT_ERRNO("getsockopt of an unknown IP option", getsockopt(s, IPPROTO_IP, -1, &v, &vl), ENOPROTOOPT);
+	EXPECT_ERRNO("setsockopt at a level nobody knows", setsockopt(s, 500, 1, &v, sizeof v), ENOPROTOOPT);
 	EXPECT_RET("setsockopt SO_REUSEADDR 1", set_int(s, SOL_SOCKET, SO_REUSEADDR, 1), 0);
 	EXPECT_RET("getsockopt SO_REUSEADDR is nonzero", sockopt_int(s, SOL_SOCKET, SO_REUSEADDR) > 0, 1);
 	/* Linux doubles the requested size for its bookkeeping. */

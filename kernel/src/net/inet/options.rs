@@ -24,6 +24,9 @@ pub struct Options {
     pub reuseaddr: bool,
     pub keepalive: bool,
     pub broadcast: bool,
+    /// SO_OOBINLINE: kept and reported; urgent data is never set apart
+    /// here (no MSG_OOB), so it always reads inline.
+    pub oobinline: bool,
     pub nodelay: bool,
     pub rcvbuf: usize,
     pub sndbuf: usize,
@@ -45,6 +48,7 @@ impl Default for Options {
             reuseaddr: false,
             keepalive: false,
             broadcast: false,
+            oobinline: false,
             nodelay: false,
             rcvbuf: DEFAULT_BUF,
             sndbuf: DEFAULT_BUF,
@@ -103,6 +107,7 @@ impl Options {
             }
             (SOL_SOCKET, SO_REUSEADDR) => self.reuseaddr = int != 0,
             (SOL_SOCKET, SO_BROADCAST) => self.broadcast = int != 0,
+            (SOL_SOCKET, SO_OOBINLINE) => self.oobinline = int != 0,
             (SOL_SOCKET, SO_RCVBUF) => self.rcvbuf = buffer_size(int, MIN_RCVBUF),
             (SOL_SOCKET, SO_SNDBUF) => self.sndbuf = buffer_size(int, MIN_SNDBUF),
             (SOL_SOCKET, SO_RCVBUFFORCE) => self.rcvbuf = forced_buffer_size(int, MIN_RCVBUF)?,
@@ -144,6 +149,7 @@ impl Options {
             (SOL_SOCKET, SO_REUSEADDR) => i32::from(self.reuseaddr),
             (SOL_SOCKET, SO_KEEPALIVE) => i32::from(self.keepalive),
             (SOL_SOCKET, SO_BROADCAST) => i32::from(self.broadcast),
+            (SOL_SOCKET, SO_OOBINLINE) => i32::from(self.oobinline),
             (SOL_SOCKET, SO_RCVBUF) => self.rcvbuf as i32,
             (SOL_SOCKET, SO_SNDBUF) => self.sndbuf as i32,
             (SOL_TCP, TCP_NODELAY) if tcp => i32::from(self.nodelay),

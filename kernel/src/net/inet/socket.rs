@@ -197,6 +197,22 @@ impl InetSocket {
         Ok(addr::to_user(endpoint, self.family()))
     }
 
+    /// The levels getsockopt reads on an IPv4 socket: the socket's, IP's
+    /// and its protocol's (TCP's or UDP's); others are EOPNOTSUPP, as
+    /// Linux's ip_getsockopt answers (setsockopt, and IPv6 sockets, say
+    /// ENOPROTOOPT).
+    fn check_level(&self, level: i32) -> Result<(), Errno> {
+        let protocol = match self.proto {
+            Proto::Tcp(_) => SOL_TCP,
+            Proto::Udp(_) => IPPROTO_UDP,
+            Proto::Icmp(_) => SOL_SOCKET,
+        };
+        if matches!(self.family(), Family::V4) && ![SOL_SOCKET, IPPROTO_IP, protocol].contains(&level) {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        Ok(())
+    }
+
     pub fn set_option(&self, level: i32, name: i32, value: &[u8]) -> Result<(), Errno> {
         match &self.proto {
             Proto::Tcp(t) => t.set_option(level, name, value),
@@ -206,6 +222,7 @@ impl InetSocket {
     }
 
     pub fn get_option(&self, level: i32, name: i32) -> Result<Vec<u8>, Errno> {
+        self.check_level(level)?;
         match &self.proto {
             Proto::Tcp(t) => t.get_option(level, name),
             Proto::Udp(u) => u.get_option(level, name),
