@@ -162,20 +162,7 @@ impl Inode {
         content: Content,
         nlink: u32,
     ) -> Arc<Inode> {
-        let t = now();
-        let inner = Inner {
-            mode,
-            uid,
-            gid,
-            nlink,
-            rdev,
-            atime: t,
-            mtime: t,
-            ctime: t,
-            btime: t,
-            content,
-            xattrs: BTreeMap::new(),
-        };
+        let inner = Inner::fresh(mode, uid, gid, nlink, rdev, content);
         Arc::new(Inode {
             ino,
             sb: sb.clone(),
@@ -361,6 +348,12 @@ impl Drop for Inode {
 }
 
 impl Inner {
+    /// A new inode's metadata: every time now, no extended attributes.
+    pub fn fresh(mode: u32, uid: u32, gid: u32, nlink: u32, rdev: u64, content: Content) -> Inner {
+        let t = now();
+        Inner { mode, uid, gid, nlink, rdev, atime: t, mtime: t, ctime: t, btime: t, content, xattrs: BTreeMap::new() }
+    }
+
     /// Metadata changed (chmod, chown, link count): ctime.
     pub fn changed(&mut self) {
         self.ctime = now();

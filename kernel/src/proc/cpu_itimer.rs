@@ -111,6 +111,14 @@ pub fn deliver() {
     }
 }
 
+/// The process ended: what its ticks marked goes unsent, and no longer
+/// keeps the return path looking.
+pub fn forget(task: &Task) {
+    if task.cpu_itimers.fired.swap(0, Ordering::Relaxed) != 0 {
+        MARKED.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// RLIMIT_CPU: SIGKILL at the hard limit; SIGXCPU at the soft one, which
 /// then moves a second on so the next comes a second later (Linux).
 fn check_cpu_limit(task: &Arc<Task>, send: &dyn Fn(i32)) {

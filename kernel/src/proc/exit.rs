@@ -85,6 +85,7 @@ pub fn do_exit(status: ExitStatus) -> ! {
 /// The last thread has gone: the process's files close, its children go
 /// to init, and its leader becomes a zombie for the parent.
 fn end_process(task: &Arc<Task>, status: ExitStatus) {
+    super::cpu_itimer::forget(task);
     task.files.lock().close_all();
     // POSIX locks held through descriptors other processes still have.
     crate::fs::locks::release_process(task.tgid);

@@ -43,7 +43,7 @@ pub fn alloc_pid() -> Result<Pid, Errno> {
 /// free one after `pid` (0 to PID_MAX - 1; the privileged only).
 pub fn set_last_pid(pid: i64) -> Result<(), Errno> {
     let pid = Pid::try_from(pid).ok().filter(|&p| p < PID_MAX).ok_or(Errno::EINVAL)?;
-    if !super::super::sched::current().cred.lock().is_privileged() {
+    if !crate::sched::current().cred.lock().is_privileged() {
         return Err(Errno::EPERM);
     }
     without_interrupts(|| PIDS.lock().last = pid);

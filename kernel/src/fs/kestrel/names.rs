@@ -15,7 +15,7 @@ use super::Volume;
 use crate::fs::backing::Backing;
 use crate::fs::dir::Dir;
 use crate::fs::filedata::FileData;
-use crate::fs::inode::{now, Content, Inner, Inode};
+use crate::fs::inode::{Content, Inner, Inode};
 
 impl Volume {
     /// A new inode for a directory of this filesystem, not named yet
@@ -36,21 +36,8 @@ impl Volume {
             S_IFLNK => Content::Symlink(alloc::vec::Vec::new()),
             _ => Content::Special,
         };
-        let t = now();
         let nlink = u32::from(mode & S_IFMT == S_IFDIR);
-        let inner = Inner {
-            mode,
-            uid,
-            gid,
-            nlink,
-            rdev,
-            atime: t,
-            mtime: t,
-            ctime: t,
-            btime: t,
-            content,
-            xattrs: alloc::collections::BTreeMap::new(),
-        };
+        let inner = Inner::fresh(mode, uid, gid, nlink, rdev, content);
         let inode = Inode::with_inner(&sb, ino, inner);
         self.unborn.lock().insert(ino);
         self.register(&inode);
